@@ -1,0 +1,105 @@
+"""The one place that reads the environment.
+
+Everything else receives a `Settings` (or the values it needs) explicitly. `Settings.from_env()` reads
+`os.environ`; the CLI loads a `.env` file into the environment first.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+DEFAULT_SYMBL_API_URL = "https://api.symbl.ai"
+DEFAULT_MAX_FILE_BYTES = 1024**3  # Slack's own per-file upload limit is 1 GB
+DEFAULT_MAX_DURATION_SECONDS = 4 * 3600
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(float(raw))
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _default_data_dir() -> Path:
+    return Path.cwd() / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Processing provider: the Symbl cloud (or any Symbl-compatible host) when credentials are set,
+    # otherwise the embedded offline engine on loopback.
+    symbl_app_id: str | None = None
+    symbl_app_secret: str | None = None
+    symbl_api_url: str = DEFAULT_SYMBL_API_URL
+
+    # The offline engine.
+    engine_model: str | None = None  # a local faster-whisper model folder; default: the packaged tiny.en
+    engine_app_id: str | None = None
+    engine_app_secret: str | None = None
+    engine_host: str = "127.0.0.1"
+    engine_port: int = 8800
+    engine_workers: int = 1
+
+    # Input limits and URL policy, shared by the CLI, the engine and the bot.
+    allow_private_urls: bool = False
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_duration_seconds: int = DEFAULT_MAX_DURATION_SECONDS
+
+    # Storage.
+    data_dir: Path = field(default_factory=_default_data_dir)
+
+    # Slack.
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+    port: int = 3000
+
+    @property
+    def uses_symbl_cloud(self) -> bool:
+        return bool(self.symbl_app_id and self.symbl_app_secret)
+
+    @property
+    def bot_db_path(self) -> Path:
+        return self.data_dir / "bot.db"
+
+    @property
+    def engine_db_path(self) -> Path:
+        return self.data_dir / "engine.db"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731
+        return cls(
+            symbl_app_id=get("SYMBL_APP_ID"),
+            symbl_app_secret=get("SYMBL_APP_SECRET"),
+            symbl_api_url=(get("SYMBL_API_URL") or DEFAULT_SYMBL_API_URL).rstrip("/"),
+            engine_model=get("SYMBL_ENGINE_MODEL"),
+            engine_app_id=get("SYMBL_ENGINE_APP_ID"),
+            engine_app_secret=get("SYMBL_ENGINE_APP_SECRET"),
+            engine_host=get("SYMBL_ENGINE_HOST") or "127.0.0.1",
+            engine_port=_int(env, "SYMBL_ENGINE_PORT", 8800),
+            engine_workers=max(1, _int(env, "SYMBL_ENGINE_WORKERS", 1)),
+            allow_private_urls=_bool(env.get("SYMBL_ALLOW_PRIVATE_URLS")),
+            max_file_bytes=_int(env, "SYMBL_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
+            max_duration_seconds=_int(env, "SYMBL_MAX_DURATION_SECONDS", DEFAULT_MAX_DURATION_SECONDS),
+            data_dir=Path(get("SYMBL_BOT_DATA_DIR") or _default_data_dir()),
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=get("SLACK_APP_TOKEN"),
+            slack_api_url=get("SLACK_API_URL"),
+            port=_int(env, "PORT", 3000),
+        )
