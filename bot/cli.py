@@ -13,3 +13,25 @@ from bot import __version__
 def main() -> None:
     """Meeting recordings → summaries: offline engine, Symbl-compatible API server and Slack bot."""
     load_dotenv()
+
+
+@main.command()
+@click.argument("source")
+@click.option("--json", "as_json", is_flag=True, help="Print the conversation as one Symbl-shaped JSON object.")
+@click.option("--name", help="Meeting name (default: the file name).")
+@click.option("--diarize/--no-diarize", default=True, show_default=True, help="Tell speakers apart.")
+@click.option("--speakers", type=click.IntRange(1, 20), help="Expected number of speakers (with --diarize).")
+@click.option("--model", type=click.Path(file_okay=False), help="A local faster-whisper model folder.")
+@click.option("--language", default=None, help="BCP-47 language code (default en-US).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def process(source, as_json, name, diarize, speakers, model, language, quiet):
+    """Transcribe and summarise a recording (a file PATH or an http(s) URL) offline.
+
+    Prints topics, action items, follow-ups, questions, speakers and overall sentiment.
+    """
+    from bot.commands.process import run_process
+
+    run_process(
+        source, as_json=as_json, name=name, diarize=diarize, speakers=speakers, model=model,
+        language=language, show_progress=not quiet,
+    )

@@ -1,0 +1,104 @@
+"""`symbl-bot process`: one recording through the offline engine, summary on stdout, progress on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from bot.config import Settings
+from bot.engine.decode import probe
+from bot.engine.core import Engine, process_recording
+from bot.engine.options import ProcessOptions
+from bot.errors import BotError
+from bot.fetch import download
+from bot.report import render_text
+
+STAGE_SPAN = {"decoding": (0, 2), "transcribing": (2, 90), "diarizing": (90, 100)}
+
+
+def run_process(source: str, *, as_json: bool, name: str | None, diarize: bool, speakers: int | None,
+                model: str | None, language: str | None, show_progress: bool) -> None:
+    settings = Settings.from_env()
+    options = ProcessOptions(
+        name=name or _default_name(source),
+        language_code=language,
+        enable_speaker_diarization=diarize,
+        diarization_speaker_count=speakers,
+    )
+    engine = Engine(model or settings.engine_model)
+    try:
+        with tempfile.TemporaryDirectory(prefix="symbl-bot-") as tmp:
+            path = _local_path(source, Path(tmp), settings)
+            probe(path, max_duration_seconds=settings.max_duration_seconds)  # fail fast, before the bar
+            with _progress_bar(show_progress) as progress:
+                conversation = process_recording(
+                    path, options, engine=engine, max_duration_seconds=settings.max_duration_seconds,
+                    progress=progress,
+                )
+    except BotError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # a bug, not bad input: still one line, with enough to report it
+        raise click.ClickException(f"unexpected {type(exc).__name__}: {exc}") from None
+    if as_json:
+        click.echo(json.dumps(conversation, indent=2))
+    else:
+        click.echo(render_text(conversation, title=options.name))
+
+
+def _default_name(source: str) -> str:
+    return Path(urlsplit(source).path).name or source
+
+
+def _local_path(source: str, tmp: Path, settings: Settings) -> Path:
+    if urlsplit(source).scheme in ("http", "https"):
+        suffix = Path(urlsplit(source).path).suffix[:8]
+        return download(
+            source, tmp / f"download{suffix}", max_bytes=settings.max_file_bytes,
+            allow_private=settings.allow_private_urls,
+        ).path
+    if "://" in source:
+        raise click.ClickException("Only local files and http(s) URLs can be processed.")
+    path = Path(source)
+    if not path.is_file():
+        raise click.ClickException(f"{source}: no such file.")
+    if path.stat().st_size > settings.max_file_bytes:
+        raise click.ClickException(f"{path.name} is larger than the {settings.max_file_bytes / 1024**2:,.0f} MB limit.")
+    return path
+
+
+class _progress_bar:
+    """A click progress bar on stderr driven by the engine's (stage, fraction) reports."""
+
+    def __init__(self, enabled: bool):
+        # A bar only makes sense on a terminal; in logs and pipes stderr keeps just the one-line errors.
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar = None
+        self._shown = 0
+
+    def __enter__(self):
+        if self.enabled:
+            self._bar = click.progressbar(length=100, label="decoding", file=sys.stderr, show_eta=False, width=30)
+            self._bar.__enter__()
+        return self
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if not self._bar:
+            return
+        lo, hi = STAGE_SPAN.get(stage, (0, 100))
+        target = int(lo + (hi - lo) * max(0.0, min(1.0, fraction)))
+        self._bar.label = stage
+        if target > self._shown:
+            self._bar.update(target - self._shown)
+            self._shown = target
+
+    def __exit__(self, *exc):
+        if self._bar:
+            if exc[0] is None:
+                self(next(reversed(STAGE_SPAN)), 1.0)
+            self._bar.__exit__(*exc)
+        return False

@@ -1,0 +1,290 @@
+"""The engine's entry points: a recording → Symbl-shaped messages (`Engine.process`), messages → insights
+(`analyze`), and both at once (`process_recording`, what `symbl-bot process` runs).
+
+Shapes follow the Symbl Async API contract (§5): messages carry `from` as {id, name, email}, ISO 8601 times
+with a Z suffix, word timings, and the `timeOffset`/`duration` extensions in seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from bot.engine import decode
+from bot.engine.model import resolve_model
+from bot.engine.options import ProcessOptions
+from bot.engine.transcribe import Transcriber, Word
+
+Progress = Callable[[str, float], None]  # (stage, fraction 0..1); stages: decoding, transcribing, diarizing
+
+CHUNK_SECONDS = 600.0  # ~38 MB of float32 per chunk: memory stays flat however long the recording is
+SENTENCE_END = (".", "?", "!")
+MAX_PAUSE_IN_MESSAGE = 2.0
+SHORT_SENTENCE_WORDS = 2  # seconds of silence that end a message even without punctuation
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    email: str | None = None
+
+
+def new_conversation_id() -> str:
+    """16-digit decimal string, the form Symbl's own ids take."""
+    return str(uuid.uuid4().int % 10**16).zfill(16)
+
+
+def stable_id(*parts: object) -> str:
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return str(int.from_bytes(digest[:8], "big") % 10**16).zfill(16)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class Engine:
+    """Decode → transcribe → speakers for one recording. One instance per process; thread-safe."""
+
+    def __init__(self, model_path: str | None = None, *, cpu_threads: int | None = None):
+        self._model_path = model_path
+        self._cpu_threads = cpu_threads
+        self._transcriber: Transcriber | None = None
+
+    @property
+    def transcriber(self) -> Transcriber:
+        if self._transcriber is None:
+            self._transcriber = Transcriber(resolve_model(self._model_path), cpu_threads=self._cpu_threads)
+        return self._transcriber
+
+    def check_ready(self) -> None:
+        """Resolve and verify the model now (raises ModelMissing) instead of at the first job."""
+        _ = self.transcriber
+
+    def process(
+        self,
+        media_path: Path,
+        options: ProcessOptions,
+        *,
+        conversation_id: str,
+        start_time: datetime,
+        time_offset: float = 0.0,
+        max_duration_seconds: float,
+        progress: Progress | None = None,
+    ) -> list[dict]:
+        """Symbl message dicts for one recording, timed from `time_offset` seconds into the conversation."""
+        report = progress or (lambda stage, fraction: None)
+        media_path = Path(media_path)
+        info = decode.probe(media_path, max_duration_seconds=max_duration_seconds)
+        language = self.transcriber.language_for(options.language_code)
+        by_channel = bool(options.channel_metadata) and info.channels > 1
+        keep_audio = options.enable_speaker_diarization and not by_channel
+
+        words: list[Word] = []
+        channel_of_word: list[int] = []
+        kept: list[np.ndarray] = []
+        report("decoding", 0.0)
+        blocks = decode.iter_pcm(media_path, keep_channels=by_channel, max_duration_seconds=max_duration_seconds)
+        for chunk_start, chunk in decode.chunks_at_silence(blocks, target_seconds=CHUNK_SECONDS):
+            mono = chunk.mean(axis=0) if chunk.ndim == 2 else chunk
+            done = chunk_start / info.duration if info.duration else 0.0
+            span = (len(mono) / decode.SAMPLE_RATE) / info.duration if info.duration else 0.0
+            chunk_words = self.transcriber.transcribe(
+                mono,
+                offset=chunk_start,
+                language=language,
+                vocabulary=options.custom_vocabulary,
+                progress=lambda f, done=done, span=span: report("transcribing", min(1.0, done + f * span)),
+            )
+            if by_channel:
+                channel_of_word += _loudest_channel(chunk, chunk_start, chunk_words)
+            if keep_audio:
+                kept.append(mono)
+            words += chunk_words
+        report("transcribing", 1.0)
+
+        speakers = self._speakers(options, words, channel_of_word, kept, report)
+        return build_messages(
+            words, speakers, conversation_id=conversation_id, start_time=start_time, time_offset=time_offset
+        )
+
+    def _speakers(self, options, words, channel_of_word, kept, report) -> list[Speaker | None]:
+        if channel_of_word:
+            names = {c.channel: Speaker(c.name, c.email) for c in options.channel_metadata}
+            return [names.get(ch) or Speaker(f"Channel {ch}") for ch in channel_of_word]
+        if options.channel_metadata and len(options.channel_metadata) == 1:
+            only = options.channel_metadata[0]
+            return [Speaker(only.name, only.email)] * len(words)
+        if options.enable_speaker_diarization and words:
+            from bot.engine.diarize import assign_speakers, diarize
+
+            report("diarizing", 0.0)
+            audio = np.concatenate(kept) if kept else np.zeros(0, dtype=np.float32)
+            count = int(options.diarization_speaker_count) if options.diarization_speaker_count else None
+            turns = diarize(audio, decode.SAMPLE_RATE, num_speakers=count)
+            labels = assign_speakers([(w.start, w.end) for w in words], turns)
+            report("diarizing", 1.0)
+            return [Speaker(f"Speaker {label + 1}") if label is not None else None for label in labels]
+        return [None] * len(words)
+
+
+def _loudest_channel(chunk: np.ndarray, chunk_start: float, words: list[Word]) -> list[int]:
+    """1-based channel with the most energy during each word: who spoke it, on a one-person-per-channel file."""
+    if chunk.ndim == 1:
+        return [1] * len(words)
+    result = []
+    for w in words:
+        lo = max(0, int((w.start - chunk_start) * decode.SAMPLE_RATE))
+        hi = max(lo + 1, int((w.end - chunk_start) * decode.SAMPLE_RATE))
+        energy = (chunk[:, lo:hi] ** 2).mean(axis=1)
+        result.append(int(np.argmax(energy)) + 1)
+    return result
+
+
+def speaker_ref(conversation_id: str, speaker: Speaker | None) -> dict:
+    """Message `from` ({id, name, email}); the id is stable for a speaker across appends."""
+    if speaker is None:
+        return {}
+    key = speaker.email or speaker.name
+    ref = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"symbl-bot:{conversation_id}:{key}")), "name": speaker.name}
+    if speaker.email:
+        ref["email"] = speaker.email
+    return ref
+
+
+def build_messages(
+    words: list[Word],
+    speakers: list[Speaker | None],
+    *,
+    conversation_id: str,
+    start_time: datetime,
+    time_offset: float = 0.0,
+) -> list[dict]:
+    """Group words into sentence messages, split where the speaker changes or a long pause falls."""
+    messages: list[dict] = []
+    current: list[tuple[Word, Speaker | None]] = []
+
+    def flush() -> None:
+        if current:
+            messages.append(_message(current, conversation_id, start_time, time_offset))
+            current.clear()
+
+    for word, speaker in zip(words, speakers):
+        if current and (speaker != current[-1][1] or word.start - current[-1][0].end > MAX_PAUSE_IN_MESSAGE):
+            flush()
+        current.append((word, speaker))
+        # "Yes." / "Priya." alone make poor messages: keep them with the sentence they introduce.
+        if word.text.strip().endswith(SENTENCE_END) and len(current) > SHORT_SENTENCE_WORDS:
+            flush()
+    flush()
+    return [m for m in messages if m["text"]]
+
+
+def _message(items: list[tuple[Word, Speaker | None]], conversation_id: str, start: datetime, offset: float) -> dict:
+    first, last = items[0][0], items[-1][0]
+    speaker = items[0][1]
+    speaker_tag = _speaker_tag(speaker)
+    begin, end = offset + first.start, offset + last.end
+    return {
+        "id": stable_id(conversation_id, "message", round(begin, 3)),
+        "text": "".join(w.text for w, _ in items).strip(),
+        "from": speaker_ref(conversation_id, speaker),
+        "startTime": iso(start + timedelta(seconds=begin)),
+        "endTime": iso(start + timedelta(seconds=end)),
+        "timeOffset": round(begin, 3),
+        "duration": round(end - begin, 3),
+        "conversationId": conversation_id,
+        "words": [
+            {
+                "word": w.text.strip(),
+                "startTime": iso(start + timedelta(seconds=offset + w.start)),
+                "endTime": iso(start + timedelta(seconds=offset + w.end)),
+                "speakerTag": speaker_tag,
+                "timeOffset": round(offset + w.start, 3),
+                "duration": round(w.end - w.start, 3),
+                "score": round(w.probability, 3),
+            }
+            for w, _ in items
+        ],
+    }
+
+
+def _speaker_tag(speaker: Speaker | None) -> int:
+    if speaker is None:
+        return 1
+    digits = "".join(ch for ch in speaker.name if ch.isdigit())
+    return int(digits) if digits and speaker.name.startswith(("Speaker", "Channel")) else 1
+
+
+def members_of(messages: list[dict]) -> list[dict]:
+    seen: dict[str, dict] = {}
+    for message in messages:
+        person = message.get("from") or {}
+        if person.get("id") and person["id"] not in seen:
+            seen[person["id"]] = {"id": person["id"], "name": person.get("name"), "email": person.get("email")}
+    return list(seen.values())
+
+
+def analyze(messages: list[dict], *, reference_time: datetime, options: ProcessOptions) -> dict:
+    """Insights over a whole conversation's messages, in Symbl's shapes (re-run in full after an append)."""
+    from bot.engine.insights import extract_insights
+
+    members = members_of(messages)
+    insights = extract_insights(
+        messages,
+        reference_time=reference_time,
+        members=members,
+        confidence_threshold=options.confidence_threshold,
+        detect_phrases=options.detect_phrases,
+    )
+    enriched = []
+    for message in messages:
+        enriched.append(
+            {
+                **message,
+                "phrases": insights.message_phrases.get(message["id"], []),
+                "sentiment": insights.message_sentiment.get(message["id"], _neutral()),
+            }
+        )
+    return {
+        "messages": enriched,
+        "topics": insights.topics,
+        "questions": insights.questions,
+        "actionItems": insights.action_items,
+        "followUps": insights.follow_ups,
+        "members": members,
+    }
+
+
+def _neutral() -> dict:
+    return {"polarity": {"score": 0.0}, "suggested": "neutral"}
+
+
+def process_recording(
+    media_path: Path,
+    options: ProcessOptions,
+    *,
+    engine: Engine,
+    max_duration_seconds: float,
+    start_time: datetime | None = None,
+    progress: Progress | None = None,
+) -> dict:
+    """A whole conversation from one recording: `{conversationId, messages, topics, questions, actionItems,
+    followUps, members}`."""
+    conversation_id = new_conversation_id()
+    start_time = start_time or datetime.now(timezone.utc)
+    messages = engine.process(
+        media_path,
+        options,
+        conversation_id=conversation_id,
+        start_time=start_time,
+        max_duration_seconds=max_duration_seconds,
+        progress=progress,
+    )
+    return {"conversationId": conversation_id, **analyze(messages, reference_time=start_time, options=options)}

@@ -1,0 +1,192 @@
+"""Audio decoding: anything FFmpeg reads (through PyAV's bundled libraries) → 16 kHz float32 PCM.
+
+Audio is produced as a stream of blocks so memory stays flat with the recording's length; `chunks_at_silence`
+regroups the blocks into long chunks that end at the quietest moment near the target length, so speech-to-text
+never cuts a word in half.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import wave
+
+import av
+import numpy as np
+
+from bot.errors import MediaTooLong, UnsupportedMedia
+
+SAMPLE_RATE = 16000
+# A container's declared duration and what actually decodes differ slightly (encoder padding, VBR estimates);
+# a shortfall larger than this means the file was cut off.
+TRUNCATION_TOLERANCE = 0.9
+# Demuxers FFmpeg uses for text and still images: they expose a "video" stream but are not recordings.
+NOT_VIDEO_FORMATS = {"tty", "image2", "png_pipe", "jpeg_pipe", "gif", "webp_pipe", "bmp_pipe", "svg_pipe", "txt"}
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    duration: float | None  # seconds, as declared by the container (None when it does not say)
+    channels: int
+    has_video: bool
+    format_name: str
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.exists():
+        raise UnsupportedMedia(f"{path.name}: no such file.")
+    if path.stat().st_size == 0:
+        raise UnsupportedMedia(f"{path.name} is empty (0 bytes).")
+    try:
+        return av.open(str(path), mode="r", metadata_errors="ignore")
+    except av.FFmpegError as exc:
+        raise UnsupportedMedia(f"{path.name} is not an audio or video file FFmpeg can read ({_reason(exc)}).") from None
+
+
+def _reason(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+
+
+def probe(path: Path, *, max_duration_seconds: float | None = None) -> MediaInfo:
+    """Check that `path` is media with an audio stream, within the duration limit."""
+    with _open(path) as container:
+        if not container.streams.audio:
+            if container.streams.video and container.format.name not in NOT_VIDEO_FORMATS:
+                raise UnsupportedMedia(f"{path.name} is a video without sound: there is nothing to transcribe.")
+            raise UnsupportedMedia(f"{path.name} is not an audio or video file.")
+        stream = container.streams.audio[0]
+        duration = max(filter(None, [_declared_duration(container, stream), _wav_header_duration(path)]), default=None)
+        info = MediaInfo(
+            duration=duration,
+            channels=stream.codec_context.channels or 1,
+            has_video=bool(container.streams.video),
+            format_name=container.format.name,
+        )
+    if max_duration_seconds and duration and duration > max_duration_seconds:
+        raise MediaTooLong(_too_long(duration, max_duration_seconds))
+    return info
+
+
+def _wav_header_duration(path: Path) -> float | None:
+    """What a PCM WAV header promises: FFmpeg trusts the file size instead, which hides truncation."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            return wav.getnframes() / wav.getframerate()
+    except (wave.Error, EOFError, OSError, ZeroDivisionError):
+        return None
+
+
+def _declared_duration(container, stream) -> float | None:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / av.time_base
+    return None
+
+
+def _too_long(seconds: float, limit: float) -> str:
+    return f"The recording is {_hms(seconds)} long; the limit is {_hms(limit)}."
+
+
+def _hms(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+
+
+def iter_pcm(
+    path: Path,
+    *,
+    keep_channels: bool = False,
+    max_duration_seconds: float | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield float32 PCM blocks at 16 kHz: shape (n,) mixed to mono, or (channels, n) with keep_channels.
+
+    Raises UnsupportedMedia for unreadable, corrupt or truncated files and MediaTooLong past the limit (also
+    when the container does not declare its duration).
+    """
+    info = probe(path, max_duration_seconds=max_duration_seconds)
+    layout = "mono"
+    if keep_channels and info.channels > 1:
+        layout = {2: "stereo"}.get(info.channels, f"{info.channels}c")
+    resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+    decoded = 0
+    limit = int(max_duration_seconds * SAMPLE_RATE) if max_duration_seconds else None
+    with _open(path) as container:
+        stream = container.streams.audio[0]
+        try:
+            for frame in container.decode(stream):
+                for block in _resampled(resampler, frame, keep_channels):
+                    decoded += block.shape[-1]
+                    if limit and decoded > limit:
+                        raise MediaTooLong(_too_long(decoded / SAMPLE_RATE, max_duration_seconds))
+                    yield block
+            for block in _resampled(resampler, None, keep_channels):
+                decoded += block.shape[-1]
+                yield block
+        except av.FFmpegError as exc:
+            raise UnsupportedMedia(f"{path.name} is corrupt ({_reason(exc)}).") from None
+    if decoded == 0:
+        raise UnsupportedMedia(f"{path.name} contains no decodable audio.")
+    if info.duration and decoded / SAMPLE_RATE < info.duration * TRUNCATION_TOLERANCE:
+        raise UnsupportedMedia(
+            f"{path.name} looks truncated: it declares {_hms(info.duration)} but only "
+            f"{_hms(decoded / SAMPLE_RATE)} could be decoded."
+        )
+
+
+def _resampled(resampler: av.AudioResampler, frame, keep_channels: bool) -> Iterator[np.ndarray]:
+    for out in resampler.resample(frame):
+        planes = out.to_ndarray()  # fltp → (channels, n)
+        if planes.shape[-1]:
+            yield planes if keep_channels else planes[0]
+
+
+def decode(path: Path, **kwargs) -> np.ndarray:
+    """The whole recording as one array (for short clips, tests and diarization)."""
+    blocks = list(iter_pcm(path, **kwargs))
+    return np.concatenate(blocks, axis=-1).astype(np.float32, copy=False)
+
+
+def chunks_at_silence(
+    blocks: Iterable[np.ndarray],
+    *,
+    target_seconds: float = 600.0,
+    search_seconds: float = 30.0,
+) -> Iterator[tuple[float, np.ndarray]]:
+    """Regroup PCM blocks into (start_seconds, chunk) pieces of about target_seconds, cut at a quiet point.
+
+    The cut is the quietest 100 ms window within the last `search_seconds` of each piece; the remainder carries
+    over to the next piece. Works on mono (n,) and multi-channel (c, n) blocks alike.
+    """
+    target = int(target_seconds * SAMPLE_RATE)
+    search = int(search_seconds * SAMPLE_RATE)
+    pending: list[np.ndarray] = []
+    pending_len = 0
+    start = 0
+    for block in blocks:
+        pending.append(block)
+        pending_len += block.shape[-1]
+        while pending_len >= target + search:
+            buffer = np.concatenate(pending, axis=-1)
+            cut = _quietest_point(buffer, target - search, target + search)
+            yield start / SAMPLE_RATE, buffer[..., :cut]
+            start += cut
+            rest = buffer[..., cut:]
+            pending, pending_len = [rest], rest.shape[-1]
+    if pending_len:
+        yield start / SAMPLE_RATE, np.concatenate(pending, axis=-1)
+
+
+def _quietest_point(buffer: np.ndarray, lo: int, hi: int) -> int:
+    window = SAMPLE_RATE // 10
+    mono = buffer if buffer.ndim == 1 else buffer.mean(axis=0)
+    region = mono[lo:hi]
+    usable = len(region) // window * window
+    if usable == 0:
+        return hi
+    energy = (region[:usable].reshape(-1, window) ** 2).mean(axis=1)
+    return lo + int(np.argmin(energy)) * window + window // 2

@@ -1,0 +1,83 @@
+"""Speech-to-text with faster-whisper (CTranslate2, int8 on CPU), VAD filter on, word timestamps."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from bot.engine.decode import SAMPLE_RATE
+from bot.engine.model import ModelSpec, offline_hub
+from bot.errors import InputError
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # as Whisper writes it, with its punctuation; leading space marks a word boundary
+    start: float  # seconds from the start of the recording
+    end: float
+    probability: float
+
+
+class Transcriber:
+    """One loaded model, shared by every job of the process (loading takes memory, not much time)."""
+
+    def __init__(self, spec: ModelSpec, *, cpu_threads: int | None = None, beam_size: int = 5):
+        self.spec = spec
+        self.beam_size = beam_size
+        self._cpu_threads = cpu_threads or os.cpu_count() or 1
+        self._model = None
+        # CTranslate2 runs one model call at a time well on 2 cores; concurrent jobs would only thrash.
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        if self._model is None:
+            offline_hub()
+            from faster_whisper import WhisperModel  # heavy import, deferred until a job needs it
+
+            self._model = WhisperModel(
+                str(self.spec.path), device="cpu", compute_type="int8", cpu_threads=self._cpu_threads
+            )
+        return self._model
+
+    def language_for(self, language_code: str | None) -> str:
+        language = (language_code or "en").split("-")[0].lower()
+        if language != "en" and not self.model.model.is_multilingual:
+            raise InputError(
+                f"The installed speech model ({self.spec.name}) understands English only; "
+                f"languageCode {language_code!r} needs a multilingual model (set SYMBL_ENGINE_MODEL)."
+            )
+        return language
+
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        *,
+        offset: float = 0.0,
+        language: str = "en",
+        vocabulary: tuple[str, ...] = (),
+        progress: Callable[[float], None] | None = None,
+    ) -> list[Word]:
+        """Words of one mono 16 kHz chunk, with times shifted by `offset` seconds."""
+        duration = len(audio) / SAMPLE_RATE
+        with self._lock:
+            segments, _info = self.model.transcribe(
+                audio,
+                language=language,
+                beam_size=self.beam_size,
+                vad_filter=True,
+                word_timestamps=True,
+                hotwords=", ".join(vocabulary) or None,
+                condition_on_previous_text=False,
+            )
+            words: list[Word] = []
+            for segment in segments:
+                for w in segment.words or ():
+                    words.append(Word(w.word, offset + w.start, offset + w.end, w.probability))
+                if progress and duration:
+                    progress(min(1.0, segment.end / duration))
+        return words
