@@ -42,7 +42,9 @@ def _open(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r", metadata_errors="ignore")
     except av.FFmpegError as exc:
-        raise UnsupportedMedia(f"{path.name} is not an audio or video file FFmpeg can read ({_reason(exc)}).") from None
+        raise UnsupportedMedia(
+            f"{path.name} could not be read as audio or video; it may be corrupt or truncated ({_reason(exc)})."
+        ) from None
 
 
 def _reason(exc: Exception) -> str:
