@@ -21,7 +21,7 @@ def main() -> None:
 @click.option("--name", help="Meeting name (default: the file name).")
 @click.option("--diarize/--no-diarize", default=True, show_default=True, help="Tell speakers apart.")
 @click.option("--speakers", type=click.IntRange(1, 20), help="Expected number of speakers (with --diarize).")
-@click.option("--model", type=click.Path(file_okay=False), help="A local faster-whisper model folder.")
+@click.option("--model", help="Packaged model name (tiny.en, base) or a local faster-whisper model folder.")
 @click.option("--language", default=None, help="BCP-47 language code (default en-US).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def process(source, as_json, name, diarize, speakers, model, language, quiet):
@@ -35,3 +35,17 @@ def process(source, as_json, name, diarize, speakers, model, language, quiet):
         source, as_json=as_json, name=name, diarize=diarize, speakers=speakers, model=model,
         language=language, show_progress=not quiet,
     )
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default SYMBL_ENGINE_HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default SYMBL_ENGINE_PORT or 8800; 0 picks a free one).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parallel jobs (default SYMBL_ENGINE_WORKERS or 1).")
+def engine(host, port, workers):
+    """Serve the offline engine as a Symbl-compatible Async API (token, process, append, job, conversations).
+
+    Binding anything but loopback requires SYMBL_ENGINE_APP_ID and SYMBL_ENGINE_APP_SECRET.
+    """
+    from bot.commands.engine import run_engine
+
+    run_engine(host=host, port=port, workers=workers)

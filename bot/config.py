@@ -66,6 +66,7 @@ class Settings:
     slack_app_token: str | None = None
     slack_api_url: str | None = None
     port: int = 3000
+    poll_seconds: float = 1.0  # the bot's scheduler tick; polls back off from 2 ticks to 30 s
 
     @property
     def uses_symbl_cloud(self) -> bool:
@@ -74,6 +75,10 @@ class Settings:
     @property
     def bot_db_path(self) -> Path:
         return self.data_dir / "bot.db"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.data_dir / "models"
 
     @property
     def engine_db_path(self) -> Path:
@@ -102,4 +107,5 @@ class Settings:
             slack_app_token=get("SLACK_APP_TOKEN"),
             slack_api_url=get("SLACK_API_URL"),
             port=_int(env, "PORT", 3000),
+            poll_seconds=max(0.05, float(get("SYMBL_BOT_POLL_SECONDS") or 1.0)),
         )

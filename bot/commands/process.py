@@ -30,7 +30,7 @@ def run_process(source: str, *, as_json: bool, name: str | None, diarize: bool, 
         enable_speaker_diarization=diarize,
         diarization_speaker_count=speakers,
     )
-    engine = Engine(model or settings.engine_model)
+    engine = Engine(model or settings.engine_model, cache_dir=settings.model_cache_dir)
     try:
         with tempfile.TemporaryDirectory(prefix="symbl-bot-") as tmp:
             path = _local_path(source, Path(tmp), settings)

