@@ -1,0 +1,26 @@
+"""`symbl-bot engine`: the Symbl-compatible API server in the foreground until interrupted."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import click
+
+from bot.config import Settings
+from bot.engine.server import EngineServer
+from bot.errors import BotError
+
+
+def run_engine(*, host: str | None, port: int | None, workers: int | None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    if workers:
+        settings = dataclasses.replace(settings, engine_workers=workers)
+    try:
+        server = EngineServer(settings, host=host, port=port).bind()
+    except BotError as exc:
+        raise click.ClickException(str(exc)) from None
+    # Flushed at once: a supervisor (or a test) reads the bound URL from this line.
+    click.echo(f"symbl-bot engine listening on {server.url}", nl=True)
+    server.serve_forever()

@@ -1,0 +1,209 @@
+"""The engine server's job queue: worker threads that run submissions through the engine, in order.
+
+The queue lives in SQLite (`bot.engine.store`), not in memory: a job is `scheduled` once its row is
+committed, and a worker claims it by flipping it to `in_progress` in one transaction. On start, jobs a
+killed process left `in_progress` go back to `scheduled`, so they run again from their stored media.
+Appends to one conversation run one after another in submission order; each places its messages after the
+conversation's current end and re-runs the insights over the whole conversation (contract §3.3).
+
+Every status change is announced twice: to in-process listeners (`on_job_status`, how an embedded bot
+learns of completion at once) and, when the submission named one, to its `webhookUrl` (one POST, errors
+ignored, contract §3.7).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Protocol
+
+import requests
+
+from bot.config import Settings
+from bot.engine.options import ProcessOptions
+from bot.engine.store import Job, Store
+from bot.engine.wire_options import to_process_options
+from bot.errors import BotError
+from bot.fetch import download
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_TIMEOUT = (2.0, 5.0)
+IDLE_WAKEUP_SECONDS = 5.0  # a safety net: submissions wake workers at once through the condition
+
+
+class Transcriber(Protocol):
+    """What the queue needs from `bot.engine.core.Engine` (tests may inject a faster stand-in)."""
+
+    def process(self, media_path: Path, options: ProcessOptions, *, conversation_id: str, start_time: datetime,
+                time_offset: float = 0.0, max_duration_seconds: float,
+                progress: Callable[[str, float], None] | None = None) -> list[dict]: ...
+
+
+Analyzer = Callable[..., dict]
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    job_id: str
+    conversation_id: str
+    status: str
+    message: str | None = None
+
+
+StatusListener = Callable[[JobEvent], None]
+
+
+def conversation_end(messages: list[dict]) -> float:
+    """Seconds from the conversation's start to the end of its last message (where an append goes)."""
+    ends = [float(m.get("timeOffset", 0.0)) + float(m.get("duration", 0.0)) for m in messages]
+    return max(ends, default=0.0)
+
+
+class JobQueue:
+    def __init__(self, store: Store, settings: Settings, engine: Transcriber, analyze: Analyzer, *,
+                 media_dir: Path, workers: int | None = None):
+        self._store = store
+        self._settings = settings
+        self._engine = engine
+        self._analyze = analyze
+        self._media_dir = media_dir
+        self._workers = max(1, workers or settings.engine_workers)
+        self._wakeup = threading.Condition()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._listeners: list[StatusListener] = []
+        self._listeners_lock = threading.Lock()
+        # One sender keeps each job's webhook calls in the order the statuses happened.
+        self._webhooks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-webhook")
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        resumed = self._store.requeue_interrupted()
+        if resumed:
+            log.info("resuming %d interrupted job(s): %s", len(resumed), ", ".join(resumed))
+        for n in range(self._workers):
+            thread = threading.Thread(target=self._work, name=f"engine-worker-{n + 1}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Stop taking jobs; True when every worker finished within `timeout`.
+
+        A job still running stays `in_progress` in the database and resumes at the next start.
+        """
+        self._stopping.set()
+        with self._wakeup:
+            self._wakeup.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._webhooks.shutdown(wait=False, cancel_futures=True)
+        return not any(t.is_alive() for t in self._threads)
+
+    # --- notifications -----------------------------------------------------------------------------
+
+    def on_job_status(self, listener: StatusListener) -> Callable[[], None]:
+        """Call `listener(JobEvent)` after every status change is committed; returns an unsubscribe function.
+
+        Listeners run on the worker (or request) thread that changed the status: keep them short.
+        """
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._listeners_lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def announce(self, job: Job, status: str, message: str | None = None) -> None:
+        event = JobEvent(job.id, job.conversation_id, status, message)
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("job status listener failed for job %s", job.id)
+        if job.webhook_url and not self._stopping.is_set():
+            try:
+                self._webhooks.submit(_post_webhook, job.webhook_url, job.id, status)
+            except RuntimeError:  # shut down meanwhile
+                pass
+
+    def submitted(self, job: Job) -> None:
+        self.announce(job, "scheduled")
+        with self._wakeup:
+            self._wakeup.notify()
+
+    # --- work --------------------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            job = self._store.claim_next()
+            if job is None:
+                with self._wakeup:
+                    self._wakeup.wait(IDLE_WAKEUP_SECONDS)
+                continue
+            self.announce(job, "in_progress")
+            self._run(job)
+            # A finished job may unblock the next append of its conversation for another worker.
+            with self._wakeup:
+                self._wakeup.notify_all()
+
+    def _run(self, job: Job) -> None:
+        try:
+            stored = self._process(job)
+        except BotError as err:
+            self._fail(job, str(err))
+        except Exception as err:  # an engine bug must fail the job, not kill the worker
+            log.exception("job %s failed unexpectedly", job.id)
+            self._fail(job, f"The engine failed unexpectedly ({err.__class__.__name__}).")
+        else:
+            if stored:
+                self.announce(job, "completed")
+            else:
+                log.info("conversation %s was deleted while job %s ran", job.conversation_id, job.id)
+
+    def _fail(self, job: Job, message: str) -> None:
+        if self._stopping.is_set():
+            return  # interrupted by shutdown: leave it in_progress so it resumes
+        self._store.finish_job(job.id, "failed", message)
+        self.announce(job, "failed", message)
+
+    def _process(self, job: Job) -> bool:
+        conversation = self._store.conversation(job.conversation_id)
+        if conversation is None:
+            return False
+        options = to_process_options(job.options)
+        media = Path(job.media_path) if job.media_path else self._download(job)
+        start_time = datetime.fromisoformat(conversation["start_time"])
+        earlier = conversation["messages"]
+        new = self._engine.process(
+            media, options, conversation_id=job.conversation_id, start_time=start_time,
+            time_offset=conversation_end(earlier), max_duration_seconds=self._settings.max_duration_seconds,
+        )
+        result = self._analyze(earlier + new, reference_time=start_time, options=options)
+        return self._store.complete_job(job, result)
+
+    def _download(self, job: Job) -> Path:
+        assert job.url is not None
+        dest = self._media_dir / job.conversation_id / f"{job.id}.download"
+        return download(
+            job.url, dest, max_bytes=self._settings.max_file_bytes,
+            allow_private=self._settings.allow_private_urls,
+        ).path
+
+
+def _post_webhook(url: str, job_id: str, status: str) -> None:
+    try:
+        requests.post(url, json={"jobId": job_id, "status": status}, timeout=WEBHOOK_TIMEOUT,
+                      allow_redirects=False)
+    except requests.RequestException as err:
+        log.info("webhook %s for job %s (%s) failed: %s", url, job_id, status, err)

@@ -1,0 +1,220 @@
+"""The engine server's SQLite state (sqlite-utils): access tokens, jobs and conversation results.
+
+Every state change is one transaction, so a process killed at any point leaves either the old or the new
+state, never half of one; that is what lets unfinished jobs resume after a restart. One connection is
+shared by the request threads and the workers behind a lock: each operation is a handful of small
+statements, and WAL mode keeps readers in other processes unblocked.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError
+
+JOB_STATUSES = ("scheduled", "in_progress", "completed", "failed")
+UNFINISHED = ("scheduled", "in_progress")
+INSIGHT_KEYS = ("topics", "questions", "actionItems", "followUps", "members")
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    conversation_id: str
+    seq: int
+    status: str
+    source: str  # "file" | "url"
+    media_path: str | None
+    url: str | None
+    options: dict
+    message: str | None
+    webhook_url: str | None
+
+
+def _job(row: dict) -> Job:
+    return Job(
+        id=row["id"], conversation_id=row["conversation_id"], seq=row["seq"], status=row["status"],
+        source=row["source"], media_path=row["media_path"], url=row["url"],
+        options=json.loads(row["options"] or "{}"), message=row["message"], webhook_url=row["webhook_url"],
+    )
+
+
+class Store:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self.db = Database(sqlite3.connect(str(path), check_same_thread=False, timeout=30))
+        self.db.enable_wal()
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._lock, self.db.atomic():
+            self.db["tokens"].create(
+                {"token": str, "app_id": str, "expires_at": float}, pk="token", if_not_exists=True
+            )
+            self.db["conversations"].create(
+                {"id": str, "name": str, "start_time": str, "created_at": float, "messages": str,
+                 "insights": str, "last_job_id": str},
+                pk="id", if_not_exists=True,
+            )
+            self.db["jobs"].create(
+                {"id": str, "seq": int, "conversation_id": str, "status": str, "source": str,
+                 "media_path": str, "url": str, "options": str, "message": str, "webhook_url": str,
+                 "created_at": float, "updated_at": float},
+                pk="id", if_not_exists=True,
+            )
+            self.db["jobs"].create_index(["status", "seq"], if_not_exists=True)
+            self.db["jobs"].create_index(["conversation_id", "seq"], if_not_exists=True)
+
+    # --- tokens ------------------------------------------------------------------------------------
+
+    def add_token(self, token: str, app_id: str, lifetime: float) -> None:
+        now = time.time()
+        with self._lock, self.db.atomic():
+            self.db.execute("DELETE FROM tokens WHERE expires_at < ?", [now])
+            self.db["tokens"].insert({"token": token, "app_id": app_id, "expires_at": now + lifetime})
+
+    def token_valid(self, token: str) -> bool:
+        with self._lock:
+            row = self.db.execute("SELECT expires_at FROM tokens WHERE token = ?", [token]).fetchone()
+        return bool(row) and row[0] > time.time()
+
+    # --- submissions -------------------------------------------------------------------------------
+
+    def conversation_exists(self, conversation_id: str) -> bool:
+        with self._lock:
+            return bool(self.db.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation_id]).fetchone())
+
+    def unfinished_count(self) -> int:
+        with self._lock:
+            return self.db.execute(
+                "SELECT count(*) FROM jobs WHERE status IN ('scheduled', 'in_progress')"
+            ).fetchone()[0]
+
+    def add_job(self, *, job_id: str, conversation_id: str, new_conversation: bool, name: str | None,
+                start_time: str, source: str, media_path: str | None, url: str | None, options: dict) -> bool:
+        """Record a submission; False when appending to a conversation that does not exist (any more)."""
+        now = time.time()
+        with self._lock, self.db.atomic():
+            if new_conversation:
+                self.db["conversations"].insert({
+                    "id": conversation_id, "name": name, "start_time": start_time, "created_at": now,
+                    "messages": "[]", "insights": "{}", "last_job_id": job_id,
+                })
+            elif not self.db.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation_id]).fetchone():
+                return False
+            seq = self.db.execute("SELECT coalesce(max(seq), 0) + 1 FROM jobs").fetchone()[0]
+            self.db["jobs"].insert({
+                "id": job_id, "seq": seq, "conversation_id": conversation_id, "status": "scheduled",
+                "source": source, "media_path": media_path, "url": url, "options": json.dumps(options),
+                "message": None, "webhook_url": options.get("webhookUrl"), "created_at": now, "updated_at": now,
+            })
+        return True
+
+    # --- the queue ---------------------------------------------------------------------------------
+
+    def requeue_interrupted(self) -> list[str]:
+        """Jobs a killed process left `in_progress` go back to `scheduled`; returns their ids."""
+        with self._lock, self.db.atomic():
+            ids = [r[0] for r in self.db.execute("SELECT id FROM jobs WHERE status = 'in_progress'")]
+            self.db.execute(
+                "UPDATE jobs SET status = 'scheduled', updated_at = ? WHERE status = 'in_progress'", [time.time()]
+            )
+        return ids
+
+    def claim_next(self) -> Job | None:
+        """The oldest scheduled job whose conversation has no earlier unfinished job, now `in_progress`.
+
+        Appends to one conversation therefore run in submission order, one at a time, while different
+        conversations proceed in parallel.
+        """
+        with self._lock, self.db.atomic():
+            row = self.db.execute(
+                """
+                SELECT j.id FROM jobs j
+                WHERE j.status = 'scheduled'
+                  AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.conversation_id = j.conversation_id
+                                  AND e.seq < j.seq AND e.status IN ('scheduled', 'in_progress'))
+                ORDER BY j.seq LIMIT 1
+                """
+            ).fetchone()
+            if row is None:
+                return None
+            self.db.execute(
+                "UPDATE jobs SET status = 'in_progress', updated_at = ? WHERE id = ?", [time.time(), row[0]]
+            )
+            return self.job(row[0])
+
+    def job(self, job_id: str) -> Job | None:
+        with self._lock:
+            try:
+                return _job(self.db["jobs"].get(job_id))
+            except NotFoundError:
+                return None
+
+    def finish_job(self, job_id: str, status: str, message: str | None = None) -> None:
+        with self._lock, self.db.atomic():
+            self.db.execute(
+                "UPDATE jobs SET status = ?, message = ?, updated_at = ? WHERE id = ?",
+                [status, message, time.time(), job_id],
+            )
+
+    def complete_job(self, job: Job, result: dict) -> bool:
+        """Store a conversation's new messages and insights and mark the job done, atomically.
+
+        False when the conversation was deleted while the job ran: its results are dropped.
+        """
+        with self._lock, self.db.atomic():
+            if not self.db.execute("SELECT 1 FROM conversations WHERE id = ?", [job.conversation_id]).fetchone():
+                self.db.execute("DELETE FROM jobs WHERE id = ?", [job.id])
+                return False
+            insights = {key: result.get(key, []) for key in INSIGHT_KEYS}
+            self.db.execute(
+                "UPDATE conversations SET messages = ?, insights = ?, last_job_id = ? WHERE id = ?",
+                [json.dumps(result["messages"]), json.dumps(insights), job.id, job.conversation_id],
+            )
+            self.db.execute(
+                "UPDATE jobs SET status = 'completed', message = NULL, updated_at = ? WHERE id = ?",
+                [time.time(), job.id],
+            )
+        return True
+
+    # --- conversations -----------------------------------------------------------------------------
+
+    def conversation(self, conversation_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            try:
+                row = self.db["conversations"].get(conversation_id)
+            except NotFoundError:
+                return None
+        return {
+            "id": row["id"], "name": row["name"], "start_time": row["start_time"],
+            "messages": json.loads(row["messages"]), **{k: [] for k in INSIGHT_KEYS},
+            **json.loads(row["insights"]),
+        }
+
+    def delete_conversation(self, conversation_id: str) -> list[str]:
+        """Delete a conversation and its jobs; returns the media paths the caller should remove."""
+        with self._lock, self.db.atomic():
+            paths = [r[0] for r in self.db.execute(
+                "SELECT media_path FROM jobs WHERE conversation_id = ? AND media_path IS NOT NULL", [conversation_id]
+            )]
+            self.db.execute("DELETE FROM jobs WHERE conversation_id = ?", [conversation_id])
+            self.db.execute("DELETE FROM conversations WHERE id = ?", [conversation_id])
+        return paths
+
+    def jobs(self) -> Iterator[Job]:
+        with self._lock:
+            rows = list(self.db["jobs"].rows_where(order_by="seq"))
+        return (_job(r) for r in rows)
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.conn.close()
