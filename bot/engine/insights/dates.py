@@ -1,0 +1,121 @@
+"""Due dates said in English ("by Friday", "tomorrow", "next week", "end of the month", "on the 15th").
+
+A small explicit rule set instead of a general date parser: meetings use a handful of relative forms,
+each resolved here against the conversation's start in one obvious way, and it costs microseconds.
+Conventions (documented because speakers are ambiguous):
+- a bare weekday ("Friday", "by Friday", "on Friday", "this Friday") is its next occurrence strictly after
+  the reference day; "next Friday" is the Friday of next calendar week (weeks start on Monday);
+- "next week" is next Monday, "end of the week"/"this week" is this week's Friday, "end of the month" its
+  last day, "next month" the 1st of next month, "on the 15th" the next 15th on or after tomorrow.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = tuple(m.lower() for m in calendar.month_name[1:])
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "ten": 10, "couple of": 2, "few": 3}
+_PREP = r"(?:(?:by|on|before|until|till|due|for|no later than)\s+)?"
+_ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
+
+
+@dataclass(frozen=True)
+class DueDate:
+    text: str  # the phrase as said, e.g. "by Thursday"
+    offset: int  # character position of `text` in the sentence
+    day: date
+    kind: str  # Tag.type: "date" for a day, "daterange" for a period such as "next week"
+
+    def iso(self) -> str:
+        return f"{self.day.isoformat()}T00:00:00.000Z"
+
+
+def _next_weekday(ref: date, weekday: int) -> date:
+    return ref + timedelta(days=(weekday - ref.weekday() - 1) % 7 + 1)
+
+
+def _monday_of_next_week(ref: date) -> date:
+    return ref + timedelta(days=7 - ref.weekday())
+
+
+def _weekday(ref: date, m: re.Match) -> date:
+    weekday = WEEKDAYS.index(m["weekday"])
+    if m["next"]:
+        return _monday_of_next_week(ref) + timedelta(days=weekday)
+    return _next_weekday(ref, weekday)
+
+
+def _end_of_week(ref: date, m: re.Match) -> date:
+    friday = ref + timedelta(days=4 - ref.weekday())
+    return friday if friday >= ref else _next_weekday(ref, 4)
+
+
+def _end_of_month(ref: date, m: re.Match) -> date:
+    return ref.replace(day=calendar.monthrange(ref.year, ref.month)[1])
+
+
+def _first_of_next_month(ref: date, m: re.Match) -> date:
+    return (ref.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _in_n_units(ref: date, m: re.Match) -> date:
+    count = int(m["count"]) if m["count"].isdigit() else _NUMBERS[m["count"]]
+    return ref + timedelta(days=count * (7 if m["unit"].startswith("week") else 1))
+
+
+def _day_of_month(ref: date, m: re.Match) -> date | None:
+    day = int(m["day"])
+    candidate = ref + timedelta(days=1)
+    for _ in range(62):
+        if candidate.day == day:
+            return candidate
+        candidate += timedelta(days=1)
+    return None
+
+
+def _month_and_day(ref: date, m: re.Match) -> date | None:
+    month = MONTHS.index(m["month"]) + 1
+    try:
+        candidate = date(ref.year, month, int(m["day"]))
+    except ValueError:
+        return None
+    return candidate if candidate >= ref else candidate.replace(year=ref.year + 1)
+
+
+_MONTH = "(?P<month>" + "|".join(MONTHS) + ")"
+_RULES: list[tuple[re.Pattern, object, str]] = [
+    (re.compile(rf"\b{_PREP}(?:the\s+)?day after tomorrow\b"), lambda ref, m: ref + timedelta(days=2), "date"),
+    (re.compile(rf"\b{_PREP}tomorrow\b"), lambda ref, m: ref + timedelta(days=1), "date"),
+    (re.compile(rf"\b{_PREP}(?:today|tonight|(?:the\s+)?end of (?:the\s+)?day|eod)\b"), lambda ref, m: ref, "date"),
+    (re.compile(rf"\b{_PREP}(?P<next>next\s+)?(?:this\s+(?:coming\s+)?)?(?P<weekday>{'|'.join(WEEKDAYS)})\b"),
+     _weekday, "date"),
+    (re.compile(rf"\b{_PREP}(?:the\s+)?(?:end of (?:the|this)\s+week|this week|the weekend)\b"), _end_of_week, "date"),
+    (re.compile(rf"\b{_PREP}(?:the\s+)?(?:end of (?:the|this)\s+month)\b"), _end_of_month, "date"),
+    (re.compile(rf"\b{_PREP}(?:early\s+)?next week\b"), lambda ref, m: _monday_of_next_week(ref), "daterange"),
+    (re.compile(rf"\b{_PREP}next month\b"), _first_of_next_month, "daterange"),
+    (re.compile(r"\bin\s+(?:the\s+next\s+)?(?P<count>\d+|an?|one|two|three|four|five|six|seven|ten|couple of|few)\s+"
+                r"(?P<unit>days?|weeks?)\b"), _in_n_units, "date"),
+    (re.compile(rf"\b{_PREP}{_MONTH}\s+(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"), _month_and_day, "date"),
+    (re.compile(rf"\b{_PREP}the\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+of\s+{_MONTH}\b"), _month_and_day, "date"),
+    (re.compile(rf"\b(?:by|on|before|until|till)\s+the\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)\b"), _day_of_month, "date"),
+]
+
+
+def find_due_date(sentence: str, reference_time: datetime) -> DueDate | None:
+    """The first due date said in `sentence`, resolved against `reference_time` (the conversation start)."""
+    lowered = sentence.lower()
+    ref = reference_time.date()
+    found: list[DueDate] = []
+    for pattern, resolve, kind in _RULES:
+        m = pattern.search(lowered)
+        if not m:
+            continue
+        day = resolve(ref, m)  # type: ignore[operator]
+        if day is not None:
+            found.append(DueDate(sentence[m.start():m.end()], m.start(), day, kind))
+    return min(found, key=lambda d: d.offset) if found else None

@@ -1,0 +1,116 @@
+"""`extract_insights`: messages in, Symbl-shaped topics, questions, action items and follow-ups out."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import actions, sentiment
+from .people import People
+from .questions import find_questions
+from .text import remove_fillers
+from .topics import find_topics
+
+ACTION_ITEMS_PER_HOUR = 10
+MIN_ACTION_ITEMS = 3
+FOLLOW_UPS_PER_HOUR = 6
+MIN_FOLLOW_UPS = 3
+
+
+@dataclass
+class Insights:
+    """Everything the engine derives from a transcript, in the contract's JSON shapes (§5.2–5.6)."""
+
+    message_sentiment: dict[str, dict] = field(default_factory=dict)
+    message_phrases: dict[str, list[dict]] = field(default_factory=dict)
+    topics: list[dict] = field(default_factory=list)
+    questions: list[dict] = field(default_factory=list)
+    action_items: list[dict] = field(default_factory=list)
+    follow_ups: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Response bodies keyed as the Conversation API names them."""
+        return {
+            "topics": self.topics,
+            "questions": self.questions,
+            "actionItems": self.action_items,
+            "followUps": self.follow_ups,
+        }
+
+    def annotate_messages(self, messages: list[dict], *, with_sentiment: bool = True) -> list[dict]:
+        """Copies of `messages` with `phrases` (and `sentiment`) merged in, as `GET …/messages` returns them."""
+        annotated = []
+        for message in messages:
+            copy_ = copy.deepcopy(message)
+            message_id = str(message.get("id"))
+            copy_["phrases"] = self.message_phrases.get(message_id, [])
+            if with_sentiment and message_id in self.message_sentiment:
+                copy_["sentiment"] = self.message_sentiment[message_id]
+            annotated.append(copy_)
+        return annotated
+
+
+def extract_insights(messages: list[dict], *, reference_time: datetime, members: list[dict] | None = None,
+                     confidence_threshold: float = 0.5, detect_phrases: bool = False) -> Insights:
+    """Insights of one English conversation.
+
+    `messages` are Symbl message dicts in time order (unknown keys are ignored); `reference_time` is the
+    conversation's start, against which "by Friday" or "next week" are resolved; `members` ({id, name,
+    email}) let "Priya, please…" resolve to a person. Items scoring below `confidence_threshold` are
+    dropped. Unknown people are `{}` in `from`/`assignee`; `dueBy` is present only when a date was said.
+    """
+    people = People(members, messages)
+    scores = {str(m.get("id")): sentiment.polarity(remove_fillers(str(m.get("text") or ""))) for m in messages}
+    hours = conversation_hours(messages)
+    conversation = actions.Conversation(messages, people, reference_time, hours)
+    candidates = actions.find_candidates(conversation)
+    action_items = actions.ranked(candidates, actions.ACTION_ITEM, _cap(hours, ACTION_ITEMS_PER_HOUR, MIN_ACTION_ITEMS),
+                                  confidence_threshold)
+    follow_ups = actions.ranked(candidates, actions.FOLLOW_UP, _cap(hours, FOLLOW_UPS_PER_HOUR, MIN_FOLLOW_UPS),
+                                confidence_threshold)
+    topics = find_topics(messages, scores, hours, confidence_threshold, people.first_names())
+    return Insights(
+        message_sentiment={mid: sentiment.sentiment(score) for mid, score in scores.items()},
+        message_phrases=_message_phrases(messages, candidates, topics) if detect_phrases else {},
+        topics=topics,
+        questions=find_questions(messages, people, confidence_threshold),
+        action_items=[actions.to_symbl(c) for c in action_items],
+        follow_ups=[actions.to_symbl(c) for c in follow_ups],
+    )
+
+
+def conversation_hours(messages: list[dict]) -> float:
+    """Length of the conversation from the messages' own times (offsets, else absolute times)."""
+    if not messages:
+        return 0.0
+    first, last = messages[0], messages[-1]
+    if "timeOffset" in first and "timeOffset" in last:
+        end = float(last["timeOffset"]) + float(last.get("duration") or 0.0)
+        return max(0.0, end - float(first["timeOffset"])) / 3600
+    try:
+        start = datetime.fromisoformat(str(first["startTime"]).replace("Z", "+00:00"))
+        end_time = datetime.fromisoformat(str(last.get("endTime") or last["startTime"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return 0.0
+    return max(0.0, (end_time - start).total_seconds()) / 3600
+
+
+def _cap(hours: float, per_hour: int, minimum: int) -> int:
+    return max(minimum, round(per_hour * hours))
+
+
+def _message_phrases(messages: list[dict], candidates: list[actions.Candidate], topics: list[dict]) -> dict:
+    """Phrases per message: the action phrase of each commitment, and topic phrases said in it."""
+    phrases: dict[str, list[dict]] = {str(m.get("id")): [] for m in messages}
+    for candidate in candidates:
+        if candidate.action_phrase and candidate.message_ids:
+            phrases[candidate.message_ids[-1]].append({"type": "action_phrase", "text": candidate.action_phrase})
+    for topic in topics:
+        for message_id in topic["messageIds"]:
+            if message_id in phrases:
+                phrases[message_id].append({"type": "noun_phrase", "text": topic["text"]})
+    return phrases
+
+
+

@@ -1,0 +1,85 @@
+"""Who is who: the speakers and known members, in the two person shapes of the contract (§5.1)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    email: str
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.split() else ""
+
+    def model_from(self) -> dict:
+        """`ModelFrom` {id, name, email}: messages' `from`, members, assignees."""
+        return {"id": self.id, "name": self.name, "email": self.email}
+
+    def from_payload(self) -> dict:
+        """`FromPayload` {id, name, userId}: who said an insight. The e-mail is the human-readable user id."""
+        return {"id": self.id, "name": self.name, "userId": self.email}
+
+
+def person_from_message(message: dict) -> Person | None:
+    speaker = message.get("from") or {}
+    if not (speaker.get("id") or speaker.get("name")):
+        return None
+    return Person(str(speaker.get("id") or ""), str(speaker.get("name") or ""), str(speaker.get("email") or ""))
+
+
+class People:
+    """Known members plus everyone who spoke, looked up by first name as people address each other."""
+
+    def __init__(self, members: list[dict] | None, messages: list[dict]):
+        self._by_key: dict[str, Person] = {}
+        self.speakers: list[Person] = []
+        for member in members or []:
+            self._add(Person(str(member.get("id") or ""), str(member.get("name") or ""), str(member.get("email") or "")))
+        for message in messages:
+            speaker = person_from_message(message)
+            if speaker is not None:
+                known = self.resolve(speaker)
+                if known not in self.speakers:
+                    self.speakers.append(known)
+        names = sorted({p.first_name for p in self._by_key.values() if len(p.first_name) > 1}, key=len, reverse=True)
+        self._name_pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b") if names else None
+
+    def _add(self, person: Person) -> Person:
+        for key in (person.id, person.email.lower(), person.name.lower()):
+            if key:
+                self._by_key.setdefault(key, person)
+        return person
+
+    def resolve(self, speaker: Person) -> Person:
+        """The member record for a message's speaker, so assignees carry the member's e-mail."""
+        for key in (speaker.id, speaker.email.lower(), speaker.name.lower()):
+            if key and key in self._by_key:
+                return self._by_key[key]
+        return self._add(speaker)
+
+    def speaker_of(self, message: dict) -> Person | None:
+        speaker = person_from_message(message)
+        return self.resolve(speaker) if speaker else None
+
+    def first_names(self) -> frozenset[str]:
+        return frozenset(p.first_name.lower() for p in self._by_key.values() if p.first_name)
+
+    def by_first_name(self, name: str) -> Person | None:
+        matches = {p for p in self._by_key.values() if p.first_name.lower() == name.lower()}
+        return matches.pop() if len(matches) == 1 else None
+
+    def named_in(self, text: str) -> list[tuple[Person, int, str]]:
+        """People named in `text` (capitalised first name, as a transcript writes it), with offsets."""
+        if self._name_pattern is None:
+            return []
+        found = []
+        for m in self._name_pattern.finditer(text):
+            person = self.by_first_name(m.group(1))
+            if person is not None:
+                found.append((person, m.start(), m.group(1)))
+        return found

@@ -1,0 +1,343 @@
+"""The insights extractor on hand-written transcripts (the eval meetings are for bench/, not tests)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.engine.insights import Insights, extract_insights
+from bot.engine.insights.dates import find_due_date
+from bot.engine.insights.questions import question_score
+
+WEDNESDAY = datetime(2024, 3, 13, 15, 0, tzinfo=timezone.utc)
+ANNA = {"id": "u-anna", "name": "Anna Berg", "email": "anna@example.org"}
+MARCO = {"id": "u-marco", "name": "Marco Silva", "email": "marco@example.org"}
+PRIYA = {"id": "u-priya", "name": "Priya Raman", "email": "priya@example.org"}
+MEMBERS = [ANNA, MARCO, PRIYA]
+
+SAMPLE_RECORDING = [
+    "Good morning everyone. This is the weekly planning meeting for the mobile app release.",
+    "Thanks. The login bug is fixed, but the payment screen still crashes on older phones.",
+    "Can you look into the payment crash before the release?",
+    "Yes. I will fix the payment crash by Friday.",
+    "Great. Priya, please send the release notes to the design team by Thursday.",
+    "Sure. What about the marketing budget for the launch?",
+    "I will check the marketing budget with finance and get back to you next week.",
+    "Should we schedule a follow up meeting with the sales team?",
+    "Yes, let's set up a meeting with the sales team on Monday to review the launch plan.",
+    "Sounds good. I am happy with the progress on the release.",
+]
+
+# What speech-to-text may make of the same recording: lower case, lost or changed punctuation, hyphens.
+SAMPLE_AS_TRANSCRIBED = [
+    line.replace("follow up", "follow-up").replace(".", "").replace("?", "?")
+    .replace("Yes. I will", "yes I will").replace("Priya, please", "Priya please")
+    for line in SAMPLE_RECORDING
+]
+
+
+def conversation(lines: list[str], speakers: list[dict], start: datetime = WEDNESDAY) -> list[dict]:
+    """Messages as the engine produces them; speakers take turns in the order given."""
+    messages = []
+    for index, text in enumerate(lines):
+        begin = start + timedelta(seconds=6 * index)
+        messages.append({
+            "id": f"msg-{index}",
+            "text": text,
+            "from": speakers[index % len(speakers)],
+            "startTime": begin.isoformat().replace("+00:00", "Z"),
+            "endTime": (begin + timedelta(seconds=5)).isoformat().replace("+00:00", "Z"),
+            "timeOffset": 6.0 * index,
+            "duration": 5.0,
+            "conversationId": "5179649407582208",
+        })
+    return messages
+
+
+def sample_insights(lines: list[str] = SAMPLE_RECORDING, **options) -> Insights:
+    return extract_insights(conversation(lines, [ANNA, MARCO]), reference_time=WEDNESDAY, members=MEMBERS, **options)
+
+
+def item_about(items: list[dict], *words: str) -> dict:
+    matches = [item for item in items if all(w in item["text"].lower() for w in words)]
+    assert matches, f"no item about {words} in {[i['text'] for i in items]}"
+    return matches[0]
+
+
+@pytest.mark.parametrize("lines", [SAMPLE_RECORDING, SAMPLE_AS_TRANSCRIBED], ids=["as written", "as transcribed"])
+def test_sample_recording_action_items(lines):
+    insights = sample_insights(lines)
+
+    crash = item_about(insights.action_items, "payment crash")
+    assert crash["assignee"] == MARCO
+    assert crash["dueBy"] == "2024-03-15T00:00:00.000Z"
+    assert "msg-3" in crash["messageIds"]
+    assert crash["text"].startswith("Marco will fix the payment crash")
+
+    notes = item_about(insights.action_items, "release notes")
+    assert notes["assignee"] == PRIYA
+    assert notes["dueBy"] == "2024-03-14T00:00:00.000Z"
+    assert notes["from"] == {"id": "u-anna", "name": "Anna Berg", "userId": "anna@example.org"}
+    assert len(insights.action_items) == 2
+
+
+@pytest.mark.parametrize("lines", [SAMPLE_RECORDING, SAMPLE_AS_TRANSCRIBED], ids=["as written", "as transcribed"])
+def test_sample_recording_follow_ups(lines):
+    insights = sample_insights(lines)
+
+    budget = item_about(insights.follow_ups, "marketing budget")
+    assert budget["assignee"] == ANNA
+    assert budget["dueBy"] == "2024-03-18T00:00:00.000Z"  # "next week" → next Monday
+
+    sales = item_about(insights.follow_ups, "sales team")
+    assert sales["dueBy"] == "2024-03-18T00:00:00.000Z"  # "on Monday"
+    assert sales["assignee"] == {}  # "let's" is the whole group
+
+    follow_up_messages = {mid for item in insights.follow_ups for mid in item["messageIds"]}
+    action_messages = {mid for item in insights.action_items for mid in item["messageIds"]}
+    assert not follow_up_messages & action_messages
+
+
+def test_sample_recording_questions_and_topics():
+    insights = sample_insights()
+
+    assert [q["text"] for q in insights.questions] == [
+        "Can you look into the payment crash before the release?",
+        "What about the marketing budget for the launch?",
+        "Should we schedule a follow up meeting with the sales team?",
+    ]
+    assert insights.questions[1]["from"] == {"id": "u-marco", "name": "Marco Silva", "userId": "marco@example.org"}
+
+    topics = {t["text"]: t for t in insights.topics}
+    for phrase in ("payment crash", "release notes", "marketing budget", "sales team"):
+        assert phrase in topics
+    assert topics["payment crash"]["messageIds"] == ["msg-2", "msg-3"]
+    assert topics["marketing budget"]["messageIds"] == ["msg-5", "msg-6"]
+    assert 1 <= len(insights.topics) <= 10
+    assert all(name not in topics for name in ("priya", "friday", "monday", "meeting"))
+
+
+def test_sample_recording_sentiment():
+    insights = sample_insights()
+
+    assert insights.message_sentiment["msg-9"]["suggested"] == "positive"  # "I am happy with the progress"
+    assert insights.message_sentiment["msg-6"]["suggested"] == "neutral"
+    for value in insights.message_sentiment.values():
+        assert -1.0 <= value["polarity"]["score"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("This is a disaster, the demo failed again and everyone is angry.", "negative"),
+        ("I love this design, it is really great work.", "positive"),
+        ("The file is in the project folder.", "neutral"),
+    ],
+)
+def test_message_sentiment_labels(text, expected):
+    insights = extract_insights(conversation([text], [ANNA]), reference_time=WEDNESDAY)
+
+    assert insights.message_sentiment["msg-0"]["suggested"] == expected
+
+
+@pytest.mark.parametrize(
+    ("said", "speaker", "assignee", "due"),
+    [
+        ("I will fix the payment crash by Friday.", MARCO, MARCO, "2024-03-15"),
+        ("I'll send the invoice tomorrow.", ANNA, ANNA, "2024-03-14"),
+        ("I'm going to update the roadmap by the end of the month.", ANNA, ANNA, "2024-03-31"),
+        ("Priya, please send the release notes to the design team by Thursday.", ANNA, PRIYA, "2024-03-14"),
+        ("Marco, could you review the pull request on the 15th?", ANNA, MARCO, "2024-03-15"),
+        ("Priya will prepare the demo for the client next Friday.", MARCO, PRIYA, "2024-03-22"),
+        ("We need to finish the migration plan before the audit.", ANNA, None, None),
+    ],
+)
+def test_action_item_owner_and_due_date(said, speaker, assignee, due):
+    messages = conversation(["Okay, next point on the agenda.", said], [ANNA, speaker])
+    messages[0]["from"] = ANNA if speaker != ANNA else MARCO
+
+    insights = extract_insights(messages, reference_time=WEDNESDAY, members=MEMBERS)
+
+    [item] = insights.action_items
+    assert item["messageIds"] == ["msg-1"]
+    assert item["assignee"] == (assignee or {})
+    assert item.get("dueBy") == (f"{due}T00:00:00.000Z" if due else None)
+    if assignee:
+        person = next(e for e in item["entities"] if e["type"] == "person")
+        assert person["value"]["assignee"] is True
+        assert item["text"][person["offset"]:].startswith(person["text"])
+
+
+def test_can_you_goes_to_the_addressee_who_accepts():
+    lines = ["Can you draft the announcement for the newsletter?", "Sure, no problem.", "Thanks."]
+    messages = conversation(lines, [ANNA, PRIYA, MARCO])
+
+    insights = extract_insights(messages, reference_time=WEDNESDAY, members=MEMBERS)
+
+    [item] = insights.action_items
+    assert item["assignee"] == PRIYA
+    assert item["text"] == "Priya will draft the announcement for the newsletter."
+
+
+def test_can_you_without_a_known_addressee_is_unassigned():
+    lines = ["Can you draft the announcement for the newsletter?", "Hmm.", "We will see."]
+    messages = conversation(lines, [ANNA, PRIYA, MARCO])
+
+    insights = extract_insights(messages, reference_time=WEDNESDAY, members=MEMBERS)
+
+    [item] = insights.action_items
+    assert item["assignee"] == {}
+
+
+@pytest.mark.parametrize(
+    ("said", "kind"),
+    [
+        ("I will get back to you about the pricing next week.", "follow_up"),
+        ("Let's schedule a call with the vendor on Tuesday.", "follow_up"),
+        ("I'll check with legal about the contract terms.", "follow_up"),
+        ("We should circle back on the hiring plan next month.", "follow_up"),
+        ("I will write the test plan for the checkout flow.", "action_item"),
+        ("Please update the pricing page before the launch.", "action_item"),
+    ],
+)
+def test_follow_ups_are_kept_apart_from_action_items(said, kind):
+    insights = extract_insights(conversation(["Right, what else?", said], [ANNA, MARCO]),
+                                reference_time=WEDNESDAY, members=MEMBERS)
+
+    assert [i["type"] for i in insights.action_items + insights.follow_ups] == [kind]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I think the old design was better.",
+        "Let me show you the next slide.",
+        "We didn't need to change the logo.",
+        "You know what I mean.",
+        "I won't be able to make it.",
+    ],
+)
+def test_chatter_is_not_an_action_item(said):
+    insights = extract_insights(conversation([said], [ANNA]), reference_time=WEDNESDAY, members=MEMBERS)
+
+    assert insights.action_items == [] and insights.follow_ups == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "is_question"),
+    [
+        ("What is the budget for the campaign?", True),
+        ("Did the login bug get fixed in the last build?", True),
+        ("How do we measure retention", True),  # speech-to-text often drops the question mark
+        ("right?", False),
+        ("You know?", False),
+        ("Okay?", False),
+        ("Really?", False),
+        ("It's fine, right?", False),
+        ("The budget is fixed.", False),
+    ],
+)
+def test_questions_drop_tags_and_backchannels(sentence, is_question):
+    assert (question_score(sentence) >= 0.5) is is_question
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("by Friday", "2024-03-15"),
+        ("tomorrow", "2024-03-14"),
+        ("next week", "2024-03-18"),
+        ("by the end of the month", "2024-03-31"),
+        ("on the 15th", "2024-03-15"),
+        ("on the 10th", "2024-04-10"),
+        ("next Friday", "2024-03-22"),
+        ("on Monday", "2024-03-18"),
+        ("in two weeks", "2024-03-27"),
+        ("by March 20th", "2024-03-20"),
+    ],
+)
+def test_due_dates_resolve_against_the_conversation_start(said, expected):
+    due = find_due_date(f"I will ship it {said}.", WEDNESDAY)
+
+    assert due is not None and due.day.isoformat() == expected
+    assert due.text.lower() == said.lower()
+
+
+def test_output_has_the_contract_shapes_and_is_json():
+    insights = sample_insights(detect_phrases=True)
+    body = json.loads(json.dumps(insights.to_dict()))
+
+    for item in body["actionItems"] + body["followUps"]:
+        assert {"id", "text", "type", "score", "messageIds", "entities", "phrases", "definitive", "from",
+                "assignee"} <= item.keys()
+        assert set(item["from"]) == {"id", "name", "userId"}
+        assert item["assignee"] == {} or set(item["assignee"]) == {"id", "name", "email"}
+        assert item["dueBy"].endswith("T00:00:00.000Z")
+    assert {i["type"] for i in body["actionItems"]} == {"action_item"}
+    assert {i["type"] for i in body["followUps"]} == {"follow_up"}
+    for topic in body["topics"]:
+        assert {"id", "text", "type", "score", "messageIds", "entities", "sentiment", "parentRefs"} <= topic.keys()
+        assert topic["type"] == "topic" and topic["sentiment"]["suggested"] in {"positive", "neutral", "negative"}
+    for question in body["questions"]:
+        assert {"id", "text", "type", "score", "messageIds", "from"} <= question.keys()
+    for item in body["topics"] + body["questions"] + body["actionItems"] + body["followUps"]:
+        assert 0.0 <= item["score"] <= 1.0
+        assert len(item["id"]) == 16 and item["id"].isdigit()
+
+
+def test_phrases_only_when_asked_and_merged_into_messages():
+    plain = sample_insights()
+    with_phrases = sample_insights(detect_phrases=True)
+    messages = with_phrases.annotate_messages(conversation(SAMPLE_RECORDING, [ANNA, MARCO]))
+
+    assert plain.message_phrases == {}
+    assert {"type": "action_phrase", "text": "send the release notes to the design team"} in messages[4]["phrases"]
+    assert {"type": "noun_phrase", "text": "marketing budget"} in messages[6]["phrases"]
+    assert messages[9]["sentiment"]["suggested"] == "positive"
+
+
+def test_ids_are_stable_across_runs():
+    first, second = sample_insights().to_dict(), sample_insights().to_dict()
+
+    assert first == second
+    all_ids = [i["id"] for kind in first.values() for i in kind]
+    assert len(all_ids) == len(set(all_ids))
+
+
+def test_confidence_threshold_filters_on_score():
+    default = sample_insights()
+    strict = sample_insights(confidence_threshold=0.95)
+    lenient = sample_insights(confidence_threshold=0.0)
+
+    for kind in ("topics", "questions", "action_items", "follow_ups"):
+        assert all(i["score"] >= 0.95 for i in getattr(strict, kind))
+        assert len(getattr(strict, kind)) <= len(getattr(default, kind)) <= len(getattr(lenient, kind))
+    assert len(strict.topics) < len(default.topics)
+
+
+def test_action_items_are_capped_per_hour_of_conversation():
+    lines = ["I will send the invoice to finance tomorrow.", "I will update the roadmap by Friday.",
+             "I will book the venue for the offsite.", "I will review the vendor contract next week.",
+             "I will draft the survey questions tomorrow.", "I will fix the broken build tonight.",
+             "I will prepare the board slides by Thursday.", "I will test the checkout flow on older phones."]
+    insights = extract_insights(conversation(lines, [ANNA, MARCO]), reference_time=WEDNESDAY)
+
+    assert len(insights.action_items) == 3  # a minute of talk: the minimum of three
+
+
+def test_empty_conversation_gives_empty_insights():
+    insights = extract_insights([], reference_time=WEDNESDAY)
+
+    assert insights.to_dict() == {"topics": [], "questions": [], "actionItems": [], "followUps": []}
+    assert insights.message_sentiment == {} and insights.message_phrases == {}
+
+
+def test_messages_without_speakers_are_accepted():
+    messages = conversation(["Please send the signed contract to the lawyers by Friday."], [{}])
+
+    [item] = extract_insights(messages, reference_time=WEDNESDAY).action_items
+
+    assert item["from"] == {} and item["assignee"] == {}
+    assert item["dueBy"] == "2024-03-15T00:00:00.000Z"
