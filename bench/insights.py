@@ -1,0 +1,220 @@
+"""Benchmark of the insights extractor on the human-annotated AMI/ICSI meetings.
+
+    python bench/insights.py [MEETINGS_DIR]
+
+Scores action items exactly as /work/shared/eval/README.md defines (±1 unit, at most 10 predicted items
+per hour), next to the README's naive baseline measured in the same run, plus question precision, topic
+coverage and speed; then writes the table into bench/README.md under "## Insights (bench/insights.py)".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot.engine.insights import extract_insights  # noqa: E402
+
+DEFAULT_MEETINGS = REPO.parent / "shared" / "eval" / "meetings"
+README = REPO / "bench" / "README.md"
+SECTION = "## Insights (bench/insights.py)"
+ITEMS_PER_HOUR = 10
+WINDOW = 1
+REFERENCE_TIME = datetime(2024, 3, 13, 9, 0, tzinfo=timezone.utc)
+
+# The README's naive rule: commitment phrases by regex, keep the last matches (10 per hour).
+BASELINE_PATTERN = re.compile(
+    r"\b(?:i'll|i will|i'm going to|i am going to|we'll|we will|we're going to|we need to|we have to|we should|"
+    r"you need to|you have to|you should|let's|let me|i have to|i need to|gonna|going to)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class MeetingScore:
+    meeting: str
+    hours: float
+    gold_actions: int  # gold action items with evidence
+    action_hits: int  # of those, found
+    predicted: int
+    precise: int
+    base_hits: int
+    base_predicted: int
+    base_precise: int
+    questions: int
+    questions_right: int
+    topics_gold: int
+    topics_covered: int
+    seconds: float
+
+
+def load_meeting(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def to_messages(transcript: list[dict]) -> list[dict]:
+    messages = []
+    for index, unit in enumerate(transcript):
+        start, end = float(unit["start"]), float(unit["end"])
+        speaker = str(unit["speaker"])
+        messages.append({
+            "id": str(index),
+            "text": unit["text"],
+            "from": {"id": speaker, "name": speaker, "email": ""},
+            "startTime": (REFERENCE_TIME + timedelta(seconds=start)).isoformat().replace("+00:00", "Z"),
+            "endTime": (REFERENCE_TIME + timedelta(seconds=end)).isoformat().replace("+00:00", "Z"),
+            "timeOffset": start,
+            "duration": max(0.0, end - start),
+        })
+    return messages
+
+
+def cap(hours: float) -> int:
+    return max(1, round(ITEMS_PER_HOUR * hours))
+
+
+def near(units: set[int], evidence: set[int]) -> bool:
+    return any(u + d in evidence for u in units for d in range(-WINDOW, WINDOW + 1))
+
+
+def evidence_sets(gold: dict, *kinds: str) -> list[set[int]]:
+    return [set(item.get("evidence_utterances") or []) for kind in kinds for item in gold.get(kind) or []
+            if item.get("evidence_utterances")]
+
+
+def action_scores(predicted_units: list[set[int]], gold: dict) -> tuple[int, int, int, int]:
+    """(gold actions with evidence, found, predicted, predicted near any action/decision/problem)."""
+    actions = evidence_sets(gold, "action_items")
+    anything = set().union(*evidence_sets(gold, "action_items", "decisions", "problems"))
+    found = sum(1 for evidence in actions if any(near(units, evidence) for units in predicted_units))
+    precise = sum(1 for units in predicted_units if near(units, anything))
+    return len(actions), found, len(predicted_units), precise
+
+
+def predicted_action_units(action_items: list[dict], hours: float) -> list[set[int]]:
+    best = sorted(action_items, key=lambda item: -item["score"])[:cap(hours)]
+    return [{int(mid) for mid in item["messageIds"]} for item in best]
+
+
+def baseline_units(transcript: list[dict], hours: float) -> list[set[int]]:
+    matches = [index for index, unit in enumerate(transcript) if BASELINE_PATTERN.search(unit["text"])]
+    return [{index} for index in matches[-cap(hours):]] if matches else []
+
+
+def question_scores(questions: list[dict], gold: dict) -> tuple[int, int]:
+    gold_units = {int(q["utterance"]) for q in gold.get("questions") or []}
+    cited = [{int(mid) for mid in q["messageIds"]} for q in questions]
+    return len(cited), sum(1 for units in cited if units & gold_units)
+
+
+def topic_coverage(topics: list[dict], gold: dict, transcript: list[dict]) -> tuple[int, int]:
+    cited_times = [float(transcript[int(mid)]["start"]) for topic in topics for mid in topic["messageIds"]]
+    segments = [s for s in gold.get("topics") or [] if s.get("start") is not None and s.get("end") is not None]
+    covered = sum(1 for s in segments if any(s["start"] <= t <= s["end"] for t in cited_times))
+    return len(segments), covered
+
+
+def score_meeting(path: Path) -> MeetingScore:
+    meeting = load_meeting(path)
+    transcript, gold = meeting["transcript"], meeting["gold"]
+    hours = float(meeting["duration_s"]) / 3600
+    messages = to_messages(transcript)
+    started = time.perf_counter()
+    insights = extract_insights(messages, reference_time=REFERENCE_TIME)
+    seconds = time.perf_counter() - started
+    gold_actions, hits, predicted, precise = action_scores(predicted_action_units(insights.action_items, hours), gold)
+    _, base_hits, base_predicted, base_precise = action_scores(baseline_units(transcript, hours), gold)
+    questions, questions_right = question_scores(insights.questions, gold)
+    topics_gold, topics_covered = topic_coverage(insights.topics, gold, transcript)
+    return MeetingScore(meeting["meeting_id"], hours, gold_actions, hits, predicted, precise, base_hits,
+                        base_predicted, base_precise, questions, questions_right, topics_gold, topics_covered, seconds)
+
+
+def ratio(numerator: float, denominator: float) -> str:
+    return f"{numerator / denominator:.2f}" if denominator else "–"
+
+
+HEADER = ("| meeting | hours | gold AI | AI recall | AI prec. (n) | base recall | base prec. (n) | "
+          "Q prec. (n) | topic cov. | s/hour |")
+RULE = "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+
+
+def row(s: MeetingScore) -> str:
+    return (f"| {s.meeting} | {s.hours:.2f} | {s.gold_actions} | {ratio(s.action_hits, s.gold_actions)} | "
+            f"{ratio(s.precise, s.predicted)} ({s.predicted}) | {ratio(s.base_hits, s.gold_actions)} | "
+            f"{ratio(s.base_precise, s.base_predicted)} ({s.base_predicted}) | "
+            f"{ratio(s.questions_right, s.questions)} ({s.questions}) | {ratio(s.topics_covered, s.topics_gold)} | "
+            f"{s.seconds / s.hours:.2f} |")
+
+
+def total_row(label: str, scores: list[MeetingScore]) -> str:
+    total = MeetingScore(label, *(sum(getattr(s, f) for s in scores) for f in list(MeetingScore.__dataclass_fields__)[1:]))
+    return row(total).replace(f"| {label} |", f"| **{label}** |", 1)
+
+
+def table(scores: list[MeetingScore]) -> str:
+    with_evidence = [s for s in scores if s.gold_actions]
+    lines = [HEADER, RULE, *(row(s) for s in scores),
+             total_row(f"all {len(scores)}", scores),
+             total_row(f"{len(with_evidence)} with AI evidence", with_evidence)]
+    return "\n".join(lines)
+
+
+def notes(scores: list[MeetingScore]) -> str:
+    with_evidence = [s for s in scores if s.gold_actions]
+    recall = sum(s.action_hits for s in with_evidence) / max(1, sum(s.gold_actions for s in with_evidence))
+    precision = sum(s.precise for s in with_evidence) / max(1, sum(s.predicted for s in with_evidence))
+    base_recall = sum(s.base_hits for s in with_evidence) / max(1, sum(s.gold_actions for s in with_evidence))
+    base_precision = sum(s.base_precise for s in with_evidence) / max(1, sum(s.base_predicted for s in with_evidence))
+    speed = sum(s.seconds for s in scores) / sum(s.hours for s in scores)
+    return (
+        f"Over the {len(with_evidence)} meetings whose gold action items have evidence: recall {recall:.2f} "
+        f"(baseline {base_recall:.2f}, ×{recall / base_recall if base_recall else float('nan'):.2f}), precision "
+        f"{precision:.2f} (baseline {base_precision:.2f}, ×{precision / base_precision if base_precision else float('nan'):.2f}). "
+        f"Targets: recall ≥ 0.60 at precision ≥ 0.50, ≤ 0.50 s per hour; measured {speed:.2f} s per hour."
+    )
+
+
+def write_readme(text: str) -> None:
+    section = f"{SECTION}\n\n{text}\n"
+    if not README.exists():
+        README.write_text(f"# Benchmarks\n\n{section}")
+        return
+    current = README.read_text()
+    start = current.find(SECTION)
+    if start < 0:
+        README.write_text(current.rstrip("\n") + "\n\n" + section)
+        return
+    following = current.find("\n## ", start + len(SECTION))
+    rest = current[following + 1:] if following >= 0 else ""
+    README.write_text(current[:start] + section + ("\n" + rest if rest else ""))
+
+
+def main(argv: list[str]) -> int:
+    meetings_dir = Path(argv[1]) if len(argv) > 1 else DEFAULT_MEETINGS
+    paths = sorted(p for p in meetings_dir.glob("*.json") if p.name != "index.json")
+    extract_insights([], reference_time=REFERENCE_TIME)  # warm-up: imports and lexicons are not per-hour cost
+    scores = [score_meeting(p) for p in paths]
+    body = "\n\n".join([
+        table(scores),
+        notes(scores),
+        "AI = action items (recall: gold items with evidence found within ±1 unit; precision: predicted items "
+        "within ±1 unit of any gold action/decision/problem evidence; at most 10 per hour, by score). base = "
+        "naive regex for commitment phrases, last 10 matches per hour, same run. Q prec. = predicted questions "
+        "whose unit is a gold question (elicit / MRDA question act). topic cov. = gold topic segments containing "
+        "a message cited by a predicted topic. s/hour = extraction time per hour of meeting on this machine.",
+    ])
+    print(body)
+    write_readme(body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
