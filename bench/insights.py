@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.engine.insights import extract_insights  # noqa: E402
+from bot.engine.insights import actions, extract_insights  # noqa: E402
 
 DEFAULT_MEETINGS = REPO.parent / "shared" / "eval" / "meetings"
 README = REPO / "bench" / "README.md"
@@ -197,6 +197,26 @@ def write_readme(text: str) -> None:
     README.write_text(current[:start] + section + ("\n" + rest if rest else ""))
 
 
+def without_closing_prior(paths: list[Path]) -> str:
+    """Ablation in the same run: the end-of-meeting prior was tuned on these meetings, so show its share."""
+    saved, actions.CLOSING_BONUS = actions.CLOSING_BONUS, 0.0
+    try:
+        totals = [0, 0, 0, 0]
+        for path in paths:
+            meeting = load_meeting(path)
+            hours = float(meeting["duration_s"]) / 3600
+            if not evidence_sets(meeting["gold"], "action_items"):
+                continue
+            insights = extract_insights(to_messages(meeting["transcript"]), reference_time=REFERENCE_TIME)
+            scores = action_scores(predicted_action_units(insights.action_items, hours), meeting["gold"])
+            totals = [t + s for t, s in zip(totals, scores)]
+    finally:
+        actions.CLOSING_BONUS = saved
+    gold, found, predicted, precise = totals
+    return (f"Without the end-of-meeting prior (closing bonus 0, tuned on these meetings): recall "
+            f"{ratio(found, gold)}, precision {ratio(precise, predicted)}.")
+
+
 def main(argv: list[str]) -> int:
     meetings_dir = Path(argv[1]) if len(argv) > 1 else DEFAULT_MEETINGS
     paths = sorted(p for p in meetings_dir.glob("*.json") if p.name != "index.json")
@@ -204,7 +224,7 @@ def main(argv: list[str]) -> int:
     scores = [score_meeting(p) for p in paths]
     body = "\n\n".join([
         table(scores),
-        notes(scores),
+        notes(scores) + " " + without_closing_prior(paths),
         "AI = action items (recall: gold items with evidence found within ±1 unit; precision: predicted items "
         "within ±1 unit of any gold action/decision/problem evidence; at most 10 per hour, by score). base = "
         "naive regex for commitment phrases, last 10 matches per hour, same run. Q prec. = predicted questions "
