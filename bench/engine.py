@@ -1,0 +1,337 @@
+"""Benchmark of the offline engine: speed and memory on long recordings, WER and DER on the eval clips.
+
+    python bench/engine.py [EVAL_AUDIO_DIR]
+
+- RTF (processing time / audio duration) and peak RSS of `Engine.process` on a ≥ 10-minute and a 60-minute
+  recording, each measured in a fresh subprocess (`resource.getrusage(RUSAGE_SELF).ru_maxrss`) so peaks of
+  different runs never mix. The recordings are built in a temporary folder: the five eval clips and
+  examples/standup.mp3 decoded, joined with 1 s of silence between them, and repeated until long enough.
+- WER per clip and pooled on every clip of ../shared/eval/audio, normalised as eval/README.md says, for the
+  engine and, in the same run, the bare faster-whisper baseline (same packaged model, int8, beam 5,
+  vad_filter=True), so the figures compare like with like on this (shared, noisy) machine.
+- DER of `bot.engine.diarize` on the AMI clips against their .rttm, with and without the speaker count.
+
+Writes the tables into bench/README.md under "## Engine (bench/engine.py)".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+from metrics import Segment, diarization_error, normalise, read_rttm, word_errors  # noqa: E402
+
+DEFAULT_AUDIO = REPO.parent / "shared" / "eval" / "audio"
+SAMPLE = REPO / "examples" / "standup.mp3"
+README = REPO / "bench" / "README.md"
+SECTION = "## Engine (bench/engine.py)"
+LONG_MINUTES = (10, 60)
+COLLAR = 0.25
+MAX_DURATION = 4 * 3600.0
+
+
+# --- measurements, each run in its own process ----------------------------------------------------------
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def worker_engine(media: str, diarize: str) -> dict:
+    from bot.engine.core import Engine
+    from bot.engine.options import ProcessOptions
+
+    engine = Engine()
+    engine.check_ready()  # model load is a one-off per process, not part of a recording's processing
+    options = ProcessOptions(enable_speaker_diarization=diarize == "1")
+    started = time.perf_counter()
+    messages = engine.process(
+        Path(media), options, conversation_id="bench", start_time=datetime(2024, 1, 1, tzinfo=timezone.utc),
+        max_duration_seconds=MAX_DURATION,
+    )
+    elapsed = time.perf_counter() - started
+    speakers = {m.get("from", {}).get("name") for m in messages} - {None}
+    text = " ".join(m["text"] for m in messages)
+    return {"seconds": elapsed, "text": text, "speakers": len(speakers), "rss_mb": _peak_rss_mb()}
+
+
+def worker_baseline(media: str) -> dict:
+    from faster_whisper import WhisperModel
+    from faster_whisper.audio import decode_audio
+
+    from bot.engine.model import resolve_model
+
+    model = WhisperModel(str(resolve_model("tiny.en").path), device="cpu", compute_type="int8",
+                         cpu_threads=os.cpu_count() or 1)
+    audio = decode_audio(media)
+    started = time.perf_counter()
+    segments, _ = model.transcribe(audio, language="en", beam_size=5, vad_filter=True)
+    text = " ".join(s.text for s in segments)
+    return {"seconds": time.perf_counter() - started, "text": text, "rss_mb": _peak_rss_mb()}
+
+
+def worker_diarize(media: str, count: str) -> dict:
+    from faster_whisper.audio import decode_audio
+
+    from bot.engine.diarize import diarize
+
+    audio = decode_audio(media)
+    started = time.perf_counter()
+    turns = diarize(audio, num_speakers=int(count) or None)
+    return {
+        "seconds": time.perf_counter() - started,
+        "turns": [[t.start, t.end, t.speaker] for t in turns],
+        "rss_mb": _peak_rss_mb(),
+    }
+
+
+WORKERS = {"engine": worker_engine, "baseline": worker_baseline, "diarize": worker_diarize}
+
+
+def measure(kind: str, *args: str) -> dict:
+    """Run one measurement in a fresh interpreter: its peak RSS is its own."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{kind} {args} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- inputs -------------------------------------------------------------------------------------------
+
+
+def decode(path: Path) -> np.ndarray:
+    from faster_whisper.audio import decode_audio
+
+    return decode_audio(str(path))
+
+
+def build_long_recording(sources: list[Path], minutes: int, folder: Path) -> tuple[Path, float]:
+    """Join the sources (1 s of silence between) and repeat the sequence until `minutes` are reached.
+
+    Written as 16-bit 16 kHz WAV through `wave`, one piece at a time, so building it takes little memory.
+    """
+    pieces = [(decode(p) * 32767).clip(-32768, 32767).astype(np.int16) for p in sources]
+    gap = np.zeros(16000, dtype=np.int16)
+    target, written = minutes * 60 * 16000, 0
+    path = folder / f"long_{minutes}min.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        while written < target:
+            for piece in pieces:
+                out.writeframes(piece.tobytes() + gap.tobytes())
+                written += len(piece) + len(gap)
+    return path, written / 16000
+
+
+# --- scoring ------------------------------------------------------------------------------------------
+
+
+def reference_text(clip: Path) -> str:
+    """eval/README.md: AMI clips join `utterances_in_time_order`; the others use `reference_text`."""
+    meta = json.loads(clip.with_suffix(".json").read_text())
+    if "utterances_in_time_order" in meta:
+        return " ".join(u["text"] for u in meta["utterances_in_time_order"])
+    return meta["reference_text"]
+
+
+@dataclass
+class WerRow:
+    clip: str
+    reference_words: int
+    engine_errors: int
+    baseline_errors: int
+    engine_seconds: float
+    baseline_seconds: float
+
+
+def wer_rows(clips: list[Path]) -> list[WerRow]:
+    rows = []
+    for clip in clips:
+        reference = normalise(reference_text(clip))
+        engine = measure("engine", str(clip), "0")
+        baseline = measure("baseline", str(clip))
+        rows.append(WerRow(
+            clip.stem, len(reference),
+            word_errors(reference, normalise(engine["text"])), word_errors(reference, normalise(baseline["text"])),
+            engine["seconds"], baseline["seconds"],
+        ))
+        print(f"  WER {clip.stem}: engine {rows[-1].engine_errors}/{len(reference)}, "
+              f"baseline {rows[-1].baseline_errors}/{len(reference)}", file=sys.stderr)
+    return rows
+
+
+@dataclass
+class DerRow:
+    clip: str
+    reference_speakers: int
+    found_blind: int
+    der_blind: float
+    der_told: float
+    der_told_no_collar: float
+    breakdown_told: str
+    seconds: float
+
+
+def der_rows(clips: list[Path]) -> list[DerRow]:
+    rows = []
+    for clip in clips:
+        reference = read_rttm(clip.with_suffix(".rttm"))
+        count = len({s.speaker for s in reference})
+        blind = measure("diarize", str(clip), "0")
+        told = measure("diarize", str(clip), str(count))
+        blind_hyp, told_hyp = _segments(blind["turns"]), _segments(told["turns"])
+        scored = diarization_error(reference, told_hyp, collar=COLLAR)
+        rows.append(DerRow(
+            clip.stem, count, len({s.speaker for s in blind_hyp}),
+            diarization_error(reference, blind_hyp, collar=COLLAR).der, scored.der,
+            diarization_error(reference, told_hyp, collar=0.0).der,
+            f"{scored.missed / scored.reference_speech:.2f} / {scored.false_alarm / scored.reference_speech:.2f}"
+            f" / {scored.confusion / scored.reference_speech:.2f}",
+            blind["seconds"],
+        ))
+    return rows
+
+
+def _segments(turns: list[list]) -> list[Segment]:
+    return [Segment(start, end, str(speaker)) for start, end, speaker in turns]
+
+
+# --- long recordings ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SpeedRow:
+    recording: str
+    duration: float
+    what: str
+    seconds: float
+    rss_mb: float
+
+    @property
+    def rtf(self) -> float:
+        return self.seconds / self.duration
+
+
+def speed_rows(clips: list[Path], folder: Path) -> list[SpeedRow]:
+    rows = []
+    for minutes in LONG_MINUTES:
+        path, duration = build_long_recording([*clips, SAMPLE], minutes, folder)
+        label = f"{duration / 60:.1f} min"
+        runs = [("engine, diarization on", "engine", str(path), "1"), ("diarize() alone", "diarize", str(path), "0")]
+        if minutes == LONG_MINUTES[0]:
+            runs.insert(0, ("engine, no diarization", "engine", str(path), "0"))
+            runs.append(("bare faster-whisper", "baseline", str(path)))
+        for what, kind, *args in runs:
+            result = measure(kind, *args)
+            rows.append(SpeedRow(label, duration, what, result["seconds"], result["rss_mb"]))
+            print(f"  {label} {what}: RTF {rows[-1].rtf:.3f}, peak RSS {result['rss_mb']:.0f} MB", file=sys.stderr)
+        path.unlink()
+    return rows
+
+
+# --- report -------------------------------------------------------------------------------------------
+
+
+def render(speed: list[SpeedRow], wer: list[WerRow], der: list[DerRow]) -> str:
+    lines = [SECTION, "", *_speed_table(speed), "", *_wer_table(wer), "", *_der_table(der), "", *_notes()]
+    return "\n".join(lines) + "\n"
+
+
+def _speed_table(rows: list[SpeedRow]) -> list[str]:
+    out = ["| recording | run | seconds | RTF | peak RSS |", "|---|---|---:|---:|---:|"]
+    for r in rows:
+        out.append(f"| {r.recording} | {r.what} | {r.seconds:.1f} | {r.rtf:.3f} | {r.rss_mb:.0f} MB |")
+    return out
+
+
+def _wer_table(rows: list[WerRow]) -> list[str]:
+    out = ["| clip | ref. words | engine WER | baseline WER | engine s | baseline s |", "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        out.append(f"| {r.clip} | {r.reference_words} | {r.engine_errors / r.reference_words:.3f} | "
+                   f"{r.baseline_errors / r.reference_words:.3f} | {r.engine_seconds:.1f} | {r.baseline_seconds:.1f} |")
+    words = sum(r.reference_words for r in rows)
+    engine, baseline = sum(r.engine_errors for r in rows), sum(r.baseline_errors for r in rows)
+    ratio = f"{engine / baseline:.2f}" if baseline else "–"
+    out.append(f"| **pooled** | {words} | **{engine / words:.3f}** | {baseline / words:.3f} | | |")
+    out.append("")
+    out.append(f"Pooled WER: engine {engine / words:.3f}, bare baseline {baseline / words:.3f} "
+               f"(engine / baseline = {ratio}). Target ≤ 0.22.")
+    return out
+
+
+def _der_table(rows: list[DerRow]) -> list[str]:
+    out = [
+        "| AMI clip | ref. speakers | found (count not given) | DER, count not given | DER, count given | "
+        "same, no collar | miss / FA / confusion (given) | diarize s |",
+        "|---|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for r in rows:
+        out.append(f"| {r.clip} | {r.reference_speakers} | {r.found_blind} | {r.der_blind:.3f} | {r.der_told:.3f} | "
+                   f"{r.der_told_no_collar:.3f} | {r.breakdown_told} | {r.seconds:.2f} |")
+    return out
+
+
+def _notes() -> list[str]:
+    return [
+        f"RTF = processing seconds / audio seconds, model already loaded; peak RSS = the measuring process's "
+        f"`ru_maxrss` (fresh process per row, model included). Long recordings: the 5 eval clips and "
+        f"examples/standup.mp3, decoded and joined with 1 s of silence, repeated to ≥ 10 and ≥ 60 minutes "
+        f"(16 kHz WAV built by the script). WER: eval/README.md normalisation, pooled over all reference words; "
+        f"baseline = bare faster-whisper, same packaged tiny.en, int8, beam 5, vad_filter=True, same run. "
+        f"DER = (missed + false alarm + confusion) / reference speech, 10 ms grid, optimal one-to-one speaker "
+        f"mapping (Hungarian), overlapped reference speech counted per speaker (our turns never overlap, so "
+        f"overlap is always partly missed), {COLLAR} s collar around reference boundaries unless said. "
+        f"2 CPU cores shared with other engineers' jobs: timings are noisy (±20 % between runs is usual).",
+    ]
+
+
+def write_section(section: str) -> None:
+    text = README.read_text() if README.exists() else "# Benchmarks\n"
+    start = text.find(SECTION)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        following = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + section + (text[following + 1 :] if following >= 0 else "")
+    README.write_text(text)
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--worker"]:
+        print(json.dumps(WORKERS[argv[1]](*argv[2:])))
+        return
+    audio_dir = Path(argv[0]) if argv else DEFAULT_AUDIO
+    clips = sorted(audio_dir.glob("*.flac"))
+    print("WER …", file=sys.stderr)
+    wer = wer_rows(clips)
+    print("DER …", file=sys.stderr)
+    der = der_rows([c for c in clips if c.with_suffix(".rttm").exists()])
+    print("long recordings …", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as folder:
+        speed = speed_rows(clips, Path(folder))
+    section = render(speed, wer, der)
+    print(section)
+    write_section(section)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
