@@ -1,0 +1,291 @@
+"""The SDK-shaped API of the Symbl docs page (`Audio().process_file(...)`, `conversation.get_topics()` …),
+built on `SymblClient` and without the official SDK's traps (contract §7, §10):
+
+- polling starts at once (first poll after `FIRST_POLL_SECONDS`, then backoff to `MAX_POLL_SECONDS`),
+  not 30 s later;
+- `wait=False` polls on a *daemon* thread, and callbacks registered at any time fire exactly once: a
+  callback registered after the job ended fires immediately;
+- `on_complete(conversation)` runs for a completed job, `on_error(error)` for a failed job or a polling
+  error, never both;
+- errors are raised (`wait=True`) or passed to `on_error` (`wait=False`), never swallowed; getters raise
+  the typed errors of `bot.errors` instead of returning a fixed message;
+- each call may name its own `credentials`; the host comes from `SYMBL_API_URL` (via `Settings`).
+
+Getters return plain JSON values (lists of dicts with the wire's camelCase keys), not generated models.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Callable, Mapping
+
+from bot.config import Settings
+from bot.errors import BotError, JobFailed, ProviderError
+from bot.symbl.client import Submission, SymblClient
+
+log = logging.getLogger(__name__)
+
+FIRST_POLL_SECONDS = 0.1
+MAX_POLL_SECONDS = 1.0
+POLL_BACKOFF = 1.5
+TERMINAL = ("completed", "failed")
+
+CompleteCallback = Callable[["Conversation"], Any]
+ErrorCallback = Callable[[BaseException], Any]
+
+
+def _flag(parameters: Mapping[str, Any], key: str, explicit: bool | None, default: bool) -> bool:
+    if explicit is not None:
+        return explicit
+    value = parameters.get(key, default)
+    if isinstance(value, str):
+        if value.lower() not in ("true", "false"):
+            raise ValueError(f"{key} must be true or false, not {value!r}")
+        return value.lower() == "true"
+    return bool(value)
+
+
+def _known(parameters: Mapping[str, Any] | None, allowed: set[str]) -> Mapping[str, Any]:
+    parameters = parameters or {}
+    unknown = set(parameters) - allowed
+    if unknown:
+        # The official SDK turns a typo here into a fixed "does not exist" answer; say what is wrong instead.
+        raise ValueError(f"unknown parameter(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    return parameters
+
+
+class Conversation:
+    """A conversation, and the job that is producing it (if any). Thread-safe."""
+
+    def __init__(self, conversation_id: str, job_id: str | None = None, *, client: SymblClient):
+        self._id = conversation_id
+        self._job_id = job_id
+        self._client = client
+        self._status: str | None = "scheduled" if job_id else None
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._error: BaseException | None = None
+        self._on_complete: list[CompleteCallback] = []
+        self._on_error: list[ErrorCallback] = []
+        self._poller: threading.Thread | None = None
+        if job_id is None:
+            self._done.set()
+
+    def __repr__(self) -> str:
+        return f"Conversation(id={self._id!r}, job_id={self._job_id!r}, status={self._status!r})"
+
+    # --- the job -----------------------------------------------------------------------------------
+
+    def get_conversation_id(self) -> str:
+        return self._id
+
+    def get_job_id(self) -> str | None:
+        return self._job_id
+
+    def get_job_status(self) -> str | None:
+        """The last status seen: scheduled, in_progress, completed or failed (None without a job)."""
+        return self._status
+
+    @property
+    def error(self) -> BaseException | None:
+        return self._error
+
+    def on_complete(self, callback: CompleteCallback) -> "Conversation":
+        """Run `callback(conversation)` once when the job completes (at once if it already has)."""
+        with self._lock:
+            fire = self._done.is_set() and self._job_id is not None and self._error is None
+            if not self._done.is_set():
+                self._on_complete.append(callback)
+        if fire:
+            self._run(callback, self)
+        return self
+
+    def on_error(self, callback: ErrorCallback) -> "Conversation":
+        """Run `callback(error)` once when the job fails or cannot be followed (at once if it already has)."""
+        with self._lock:
+            error = self._error if self._done.is_set() else None
+            if not self._done.is_set():
+                self._on_error.append(callback)
+        if error is not None:
+            self._run(callback, error)
+        return self
+
+    def wait(self, timeout: float | None = None) -> "Conversation":
+        """Block until the job ends; raises its error (JobFailed, ProviderError …) or TimeoutError."""
+        if self._poller is None and not self._done.is_set():
+            self._poll()
+        elif not self._done.wait(timeout):
+            raise TimeoutError(f"job {self._job_id} still {self._status} after {timeout} s")
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def _follow(self, wait: bool) -> "Conversation":
+        if self._job_id is None:
+            return self
+        if wait:
+            return self.wait()
+        self._poller = threading.Thread(target=self._poll, name=f"symbl-job-{self._job_id}", daemon=True)
+        self._poller.start()
+        return self
+
+    def _poll(self) -> None:
+        assert self._job_id is not None
+        delay = FIRST_POLL_SECONDS
+        try:
+            while True:
+                time.sleep(delay)
+                job = self._client.job(self._job_id)
+                self._status = job["status"]
+                if self._status == "completed":
+                    return self._finish(None)
+                if self._status == "failed":
+                    reason = job.get("message") or "the provider did not say why"
+                    error = JobFailed(f"Job {self._job_id} failed: {reason}")
+                    error.conversation = self  # type: ignore[attr-defined]
+                    return self._finish(error)
+                if self._status not in ("scheduled", "in_progress"):
+                    return self._finish(ProviderError(f"Job {self._job_id} has an unknown status {self._status!r}"))
+                delay = min(delay * POLL_BACKOFF, MAX_POLL_SECONDS)
+        except BotError as err:
+            self._finish(err)
+        except Exception as err:  # a bug must still reach on_error, not die silently with the thread
+            log.exception("polling job %s failed", self._job_id)
+            self._finish(err)
+
+    def _finish(self, error: BaseException | None) -> None:
+        with self._lock:
+            self._error = error
+            completes, errors = self._on_complete, self._on_error
+            self._on_complete, self._on_error = [], []
+            self._done.set()
+        if error is None:
+            for callback in completes:
+                self._run(callback, self)
+        else:
+            for callback in errors:
+                self._run(callback, error)
+
+    @staticmethod
+    def _run(callback: Callable[[Any], Any], argument: Any) -> None:
+        try:
+            callback(argument)
+        except Exception:
+            log.exception("a conversation callback raised")
+
+    # --- results -----------------------------------------------------------------------------------
+
+    def get_messages(self, parameters: Mapping[str, Any] | None = None, *, sentiment: bool | None = None,
+                     verbose: bool | None = None) -> list[dict]:
+        parameters = _known(parameters, {"sentiment", "verbose"})
+        return self._client.get_messages(self._id, sentiment=_flag(parameters, "sentiment", sentiment, False),
+                                         verbose=_flag(parameters, "verbose", verbose, False))
+
+    def get_topics(self, parameters: Mapping[str, Any] | None = None, *, sentiment: bool | None = None,
+                   parent_refs: bool | None = None) -> list[dict]:
+        parameters = _known(parameters, {"sentiment", "parentRefs"})
+        return self._client.get_topics(self._id, sentiment=_flag(parameters, "sentiment", sentiment, False),
+                                       parent_refs=_flag(parameters, "parentRefs", parent_refs, False))
+
+    def get_questions(self) -> list[dict]:
+        return self._client.get_questions(self._id)
+
+    def get_action_items(self) -> list[dict]:
+        return self._client.get_action_items(self._id)
+
+    def get_follow_ups(self) -> list[dict]:
+        return self._client.get_follow_ups(self._id)
+
+    def get_members(self) -> list[dict]:
+        return self._client.get_members(self._id)
+
+    def get_conversation(self) -> dict:
+        return self._client.get_conversation(self._id)
+
+    def delete_conversation(self) -> None:
+        self._client.delete_conversation(self._id)
+
+    # The docs page also uses these short names.
+    messages = get_messages
+    topics = get_topics
+    questions = get_questions
+    action_items = get_action_items
+    follow_ups = get_follow_ups
+    members = get_members
+
+
+class Audio:
+    """`process_file`, `process_url`, `append_file`, `append_url` as on the Symbl docs page."""
+
+    media = "audio"
+
+    def __init__(self, client: SymblClient | None = None, *, settings: Settings | None = None):
+        self._client = client
+        self._settings = settings
+
+    def _client_for(self, credentials: Mapping[str, str] | None) -> SymblClient:
+        settings = self._settings or Settings.from_env()
+        if credentials:
+            base = self._client.base_url if self._client else settings.symbl_api_url
+            return SymblClient(base, credentials.get("app_id", ""), credentials.get("app_secret", ""))
+        if self._client is None:
+            self._client = SymblClient.from_settings(settings)
+        return self._client
+
+    def _conversation(self, submission: Submission, client: SymblClient, wait: bool) -> Conversation:
+        return Conversation(submission.conversation_id, submission.job_id, client=client)._follow(wait)
+
+    def process_file(self, file_path: str, credentials: Mapping[str, str] | None = None, content_type: str = "",
+                     wait: bool = True, parameters: Mapping[str, Any] | None = None) -> Conversation:
+        if not file_path:
+            raise ValueError("file_path is required")
+        client = self._client_for(credentials)
+        submission = client.submit_file(file_path, parameters or {}, content_type=content_type or None,
+                                        media=self.media)
+        return self._conversation(submission, client, wait)
+
+    def process_url(self, url: str | None = None, credentials: Mapping[str, str] | None = None, wait: bool = True,
+                    parameters: Mapping[str, Any] | None = None,
+                    payload: Mapping[str, Any] | None = None) -> Conversation:
+        target, options = _url_and_options(url, payload, parameters)
+        client = self._client_for(credentials)
+        return self._conversation(client.submit_url(target, options, media=self.media), client, wait)
+
+    def append_file(self, file_path: str, conversation_id: str, credentials: Mapping[str, str] | None = None,
+                    content_type: str = "", wait: bool = True,
+                    parameters: Mapping[str, Any] | None = None) -> Conversation:
+        if not file_path:
+            raise ValueError("file_path is required")
+        if not conversation_id:
+            raise ValueError("conversation_id is required to append")
+        client = self._client_for(credentials)
+        submission = client.append_file(file_path, conversation_id, parameters or {},
+                                        content_type=content_type or None, media=self.media)
+        return self._conversation(submission, client, wait)
+
+    def append_url(self, url: str | None = None, conversation_id: str | None = None,
+                   credentials: Mapping[str, str] | None = None, wait: bool = True,
+                   parameters: Mapping[str, Any] | None = None,
+                   payload: Mapping[str, Any] | None = None) -> Conversation:
+        if not conversation_id:
+            raise ValueError("conversation_id is required to append")
+        target, options = _url_and_options(url, payload, parameters)
+        client = self._client_for(credentials)
+        return self._conversation(client.append_url(target, conversation_id, options, media=self.media),
+                                  client, wait)
+
+
+class Video(Audio):
+    media = "video"
+
+
+def _url_and_options(url: str | None, payload: Mapping[str, Any] | None,
+                     parameters: Mapping[str, Any] | None) -> tuple[str, dict]:
+    payload = dict(payload or {})
+    target = url or payload.pop("url", None)
+    payload.pop("url", None)
+    if not target:
+        raise ValueError("a url is required (url=… or payload={'url': …})")
+    return target, {**(parameters or {}), **payload}

@@ -1,0 +1,105 @@
+"""Shared pieces for the engine-server, client and SDK tests: a running server, a local file server, a
+fast engine stand-in, and waiting on conditions.
+
+`ScriptedEngine` stands in for speech-to-text only, for tests about states, ordering and faults, where the
+real model's seconds per job add nothing: it checks the upload with the real decoder (`decode.probe`),
+then "hears" a fixed script and builds messages with the engine's own `build_messages`; insights come
+from the real `analyze`. It can hold jobs on a gate, to observe `in_progress`. The real `Engine` is the
+server's default and runs in the full-cycle tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable, Iterator
+
+from bot.config import Settings
+from bot.engine import decode
+from bot.engine.core import Speaker, build_messages
+from bot.engine.server import EngineServer
+from bot.engine.transcribe import Word
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "standup.mp3"
+
+SCRIPT = [
+    ("Priya", "Marco, please send the release notes by Thursday."),
+    ("Marco", "Sure, I will do that."),
+    ("Priya", "Did the login bug get fixed in the last build?"),
+    ("Marco", "Not yet, I will check with QA next week."),
+]
+
+
+def scripted_words(seconds_per_word: float = 0.4) -> tuple[list[Word], list[Speaker]]:
+    words, speakers, t = [], [], 0.0
+    for who, sentence in SCRIPT:
+        for token in sentence.split():
+            words.append(Word(" " + token, t, t + seconds_per_word * 0.8, 0.95))
+            speakers.append(Speaker(who, f"{who.lower()}@example.org"))
+            t += seconds_per_word
+        t += 0.6
+    return words, speakers
+
+
+class ScriptedEngine:
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.gate.set()
+        self.calls: list[dict] = []
+        self.started = threading.Event()
+
+    def process(self, media_path, options, *, conversation_id, start_time, time_offset=0.0,
+                max_duration_seconds, progress=None):
+        decode.probe(Path(media_path), max_duration_seconds=max_duration_seconds)
+        self.calls.append({"media": Path(media_path), "time_offset": time_offset, "options": options})
+        self.started.set()
+        self.gate.wait(30)
+        words, speakers = scripted_words()
+        return build_messages(words, speakers, conversation_id=conversation_id, start_time=start_time,
+                              time_offset=time_offset)
+
+
+@contextlib.contextmanager
+def running_engine(settings: Settings, engine=None, **kwargs) -> Iterator[EngineServer]:
+    server = EngineServer(settings, host="127.0.0.1", port=0, engine=engine, **kwargs).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class FileServer:
+    """A local static file server for URL submissions (allowed by SYMBL_ALLOW_PRIVATE_URLS=true)."""
+
+    def __init__(self, directory: Path):
+        handler = partial(_QuietHandler, directory=str(directory))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def wait_until(condition: Callable[[], object], *, timeout: float = 60.0, every: float = 0.05) -> object:
+    """Re-check `condition` until it is truthy; fail after `timeout` (a deadline, not a measurement)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(every)
