@@ -49,3 +49,15 @@ def engine(host, port, workers):
     from bot.commands.engine import run_engine
 
     run_engine(host=host, port=port, workers=workers)
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="HTTP port (default PORT or 3000); unused in Socket Mode.")
+def serve(port):
+    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events.
+
+    Uses the Symbl API when SYMBL_APP_ID/SYMBL_APP_SECRET are set, else starts the offline engine on loopback.
+    """
+    from bot.app import run_serve
+
+    run_serve(port=port)

@@ -1,0 +1,475 @@
+"""The life of one recording, as plain functions: record → submit → poll → fetch insights → post (or fail).
+
+Every step reads its row, talks to one outside system, and records the outcome in one transaction, so a crash
+between steps loses nothing: the scheduler finds the row due again and repeats the step. Steps that are not
+naturally repeatable are made so here: the summary post is searched for in the thread (by its metadata)
+before it is posted a second time.
+
+Errors: a `BotError` that is not `transient` (bad input, refused URL, failed job, bad credentials) ends the
+row as `failed` and edits the status message into one clear sentence. Anything transient (provider 5xx/429,
+timeouts, Slack rate limits and outages) reschedules the row with backoff; it is never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Iterable
+from urllib.parse import urlsplit
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot import fetch
+from bot.config import Settings
+from bot.errors import (
+    BotError,
+    JobFailed,
+    MediaTooLarge,
+    MediaTooLong,
+    SlackDeliveryError,
+    UnsupportedMedia,
+    UrlRefused,
+)
+from bot.summary import SUMMARY_EVENT, render_summary, status_text
+from bot.symbl.client import SymblClient
+from storage import Recording, State, Store
+from storage import recordings as repo
+
+log = logging.getLogger(__name__)
+
+MEDIA_EXTENSIONS = {
+    ".mp3", ".wav", ".m4a", ".mp4", ".m4v", ".mov", ".webm", ".ogg", ".oga", ".opus", ".flac", ".aac",
+    ".wma", ".amr", ".mkv", ".avi", ".mpeg", ".mpg", ".3gp", ".aiff", ".aif", ".caf",
+}
+MEDIA_FILETYPES = {ext.lstrip(".") for ext in MEDIA_EXTENSIONS} | {"mpga", "m4b", "qtz"}
+UNRETRIEVABLE_MODES = {"external", "hidden_by_limit", "tombstone"}
+# Slack wraps links as <url> or <url|label>.
+LINK = re.compile(r"<(https?://[^>|\s]+)(?:\|[^>]*)?>")
+# Hosts that may receive the bot token; downloads may also be redirected to Slack's CDN, without the token.
+TOKEN_HOST_SUFFIXES = ("slack.com", "slack-files.com")
+REDIRECT_HOST_SUFFIXES = TOKEN_HOST_SUFFIXES + ("slack-edge.com", "slack-imgs.com")
+FILES_READ_MESSAGE = (
+    "Slack sent a sign-in page instead of the file: the app is missing the `files:read` scope "
+    "(add it and reinstall the app) or has no access to this file."
+)
+MAX_UNEXPECTED_ATTEMPTS = 5
+MAX_TRANSIENT_ATTEMPTS = 30  # ~2 h at the 300 s cap; then the row fails with the last reason
+
+
+@dataclass
+class Services:
+    """What the pipeline needs from the outside, built by `bot.app` (tests build their own)."""
+
+    settings: Settings
+    store: Store
+    symbl: SymblClient
+    slack_for: Callable[[str], WebClient]  # team id → a Web API client with that workspace's bot token
+    wake: Callable[[], None] = lambda: None  # ask the scheduler for a tick now
+    poll_now: Callable[[int], None] | None = None  # make one row due now and tick (the scheduler's, when running)
+    options: dict[str, Any] = field(default_factory=lambda: {"enableSpeakerDiarization": True})
+
+    @property
+    def download_dir(self) -> Path:
+        return self.settings.data_dir / "downloads"
+
+
+# --- detection ---------------------------------------------------------------------------------------------
+
+
+def _extension(name: str | None) -> str:
+    return PurePosixPath(name or "").suffix.lower()
+
+
+def is_media_file(file: dict[str, Any]) -> bool:
+    """Audio or video, by mimetype, filetype, Slack clip subtype or name (slack-platform.md §1.2)."""
+    if file.get("mode") in UNRETRIEVABLE_MODES:
+        return False
+    mimetype = str(file.get("mimetype") or "")
+    return (
+        mimetype.startswith(("audio/", "video/"))
+        or str(file.get("filetype") or "").lower() in MEDIA_FILETYPES
+        or file.get("subtype") in ("slack_audio", "slack_video")
+        or _extension(file.get("name")) in MEDIA_EXTENSIONS
+    )
+
+
+def is_candidate_link(url: str) -> bool:
+    """A link worth answering: a direct audio/video file, or a video site/shortener we must explain we refuse."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return _extension(parts.path) in MEDIA_EXTENSIONS or fetch._refused_service(host) is not None
+
+
+def media_links(text: str | None) -> list[str]:
+    seen: dict[str, None] = {}
+    for match in LINK.finditer(text or ""):
+        url = match.group(1).replace("&amp;", "&")
+        if is_candidate_link(url):
+            seen.setdefault(url, None)
+    return list(seen)
+
+
+# --- recording (called by handlers; idempotent) -------------------------------------------------------------
+
+
+def record_file(services: Services, *, team_id: str, channel_id: str, message_ts: str, thread_ts: str | None,
+                user_id: str | None, file: dict[str, Any]) -> tuple[Recording, bool]:
+    return repo.record(
+        services.store, team_id=team_id, channel_id=channel_id, source=str(file["id"]),
+        message_ts=message_ts, thread_ts=thread_ts, user_id=user_id, kind="file",
+        name=file.get("title") or file.get("name"),
+        download_url=file.get("url_private_download") or file.get("url_private"),
+        mimetype=file.get("mimetype"), size=file.get("size"), duration_ms=file.get("duration_ms"),
+    )
+
+
+def record_link(services: Services, *, team_id: str, channel_id: str, message_ts: str, thread_ts: str | None,
+                user_id: str | None, url: str) -> tuple[Recording, bool]:
+    name = PurePosixPath(urlsplit(url).path).name or urlsplit(url).hostname
+    return repo.record(
+        services.store, team_id=team_id, channel_id=channel_id, source=url, message_ts=message_ts,
+        thread_ts=thread_ts, user_id=user_id, kind="url", name=name, download_url=url,
+    )
+
+
+def record_shared_file(services: Services, *, team_id: str, channel_id: str, file_id: str,
+                       user_id: str | None) -> tuple[Recording, bool] | None:
+    """The `file_shared` path: find the sharing message through files.info, then record as the message would.
+
+    Usually the `message`/`file_share` twin got here first and this costs one indexed lookup.
+    """
+    if repo.source_seen(services.store, team_id, channel_id, file_id):
+        return None
+    file = services.slack_for(team_id).files_info(file=file_id)["file"]
+    if not is_media_file(file):
+        return None
+    share = _first_share(file, channel_id)
+    if share is None:
+        log.info("file_shared %s in %s: no share with a message ts yet; waiting for the message event",
+                 file_id, channel_id)
+        return None
+    return record_file(services, team_id=team_id, channel_id=channel_id, message_ts=share["ts"],
+                       thread_ts=share.get("thread_ts"), user_id=user_id, file=file)
+
+
+def _first_share(file: dict[str, Any], channel_id: str) -> dict[str, Any] | None:
+    shares = file.get("shares") or {}
+    for visibility in ("public", "private"):
+        for share in (shares.get(visibility) or {}).get(channel_id) or []:
+            if share.get("ts"):
+                return share
+    return None
+
+
+# --- one step of the lifecycle (called by the scheduler's workers) ------------------------------------------
+
+
+def advance(services: Services, recording_id: int) -> None:
+    """Take a due recording one step further; record failures on the row instead of raising."""
+    rec = repo.get(services.store, recording_id)
+    if rec is None or rec.state not in {s.value for s in repo.ACTIVE_STATES}:
+        return
+    try:
+        if rec.state == State.QUEUED:
+            submit(services, rec)
+        elif rec.state in (State.SUBMITTED, State.PROCESSING):
+            poll(services, rec)
+        elif rec.state == State.COMPLETED:
+            post_summary(services, rec)
+    except Exception as err:  # noqa: BLE001 — every outcome is recorded on the row
+        _handle_error(services, rec, err)
+
+
+def _handle_error(services: Services, rec: Recording, err: Exception) -> None:
+    if isinstance(err, SlackApiError):
+        transient = _slack_transient(err)
+        reason = f"Slack answered {err.response.get('error') or err.response.status_code}"
+        if not transient:
+            log.warning("recording %s: Slack refused for good: %s", rec.id, reason)
+            repo.mark_failed(services.store, rec.id, reason)
+            return
+    elif isinstance(err, BotError):
+        transient, reason = err.transient, str(err)
+    elif isinstance(err, (SlackClientError, OSError)):
+        transient, reason = True, f"{err.__class__.__name__}: {err}"
+    else:
+        log.exception("recording %s: unexpected error", rec.id)
+        transient, reason = rec.attempts + 1 < MAX_UNEXPECTED_ATTEMPTS, f"internal error ({err.__class__.__name__})"
+    if transient and rec.attempts + 1 < MAX_TRANSIENT_ATTEMPTS:
+        delay = retry_delay(services.settings, rec.attempts + 1)
+        attempts = repo.retry_later(services.store, rec.id, reason, time.time() + delay)
+        log.info("recording %s: transient error (attempt %s, retry in %.1fs): %s", rec.id, attempts, delay, reason)
+        return
+    fail(services, rec, reason)
+
+
+def _slack_transient(err: SlackApiError) -> bool:
+    status = getattr(err.response, "status_code", 200)
+    return status == 429 or status >= 500 or err.response.get("error") in {
+        "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+def retry_delay(settings: Settings, attempts: int) -> float:
+    return min(settings.poll_seconds * 5 * 2 ** max(attempts - 1, 0), 300.0)
+
+
+def poll_delay(settings: Settings, polls: int) -> float:
+    """2 ticks after submission, growing by half each poll, at most 30 s (the engine also notifies at once)."""
+    return min(settings.poll_seconds * 2 * 1.5 ** polls, 30.0)
+
+
+def submit(services: Services, rec: Recording) -> None:
+    settings = services.settings
+    ensure_status(services, rec, "queued")
+    if rec.kind == "url":
+        fetch.check_url(rec.source, allow_private=settings.allow_private_urls)
+        submission = services.symbl.submit_url(rec.source, _options(services, rec), media=_media_of(rec))
+    else:
+        _refuse_by_metadata(settings, rec)
+        path = download_slack_file(services, rec)
+        try:
+            _refuse_by_duration(settings, path)
+            submission = services.symbl.submit_file(
+                path, _options(services, rec), content_type=rec.mimetype or None, media=_media_of(rec))
+        finally:
+            path.unlink(missing_ok=True)
+    repo.mark_submitted(services.store, rec.id, submission.conversation_id, submission.job_id,
+                        time.time() + poll_delay(settings, 0))
+    set_stage(services, rec.id, "transcribing")
+
+
+def _options(services: Services, rec: Recording) -> dict[str, Any]:
+    return {**services.options, "name": rec.name or "Slack recording"}
+
+
+def _media_of(rec: Recording) -> str:
+    if (rec.mimetype or "").startswith("video/"):
+        return "video"
+    return "audio"
+
+
+def _refuse_by_metadata(settings: Settings, rec: Recording) -> None:
+    if rec.size and rec.size > settings.max_file_bytes:
+        raise MediaTooLarge(
+            f"the file is {rec.size / 1024**2:,.0f} MB; the limit is {settings.max_file_bytes / 1024**2:,.0f} MB.")
+    if rec.duration_ms and rec.duration_ms / 1000 > settings.max_duration_seconds:
+        raise MediaTooLong(_too_long(rec.duration_ms / 1000, settings.max_duration_seconds))
+
+
+def _too_long(seconds: float, limit: int) -> str:
+    return f"the recording is {seconds / 3600:.1f} h long; the limit is {limit / 3600:g} h."
+
+
+def _refuse_by_duration(settings: Settings, path: Path) -> None:
+    seconds = media_duration(path)
+    if seconds is not None and seconds > settings.max_duration_seconds:
+        raise MediaTooLong(_too_long(seconds, settings.max_duration_seconds))
+
+
+def media_duration(path: Path) -> float | None:
+    """The container's declared duration, or None when it does not say (the provider then decides)."""
+    import av  # PyAV ships FFmpeg; imported lazily so the handlers' import stays light
+
+    try:
+        with av.open(str(path)) as container:
+            if container.duration:
+                return container.duration / 1_000_000
+    except (av.FFmpegError, OSError, ValueError):
+        return None
+    return None
+
+
+# --- Slack file download -------------------------------------------------------------------------------------
+
+
+def slack_api_host(settings: Settings) -> str | None:
+    return urlsplit(settings.slack_api_url).hostname if settings.slack_api_url else None
+
+
+def is_token_host(host: str, api_host: str | None) -> bool:
+    host = host.lower().rstrip(".")
+    return host == api_host or any(host == s or host.endswith("." + s) for s in TOKEN_HOST_SUFFIXES)
+
+
+def may_redirect(host: str, api_host: str | None) -> bool:
+    host = host.lower().rstrip(".")
+    return host == api_host or any(host == s or host.endswith("." + s) for s in REDIRECT_HOST_SUFFIXES)
+
+
+def download_slack_file(services: Services, rec: Recording) -> Path:
+    """Fetch a Slack file with the bot token, which goes to Slack hosts only; redirects stay on Slack hosts."""
+    settings = services.settings
+    client = services.slack_for(rec.team_id)
+    url = rec.download_url
+    if not url:  # Slack Connect stubs carry no URLs: ask files.info
+        file = client.files_info(file=rec.source)["file"]
+        url = file.get("url_private_download") or file.get("url_private")
+        if not url:
+            raise UnsupportedMedia("Slack does not let the app download this file.")
+    api_host = slack_api_host(settings)
+    host = urlsplit(url).hostname or ""
+    if not is_token_host(host, api_host):
+        raise UrlRefused(f"the file's download link points outside Slack ({host}).")
+    token = client.token or ""
+    dest = services.download_dir / f"recording-{rec.id}{_extension(rec.name) or '.bin'}"
+    try:
+        result = fetch.download(
+            url, dest, max_bytes=settings.max_file_bytes,
+            # Our configured Slack API host is trusted even on loopback (tests, proxies); every hop is checked.
+            allow_private=settings.allow_private_urls or host == api_host,
+            headers_for=lambda h: {"Authorization": f"Bearer {token}"} if is_token_host(h, api_host) else {},
+            may_redirect_to=lambda _from, to: may_redirect(to, api_host),
+        )
+    except UnsupportedMedia:
+        raise UnsupportedMedia(FILES_READ_MESSAGE) from None
+    if _looks_like_html(result.path):
+        result.path.unlink(missing_ok=True)
+        raise UnsupportedMedia(FILES_READ_MESSAGE)
+    return result.path
+
+
+def _looks_like_html(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(512).lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+# --- polling -------------------------------------------------------------------------------------------------
+
+
+def poll(services: Services, rec: Recording) -> None:
+    assert rec.job_id and rec.conversation_id
+    job = services.symbl.job(rec.job_id)
+    status = job["status"]
+    polls = rec.polls + 1
+    next_at = time.time() + poll_delay(services.settings, polls)
+    if status == "completed":
+        fetch_insights(services, rec)
+        fresh = repo.get(services.store, rec.id)
+        if fresh is not None and fresh.state == State.COMPLETED:
+            post_summary(services, fresh)
+    elif status == "failed":
+        raise JobFailed(str(job.get("message") or "processing failed"))
+    elif status == "in_progress":
+        repo.mark_processing(services.store, rec.id, next_at, polls)
+    else:
+        repo.reschedule(services.store, rec.id, next_at, polls)
+
+
+def fetch_insights(services: Services, rec: Recording) -> None:
+    set_stage(services, rec.id, "extracting")
+    insights = services.symbl.fetch_insights(rec.conversation_id or "")
+    repo.mark_completed(services.store, rec, insights)
+
+
+def on_job_status(services: Services, job_id: str, status: str) -> None:
+    """A provider's notice (the embedded engine's hook or a webhook): make the row due now and tick."""
+    if status not in ("completed", "failed", "in_progress"):
+        return
+    rec = repo.by_job(services.store, job_id)
+    if rec is None:
+        return
+    if services.poll_now is not None:
+        services.poll_now(rec.id)
+    else:
+        repo.poll_now(services.store, rec.id)
+        services.wake()
+
+
+# --- posting -------------------------------------------------------------------------------------------------
+
+
+def post_summary(services: Services, rec: Recording) -> None:
+    """Post the summary once: a post that went out before a crash is found by its metadata, not repeated."""
+    insights = repo.insights_for(services.store, rec.conversation_id or "")
+    if insights is None:  # the cache was lost: fetch again
+        insights = services.symbl.fetch_insights(rec.conversation_id or "")
+    messages = render_summary(insights, title=rec.name or "recording", recording_id=rec.id)
+    client = services.slack_for(rec.team_id)
+    already: dict[int, str] = {}
+    if rec.summary_started_at is not None:
+        already = find_posted_parts(client, rec)
+    else:
+        repo.start_summary(services.store, rec.id)
+    first_ts = already.get(1)
+    for part, message in enumerate(messages, start=1):
+        if part in already:
+            continue
+        response = client.chat_postMessage(
+            channel=rec.channel_id, thread_ts=rec.thread_ts, text=message.text, blocks=message.blocks,
+            metadata=message.metadata, unfurl_links=False, unfurl_media=False,
+        )
+        if part == 1:
+            first_ts = response["ts"]
+    assert first_ts is not None
+    repo.mark_posted(services.store, rec.id, first_ts)
+    set_stage(services, rec.id, "done")
+
+
+def find_posted_parts(client: WebClient, rec: Recording) -> dict[int, str]:
+    """Summary parts for this recording already in its thread: part number → ts."""
+    found: dict[int, str] = {}
+    cursor = None
+    while True:
+        page = client.conversations_replies(
+            channel=rec.channel_id, ts=rec.thread_ts, include_all_metadata=True, limit=200, cursor=cursor)
+        for message in _summary_messages(page.get("messages") or [], rec.id):
+            payload = message["metadata"].get("event_payload") or {}
+            found.setdefault(int(payload.get("part") or 1), message["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return found
+
+
+def _summary_messages(messages: Iterable[dict], recording_id: int) -> Iterable[dict]:
+    for message in messages:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == SUMMARY_EVENT and payload.get("recording_id") == recording_id:
+            yield message
+
+
+def ensure_status(services: Services, rec: Recording, stage: str) -> None:
+    """Post the status message in the thread unless the row already has one."""
+    if rec.status_ts:
+        return
+    response = services.slack_for(rec.team_id).chat_postMessage(
+        channel=rec.channel_id, thread_ts=rec.thread_ts, text=status_text(stage, rec.name),
+        unfurl_links=False, unfurl_media=False,
+    )
+    repo.set_status_message(services.store, rec.id, response["ts"], stage)
+
+
+def set_stage(services: Services, recording_id: int, stage: str, error: str | None = None) -> None:
+    """Edit the status message to `stage`. Progress edits are best effort; the row's state is what counts."""
+    rec = repo.get(services.store, recording_id)
+    if rec is None or rec.status_stage == stage and stage != "failed":
+        return
+    client = services.slack_for(rec.team_id)
+    text = status_text(stage, rec.name, error)
+    try:
+        if rec.status_ts:
+            client.chat_update(channel=rec.channel_id, ts=rec.status_ts, text=text)
+            repo.set_status_stage(services.store, rec.id, stage)
+        else:
+            response = client.chat_postMessage(channel=rec.channel_id, thread_ts=rec.thread_ts, text=text,
+                                               unfurl_links=False, unfurl_media=False)
+            repo.set_status_message(services.store, rec.id, response["ts"], stage)
+    except SlackApiError as err:
+        if stage == "failed":
+            raise SlackDeliveryError(f"could not report the failure: {err.response.get('error')}") from err
+        log.warning("recording %s: status update to %r failed: %s", rec.id, stage, err.response.get("error"))
+
+
+def fail(services: Services, rec: Recording, reason: str) -> None:
+    """A permanent failure: the row ends as failed and the thread gets one clear message (the status edited)."""
+    if not repo.mark_failed(services.store, rec.id, reason):
+        return
+    try:
+        set_stage(services, rec.id, "failed", error=reason)
+    except SlackDeliveryError:
+        log.warning("recording %s failed (%s) and the failure could not be reported in Slack", rec.id, reason)

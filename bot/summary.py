@@ -1,0 +1,253 @@
+"""Insights → Slack messages (Block Kit + plain-text fallback). Pure: no I/O, no clock.
+
+Hard caps keep every message inside Slack's limits with room to spare (slack-platform.md §7): at most
+`MAX_BLOCKS` blocks and `MAX_SECTION_CHARS` characters per section, and about `MAX_MESSAGE_CHARS` of block
+text per message (Slack refuses some payloads well below the documented limits). Whatever does not fit
+continues in further messages for the same thread. Every message carries metadata with the recording id, which
+is how a restarted bot recognises a summary it already posted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+SUMMARY_EVENT = "symbl_summary"
+MAX_BLOCKS = 40  # Slack allows 50
+MAX_SECTION_CHARS = 2900  # Slack allows 3000
+MAX_MESSAGE_CHARS = 10_000
+MAX_HEADER_CHARS = 150
+MAX_FALLBACK_CHARS = 3000
+
+STAGES = ("queued", "transcribing", "extracting", "done")
+
+
+@dataclass
+class SlackMessage:
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
+
+
+def escape(text: str) -> str:
+    """mrkdwn escaping: only &, < and > are control characters (so no <!channel> from a transcript)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def status_text(stage: str, name: str | None, error: str | None = None) -> str:
+    what = f"*{escape(name)}*" if name else "the recording"
+    return {
+        "queued": f":hourglass_flowing_sand: Queued {what} for a summary…",
+        "transcribing": f":studio_microphone: Transcribing {what}…",
+        "extracting": f":brain: Extracting topics and action items from {what}…",
+        "done": f":white_check_mark: Done: the summary of {what} is below.",
+        "failed": f":warning: Could not summarize {what}: {escape(error or 'unknown error')}",
+    }[stage]
+
+
+def _name(person: Any) -> str | None:
+    if isinstance(person, dict):
+        value = person.get("name") or person.get("email") or person.get("userId")
+        return str(value) if value else None
+    return None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def duration_seconds(messages: list[dict]) -> float | None:
+    """From the engine's timeOffset/duration extensions when present, else from start/end datetimes."""
+    ends = [m["timeOffset"] + m.get("duration", 0) for m in messages
+            if isinstance(m.get("timeOffset"), (int, float))]
+    if ends:
+        return float(max(ends))
+    starts = [t for t in (_time(m.get("startTime")) for m in messages) if t]
+    stops = [t for t in (_time(m.get("endTime")) for m in messages) if t]
+    if starts and stops:
+        return max((max(stops) - min(starts)).total_seconds(), 0.0)
+    return None
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def speakers(insights: dict[str, Any]) -> list[str]:
+    names = [_name(m) for m in insights.get("members") or []]
+    if not any(names):
+        names = [_name(m.get("from")) for m in insights.get("messages") or []]
+    seen: dict[str, None] = {}
+    for n in names:
+        if n:
+            seen.setdefault(n, None)
+    return list(seen)
+
+
+def overall_sentiment(messages: list[dict]) -> str | None:
+    scores = []
+    for m in messages:
+        polarity = (m.get("sentiment") or {}).get("polarity") or {}
+        if isinstance(polarity.get("score"), (int, float)):
+            scores.append(float(polarity["score"]))
+    if not scores:
+        return None
+    mean = sum(scores) / len(scores)
+    return "positive :slightly_smiling_face:" if mean >= 0.05 else (
+        "negative :slightly_frowning_face:" if mean <= -0.05 else "neutral :neutral_face:")
+
+
+def _due(item: dict) -> str | None:
+    due = _time(item.get("dueBy"))
+    return f"due {due:%a %-d %b %Y}" if due else None
+
+
+def _item_line(item: dict, *, with_owner: bool) -> str:
+    parts = [escape(str(item.get("text", "")).strip())]
+    extras = []
+    if with_owner:
+        owner = _name(item.get("assignee")) or _name(item.get("from"))
+        if owner:
+            extras.append(f"_{escape(owner)}_")
+    due = _due(item)
+    if due:
+        extras.append(due)
+    if extras:
+        parts.append("— " + ", ".join(extras))
+    return "• " + " ".join(parts)
+
+
+def _sections(heading: str, lines: Iterable[str]) -> list[str]:
+    """Pack lines under a heading into section texts of at most MAX_SECTION_CHARS."""
+    texts: list[str] = []
+    current = f"*{heading}*"
+    for line in lines:
+        for piece in _split_long(line, MAX_SECTION_CHARS - len(heading) - 20):
+            if len(current) + 1 + len(piece) > MAX_SECTION_CHARS:
+                texts.append(current)
+                current = f"*{heading} (continued)*"
+            current += "\n" + piece
+    texts.append(current)
+    return texts
+
+
+def _split_long(line: str, limit: int) -> list[str]:
+    if len(line) <= limit:
+        return [line]
+    pieces, rest = [], line
+    while len(rest) > limit:
+        cut = rest.rfind(" ", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        # never cut inside an escape such as &amp;
+        amp = rest.rfind("&", max(cut - 5, 0), cut)
+        if amp != -1 and ";" not in rest[amp:cut]:
+            cut = amp
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip()
+    pieces.append(rest)
+    return pieces
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def render_summary(insights: dict[str, Any], *, title: str, recording_id: int) -> list[SlackMessage]:
+    """The summary as one or more messages for the recording's thread; empty sections are left out."""
+    messages = insights.get("messages") or []
+    facts = []
+    duration = duration_seconds(messages)
+    if duration:
+        facts.append(f":stopwatch: {_clock(duration)}")
+    people = speakers(insights)
+    if people:
+        facts.append(":busts_in_silhouette: " + escape(", ".join(people)))
+    mood = overall_sentiment(messages)
+    if mood:
+        facts.append(f"Overall sentiment: {mood}")
+
+    body: list[dict[str, Any]] = []
+    topics = [escape(str(t.get("text", "")).strip()) for t in insights.get("topics") or [] if t.get("text")]
+    if topics:
+        body += [_section(t) for t in _sections("Topics", ["• " + t for t in topics])]
+    for heading, key, with_owner in (
+        ("Action items", "actionItems", True),
+        ("Follow-ups", "followUps", True),
+        ("Questions", "questions", False),
+    ):
+        items = [i for i in insights.get(key) or [] if str(i.get("text", "")).strip()]
+        if items:
+            body += [_section(t) for t in _sections(heading, [_item_line(i, with_owner=with_owner) for i in items])]
+    if not body:
+        body.append(_section("_No topics, action items or questions were found in this recording._"))
+
+    head: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _clip(f"Summary: {title}", MAX_HEADER_CHARS),
+                                    "emoji": True}},
+    ]
+    if facts:
+        head.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "  ·  ".join(facts)}]})
+    chunks = _chunk(head, body)
+    fallback = _fallback(title, facts, insights)
+    out = []
+    for index, blocks in enumerate(chunks, start=1):
+        text = fallback if index == 1 else f"Summary of {title} (part {index}/{len(chunks)})"
+        if len(chunks) > 1:
+            blocks = blocks + [{"type": "context", "elements": [
+                {"type": "mrkdwn", "text": f"Part {index} of {len(chunks)}"}]}]
+        out.append(SlackMessage(
+            text=_clip(text, MAX_FALLBACK_CHARS),
+            blocks=blocks,
+            metadata=summary_metadata(recording_id, index, len(chunks)),
+        ))
+    return out
+
+
+def summary_metadata(recording_id: int, part: int = 1, parts: int = 1) -> dict[str, Any]:
+    return {"event_type": SUMMARY_EVENT,
+            "event_payload": {"recording_id": recording_id, "part": part, "parts": parts}}
+
+
+def _chunk(head: list[dict], body: list[dict]) -> list[list[dict]]:
+    """Split blocks into messages of at most MAX_BLOCKS - 1 blocks (room for a part marker)."""
+    messages: list[list[dict]] = []
+    current, size = list(head), sum(_block_chars(b) for b in head)
+    for block in body:
+        chars = _block_chars(block)
+        if len(current) + 1 > MAX_BLOCKS - 1 or size + chars > MAX_MESSAGE_CHARS:
+            messages.append(current)
+            current, size = [], 0
+        current.append(block)
+        size += chars
+    messages.append(current)
+    return messages
+
+
+def _block_chars(block: dict) -> int:
+    text = block.get("text")
+    if isinstance(text, dict):
+        return len(text.get("text", ""))
+    return sum(len(e.get("text", "")) for e in block.get("elements", []))
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fallback(title: str, facts: list[str], insights: dict[str, Any]) -> str:
+    counts = []
+    for label, key in (("topics", "topics"), ("action items", "actionItems"),
+                       ("follow-ups", "followUps"), ("questions", "questions")):
+        n = len(insights.get(key) or [])
+        if n:
+            counts.append(f"{n} {label}")
+    return f"Summary of {title}" + (": " + ", ".join(counts) if counts else "")

@@ -1,0 +1,265 @@
+"""Repository functions for `recordings` and the cached insights in `conversations`.
+
+State machine (one transaction per change):
+
+    queued ─submit→ submitted ─job in_progress→ processing ─job completed→ completed ─summary posted→ posted
+       └──────────────┴──────────────────────────────┴──────────────────────────┴──→ failed (permanent error)
+
+Active rows carry `next_poll_at`; the scheduler selects due rows through the (state, next_poll_at) index.
+Finished rows (posted, failed) have `next_poll_at` NULL and cost the tick nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, fields
+from enum import Enum
+from typing import Any
+
+from storage.db import Store
+
+
+class State(str, Enum):
+    QUEUED = "queued"
+    SUBMITTED = "submitted"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    POSTED = "posted"
+    FAILED = "failed"
+
+
+ACTIVE_STATES = (State.QUEUED, State.SUBMITTED, State.PROCESSING, State.COMPLETED)
+_ACTIVE_SQL = ", ".join(f"'{s.value}'" for s in ACTIVE_STATES)
+
+
+@dataclass(frozen=True)
+class Recording:
+    id: int
+    team_id: str
+    channel_id: str
+    source: str
+    message_ts: str
+    thread_ts: str
+    user_id: str | None
+    kind: str
+    name: str | None
+    download_url: str | None
+    mimetype: str | None
+    size: int | None
+    duration_ms: int | None
+    state: str
+    next_poll_at: float | None
+    attempts: int
+    polls: int
+    error: str | None
+    status_ts: str | None
+    status_stage: str | None
+    summary_ts: str | None
+    summary_started_at: float | None
+    conversation_id: str | None
+    job_id: str | None
+    created_at: float
+    updated_at: float
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "Recording":
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+
+def _one(store: Store, where: str, params: list[Any]) -> Recording | None:
+    with store.read() as db:
+        rows = list(db["recordings"].rows_where(where, params, limit=1))
+    return Recording.from_row(rows[0]) if rows else None
+
+
+def get(store: Store, recording_id: int) -> Recording | None:
+    return _one(store, "id = ?", [recording_id])
+
+
+def by_job(store: Store, job_id: str) -> Recording | None:
+    return _one(store, "job_id = ?", [job_id])
+
+
+def source_seen(store: Store, team_id: str, channel_id: str, source: str) -> bool:
+    """Whether any message in this channel already brought this file or URL (cheap pre-check for twins)."""
+    with store.read() as db:
+        return bool(
+            db.execute(
+                "SELECT 1 FROM recordings WHERE team_id = ? AND channel_id = ? AND source = ? LIMIT 1",
+                [team_id, channel_id, source],
+            ).fetchone()
+        )
+
+
+def record(
+    store: Store,
+    *,
+    team_id: str,
+    channel_id: str,
+    source: str,
+    message_ts: str,
+    thread_ts: str | None = None,
+    user_id: str | None = None,
+    kind: str = "file",
+    name: str | None = None,
+    download_url: str | None = None,
+    mimetype: str | None = None,
+    size: int | None = None,
+    duration_ms: int | None = None,
+    now: float | None = None,
+) -> tuple[Recording, bool]:
+    """Insert a queued recording unless its key exists. Returns (row, created)."""
+    now = time.time() if now is None else now
+    with store.tx() as db:
+        cursor = db.execute(
+            """
+            INSERT OR IGNORE INTO recordings (team_id, channel_id, source, message_ts, thread_ts, user_id, kind,
+                name, download_url, mimetype, size, duration_ms, state, next_poll_at, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [team_id, channel_id, source, message_ts, thread_ts or message_ts, user_id, kind, name,
+             download_url, mimetype, size, duration_ms, State.QUEUED.value, now, now, now],
+        )
+        created = cursor.rowcount == 1
+    row = _one(
+        store, "team_id = ? AND channel_id = ? AND source = ? AND message_ts = ?",
+        [team_id, channel_id, source, message_ts],
+    )
+    assert row is not None
+    return row, created
+
+
+def due(store: Store, now: float, limit: int = 100) -> list[int]:
+    """Ids of active rows whose `next_poll_at` has come, oldest first (served by the recordings_due index)."""
+    with store.read() as db:
+        rows = db.execute(
+            f"SELECT id FROM recordings WHERE state IN ({_ACTIVE_SQL}) AND next_poll_at <= ? "
+            "ORDER BY next_poll_at LIMIT ?",
+            [now, limit],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def resume_all(store: Store, now: float | None = None) -> int:
+    """Make every active row due now (on start-up: whatever was in flight when the process died resumes)."""
+    now = time.time() if now is None else now
+    with store.tx() as db:
+        return db.execute(
+            f"UPDATE recordings SET next_poll_at = ? WHERE state IN ({_ACTIVE_SQL}) AND next_poll_at > ?",
+            [now, now],
+        ).rowcount
+
+
+def poll_now(store: Store, recording_id: int, now: float | None = None) -> None:
+    now = time.time() if now is None else now
+    with store.tx() as db:
+        db.execute(
+            f"UPDATE recordings SET next_poll_at = ? WHERE id = ? AND state IN ({_ACTIVE_SQL})",
+            [now, recording_id],
+        )
+
+
+def _update(store: Store, recording_id: int, values: dict[str, Any], *, only_from: tuple[State, ...] = ()) -> bool:
+    values = {**values, "updated_at": time.time()}
+    sets = ", ".join(f"{k} = ?" for k in values)
+    params = [v.value if isinstance(v, State) else v for v in values.values()]
+    where = "id = ?"
+    if only_from:
+        where += " AND state IN (" + ", ".join(f"'{s.value}'" for s in only_from) + ")"
+    with store.tx() as db:
+        return db.execute(f"UPDATE recordings SET {sets} WHERE {where}", [*params, recording_id]).rowcount == 1
+
+
+def set_status_message(store: Store, recording_id: int, ts: str, stage: str) -> None:
+    _update(store, recording_id, {"status_ts": ts, "status_stage": stage})
+
+
+def set_status_stage(store: Store, recording_id: int, stage: str) -> None:
+    _update(store, recording_id, {"status_stage": stage})
+
+
+def mark_submitted(store: Store, recording_id: int, conversation_id: str, job_id: str, next_poll_at: float) -> bool:
+    return _update(
+        store, recording_id,
+        {"state": State.SUBMITTED, "conversation_id": conversation_id, "job_id": job_id,
+         "next_poll_at": next_poll_at, "attempts": 0, "polls": 0, "error": None},
+        only_from=(State.QUEUED,),
+    )
+
+
+def mark_processing(store: Store, recording_id: int, next_poll_at: float, polls: int) -> bool:
+    return _update(
+        store, recording_id,
+        {"state": State.PROCESSING, "next_poll_at": next_poll_at, "polls": polls, "attempts": 0, "error": None},
+        only_from=(State.SUBMITTED, State.PROCESSING),
+    )
+
+
+def reschedule(store: Store, recording_id: int, next_poll_at: float, polls: int) -> None:
+    """Nothing changed at the provider: look again later."""
+    _update(store, recording_id, {"next_poll_at": next_poll_at, "polls": polls, "attempts": 0, "error": None})
+
+
+def mark_completed(store: Store, rec: Recording, insights: dict[str, Any], now: float | None = None) -> bool:
+    """Cache the conversation's insights and move the row to `completed`, in one transaction."""
+    now = time.time() if now is None else now
+    with store.tx() as db:
+        db.execute(
+            """
+            INSERT INTO conversations (conversation_id, recording_id, team_id, channel_id, name, insights, fetched_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (conversation_id) DO UPDATE SET insights = excluded.insights, fetched_at = excluded.fetched_at
+            """,
+            [rec.conversation_id, rec.id, rec.team_id, rec.channel_id, rec.name, json.dumps(insights), now],
+        )
+        return db.execute(
+            "UPDATE recordings SET state = ?, next_poll_at = ?, attempts = 0, error = NULL, updated_at = ? "
+            "WHERE id = ? AND state IN (?, ?)",
+            [State.COMPLETED.value, now, now, rec.id, State.SUBMITTED.value, State.PROCESSING.value],
+        ).rowcount == 1
+
+
+def insights_for(store: Store, conversation_id: str) -> dict[str, Any] | None:
+    with store.read() as db:
+        row = db.execute(
+            "SELECT insights FROM conversations WHERE conversation_id = ?", [conversation_id]
+        ).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def start_summary(store: Store, recording_id: int, now: float | None = None) -> None:
+    """Note that a summary post is about to go out: a restart after this point searches the thread first."""
+    now = time.time() if now is None else now
+    with store.tx() as db:
+        db.execute(
+            "UPDATE recordings SET summary_started_at = COALESCE(summary_started_at, ?) WHERE id = ?",
+            [now, recording_id],
+        )
+
+
+def mark_posted(store: Store, recording_id: int, summary_ts: str) -> bool:
+    """The summary is in Slack: store its ts and finish the row in the same transaction."""
+    return _update(
+        store, recording_id,
+        {"state": State.POSTED, "summary_ts": summary_ts, "next_poll_at": None, "error": None},
+        only_from=(State.COMPLETED,),
+    )
+
+
+def mark_failed(store: Store, recording_id: int, error: str) -> bool:
+    return _update(
+        store, recording_id, {"state": State.FAILED, "error": error, "next_poll_at": None},
+        only_from=ACTIVE_STATES,
+    )
+
+
+def retry_later(store: Store, recording_id: int, error: str, next_poll_at: float) -> int:
+    """A transient error: keep the row, count the attempt, try again at `next_poll_at`. Returns attempts."""
+    with store.tx() as db:
+        db.execute(
+            "UPDATE recordings SET attempts = attempts + 1, error = ?, next_poll_at = ?, updated_at = ? WHERE id = ?",
+            [error, next_poll_at, time.time(), recording_id],
+        )
+        row = db.execute("SELECT attempts FROM recordings WHERE id = ?", [recording_id]).fetchone()
+    return int(row[0]) if row else 0

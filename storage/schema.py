@@ -1,0 +1,67 @@
+"""Schema history. Append new migrations; never edit an applied one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("symbl_slack_bot")
+
+
+@migrations()
+def m001_recordings(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE recordings (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            source TEXT NOT NULL,          -- the Slack file id (F…) or the URL
+            message_ts TEXT NOT NULL,      -- the message that carried it
+            thread_ts TEXT NOT NULL,       -- where replies go: the message's thread, or the message itself
+            user_id TEXT,
+            kind TEXT NOT NULL,            -- 'file' or 'url'
+            name TEXT,
+            download_url TEXT,
+            mimetype TEXT,
+            size INTEGER,
+            duration_ms INTEGER,
+            state TEXT NOT NULL,
+            next_poll_at REAL,             -- epoch seconds; NULL once finished
+            attempts INTEGER NOT NULL DEFAULT 0,
+            polls INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            status_ts TEXT,
+            status_stage TEXT,
+            summary_ts TEXT,
+            summary_started_at REAL,       -- set before the first post attempt: a restart then searches the thread
+            conversation_id TEXT,
+            job_id TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )
+        """
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX recordings_key ON recordings (team_id, channel_id, source, message_ts)"
+    )
+    db.execute("CREATE INDEX recordings_due ON recordings (state, next_poll_at)")
+    db.execute("CREATE INDEX recordings_job ON recordings (job_id)")
+
+
+@migrations()
+def m002_conversations(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE conversations (
+            conversation_id TEXT PRIMARY KEY,
+            recording_id INTEGER REFERENCES recordings(id),
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            name TEXT,
+            insights TEXT NOT NULL,        -- JSON: messages, topics, questions, actionItems, followUps, members
+            fetched_at REAL NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX conversations_channel ON conversations (team_id, channel_id, fetched_at)")
