@@ -423,10 +423,11 @@ class EngineServer:
                         channel.handle_close()
                 server.close()  # the listening socket and the trigger; the loop ends with an empty map
 
+            # Let requests in flight finish while the loop still runs, then close the sockets.
+            server.task_dispatcher.shutdown(timeout=5)
             server.trigger.pull_trigger(close_everything)
             if self._thread is not None:
                 self._thread.join(10)
-            server.task_dispatcher.shutdown()
         self.service.close()
 
     def __enter__(self) -> "EngineServer":
