@@ -51,7 +51,7 @@ class _Server:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_factory(self))
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        self.server_thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.server_thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.server_thread.start()
 
     @property

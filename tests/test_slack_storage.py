@@ -1,0 +1,83 @@
+"""storage/: migrations, idempotent recording keys, the state machine and the due-row index."""
+
+from __future__ import annotations
+
+import time
+
+from storage import open_store
+from storage import recordings as repo
+from storage.schema import migrations
+
+
+def _record(store, **overrides):
+    values = dict(team_id="T1", channel_id="C1", source="F1", message_ts="1.1", kind="file", name="a.mp3")
+    values.update(overrides)
+    return repo.record(store, **values)
+
+
+def test_open_applies_migrations_once_and_uses_wal(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    assert [m.name for m in migrations.applied(store.db)] == ["m001_recordings", "m002_conversations"]
+    store.close()
+    again = open_store(tmp_path / "bot.db")
+    assert len(migrations.applied(again.db)) == 2
+    assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_same_key_records_once(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    first, created = _record(store)
+    second, created_again = _record(store, name="renamed.mp3")
+    assert created and not created_again
+    assert first.id == second.id and second.name == "a.mp3"
+    _, other_message = _record(store, message_ts="1.2")  # the same file posted again in a new message
+    assert other_message
+    assert repo.source_seen(store, "T1", "C1", "F1") and not repo.source_seen(store, "T1", "C2", "F1")
+
+
+def test_state_machine_moves_forward_only(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    rec, _ = _record(store)
+    assert rec.state == "queued" and rec.thread_ts == "1.1"
+    assert repo.mark_submitted(store, rec.id, "conv", "job", time.time() + 5)
+    assert not repo.mark_submitted(store, rec.id, "conv2", "job2", time.time())  # not from submitted
+    assert repo.mark_processing(store, rec.id, time.time(), polls=1)
+    rec = repo.get(store, rec.id)
+    assert repo.mark_completed(store, rec, {"topics": [{"text": "x"}]})
+    assert repo.insights_for(store, "conv") == {"topics": [{"text": "x"}]}
+    assert repo.mark_posted(store, rec.id, "9.9")
+    done = repo.get(store, rec.id)
+    assert (done.state, done.summary_ts, done.next_poll_at) == ("posted", "9.9", None)
+    assert not repo.mark_failed(store, rec.id, "late error")  # finished rows stay finished
+
+
+def test_due_rows_and_resume(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    now = time.time()
+    a, _ = _record(store, source="A", now=now)
+    b, _ = _record(store, source="B", now=now)
+    repo.mark_submitted(store, b.id, "c", "j", now + 60)
+    c, _ = _record(store, source="C", now=now)
+    repo.mark_failed(store, c.id, "bad")
+    assert repo.due(store, now + 1) == [a.id]
+    assert repo.resume_all(store, now + 1) == 1  # b was waiting: due again
+    assert sorted(repo.due(store, now + 1)) == [a.id, b.id]
+    assert repo.by_job(store, "j").id == b.id
+
+
+def test_due_query_is_served_by_the_index(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    plan = store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM recordings WHERE state IN ('queued','submitted','processing',"
+        "'completed') AND next_poll_at <= ? ORDER BY next_poll_at LIMIT 100", [time.time()]
+    ).fetchall()
+    assert any("recordings_due" in row[-1] for row in plan), plan
+
+
+def test_retry_later_keeps_the_row_and_counts(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    rec, _ = _record(store)
+    assert repo.retry_later(store, rec.id, "503", time.time() + 10) == 1
+    assert repo.retry_later(store, rec.id, "503", time.time() + 10) == 2
+    kept = repo.get(store, rec.id)
+    assert (kept.state, kept.error) == ("queued", "503")

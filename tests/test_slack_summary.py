@@ -1,0 +1,69 @@
+"""bot/summary.py: rendering, empty sections left out, escaping, and hard caps on oversized input."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from bot.summary import MAX_BLOCKS, render_summary, status_text
+from tests.slack_fakes import INSIGHTS
+
+
+def _texts(message):
+    return [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
+
+
+def test_sections_owner_due_date_speakers_duration_and_sentiment():
+    [message] = render_summary(INSIGHTS, title="standup.mp3", recording_id=7)
+    blocks = json.dumps(message.blocks)
+    assert message.blocks[0]["type"] == "header" and "standup.mp3" in message.blocks[0]["text"]["text"]
+    context = message.blocks[1]["elements"][0]["text"]
+    assert "0:52" in context and "Sam, Priya" in context and "positive" in context
+    sections = _texts(message)
+    assert sections[0].startswith("*Topics*") and "payment crash" in sections[0]
+    assert "Fix the payment crash — _Priya_, due Fri 15 Mar 2024" in sections[1]
+    assert sections[2].startswith("*Follow-ups*") and sections[3].startswith("*Questions*")
+    assert message.metadata == {"event_type": "symbl_summary",
+                                "event_payload": {"recording_id": 7, "part": 1, "parts": 1}}
+    assert "Summary of standup.mp3" in message.text and "1 action items" in message.text
+    assert "<!" not in blocks
+
+
+def test_empty_sections_are_left_out():
+    insights = {**INSIGHTS, "followUps": [], "questions": [], "topics": []}
+    [message] = render_summary(insights, title="x", recording_id=1)
+    assert [t.split("\n")[0] for t in _texts(message)] == ["*Action items*"]
+    [empty] = render_summary({}, title="x", recording_id=1)
+    assert "No topics" in _texts(empty)[0]
+
+
+def test_text_from_the_transcript_is_escaped():
+    insights = copy.deepcopy(INSIGHTS)
+    insights["topics"] = [{"text": "<!channel> & <https://evil.example|click>"}]
+    [message] = render_summary(insights, title="<b>", recording_id=1)
+    topics = _texts(message)[0]
+    assert "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;" in topics
+
+
+def test_oversized_input_is_split_within_slack_limits():
+    insights = copy.deepcopy(INSIGHTS)
+    insights["topics"] = [{"text": f"topic number {i} " + "word " * 30} for i in range(400)]
+    insights["actionItems"] = [{"text": "x" * 5000, "assignee": {"name": "Priya"}}] * 30
+    messages = render_summary(insights, title="long meeting", recording_id=3)
+    assert len(messages) > 1
+    for part, message in enumerate(messages, start=1):
+        assert len(message.blocks) <= MAX_BLOCKS < 50
+        assert all(len(t) <= 3000 for t in _texts(message))
+        assert message.metadata["event_payload"] == {"recording_id": 3, "part": part, "parts": len(messages)}
+        assert len(message.text) <= 3000
+    every = "\n".join(t for m in messages for t in _texts(m))
+    assert all(f"topic number {i} " in every for i in range(400))
+    assert every.count("x" * 100) >= 30
+
+
+def test_status_texts_per_stage():
+    assert "Queued" in status_text("queued", "a.mp3")
+    assert "Transcribing" in status_text("transcribing", "a.mp3")
+    assert "Extracting" in status_text("extracting", "a.mp3")
+    assert "Done" in status_text("done", "a.mp3")
+    assert "files:read" in status_text("failed", "a.mp3", "missing `files:read`")
