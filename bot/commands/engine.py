@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import signal
 
 import click
 
@@ -23,4 +24,9 @@ def run_engine(*, host: str | None, port: int | None, workers: int | None) -> No
         raise click.ClickException(str(exc)) from None
     # Flushed at once: a supervisor (or a test) reads the bound URL from this line.
     click.echo(f"symbl-bot engine listening on {server.url}", nl=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # a supervisor's stop: finish like Ctrl-C, not mid-write
     server.serve_forever()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
