@@ -50,7 +50,7 @@ def test_public_audio_url_is_processed(tmp_path, fake_slack, stub_symbl, file_se
 def test_private_and_refused_links_get_a_reply(bot, fake_slack, stub_symbl, link, reason):
     app, url = bot
     deliver(url, event_envelope(message_event(f"<{link}>", ts=TS)))
-    wait_for(lambda: repo.get(app.store, 1) and repo.get(app.store, 1).state == "failed")
     replies = wait_for(lambda: [m for m in fake_slack.thread(CHANNEL, TS) if reason in (m["text"] or "")])
     assert len(fake_slack.thread(CHANNEL, TS)) == 1, replies
+    assert repo.get(app.store, 1).state == "failed"
     assert stub_symbl.submissions == []
