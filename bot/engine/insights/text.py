@@ -17,7 +17,8 @@ _FILLER_TOKEN = re.compile(
     r"(?<![\w'\-])(?:" + "|".join(sorted((re.escape(f) for f in FILLERS), key=len, reverse=True)) + r")(?![\w'\-])[,.]?\s*",
     re.IGNORECASE,
 )
-_REPEATED_WORD = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
+# "I'll I'll send", "we we should": a stutter, contractions included, so cues still see "I'll send".
+_REPEATED_WORD = re.compile(r"\b(\w+(?:'\w+)?)(?:,?\s+\1\b)+", re.IGNORECASE)
 _INNER_SENTENCE_END = re.compile(r"[.!?]\s+\S")
 _SPACES = re.compile(r"\s+")
 
