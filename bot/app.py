@@ -157,7 +157,8 @@ def build_bot(settings: Settings, *, client: WebClient | None = None, symbl: Sym
         engine.on_job_status(lambda event: pipeline.on_job_status(services, event.job_id, event.status))
     app = bolt_app(settings, web)
     handlers.register(app, services)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # A tick that finds the previous one still running is skipped (max_instances=1): by design, not news.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     return Bot(settings=settings, store=store, services=services, app=app, poller=poller, engine=engine)
 
 

@@ -1,0 +1,235 @@
+"""Slack bot figures: ack latency vs a bare Bolt app, poll tick cost, completion → summary posted.
+
+    python bench/slack.py [--rounds 6] [--summaries 5] [--skip-engine]
+
+Everything runs locally: the fake Slack Web API and stub Symbl server from tests/slack_fakes.py, real HTTP
+(waitress + Flask + Bolt, as `symbl-bot serve` runs), a real SQLite file, and the embedded engine for the
+completion figure. Figures go to stdout as Markdown for bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+from flask import Flask, request  # noqa: E402
+from slack_bolt import App  # noqa: E402
+from slack_bolt.adapter.flask import SlackRequestHandler  # noqa: E402
+from waitress.server import create_server  # noqa: E402
+
+from bot.app import slack_client  # noqa: E402
+from bot.scheduler import Poller  # noqa: E402
+from storage import open_store  # noqa: E402
+from storage import recordings as repo  # noqa: E402
+from tests.conftest_slack import bot_settings, running_bot  # noqa: E402
+from tests.media import SAMPLE  # noqa: E402
+from tests.slack_fakes import (  # noqa: E402
+    SIGNING_SECRET,
+    FakeSlack,
+    StubSymbl,
+    deliver,
+    event_envelope,
+    file_share_event,
+    signed_headers,
+)
+
+CONCURRENCY = 50
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+# --- 1. ack latency --------------------------------------------------------------------------------------------
+
+
+def bare_bolt(settings) -> tuple[str, object]:
+    app = App(client=slack_client(settings), signing_secret=SIGNING_SECRET)
+
+    @app.event("message")
+    def noop(body):  # the smallest app that answers the same events
+        pass
+
+    flask = Flask("bare")
+    handler = SlackRequestHandler(app)
+    flask.add_url_rule("/slack/events", "events", lambda: handler.handle(request), methods=["POST"])
+    server = create_server(flask, host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    return f"http://127.0.0.1:{server.effective_port}", server
+
+
+def fire(url: str, bodies: list[str]) -> list[float]:
+    """In the load process: POST every body at once (one thread each). Returns per-request latency in ms."""
+    local = threading.local()
+
+    def one(body: str) -> float:
+        session = getattr(local, "s", None) or requests.Session()
+        local.s = session
+        headers = signed_headers(body)
+        start = time.perf_counter()
+        response = session.post(url + "/slack/events", data=body.encode(), headers=headers, timeout=30)
+        elapsed = (time.perf_counter() - start) * 1000
+        assert response.status_code == 200, response.status_code
+        return elapsed
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(one, bodies))
+
+
+def burst(load, url: str, fake: FakeSlack, tag: str, round_no: int) -> list[float]:
+    """50 concurrent signed file_share events, each a distinct upload, sent from a separate process so the
+    client does not share the servers' interpreter lock."""
+    bodies = []
+    for i in range(CONCURRENCY):
+        file = fake.add_file(f"F{tag}{round_no}x{i}", "clip.mp3", b"ID3" + b"\0" * 256)
+        bodies.append(json.dumps(event_envelope(file_share_event(file, ts=f"17000{round_no:02d}{i:03d}.000100"))))
+    return load.apply(fire, (url, bodies))
+
+
+def ack_latency(rounds: int) -> dict[str, list[float]]:
+    fake, stub = FakeSlack(), StubSymbl()
+    results: dict[str, list[float]] = {"ours": [], "bare": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = bot_settings(Path(tmp), fake, stub)
+        bare_url, bare_server = bare_bolt(settings)
+        with running_bot(settings) as (bot, ours_url), multiprocessing.get_context("spawn").Pool(1) as load:
+            for name, url in (("ours", ours_url), ("bare", bare_url)):  # warm-up (auth.test, connections)
+                burst(load, url, fake, "w" + name, 0)
+            for r in range(1, rounds + 1):
+                order = [("ours", ours_url), ("bare", bare_url)]
+                if r % 2:
+                    order.reverse()
+                for name, url in order:
+                    results[name] += burst(load, url, fake, name, r)
+        bare_server.close()
+    fake.close()
+    stub.close()
+    return results
+
+
+# --- 2. poll tick cost -----------------------------------------------------------------------------------------
+
+
+def tick_cost(finished: int, active: int, due: int, repeats: int = 200) -> tuple[float, float]:
+    """Median ms of the tick's selection (`repo.due`, its only database work) and of the whole tick."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(Path(tmp) / "bot.db")
+        now = time.time()
+        rows = []
+        for i in range(finished + active):
+            is_active = i >= finished
+            is_due = is_active and i - finished < due
+            rows.append(("T1", "C1", f"F{i}", f"{i}.0001", f"{i}.0001", "file",
+                         "processing" if is_active else "posted",
+                         (now - 1 if is_due else now + 3600) if is_active else None, now, now))
+        with store.tx() as db:
+            db.conn.executemany(
+                "INSERT INTO recordings (team_id, channel_id, source, message_ts, thread_ts, kind, state, "
+                "next_poll_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        store.db.execute("ANALYZE")
+        timings = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            ids = repo.due(store, time.time(), 100)
+            timings.append((time.perf_counter() - start) * 1000)
+        assert len(ids) == min(due, 100)
+        # The whole tick (selection + hand-off to the worker pool), with a step that does nothing.
+        poller = Poller(store, lambda _id: None, interval=1.0)
+        ticks = []
+        for _ in range(repeats // 4):
+            start = time.perf_counter()
+            poller.tick()
+            ticks.append((time.perf_counter() - start) * 1000)
+            while poller._in_flight:
+                time.sleep(0.0005)
+        poller.stop()
+        store.close()
+    return statistics.median(timings), statistics.median(ticks)
+
+
+# --- 3. completion → summary posted ----------------------------------------------------------------------------
+
+
+class StampedSlack(FakeSlack):
+    def __init__(self) -> None:
+        super().__init__()
+        self.posted_at: dict[str, float] = {}
+
+    def _m_chat_postMessage(self, body: dict) -> dict:
+        result = super()._m_chat_postMessage(body)
+        metadata = body.get("metadata") or {}
+        if isinstance(metadata, dict) and metadata.get("event_type") == "symbl_summary":
+            self.posted_at[body["thread_ts"]] = time.monotonic()
+        return result
+
+
+def completion_to_post(count: int) -> list[float]:
+    fake = StampedSlack()
+    completed_at: dict[str, float] = {}
+    lags = []
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = bot_settings(Path(tmp), fake, None)  # no credentials: the embedded engine
+        with running_bot(settings) as (bot, url):
+            bot.engine.on_job_status(
+                lambda e: completed_at.setdefault(e.job_id, time.monotonic()) if e.status == "completed" else None)
+            data = SAMPLE.read_bytes()
+            for i in range(count):
+                ts = f"1800000{i:03d}.000100"
+                file = fake.add_file(f"FE{i}", "standup.mp3", data)
+                deliver(url, event_envelope(file_share_event(file, ts=ts)))
+                deadline = time.monotonic() + 300
+                while ts not in fake.posted_at and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                rec = next(r for r in (repo.get(bot.store, k) for k in range(1, count + 1)) if r and r.message_ts == ts)
+                lags.append(fake.posted_at[ts] - completed_at[rec.job_id])
+    fake.close()
+    return lags
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--summaries", type=int, default=5)
+    parser.add_argument("--skip-engine", action="store_true")
+    args = parser.parse_args()
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # 50 requests on 8 threads queue by design
+
+    acks = ack_latency(args.rounds)
+    print(f"### Ack latency ({args.rounds} rounds × {CONCURRENCY} concurrent signed file_share events, HTTP mode)\n")
+    print("| app | n | p50 ms | p99 ms |\n|---|---:|---:|---:|")
+    for name in ("bare", "ours"):
+        v = acks[name]
+        print(f"| {'bare Bolt (no-op listener)' if name == 'bare' else 'symbl bot'} | {len(v)} | "
+              f"{pct(v, 50):.1f} | {pct(v, 99):.1f} |")
+    print(f"\nratio ours/bare: p50 {pct(acks['ours'], 50) / pct(acks['bare'], 50):.2f}×, "
+          f"p99 {pct(acks['ours'], 99) / pct(acks['bare'], 99):.2f}×\n")
+
+    print("### Poll tick cost (medians, ms; a tick hands at most 100 due rows to the pool)\n")
+    print("| finished rows | active rows | due now | selection ms | whole tick ms |\n|---:|---:|---:|---:|---:|")
+    for finished, active, due in ((0, 1000, 0), (100_000, 1000, 0), (100_000, 1000, 100), (100_000, 1000, 1000)):
+        select, whole = tick_cost(finished, active, due)
+        print(f"| {finished:,} | {active:,} | {due:,} | {select:.3f} | {whole:.3f} |")
+
+    if not args.skip_engine:
+        lags = completion_to_post(args.summaries)
+        print(f"\n### Completion → summary posted (embedded engine, {len(lags)} runs of the sample)\n")
+        print(f"p50 {pct(lags, 50) * 1000:.0f} ms, p95 {pct(lags, 95) * 1000:.0f} ms, "
+              f"max {max(lags) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
