@@ -323,6 +323,10 @@ def _evidence_score(sentence: str, prefix: str, rest: str, cue: Cue) -> float:
         score -= 0.2
     if VAGUE_OBJECT.match(rest) and not after_meeting:
         score -= 0.1
+    if not after_meeting and len(content_words(rest, STOPWORDS)) <= 1:
+        # "I'll have a go", "let's do it together", "I'll give it a one": at most the verb carries content,
+        # so there is no object a note could name; such lines point at what is on the table right now.
+        score -= 0.15
     if cue.owner == ADDRESSEE and ASKS_FOR_SELF.search(rest) and not TASK_VERB.match(rest):
         score -= 0.15
     if HEDGE.search(sentence):
@@ -333,7 +337,8 @@ def _evidence_score(sentence: str, prefix: str, rest: str, cue: Cue) -> float:
         score -= 0.25
     if cue.owner == ADDRESSEE and GENERIC_YOU.search(sentence):
         score -= 0.3
-    if SUBORDINATE_PREFIX.search(prefix) or HABITUAL.search(sentence):
+    # A question's "what" opens the question ("what would you like marketing to look at…?"), not a clause.
+    if (SUBORDINATE_PREFIX.search(prefix) and not sentence.rstrip().endswith("?")) or HABITUAL.search(sentence):
         score -= 0.3
     # A question about what is needed counts only when it is about the next steps ("what would you like
     # marketing to look at before the next meeting?"), which is how chairs hand out work.
