@@ -40,26 +40,38 @@ from bot.engine.server import EngineServer  # noqa: E402
 from bot.engine.transcribe import Word  # noqa: E402
 from bot.symbl import Audio, SymblClient  # noqa: E402
 
-SCRIPT = "Marco, please send the release notes by Thursday. Did the login bug get fixed? I will check next week."
+SCRIPT = (
+    "Marco, please send the release notes by Thursday. Did the login bug get fixed? I will check next week."
+)
 
 
 class InstantEngine:
-    """`delays`: how long each "transcription" takes, so completions land at any point of the poll schedule."""
+    """`delays`: how long each "transcription" takes, so completions land anywhere in the poll schedule."""
 
     def __init__(self, delays: list[float] | None = None):
         self.delays = list(delays or [])
         self._lock = threading.Lock()
 
-    def process(self, media_path, options, *, conversation_id, start_time, time_offset=0.0,
-                max_duration_seconds, progress=None):
+    def process(
+        self,
+        media_path,
+        options,
+        *,
+        conversation_id,
+        start_time,
+        time_offset=0.0,
+        max_duration_seconds,
+        progress=None,
+    ):
         decode.probe(Path(media_path), max_duration_seconds=max_duration_seconds)
         with self._lock:
             delay = self.delays.pop() if self.delays else 0.0
         time.sleep(delay)
         words = [Word(" " + w, i * 0.4, i * 0.4 + 0.3, 0.9) for i, w in enumerate(SCRIPT.split())]
         speakers = [Speaker("Priya" if i < 8 else "Marco") for i in range(len(words))]
-        return build_messages(words, speakers, conversation_id=conversation_id, start_time=start_time,
-                              time_offset=time_offset)
+        return build_messages(
+            words, speakers, conversation_id=conversation_id, start_time=start_time, time_offset=time_offset
+        )
 
 
 def small_wav(path: Path, seconds: float = 1.0, rate: int = 16000) -> Path:
@@ -86,8 +98,9 @@ def completion_latency(server: EngineServer, client: SymblClient, media: Path, j
     fired: dict[str, float] = {}
     all_fired = threading.Event()
     lock = threading.Lock()
-    server.on_job_status(lambda e: committed.setdefault(e.job_id, time.monotonic())
-                         if e.status == "completed" else None)
+    server.on_job_status(
+        lambda e: committed.setdefault(e.job_id, time.monotonic()) if e.status == "completed" else None
+    )
 
     def on_complete(conversation) -> None:
         with lock:
@@ -122,8 +135,10 @@ def throughput(client: SymblClient, media: Path, jobs: int) -> tuple[float, floa
 def get_overhead(client: SymblClient, conversation_id: str, gets: int) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {"topics": [], "messages": []}
     for _ in range(gets):
-        for name, call in (("topics", lambda: client.get_topics(conversation_id)),
-                           ("messages", lambda: client.get_messages(conversation_id, sentiment=True))):
+        for name, call in (
+            ("topics", lambda: client.get_topics(conversation_id)),
+            ("messages", lambda: client.get_messages(conversation_id, sentiment=True)),
+        ):
             t0 = time.perf_counter()
             call()
             timings[name].append((time.perf_counter() - t0) * 1000)
@@ -135,7 +150,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=50)
     parser.add_argument("--gets", type=int, default=300)
     args = parser.parse_args()
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" is expected at 50 at once
+    logging.getLogger("waitress.queue").setLevel(
+        logging.ERROR
+    )  # "task queue depth" is expected at 50 at once
     random.seed(7)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp) / "data", engine_workers=4)
@@ -153,13 +170,19 @@ def main() -> None:
         finally:
             server.stop()
 
-    print(f"completion → on_complete latency over {args.jobs} jobs of 0–3 s, 4 workers: "
-          f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {pct(latencies, 0.95) * 1000:.0f} ms, "
-          f"max {max(latencies) * 1000:.0f} ms")
-    print(f"{args.jobs} concurrent 1-s uploads: accepted {accepted:.1f}/s, all completed {finished:.1f} jobs/s")
+    print(
+        f"completion → on_complete latency over {args.jobs} jobs of 0–3 s, 4 workers: "
+        f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {pct(latencies, 0.95) * 1000:.0f} ms, "
+        f"max {max(latencies) * 1000:.0f} ms"
+    )
+    print(
+        f"{args.jobs} concurrent 1-s uploads: accepted {accepted:.1f}/s, all completed {finished:.1f} jobs/s"
+    )
     for name, values in gets.items():
-        print(f"GET {name} ({args.gets}×, loopback round trip): p50 {statistics.median(values):.2f} ms, "
-              f"p95 {pct(values, 0.95):.2f} ms")
+        print(
+            f"GET {name} ({args.gets}×, loopback round trip): p50 {statistics.median(values):.2f} ms, "
+            f"p95 {pct(values, 0.95):.2f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -53,15 +53,25 @@ class ScriptedEngine:
         self.calls: list[dict] = []
         self.started = threading.Event()
 
-    def process(self, media_path, options, *, conversation_id, start_time, time_offset=0.0,
-                max_duration_seconds, progress=None):
+    def process(
+        self,
+        media_path,
+        options,
+        *,
+        conversation_id,
+        start_time,
+        time_offset=0.0,
+        max_duration_seconds,
+        progress=None,
+    ):
         decode.probe(Path(media_path), max_duration_seconds=max_duration_seconds)
         self.calls.append({"media": Path(media_path), "time_offset": time_offset, "options": options})
         self.started.set()
         self.gate.wait(30)
         words, speakers = scripted_words()
-        return build_messages(words, speakers, conversation_id=conversation_id, start_time=start_time,
-                              time_offset=time_offset)
+        return build_messages(
+            words, speakers, conversation_id=conversation_id, start_time=start_time, time_offset=time_offset
+        )
 
 
 @contextlib.contextmanager

@@ -44,8 +44,11 @@ class Api:
     def __init__(self, url):
         self.url = url
         self.http = requests.Session()
-        token = self.http.post(f"{url}/oauth2/token:generate",
-                               json={"type": "application", "appId": "a", "appSecret": "b"}, timeout=10)
+        token = self.http.post(
+            f"{url}/oauth2/token:generate",
+            json={"type": "application", "appId": "a", "appSecret": "b"},
+            timeout=10,
+        )
         self.http.headers["x-api-key"] = token.json()["accessToken"]
 
     def __getattr__(self, method):
@@ -57,8 +60,9 @@ class Api:
         return method(url, data=path.read_bytes(), params=params, headers={"Content-Type": content_type})
 
     def wait_done(self, job_id):
-        return wait_until(lambda: (s := self.get(f"/v1/job/{job_id}").json())["status"] in
-                          ("completed", "failed") and s)
+        return wait_until(
+            lambda: (s := self.get(f"/v1/job/{job_id}").json())["status"] in ("completed", "failed") and s
+        )
 
 
 @pytest.fixture
@@ -70,8 +74,11 @@ def api(server):
 
 
 def test_token_generate_returns_a_long_lived_token(server):
-    response = requests.post(f"{server.url}/oauth2/token:generate",
-                             json={"type": "application", "appId": "x", "appSecret": "y"}, timeout=10)
+    response = requests.post(
+        f"{server.url}/oauth2/token:generate",
+        json={"type": "application", "appId": "x", "appSecret": "y"},
+        timeout=10,
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["accessToken"] and body["expiresIn"] >= 3600
@@ -96,7 +103,9 @@ def test_configured_credentials_are_enforced(tmp_path):
         assert requests.post(f"{srv.url}/oauth2/token:generate", json=grant, timeout=10).status_code == 200
 
 
-@pytest.mark.parametrize("body", [None, {"type": "password", "username": "u", "password": "p"}, {"type": "application"}])
+@pytest.mark.parametrize(
+    "body", [None, {"type": "password", "username": "u", "password": "p"}, {"type": "application"}]
+)
 def test_malformed_grants_get_400(server, body):
     response = requests.post(f"{server.url}/oauth2/token:generate", json=body, timeout=10)
     assert response.status_code == 400 and response.json()["message"]
@@ -132,7 +141,9 @@ def test_conversation_endpoints_return_symbl_shapes_and_honour_flags(api):
     api.wait_done(job)
     plain = api.get(f"/v1/conversations/{cid}/messages").json()["messages"]
     assert plain and all("sentiment" not in m and "words" not in m for m in plain)
-    rich = api.get(f"/v1/conversations/{cid}/messages", params={"sentiment": "true", "verbose": "true"}).json()
+    rich = api.get(
+        f"/v1/conversations/{cid}/messages", params={"sentiment": "true", "verbose": "true"}
+    ).json()
     first = rich["messages"][0]
     assert first["text"].startswith("Marco, please send the release notes")
     assert first["from"]["name"] == "Priya" and first["from"]["email"] == "priya@example.org"
@@ -140,15 +151,27 @@ def test_conversation_endpoints_return_symbl_shapes_and_honour_flags(api):
     assert first["words"][0]["word"] == "Marco," and first["startTime"].endswith("Z")
 
     topics = api.get(f"/v1/conversations/{cid}/topics", params={"sentiment": "true", "parentRefs": "true"})
-    assert topics.json()["topics"] and all("sentiment" in t and "parentRefs" in t for t in topics.json()["topics"])
+    assert topics.json()["topics"] and all(
+        "sentiment" in t and "parentRefs" in t for t in topics.json()["topics"]
+    )
     bare = api.get(f"/v1/conversations/{cid}/topics").json()["topics"]
     assert all("sentiment" not in t and "parentRefs" not in t for t in bare)
 
-    for resource, key in [("questions", "questions"), ("action-items", "actionItems"),
-                          ("follow-ups", "followUps"), ("members", "members"), ("entities", "entities")]:
+    for resource, key in [
+        ("questions", "questions"),
+        ("action-items", "actionItems"),
+        ("follow-ups", "followUps"),
+        ("members", "members"),
+        ("entities", "entities"),
+    ]:
         assert isinstance(api.get(f"/v1/conversations/{cid}/{resource}").json()[key], list)
-    assert any("login bug" in q["text"] for q in api.get(f"/v1/conversations/{cid}/questions").json()["questions"])
-    assert {m["name"] for m in api.get(f"/v1/conversations/{cid}/members").json()["members"]} == {"Priya", "Marco"}
+    assert any(
+        "login bug" in q["text"] for q in api.get(f"/v1/conversations/{cid}/questions").json()["questions"]
+    )
+    assert {m["name"] for m in api.get(f"/v1/conversations/{cid}/members").json()["members"]} == {
+        "Priya",
+        "Marco",
+    }
     assert api.get(f"/v1/conversations/{cid}/trackers").json() == []
     meta = api.get(f"/v1/conversations/{cid}").json()
     assert meta["id"] == cid and meta["name"] == "standup" and meta["startTime"] < meta["endTime"]
@@ -177,9 +200,16 @@ def test_an_append_waits_for_the_earlier_job_and_goes_after_its_end(api, engine)
 def test_url_submission_and_append_download_inside_the_job(api, engine, tmp_path):
     files = FileServer(SAMPLE.parent)
     try:
-        response = api.post("/v1/process/audio/url", params={"enableSpeakerDiarization": "true"},
-                            json={"url": f"{files.url}/{SAMPLE.name}", "name": "by url",
-                                  "customVocabulary": ["Symbl"], "confidenceThreshold": 0.6})
+        response = api.post(
+            "/v1/process/audio/url",
+            params={"enableSpeakerDiarization": "true"},
+            json={
+                "url": f"{files.url}/{SAMPLE.name}",
+                "name": "by url",
+                "customVocabulary": ["Symbl"],
+                "confidenceThreshold": 0.6,
+            },
+        )
         assert response.status_code == 201
         cid, job = response.json().values()
         assert api.wait_done(job)["status"] == "completed"
@@ -256,8 +286,16 @@ def test_delete_removes_the_conversation_its_jobs_and_its_audio(server, api, set
 # --- errors ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/v1/job/nope", "/v1/conversations/nope", "/v1/conversations/nope/messages",
-                                  "/v1/conversations/nope/topics", "/v1/conversations/nope/action-items"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/job/nope",
+        "/v1/conversations/nope",
+        "/v1/conversations/nope/messages",
+        "/v1/conversations/nope/topics",
+        "/v1/conversations/nope/action-items",
+    ],
+)
 def test_unknown_ids_are_404_with_a_message(api, path):
     response = api.get(path)
     assert response.status_code == 404 and "nope" in response.json()["message"]
@@ -268,22 +306,32 @@ def test_appending_to_an_unknown_conversation_is_404(api):
     assert api.put("/v1/process/audio/url/0000", json={"url": "http://127.0.0.1/a.mp3"}).status_code == 404
 
 
-@pytest.mark.parametrize("params,fragment", [
-    ({"diarizationSpeakerCount": "many"}, "diarizationSpeakerCount"),
-    ({"enableSpeakerDiarization": "yes please"}, "enableSpeakerDiarization"),
-    ({"confidenceThreshold": "2"}, "confidenceThreshold"),
-    ({"channelMetadata": "{not json"}, "channelMetadata"),
-    ({"channelMetadata": json.dumps([{"channel": 0, "speaker": {"name": "A"}}])}, "channelMetadata"),
-    ({"webhookUrl": "ftp://example.org/hook"}, "webhookUrl"),
-])
+@pytest.mark.parametrize(
+    "params,fragment",
+    [
+        ({"diarizationSpeakerCount": "many"}, "diarizationSpeakerCount"),
+        ({"enableSpeakerDiarization": "yes please"}, "enableSpeakerDiarization"),
+        ({"confidenceThreshold": "2"}, "confidenceThreshold"),
+        ({"channelMetadata": "{not json"}, "channelMetadata"),
+        ({"channelMetadata": json.dumps([{"channel": 0, "speaker": {"name": "A"}}])}, "channelMetadata"),
+        ({"webhookUrl": "ftp://example.org/hook"}, "webhookUrl"),
+    ],
+)
 def test_bad_options_are_400_naming_the_option(api, params, fragment):
     response = api.upload(params=params)
     assert response.status_code == 400
     assert fragment in response.json()["message"]
 
 
-@pytest.mark.parametrize("body,fragment", [({}, "url"), ({"url": ""}, "url"), ({"url": "ftp://x/a.mp3"}, "http"),
-                                           ({"url": "https://youtu.be/abc"}, "YouTube")])
+@pytest.mark.parametrize(
+    "body,fragment",
+    [
+        ({}, "url"),
+        ({"url": ""}, "url"),
+        ({"url": "ftp://x/a.mp3"}, "http"),
+        ({"url": "https://youtu.be/abc"}, "YouTube"),
+    ],
+)
 def test_bad_url_submissions_are_400(api, body, fragment):
     response = api.post("/v1/process/audio/url", json=body)
     assert response.status_code == 400 and fragment in response.json()["message"]
@@ -327,3 +375,15 @@ def test_tokens_and_results_survive_a_restart(settings, tmp_path):
         api.url = srv.url  # same token, new process state
         assert api.get(f"/v1/job/{job}").json()["status"] == "completed"
         assert api.get(f"/v1/conversations/{cid}/topics").json() == before
+
+
+def test_too_many_unfinished_jobs_is_429_with_retry_after(api, engine, monkeypatch):
+    import bot.engine.server as server_module
+
+    monkeypatch.setattr(server_module, "MAX_UNFINISHED_JOBS", 1)
+    engine.gate.clear()
+    assert api.upload().status_code == 201
+    refused = api.upload()
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "unfinished" in refused.json()["message"]
+    engine.gate.set()

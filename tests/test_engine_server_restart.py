@@ -22,8 +22,20 @@ pytestmark = pytest.mark.engine
 def start_engine(data_dir):
     env = {**os.environ, "SYMBL_BOT_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli import main; main()", "engine", "--host", "127.0.0.1", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        [
+            sys.executable,
+            "-c",
+            "from bot.cli import main; main()",
+            "engine",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
     )
     line = proc.stdout.readline()  # "symbl-bot engine listening on http://…", printed once bound
     assert "listening on" in line, f"engine did not start: {line!r}"
@@ -47,7 +59,9 @@ def test_a_job_interrupted_by_sigkill_completes_after_a_restart(tmp_path):
     proc, url = start_engine(data_dir)
     try:
         client = SymblClient(url, "local", "local")  # the restarted engine listens on a new port
-        wait_until(lambda: client.job_status(appended.job_id) in ("completed", "failed"), timeout=300, every=0.2)
+        wait_until(
+            lambda: client.job_status(appended.job_id) in ("completed", "failed"), timeout=300, every=0.2
+        )
         assert client.job_status(first.job_id) == "completed"
         assert client.job_status(appended.job_id) == "completed"
         messages = client.get_messages(first.conversation_id)

@@ -32,8 +32,9 @@ def files():
 def test_real_engine_process_append_and_query_through_the_sdk_shaped_api(settings, files):
     with running_engine(settings) as server:  # the real Engine: the server's default
         audio = Audio(SymblClient(server.url, "local", "local"))
-        conversation = audio.process_file(str(SAMPLE), parameters={"name": "standup",
-                                                                   "enableSpeakerDiarization": True})
+        conversation = audio.process_file(
+            str(SAMPLE), parameters={"name": "standup", "enableSpeakerDiarization": True}
+        )
         assert conversation.get_job_status() == "completed"
         topics = conversation.get_topics(parameters={"sentiment": True, "parentRefs": True})
         assert topics and all("sentiment" in t for t in topics)
@@ -45,8 +46,9 @@ def test_real_engine_process_append_and_query_through_the_sdk_shaped_api(setting
         assert len(conversation.members()) >= 1
         assert conversation.get_conversation()["name"] == "standup"
 
-        appended = audio.append_url(url=f"{files.url}/{SAMPLE.name}",
-                                    conversation_id=conversation.get_conversation_id())
+        appended = audio.append_url(
+            url=f"{files.url}/{SAMPLE.name}", conversation_id=conversation.get_conversation_id()
+        )
         assert appended.get_conversation_id() == conversation.get_conversation_id()
         assert appended.get_job_id() != conversation.get_job_id()
         combined = appended.messages()
@@ -58,8 +60,9 @@ def test_real_engine_process_append_and_query_through_the_sdk_shaped_api(setting
 def test_process_url_with_payload_and_append_file(settings, files):
     with running_engine(settings, ScriptedEngine()) as server:
         audio = Audio(SymblClient(server.url, "local", "local"))
-        conversation = audio.process_url(payload={"url": f"{files.url}/{SAMPLE.name}", "name": "by url",
-                                                  "detectPhrases": True})
+        conversation = audio.process_url(
+            payload={"url": f"{files.url}/{SAMPLE.name}", "name": "by url", "detectPhrases": True}
+        )
         assert conversation.get_conversation()["name"] == "by url"
         before = len(conversation.get_messages())
         appended = audio.append_file(str(SAMPLE), conversation.get_conversation_id())

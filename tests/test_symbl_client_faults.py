@@ -61,10 +61,15 @@ class FaultServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
-                server.requests.append({
-                    "method": self.command, "path": parts.path, "query": parse_qsl(parts.query),
-                    "headers": dict(self.headers), "body": body,
-                })
+                server.requests.append(
+                    {
+                        "method": self.command,
+                        "path": parts.path,
+                        "query": parse_qsl(parts.query),
+                        "headers": dict(self.headers),
+                        "body": body,
+                    }
+                )
                 queue = server.script[parts.path]
                 action = queue.popleft() if queue else server.default.get(parts.path, ok({}, 404))
                 if action[0] == "drop":
@@ -148,8 +153,9 @@ def test_token_is_refreshed_before_it_expires(server):
 
 
 def test_a_rejected_token_is_replaced_once(server):
-    server.script["/oauth2/token:generate"].extend([ok({"accessToken": "old", "expiresIn": 86400}),
-                                                    ok({"accessToken": "new", "expiresIn": 86400})])
+    server.script["/oauth2/token:generate"].extend(
+        [ok({"accessToken": "old", "expiresIn": 86400}), ok({"accessToken": "new", "expiresIn": 86400})]
+    )
     server.script["/v1/job/j1"].append(ok({"message": "Token expired"}, 401))
     server.default["/v1/job/j1"] = ok({"id": "j1", "status": "completed"})
     assert client_for(server).job_status("j1") == "completed"
@@ -180,7 +186,9 @@ def test_429_forever_ends_as_rate_limited_after_the_retry_budget(server):
 
 
 def test_5xx_is_retried_then_succeeds(server):
-    server.script["/v1/conversations/c1/topics"].extend([ok({"message": "boom"}, 500), raw(502, "bad gateway")])
+    server.script["/v1/conversations/c1/topics"].extend(
+        [ok({"message": "boom"}, 500), raw(502, "bad gateway")]
+    )
     server.default["/v1/conversations/c1/topics"] = ok({"topics": [{"text": "release"}]})
     assert client_for(server).get_topics("c1") == [{"text": "release"}]
     query = dict(server.hits("/v1/conversations/c1/topics")[-1]["query"])
@@ -247,8 +255,10 @@ def test_a_list_response_without_its_key_is_a_clear_error(server):
         client_for(server).get_action_items("c1")
 
 
-@pytest.mark.parametrize("status,error", [(400, BadRequest), (413, BadRequest), (415, BadRequest),
-                                          (404, NotFound), (403, AuthenticationError)])
+@pytest.mark.parametrize(
+    "status,error",
+    [(400, BadRequest), (413, BadRequest), (415, BadRequest), (404, NotFound), (403, AuthenticationError)],
+)
 def test_permanent_errors_are_typed_and_not_retried(server, status, error):
     server.default["/v1/job/j1"] = ok({"message": f"refused with {status}"}, status)
     with pytest.raises(error, match=f"refused with {status}") as info:
@@ -271,13 +281,20 @@ def test_file_options_travel_in_the_query_and_url_options_in_the_body(server, au
     server.default["/v1/process/audio/url"] = ok(SUBMITTED, 201)
     server.default["/v1/process/audio/url/c1"] = ok({"conversationId": "c1", "jobId": "j2"})
     client = client_for(server)
-    options = {"name": "standup", "detectPhrases": True, "diarizationSpeakerCount": 2,
-               "enableSpeakerDiarization": True, "customVocabulary": ["Slack", "Symbl"],
-               "channelMetadata": [{"channel": 1, "speaker": {"name": "Jon"}}]}
+    options = {
+        "name": "standup",
+        "detectPhrases": True,
+        "diarizationSpeakerCount": 2,
+        "enableSpeakerDiarization": True,
+        "customVocabulary": ["Slack", "Symbl"],
+        "channelMetadata": [{"channel": 1, "speaker": {"name": "Jon"}}],
+    }
     client.submit_file(audio, options)
     upload = server.hits("/v1/process/audio")[0]
     assert upload["headers"]["Content-Type"] == "audio/mpeg"
-    assert ("customVocabulary", "Slack") in upload["query"] and ("customVocabulary", "Symbl") in upload["query"]
+    assert ("customVocabulary", "Slack") in upload["query"] and ("customVocabulary", "Symbl") in upload[
+        "query"
+    ]
     query = dict(upload["query"])
     assert query["detectPhrases"] == "true" and query["diarizationSpeakerCount"] == "2"
     assert json.loads(query["channelMetadata"]) == options["channelMetadata"]
@@ -294,8 +311,14 @@ def test_file_options_travel_in_the_query_and_url_options_in_the_body(server, au
 
 
 def test_fetch_insights_returns_every_list(server):
-    for resource, key in [("messages", "messages"), ("topics", "topics"), ("questions", "questions"),
-                          ("action-items", "actionItems"), ("follow-ups", "followUps"), ("members", "members")]:
+    for resource, key in [
+        ("messages", "messages"),
+        ("topics", "topics"),
+        ("questions", "questions"),
+        ("action-items", "actionItems"),
+        ("follow-ups", "followUps"),
+        ("members", "members"),
+    ]:
         server.default[f"/v1/conversations/c1/{resource}"] = ok({key: [{"id": resource}]})
     insights = client_for(server).fetch_insights("c1")
     assert set(insights) == {"messages", "topics", "questions", "actionItems", "followUps", "members"}

@@ -39,9 +39,17 @@ IDLE_WAKEUP_SECONDS = 5.0  # a safety net: submissions wake workers at once thro
 class Transcriber(Protocol):
     """What the queue needs from `bot.engine.core.Engine` (tests may inject a faster stand-in)."""
 
-    def process(self, media_path: Path, options: ProcessOptions, *, conversation_id: str, start_time: datetime,
-                time_offset: float = 0.0, max_duration_seconds: float,
-                progress: Callable[[str, float], None] | None = None) -> list[dict]: ...
+    def process(
+        self,
+        media_path: Path,
+        options: ProcessOptions,
+        *,
+        conversation_id: str,
+        start_time: datetime,
+        time_offset: float = 0.0,
+        max_duration_seconds: float,
+        progress: Callable[[str, float], None] | None = None,
+    ) -> list[dict]: ...
 
 
 Analyzer = Callable[..., dict]
@@ -65,8 +73,16 @@ def conversation_end(messages: list[dict]) -> float:
 
 
 class JobQueue:
-    def __init__(self, store: Store, settings: Settings, engine: Transcriber, analyze: Analyzer, *,
-                 media_dir: Path, workers: int | None = None):
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        engine: Transcriber,
+        analyze: Analyzer,
+        *,
+        media_dir: Path,
+        workers: int | None = None,
+    ):
         self._store = store
         self._settings = settings
         self._engine = engine
@@ -186,8 +202,12 @@ class JobQueue:
         start_time = datetime.fromisoformat(conversation["start_time"])
         earlier = conversation["messages"]
         new = self._engine.process(
-            media, options, conversation_id=job.conversation_id, start_time=start_time,
-            time_offset=conversation_end(earlier), max_duration_seconds=self._settings.max_duration_seconds,
+            media,
+            options,
+            conversation_id=job.conversation_id,
+            start_time=start_time,
+            time_offset=conversation_end(earlier),
+            max_duration_seconds=self._settings.max_duration_seconds,
         )
         result = self._analyze(earlier + new, reference_time=start_time, options=options)
         return self._store.complete_job(job, result)
@@ -196,14 +216,17 @@ class JobQueue:
         assert job.url is not None
         dest = self._media_dir / job.conversation_id / f"{job.id}.download"
         return download(
-            job.url, dest, max_bytes=self._settings.max_file_bytes,
+            job.url,
+            dest,
+            max_bytes=self._settings.max_file_bytes,
             allow_private=self._settings.allow_private_urls,
         ).path
 
 
 def _post_webhook(url: str, job_id: str, status: str) -> None:
     try:
-        requests.post(url, json={"jobId": job_id, "status": status}, timeout=WEBHOOK_TIMEOUT,
-                      allow_redirects=False)
+        requests.post(
+            url, json={"jobId": job_id, "status": status}, timeout=WEBHOOK_TIMEOUT, allow_redirects=False
+        )
     except requests.RequestException as err:
         log.info("webhook %s for job %s (%s) failed: %s", url, job_id, status, err)

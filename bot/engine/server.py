@@ -33,7 +33,7 @@ from bot.engine.core import Engine, analyze, iso, new_conversation_id
 from bot.engine.jobs import JobEvent, JobQueue, Transcriber
 from bot.engine.store import Store
 from bot.engine.wire_options import InvalidOption, from_body, from_query
-from bot.errors import EngineError, InputError, MediaTooLarge, MediaTooLong
+from bot.errors import EngineError, InputError, MediaTooLong
 from bot.fetch import check_url
 
 log = logging.getLogger(__name__)
@@ -62,15 +62,20 @@ class EngineService:
         self.media_dir = self.engine_dir / "media"
         self.media_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.engine_db_path)
-        self.queue = JobQueue(self.store, settings, engine or Engine(settings.engine_model), analyzer,
-                              media_dir=self.media_dir)
+        self.queue = JobQueue(
+            self.store, settings, engine or Engine(settings.engine_model), analyzer, media_dir=self.media_dir
+        )
 
     def credentials_ok(self, app_id: Any, app_secret: Any) -> bool:
         expected_id, expected_secret = self.settings.engine_app_id, self.settings.engine_app_secret
         if not (expected_id and expected_secret):
             return True  # open mode: EngineServer allows it on loopback only
-        return (isinstance(app_id, str) and isinstance(app_secret, str)
-                and hmac.compare_digest(app_id, expected_id) and hmac.compare_digest(app_secret, expected_secret))
+        return (
+            isinstance(app_id, str)
+            and isinstance(app_secret, str)
+            and hmac.compare_digest(app_id, expected_id)
+            and hmac.compare_digest(app_secret, expected_secret)
+        )
 
     def close(self) -> None:
         if self.queue.stop():
@@ -94,8 +99,9 @@ def _flag(name: str, default: bool) -> bool:
     return raw.lower() == "true"
 
 
-def create_app(settings: Settings, engine: Transcriber | None = None, *,
-               analyzer: Callable[..., dict] = analyze) -> Flask:
+def create_app(
+    settings: Settings, engine: Transcriber | None = None, *, analyzer: Callable[..., dict] = analyze
+) -> Flask:
     """The Symbl-compatible API over the offline engine.
 
     `engine` defaults to the real `bot.engine.core.Engine`; tests may pass a faster stand-in with the same
@@ -135,9 +141,9 @@ def create_app(settings: Settings, engine: Transcriber | None = None, *,
     def generate_token():
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            raise ApiError(400, "The body must be JSON: {\"type\": \"application\", \"appId\", \"appSecret\"}.")
+            raise ApiError(400, 'The body must be JSON: {"type": "application", "appId", "appSecret"}.')
         if body.get("type") != "application":
-            raise ApiError(400, "Only type \"application\" grants are supported.")
+            raise ApiError(400, 'Only type "application" grants are supported.')
         if not body.get("appId") or not body.get("appSecret"):
             raise ApiError(400, "appId and appSecret are required.")
         if not service.credentials_ok(body.get("appId"), body.get("appSecret")):
@@ -150,8 +156,9 @@ def create_app(settings: Settings, engine: Transcriber | None = None, *,
 
     def _check_capacity() -> None:
         if store.unfinished_count() >= MAX_UNFINISHED_JOBS:
-            raise ApiError(429, "Too many unfinished jobs; try again later.",
-                           {"Retry-After": str(RETRY_AFTER_SECONDS)})
+            raise ApiError(
+                429, "Too many unfinished jobs; try again later.", {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            )
 
     def _check_webhook(options: dict) -> None:
         url = options.get("webhookUrl")
@@ -200,7 +207,9 @@ def create_app(settings: Settings, engine: Transcriber | None = None, *,
                 raise ApiError(415, f"Unsupported Content-Type {content_type}: {err}") from None
             raise ApiError(400, str(err).replace(path.name, "The uploaded file")) from None
 
-    def _accept(conversation_id: str | None, *, source: str, options: dict, url: str | None = None) -> Response:
+    def _accept(
+        conversation_id: str | None, *, source: str, options: dict, url: str | None = None
+    ) -> Response:
         _check_capacity()
         _check_webhook(options)
         new = conversation_id is None
@@ -211,9 +220,17 @@ def create_app(settings: Settings, engine: Transcriber | None = None, *,
         media_path = None
         if source == "file":
             media_path = str(_receive_upload(service.media_dir / cid, job_id))
-        if not store.add_job(job_id=job_id, conversation_id=cid, new_conversation=new, name=options.get("name"),
-                             start_time=iso(datetime.now(timezone.utc)), source=source, media_path=media_path,
-                             url=url, options=options):
+        if not store.add_job(
+            job_id=job_id,
+            conversation_id=cid,
+            new_conversation=new,
+            name=options.get("name"),
+            start_time=iso(datetime.now(timezone.utc)),
+            source=source,
+            media_path=media_path,
+            url=url,
+            options=options,
+        ):
             if media_path:
                 Path(media_path).unlink(missing_ok=True)
             raise ApiError(404, f"Conversation {cid} was not found.")
@@ -231,13 +248,16 @@ def create_app(settings: Settings, engine: Transcriber | None = None, *,
     @app.post("/v1/process/<kind>")
     def process_file(kind: str):
         _media_kind(kind)
-        return _accept(None, source="file", options=_parse(lambda: from_query(request.args.items(multi=True))))
+        return _accept(
+            None, source="file", options=_parse(lambda: from_query(request.args.items(multi=True)))
+        )
 
     @app.put("/v1/process/<kind>/<conversation_id>")
     def append_file(kind: str, conversation_id: str):
         _media_kind(kind)
-        return _accept(conversation_id, source="file",
-                       options=_parse(lambda: from_query(request.args.items(multi=True))))
+        return _accept(
+            conversation_id, source="file", options=_parse(lambda: from_query(request.args.items(multi=True)))
+        )
 
     def _url_submission(conversation_id: str | None) -> Response:
         body = request.get_json(silent=True, force=True)
@@ -283,15 +303,25 @@ def create_app(settings: Settings, engine: Transcriber | None = None, *,
         found = _conversation(conversation_id)
         messages = found["messages"]
         end = messages[-1]["endTime"] if messages else found["start_time"]
-        return jsonify({"id": found["id"], "type": "meeting", "name": found["name"] or "",
-                        "startTime": found["start_time"], "endTime": end, "members": found["members"]})
+        return jsonify(
+            {
+                "id": found["id"],
+                "type": "meeting",
+                "name": found["name"] or "",
+                "startTime": found["start_time"],
+                "endTime": end,
+                "members": found["members"],
+            }
+        )
 
     @app.get("/v1/conversations/<conversation_id>/messages")
     def messages(conversation_id: str):
         sentiment, verbose = _flag("sentiment", False), _flag("verbose", False)
         found = _conversation(conversation_id)
         drop = ({"sentiment"} if not sentiment else set()) | ({"words"} if not verbose else set())
-        return jsonify({"messages": [{k: v for k, v in m.items() if k not in drop} for m in found["messages"]]})
+        return jsonify(
+            {"messages": [{k: v for k, v in m.items() if k not in drop} for m in found["messages"]]}
+        )
 
     @app.get("/v1/conversations/<conversation_id>/topics")
     def topics(conversation_id: str):
@@ -304,10 +334,16 @@ def create_app(settings: Settings, engine: Transcriber | None = None, *,
         def view(conversation_id: str):
             return jsonify({key: _conversation(conversation_id)[key]})
 
-        app.add_url_rule(f"/v1/conversations/<conversation_id>/{resource}", f"list_{key}", view, methods=["GET"])
+        app.add_url_rule(
+            f"/v1/conversations/<conversation_id>/{resource}", f"list_{key}", view, methods=["GET"]
+        )
 
-    for resource, key in [("questions", "questions"), ("action-items", "actionItems"),
-                          ("follow-ups", "followUps"), ("members", "members")]:
+    for resource, key in [
+        ("questions", "questions"),
+        ("action-items", "actionItems"),
+        ("follow-ups", "followUps"),
+        ("members", "members"),
+    ]:
         _listing(resource, key)
 
     def _empty(resource: str, body: Callable[[], Any]) -> None:
@@ -316,8 +352,9 @@ def create_app(settings: Settings, engine: Transcriber | None = None, *,
             _conversation(conversation_id)
             return jsonify(body())
 
-        app.add_url_rule(f"/v1/conversations/<conversation_id>/{resource}", f"empty_{resource}", view,
-                         methods=["GET"])
+        app.add_url_rule(
+            f"/v1/conversations/<conversation_id>/{resource}", f"empty_{resource}", view, methods=["GET"]
+        )
 
     _empty("entities", lambda: {"entities": []})
     _empty("analytics", lambda: {"metrics": [], "members": []})
@@ -356,8 +393,15 @@ class EngineServer:
     credentials would otherwise get a token.
     """
 
-    def __init__(self, settings: Settings, *, host: str | None = None, port: int | None = None,
-                 engine: Transcriber | None = None, threads: int = 8):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        engine: Transcriber | None = None,
+        threads: int = 8,
+    ):
         self.host = host if host is not None else settings.engine_host
         if self.host == "localhost":
             self.host = "127.0.0.1"  # one socket, one port: waitress would bind every address it resolves to
@@ -391,9 +435,14 @@ class EngineServer:
 
             # waitress buffers request bodies past `inbuf_overflow` in temporary files, not memory.
             self._server = create_server(
-                self.app, host=self.host, port=self.port, threads=self._threads,
+                self.app,
+                host=self.host,
+                port=self.port,
+                threads=self._threads,
                 max_request_body_size=self.settings.max_file_bytes + UPLOAD_CHUNK,
-                inbuf_overflow=UPLOAD_CHUNK, ident="symbl-bot-engine", clear_untrusted_proxy_headers=True,
+                inbuf_overflow=UPLOAD_CHUNK,
+                ident="symbl-bot-engine",
+                clear_untrusted_proxy_headers=True,
             )
         return self
 
@@ -435,4 +484,3 @@ class EngineServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-

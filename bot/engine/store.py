@@ -40,9 +40,16 @@ class Job:
 
 def _job(row: dict) -> Job:
     return Job(
-        id=row["id"], conversation_id=row["conversation_id"], seq=row["seq"], status=row["status"],
-        source=row["source"], media_path=row["media_path"], url=row["url"],
-        options=json.loads(row["options"] or "{}"), message=row["message"], webhook_url=row["webhook_url"],
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        seq=row["seq"],
+        status=row["status"],
+        source=row["source"],
+        media_path=row["media_path"],
+        url=row["url"],
+        options=json.loads(row["options"] or "{}"),
+        message=row["message"],
+        webhook_url=row["webhook_url"],
     )
 
 
@@ -60,15 +67,35 @@ class Store:
                 {"token": str, "app_id": str, "expires_at": float}, pk="token", if_not_exists=True
             )
             self.db["conversations"].create(
-                {"id": str, "name": str, "start_time": str, "created_at": float, "messages": str,
-                 "insights": str, "last_job_id": str},
-                pk="id", if_not_exists=True,
+                {
+                    "id": str,
+                    "name": str,
+                    "start_time": str,
+                    "created_at": float,
+                    "messages": str,
+                    "insights": str,
+                    "last_job_id": str,
+                },
+                pk="id",
+                if_not_exists=True,
             )
             self.db["jobs"].create(
-                {"id": str, "seq": int, "conversation_id": str, "status": str, "source": str,
-                 "media_path": str, "url": str, "options": str, "message": str, "webhook_url": str,
-                 "created_at": float, "updated_at": float},
-                pk="id", if_not_exists=True,
+                {
+                    "id": str,
+                    "seq": int,
+                    "conversation_id": str,
+                    "status": str,
+                    "source": str,
+                    "media_path": str,
+                    "url": str,
+                    "options": str,
+                    "message": str,
+                    "webhook_url": str,
+                    "created_at": float,
+                    "updated_at": float,
+                },
+                pk="id",
+                if_not_exists=True,
             )
             self.db["jobs"].create_index(["status", "seq"], if_not_exists=True)
             self.db["jobs"].create_index(["conversation_id", "seq"], if_not_exists=True)
@@ -90,7 +117,9 @@ class Store:
 
     def conversation_exists(self, conversation_id: str) -> bool:
         with self._lock:
-            return bool(self.db.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation_id]).fetchone())
+            return bool(
+                self.db.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation_id]).fetchone()
+            )
 
     def unfinished_count(self) -> int:
         with self._lock:
@@ -98,24 +127,55 @@ class Store:
                 "SELECT count(*) FROM jobs WHERE status IN ('scheduled', 'in_progress')"
             ).fetchone()[0]
 
-    def add_job(self, *, job_id: str, conversation_id: str, new_conversation: bool, name: str | None,
-                start_time: str, source: str, media_path: str | None, url: str | None, options: dict) -> bool:
+    def add_job(
+        self,
+        *,
+        job_id: str,
+        conversation_id: str,
+        new_conversation: bool,
+        name: str | None,
+        start_time: str,
+        source: str,
+        media_path: str | None,
+        url: str | None,
+        options: dict,
+    ) -> bool:
         """Record a submission; False when appending to a conversation that does not exist (any more)."""
         now = time.time()
         with self._lock, self.db.atomic():
             if new_conversation:
-                self.db["conversations"].insert({
-                    "id": conversation_id, "name": name, "start_time": start_time, "created_at": now,
-                    "messages": "[]", "insights": "{}", "last_job_id": job_id,
-                })
-            elif not self.db.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation_id]).fetchone():
+                self.db["conversations"].insert(
+                    {
+                        "id": conversation_id,
+                        "name": name,
+                        "start_time": start_time,
+                        "created_at": now,
+                        "messages": "[]",
+                        "insights": "{}",
+                        "last_job_id": job_id,
+                    }
+                )
+            elif not self.db.execute(
+                "SELECT 1 FROM conversations WHERE id = ?", [conversation_id]
+            ).fetchone():
                 return False
             seq = self.db.execute("SELECT coalesce(max(seq), 0) + 1 FROM jobs").fetchone()[0]
-            self.db["jobs"].insert({
-                "id": job_id, "seq": seq, "conversation_id": conversation_id, "status": "scheduled",
-                "source": source, "media_path": media_path, "url": url, "options": json.dumps(options),
-                "message": None, "webhook_url": options.get("webhookUrl"), "created_at": now, "updated_at": now,
-            })
+            self.db["jobs"].insert(
+                {
+                    "id": job_id,
+                    "seq": seq,
+                    "conversation_id": conversation_id,
+                    "status": "scheduled",
+                    "source": source,
+                    "media_path": media_path,
+                    "url": url,
+                    "options": json.dumps(options),
+                    "message": None,
+                    "webhook_url": options.get("webhookUrl"),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
         return True
 
     # --- the queue ---------------------------------------------------------------------------------
@@ -125,7 +185,8 @@ class Store:
         with self._lock, self.db.atomic():
             ids = [r[0] for r in self.db.execute("SELECT id FROM jobs WHERE status = 'in_progress'")]
             self.db.execute(
-                "UPDATE jobs SET status = 'scheduled', updated_at = ? WHERE status = 'in_progress'", [time.time()]
+                "UPDATE jobs SET status = 'scheduled', updated_at = ? WHERE status = 'in_progress'",
+                [time.time()],
             )
         return ids
 
@@ -172,7 +233,9 @@ class Store:
         False when the conversation was deleted while the job ran: its results are dropped.
         """
         with self._lock, self.db.atomic():
-            if not self.db.execute("SELECT 1 FROM conversations WHERE id = ?", [job.conversation_id]).fetchone():
+            if not self.db.execute(
+                "SELECT 1 FROM conversations WHERE id = ?", [job.conversation_id]
+            ).fetchone():
                 self.db.execute("DELETE FROM jobs WHERE id = ?", [job.id])
                 return False
             insights = {key: result.get(key, []) for key in INSIGHT_KEYS}
@@ -195,17 +258,24 @@ class Store:
             except NotFoundError:
                 return None
         return {
-            "id": row["id"], "name": row["name"], "start_time": row["start_time"],
-            "messages": json.loads(row["messages"]), **{k: [] for k in INSIGHT_KEYS},
+            "id": row["id"],
+            "name": row["name"],
+            "start_time": row["start_time"],
+            "messages": json.loads(row["messages"]),
+            **{k: [] for k in INSIGHT_KEYS},
             **json.loads(row["insights"]),
         }
 
     def delete_conversation(self, conversation_id: str) -> list[str]:
         """Delete a conversation and its jobs; returns the media paths the caller should remove."""
         with self._lock, self.db.atomic():
-            paths = [r[0] for r in self.db.execute(
-                "SELECT media_path FROM jobs WHERE conversation_id = ? AND media_path IS NOT NULL", [conversation_id]
-            )]
+            paths = [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT media_path FROM jobs WHERE conversation_id = ? AND media_path IS NOT NULL",
+                    [conversation_id],
+                )
+            ]
             self.db.execute("DELETE FROM jobs WHERE conversation_id = ?", [conversation_id])
             self.db.execute("DELETE FROM conversations WHERE id = ?", [conversation_id])
         return paths

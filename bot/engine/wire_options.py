@@ -15,8 +15,13 @@ from typing import Any, Iterable, Mapping
 from bot.engine.options import ChannelSpeaker, ProcessOptions
 from bot.errors import InputError
 
-BOOL_OPTIONS = {"detectEntities", "enableAllTrackers", "detectPhrases", "enableSeparateRecognitionPerChannel",
-                "enableSpeakerDiarization"}
+BOOL_OPTIONS = {
+    "detectEntities",
+    "enableAllTrackers",
+    "detectPhrases",
+    "enableSeparateRecognitionPerChannel",
+    "enableSpeakerDiarization",
+}
 STRING_OPTIONS = {"name", "webhookUrl", "languageCode", "mode"}
 JSON_OPTIONS = {"entities", "trackers", "features", "metadata", "channelMetadata"}
 URL_QUERY_OPTIONS = ("enableSpeakerDiarization", "diarizationSpeakerCount")
@@ -129,8 +134,13 @@ def _channel_speakers(value: Any) -> tuple[ChannelSpeaker, ...]:
     for item in value:
         speaker = item.get("speaker") if isinstance(item, dict) else None
         channel = item.get("channel") if isinstance(item, dict) else None
-        if (not isinstance(channel, int) or isinstance(channel, bool) or channel < 1
-                or not isinstance(speaker, dict) or not isinstance(speaker.get("name"), str)):
+        if (
+            not isinstance(channel, int)
+            or isinstance(channel, bool)
+            or channel < 1
+            or not isinstance(speaker, dict)
+            or not isinstance(speaker.get("name"), str)
+        ):
             raise InvalidOption(
                 "each channelMetadata item must be {channel: 1.., speaker: {name, email}}, "
                 f"not {json.dumps(item)[:80]}."
@@ -141,15 +151,23 @@ def _channel_speakers(value: Any) -> tuple[ChannelSpeaker, ...]:
 
 
 def to_process_options(options: Mapping[str, Any]) -> ProcessOptions:
-    known = BOOL_OPTIONS | STRING_OPTIONS | JSON_OPTIONS | {
-        "diarizationSpeakerCount", "confidenceThreshold", "customVocabulary"}
+    known = (
+        BOOL_OPTIONS
+        | STRING_OPTIONS
+        | JSON_OPTIONS
+        | {"diarizationSpeakerCount", "confidenceThreshold", "customVocabulary"}
+    )
     return ProcessOptions(
         name=options.get("name"),
         language_code=options.get("languageCode"),
         enable_speaker_diarization=bool(options.get("enableSpeakerDiarization", False)),
         diarization_speaker_count=options.get("diarizationSpeakerCount"),
-        channel_metadata=_channel_speakers(options["channelMetadata"]) if "channelMetadata" in options else (),
-        enable_separate_recognition_per_channel=bool(options.get("enableSeparateRecognitionPerChannel", False)),
+        channel_metadata=_channel_speakers(options["channelMetadata"])
+        if "channelMetadata" in options
+        else (),
+        enable_separate_recognition_per_channel=bool(
+            options.get("enableSeparateRecognitionPerChannel", False)
+        ),
         detect_phrases=bool(options.get("detectPhrases", False)),
         confidence_threshold=float(options.get("confidenceThreshold", 0.5)),
         custom_vocabulary=tuple(options.get("customVocabulary", ())),

@@ -242,12 +242,23 @@ class SymblClient:
                 response.status_code,
             ) from None
 
-    def _call(self, method: str, path: str, what: str, *, headers: dict | None = None,
-              rewind: Any = None, **kwargs: Any) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        headers: dict | None = None,
+        rewind: Any = None,
+        **kwargs: Any,
+    ) -> Any:
         """An authenticated call; a rejected token is replaced once (the server may have forgotten it)."""
         for attempt in (1, 2):
-            sent = {"Accept": "application/json", **(headers or {}),
-                    "x-api-key": self._access_token(force=attempt == 2)}
+            sent = {
+                "Accept": "application/json",
+                **(headers or {}),
+                "x-api-key": self._access_token(force=attempt == 2),
+            }
             response = self._send(method, path, what, headers=sent, **kwargs)
             if response.status_code != 401 or attempt == 2:
                 break
@@ -293,14 +304,23 @@ class SymblClient:
             raise ProviderUnavailable(f"{what}: the answer carries no conversationId/jobId")
         return Submission(str(body["conversationId"]), str(body["jobId"]))
 
-    def _upload(self, method: str, path: str, file_path: str | Path, options: Mapping[str, Any],
-                content_type: str | None, what: str) -> Submission:
+    def _upload(
+        self,
+        method: str,
+        path: str,
+        file_path: str | Path,
+        options: Mapping[str, Any],
+        content_type: str | None,
+        what: str,
+    ) -> Submission:
         file_path = Path(file_path)
         if content_type is None:
             content_type = mimetypes.guess_type(file_path.name)[0] or "application/octet-stream"
         with file_path.open("rb") as body:
             result = self._call(
-                method, path, what,
+                method,
+                path,
+                what,
                 params=query_options(options),
                 data=body,
                 rewind=body,
@@ -317,24 +337,57 @@ class SymblClient:
         result = self._call(method, path, what, params=params, json=body, retry_reads=False)
         return self._submission(result, what)
 
-    def submit_file(self, path: str | Path, options: Mapping[str, Any] | None = None, *,
-                    content_type: str | None = None, media: str = "audio") -> Submission:
+    def submit_file(
+        self,
+        path: str | Path,
+        options: Mapping[str, Any] | None = None,
+        *,
+        content_type: str | None = None,
+        media: str = "audio",
+    ) -> Submission:
         """`POST /v1/process/{audio|video}`: options (camelCase, native types) go in the query string."""
-        return self._upload("POST", f"/v1/process/{media}", path, options or {}, content_type,
-                            f"submitting {Path(path).name}")
+        return self._upload(
+            "POST", f"/v1/process/{media}", path, options or {}, content_type, f"submitting {Path(path).name}"
+        )
 
-    def submit_url(self, url: str, options: Mapping[str, Any] | None = None, *, media: str = "audio") -> Submission:
+    def submit_url(
+        self, url: str, options: Mapping[str, Any] | None = None, *, media: str = "audio"
+    ) -> Submission:
         return self._by_url("POST", f"/v1/process/{media}/url", url, options or {}, "submitting a URL")
 
-    def append_file(self, path: str | Path, conversation_id: str, options: Mapping[str, Any] | None = None, *,
-                    content_type: str | None = None, media: str = "audio") -> Submission:
-        return self._upload("PUT", f"/v1/process/{media}/{_seg(conversation_id)}", path, options or {},
-                            content_type, f"appending {Path(path).name} to conversation {conversation_id}")
+    def append_file(
+        self,
+        path: str | Path,
+        conversation_id: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        content_type: str | None = None,
+        media: str = "audio",
+    ) -> Submission:
+        return self._upload(
+            "PUT",
+            f"/v1/process/{media}/{_seg(conversation_id)}",
+            path,
+            options or {},
+            content_type,
+            f"appending {Path(path).name} to conversation {conversation_id}",
+        )
 
-    def append_url(self, url: str, conversation_id: str, options: Mapping[str, Any] | None = None, *,
-                   media: str = "audio") -> Submission:
-        return self._by_url("PUT", f"/v1/process/{media}/url/{_seg(conversation_id)}", url, options or {},
-                            f"appending a URL to conversation {conversation_id}")
+    def append_url(
+        self,
+        url: str,
+        conversation_id: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        media: str = "audio",
+    ) -> Submission:
+        return self._by_url(
+            "PUT",
+            f"/v1/process/{media}/url/{_seg(conversation_id)}",
+            url,
+            options or {},
+            f"appending a URL to conversation {conversation_id}",
+        )
 
     # --- jobs and conversations --------------------------------------------------------------------
 
@@ -359,7 +412,9 @@ class SymblClient:
         params = {"sentiment": _wire_value(sentiment), "verbose": _wire_value(verbose)}
         return self._list(conversation_id, "messages", "messages", params)
 
-    def get_topics(self, conversation_id: str, sentiment: bool = True, parent_refs: bool = True) -> list[dict]:
+    def get_topics(
+        self, conversation_id: str, sentiment: bool = True, parent_refs: bool = True
+    ) -> list[dict]:
         params = {"sentiment": _wire_value(sentiment), "parentRefs": _wire_value(parent_refs)}
         return self._list(conversation_id, "topics", "topics", params)
 
@@ -384,7 +439,9 @@ class SymblClient:
 
     def delete_conversation(self, conversation_id: str) -> None:
         # Not in the official SDK (contract §5.15); our engine and the Symbl REST API both offer it.
-        self._call("DELETE", f"/v1/conversations/{_seg(conversation_id)}", f"deleting conversation {conversation_id}")
+        self._call(
+            "DELETE", f"/v1/conversations/{_seg(conversation_id)}", f"deleting conversation {conversation_id}"
+        )
 
     def fetch_insights(self, conversation_id: str) -> dict[str, list]:
         """Everything a summary needs, keyed as on the wire."""

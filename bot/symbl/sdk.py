@@ -147,7 +147,9 @@ class Conversation:
                     error.conversation = self  # type: ignore[attr-defined]
                     return self._finish(error)
                 if self._status not in ("scheduled", "in_progress"):
-                    return self._finish(ProviderError(f"Job {self._job_id} has an unknown status {self._status!r}"))
+                    return self._finish(
+                        ProviderError(f"Job {self._job_id} has an unknown status {self._status!r}")
+                    )
                 delay = min(delay * POLL_BACKOFF, MAX_POLL_SECONDS)
         except BotError as err:
             self._finish(err)
@@ -177,17 +179,33 @@ class Conversation:
 
     # --- results -----------------------------------------------------------------------------------
 
-    def get_messages(self, parameters: Mapping[str, Any] | None = None, *, sentiment: bool | None = None,
-                     verbose: bool | None = None) -> list[dict]:
+    def get_messages(
+        self,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        sentiment: bool | None = None,
+        verbose: bool | None = None,
+    ) -> list[dict]:
         parameters = _known(parameters, {"sentiment", "verbose"})
-        return self._client.get_messages(self._id, sentiment=_flag(parameters, "sentiment", sentiment, False),
-                                         verbose=_flag(parameters, "verbose", verbose, False))
+        return self._client.get_messages(
+            self._id,
+            sentiment=_flag(parameters, "sentiment", sentiment, False),
+            verbose=_flag(parameters, "verbose", verbose, False),
+        )
 
-    def get_topics(self, parameters: Mapping[str, Any] | None = None, *, sentiment: bool | None = None,
-                   parent_refs: bool | None = None) -> list[dict]:
+    def get_topics(
+        self,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        sentiment: bool | None = None,
+        parent_refs: bool | None = None,
+    ) -> list[dict]:
         parameters = _known(parameters, {"sentiment", "parentRefs"})
-        return self._client.get_topics(self._id, sentiment=_flag(parameters, "sentiment", sentiment, False),
-                                       parent_refs=_flag(parameters, "parentRefs", parent_refs, False))
+        return self._client.get_topics(
+            self._id,
+            sentiment=_flag(parameters, "sentiment", sentiment, False),
+            parent_refs=_flag(parameters, "parentRefs", parent_refs, False),
+        )
 
     def get_questions(self) -> list[dict]:
         return self._client.get_questions(self._id)
@@ -237,52 +255,78 @@ class Audio:
     def _conversation(self, submission: Submission, client: SymblClient, wait: bool) -> Conversation:
         return Conversation(submission.conversation_id, submission.job_id, client=client)._follow(wait)
 
-    def process_file(self, file_path: str, credentials: Mapping[str, str] | None = None, content_type: str = "",
-                     wait: bool = True, parameters: Mapping[str, Any] | None = None) -> Conversation:
+    def process_file(
+        self,
+        file_path: str,
+        credentials: Mapping[str, str] | None = None,
+        content_type: str = "",
+        wait: bool = True,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> Conversation:
         if not file_path:
             raise ValueError("file_path is required")
         client = self._client_for(credentials)
-        submission = client.submit_file(file_path, parameters or {}, content_type=content_type or None,
-                                        media=self.media)
+        submission = client.submit_file(
+            file_path, parameters or {}, content_type=content_type or None, media=self.media
+        )
         return self._conversation(submission, client, wait)
 
-    def process_url(self, url: str | None = None, credentials: Mapping[str, str] | None = None, wait: bool = True,
-                    parameters: Mapping[str, Any] | None = None,
-                    payload: Mapping[str, Any] | None = None) -> Conversation:
+    def process_url(
+        self,
+        url: str | None = None,
+        credentials: Mapping[str, str] | None = None,
+        wait: bool = True,
+        parameters: Mapping[str, Any] | None = None,
+        payload: Mapping[str, Any] | None = None,
+    ) -> Conversation:
         target, options = _url_and_options(url, payload, parameters)
         client = self._client_for(credentials)
         return self._conversation(client.submit_url(target, options, media=self.media), client, wait)
 
-    def append_file(self, file_path: str, conversation_id: str, credentials: Mapping[str, str] | None = None,
-                    content_type: str = "", wait: bool = True,
-                    parameters: Mapping[str, Any] | None = None) -> Conversation:
+    def append_file(
+        self,
+        file_path: str,
+        conversation_id: str,
+        credentials: Mapping[str, str] | None = None,
+        content_type: str = "",
+        wait: bool = True,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> Conversation:
         if not file_path:
             raise ValueError("file_path is required")
         if not conversation_id:
             raise ValueError("conversation_id is required to append")
         client = self._client_for(credentials)
-        submission = client.append_file(file_path, conversation_id, parameters or {},
-                                        content_type=content_type or None, media=self.media)
+        submission = client.append_file(
+            file_path, conversation_id, parameters or {}, content_type=content_type or None, media=self.media
+        )
         return self._conversation(submission, client, wait)
 
-    def append_url(self, url: str | None = None, conversation_id: str | None = None,
-                   credentials: Mapping[str, str] | None = None, wait: bool = True,
-                   parameters: Mapping[str, Any] | None = None,
-                   payload: Mapping[str, Any] | None = None) -> Conversation:
+    def append_url(
+        self,
+        url: str | None = None,
+        conversation_id: str | None = None,
+        credentials: Mapping[str, str] | None = None,
+        wait: bool = True,
+        parameters: Mapping[str, Any] | None = None,
+        payload: Mapping[str, Any] | None = None,
+    ) -> Conversation:
         if not conversation_id:
             raise ValueError("conversation_id is required to append")
         target, options = _url_and_options(url, payload, parameters)
         client = self._client_for(credentials)
-        return self._conversation(client.append_url(target, conversation_id, options, media=self.media),
-                                  client, wait)
+        return self._conversation(
+            client.append_url(target, conversation_id, options, media=self.media), client, wait
+        )
 
 
 class Video(Audio):
     media = "video"
 
 
-def _url_and_options(url: str | None, payload: Mapping[str, Any] | None,
-                     parameters: Mapping[str, Any] | None) -> tuple[str, dict]:
+def _url_and_options(
+    url: str | None, payload: Mapping[str, Any] | None, parameters: Mapping[str, Any] | None
+) -> tuple[str, dict]:
     payload = dict(payload or {})
     target = url or payload.pop("url", None)
     payload.pop("url", None)
