@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.engine.insights import Insights, extract_insights
+from bot.engine.insights import Insights, actions, extract_insights
 from bot.engine.insights.dates import find_due_date
 from bot.engine.insights.questions import question_score
 
@@ -341,3 +341,95 @@ def test_messages_without_speakers_are_accepted():
 
     assert item["from"] == {} and item["assignee"] == {}
     assert item["dueBy"] == "2024-03-15T00:00:00.000Z"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        pytest.param("I don't think we have to send the report to finance.", id="denied obligation"),
+        pytest.param("They're not gonna say I've got to buy a new battery.", id="not gonna"),
+        pytest.param("Because you have to press the button twice to change the channel.", id="generic you, reason"),
+        pytest.param("Then you have to pick a language from the menu.", id="generic you, then"),
+        pytest.param("Would you prefer a bigger screen on the device?", id="opinion request"),
+        pytest.param("Do you have to send the report to finance?", id="question about the obligation"),
+        pytest.param("What can you do to make the battery last longer?", id="wh-question about options"),
+        pytest.param("You could you could put a charger in the box.", id="stuttered could-you"),
+        pytest.param("You have to make the buttons a bit bigger.", id="design talk, make"),
+        pytest.param("You'll have to build in a microphone for the voice control.", id="design talk, build in"),
+        pytest.param("Because I need to put all the electronics in the case.", id="commitment inside a reason"),
+        pytest.param("What I'm going to prepare is the budget for the client.", id="pseudo-cleft"),
+        pytest.param("I will write up the notes after every meeting.", id="habit"),
+        pytest.param("I'll take the lunch.", id="meeting logistics"),
+        pytest.param("I'll walk you through the quarterly numbers.", id="presenter narration"),
+        pytest.param("I'll write it down.", id="note-taking now"),
+        pytest.param("Could you step a little to the left?", id="request about the room"),
+        pytest.param("Can you go to the next one?", id="next one is the next slide"),
+        pytest.param("I'll have a go.", id="no object, speaker"),
+        pytest.param("Let's do it together.", id="no object, group"),
+    ],
+)
+def test_in_meeting_talk_is_not_an_action_item(said):
+    # Each line is the kind of commitment-shaped talk a meeting is full of; none hands out work for later.
+    insights = extract_insights(conversation(["Right, what else?", said], [ANNA, MARCO]),
+                                reference_time=WEDNESDAY, members=MEMBERS)
+
+    assert insights.action_items == [], [i["text"] for i in insights.action_items]
+
+
+@pytest.mark.parametrize(
+    ("said", "words"),
+    [
+        pytest.param("What would you like marketing to look at before the next meeting?", ("marketing",),
+                     id="question that hands out next steps"),
+        pytest.param("I'll do it before the next meeting.", ("before the next meeting",),
+                     id="pronoun object with a time after the meeting"),
+        pytest.param("I'll I'll send the invoice to finance tomorrow.", ("send the invoice",), id="stutter"),
+        pytest.param("You will have to work together on the prototype for the review.", ("prototype",),
+                     id="work together on"),
+        pytest.param("So you will have to prepare the budget for the client.", ("budget",), id="so you will"),
+    ],
+)
+def test_explicit_assignments_stay_action_items(said, words):
+    insights = extract_insights(conversation(["Right, what else?", said], [ANNA, MARCO]),
+                                reference_time=WEDNESDAY, members=MEMBERS)
+
+    item_about(insights.action_items, *words)
+
+
+def closing_meeting(closing_lines: list[str], filler: int = 30) -> list[dict]:
+    """A meeting of `filler` lines of discussion, then `closing_lines`: long enough to have a closing round."""
+    discussion = [f"The figures for region {n} look similar to last quarter." for n in range(filler)]
+    return conversation(discussion + closing_lines, [ANNA, MARCO, PRIYA])
+
+
+def test_next_steps_round_is_found_from_the_words_not_the_clock():
+    messages = closing_meeting(["For the next meeting, here is what each of you does.", "Sure.", "Okay."],
+                               filler=40)
+    messages[5]["text"] = "The next meeting is about the budget."  # agenda in the first half: no round
+
+    closing = actions.next_steps_round(messages)
+
+    assert 40 in closing and 42 in closing
+    assert 5 not in closing and 10 not in closing
+    assert 40 - actions.NEXT_STEPS_REACH in closing and 40 - actions.NEXT_STEPS_REACH - 1 not in closing
+    assert actions.next_steps_round(conversation(["For the next meeting, send the notes."] * 5, [ANNA])) == set()
+
+
+def test_commitments_in_the_next_steps_round_rank_higher():
+    commitment = "We will update the supplier list with the new prices."
+    early = closing_meeting([], filler=40)
+    early[3]["text"] = commitment
+    late = closing_meeting(["Okay, for the next meeting then.", commitment, "Good."], filler=40)
+
+    early_score = extract_insights(early, reference_time=WEDNESDAY).action_items[0]["score"]
+    late_score = item_about(extract_insights(late, reference_time=WEDNESDAY).action_items, "supplier")["score"]
+
+    assert late_score == pytest.approx(early_score + actions.NEXT_STEPS_BONUS)
+
+
+def test_next_steps_round_does_not_lift_chatter():
+    messages = closing_meeting(["Okay, for the next meeting then.", "I'll take the lunch.", "We're going to have a break."])
+
+    insights = extract_insights(messages, reference_time=WEDNESDAY)
+
+    assert all("lunch" not in i["text"].lower() and "break" not in i["text"].lower() for i in insights.action_items)
