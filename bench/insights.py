@@ -293,6 +293,29 @@ def held_out(scores: list[MeetingScore], paths: list[Path]) -> str:
     return "\n".join(lines)
 
 
+# What the figures mean; the numbers "before" are the previous version's, measured with this script.
+READING = (
+    "Reading. Before the precision pass (fixed +0.3 bonus for the last 10% of the meeting): full set recall "
+    "0.61, precision 0.28 (69 items); the same held-out protocol gave 0.61 / 0.30, and without the bonus 0.39 / "
+    "0.23. The pass scores down commitment-shaped talk that hands out no work: denied obligations, \"you have "
+    "to…\" inside an explanation, opinion and \"do I need to…?\" questions, stuttered \"you could you could\", "
+    "design talk (\"you have to make the buttons bigger\"), reasons and pseudo-clefts, habits, room logistics "
+    "and presenter narration, requests with no task verb, and lines with no object a note could name. The closing "
+    "round is now found from next-step words in the second half of the meeting (\"next meeting\", \"individual "
+    "work\", \"homework\"…) instead of a fixed 10%, and lifts only lines whose own evidence is not negative. It "
+    "is kept because it helps on both series when held out (see the \"no closing-round bonus\" column). Fewer, "
+    "better items are emitted: most of the precision gain comes from lines that now score under 0.5 and are "
+    "not reported at all. Against the targets (recall ≥ 0.60 at precision ≥ 0.50) this is still short on both, "
+    "and more so held out on TS. The rules were written after reading false positives of all 12 meetings, so "
+    "the held-out split protects the fitted constants, not the choice of rules; a fresh meeting set is the real "
+    "test. What rules cannot see: many gold items are phrased without any commitment cue (\"Trendwatching.\", "
+    "\"User Interface, the user interface concept,\" as a chair lists roles) or span several short units; "
+    "reaching the targets would need a learned dialogue-act classifier for offers and suggestions (AMI/ICSI "
+    "dialogue acts are the training data; a small linear model on sentence features would stay within the speed "
+    "budget without torch) and grouping of consecutive units into one assignment."
+)
+
+
 def main(argv: list[str]) -> int:
     meetings_dir = Path(argv[1]) if len(argv) > 1 else DEFAULT_MEETINGS
     paths = sorted(p for p in meetings_dir.glob("*.json") if p.name != "index.json")
@@ -305,6 +328,7 @@ def main(argv: list[str]) -> int:
         "action-item evidence only; shipped constants: closing-round bonus "
         f"{actions.NEXT_STEPS_BONUS}, reach {actions.NEXT_STEPS_REACH} messages):",
         held_out(scores, paths),
+        READING,
         "AI = action items (recall: gold items with evidence found within ±1 unit; precision: predicted items "
         "within ±1 unit of any gold action/decision/problem evidence; at most 10 per hour, by score). base = "
         "naive regex for commitment phrases, last 10 matches per hour, same run. Q prec. = predicted questions "
