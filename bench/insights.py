@@ -273,8 +273,8 @@ def held_out(scores: list[MeetingScore], paths: list[Path]) -> str:
     folds = load_folds(paths)
     shipped = (actions.NEXT_STEPS_BONUS, actions.NEXT_STEPS_REACH)
     grid = [(bonus, reach) for bonus in BONUS_GRID for reach in REACH_GRID]
-    lines = ["| evaluated on | meetings | baseline | shipped constants | no closing-round bonus | "
-             "tuned on the other series: bonus/reach | held-out recall / prec. (n) |",
+    lines = [("| evaluated on | meetings | baseline | shipped constants | no closing-round bonus | "
+              "tuned on the other series: bonus/reach | held-out recall / prec. (n) |"),
              "|---|---:|---:|---:|---:|---:|---:|"]
     pooled = (0, 0, 0, 0)
     for name, fold in folds.items():
@@ -324,16 +324,16 @@ def main(argv: list[str]) -> int:
     body = "\n\n".join([
         table(scores),
         notes(scores),
-        "Held out by meeting series (action items, recall / precision (predicted), meetings with gold "
-        "action-item evidence only; shipped constants: closing-round bonus "
-        f"{actions.NEXT_STEPS_BONUS}, reach {actions.NEXT_STEPS_REACH} messages):",
+        ("Held out by meeting series (action items, recall / precision (predicted), meetings with gold "
+         "action-item evidence only; shipped constants: closing-round bonus "
+         f"{actions.NEXT_STEPS_BONUS}, reach {actions.NEXT_STEPS_REACH} messages):"),
         held_out(scores, paths),
         READING,
-        "AI = action items (recall: gold items with evidence found within ±1 unit; precision: predicted items "
-        "within ±1 unit of any gold action/decision/problem evidence; at most 10 per hour, by score). base = "
-        "naive regex for commitment phrases, last 10 matches per hour, same run. Q prec. = predicted questions "
-        "whose unit is a gold question (elicit / MRDA question act). topic cov. = gold topic segments containing "
-        "a message cited by a predicted topic. s/hour = extraction time per hour of meeting on this machine.",
+        ("AI = action items (recall: gold items with evidence found within ±1 unit; precision: predicted items "
+         "within ±1 unit of any gold action/decision/problem evidence; at most 10 per hour, by score). base = "
+         "naive regex for commitment phrases, last 10 matches per hour, same run. Q prec. = predicted questions "
+         "whose unit is a gold question (elicit / MRDA question act). topic cov. = gold topic segments containing "
+         "a message cited by a predicted topic. s/hour = extraction time per hour of meeting on this machine."),
     ])
     print(body)
     write_readme(body)
