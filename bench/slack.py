@@ -24,25 +24,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
-from flask import Flask, request  # noqa: E402
-from slack_bolt import App  # noqa: E402
-from slack_bolt.adapter.flask import SlackRequestHandler  # noqa: E402
-from waitress.server import create_server  # noqa: E402
+import requests
+from flask import Flask, request
+from slack_bolt import App
+from slack_bolt.adapter.flask import SlackRequestHandler
+from waitress.server import create_server
 
-from bot.app import slack_client  # noqa: E402
-from bot.scheduler import Poller  # noqa: E402
-from storage import open_store  # noqa: E402
-from storage import recordings as repo  # noqa: E402
-from tests.conftest_slack import bot_settings, running_bot  # noqa: E402
-from tests.media import SAMPLE  # noqa: E402
-from tests.slack_fakes import (  # noqa: E402
+from bot.app import slack_client
+from bot.scheduler import Poller
+from storage import open_store
+from storage import recordings as repo
+from tests.media import SAMPLE
+from tests.slack_fakes import (
     SIGNING_SECRET,
     FakeSlack,
     StubSymbl,
+    bot_settings,
     deliver,
     event_envelope,
     file_share_event,
+    running_bot,
     signed_headers,
 )
 
@@ -51,7 +52,7 @@ CONCURRENCY = 50
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 # --- 1. ack latency --------------------------------------------------------------------------------------------
@@ -106,7 +107,7 @@ def ack_latency(rounds: int) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = bot_settings(Path(tmp), fake, stub)
         bare_url, bare_server = bare_bolt(settings)
-        with running_bot(settings) as (bot, ours_url), multiprocessing.get_context("spawn").Pool(1) as load:
+        with running_bot(settings) as (_bot, ours_url), multiprocessing.get_context("spawn").Pool(1) as load:
             for name, url in (("ours", ours_url), ("bare", bare_url)):  # warm-up (auth.test, connections)
                 burst(load, url, fake, "w" + name, 0)
             for r in range(1, rounds + 1):

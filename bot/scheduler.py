@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -32,7 +32,7 @@ class Poller:
         self._interval = interval
         self._batch = batch
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="recording")
-        self._scheduler = BackgroundScheduler(timezone=timezone.utc)
+        self._scheduler = BackgroundScheduler(timezone=UTC)
         self._lock = threading.Lock()
         self._in_flight: set[int] = set()
         self._dirty: set[int] = set()  # rows notified while a step was running on them
@@ -46,7 +46,7 @@ class Poller:
             log.info("resuming %s recordings left in flight", resumed)
         self._scheduler.add_job(
             self.tick, "interval", seconds=self._interval, id=JOB_ID, max_instances=1, coalesce=True,
-            next_run_time=datetime.now(timezone.utc), misfire_grace_time=None,
+            next_run_time=datetime.now(UTC), misfire_grace_time=None,
         )
         self._scheduler.start()
 
@@ -63,7 +63,7 @@ class Poller:
                 return
         if self._scheduler.running:
             try:
-                self._scheduler.modify_job(JOB_ID, next_run_time=datetime.now(timezone.utc))
+                self._scheduler.modify_job(JOB_ID, next_run_time=datetime.now(UTC))
             except LookupError:  # shutting down
                 pass
 

@@ -63,7 +63,7 @@ class Recording:
     updated_at: float
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "Recording":
+    def from_row(cls, row: dict[str, Any]) -> Recording:
         return cls(**{f.name: row[f.name] for f in fields(cls)})
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
 
 import pytest
 
-from bot.app import Bot, build_bot
-from bot.config import Settings
-from tests.slack_fakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack, FileServer, StubSymbl
+from bot.app import Bot
+from tests.slack_fakes import FakeSlack, FileServer, StubSymbl, bot_settings, running_bot
 
 
 @pytest.fixture(autouse=True)
@@ -42,33 +39,6 @@ def file_server() -> Iterator[FileServer]:
     server = FileServer()
     yield server
     server.close()
-
-
-def bot_settings(data_dir: Path, fake_slack: FakeSlack, stub_symbl: StubSymbl | None, **overrides: Any) -> Settings:
-    settings = Settings(
-        data_dir=data_dir,
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake_slack.api_url,
-        poll_seconds=0.1,
-    )
-    if stub_symbl is not None:
-        settings = dataclasses.replace(settings, symbl_app_id="app", symbl_app_secret="secret",
-                                       symbl_api_url=stub_symbl.base)
-    return dataclasses.replace(settings, **overrides)
-
-
-@contextmanager
-def running_bot(settings: Settings, **kwargs: Any) -> Iterator[tuple[Bot, str]]:
-    """The bot in HTTP mode on an ephemeral port with its real scheduler; yields (bot, base URL)."""
-    bot = build_bot(settings, **kwargs)
-    try:
-        bot.start_background()
-        url = bot.start_http()
-        yield bot, url
-    finally:
-        bot.close()
-        bot.store.close()
 
 
 @pytest.fixture

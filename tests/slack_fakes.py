@@ -6,19 +6,26 @@ and Symbl through `SymblClient`, so what the tests assert is what crossed the wi
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from slack_sdk.signature import SignatureVerifier
+
+from bot.app import Bot, build_bot
+from bot.config import Settings
 
 TEAM = "T0TEAM"
 BOT_USER = "U0BOT"
@@ -47,7 +54,7 @@ def wait_for(condition: Callable[[], Any], timeout: float = 20.0, interval: floa
 
 
 class _Server:
-    def __init__(self, handler_factory: Callable[["_Server"], type]):
+    def __init__(self, handler_factory: Callable[[_Server], type]):
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_factory(self))
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
@@ -413,3 +420,33 @@ def message_event(text: str, *, channel: str = "C0CHAN", ts: str = "1699999999.0
 def file_shared_event(file_id: str, *, channel: str = "C0CHAN", user: str = "U0ALICE") -> dict:
     return {"type": "file_shared", "file_id": file_id, "file": {"id": file_id}, "user_id": user,
             "channel_id": channel, "event_ts": str(time.time())}
+
+
+# --- the bot under test ----------------------------------------------------------------------------------
+
+
+def bot_settings(data_dir: Path, fake_slack: FakeSlack, stub_symbl: StubSymbl | None, **overrides: Any) -> Settings:
+    settings = Settings(
+        data_dir=data_dir,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.api_url,
+        poll_seconds=0.1,
+    )
+    if stub_symbl is not None:
+        settings = dataclasses.replace(settings, symbl_app_id="app", symbl_app_secret="secret",
+                                       symbl_api_url=stub_symbl.base)
+    return dataclasses.replace(settings, **overrides)
+
+
+@contextmanager
+def running_bot(settings: Settings, **kwargs: Any) -> Iterator[tuple[Bot, str]]:
+    """The bot in HTTP mode on an ephemeral port with its real scheduler; yields (bot, base URL)."""
+    bot = build_bot(settings, **kwargs)
+    try:
+        bot.start_background()
+        url = bot.start_http()
+        yield bot, url
+    finally:
+        bot.close()
+        bot.store.close()

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from bot.symbl.client import SymblClient
 from storage import recordings as repo
-from tests.conftest_slack import bot, bot_settings, fake_slack, file_server, no_slack_env, running_bot, stub_symbl  # noqa: F401
 from tests.slack_fakes import (
     BOT_TOKEN,
-    event_envelope,
+    bot_settings,
     deliver,
+    event_envelope,
     file_share_event,
     file_shared_event,
     message_event,
+    running_bot,
     wait_for,
 )
+
+pytest_plugins = ("tests.conftest_slack",)
 
 CHANNEL = "C0CHAN"
 TS = "1699999999.000200"
@@ -70,7 +73,7 @@ def test_redeliveries_and_file_shared_twin_make_one_summary(bot, fake_slack, stu
 
 
 def test_file_shared_alone_resolves_the_message_through_files_info(bot, fake_slack):
-    app, url = bot
+    _app, url = bot
     shares = {"private": {CHANNEL: [{"ts": TS, "thread_ts": "1699999990.000100"}]}}
     fake_slack.add_file("F3", "call.wav", AUDIO, mimetype="audio/wav", filetype="wav", shares=shares)
     assert deliver(url, event_envelope(file_shared_event("F3"))).status_code == 200
@@ -102,7 +105,7 @@ def test_html_login_page_gets_the_files_read_message(bot, fake_slack, stub_symbl
 
 
 def test_redirect_within_slack_keeps_the_token_and_works(bot, fake_slack):
-    app, url = bot
+    _app, url = bot
     file = fake_slack.add_file("F7", "standup.mp3", AUDIO, variant="redirect")
     deliver(url, event_envelope(file_share_event(file, ts=TS)))
     wait_for(lambda: fake_slack.summaries(CHANNEL, TS))
@@ -111,7 +114,7 @@ def test_redirect_within_slack_keeps_the_token_and_works(bot, fake_slack):
 
 
 def test_redirect_to_a_foreign_host_is_refused_and_the_token_never_leaves(bot, fake_slack, file_server):
-    app, url = bot
+    _app, url = bot
     foreign = file_server.add("/stolen.mp3", AUDIO).replace("127.0.0.1", "localhost")
     file = fake_slack.add_file("F8", "standup.mp3", AUDIO, variant="redirect", redirect_to=foreign)
     deliver(url, event_envelope(file_share_event(file, ts=TS)))
@@ -130,7 +133,7 @@ def test_oversized_file_is_refused_before_download(bot, fake_slack, stub_symbl):
 
 
 def test_failed_job_posts_one_clear_message(bot, fake_slack, stub_symbl):
-    app, url = bot
+    _app, url = bot
     stub_symbl.mode = "fail"
     file = fake_slack.add_file("F10", "standup.mp3", AUDIO)
     deliver(url, event_envelope(file_share_event(file, ts=TS)))
@@ -181,7 +184,7 @@ def test_bot_own_messages_and_edits_are_ignored(bot, fake_slack, file_server):
 
 
 def test_every_subscribed_event_is_acknowledged(bot):
-    app, url = bot
+    _app, url = bot
     for event in (
         {"type": "app_mention", "user": "U0ALICE", "text": "<@U0BOT> hi", "ts": "1.2", "channel": CHANNEL},
         {"type": "app_home_opened", "user": "U0ALICE", "channel": "D0", "tab": "home"},
@@ -197,7 +200,7 @@ def test_unsigned_and_wrongly_signed_requests_are_rejected(bot):
 
     import requests
 
-    app, url = bot
+    _app, url = bot
     body = json.dumps(event_envelope(message_event("hi")))
     assert requests.post(url + "/slack/events", data=body, timeout=5).status_code == 401
     assert deliver(url, event_envelope(message_event("hi")), secret="wrong").status_code == 401

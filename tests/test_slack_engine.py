@@ -5,9 +5,18 @@ from __future__ import annotations
 import pytest
 
 from storage import recordings as repo
-from tests.conftest_slack import bot_settings, fake_slack, no_slack_env, running_bot  # noqa: F401
 from tests.media import SAMPLE
-from tests.slack_fakes import deliver, event_envelope, file_share_event, file_shared_event, wait_for
+from tests.slack_fakes import (
+    bot_settings,
+    deliver,
+    event_envelope,
+    file_share_event,
+    file_shared_event,
+    running_bot,
+    wait_for,
+)
+
+pytest_plugins = ("tests.conftest_slack",)
 
 CHANNEL = "C0CHAN"
 TS = "1699999999.000200"

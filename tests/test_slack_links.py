@@ -8,8 +8,9 @@ import pytest
 
 from bot.pipeline import media_links
 from storage import recordings as repo
-from tests.conftest_slack import bot, bot_settings, fake_slack, file_server, no_slack_env, running_bot, stub_symbl  # noqa: F401
-from tests.slack_fakes import deliver, event_envelope, message_event, wait_for
+from tests.slack_fakes import bot_settings, deliver, event_envelope, message_event, running_bot, wait_for
+
+pytest_plugins = ("tests.conftest_slack",)
 
 CHANNEL = "C0CHAN"
 TS = "1699999999.000300"
@@ -32,7 +33,7 @@ def test_public_audio_url_is_processed(tmp_path, fake_slack, stub_symbl, file_se
     # The file server is on loopback, so only this test allows private addresses.
     settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl, allow_private_urls=True)
     link = file_server.add("/standup.mp3", b"ID3" + b"\x00" * 64)
-    with running_bot(settings) as (app, url):
+    with running_bot(settings) as (_app, url):
         assert deliver(url, event_envelope(message_event(f"notes: <{link}|standup.mp3>", ts=TS))).status_code == 200
         summaries = wait_for(lambda: fake_slack.summaries(CHANNEL, TS))
         assert len(summaries) == 1 and "payment crash" in str(summaries[0]["blocks"])

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 from slack_sdk import WebClient
 
@@ -18,16 +19,18 @@ from bot.summary import render_summary
 from bot.symbl.client import SymblClient
 from storage import open_store
 from storage import recordings as repo
-from tests.conftest_slack import bot_settings, fake_slack, no_slack_env, stub_symbl  # noqa: F401
 from tests.slack_fakes import (
     BOT_TOKEN,
     INSIGHTS,
     SIGNING_SECRET,
+    bot_settings,
     deliver,
     event_envelope,
     file_share_event,
     wait_for,
 )
+
+pytest_plugins = ("tests.conftest_slack",)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANNEL = "C0CHAN"
@@ -44,6 +47,13 @@ def _completed_row(store, *, started: bool):
     return repo.get(store, rec.id)
 
 
+@pytest.fixture(name="store")
+def store_fixture(tmp_path):
+    opened = open_store(tmp_path / "bot.db")
+    yield opened
+    opened.close()
+
+
 def _services(tmp_path, fake_slack, store):
     settings = bot_settings(tmp_path / "data", fake_slack, None)
     client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
@@ -52,8 +62,7 @@ def _services(tmp_path, fake_slack, store):
     return Services(settings=settings, store=store, symbl=symbl, slack_for=lambda _t: client), client
 
 
-def test_a_post_that_went_out_before_a_crash_is_found_not_repeated(tmp_path, fake_slack):
-    store = open_store(tmp_path / "bot.db")
+def test_a_post_that_went_out_before_a_crash_is_found_not_repeated(tmp_path, fake_slack, store):
     rec = _completed_row(store, started=True)
     services, client = _services(tmp_path, fake_slack, store)
     [message] = render_summary(INSIGHTS, title="a.mp3", recording_id=rec.id)
@@ -69,8 +78,7 @@ def test_a_post_that_went_out_before_a_crash_is_found_not_repeated(tmp_path, fak
     assert search.body["include_all_metadata"] in (True, "1", "true")
 
 
-def test_a_crash_between_parts_posts_only_the_missing_part(tmp_path, fake_slack):
-    store = open_store(tmp_path / "bot.db")
+def test_a_crash_between_parts_posts_only_the_missing_part(tmp_path, fake_slack, store):
     big = {**INSIGHTS, "topics": [{"text": f"topic {i} " + "word " * 40} for i in range(300)]}
     rec = _completed_row(store, started=True)
     with store.tx() as db:  # a long meeting: its cached insights need several messages
@@ -88,8 +96,7 @@ def test_a_crash_between_parts_posts_only_the_missing_part(tmp_path, fake_slack)
     assert repo.get(store, rec.id).summary_ts == first["ts"]
 
 
-def test_without_an_earlier_attempt_the_thread_is_not_searched(tmp_path, fake_slack):
-    store = open_store(tmp_path / "bot.db")
+def test_without_an_earlier_attempt_the_thread_is_not_searched(tmp_path, fake_slack, store):
     rec = _completed_row(store, started=False)
     services, _ = _services(tmp_path, fake_slack, store)
     advance(services, rec.id)
@@ -105,10 +112,11 @@ def _free_port() -> int:
 
 
 def _start(env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", "serve"],
-        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-    )
+    with log.open("ab") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", "serve"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
 
 
 def _healthy(url: str) -> bool:
@@ -148,6 +156,7 @@ def test_sigkill_after_submission_then_restart_posts_exactly_once(tmp_path, fake
         wait_for(lambda: "Done" in (fake_slack.statuses(CHANNEL, TS) or [{}])[0].get("text", ""))
         store = open_store(data / "bot.db")
         assert repo.get(store, 1).state == "posted"
+        store.close()
         # Redelivery after the restart changes nothing either.
         assert deliver(url, event_envelope(file_share_event(file, ts=TS)), retry_num=1).status_code == 200
     finally:

@@ -4,28 +4,37 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from storage import open_store
 from storage import recordings as repo
 from storage.schema import migrations
 
 
+@pytest.fixture(name="store")
+def store_fixture(tmp_path):
+    opened = open_store(tmp_path / "bot.db")
+    yield opened
+    opened.close()
+
+
 def _record(store, **overrides):
-    values = dict(team_id="T1", channel_id="C1", source="F1", message_ts="1.1", kind="file", name="a.mp3")
+    values = {"team_id": "T1", "channel_id": "C1", "source": "F1", "message_ts": "1.1", "kind": "file", "name": "a.mp3"}
     values.update(overrides)
     return repo.record(store, **values)
 
 
 def test_open_applies_migrations_once_and_uses_wal(tmp_path):
-    store = open_store(tmp_path / "bot.db")
-    assert [m.name for m in migrations.applied(store.db)] == ["m001_recordings", "m002_conversations"]
-    store.close()
+    first = open_store(tmp_path / "bot.db")
+    assert [m.name for m in migrations.applied(first.db)] == ["m001_recordings", "m002_conversations"]
+    first.close()
     again = open_store(tmp_path / "bot.db")
     assert len(migrations.applied(again.db)) == 2
     assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    again.close()
 
 
-def test_same_key_records_once(tmp_path):
-    store = open_store(tmp_path / "bot.db")
+def test_same_key_records_once(store):
     first, created = _record(store)
     second, created_again = _record(store, name="renamed.mp3")
     assert created and not created_again
@@ -35,8 +44,7 @@ def test_same_key_records_once(tmp_path):
     assert repo.source_seen(store, "T1", "C1", "F1") and not repo.source_seen(store, "T1", "C2", "F1")
 
 
-def test_state_machine_moves_forward_only(tmp_path):
-    store = open_store(tmp_path / "bot.db")
+def test_state_machine_moves_forward_only(store):
     rec, _ = _record(store)
     assert rec.state == "queued" and rec.thread_ts == "1.1"
     assert repo.mark_submitted(store, rec.id, "conv", "job", time.time() + 5)
@@ -51,8 +59,7 @@ def test_state_machine_moves_forward_only(tmp_path):
     assert not repo.mark_failed(store, rec.id, "late error")  # finished rows stay finished
 
 
-def test_due_rows_and_resume(tmp_path):
-    store = open_store(tmp_path / "bot.db")
+def test_due_rows_and_resume(store):
     now = time.time()
     a, _ = _record(store, source="A", now=now)
     b, _ = _record(store, source="B", now=now)
@@ -65,8 +72,7 @@ def test_due_rows_and_resume(tmp_path):
     assert repo.by_job(store, "j").id == b.id
 
 
-def test_due_query_is_served_by_the_index(tmp_path):
-    store = open_store(tmp_path / "bot.db")
+def test_due_query_is_served_by_the_index(store):
     plan = store.db.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM recordings WHERE state IN ('queued','submitted','processing',"
         "'completed') AND next_poll_at <= ? ORDER BY next_poll_at LIMIT 100", [time.time()]
@@ -74,8 +80,7 @@ def test_due_query_is_served_by_the_index(tmp_path):
     assert any("recordings_due" in row[-1] for row in plan), plan
 
 
-def test_retry_later_keeps_the_row_and_counts(tmp_path):
-    store = open_store(tmp_path / "bot.db")
+def test_retry_later_keeps_the_row_and_counts(store):
     rec, _ = _record(store)
     assert repo.retry_later(store, rec.id, "503", time.time() + 10) == 1
     assert repo.retry_later(store, rec.id, "503", time.time() + 10) == 2
