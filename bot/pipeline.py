@@ -262,7 +262,14 @@ def _refuse_by_metadata(settings: Settings, rec: Recording) -> None:
 
 
 def _too_long(seconds: float, limit: int) -> str:
-    return f"the recording is {seconds / 3600:.1f} h long; the limit is {limit / 3600:g} h."
+    return f"the recording is {_length(seconds)} long; the limit is {_length(limit)}."
+
+
+def _length(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    if minutes >= 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes} min" if minutes else f"{round(seconds)} s"
 
 
 def _refuse_by_duration(settings: Settings, path: Path) -> None:

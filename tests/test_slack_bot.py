@@ -5,8 +5,13 @@ The Symbl side is a local stub with scripted job states (the real engine runs in
 
 from __future__ import annotations
 
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
 from bot.symbl.client import SymblClient
 from storage import recordings as repo
+from tests.media import SAMPLE
 from tests.slack_fakes import (
     BOT_TOKEN,
     bot_settings,
@@ -122,14 +127,35 @@ def test_redirect_to_a_foreign_host_is_refused_and_the_token_never_leaves(bot, f
     assert file_server.requests == []
 
 
-def test_oversized_file_is_refused_before_download(bot, fake_slack, stub_symbl):
+@pytest.mark.parametrize("extra, words", [
+    ({"size": 5 * 1024**3}, "the limit is 1,024 MB"),
+    ({"duration_ms": 5 * 3600 * 1000}, "5 h 00 min long; the limit is 4 h 00 min"),
+])
+def test_too_large_or_too_long_file_is_refused_before_download(bot, fake_slack, stub_symbl, extra, words):
     app, url = bot
     file = fake_slack.add_file("F9", "allhands.mp4", AUDIO, mimetype="video/mp4", filetype="mp4",
-                               size=5 * 1024**3)
+                               size=extra.get("size"))
+    file.update(extra)
     deliver(url, event_envelope(file_share_event(file, ts=TS)))
-    wait_for(lambda: _replied(fake_slack, "limit"))
+    wait_for(lambda: _replied(fake_slack, words))
     assert repo.get(app.store, 1).state == "failed"
     assert fake_slack.calls_to("/files/F9/allhands.mp4") == []
+    assert stub_symbl.submissions == []
+
+
+def test_duration_is_checked_after_download_when_slack_does_not_say(tmp_path, fake_slack, stub_symbl):
+    settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl, max_duration_seconds=30)
+    with running_bot(settings) as (_app, url):
+        file = fake_slack.add_file("F14", "standup.mp3", SAMPLE.read_bytes())  # 52 s
+        deliver(url, event_envelope(file_share_event(file, ts=TS)))
+        wait_for(lambda: _replied(fake_slack, "the limit is 30 s"))
+        assert stub_symbl.submissions == []
+        assert list((tmp_path / "data" / "downloads").iterdir()) == []  # the download is not kept
+
+
+def test_serve_without_a_bot_token_is_one_clear_error():
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 1 and "Error: SLACK_BOT_TOKEN is not set." in result.output
 
 
 def test_failed_job_posts_one_clear_message(bot, fake_slack, stub_symbl):
