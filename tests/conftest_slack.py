@@ -1,8 +1,11 @@
-"""Fixtures for the Slack bot tests (imported by tests/test_slack_*.py)."""
+"""Fixtures for the Slack bot tests, loaded by tests/test_slack_*.py as a pytest plugin.
+
+SLACK_* and SYMBL_* variables are cleared around every test by tests/conftest.py (a stray SLACK_CLIENT_ID
+would switch Bolt to OAuth; stray Symbl credentials would change the provider).
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,14 +13,6 @@ import pytest
 
 from bot.app import Bot
 from tests.slack_fakes import FakeSlack, FileServer, StubSymbl, bot_settings, running_bot
-
-
-@pytest.fixture(autouse=True)
-def no_slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A stray SLACK_CLIENT_ID would switch Bolt to OAuth; stray Symbl credentials would change the provider."""
-    for name in list(os.environ):
-        if name.startswith(("SLACK_", "SYMBL_")):
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture
