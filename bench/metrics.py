@@ -67,8 +67,8 @@ def diarization_error(
     Frames within `collar` seconds of any reference boundary are not scored. Overlapped reference speech
     counts once per speaker: a frame with 2 reference speakers and 1 hypothesis speaker misses one.
     """
-    ref, ref_names = _activity(reference, step)
-    hyp, hyp_names = _activity(hypothesis, step)
+    ref = _activity(reference, step)
+    hyp = _activity(hypothesis, step)
     length = max(ref.shape[1], hyp.shape[1])
     ref, hyp = _pad(ref, length), _pad(hyp, length)
     scored = ~_collar_mask(reference, length, collar, step)
@@ -82,13 +82,14 @@ def diarization_error(
     return DiarizationScore(n_ref.sum() * step, missed * step, false_alarm * step, confusion * step)
 
 
-def _activity(segments: list[Segment], step: float) -> tuple[np.ndarray, list[str]]:
+def _activity(segments: list[Segment], step: float) -> np.ndarray:
+    """One boolean row per speaker: speaking in each `step`-long frame."""
     names = sorted({s.speaker for s in segments})
     length = int(np.ceil(max((s.end for s in segments), default=0.0) / step)) + 1
     grid = np.zeros((len(names), length), dtype=bool)
     for s in segments:
-        grid[names.index(s.speaker), int(round(s.start / step)) : int(round(s.end / step))] = True
-    return grid, names
+        grid[names.index(s.speaker), round(s.start / step) : round(s.end / step)] = True
+    return grid
 
 
 def _pad(grid: np.ndarray, length: int) -> np.ndarray:
@@ -97,9 +98,9 @@ def _pad(grid: np.ndarray, length: int) -> np.ndarray:
 
 def _collar_mask(reference: list[Segment], length: int, collar: float, step: float) -> np.ndarray:
     mask = np.zeros(length, dtype=bool)
-    width = int(round(collar / step))
+    width = round(collar / step)
     for s in reference if width else []:
-        for edge in (int(round(s.start / step)), int(round(s.end / step))):
+        for edge in (round(s.start / step), round(s.end / step)):
             mask[max(0, edge - width) : edge + width] = True
     return mask
 

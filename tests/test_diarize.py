@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 import wave
@@ -76,7 +77,7 @@ def _label_of_each_utterance(conversation: Conversation, turns: list[Turn]) -> l
 
 
 def _change_points(turns: list[Turn]) -> list[float]:
-    return [b.start for a, b in zip(turns, turns[1:]) if a.speaker != b.speaker]
+    return [b.start for a, b in itertools.pairwise(turns) if a.speaker != b.speaker]
 
 
 @needs_espeak
@@ -98,7 +99,7 @@ def test_each_voice_keeps_one_label(two_voices: Conversation) -> None:
 @needs_espeak
 def test_speaker_changes_fall_in_the_pauses_between_utterances(two_voices: Conversation) -> None:
     changes = _change_points(diarize(two_voices.audio, two_voices.sample_rate))
-    pauses = [(a[1], b[0]) for a, b in zip(two_voices.truth, two_voices.truth[1:])]
+    pauses = [(a[1], b[0]) for a, b in itertools.pairwise(two_voices.truth)]
     assert len(changes) == len(pauses)
     for change, (pause_start, pause_end) in zip(changes, pauses):
         assert pause_start - BOUNDARY_TOLERANCE <= change <= pause_end + BOUNDARY_TOLERANCE
@@ -109,7 +110,7 @@ def test_turns_are_ordered_and_do_not_overlap(two_voices: Conversation) -> None:
     turns = diarize(two_voices.audio, two_voices.sample_rate)
     duration = len(two_voices.audio) / two_voices.sample_rate
     assert all(0 <= t.start < t.end <= duration + 0.01 for t in turns)
-    assert all(a.end <= b.start for a, b in zip(turns, turns[1:]))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(turns))
 
 
 @needs_espeak

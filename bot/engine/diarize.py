@@ -17,6 +17,7 @@ the nearest centroid).
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,16 +90,18 @@ def _speaker_of(span: tuple[float, float], turns: list[Turn], starts: list[float
     start, end = span
     best, best_overlap = None, 0.0
     i = bisect.bisect_left(starts, end)
-    for turn in reversed(turns[max(0, i - 50) : i]):  # turns do not overlap: only the last few can
-        overlap = min(end, turn.end) - max(start, turn.start)
+    j = i - 1
+    while j >= 0 and turns[j].end > start:  # turns do not overlap, so their ends are sorted too
+        overlap = min(end, turns[j].end) - max(start, turns[j].start)
         if overlap > best_overlap:
-            best, best_overlap = turn.speaker, overlap
+            best, best_overlap = turns[j].speaker, overlap
+        j -= 1
     if best is not None:
         return best
-    return _nearest_speaker(start, end, turns, starts, i)
+    return _nearest_speaker(start, end, turns, i)
 
 
-def _nearest_speaker(start: float, end: float, turns: list[Turn], starts: list[float], i: int) -> int | None:
+def _nearest_speaker(start: float, end: float, turns: list[Turn], i: int) -> int | None:
     candidates = [turns[j] for j in (i - 1, i) if 0 <= j < len(turns)]
     gaps = [(max(t.start - end, start - t.end, 0.0), t.speaker) for t in candidates]
     near = [g for g in gaps if g[0] <= 1.0]
@@ -423,7 +426,7 @@ def _turns(windows: list[_Window], labels: np.ndarray, regions: list[tuple[int, 
 def _region_pieces(start: float, end: float, members: list[tuple[_Window, int]]) -> list[tuple[float, float, int]]:
     pieces = []
     cursor = start
-    for (window, label), (following, next_label) in zip(members, members[1:]):
+    for (window, label), (following, next_label) in itertools.pairwise(members):
         if next_label != label:
             cut = ((window.start + window.end) / 2 + (following.start + following.end) / 2) / 2
             pieces.append((cursor, cut, label))
