@@ -76,7 +76,7 @@ def duration_seconds(messages: list[dict]) -> float | None:
     return None
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
     seconds = round(seconds)
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
@@ -94,7 +94,12 @@ def speakers(insights: dict[str, Any]) -> list[str]:
     return list(seen)
 
 
-def overall_sentiment(messages: list[dict]) -> str | None:
+def mean_sentiment(messages: list[dict]) -> tuple[str, float] | None:
+    """(label, mean polarity) over the messages that carry a sentiment; None when none do.
+
+    A mean of many mostly-neutral messages is damped, so VADER's own ±0.05 thresholds fit it better than the
+    wider band used for single messages.
+    """
     scores = []
     for m in messages:
         polarity = (m.get("sentiment") or {}).get("polarity") or {}
@@ -103,8 +108,15 @@ def overall_sentiment(messages: list[dict]) -> str | None:
     if not scores:
         return None
     mean = sum(scores) / len(scores)
-    return "positive :slightly_smiling_face:" if mean >= 0.05 else (
-        "negative :slightly_frowning_face:" if mean <= -0.05 else "neutral :neutral_face:")
+    return ("positive" if mean >= 0.05 else "negative" if mean <= -0.05 else "neutral"), mean
+
+
+def overall_sentiment(messages: list[dict]) -> str | None:
+    mood = mean_sentiment(messages)
+    if mood is None:
+        return None
+    face = {"positive": "slightly_smiling_face", "negative": "slightly_frowning_face", "neutral": "neutral_face"}
+    return f"{mood[0]} :{face[mood[0]]}:"
 
 
 def _due(item: dict) -> str | None:
@@ -168,7 +180,7 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int) -
     facts = []
     duration = duration_seconds(messages)
     if duration:
-        facts.append(f":stopwatch: {_clock(duration)}")
+        facts.append(f":stopwatch: {clock(duration)}")
     people = speakers(insights)
     if people:
         facts.append(":busts_in_silhouette: " + escape(", ".join(people)))
