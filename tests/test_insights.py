@@ -433,3 +433,14 @@ def test_next_steps_round_does_not_lift_chatter():
     insights = extract_insights(messages, reference_time=WEDNESDAY)
 
     assert all("lunch" not in i["text"].lower() and "break" not in i["text"].lower() for i in insights.action_items)
+
+
+def test_generic_speaker_labels_are_kept_whole_in_normalised_items():
+    """Regression: diarized speakers are named "Speaker N"; the item used to read "Speaker will fix…"."""
+    messages = [
+        {"id": "1", "text": "Can you look into the payment crash?", "from": {"id": "a", "name": "Speaker 1"}},
+        {"id": "2", "text": "Yes, I will fix the payment crash by Friday.", "from": {"id": "b", "name": "Speaker 2"}},
+    ]
+    insights = extract_insights(messages, reference_time=datetime(2024, 3, 13, tzinfo=timezone.utc))
+    texts = [item["text"] for item in insights.action_items]
+    assert any(text.startswith("Speaker 2 will fix the payment crash") for text in texts), texts

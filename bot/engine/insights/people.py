@@ -6,6 +6,9 @@ import re
 from dataclasses import dataclass
 
 
+GENERIC_LABEL = re.compile(r"^(Speaker|Channel) \d+$")
+
+
 @dataclass(frozen=True)
 class Person:
     id: str
@@ -14,6 +17,9 @@ class Person:
 
     @property
     def first_name(self) -> str:
+        # "Speaker 2" / "Channel 1" are labels, not names: "Speaker will fix…" would lose who it was.
+        if GENERIC_LABEL.match(self.name):
+            return self.name
         return self.name.split()[0] if self.name.split() else ""
 
     def model_from(self) -> dict:
