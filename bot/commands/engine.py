@@ -9,6 +9,7 @@ import signal
 import click
 
 from bot.config import Settings
+from bot.engine.core import Engine
 from bot.engine.server import EngineServer
 from bot.errors import BotError
 
@@ -19,7 +20,9 @@ def run_engine(*, host: str | None, port: int | None, workers: int | None) -> No
     if workers:
         settings = dataclasses.replace(settings, engine_workers=workers)
     try:
-        server = EngineServer(settings, host=host, port=port).bind()
+        engine = Engine(settings.engine_model, cache_dir=settings.model_cache_dir)
+        engine.check_ready()  # a missing or tampered model is a start-up error, not a failed first job
+        server = EngineServer(settings, host=host, port=port, engine=engine).bind()
     except BotError as exc:
         raise click.ClickException(str(exc)) from None
     # Flushed at once: a supervisor (or a test) reads the bound URL from this line.

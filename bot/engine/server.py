@@ -63,7 +63,7 @@ class EngineService:
         self.media_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.engine_db_path)
         self.queue = JobQueue(
-            self.store, settings, engine or Engine(settings.engine_model), analyzer, media_dir=self.media_dir
+            self.store, settings, engine or Engine(settings.engine_model, cache_dir=settings.model_cache_dir), analyzer, media_dir=self.media_dir
         )
 
     def credentials_ok(self, app_id: Any, app_secret: Any) -> bool:
