@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry import ConnectionErrorRetryHandler
 
 from bot import fetch
 from bot.config import Settings
@@ -398,6 +399,7 @@ def post_summary(services: Services, rec: Recording) -> None:
         insights = services.symbl.fetch_insights(rec.conversation_id or "")
     messages = render_summary(insights, title=rec.name or "recording", recording_id=rec.id)
     client = services.slack_for(rec.team_id)
+    poster = without_connection_retries(client)
     already: dict[int, str] = {}
     if rec.summary_started_at is not None:
         already = find_posted_parts(client, rec)
@@ -407,7 +409,7 @@ def post_summary(services: Services, rec: Recording) -> None:
     for part, message in enumerate(messages, start=1):
         if part in already:
             continue
-        response = client.chat_postMessage(
+        response = poster.chat_postMessage(
             channel=rec.channel_id, thread_ts=rec.thread_ts, text=message.text, blocks=message.blocks,
             metadata=message.metadata, unfurl_links=False, unfurl_media=False,
         )
@@ -416,6 +418,20 @@ def post_summary(services: Services, rec: Recording) -> None:
     assert first_ts is not None
     repo.mark_posted(services.store, rec.id, first_ts)
     set_stage(services, rec.id, "done")
+
+
+def without_connection_retries(client: WebClient) -> WebClient:
+    """`client` minus slack_sdk's connection-error retries, for posts that must not repeat.
+
+    A connection dropped after Slack stored a message looks like any other dropped connection, and the SDK would
+    post again at once. Without that retry the error reaches the row's transient retry, which searches the
+    thread for the part first (rate-limit retries stay: a 429 means nothing was stored).
+    """
+    return WebClient(
+        token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl, proxy=client.proxy,
+        headers=client.headers, logger=client.logger,
+        retry_handlers=[h for h in client.retry_handlers if not isinstance(h, ConnectionErrorRetryHandler)],
+    )
 
 
 def find_posted_parts(client: WebClient, rec: Recording) -> dict[int, str]:
