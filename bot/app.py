@@ -19,9 +19,10 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
-from bot import pipeline
+from bot import lease, logs, oauth, pipeline, retention
 from bot.config import Settings
 from bot.errors import BotError
+from bot.health import health
 from bot.pipeline import Services
 from bot.scheduler import Poller
 from bot.symbl.client import SymblClient
@@ -37,7 +38,8 @@ def slack_client(settings: Settings, token: str | None = None) -> WebClient:
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
     return WebClient(
-        token=token or settings.slack_bot_token,
+        # With OAuth every workspace has its own token (bot.oauth.TeamClients); the base client carries none.
+        token=token or (None if settings.oauth_enabled else settings.slack_bot_token),
         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
         **kwargs,
     )
@@ -51,6 +53,7 @@ def bolt_app(settings: Settings, client: WebClient) -> App:
         client=client,
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not socket_mode,
+        oauth_settings=oauth.oauth_settings(settings) if settings.oauth_enabled else None,
         # Bolt acks events before listeners run; listeners only write a row and wake the scheduler.
         process_before_response=False,
     )
@@ -64,6 +67,7 @@ class Bot:
     app: App
     poller: Poller
     engine: Any = None  # bot.engine.server.EngineServer when embedded
+    scheduler_owner: lease.SchedulerOwner | None = None  # set by build_bot: only one process polls
     _http: Any = field(default=None, repr=False)
     _http_thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -75,14 +79,26 @@ class Bot:
         def slack_events() -> Any:
             return handler.handle(request)
 
+        # Multi-workspace installs (Bolt answers 404 on these when OAuth is not configured).
+        @flask.route(oauth.INSTALL_PATH, methods=["GET"])
+        def slack_install() -> Any:
+            return handler.handle(request)
+
+        @flask.route(oauth.REDIRECT_PATH, methods=["GET"])
+        def slack_oauth_redirect() -> Any:
+            return handler.handle(request)
+
         @flask.route("/healthz", methods=["GET"])
         def healthz() -> Any:
-            return {"ok": True}
+            return health(self)
 
         return flask
 
     def start_background(self) -> None:
-        self.poller.start()
+        if self.scheduler_owner is None:
+            self.poller.start()
+        else:
+            self.scheduler_owner.start()
 
     def start_http(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> str:
         """HTTP mode in a background thread (tests, benchmarks); returns the base URL."""
@@ -101,7 +117,15 @@ class Bot:
                 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
                 log.info("Socket Mode")
-                SocketModeHandler(self.app, self.settings.slack_app_token).start()
+                socket = SocketModeHandler(self.app, self.settings.slack_app_token)
+                if not self.settings.oauth_enabled:
+                    socket.start()
+                    return
+                # Installs still arrive over HTTP: serve /slack/install and the OAuth redirect beside the socket.
+                socket.connect()
+                from waitress import serve
+
+                serve(self.flask_app(), host=host, port=self.settings.port, threads=8, ident="symbl-bot")
             else:
                 from waitress import serve
 
@@ -126,6 +150,8 @@ class Bot:
                 self._http_thread.join(10)
             server.task_dispatcher.shutdown()
             self._http = None
+        if self.scheduler_owner is not None:
+            self.scheduler_owner.stop()  # stops the poller first, then hands ownership on
         self.poller.stop(wait=True)
         if self.engine is not None:
             self.engine.stop()
@@ -149,31 +175,46 @@ def build_bot(settings: Settings, *, client: WebClient | None = None, symbl: Sym
     if symbl is None:
         symbl, engine = symbl_client(settings)
     web = client or slack_client(settings)
-    services = Services(settings=settings, store=store, symbl=symbl, slack_for=lambda _team: web)
+    slack_for: Any = lambda _team: web  # one workspace, one token
+    if settings.oauth_enabled:
+        slack_for = oauth.TeamClients(oauth.installation_store(settings), lambda token: slack_client(settings, token))
+    services = Services(settings=settings, store=store, symbl=symbl, slack_for=slack_for)
     poller = Poller(store, lambda rid: pipeline.advance(services, rid), interval=settings.poll_seconds)
     services.wake = poller.wake
     services.poll_now = poller.poll_now
     if engine is not None:
         engine.on_job_status(lambda event: pipeline.on_job_status(services, event.job_id, event.status))
     app = bolt_app(settings, web)
+    if settings.oauth_enabled:
+        oauth.register_revocation_listeners(app)
     handlers.register(app, services)
+    if settings.retention_days > 0:
+        poller.every(retention.RETENTION_INTERVAL_SECONDS, lambda: retention.run(services), retention.RETENTION_JOB)
+    owner = lease.SchedulerOwner(settings.data_dir / "scheduler.lock", poller.start, lambda: poller.stop(wait=True),
+                                 enabled=settings.scheduler)
     # A tick that finds the previous one still running is skipped (max_instances=1): by design, not news.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    return Bot(settings=settings, store=store, services=services, app=app, poller=poller, engine=engine)
+    return Bot(settings=settings, store=store, services=services, app=app, poller=poller, engine=engine,
+               scheduler_owner=owner)
 
 
-def run_serve(port: int | None = None) -> None:
+def run_serve(port: int | None = None, mode: str = "auto") -> None:
     """`symbl-bot serve`: configuration errors end as one `Error: …` line."""
     import dataclasses
 
     import click
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
+    logs.configure(settings)
     if port is not None:
         settings = dataclasses.replace(settings, port=port)
-    if not settings.slack_bot_token:
-        raise click.ClickException("SLACK_BOT_TOKEN is not set.")
+    if mode == "http":
+        settings = dataclasses.replace(settings, slack_app_token=None)
+    elif mode == "socket" and not settings.slack_app_token:
+        raise click.ClickException("--mode socket needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
+    if not settings.slack_bot_token and not settings.oauth_enabled:
+        raise click.ClickException("SLACK_BOT_TOKEN is not set. (Multi-workspace installs set SLACK_CLIENT_ID "
+                                   "and SLACK_CLIENT_SECRET instead.)")
     try:
         bot = build_bot(settings)
     except BotError as err:

@@ -6,6 +6,7 @@ import click
 from dotenv import load_dotenv
 
 from bot import __version__
+from bot.commands.jobs import jobs as jobs_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,11 +54,27 @@ def engine(host, port, workers):
 
 @main.command()
 @click.option("--port", type=int, default=None, help="HTTP port (default PORT or 3000); unused in Socket Mode.")
-def serve(port):
+@click.option("--mode", type=click.Choice(["auto", "http", "socket"]), default="auto", show_default=True,
+              help="auto: Socket Mode when SLACK_APP_TOKEN is set; http/socket force one (the Procfile's lines).")
+def serve(port, mode):
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events.
 
     Uses the Symbl API when SYMBL_APP_ID/SYMBL_APP_SECRET are set, else starts the offline engine on loopback.
     """
     from bot.app import run_serve
 
-    run_serve(port=port)
+    run_serve(port=port, mode=mode)
+
+
+@main.command()
+def doctor():
+    """Check the Slack tokens and scopes, the speech model (or Symbl host), and the database; say what to fix.
+
+    Exit status 1 when something is wrong.
+    """
+    from bot.commands.doctor import run_doctor
+
+    run_doctor()
+
+
+main.add_command(jobs_group)

@@ -67,10 +67,29 @@ class Settings:
     slack_api_url: str | None = None
     port: int = 3000
     poll_seconds: float = 1.0  # the bot's scheduler tick; polls back off from 2 ticks to 30 s
+    # Multi-workspace install (Bolt's OAuth flow) when both are set; tokens then come per team from SQLite.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_redirect_uri: str | None = None
+
+    # Operations.
+    scheduler: bool = True  # off for extra web processes: exactly one process may poll (see README, Procfile)
+    log_format: str = "text"  # or "json": one JSON object per line
+    log_level: str = "INFO"
+    keep_audio: bool = False  # keep uploaded media after a job completes
+    retention_days: int = 0  # drop transcripts and insights this many days after processing; 0 keeps them
 
     @property
     def uses_symbl_cloud(self) -> bool:
         return bool(self.symbl_app_id and self.symbl_app_secret)
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def oauth_db_path(self) -> Path:
+        return self.data_dir / "slack_oauth.db"
 
     @property
     def bot_db_path(self) -> Path:
@@ -108,4 +127,12 @@ class Settings:
             slack_api_url=get("SLACK_API_URL"),
             port=_int(env, "PORT", 3000),
             poll_seconds=max(0.05, float(get("SYMBL_BOT_POLL_SECONDS") or 1.0)),
+            slack_client_id=get("SLACK_CLIENT_ID"),
+            slack_client_secret=get("SLACK_CLIENT_SECRET"),
+            slack_redirect_uri=get("SLACK_REDIRECT_URI"),
+            scheduler=_bool(env.get("SYMBL_BOT_SCHEDULER"), default=True),
+            log_format=(get("SYMBL_BOT_LOG_FORMAT") or "text").lower(),
+            log_level=(get("SYMBL_BOT_LOG_LEVEL") or "INFO").upper(),
+            keep_audio=_bool(env.get("SYMBL_BOT_KEEP_AUDIO")),
+            retention_days=max(0, _int(env, "SYMBL_BOT_RETENTION_DAYS", 0)),
         )

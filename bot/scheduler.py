@@ -38,6 +38,7 @@ class Poller:
         self._dirty: set[int] = set()  # rows notified while a step was running on them
         self._ticking = False
         self._again = False
+        self.last_tick_at: float | None = None  # epoch seconds of the last tick's start (health reports it)
 
     def start(self) -> None:
         """Resume every row that was in flight (this process owns the schedule), then tick every interval."""
@@ -49,6 +50,17 @@ class Poller:
             next_run_time=datetime.now(UTC), misfire_grace_time=None,
         )
         self._scheduler.start()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
+    def every(self, seconds: float, func: Callable[[], None], job_id: str) -> None:
+        """Also run `func` every `seconds` (first run at start), never two at once: housekeeping jobs."""
+        self._scheduler.add_job(
+            func, "interval", seconds=seconds, id=job_id, max_instances=1, coalesce=True,
+            next_run_time=datetime.now(UTC), misfire_grace_time=None, replace_existing=True,
+        )
 
     def stop(self, wait: bool = True) -> None:
         if self._scheduler.running:
@@ -79,6 +91,7 @@ class Poller:
         """Hand every due row that is not already being worked on to the pool. Returns how many."""
         with self._lock:
             self._ticking = True
+        self.last_tick_at = time.time()
         handed = 0
         try:
             while True:

@@ -26,6 +26,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.app import Bot, build_bot
 from bot.config import Settings
+from bot.slack_scopes import BOT_SCOPES
 
 TEAM = "T0TEAM"
 BOT_USER = "U0BOT"
@@ -100,6 +101,9 @@ def _handler(server: Any) -> type:
         def do_PUT(self) -> None:
             server.handle(self, self._body())
 
+        def do_DELETE(self) -> None:
+            server.handle(self, self._body())
+
     return Handler
 
 
@@ -118,6 +122,10 @@ class FakeSlack(_Server):
         self.blobs: dict[str, tuple[bytes, str]] = {}
         self.redirects: dict[str, str] = {}
         self.faults: dict[str, deque] = defaultdict(deque)
+        # Valid bot tokens → the identity auth.test reports and the scopes granted (x-oauth-scopes header).
+        self.tokens: dict[str, dict] = {BOT_TOKEN: {"team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID,
+                                                    "scopes": list(BOT_SCOPES)}}
+        self.oauth_codes: dict[str, dict] = {}  # code → the oauth.v2.access answer
         self._ts = itertools.count(1)
         self.lock = threading.Lock()
         super().__init__(_handler)
@@ -154,6 +162,18 @@ class FakeSlack(_Server):
         self.files[file_id] = info
         return info
 
+    def add_workspace(self, team_id: str, token: str, *, bot_user: str = BOT_USER, bot_id: str = BOT_ID,
+                      scopes: list[str] | None = None, code: str | None = None) -> None:
+        """Another valid bot token (its own team); with `code`, oauth.v2.access exchanges that code for it."""
+        granted = list(BOT_SCOPES) if scopes is None else scopes
+        self.tokens[token] = {"team_id": team_id, "user_id": bot_user, "bot_id": bot_id, "scopes": granted}
+        if code:
+            self.oauth_codes[code] = {
+                "ok": True, "app_id": "A0APP", "access_token": token, "token_type": "bot", "scope": ",".join(granted),
+                "bot_user_id": bot_user, "team": {"id": team_id, "name": f"Team {team_id}"}, "enterprise": None,
+                "is_enterprise_install": False, "authed_user": {"id": "U0INSTALLER"},
+            }
+
     # --- queries for assertions ---
 
     def calls_to(self, method: str) -> list[Call]:
@@ -184,7 +204,7 @@ class FakeSlack(_Server):
         blob = self.blobs.get(parts.path)
         if blob is None:
             return h._reply(404, b"not found", "text/plain")
-        if h.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+        if (h.headers.get("Authorization") or "").removeprefix("Bearer ") not in self.tokens:
             # Slack answers a missing or wrong token with its sign-in page, status 200.
             return h._reply(200, b"<!DOCTYPE html><html>Sign in</html>", "text/html; charset=utf-8")
         h._reply(200, blob[0], blob[1])
@@ -202,14 +222,21 @@ class FakeSlack(_Server):
         if fault:
             status, headers, error = fault
             return h._reply(status, json.dumps({"ok": False, "error": error}).encode(), "application/json", headers)
-        if h.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+        if method == "oauth.v2.access":  # client credentials (basic auth), not a bot token
+            grant = self.oauth_codes.get(body.get("code", ""))
+            return self._json(h, grant or {"ok": False, "error": "invalid_code"})
+        identity = self.tokens.get((h.headers.get("Authorization") or "").removeprefix("Bearer "))
+        if identity is None:
             return self._json(h, {"ok": False, "error": "invalid_auth"})
+        if method == "auth.test":
+            return self._json(h, self._m_auth_test(body) | {k: identity[k] for k in ("team_id", "user_id", "bot_id")},
+                              {"x-oauth-scopes": ",".join(identity["scopes"])})
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         self._json(h, handler(body) if handler else {"ok": True})
 
     @staticmethod
-    def _json(h: BaseHTTPRequestHandler, payload: dict) -> None:
-        h._reply(200, json.dumps(payload).encode(), "application/json; charset=utf-8")
+    def _json(h: BaseHTTPRequestHandler, payload: dict, headers: dict | None = None) -> None:
+        h._reply(200, json.dumps(payload).encode(), "application/json; charset=utf-8", headers)
 
     def _next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._ts)}.000100"
@@ -309,6 +336,7 @@ class StubSymbl(_Server):
         self.jobs: dict[str, dict] = {}
         self.submissions: list[dict] = []
         self.requests: list[str] = []
+        self.deleted: list[str] = []  # conversation ids deleted through DELETE /v1/conversations/{id}
         self.faults: list[list] = []
         self.lock = threading.Lock()
         super().__init__(_handler)
@@ -354,6 +382,10 @@ class StubSymbl(_Server):
             if job["status"] == "failed":
                 body["message"] = "The audio could not be decoded."
             return self._json(h, 200, body)
+        if h.command == "DELETE" and path.startswith("/v1/conversations/"):
+            with self.lock:
+                self.deleted.append(path.rsplit("/", 1)[1])
+            return self._json(h, 200, {"message": "deleted"})
         if path.startswith("/v1/conversations/"):
             resource = path.rsplit("/", 1)[1]
             key = {"messages": "messages", "topics": "topics", "questions": "questions",

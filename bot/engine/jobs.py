@@ -182,6 +182,7 @@ class JobQueue:
             log.exception("job %s failed unexpectedly", job.id)
             self._fail(job, f"The engine failed unexpectedly ({err.__class__.__name__}).")
         else:
+            self._discard_media(job)
             if stored:
                 self.announce(job, "completed")
             else:
@@ -191,7 +192,18 @@ class JobQueue:
         if self._stopping.is_set():
             return  # interrupted by shutdown: leave it in_progress so it resumes
         self._store.finish_job(job.id, "failed", message)
+        self._discard_media(job)
         self.announce(job, "failed", message)
+
+    def _discard_media(self, job: Job) -> None:
+        """A finished job's recording bytes are not needed again (appends re-use the transcript, not the audio),
+        so they are deleted unless SYMBL_BOT_KEEP_AUDIO is set. Interrupted jobs keep theirs to resume."""
+        if self._settings.keep_audio:
+            return
+        paths = [Path(job.media_path)] if job.media_path else []
+        paths.append(self._media_dir / job.conversation_id / f"{job.id}.download")
+        for path in paths:
+            path.unlink(missing_ok=True)
 
     def _process(self, job: Job) -> bool:
         conversation = self._store.conversation(job.conversation_id)

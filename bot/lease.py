@@ -1,0 +1,110 @@
+"""One scheduler per database: the process holding `<data dir>/scheduler.lock` polls; the others stand by.
+
+Why: every tick selects due rows and hands them to workers. Two processes ticking over one SQLite file would
+both submit the same queued recording (two provider jobs, two status messages) and both post its summary;
+the per-row state transitions stop most of it, but not the side effects that precede them. So exactly one
+process owns the schedule. Ownership is an exclusive `flock` on a file beside the database: the kernel
+releases it when the owner exits or is killed, and a standby process takes over within `retry_seconds`.
+`SYMBL_BOT_SCHEDULER=off` keeps a process out of the contest entirely (extra web processes on another host
+that share no disk with the owner still must not poll: give them the flag).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class FileLock:
+    """A non-blocking exclusive lock on a file, held until `release()` or process exit."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> bool:
+        if self._fd is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+class SchedulerOwner:
+    """Starts `start()` (the poller) only in the process that holds the lock.
+
+    state: "off" (disabled by configuration), "standby" (another process owns it), "owner", "stopped".
+    """
+
+    def __init__(self, lock_path: Path, start: Callable[[], None], stop: Callable[[], None], *,
+                 enabled: bool = True, retry_seconds: float = 5.0):
+        self._lock = FileLock(lock_path)
+        self._start = start
+        self._stop = stop
+        self._enabled = enabled
+        self._retry_seconds = retry_seconds
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._mutex = threading.Lock()
+        self.state = "off" if not enabled else "stopped"
+
+    def start(self) -> str:
+        if not self._enabled:
+            log.info("scheduler off (SYMBL_BOT_SCHEDULER=off): another process polls")
+            return self.state
+        if self._try_own():
+            return self.state
+        self.state = "standby"
+        log.info("scheduler standby: %s is held by another process; taking over when it stops", self._lock.path)
+        self._thread = threading.Thread(target=self._standby, name="scheduler-standby", daemon=True)
+        self._thread.start()
+        return self.state
+
+    def _try_own(self) -> bool:
+        with self._mutex:
+            if self._stopping.is_set() or not self._lock.acquire():
+                return False
+            self.state = "owner"
+            self._start()
+            return True
+
+    def _standby(self) -> None:
+        while not self._stopping.wait(self._retry_seconds):
+            if self._try_own():
+                log.info("scheduler: took over ownership")
+                return
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(self._retry_seconds + 5)
+        with self._mutex:
+            if self.state == "owner":
+                self._stop()
+            self._lock.release()
+            if self.state != "off":
+                self.state = "stopped"

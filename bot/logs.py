@@ -1,0 +1,107 @@
+"""Logging for `symbl-bot serve`: plain text or JSON lines, with secrets masked in every record.
+
+`SYMBL_BOT_LOG_FORMAT=json` writes one JSON object per line (ts, level, logger, message, and exc when an
+exception is attached), for log shippers. Whatever the format, `RedactingFilter` on the handler masks Slack
+tokens (xoxb-/xoxp-/xoxa-/xoxr-/xoxe-/xapp-), bearer and basic credentials, Authorization headers, and the
+configured secrets themselves (signing secret, client secret, Symbl and engine app secrets), in the message,
+its arguments and any traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import IO
+
+from bot.config import Settings
+
+MASK = "[redacted]"
+# (pattern, replacement): tokens by their prefixes, then credentials by the name they travel under.
+_RULES = (
+    (re.compile(r"\bxox[abposre]-[A-Za-z0-9-]+"), MASK),
+    (re.compile(r"\bxapp-[A-Za-z0-9-]+"), MASK),
+    (re.compile(r"(?i)\b(bearer|basic) +[A-Za-z0-9._~+/=-]+"), r"\1 " + MASK),
+    (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)[^'\",}\n]+"), r"\1" + MASK),
+    (re.compile(r"(?i)((?:x-api-key|client_secret|appSecret|accessToken|signing_secret)['\"]?\s*[:=]\s*['\"]?)"
+                r"[^'\",}&\s]+"), r"\1" + MASK),
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with every configured secret and anything shaped like a credential replaced by MASK."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    for pattern, replacement in _RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a record's message, arguments and traceback before any handler formats it."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()):
+        super().__init__()
+        # Short values would mask ordinary words; real secrets are long.
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        record.msg = redact(message, self.secrets)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.secrets)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "thread": record.threadName,
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exc"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def secrets_of(settings: Settings) -> list[str | None]:
+    return [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
+            settings.slack_client_secret, settings.symbl_app_secret, settings.engine_app_secret]
+
+
+def handler_for(settings: Settings, stream: IO[str] | None = None) -> logging.Handler:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(RedactingFilter(secrets_of(settings)))
+    return handler
+
+
+def configure(settings: Settings, stream: IO[str] | None = None) -> logging.Handler:
+    """Replace the root logger's handlers with one redacting handler in the configured format."""
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    handler = handler_for(settings, stream)
+    root.addHandler(handler)
+    root.setLevel(getattr(logging, settings.log_level, logging.INFO))
+    return handler
