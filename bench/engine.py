@@ -16,6 +16,7 @@ Writes the tables into bench/README.md under "## Engine (bench/engine.py)".
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -66,7 +67,7 @@ def worker_engine(media: str, diarize: str) -> dict:
     from bot.engine.options import ProcessOptions
 
     _seed()
-    engine = Engine()
+    engine = Engine(os.environ.get("SYMBL_ENGINE_MODEL") or None)  # --model, passed to workers by env
     engine.check_ready()  # model load is a one-off per process, not part of a recording's processing
     options = ProcessOptions(enable_speaker_diarization=diarize == "1")
     started = time.perf_counter()
@@ -341,11 +342,19 @@ def write_section(section: str) -> None:
 
 
 def main(argv: list[str]) -> None:
-    if argv[:1] == ["--worker"]:
+    if argv[:1] == ["--worker"]:  # internal: one measurement in a fresh process (see measure_in_subprocess)
         print(json.dumps(WORKERS[argv[1]](*argv[2:])))
         return
-    audio_dir = Path(argv[0]) if argv else DEFAULT_AUDIO
-    clips = sorted(audio_dir.glob("*.flac"))
+    parser = argparse.ArgumentParser(description="Engine speed, memory, WER and DER; writes bench/README.md.")
+    parser.add_argument("audio_dir", nargs="?", type=Path, default=DEFAULT_AUDIO,
+                        help="folder of eval clips (*.flac with .txt/.json/.rttm references)")
+    parser.add_argument("--model", help="packaged model name (tiny.en, base) or a model folder for the engine rows")
+    args = parser.parse_args(argv)
+    if args.model:
+        os.environ["SYMBL_ENGINE_MODEL"] = args.model
+    clips = sorted(args.audio_dir.glob("*.flac"))
+    if not clips:
+        parser.error(f"no *.flac clips in {args.audio_dir}")
     print("WER …", file=sys.stderr)
     wer = wer_rows(clips)
     print("DER …", file=sys.stderr)
