@@ -61,6 +61,7 @@ class Recording:
     job_id: str | None
     created_at: float
     updated_at: float
+    append_to: str | None = None  # the conversation this recording extends (an append), else None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Recording:
@@ -107,6 +108,7 @@ def record(
     mimetype: str | None = None,
     size: int | None = None,
     duration_ms: int | None = None,
+    append_to: str | None = None,
     now: float | None = None,
 ) -> tuple[Recording, bool]:
     """Insert a queued recording unless its key exists. Returns (row, created)."""
@@ -115,11 +117,12 @@ def record(
         cursor = db.execute(
             """
             INSERT OR IGNORE INTO recordings (team_id, channel_id, source, message_ts, thread_ts, user_id, kind,
-                name, download_url, mimetype, size, duration_ms, state, next_poll_at, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                name, download_url, mimetype, size, duration_ms, state, next_poll_at, created_at, updated_at,
+                append_to)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [team_id, channel_id, source, message_ts, thread_ts or message_ts, user_id, kind, name,
-             download_url, mimetype, size, duration_ms, State.QUEUED.value, now, now, now],
+             download_url, mimetype, size, duration_ms, State.QUEUED.value, now, now, now, append_to],
         )
         created = cursor.rowcount == 1
     row = _one(

@@ -65,3 +65,41 @@ def m002_conversations(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX conversations_channel ON conversations (team_id, channel_id, fetched_at)")
+
+
+@migrations()
+def m003_commands(db: Database) -> None:
+    """Issue 5: appends, action-item state, handled mentions and the search index."""
+    # An appended recording extends this conversation instead of starting one; its row runs the same states.
+    db.execute("ALTER TABLE recordings ADD COLUMN append_to TEXT")
+    db.execute("CREATE INDEX recordings_thread ON recordings (team_id, channel_id, thread_ts)")
+    db.execute("CREATE INDEX recordings_conversation ON recordings (conversation_id)")
+    db.execute(
+        """
+        CREATE TABLE action_item_state (
+            conversation_id TEXT NOT NULL,
+            item_key TEXT NOT NULL,        -- stable across re-extraction: a hash of the item's normalised text
+            done_by TEXT,
+            done_at REAL,
+            PRIMARY KEY (conversation_id, item_key)
+        )
+        """
+    )
+    # Mentions are answered once however often Slack delivers them (and app_mention + message twins).
+    db.execute("CREATE TABLE handled_mentions (key TEXT PRIMARY KEY, at REAL NOT NULL)")
+    db.execute(
+        """
+        CREATE TABLE conversation_text (
+            conversation_id TEXT PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            title TEXT,
+            transcript TEXT,
+            insights TEXT,
+            indexed_at REAL NOT NULL       -- compared with conversations.fetched_at to find stale entries
+        )
+        """
+    )
+    db["conversation_text"].enable_fts(
+        ["title", "transcript", "insights"], fts_version="FTS5", tokenize="porter", create_triggers=True
+    )

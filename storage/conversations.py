@@ -1,0 +1,139 @@
+"""Reading conversations for commands: which one a channel, a thread or an id means, and forgetting one.
+
+A conversation is the cached insights of one processed recording (`conversations`), extended by the recordings
+appended to it (`recordings.append_to`). Its *base* recording is the one that started it: the row whose
+summary message carries the conversation in Slack.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from storage.db import Store
+from storage.recordings import Recording
+
+
+@dataclass(frozen=True)
+class Conversation:
+    conversation_id: str
+    team_id: str
+    channel_id: str
+    name: str | None
+    insights: dict[str, Any]
+    fetched_at: float
+    base: Recording  # the recording that started it (its summary is the conversation's message in Slack)
+
+    @property
+    def summary_ts(self) -> str | None:
+        return self.base.summary_ts
+
+    @property
+    def title(self) -> str:
+        return self.name or self.base.name or "recording"
+
+
+_SELECT = (
+    "SELECT c.conversation_id, c.team_id, c.channel_id, c.name, c.insights, c.fetched_at, r.* "
+    "FROM conversations c JOIN recordings r ON r.id = c.recording_id "
+)
+
+
+def _conversation(row: Any, description: Any) -> Conversation:
+    names = [d[0] for d in description]
+    values = dict(zip(names[6:], row[6:]))
+    return Conversation(
+        conversation_id=row[0], team_id=row[1], channel_id=row[2], name=row[3], insights=json.loads(row[4]),
+        fetched_at=row[5], base=Recording.from_row(values),
+    )
+
+
+def _query(store: Store, where: str, params: list[Any], limit: int | None = None) -> list[Conversation]:
+    sql = _SELECT + "WHERE " + where + " ORDER BY r.created_at DESC, r.id DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    with store.read() as db:
+        cursor = db.execute(sql, params)
+        return [_conversation(row, cursor.description) for row in cursor.fetchall()]
+
+
+def get(store: Store, team_id: str, conversation_id: str) -> Conversation | None:
+    found = _query(store, "c.team_id = ? AND c.conversation_id = ?", [team_id, conversation_id], 1)
+    return found[0] if found else None
+
+
+def latest_in_channel(store: Store, team_id: str, channel_id: str) -> Conversation | None:
+    found = recent_in_channels(store, team_id, [channel_id], 1)
+    return found[0] if found else None
+
+
+def recent_in_channels(store: Store, team_id: str, channel_ids: list[str], limit: int = 10) -> list[Conversation]:
+    if not channel_ids:
+        return []
+    marks = ", ".join("?" for _ in channel_ids)
+    return _query(store, f"c.team_id = ? AND c.channel_id IN ({marks})", [team_id, *channel_ids], limit)
+
+
+def in_thread(store: Store, team_id: str, channel_id: str, thread_ts: str) -> Conversation | None:
+    """The conversation whose recording was posted in (or started) this thread."""
+    found = _query(
+        store, "c.team_id = ? AND c.channel_id = ? AND r.thread_ts = ?", [team_id, channel_id, thread_ts], 1)
+    return found[0] if found else None
+
+
+def posted_in_thread(store: Store, team_id: str, channel_id: str, thread_ts: str) -> str | None:
+    """The conversation id whose summary is posted in this thread (a new upload there is appended to it)."""
+    with store.read() as db:
+        row = db.execute(
+            "SELECT conversation_id FROM recordings WHERE team_id = ? AND channel_id = ? AND thread_ts = ? "
+            "AND state = 'posted' AND append_to IS NULL AND summary_ts IS NOT NULL AND conversation_id IS NOT NULL "
+            "ORDER BY created_at LIMIT 1",
+            [team_id, channel_id, thread_ts],
+        ).fetchone()
+    return row[0] if row else None
+
+
+def latest_recording_in_channel(store: Store, team_id: str, channel_id: str) -> Recording | None:
+    with store.read() as db:
+        rows = list(db["recordings"].rows_where(
+            "team_id = ? AND channel_id = ?", [team_id, channel_id], order_by="created_at DESC, id DESC", limit=1))
+    return Recording.from_row(rows[0]) if rows else None
+
+
+def recordings_of(store: Store, conversation_id: str) -> list[Recording]:
+    """The base recording and its appends, oldest first."""
+    with store.read() as db:
+        rows = list(db["recordings"].rows_where(
+            "conversation_id = ? OR append_to = ?", [conversation_id, conversation_id], order_by="created_at, id"))
+    return [Recording.from_row(r) for r in rows]
+
+
+def base_recording(store: Store, conversation_id: str) -> Recording | None:
+    with store.read() as db:
+        rows = list(db["recordings"].rows_where(
+            "conversation_id = ? AND append_to IS NULL", [conversation_id], order_by="created_at, id", limit=1))
+    return Recording.from_row(rows[0]) if rows else None
+
+
+def forget(store: Store, conversation_id: str) -> bool:
+    """Delete the conversation's transcript, insights, search entry and action-item state, in one transaction.
+
+    The recording rows stay (without their names and links) so a redelivered event still finds its key and
+    does not bring the recording back.
+    """
+    with store.tx() as db:
+        deleted = db.execute("DELETE FROM conversations WHERE conversation_id = ?", [conversation_id]).rowcount
+        db.execute("DELETE FROM conversation_text WHERE conversation_id = ?", [conversation_id])
+        db.execute("DELETE FROM action_item_state WHERE conversation_id = ?", [conversation_id])
+        db.execute(
+            "UPDATE recordings SET name = NULL, download_url = NULL WHERE conversation_id = ? OR append_to = ?",
+            [conversation_id, conversation_id])
+    return deleted > 0
+
+
+def claim_mention(store: Store, key: str, now: float) -> bool:
+    """True the first time a mention (team:channel:ts) is seen; redeliveries and twins get False."""
+    with store.tx() as db:
+        return db.execute(
+            "INSERT OR IGNORE INTO handled_mentions (key, at) VALUES (?, ?)", [key, now]).rowcount == 1
