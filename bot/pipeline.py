@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler
 
 from bot import fetch
+from bot.authz import Directory
 from bot.config import Settings
 from bot.errors import (
     BotError,
@@ -36,9 +37,10 @@ from bot.errors import (
     UnsupportedMedia,
     UrlRefused,
 )
-from bot.summary import SUMMARY_EVENT, render_summary, status_text
+from bot.summary import SUMMARY_EVENT, status_text
 from bot.symbl.client import SymblClient
 from storage import Recording, State, Store
+from storage import conversations as convs
 from storage import recordings as repo
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,7 @@ class Services:
     wake: Callable[[], None] = lambda: None  # ask the scheduler for a tick now
     poll_now: Callable[[int], None] | None = None  # make one row due now and tick (the scheduler's, when running)
     options: dict[str, Any] = field(default_factory=lambda: {"enableSpeakerDiarization": True})
+    directory: Directory = field(default_factory=Directory)  # Slack membership and users, cached briefly
 
     @property
     def download_dir(self) -> Path:
@@ -120,12 +123,15 @@ def media_links(text: str | None) -> list[str]:
 
 def record_file(services: Services, *, team_id: str, channel_id: str, message_ts: str, thread_ts: str | None,
                 user_id: str | None, file: dict[str, Any]) -> tuple[Recording, bool]:
+    """A recording uploaded into the thread of a posted summary is appended to that conversation."""
+    append_to = convs.posted_in_thread(services.store, team_id, channel_id, thread_ts) if thread_ts else None
     return repo.record(
         services.store, team_id=team_id, channel_id=channel_id, source=str(file["id"]),
         message_ts=message_ts, thread_ts=thread_ts, user_id=user_id, kind="file",
         name=file.get("title") or file.get("name"),
         download_url=file.get("url_private_download") or file.get("url_private"),
         mimetype=file.get("mimetype"), size=file.get("size"), duration_ms=file.get("duration_ms"),
+        append_to=append_to,
     )
 
 
@@ -229,14 +235,22 @@ def submit(services: Services, rec: Recording) -> None:
     ensure_status(services, rec, "queued")
     if rec.kind == "url":
         fetch.check_url(rec.source, allow_private=settings.allow_private_urls)
-        submission = services.symbl.submit_url(rec.source, _options(services, rec), media=_media_of(rec))
+        if rec.append_to:
+            submission = services.symbl.append_url(rec.source, rec.append_to, _options(services, rec),
+                                                   media=_media_of(rec))
+        else:
+            submission = services.symbl.submit_url(rec.source, _options(services, rec), media=_media_of(rec))
     else:
         _refuse_by_metadata(settings, rec)
         path = download_slack_file(services, rec)
         try:
             _refuse_by_duration(settings, path)
-            submission = services.symbl.submit_file(
-                path, _options(services, rec), content_type=rec.mimetype or None, media=_media_of(rec))
+            if rec.append_to:
+                submission = services.symbl.append_file(path, rec.append_to, _options(services, rec),
+                                                        content_type=rec.mimetype or None, media=_media_of(rec))
+            else:
+                submission = services.symbl.submit_file(
+                    path, _options(services, rec), content_type=rec.mimetype or None, media=_media_of(rec))
         finally:
             path.unlink(missing_ok=True)
     repo.mark_submitted(services.store, rec.id, submission.conversation_id, submission.job_id,
@@ -393,11 +407,19 @@ def on_job_status(services: Services, job_id: str, status: str) -> None:
 
 
 def post_summary(services: Services, rec: Recording) -> None:
-    """Post the summary once: a post that went out before a crash is found by its metadata, not repeated."""
+    """Post the summary once: a post that went out before a crash is found by its metadata, not repeated.
+
+    An appended recording edits its conversation's summary instead (bot.updates).
+    """
+    from bot import updates  # updates builds on this module
+
+    if rec.append_to:
+        updates.post_appended(services, rec)
+        return
     insights = repo.insights_for(services.store, rec.conversation_id or "")
     if insights is None:  # the cache was lost: fetch again
         insights = services.symbl.fetch_insights(rec.conversation_id or "")
-    messages = render_summary(insights, title=rec.name or "recording", recording_id=rec.id)
+    messages = updates.summary_messages(services, rec, insights)
     client = services.slack_for(rec.team_id)
     poster = without_connection_retries(client)
     already: dict[int, str] = {}

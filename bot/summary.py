@@ -9,10 +9,13 @@ is how a restarted bot recognises a summary it already posted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from storage.action_items import item_key
 
 SUMMARY_EVENT = "symbl_summary"
 MAX_BLOCKS = 40  # Slack allows 50
@@ -22,6 +25,9 @@ MAX_HEADER_CHARS = 150
 MAX_FALLBACK_CHARS = 3000
 
 STAGES = ("queued", "transcribing", "extracting", "done")
+DONE_ACTION = "action_item_done"
+REMIND_ACTION = "action_item_remind"
+MAX_BUTTON_ITEMS = 12  # action items with buttons (two blocks each); further items are listed as text
 
 
 @dataclass
@@ -43,6 +49,7 @@ def status_text(stage: str, name: str | None, error: str | None = None) -> str:
         "transcribing": f":studio_microphone: Transcribing {what}…",
         "extracting": f":brain: Extracting topics and action items from {what}…",
         "done": f":white_check_mark: Done: the summary of {what} is below.",
+        "appended": f":white_check_mark: Added {what} to this conversation; the summary above now covers it.",
         "failed": f":warning: Could not summarize {what}: {escape(error or 'unknown error')}",
     }[stage]
 
@@ -174,8 +181,43 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def render_summary(insights: dict[str, Any], *, title: str, recording_id: int) -> list[SlackMessage]:
-    """The summary as one or more messages for the recording's thread; empty sections are left out."""
+def _action_blocks(items: list[dict], conversation_id: str, done: Mapping[str, str],
+                   owners: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Action items one by one: open ones with "Mark done" and "Remind me", done ones struck through."""
+    blocks = [_section("*Action items*")]
+    rest = []
+    for index, item in enumerate(items):
+        key = item_key(item)
+        line = _item_line(item, with_owner=key not in owners)
+        if key in owners:
+            line += f" — <@{owners[key]}>"
+        if key in done:
+            who = f" by <@{done[key]}>" if done[key] else ""
+            blocks.append(_section(f"~{line[2:]}~ :white_check_mark: done{who}"))
+        elif index < MAX_BUTTON_ITEMS:
+            value = json.dumps({"c": conversation_id, "k": key})
+            blocks.append(_section(line))
+            blocks.append({"type": "actions", "block_id": f"action_item:{key}", "elements": [
+                {"type": "button", "action_id": DONE_ACTION, "text": {"type": "plain_text", "text": "Mark done"},
+                 "style": "primary", "value": value},
+                {"type": "button", "action_id": REMIND_ACTION, "text": {"type": "plain_text", "text": "Remind me"},
+                 "value": value},
+            ]})
+        else:
+            rest.append(line)
+    if rest:
+        blocks += [_section(t) for t in _sections("More action items", rest)]
+    return blocks
+
+
+def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, conversation_id: str | None = None,
+                   done: Mapping[str, str] | None = None, owners: Mapping[str, str] | None = None,
+                   ) -> list[SlackMessage]:
+    """The summary as one or more messages for the recording's thread; empty sections are left out.
+
+    With a `conversation_id`, action items get buttons (`done`: item key → who marked it done; `owners`:
+    item key → the owner's Slack user) and the conversation id is shown for `/symbl` commands.
+    """
     messages = insights.get("messages") or []
     facts = []
     duration = duration_seconds(messages)
@@ -187,6 +229,8 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int) -
     mood = overall_sentiment(messages)
     if mood:
         facts.append(f"Overall sentiment: {mood}")
+    if conversation_id:
+        facts.append(f"id `{escape(conversation_id)}`")
 
     body: list[dict[str, Any]] = []
     topics = [escape(str(t.get("text", "")).strip()) for t in insights.get("topics") or [] if t.get("text")]
@@ -198,7 +242,9 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int) -
         ("Questions", "questions", False),
     ):
         items = [i for i in insights.get(key) or [] if str(i.get("text", "")).strip()]
-        if items:
+        if items and key == "actionItems" and conversation_id:
+            body += _action_blocks(items, conversation_id, done or {}, owners or {})
+        elif items:
             body += [_section(t) for t in _sections(heading, [_item_line(i, with_owner=with_owner) for i in items])]
     if not body:
         body.append(_section("_No topics, action items or questions were found in this recording._"))

@@ -8,14 +8,13 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from bot import pipeline
+from bot.commands_text import is_command
 from bot.pipeline import Services
 
 log = logging.getLogger(__name__)
 
 # Subscribed events this module does not act on (yet): answered 200 so Slack does not redeliver them.
 NOOP_EVENTS = (
-    "app_mention",
-    "app_home_opened",
     "member_joined_channel",
     "member_left_channel",
     "link_shared",
@@ -47,6 +46,8 @@ def register(app: App, services: Services) -> None:
     def on_message(body: dict, event: dict, context: BoltContext) -> None:
         if event.get("subtype") not in LINK_SUBTYPES or _from_self(event, context):
             return
+        if f"<@{context.bot_user_id}>" in (event.get("text") or "") and is_command(event.get("text") or ""):
+            return  # "@symbl append <url>": a command for handlers.mentions, not a new recording
         created = False
         for url in pipeline.media_links(event.get("text")):
             _, new = pipeline.record_link(

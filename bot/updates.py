@@ -1,0 +1,113 @@
+"""Keeping a posted summary current: appends, "Mark done", and `forget` edit it in place.
+
+Choice: a summary is **edited in place** (`chat.update`), never re-posted. The thread keeps one summary, links
+to it stay valid, and an edit is naturally repeatable: the pipeline may run the step again after a crash and
+the message ends the same. Only when a new version needs more messages than the old one are the extra parts
+posted — with the base recording's metadata, so a repeat finds them (as the pipeline does for first posts).
+
+An appended recording runs the pipeline's own state machine (queued → … → completed → posted); its last step
+is `post_appended` instead of a new post. Renders of one conversation are serialised in this process so a
+button click and an append finishing together cannot leave the older render on top.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from typing import Any
+
+from bot import pipeline
+from bot.pipeline import Services
+from bot.summary import SlackMessage, render_summary, summary_metadata
+from storage import Recording, action_items
+from storage import conversations as convs
+from storage import recordings as repo
+
+log = logging.getLogger(__name__)
+_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+_locks_guard = threading.Lock()
+
+
+def _lock(conversation_id: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks[conversation_id]
+
+
+def summary_title(services: Services, base: Recording) -> str:
+    """The base recording's name, plus the names of the recordings appended to it."""
+    names = [base.name or "recording"]
+    for rec in convs.recordings_of(services.store, base.conversation_id or ""):
+        if rec.append_to and rec.state in ("completed", "posted") and rec.name:
+            names.append(rec.name)
+    return " + ".join(names)
+
+
+def owners_of(services: Services, team_id: str, insights: dict[str, Any]) -> dict[str, str]:
+    """Action item key → the owner's Slack user, where the owner's name or email matches exactly one member."""
+    items = insights.get("actionItems") or []
+    if not items:
+        return {}
+    client = services.slack_for(team_id)
+    found = {}
+    for item in items:
+        user = services.directory.slack_user_for(client, team_id, item.get("assignee") or item.get("from"))
+        if user:
+            found[action_items.item_key(item)] = user
+    return found
+
+
+def summary_messages(services: Services, base: Recording, insights: dict[str, Any]) -> list[SlackMessage]:
+    conversation_id = base.conversation_id or ""
+    return render_summary(
+        insights, title=summary_title(services, base), recording_id=base.id, conversation_id=conversation_id,
+        done=action_items.done_in(services.store, conversation_id),
+        owners=owners_of(services, base.team_id, insights),
+    )
+
+
+def refresh_summary(services: Services, base: Recording) -> None:
+    """Render the conversation's summary again and edit the posted message(s) to match."""
+    if not base.summary_ts or not base.conversation_id:
+        return
+    with _lock(base.conversation_id):
+        insights = repo.insights_for(services.store, base.conversation_id)
+        if insights is None:
+            return
+        messages = summary_messages(services, base, insights)
+        client = services.slack_for(base.team_id)
+        parts = pipeline.find_posted_parts(client, base) if len(messages) > 1 else {}
+        parts[1] = base.summary_ts
+        for number, message in enumerate(messages, start=1):
+            if number in parts:
+                client.chat_update(channel=base.channel_id, ts=parts[number], text=message.text,
+                                   blocks=message.blocks)
+            else:
+                client.chat_postMessage(
+                    channel=base.channel_id, thread_ts=base.thread_ts, text=message.text, blocks=message.blocks,
+                    metadata=summary_metadata(base.id, number, len(messages)), unfurl_links=False,
+                    unfurl_media=False)
+        for number, ts in parts.items():
+            if number > len(messages):
+                client.chat_update(channel=base.channel_id, ts=ts, text="(This part of the summary moved up.)",
+                                   blocks=[])
+
+
+def post_appended(services: Services, rec: Recording) -> None:
+    """The last step of an appended recording: the conversation's summary is edited to cover it."""
+    base = convs.base_recording(services.store, rec.append_to or "")
+    if base is None or not base.summary_ts:
+        # The conversation has no summary to edit (forgotten, or never posted): say what happened in the thread.
+        pipeline.fail(services, rec, "the conversation it was added to has no summary any more.")
+        return
+    refresh_summary(services, base)
+    repo.mark_posted(services.store, rec.id, base.summary_ts)
+    pipeline.set_stage(services, rec.id, "appended")
+
+
+def remove_summary(services: Services, base: Recording, user_id: str) -> None:
+    """After `forget`: the summary message says it was removed (its contents are gone from the database)."""
+    if not base.summary_ts:
+        return
+    text = f":wastebasket: This summary was deleted by <@{user_id}> with `/symbl forget`."
+    services.slack_for(base.team_id).chat_update(channel=base.channel_id, ts=base.summary_ts, text=text, blocks=[])
