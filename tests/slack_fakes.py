@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 from slack_sdk.signature import SignatureVerifier
@@ -128,6 +128,12 @@ class FakeSlack(_Server):
         self.oauth_codes: dict[str, dict] = {}  # code → the oauth.v2.access answer
         self._ts = itertools.count(1)
         self.lock = threading.Lock()
+        # Workspace model for commands: channel → member user ids; user id → users.info/users.list object.
+        self.members: dict[str, set[str]] = defaultdict(set)
+        self.users: dict[str, dict] = {}
+        self.responses: list[dict] = []  # bodies POSTed to response_url (/response/<id>)
+        self.uploads: dict[str, dict] = {}  # file id → {"bytes", "filename", "channel_id", "thread_ts", …}
+        self._file_ids = itertools.count(1)
         super().__init__(_handler)
 
     @property
@@ -191,12 +197,36 @@ class FakeSlack(_Server):
     def statuses(self, channel: str, thread_ts: str) -> list[dict]:
         return [m for m in self.thread(channel, thread_ts) if not m.get("metadata")]
 
+    def add_user(self, user_id: str, name: str, *, email: str | None = None, is_admin: bool = False,
+                 channels: tuple[str, ...] = ()) -> dict:
+        user = {"id": user_id, "name": name.lower(), "real_name": name, "is_admin": is_admin, "tz_offset": 0,
+                "profile": {"real_name": name, "display_name": name, "email": email or f"{name.lower()}@example.com"}}
+        self.users[user_id] = user
+        for channel in channels:
+            self.members[channel].add(user_id)
+        return user
+
+    def response_url(self, name: str = "r") -> str:
+        return f"{self.base}/response/{name}-{next(self._file_ids)}"
+
+    def responses_to(self, response_url: str) -> list[dict]:
+        with self.lock:
+            return [r["body"] for r in self.responses if r["url"] == urlsplit(response_url).path]
+
     # --- serving ---
 
     def handle(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
         parts = urlsplit(h.path)
         if parts.path.startswith("/api/"):
             return self._api(h, parts.path[len("/api/"):], parts.query, raw)
+        if parts.path.startswith("/response/"):  # a response_url: no token, JSON body
+            with self.lock:
+                self.responses.append({"url": parts.path, "body": json.loads(raw or b"{}")})
+            return h._reply(200, b"ok", "text/plain")
+        if parts.path.startswith("/upload/"):  # files_upload_v2's step 2
+            with self.lock:
+                self.uploads.setdefault(parts.path.rsplit("/", 1)[1], {})["bytes"] = raw
+            return h._reply(200, b"OK - 1", "text/plain")
         with self.lock:
             self.calls.append(Call(parts.path, dict(h.headers), {}))
         if parts.path in self.redirects:
@@ -266,6 +296,9 @@ class FakeSlack(_Server):
             for message in self.messages[body["channel"]]:
                 if message["ts"] == body["ts"]:
                     message["text"] = body.get("text")
+                    if "blocks" in body:
+                        blocks = body["blocks"]
+                        message["blocks"] = json.loads(blocks) if isinstance(blocks, str) else blocks
                     message.setdefault("edits", []).append(body.get("text"))
                     return {"ok": True, "channel": body["channel"], "ts": body["ts"]}
         return {"ok": False, "error": "message_not_found"}
@@ -278,6 +311,58 @@ class FakeSlack(_Server):
                 m.pop("metadata", None)
             replies.append(m)
         return {"ok": True, "messages": replies, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+    def _m_users_conversations(self, body: dict) -> dict:
+        user = body.get("user", "")
+        with self.lock:
+            channels = [{"id": c} for c, users in self.members.items() if user in users]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
+    def _m_conversations_members(self, body: dict) -> dict:
+        with self.lock:
+            return {"ok": True, "members": sorted(self.members.get(body.get("channel", ""), set())),
+                    "response_metadata": {"next_cursor": ""}}
+
+    def _m_users_info(self, body: dict) -> dict:
+        user = self.users.get(body.get("user", ""))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _m_users_list(self, body: dict) -> dict:
+        return {"ok": True, "members": list(self.users.values()), "response_metadata": {"next_cursor": ""}}
+
+    def _m_chat_getPermalink(self, body: dict) -> dict:
+        ts = body.get("message_ts", "")
+        return {"ok": True, "channel": body.get("channel"),
+                "permalink": f"https://test.slack.com/archives/{body.get('channel')}/p{ts.replace('.', '')}"}
+
+    def _m_chat_postEphemeral(self, body: dict) -> dict:
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _m_chat_scheduleMessage(self, body: dict) -> dict:
+        return {"ok": True, "channel": body.get("channel"), "scheduled_message_id": f"Q{next(self._file_ids)}",
+                "post_at": int(body.get("post_at") or 0)}
+
+    def _m_conversations_open(self, body: dict) -> dict:
+        return {"ok": True, "channel": {"id": "D" + str(body.get("users", "")).lstrip("U")}}
+
+    def _m_views_publish(self, body: dict) -> dict:
+        return {"ok": True, "view": body.get("view")}
+
+    def _m_files_getUploadURLExternal(self, body: dict) -> dict:
+        file_id = f"FUP{next(self._file_ids)}"
+        with self.lock:
+            self.uploads[file_id] = {"filename": body.get("filename")}
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, body: dict) -> dict:
+        files = body.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        with self.lock:
+            for f in files:
+                self.uploads[f["id"]].update(title=f.get("title"), channel_id=body.get("channel_id"),
+                                             thread_ts=body.get("thread_ts"),
+                                             initial_comment=body.get("initial_comment"))
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     def _m_files_info(self, body: dict) -> dict:
         info = self.files.get(body.get("file", ""))
@@ -361,8 +446,10 @@ class StubSymbl(_Server):
             return self._json(h, 200, {"accessToken": "stub-token", "expiresIn": 86400})
         if h.headers.get("x-api-key") != "stub-token":
             return self._json(h, 401, {"message": "bad token"})
-        if h.command == "POST" and path.startswith("/v1/process/"):
-            job = {"id": str(uuid.uuid4()), "conversationId": str(uuid.uuid4()),
+        if h.command in ("POST", "PUT") and path.startswith("/v1/process/"):
+            # PUT …/{conversationId} appends: same conversation, new job.
+            conversation_id = path.rsplit("/", 1)[1] if h.command == "PUT" else str(uuid.uuid4())
+            job = {"id": str(uuid.uuid4()), "conversationId": conversation_id,
                    "status": "scheduled" if self.mode == "hold" else "in_progress"}
             with self.lock:
                 self.jobs[job["id"]] = job
@@ -432,6 +519,52 @@ def deliver(app_url: str, envelope: dict, *, retry_num: int | None = None, secre
     body = json.dumps(envelope)
     return requests.post(app_url + "/slack/events", data=body.encode(),
                          headers=signed_headers(body, secret=secret, retry_num=retry_num), timeout=timeout)
+
+
+_triggers = itertools.count(1)
+
+
+def _post_form(app_url: str, form: dict[str, str], timeout: float) -> requests.Response:
+    body = urlencode(form)
+    headers = {**signed_headers(body), "Content-Type": "application/x-www-form-urlencoded"}
+    return requests.post(app_url + "/slack/events", data=body.encode(), headers=headers, timeout=timeout)
+
+
+def slash_command(app_url: str, text: str, *, response_url: str, user: str = "U0ALICE", channel: str = "C0CHAN",
+                  team: str = TEAM, timeout: float = 10) -> requests.Response:
+    """POST a signed `/symbl` command (form-encoded, as Slack sends it)."""
+    return _post_form(app_url, {
+        "token": "legacy", "team_id": team, "team_domain": "test", "channel_id": channel, "channel_name": "general",
+        "user_id": user, "user_name": user.lower(), "command": "/symbl", "text": text, "api_app_id": "A0APP",
+        "is_enterprise_install": "false", "response_url": response_url, "trigger_id": f"trig.{next(_triggers)}",
+    }, timeout)
+
+
+def interaction(app_url: str, payload: dict, *, timeout: float = 10) -> requests.Response:
+    """POST a signed interactivity payload (block actions, shortcuts): form field `payload` holding JSON."""
+    return _post_form(app_url, {"payload": json.dumps(payload)}, timeout)
+
+
+def block_action(action_id: str, value: str, *, user: str, channel: str, message_ts: str, response_url: str,
+                 team: str = TEAM) -> dict:
+    return {
+        "type": "block_actions", "team": {"id": team, "domain": "test"}, "user": {"id": user, "team_id": team},
+        "api_app_id": "A0APP", "token": "legacy", "trigger_id": f"trig.{next(_triggers)}",
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
+        "channel": {"id": channel, "name": "general"}, "message": {"ts": message_ts, "type": "message"},
+        "response_url": response_url,
+        "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
+                     "action_ts": str(time.time())}],
+    }
+
+
+def message_shortcut(message: dict, *, user: str, channel: str, response_url: str, team: str = TEAM) -> dict:
+    return {
+        "type": "message_action", "callback_id": "summarize_with_symbl", "team": {"id": team, "domain": "test"},
+        "user": {"id": user, "team_id": team}, "channel": {"id": channel, "name": "general"},
+        "message": message, "message_ts": message["ts"], "response_url": response_url, "token": "legacy",
+        "trigger_id": f"trig.{next(_triggers)}", "action_ts": str(time.time()),
+    }
 
 
 def file_share_event(file: dict, *, channel: str = "C0CHAN", ts: str = "1699999999.000200", user: str = "U0ALICE",
