@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -26,7 +27,7 @@ LINK_SUBTYPES = (None, "thread_broadcast")
 
 
 def register(app: App, services: Services) -> None:
-    @app.event({"type": "message", "subtype": "file_share"})
+    @_before_ack(app, {"type": "message", "subtype": "file_share"})
     def on_file_share(body: dict, event: dict, context: BoltContext) -> None:
         if _from_self(event, context):
             return
@@ -42,7 +43,7 @@ def register(app: App, services: Services) -> None:
         if created:
             services.wake()
 
-    @app.event("message")
+    @_before_ack(app, "message")
     def on_message(body: dict, event: dict, context: BoltContext) -> None:
         if event.get("subtype") not in LINK_SUBTYPES or _from_self(event, context):
             return
@@ -58,7 +59,7 @@ def register(app: App, services: Services) -> None:
         if created:
             services.wake()
 
-    @app.event("file_shared")
+    @_before_ack(app, "file_shared")
     def on_file_shared(body: dict, event: dict, context: BoltContext) -> None:
         if event.get("user_id") and event.get("user_id") == context.bot_user_id:
             return
@@ -71,6 +72,25 @@ def register(app: App, services: Services) -> None:
 
     for name in NOOP_EVENTS:
         app.event(name)(_ignore)
+
+
+def _before_ack(app: App, event_type: str | dict) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a recording step to run before Bolt acks the event, not after.
+
+    Bolt acks an event before its listener runs, and Slack never delivers an acked event again: a process killed
+    in between lost the recording. Listener middleware runs before the ack (a failure there answers 500, so
+    Slack delivers again), so the step runs there and the listener itself is empty.
+    """
+
+    def decorator(step: Callable[..., None]) -> Callable[..., None]:
+        def record_then_ack(body: dict, event: dict, context: BoltContext, next_: Callable[[], None]) -> None:
+            step(body=body, event=event, context=context)
+            next_()
+
+        app.event(event_type, middleware=[record_then_ack])(_ignore)
+        return step
+
+    return decorator
 
 
 def _ignore(body: dict) -> None:

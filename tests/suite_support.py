@@ -95,10 +95,18 @@ class Gate:
         self.arrived = threading.Event()
         self.release = threading.Event()
         self.used = False
+        self.dropped = False
 
-    def hold(self) -> None:
+    def hold(self) -> bool:
+        """Wait for release; False when the held request is to be dropped instead of served."""
         self.arrived.set()
         self.release.wait(self.limit)
+        return not self.dropped
+
+    def abandon(self) -> None:
+        """Drop the held request unanswered (its client is gone): it never takes effect."""
+        self.dropped = True
+        self.release.set()
 
 
 class _Gates:
@@ -162,6 +170,9 @@ class ChaosSlack(FakeSlack):
             fault = self.chaos.pick("download " + path)
             if fault and self._fault_before(h, fault):
                 return
+            gate = self.gates.take("download " + path, {}, after_effect=False)
+            if gate and (not gate.hold() or self.closing.is_set()):
+                return _drop(h)
         super().handle(h, raw)
 
     def _api(self, h: BaseHTTPRequestHandler, method: str, query: str, raw: bytes) -> None:
@@ -177,10 +188,8 @@ class ChaosSlack(FakeSlack):
                 self.calls.append(_call(method, h, body, fault))
             return
         gate = self.gates.take(method, body, after_effect=False)
-        if gate:
-            gate.hold()
-            if self.closing.is_set():
-                return _drop(h)
+        if gate and (not gate.hold() or self.closing.is_set()):
+            return _drop(h)
         # From here on the call takes effect (FakeSlack records it and, for posts, stores the message).
         reply: dict[str, Any] = {}
         original_reply = h._reply
@@ -244,6 +253,7 @@ class ChaosSymbl(StubSymbl):
         self.polls_to_complete = polls_to_complete
         self.token = token
         self.names: dict[str, str] = {}  # job id → submitted name
+        self.conversation_names: dict[str, str] = {}
         self.polls: Counter = Counter()
         super().__init__(mode="complete")
         _quiet(self)
@@ -264,9 +274,11 @@ class ChaosSymbl(StubSymbl):
         parts = urlsplit(h.path)
         path = parts.path
         key = f"{h.command} {path}"
-        info = {"name": dict(parse_qsl(parts.query)).get("name"), "job": path.rsplit("/", 1)[-1]}
+        info = {"name": _submitted_name(parts.query, raw), "job": path.rsplit("/", 1)[-1]}
         if path.startswith("/v1/job/"):
             info["name"] = self.names.get(info["job"])
+        elif path.startswith("/v1/conversations/"):
+            info["name"] = self.conversation_names.get(path.split("/")[3])
         fault = self.chaos.pick(key)
         if fault == "429":
             self.requests.append(key + " !429")
@@ -283,10 +295,8 @@ class ChaosSymbl(StubSymbl):
             self.requests.append(key + " !drop")
             return _drop(h)
         gate = self.gates.take(key, info, after_effect=False)
-        if gate:
-            gate.hold()
-            if self.closing.is_set():
-                return _drop(h)
+        if gate and (not gate.hold() or self.closing.is_set()):
+            return _drop(h)
         reply: dict[str, Any] = {}
         original_reply = h._reply
 
@@ -319,7 +329,8 @@ class ChaosSymbl(StubSymbl):
             query = urlsplit(h.path).query
             with self.lock:
                 self.jobs[job["id"]] = job
-                self.names[job["id"]] = dict(parse_qsl(query)).get("name") or ""
+                self.names[job["id"]] = _submitted_name(query, raw) or ""
+                self.conversation_names[job["conversationId"]] = self.names[job["id"]]
                 self.submissions.append(
                     {
                         "path": path,
@@ -354,6 +365,17 @@ class ChaosSymbl(StubSymbl):
             if key:
                 return self._json(h, 200, {key: self.insights[key]})
         self._json(h, 404, {"message": "not found"})
+
+
+def _submitted_name(query: str, raw: bytes) -> str | None:
+    """The `name` option: in the query string of file submissions, in the JSON body of URL submissions."""
+    name = dict(parse_qsl(query)).get("name")
+    if name is None and raw[:1] == b"{":
+        try:
+            name = json.loads(raw).get("name")
+        except ValueError:
+            return None
+    return name
 
 
 # --- the bot as a real subprocess -----------------------------------------------------------------------------
