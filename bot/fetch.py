@@ -78,8 +78,12 @@ def check_url(url: str, *, allow_private: bool = False) -> str:
         return url
     try:
         infos = socket.getaddrinfo(host, port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        raise FetchError(f"Could not resolve the host {host!r}.") from None
+    except socket.gaierror as err:
+        error = FetchError(f"Could not resolve the host {host!r}: check the link.")
+        # Only "try again" is the resolver's trouble; a name that does not exist will not start to (a link with a
+        # typo would otherwise sit as "Queued" for the hours of transient retries).
+        error.transient = err.errno == socket.EAI_AGAIN
+        raise error from None
     if not infos or not all(_is_public(info[4][0]) for info in infos):
         raise UrlRefused(f"{host} is a private or local address; only public links can be processed.")
     return url

@@ -36,6 +36,7 @@ import requests
 from tests.slack_fakes import (
     BOT_TOKEN,
     SIGNING_SECRET,
+    Call,
     FakeSlack,
     StubSymbl,
     wait_for,
@@ -153,6 +154,9 @@ class ChaosSlack(FakeSlack):
         self.chaos = chaos or Chaos()
         self.gates = _Gates()
         self.closing = threading.Event()
+        # Download paths served with a lying Content-Length (path → declared length), or with none at all.
+        self.declared: dict[str, int] = {}
+        self.unsized: set[str] = set()
         super().__init__()
         _quiet(self)
 
@@ -173,6 +177,8 @@ class ChaosSlack(FakeSlack):
             gate = self.gates.take("download " + path, {}, after_effect=False)
             if gate and (not gate.hold() or self.closing.is_set()):
                 return _drop(h)
+            if path in self.declared or path in self.unsized:
+                return self._serve_odd_length(h, path)
         super().handle(h, raw)
 
     def _api(self, h: BaseHTTPRequestHandler, method: str, query: str, raw: bytes) -> None:
@@ -212,6 +218,23 @@ class ChaosSlack(FakeSlack):
             self.closing.wait(self.chaos.stall_seconds)
         h._reply(reply["status"], reply["data"], reply["content_type"], reply["headers"])
 
+    def _serve_odd_length(self, h: BaseHTTPRequestHandler, path: str) -> None:
+        """The blob with a declared length that is not its own, or streamed to EOF with no length at all."""
+        with self.lock:
+            self.calls.append(Call(path, dict(h.headers), {}))
+        data, content_type = self.blobs[path]
+        h.close_connection = True
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        if path in self.declared:
+            h.send_header("Content-Length", str(self.declared[path]))
+        h.send_header("Connection", "close")
+        h.end_headers()
+        try:
+            h.wfile.write(data)
+        except OSError:  # the client stopped reading at the limit
+            pass
+
     def _fault_before(self, h: BaseHTTPRequestHandler, fault: str) -> bool:
         """Answer a fault that prevents the call from taking effect; False for the after-effect kinds."""
         if fault == "429":
@@ -233,8 +256,6 @@ class ChaosSlack(FakeSlack):
 
 
 def _call(method: str, h: BaseHTTPRequestHandler, body: dict, fault: str) -> Any:
-    from tests.slack_fakes import Call
-
     return Call(method, {**dict(h.headers), "X-Injected-Fault": fault}, body)
 
 
