@@ -512,10 +512,25 @@ def set_stage(services: Services, recording_id: int, stage: str, error: str | No
 
 
 def fail(services: Services, rec: Recording, reason: str) -> None:
-    """A permanent failure: the row ends as failed and the thread gets one clear message (the status edited)."""
-    if not repo.mark_failed(services.store, rec.id, reason):
+    """A permanent failure: the thread gets one clear message (the status edited), then the row ends as failed.
+
+    The message goes first. If Slack cannot take it just now, the row stays active and retries with backoff
+    (its step fails the same way again and reports again), so a Slack hiccup does not leave the thread saying
+    "Queued…" for good; once attempts run out, or Slack refuses for good, the row fails unreported.
+    """
+    current = repo.get(services.store, rec.id)
+    if current is None or current.state not in {s.value for s in repo.ACTIVE_STATES}:
         return
     try:
         set_stage(services, rec.id, "failed", error=reason)
-    except SlackDeliveryError:
+    except (SlackDeliveryError, SlackClientError, OSError) as err:
+        if isinstance(err, SlackDeliveryError):  # Slack answered (or there is no client): heals only if 429/5xx
+            transient = isinstance(err.__cause__, SlackApiError) and _slack_transient(err.__cause__)
+        else:  # connection errors and timeouts
+            transient = True
+        if transient and current.attempts + 1 < MAX_TRANSIENT_ATTEMPTS:
+            delay = retry_delay(services.settings, current.attempts + 1)
+            repo.retry_later(services.store, rec.id, f"reporting the failure: {reason}", time.time() + delay)
+            return
         log.warning("recording %s failed (%s) and the failure could not be reported in Slack", rec.id, reason)
+    repo.mark_failed(services.store, rec.id, reason)

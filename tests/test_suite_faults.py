@@ -139,3 +139,24 @@ def test_regression_summary_post_whose_answer_was_lost_is_not_repeated(tmp_path,
         assert len(slack.calls_to("conversations.replies")) >= 1  # found by its metadata, not posted again
     finally:
         slack.close()
+
+
+def test_regression_failure_message_survives_a_slack_error_while_reporting_it(tmp_path, stub_symbl):
+    """Bug: a permanent failure marked the row failed before reporting it, so when Slack answered the report
+    (chat.update) with a 500 the row was finished and the thread said "Queued…" for good. Now the report goes
+    first and a transient Slack error keeps the row retrying until the message is in."""
+    slack = ChaosSlack()
+    try:
+        settings = bot_settings(tmp_path / "data", slack, stub_symbl)
+        ts = "1700210000.000100"
+        slack.fail_next("chat.update", status=500, error="internal_error", times=2)
+        with running_bot(settings, client=slack_client(settings)) as (app, url):
+            file = slack.add_file("FL2", "login.mp3", AUDIO, variant="html")
+            deliver(url, event_envelope(file_share_event(file, channel=CHANNEL, ts=ts)))
+            wait_for(lambda: "files:read" in (slack.thread(CHANNEL, ts) or [{}])[0].get("text", ""))
+            wait_for(lambda: app.store.db.execute("SELECT state FROM recordings").fetchone()[0] == "failed")
+        [message] = slack.thread(CHANNEL, ts)
+        assert message["text"].startswith(":warning: Could not summarize")
+        assert len(slack.calls_to("chat.update")) == 3  # two refused, the third reported it
+    finally:
+        slack.close()
