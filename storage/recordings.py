@@ -125,12 +125,12 @@ def record(
              download_url, mimetype, size, duration_ms, State.QUEUED.value, now, now, now, append_to],
         )
         created = cursor.rowcount == 1
-    row = _one(
-        store, "team_id = ? AND channel_id = ? AND source = ? AND message_ts = ?",
-        [team_id, channel_id, source, message_ts],
-    )
-    assert row is not None
-    return row, created
+        # Read back inside the same transaction: on the ack path every extra lock round costs a thread switch.
+        rows = list(db.query(
+            "SELECT * FROM recordings WHERE team_id = ? AND channel_id = ? AND source = ? AND message_ts = ?",
+            [team_id, channel_id, source, message_ts],
+        ))
+    return Recording.from_row(rows[0]), created
 
 
 def due(store: Store, now: float, limit: int = 100) -> list[int]:
