@@ -27,6 +27,11 @@ from __future__ import annotations
 class BotError(Exception):
     transient = False
 
+    @property
+    def user_message(self) -> str:
+        """What to tell the person who sent the recording (str(err) keeps the technical context for logs)."""
+        return str(self)
+
 
 class InputError(BotError):
     pass
@@ -61,9 +66,10 @@ class ModelMissing(EngineError):
 
 
 class ProviderError(BotError):
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, detail: str | None = None):
         super().__init__(message)
         self.status = status
+        self.detail = detail  # the provider's own `message`, when it sent one
 
 
 class ProviderUnavailable(ProviderError):
@@ -83,7 +89,11 @@ class NotFound(ProviderError):
 
 
 class BadRequest(ProviderError):
-    pass
+    @property
+    def user_message(self) -> str:
+        # The provider refused the recording itself ("…could not be read as audio or video…"): its words are
+        # the explanation; our request context and the status code are noise in a Slack thread.
+        return self.detail or str(self)
 
 
 class JobFailed(ProviderError):

@@ -201,7 +201,9 @@ def _handle_error(services: Services, rec: Recording, err: Exception) -> None:
             repo.mark_failed(services.store, rec.id, reason)
             return
     elif isinstance(err, BotError):
-        transient, reason = err.transient, str(err)
+        transient, reason = err.transient, err.user_message
+        if reason != str(err):
+            log.info("recording %s: %s", rec.id, err)
     elif isinstance(err, (SlackClientError, OSError)):
         transient, reason = True, f"{err.__class__.__name__}: {err}"
     else:

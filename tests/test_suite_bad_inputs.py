@@ -131,6 +131,8 @@ def test_file_corpus_each_bad_file_one_clear_message_good_files_summarized(tmp_p
         assert summaries.get(ts) is None, name
         assert len(texts) == 1, (name, texts)  # one message: the status, edited into the failure
         assert texts[0].startswith(":warning: Could not summarize"), (name, texts[0])
+        # The provider's reason as a person reads it, without our request context or status codes.
+        assert "(HTTP" not in texts[0] and "submitting" not in texts[0], (name, texts[0])
         for word in words:
             assert word in texts[0], (name, texts[0])
     assert slack.thread(CHANNEL, pdf_ts) == [] and pdf_ts not in rows

@@ -189,7 +189,7 @@ def create_app(
                         raise ApiError(413, _too_large(limit))
                     out.write(chunk)
             if size == 0:
-                raise ApiError(400, "The request body is empty: send the recording's bytes as the body.")
+                raise ApiError(400, "The recording is empty (0 bytes): send its bytes as the request body.")
             _check_media(partial)
         except BaseException:
             partial.unlink(missing_ok=True)

@@ -137,20 +137,21 @@ def _message_of(response: requests.Response) -> str:
 
 def _error_for(response: requests.Response, what: str) -> ProviderError:
     status = response.status_code
-    message = f"{what}: {_message_of(response)} (HTTP {status})"
+    detail = _message_of(response)
+    message = f"{what}: {detail} (HTTP {status})"
     if status in (401, 403):
-        return AuthenticationError(message, status)
+        return AuthenticationError(message, status, detail)
     if status == 404:
-        return NotFound(message, status)
+        return NotFound(message, status, detail)
     if status == 429:
-        err = RateLimited(message, status)
+        err = RateLimited(message, status, detail)
         err.retry_after = response.headers.get("Retry-After")  # type: ignore[attr-defined]
         return err
     if status >= 500:
-        return ProviderUnavailable(message, status)
+        return ProviderUnavailable(message, status, detail)
     if 400 <= status < 500:
-        return BadRequest(message, status)
-    return ProviderError(message, status)
+        return BadRequest(message, status, detail)
+    return ProviderError(message, status, detail)
 
 
 class SymblClient:
