@@ -147,7 +147,55 @@ def _quiet(server: Any) -> None:
     server.httpd.handle_error = lambda request, address: None
 
 
-class ChaosSlack(FakeSlack):
+class _Chaotic:
+    """What ChaosSlack and ChaosSymbl share: gates, closing, and serving a call between its two gates.
+
+    A subclass sets `chaos`, `gates` and `closing` before its fake server starts.
+    """
+
+    chaos: Chaos
+    gates: _Gates
+    closing: threading.Event
+
+    def gate(self, predicate: Callable[[str, dict], bool], *, after_effect: bool) -> Gate:
+        return self.gates.add(Gate(predicate, after_effect=after_effect))
+
+    def close(self) -> None:
+        self.closing.set()
+        self.gates.release_all()
+        super().close()  # type: ignore[misc]
+
+    def _take_effect(
+        self, h: BaseHTTPRequestHandler, key: str, body: dict, fault: str | None, serve: Callable[[], None]
+    ) -> None:
+        """Hold at a before-effect gate, let `serve` take effect with its reply held back, then hold at an
+        after-effect gate or apply an after-effect fault (the answer is lost or late), else send the reply."""
+        gate = self.gates.take(key, body, after_effect=False)
+        if gate and (not gate.hold() or self.closing.is_set()):
+            return _drop(h)
+        reply: dict[str, Any] = {}
+        original_reply = h._reply
+
+        def capture(status: int, data: bytes, content_type: str, headers: dict | None = None) -> None:
+            reply.update(status=status, data=data, content_type=content_type, headers=headers)
+
+        h._reply = capture  # type: ignore[method-assign]
+        try:
+            serve()
+        finally:
+            h._reply = original_reply  # type: ignore[method-assign]
+        gate = self.gates.take(key, body, after_effect=True)
+        if gate:
+            gate.hold()
+            return _drop(h)
+        if fault == "drop_after":
+            return _drop(h)
+        if fault == "stall":
+            self.closing.wait(self.chaos.stall_seconds)
+        h._reply(reply["status"], reply["data"], reply["content_type"], reply["headers"])
+
+
+class ChaosSlack(_Chaotic, FakeSlack):
     """FakeSlack with seeded faults on Web API calls and file downloads, and gates on chosen calls."""
 
     def __init__(self, chaos: Chaos | None = None) -> None:
@@ -159,14 +207,6 @@ class ChaosSlack(FakeSlack):
         self.unsized: set[str] = set()
         super().__init__()
         _quiet(self)
-
-    def gate(self, predicate: Callable[[str, dict], bool], *, after_effect: bool) -> Gate:
-        return self.gates.add(Gate(predicate, after_effect=after_effect))
-
-    def close(self) -> None:
-        self.closing.set()
-        self.gates.release_all()
-        super().close()
 
     def handle(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
         path = urlsplit(h.path).path
@@ -193,30 +233,8 @@ class ChaosSlack(FakeSlack):
             with self.lock:
                 self.calls.append(_call(method, h, body, fault))
             return
-        gate = self.gates.take(method, body, after_effect=False)
-        if gate and (not gate.hold() or self.closing.is_set()):
-            return _drop(h)
-        # From here on the call takes effect (FakeSlack records it and, for posts, stores the message).
-        reply: dict[str, Any] = {}
-        original_reply = h._reply
-
-        def capture(status: int, data: bytes, content_type: str, headers: dict | None = None) -> None:
-            reply.update(status=status, data=data, content_type=content_type, headers=headers)
-
-        h._reply = capture  # type: ignore[method-assign]
-        try:
-            super()._api(h, method, query, raw)
-        finally:
-            h._reply = original_reply  # type: ignore[method-assign]
-        gate = self.gates.take(method, body, after_effect=True)
-        if gate:
-            gate.hold()
-            return _drop(h)
-        if fault == "drop_after":
-            return _drop(h)
-        if fault == "stall":
-            self.closing.wait(self.chaos.stall_seconds)
-        h._reply(reply["status"], reply["data"], reply["content_type"], reply["headers"])
+        # Past the first gate the call takes effect (FakeSlack records it and, for posts, stores the message).
+        self._take_effect(h, method, body, fault, lambda: super(ChaosSlack, self)._api(h, method, query, raw))
 
     def _serve_odd_length(self, h: BaseHTTPRequestHandler, path: str) -> None:
         """The blob with a declared length that is not its own, or streamed to EOF with no length at all."""
@@ -259,7 +277,7 @@ def _call(method: str, h: BaseHTTPRequestHandler, body: dict, fault: str) -> Any
     return Call(method, {**dict(h.headers), "X-Injected-Fault": fault}, body)
 
 
-class ChaosSymbl(StubSymbl):
+class ChaosSymbl(_Chaotic, StubSymbl):
     """StubSymbl whose jobs complete after `polls_to_complete` polls, with seeded faults and gates.
 
     Jobs remember the `name` option of their submission, so a test can find the job of a given recording.
@@ -278,14 +296,6 @@ class ChaosSymbl(StubSymbl):
         self.polls: Counter = Counter()
         super().__init__(mode="complete")
         _quiet(self)
-
-    def gate(self, predicate: Callable[[str, dict], bool], *, after_effect: bool) -> Gate:
-        return self.gates.add(Gate(predicate, after_effect=after_effect))
-
-    def close(self) -> None:
-        self.closing.set()
-        self.gates.release_all()
-        super().close()
 
     def jobs_named(self, name: str) -> list[str]:
         with self.lock:
@@ -315,29 +325,7 @@ class ChaosSymbl(StubSymbl):
         if fault == "drop_before":
             self.requests.append(key + " !drop")
             return _drop(h)
-        gate = self.gates.take(key, info, after_effect=False)
-        if gate and (not gate.hold() or self.closing.is_set()):
-            return _drop(h)
-        reply: dict[str, Any] = {}
-        original_reply = h._reply
-
-        def capture(status: int, data: bytes, content_type: str, headers: dict | None = None) -> None:
-            reply.update(status=status, data=data, content_type=content_type, headers=headers)
-
-        h._reply = capture  # type: ignore[method-assign]
-        try:
-            self._serve(h, raw, path)
-        finally:
-            h._reply = original_reply  # type: ignore[method-assign]
-        gate = self.gates.take(key, info, after_effect=True)
-        if gate:
-            gate.hold()
-            return _drop(h)
-        if fault == "drop_after":
-            return _drop(h)
-        if fault == "stall":
-            self.closing.wait(self.chaos.stall_seconds)
-        h._reply(reply["status"], reply["data"], reply["content_type"], reply["headers"])
+        self._take_effect(h, key, info, fault, lambda: self._serve(h, raw, path))
 
     def _serve(self, h: BaseHTTPRequestHandler, raw: bytes, path: str) -> None:
         self.requests.append(f"{h.command} {path}")
