@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -23,6 +22,7 @@ from bot.engine import decode
 from bot.engine.core import Speaker, build_messages
 from bot.engine.server import EngineServer
 from bot.engine.transcribe import Word
+from tests.slack_fakes import serve_in_thread, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "standup.mp3"
@@ -87,11 +87,8 @@ class FileServer:
     """A local static file server for URL submissions (allowed by SYMBL_ALLOW_PRIVATE_URLS=true)."""
 
     def __init__(self, directory: Path):
-        handler = partial(_QuietHandler, directory=str(directory))
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = serve_in_thread(partial(_QuietHandler, directory=str(directory)))
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
     def close(self) -> None:
         self.httpd.shutdown()
@@ -105,11 +102,4 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 def wait_until(condition: Callable[[], object], *, timeout: float = 60.0, every: float = 0.05) -> object:
     """Re-check `condition` until it is truthy; fail after `timeout` (a deadline, not a measurement)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(every)
+    return wait_for(condition, timeout, every, message=f"condition not met within {timeout} s")

@@ -42,7 +42,9 @@ class Call:
     body: dict[str, Any]
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 20.0, interval: float = 0.02) -> Any:
+def wait_for(
+    condition: Callable[[], Any], timeout: float = 20.0, interval: float = 0.02, *, message: str | None = None
+) -> Any:
     """Poll `condition` until it returns something truthy; fail with a clear message at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
@@ -50,17 +52,27 @@ def wait_for(condition: Callable[[], Any], timeout: float = 20.0, interval: floa
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s: {getattr(condition, '__name__', condition)}")
+            raise AssertionError(
+                message or f"condition not met within {timeout}s: {getattr(condition, '__name__', condition)}"
+            )
         time.sleep(interval)
+
+
+def serve_in_thread(handler: Callable[..., BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """A threaded HTTP server on an ephemeral loopback port, serving from a daemon thread.
+
+    Stop it with `shutdown()` then `server_close()`; its port is `server_address[1]`.
+    """
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    return httpd
 
 
 class _Server:
     def __init__(self, handler_factory: Callable[[_Server], type]):
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_factory(self))
-        self.httpd.daemon_threads = True
+        self.httpd = serve_in_thread(handler_factory(self))
         self.port = self.httpd.server_address[1]
-        self.server_thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.server_thread.start()
 
     @property
     def base(self) -> str:

@@ -21,7 +21,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -530,11 +529,4 @@ def summaries_by_thread(slack: FakeSlack, channel: str) -> Counter:
 
 
 def wait_until(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f}s")
-        time.sleep(interval)
+    return wait_for(condition, timeout, interval, message=f"{what}: not within {timeout:.0f}s")

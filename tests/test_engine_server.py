@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.engine.server import EngineServer
 from bot.errors import EngineError
 from tests.engine_api_support import SAMPLE, FileServer, ScriptedEngine, running_engine, wait_until
+from tests.slack_fakes import serve_in_thread
 
 STATUSES = {"scheduled", "in_progress", "completed", "failed"}
 
@@ -259,8 +260,7 @@ def test_webhook_receives_each_status_change(api):
         def log_message(self, *args):
             pass
 
-    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=hook.serve_forever, args=(0.05,), daemon=True).start()
+    hook = serve_in_thread(Hook)
     try:
         url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
         job = api.upload(params={"webhookUrl": url}).json()["jobId"]

@@ -10,7 +10,7 @@ import json
 import socket
 import threading
 from collections import defaultdict, deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -23,6 +23,7 @@ from bot.errors import (
     RateLimited,
 )
 from bot.symbl.client import Submission, SymblClient, Timeouts
+from tests.slack_fakes import serve_in_thread
 
 TOKEN = {"accessToken": "tok-1", "expiresIn": 86400}
 SUBMITTED = {"conversationId": "c1", "jobId": "j1"}
@@ -91,11 +92,8 @@ class FaultServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = serve_in_thread(Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
 
     def hits(self, path):
         return [r for r in self.requests if r["path"] == path]
