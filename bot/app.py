@@ -26,6 +26,7 @@ from bot.health import health
 from bot.pipeline import Services
 from bot.scheduler import Poller
 from bot.symbl.client import SymblClient
+from bot.waitress_thread import stop_server
 from storage import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -136,20 +137,8 @@ class Bot:
 
     def close(self) -> None:
         if self._http is not None:
-            server = self._http
-
-            def close_everything() -> None:
-                # waitress has no public stop; this runs inside its loop thread, as the engine server does.
-                for channel in list(server._map.values()):
-                    if channel is not server and channel is not server.trigger:
-                        channel.handle_close()
-                server.close()
-
-            server.trigger.pull_trigger(close_everything)
-            if self._http_thread is not None:
-                self._http_thread.join(10)
-            server.task_dispatcher.shutdown()
-            self._http = None
+            server, self._http = self._http, None
+            stop_server(server, self._http_thread)
         if self.scheduler_owner is not None:
             self.scheduler_owner.stop()  # stops the poller first, then hands ownership on
         self.poller.stop(wait=True)

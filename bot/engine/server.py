@@ -33,6 +33,7 @@ from bot.engine.core import Engine, analyze, iso, new_conversation_id
 from bot.engine.jobs import JobEvent, JobQueue, Transcriber
 from bot.engine.store import Store
 from bot.engine.wire_options import InvalidOption, from_body, from_query
+from bot.waitress_thread import stop_server
 from bot.errors import EngineError, InputError, MediaTooLong
 from bot.fetch import check_url
 
@@ -462,21 +463,7 @@ class EngineServer:
 
     def stop(self) -> None:
         if self._server is not None:
-            # waitress has no public stop: closing its sockets ends `run()`'s loop (as webtest does).
-            server = self._server
-
-            def close_everything() -> None:
-                # Runs inside waitress's loop thread: closing sockets from outside races its select().
-                for channel in list(server._map.values()):
-                    if channel is not server and channel is not server.trigger:
-                        channel.handle_close()
-                server.close()  # the listening socket and the trigger; the loop ends with an empty map
-
-            # Let requests in flight finish while the loop still runs, then close the sockets.
-            server.task_dispatcher.shutdown(timeout=5)
-            server.trigger.pull_trigger(close_everything)
-            if self._thread is not None:
-                self._thread.join(10)
+            stop_server(self._server, self._thread)
         self.service.close()
 
     def __enter__(self) -> "EngineServer":
