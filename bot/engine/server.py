@@ -417,6 +417,8 @@ class EngineServer:
         self.service: EngineService = self.app.extensions["symbl_engine"]
         self._threads = threads
         self._server: Any = None
+        self._stopped = False
+        self._stop_lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     @property
@@ -462,8 +464,10 @@ class EngineServer:
             self.service.close()
 
     def stop(self) -> None:
-        if self._server is not None:
-            stop_server(self._server, self._thread)
+        with self._stop_lock:  # stop() may come from a signal handler, a `with` block and a fixture at once
+            if self._server is not None and not self._stopped:
+                self._stopped = True
+                stop_server(self._server, self._thread)
         self.service.close()
 
     def __enter__(self) -> "EngineServer":
