@@ -217,7 +217,9 @@ def test_a_retried_recording_is_carried_out_by_the_running_bot(tmp_path, fake_sl
         wait_for(lambda: repo.get(bot.store, 1) and repo.get(bot.store, 1).state == "failed")
         assert CliRunner().invoke(main, ["jobs", "retry", "1"]).exit_code == 0
         wait_for(lambda: fake_slack.summaries("C0CHAN", "1.1"))
-        assert repo.get(bot.store, 1).state == "posted"
+        # The fake records the post before the bot commits `posted` in the same step: wait for the commit.
+        wait_for(lambda: repo.get(bot.store, 1).state == "posted")
+        assert len(fake_slack.summaries("C0CHAN", "1.1")) == 1
 
 
 # --- retention -----------------------------------------------------------------------------------------------
