@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 import signal
 
 import click
 
+from bot import logs
 from bot.config import Settings
 from bot.engine.core import Engine
 from bot.engine.server import EngineServer
@@ -15,8 +15,8 @@ from bot.errors import BotError
 
 
 def run_engine(*, host: str | None, port: int | None, workers: int | None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
+    logs.configure(settings)  # the bot's format and secret redaction, here too
     if workers:
         settings = dataclasses.replace(settings, engine_workers=workers)
     try:
