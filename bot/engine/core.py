@@ -7,7 +7,6 @@ with a Z suffix, word timings, and the `timeOffset`/`duration` extensions in sec
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -17,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from bot.engine import decode
+from bot.engine.ids import new_conversation_id, stable_id
 from bot.engine.model import resolve_model
 from bot.engine.options import ProcessOptions
 from bot.engine.transcribe import Transcriber, Word
@@ -33,16 +33,6 @@ SHORT_SENTENCE_WORDS = 2  # seconds of silence that end a message even without p
 class Speaker:
     name: str
     email: str | None = None
-
-
-def new_conversation_id() -> str:
-    """16-digit decimal string, the form Symbl's own ids take."""
-    return str(uuid.uuid4().int % 10**16).zfill(16)
-
-
-def stable_id(*parts: object) -> str:
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
-    return str(int.from_bytes(digest[:8], "big") % 10**16).zfill(16)
 
 
 def iso(moment: datetime) -> str:

@@ -29,13 +29,14 @@ from werkzeug.exceptions import HTTPException
 
 from bot.config import Settings
 from bot.engine import decode
-from bot.engine.core import Engine, analyze, iso, new_conversation_id
+from bot.engine.core import Engine, analyze, iso
+from bot.engine.ids import new_conversation_id
 from bot.engine.jobs import JobEvent, JobQueue, Transcriber
 from bot.engine.store import Store
 from bot.engine.wire_options import InvalidOption, from_body, from_query
-from bot.waitress_thread import stop_server
 from bot.errors import EngineError, InputError, MediaTooLong
 from bot.fetch import check_url
+from bot.waitress_thread import stop_server
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from .dates import DueDate, find_due_date
 from .people import People, Person
-from .text import as_sentence, capitalise_first, content_words, remove_fillers, split_sentences, stable_id
+from .text import as_sentence, capitalise_first, content_words, insight_id, remove_fillers, split_sentences
 from .vocabulary import STOPWORDS
 
 ACTION_ITEM = "action_item"
@@ -456,7 +456,7 @@ def ranked(candidates: list[Candidate], kind: str, limit: int, threshold: float)
 def to_symbl(candidate: Candidate) -> dict:
     """The contract's ConversationActionItem / ConversationFollowUp (§5.5, §5.6)."""
     item = {
-        "id": stable_id(candidate.kind, candidate.text, candidate.message_ids),
+        "id": insight_id(candidate.kind, candidate.text, candidate.message_ids),
         "text": candidate.text,
         "type": candidate.kind,
         "score": candidate.score,

@@ -102,7 +102,7 @@ _RULES: list[tuple[re.Pattern, object, str]] = [
                 r"(?P<unit>days?|weeks?)\b"), _in_n_units, "date"),
     (re.compile(rf"\b{_PREP}{_MONTH}\s+(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"), _month_and_day, "date"),
     (re.compile(rf"\b{_PREP}the\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+of\s+{_MONTH}\b"), _month_and_day, "date"),
-    (re.compile(rf"\b(?:by|on|before|until|till)\s+the\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)\b"), _day_of_month, "date"),
+    (re.compile(r"\b(?:by|on|before|until|till)\s+the\s+(?P<day>\d{1,2})(?:st|nd|rd|th)\b"), _day_of_month, "date"),
 ]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 GENERIC_LABEL = re.compile(r"^(Speaker|Channel) \d+$")
 
 

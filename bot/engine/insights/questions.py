@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .people import People
-from .text import as_sentence, remove_fillers, split_sentences, stable_id
+from .text import as_sentence, insight_id, remove_fillers, split_sentences
 
 WH_START = re.compile(r"^(?:so |and |but |okay |ok |well |now |then )*(?:what|why|how|when|where|who|whom|whose|which)\b",
                       re.IGNORECASE)
@@ -63,7 +63,7 @@ def _question(message: dict, people: People, text: str, score: float) -> dict:
     message_ids = [str(message.get("id"))]
     speaker = people.speaker_of(message)
     return {
-        "id": stable_id("question", text, message_ids),
+        "id": insight_id("question", text, message_ids),
         "text": text,
         "type": "question",
         "score": round(score, 3),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import lru_cache
 
 import pysbd
+
+from bot.engine.ids import stable_id
 
 # Disfluencies that speech-to-text and manual meeting transcripts keep; they carry no content and would
 # otherwise leak into action-item text and keyphrases.
@@ -74,7 +75,6 @@ def as_sentence(text: str) -> str:
     return text
 
 
-def stable_id(kind: str, text: str, message_ids: list[str]) -> str:
-    """16-digit decimal id from content, so re-running on the same transcript yields the same ids."""
-    digest = hashlib.sha256("\x1f".join([kind, text, *message_ids]).encode()).digest()
-    return str(10**15 + int.from_bytes(digest[:8], "big") % (9 * 10**15))
+def insight_id(kind: str, text: str, message_ids: list[str]) -> str:
+    """Same kind, text and sources → same id, so re-running on the same transcript yields the same ids."""
+    return stable_id(kind, text, *message_ids)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import yake
 
 from . import sentiment as sentiment_
-from .text import remove_fillers, stable_id, stem, words
+from .text import insight_id, remove_fillers, stem, words
 from .vocabulary import CALENDAR_WORDS, CONVERSATIONAL, FUNCTION_WORDS, GENERIC_NOUNS, STOPWORDS
 
 # Backchannels ("yeah, okay") add nothing to keyphrases but cost YAKE time on an hour of talk.
@@ -106,7 +106,7 @@ def _topic(candidate: TopicCandidate, position: int, count: int, kept: list[Topi
     parents = [{"type": "topic", "text": p.text} for p in kept
                if p is not candidate and " " not in p.key and f" {p.key} " in f" {candidate.key} "]
     return {
-        "id": stable_id("topic", candidate.text, candidate.message_ids),
+        "id": insight_id("topic", candidate.text, candidate.message_ids),
         "text": candidate.text,
         "type": "topic",
         # YAKE ranks but its raw scores are not comparable across transcripts, so the score is the rank
