@@ -38,7 +38,7 @@ from bot.engine import decode  # noqa: E402
 from bot.engine.core import Speaker, build_messages  # noqa: E402
 from bot.engine.server import EngineServer  # noqa: E402
 from bot.engine.transcribe import Word  # noqa: E402
-from bot.symbl import Audio, SymblClient  # noqa: E402
+from bot.providers.symbl import Audio, SymblClient  # noqa: E402
 
 SCRIPT = (
     "Marco, please send the release notes by Thursday. Did the login bug get fixed? I will check next week."

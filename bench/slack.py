@@ -30,8 +30,8 @@ from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from waitress.server import create_server
 
-from bot.app import slack_client
-from bot.scheduler import Poller
+from bot.slack.app import slack_client
+from bot.slack.ops.scheduler import Poller
 from storage import open_store
 from storage import recordings as repo
 from tests.media import SAMPLE

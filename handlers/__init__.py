@@ -1,4 +1,4 @@
-"""Slack listeners: thin. They parse the event, call `bot.pipeline` / `bot.queries`, and return.
+"""Slack listeners: thin. They parse the event, call `bot.slack.pipeline` / `bot.slack.queries`, and return.
 
 Bolt runs only the first matching listener, in registration order (slack-platform.md §1.3), so the specific
 `file_share` listener comes before the catch-all `message` one, and every other subscribed event has a
@@ -7,7 +7,7 @@ listener too: an unhandled event is answered 404 and Slack would deliver it agai
 
 from slack_bolt import App
 
-from bot.pipeline import Services
+from bot.slack.pipeline import Services
 from handlers import actions, commands, events, home, mentions, shortcuts
 from handlers.events import NOOP_EVENTS
 

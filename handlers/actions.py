@@ -8,10 +8,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import queries
+from bot.slack import queries
 from bot.errors import BotError
-from bot.pipeline import Services
-from bot.summary import DONE_ACTION, REMIND_ACTION
+from bot.slack.pipeline import Services
+from bot.slack.render.summary import DONE_ACTION, REMIND_ACTION
 from handlers.commands import TROUBLE
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import queries
-from bot.commands_text import UsageError, help_text, parse, usage_text
-from bot.pipeline import Services
+from bot.slack import queries
+from bot.slack.commands.grammar import UsageError, help_text, parse, usage_text
+from bot.slack.pipeline import Services
 
 log = logging.getLogger(__name__)
 COMMAND = "/symbl"

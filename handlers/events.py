@@ -8,9 +8,9 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot import pipeline
-from bot.commands_text import is_command
-from bot.pipeline import Services
+from bot.slack import pipeline
+from bot.slack.commands.grammar import is_command
+from bot.slack.pipeline import Services
 
 log = logging.getLogger(__name__)
 

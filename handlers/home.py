@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot import queries
-from bot.pipeline import Services
+from bot.slack import queries
+from bot.slack.pipeline import Services
 
 
 def register(app: App, services: Services) -> None:

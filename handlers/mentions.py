@@ -14,10 +14,10 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot import pipeline, queries
-from bot.commands_text import UsageError, help_text, is_command, parse, strip_mention, usage_text
-from bot.pipeline import Services
-from bot.replies import Reply, plain
+from bot.slack import pipeline, queries
+from bot.slack.commands.grammar import UsageError, help_text, is_command, parse, strip_mention, usage_text
+from bot.slack.pipeline import Services
+from bot.slack.replies import Reply, plain
 from handlers.commands import TROUBLE
 from storage import conversations as convs
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Bot
+from bot.slack.app import Bot
 from tests.slack_fakes import FakeSlack, FileServer, StubSymbl, bot_settings, running_bot
 
 

@@ -24,9 +24,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import requests
 from slack_sdk.signature import SignatureVerifier
 
-from bot.app import Bot, build_bot
+from bot.slack.app import Bot, build_bot
 from bot.config import Settings
-from bot.slack_scopes import BOT_SCOPES
+from bot.slack.scopes import BOT_SCOPES
 
 TEAM = "T0TEAM"
 BOT_USER = "U0BOT"

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.authz import match_user
-from bot.commands_text import Command, UsageError, parse
-from bot.queries import reminder_time
-from bot.summary import MAX_BLOCKS, render_summary
-from bot.transcripts import render
+from bot.slack.authz import match_user
+from bot.slack.commands.grammar import Command, UsageError, parse
+from bot.slack.queries import reminder_time
+from bot.slack.render.summary import MAX_BLOCKS, render_summary
+from bot.slack.render.transcripts import render
 from storage.action_items import item_key
 
 

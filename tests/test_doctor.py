@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.slack_scopes import BOT_SCOPES
+from bot.slack.scopes import BOT_SCOPES
 from tests.slack_fakes import BOT_TOKEN, SIGNING_SECRET
 
 pytest_plugins = ("tests.conftest_slack",)
@@ -90,7 +90,7 @@ def test_oauth_mode_checks_every_installed_workspace(slack_env, monkeypatch, tmp
     from slack_sdk.oauth.installation_store import Installation
 
     from bot.config import Settings
-    from bot.oauth import installation_store
+    from bot.slack.oauth import installation_store
 
     monkeypatch.delenv("SLACK_BOT_TOKEN")
     monkeypatch.setenv("SLACK_CLIENT_ID", "1111.2222")

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from bot.symbl.client import SymblClient
+from bot.providers.symbl.client import SymblClient
 from tests.engine_api_support import SAMPLE, wait_until
 
 pytestmark = pytest.mark.engine

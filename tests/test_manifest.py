@@ -17,11 +17,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 import handlers
-from bot import oauth
+from bot.slack import oauth
 from bot.config import Settings
-from bot.pipeline import Services
-from bot.slack_scopes import BOT_SCOPES, METHOD_SCOPES
-from bot.symbl.client import SymblClient
+from bot.slack.pipeline import Services
+from bot.slack.scopes import BOT_SCOPES, METHOD_SCOPES
+from bot.providers.symbl.client import SymblClient
 from storage import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,7 +178,7 @@ def web_api_calls() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for path in [*ROOT.joinpath("bot").rglob("*.py"), *ROOT.joinpath("handlers").rglob("*.py")]:
         rel = path.relative_to(ROOT).as_posix()
-        if rel.startswith(("bot/engine/", "bot/symbl/")):
+        if rel.startswith(("bot/engine/", "bot/providers/symbl/")):
             continue
         text = path.read_text()
         for name in re.findall(r"\.([a-z]+_[A-Za-z0-9_]+)\(", text):
@@ -197,7 +197,7 @@ def test_the_scan_finds_the_calls_the_pipeline_is_known_to_make():
 def test_every_web_api_method_the_code_calls_has_its_scopes_in_the_manifest():
     requested = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     unknown = {m: sorted(f) for m, f in web_api_calls().items() if m not in METHOD_SCOPES}
-    assert not unknown, f"add these Web API methods and their scopes to bot/slack_scopes.METHOD_SCOPES: {unknown}"
+    assert not unknown, f"add these Web API methods and their scopes to bot/slack/scopes.METHOD_SCOPES: {unknown}"
     missing = {m: sorted(set(METHOD_SCOPES[m]) - requested) for m in web_api_calls()
                if set(METHOD_SCOPES[m]) - requested}
     assert not missing, f"the code calls methods whose scopes manifest.yml does not request: {missing}"

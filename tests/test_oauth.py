@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from slack_sdk.oauth.installation_store import Installation
 
-from bot.oauth import installation_store
+from bot.slack.oauth import installation_store
 from storage import recordings as repo
 from tests.slack_fakes import (
     SIGNING_SECRET,

@@ -13,10 +13,11 @@ import time
 import requests
 from click.testing import CliRunner
 
-from bot import logs, retention
+from bot import logs
+from bot.slack.ops import retention
 from bot.cli import main
 from bot.config import Settings
-from bot.lease import SchedulerOwner
+from bot.slack.ops.lease import SchedulerOwner
 from storage import admin, open_store
 from storage import recordings as repo
 from tests.engine_api_support import ROOT, SAMPLE, ScriptedEngine, running_engine, wait_until

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.symbl.client import SymblClient
+from bot.providers.symbl.client import SymblClient
 from storage import recordings as repo
 from tests.media import SAMPLE
 from tests.slack_fakes import (

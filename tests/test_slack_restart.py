@@ -14,9 +14,9 @@ import pytest
 import requests
 from slack_sdk import WebClient
 
-from bot.pipeline import Services, advance
-from bot.summary import render_summary
-from bot.symbl.client import SymblClient
+from bot.slack.pipeline import Services, advance
+from bot.slack.render.summary import render_summary
+from bot.providers.symbl.client import SymblClient
 from storage import open_store
 from storage import recordings as repo
 from tests.slack_fakes import (

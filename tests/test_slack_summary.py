@@ -1,11 +1,11 @@
-"""bot/summary.py: rendering, empty sections left out, escaping, and hard caps on oversized input."""
+"""bot/slack/render/summary.py: rendering, empty sections left out, escaping, and hard caps on oversized input."""
 
 from __future__ import annotations
 
 import copy
 import json
 
-from bot.summary import MAX_BLOCKS, render_summary, status_text
+from bot.slack.render.summary import MAX_BLOCKS, render_summary, status_text
 from tests.slack_fakes import INSIGHTS
 
 

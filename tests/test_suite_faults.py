@@ -2,7 +2,7 @@
 500, stalls past the client's timeout, connections dropped before the call took effect and *after* it did
 (the response is lost although the post exists) → every recording completes and is posted exactly once.
 
-The bot runs in-process with the production clients (`bot.app.slack_client`, `SymblClient` with its retries),
+The bot runs in-process with the production clients (`bot.slack.app.slack_client`, `SymblClient` with its retries),
 given short timeouts so a stall costs seconds, not minutes. Sizes: SUITE_FAULT_RECORDINGS (default 12),
 SUITE_FAULT_RATE (percent, default 30), SUITE_SEED.
 """
@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.app import slack_client
-from bot.symbl.client import SymblClient, Timeouts
+from bot.slack.app import slack_client
+from bot.providers.symbl.client import SymblClient, Timeouts
 from tests.slack_fakes import (
     bot_settings,
     deliver,

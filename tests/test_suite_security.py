@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from bot.symbl.client import SymblClient
+from bot.providers.symbl.client import SymblClient
 from tests.slack_fakes import (
     BOT_TOKEN,
     SIGNING_SECRET,

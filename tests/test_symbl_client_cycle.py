@@ -12,7 +12,7 @@ import pytest
 
 from bot.config import Settings
 from bot.errors import AuthenticationError, JobFailed, NotFound
-from bot.symbl import Audio, Conversation, SymblClient
+from bot.providers.symbl import Audio, Conversation, SymblClient
 from tests.engine_api_support import SAMPLE, FileServer, ScriptedEngine, running_engine
 
 

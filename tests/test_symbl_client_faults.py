@@ -22,7 +22,7 @@ from bot.errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from bot.symbl.client import Submission, SymblClient, Timeouts
+from bot.providers.symbl.client import Submission, SymblClient, Timeouts
 from tests.slack_fakes import serve_in_thread
 
 TOKEN = {"accessToken": "tok-1", "expiresIn": 86400}

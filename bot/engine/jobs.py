@@ -28,7 +28,7 @@ from bot.engine.options import ProcessOptions
 from bot.engine.store import Job, Store
 from bot.engine.wire_options import to_process_options
 from bot.errors import BotError
-from bot.fetch import download
+from bot.net import download
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ from bot.engine.jobs import JobEvent, JobQueue, Transcriber
 from bot.engine.store import Store
 from bot.engine.wire_options import InvalidOption, from_body, from_query
 from bot.errors import EngineError, InputError, MediaTooLong
-from bot.fetch import check_url
+from bot.net import check_url
 from bot.waitress_thread import stop_server
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ import click
 from dotenv import load_dotenv
 
 from bot import __version__
-from bot.commands.jobs import jobs as jobs_group
+from bot.cli.jobs import jobs as jobs_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +30,7 @@ def process(source, as_json, name, diarize, speakers, model, language, quiet):
 
     Prints topics, action items, follow-ups, questions, speakers and overall sentiment.
     """
-    from bot.commands.process import run_process
+    from bot.cli.process import run_process
 
     run_process(
         source, as_json=as_json, name=name, diarize=diarize, speakers=speakers, model=model,
@@ -47,7 +47,7 @@ def engine(host, port, workers):
 
     Binding anything but loopback requires SYMBL_ENGINE_APP_ID and SYMBL_ENGINE_APP_SECRET.
     """
-    from bot.commands.engine import run_engine
+    from bot.cli.engine import run_engine
 
     run_engine(host=host, port=port, workers=workers)
 
@@ -61,7 +61,7 @@ def serve(port, mode):
 
     Uses the Symbl API when SYMBL_APP_ID/SYMBL_APP_SECRET are set, else starts the offline engine on loopback.
     """
-    from bot.app import run_serve
+    from bot.slack.app import run_serve
 
     run_serve(port=port, mode=mode)
 
@@ -72,7 +72,7 @@ def doctor():
 
     Exit status 1 when something is wrong.
     """
-    from bot.commands.doctor import run_doctor
+    from bot.cli.doctor import run_doctor
 
     run_doctor()
 

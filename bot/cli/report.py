@@ -1,13 +1,13 @@
 """A conversation (Symbl shapes) as a readable plain-text meeting note, for the terminal.
 
-The facts (duration, speakers, sentiment) come from bot.summary, which renders the same note for Slack.
+The facts (duration, speakers, sentiment) come from bot.slack.render.summary, which renders the same note for Slack.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from bot.summary import clock, duration_seconds, mean_sentiment
+from bot.slack.render.summary import clock, duration_seconds, mean_sentiment
 
 
 def talk_time(messages: list[dict]) -> list[tuple[str, float]]:

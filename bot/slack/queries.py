@@ -2,7 +2,7 @@
 
 Plain functions over `Services`; the Slack listeners in `handlers/` only parse and deliver. Every answer that
 touches a conversation first checks that the asking user is a member of the conversation's channel
-(`bot.authz`). A conversation the user may not see is answered exactly like one that does not exist, so ids
+(`bot.slack.authz`). A conversation the user may not see is answered exactly like one that does not exist, so ids
 from private channels leak nothing.
 """
 
@@ -18,12 +18,13 @@ from urllib.parse import urlsplit
 
 from slack_sdk.errors import SlackApiError
 
-from bot import pipeline, replies, transcripts, updates
-from bot.commands_text import Command
+from bot.slack import pipeline, replies, updates
+from bot.slack.render import transcripts
+from bot.slack.commands.grammar import Command
 from bot.errors import BotError, NotFound
-from bot.pipeline import Services
-from bot.replies import Reply, answer, plain
-from bot.summary import escape
+from bot.slack.pipeline import Services
+from bot.slack.replies import Reply, answer, plain
+from bot.slack.render.summary import escape
 from storage import Recording, action_items
 from storage import conversations as convs
 from storage import recordings as repo

@@ -15,8 +15,8 @@ from bot.engine.decode import probe
 from bot.engine.core import Engine, process_recording
 from bot.engine.options import ProcessOptions
 from bot.errors import BotError
-from bot.fetch import download
-from bot.report import render_text
+from bot.net import download
+from bot.cli.report import render_text
 
 STAGE_SPAN = {"decoding": (0, 2), "transcribing": (2, 90), "diarizing": (90, 100)}
 

@@ -1,4 +1,4 @@
-"""Slack formatting for command answers and the App Home tab (a sibling of bot.summary; pure functions).
+"""Slack formatting for command answers and the App Home tab (a sibling of bot.slack.render.summary; pure functions).
 
 Everything that came from a recording or a user is escaped (`summary.escape`) before it is put in mrkdwn.
 """
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.summary import (
+from bot.slack.render.summary import (
     MAX_BLOCKS,
     _clip,
     _item_line,

@@ -25,8 +25,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler
 
-from bot import fetch
-from bot.authz import Directory
+from bot import net
+from bot.slack.authz import Directory
 from bot.config import Settings
 from bot.errors import (
     BotError,
@@ -37,8 +37,8 @@ from bot.errors import (
     UnsupportedMedia,
     UrlRefused,
 )
-from bot.summary import SUMMARY_EVENT, status_text
-from bot.symbl.client import SymblClient
+from bot.slack.render.summary import SUMMARY_EVENT, status_text
+from bot.providers.symbl.client import SymblClient
 from storage import Recording, State, Store
 from storage import conversations as convs
 from storage import recordings as repo
@@ -66,7 +66,7 @@ MAX_TRANSIENT_ATTEMPTS = 30  # ~2 h at the 300 s cap; then the row fails with th
 
 @dataclass
 class Services:
-    """What the pipeline needs from the outside, built by `bot.app` (tests build their own)."""
+    """What the pipeline needs from the outside, built by `bot.slack.app` (tests build their own)."""
 
     settings: Settings
     store: Store
@@ -106,7 +106,7 @@ def is_candidate_link(url: str) -> bool:
     """A link worth answering: a direct audio/video file, or a video site/shortener we must explain we refuse."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    return _extension(parts.path) in MEDIA_EXTENSIONS or fetch._refused_service(host) is not None
+    return _extension(parts.path) in MEDIA_EXTENSIONS or net._refused_service(host) is not None
 
 
 def media_links(text: str | None) -> list[str]:
@@ -236,7 +236,7 @@ def submit(services: Services, rec: Recording) -> None:
     settings = services.settings
     ensure_status(services, rec, "queued")
     if rec.kind == "url":
-        fetch.check_url(rec.source, allow_private=settings.allow_private_urls)
+        net.check_url(rec.source, allow_private=settings.allow_private_urls)
         if rec.append_to:
             submission = services.symbl.append_url(rec.source, rec.append_to, _options(services, rec),
                                                    media=_media_of(rec))
@@ -342,7 +342,7 @@ def download_slack_file(services: Services, rec: Recording) -> Path:
     token = client.token or ""
     dest = services.download_dir / f"recording-{rec.id}{_extension(rec.name) or '.bin'}"
     try:
-        result = fetch.download(
+        result = net.download(
             url, dest, max_bytes=settings.max_file_bytes,
             # Our configured Slack API host is trusted even on loopback (tests, proxies); every hop is checked.
             allow_private=settings.allow_private_urls or host == api_host,
@@ -411,9 +411,9 @@ def on_job_status(services: Services, job_id: str, status: str) -> None:
 def post_summary(services: Services, rec: Recording) -> None:
     """Post the summary once: a post that went out before a crash is found by its metadata, not repeated.
 
-    An appended recording edits its conversation's summary instead (bot.updates).
+    An appended recording edits its conversation's summary instead (bot.slack.updates).
     """
-    from bot import updates  # updates builds on this module
+    from bot.slack import updates  # updates builds on this module
 
     if rec.append_to:
         updates.post_appended(services, rec)

@@ -17,9 +17,9 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-from bot import pipeline
-from bot.pipeline import Services
-from bot.summary import SlackMessage, render_summary, summary_metadata
+from bot.slack import pipeline
+from bot.slack.pipeline import Services
+from bot.slack.render.summary import SlackMessage, render_summary, summary_metadata
 from storage import Recording, action_items
 from storage import conversations as convs
 from storage import recordings as repo

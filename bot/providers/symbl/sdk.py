@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping
 
 from bot.config import Settings
 from bot.errors import BotError, JobFailed, ProviderError
-from bot.symbl.client import Submission, SymblClient
+from bot.providers.symbl.client import Submission, SymblClient
 
 log = logging.getLogger(__name__)
 

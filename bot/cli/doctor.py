@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import Settings
 from bot.errors import BotError
-from bot.slack_scopes import BOT_SCOPES, missing_scopes, parse_scope_header
+from bot.slack.scopes import BOT_SCOPES, missing_scopes, parse_scope_header
 
 SCOPES_FIX = ("add them under OAuth & Permissions → Scopes → Bot Token Scopes (manifest.yml lists every scope), "
               "then reinstall the app to the workspace so the token carries them")
@@ -40,7 +40,7 @@ def _header(headers: dict, name: str) -> str | None:
 
 
 def check_token(settings: Settings, token: str, label: str = "Slack bot token") -> Iterator[Check]:
-    from bot.app import slack_client
+    from bot.slack.app import slack_client
 
     if not token.startswith("xoxb-"):
         yield Check(label, False, "is not a bot token (it should start with xoxb-)",
@@ -86,7 +86,7 @@ def check_slack(settings: Settings) -> Iterator[Check]:
 
 
 def check_installations(settings: Settings) -> Iterator[Check]:
-    from bot.oauth import INSTALL_PATH, installation_store
+    from bot.slack.oauth import INSTALL_PATH, installation_store
 
     store = installation_store(settings)
     with store.connect() as conn:
@@ -107,7 +107,7 @@ def check_installations(settings: Settings) -> Iterator[Check]:
 
 def check_provider(settings: Settings) -> Iterator[Check]:
     if settings.uses_symbl_cloud:
-        from bot.symbl.client import SymblClient
+        from bot.providers.symbl.client import SymblClient
 
         try:
             SymblClient.from_settings(settings)._access_token(force=True)

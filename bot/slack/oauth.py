@@ -21,7 +21,7 @@ from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 
 from bot.config import Settings
 from bot.errors import SlackDeliveryError
-from bot.slack_scopes import BOT_SCOPES
+from bot.slack.scopes import BOT_SCOPES
 
 log = logging.getLogger(__name__)
 

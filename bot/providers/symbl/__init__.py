@@ -3,7 +3,7 @@
 This package never imports the engine: it speaks HTTP to the Symbl cloud or to any compatible host.
 """
 
-from bot.symbl.client import Submission, SymblClient
-from bot.symbl.sdk import Audio, Conversation, Video
+from bot.providers.symbl.client import Submission, SymblClient
+from bot.providers.symbl.sdk import Audio, Conversation, Video
 
 __all__ = ["Audio", "Conversation", "Submission", "SymblClient", "Video"]

@@ -19,13 +19,15 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
-from bot import lease, logs, oauth, pipeline, retention
+from bot import logs
+from bot.slack import oauth, pipeline
+from bot.slack.ops import lease, retention
 from bot.config import Settings
 from bot.errors import BotError
-from bot.health import health
-from bot.pipeline import Services
-from bot.scheduler import Poller
-from bot.symbl.client import SymblClient
+from bot.slack.ops.health import health
+from bot.slack.pipeline import Services
+from bot.slack.ops.scheduler import Poller
+from bot.providers.symbl.client import SymblClient
 from bot.waitress_thread import stop_server
 from storage import Store, open_store
 
@@ -39,7 +41,7 @@ def slack_client(settings: Settings, token: str | None = None) -> WebClient:
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
     return WebClient(
-        # With OAuth every workspace has its own token (bot.oauth.TeamClients); the base client carries none.
+        # With OAuth every workspace has its own token (bot.slack.oauth.TeamClients); the base client carries none.
         token=token or (None if settings.oauth_enabled else settings.slack_bot_token),
         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
         **kwargs,

@@ -1,1 +1,0 @@
-"""The bodies of the CLI commands, kept out of bot/cli.py so the command table stays readable."""
