@@ -7,7 +7,7 @@ listener too: an unhandled event is answered 404 and Slack would deliver it agai
 
 from slack_bolt import App
 
-from bot.slack.pipeline import Services
+from bot.slack.services import Services
 from handlers import actions, commands, events, home, mentions, shortcuts
 from handlers.events import NOOP_EVENTS
 

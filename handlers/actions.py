@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.slack import queries
 from bot.errors import BotError
-from bot.slack.pipeline import Services
+from bot.slack.services import Services
 from bot.slack.render.summary import DONE_ACTION, REMIND_ACTION
 from handlers.commands import TROUBLE
 

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.slack import queries
 from bot.slack.commands.grammar import UsageError, help_text, parse, usage_text
-from bot.slack.pipeline import Services
+from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
 COMMAND = "/symbl"

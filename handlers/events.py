@@ -10,7 +10,7 @@ from slack_bolt import App, BoltContext
 
 from bot.slack import pipeline
 from bot.slack.commands.grammar import is_command
-from bot.slack.pipeline import Services
+from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
 

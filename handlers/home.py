@@ -8,7 +8,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import queries
-from bot.slack.pipeline import Services
+from bot.slack.services import Services
 
 
 def register(app: App, services: Services) -> None:

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from bot.slack import pipeline, queries
 from bot.slack.commands.grammar import UsageError, help_text, is_command, parse, strip_mention, usage_text
-from bot.slack.pipeline import Services
+from bot.slack.services import Services
 from bot.slack.replies import Reply, plain
 from handlers.commands import TROUBLE
 from storage import conversations as convs

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.slack import queries
-from bot.slack.pipeline import Services
+from bot.slack.services import Services
 from handlers.commands import TROUBLE
 
 log = logging.getLogger(__name__)

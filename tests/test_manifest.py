@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 import handlers
 from bot.slack import oauth
 from bot.config import Settings
-from bot.slack.pipeline import Services
+from bot.slack.services import Services
 from bot.slack.scopes import BOT_SCOPES, METHOD_SCOPES
 from bot.providers.symbl.client import SymblClient
 from storage import open_store

@@ -14,7 +14,8 @@ import pytest
 import requests
 from slack_sdk import WebClient
 
-from bot.slack.pipeline import Services, advance
+from bot.slack.pipeline import advance
+from bot.slack.services import Services
 from bot.slack.render.summary import render_summary
 from bot.providers.symbl.client import SymblClient
 from storage import open_store

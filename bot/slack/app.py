@@ -25,7 +25,7 @@ from bot.slack.ops import lease, retention
 from bot.config import Settings
 from bot.errors import BotError
 from bot.slack.ops.health import health
-from bot.slack.pipeline import Services
+from bot.slack.services import Services
 from bot.slack.ops.scheduler import Poller
 from bot.providers.symbl.client import SymblClient
 from bot.waitress_thread import stop_server

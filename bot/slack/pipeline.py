@@ -15,8 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +25,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler
 
 from bot import net
-from bot.slack.authz import Directory
 from bot.config import Settings
 from bot.errors import (
     BotError,
@@ -38,8 +36,8 @@ from bot.errors import (
     UrlRefused,
 )
 from bot.slack.render.summary import SUMMARY_EVENT, status_text
-from bot.providers.symbl.client import SymblClient
-from storage import Recording, State, Store
+from bot.slack.services import Services
+from storage import Recording, State
 from storage import conversations as convs
 from storage import recordings as repo
 
@@ -62,24 +60,6 @@ FILES_READ_MESSAGE = (
 )
 MAX_UNEXPECTED_ATTEMPTS = 5
 MAX_TRANSIENT_ATTEMPTS = 30  # ~2 h at the 300 s cap; then the row fails with the last reason
-
-
-@dataclass
-class Services:
-    """What the pipeline needs from the outside, built by `bot.slack.app` (tests build their own)."""
-
-    settings: Settings
-    store: Store
-    symbl: SymblClient
-    slack_for: Callable[[str], WebClient]  # team id → a Web API client with that workspace's bot token
-    wake: Callable[[], None] = lambda: None  # ask the scheduler for a tick now
-    poll_now: Callable[[int], None] | None = None  # make one row due now and tick (the scheduler's, when running)
-    options: dict[str, Any] = field(default_factory=lambda: {"enableSpeakerDiarization": True})
-    directory: Directory = field(default_factory=Directory)  # Slack membership and users, cached briefly
-
-    @property
-    def download_dir(self) -> Path:
-        return self.settings.data_dir / "downloads"
 
 
 # --- detection ---------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from bot.slack import pipeline, replies, updates
 from bot.slack.render import transcripts
 from bot.slack.commands.grammar import Command
 from bot.errors import BotError, NotFound
-from bot.slack.pipeline import Services
+from bot.slack.services import Services
 from bot.slack.replies import Reply, answer, plain
 from bot.slack.render.summary import escape
 from storage import Recording, action_items

@@ -18,7 +18,7 @@ from collections import defaultdict
 from typing import Any
 
 from bot.slack import pipeline
-from bot.slack.pipeline import Services
+from bot.slack.services import Services
 from bot.slack.render.summary import SlackMessage, render_summary, summary_metadata
 from storage import Recording, action_items
 from storage import conversations as convs

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from bot.errors import NotFound, ProviderError
-from bot.slack.pipeline import Services
+from bot.slack.services import Services
 from storage import admin
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,48 @@
+"""What the Slack pipeline needs from a provider: submit or append media, poll the job, read and delete results.
+
+`bot.providers.symbl.client.SymblClient` is the implementation (the Symbl cloud, or our engine on loopback); a new
+provider implements these seven methods and is passed to `Services(symbl=...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.providers.symbl.client import Submission
+
+
+class Provider(Protocol):
+    """Errors are `bot.errors.ProviderError`s; their `transient` says whether the pipeline should retry later."""
+
+    def submit_file(self, path: str | Path, options: Mapping[str, Any] | None = None, *,
+                    content_type: str | None = None, media: str = "audio") -> Submission:
+        """Start processing a local file; the options are Symbl's (camelCase, native types)."""
+        ...
+
+    def submit_url(self, url: str, options: Mapping[str, Any] | None = None, *, media: str = "audio") -> Submission:
+        """Start processing a public URL (already checked by `bot.net.check_url`)."""
+        ...
+
+    def append_file(self, path: str | Path, conversation_id: str, options: Mapping[str, Any] | None = None, *,
+                    content_type: str | None = None, media: str = "audio") -> Submission:
+        """Add a local file to an existing conversation."""
+        ...
+
+    def append_url(self, url: str, conversation_id: str, options: Mapping[str, Any] | None = None, *,
+                   media: str = "audio") -> Submission:
+        """Add a URL's media to an existing conversation."""
+        ...
+
+    def job(self, job_id: str) -> dict:
+        """The job body: `{"id", "status"}` (`in_progress`, `completed`, `failed`), plus `message` on failure."""
+        ...
+
+    def fetch_insights(self, conversation_id: str) -> dict[str, list]:
+        """Everything a summary needs, keyed as on the Symbl wire (messages, topics, questions, actionItems, …)."""
+        ...
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        """Delete the conversation and its results at the provider (`forget`, retention)."""
+        ...
