@@ -16,22 +16,43 @@ from bot.providers.symbl.client import Submission
 class Provider(Protocol):
     """Errors are `bot.errors.ProviderError`s; their `transient` says whether the pipeline should retry later."""
 
-    def submit_file(self, path: str | Path, options: Mapping[str, Any] | None = None, *,
-                    content_type: str | None = None, media: str = "audio") -> Submission:
+    def submit_file(
+        self,
+        path: str | Path,
+        options: Mapping[str, Any] | None = None,
+        *,
+        content_type: str | None = None,
+        media: str = "audio",
+    ) -> Submission:
         """Start processing a local file; the options are Symbl's (camelCase, native types)."""
         ...
 
-    def submit_url(self, url: str, options: Mapping[str, Any] | None = None, *, media: str = "audio") -> Submission:
+    def submit_url(
+        self, url: str, options: Mapping[str, Any] | None = None, *, media: str = "audio"
+    ) -> Submission:
         """Start processing a public URL (already checked by `bot.net.check_url`)."""
         ...
 
-    def append_file(self, path: str | Path, conversation_id: str, options: Mapping[str, Any] | None = None, *,
-                    content_type: str | None = None, media: str = "audio") -> Submission:
+    def append_file(
+        self,
+        path: str | Path,
+        conversation_id: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        content_type: str | None = None,
+        media: str = "audio",
+    ) -> Submission:
         """Add a local file to an existing conversation."""
         ...
 
-    def append_url(self, url: str, conversation_id: str, options: Mapping[str, Any] | None = None, *,
-                   media: str = "audio") -> Submission:
+    def append_url(
+        self,
+        url: str,
+        conversation_id: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        media: str = "audio",
+    ) -> Submission:
         """Add a URL's media to an existing conversation."""
         ...
 

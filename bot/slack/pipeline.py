@@ -15,14 +15,11 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry import ConnectionErrorRetryHandler
 
 from bot import net
 from bot.config import Settings
@@ -35,8 +32,9 @@ from bot.errors import (
     UnsupportedMedia,
     UrlRefused,
 )
-from bot.slack.render.summary import SUMMARY_EVENT, status_text
+from bot.slack import updates
 from bot.slack.services import Services
+from bot.slack.thread import ensure_status, find_posted_parts, set_stage, without_connection_retries
 from storage import Recording, State
 from storage import conversations as convs
 from storage import recordings as repo
@@ -393,8 +391,6 @@ def post_summary(services: Services, rec: Recording) -> None:
 
     An appended recording edits its conversation's summary instead (bot.slack.updates).
     """
-    from bot.slack import updates  # updates builds on this module
-
     if rec.append_to:
         updates.post_appended(services, rec)
         return
@@ -422,75 +418,6 @@ def post_summary(services: Services, rec: Recording) -> None:
     assert first_ts is not None
     repo.mark_posted(services.store, rec.id, first_ts)
     set_stage(services, rec.id, "done")
-
-
-def without_connection_retries(client: WebClient) -> WebClient:
-    """`client` minus slack_sdk's connection-error retries, for posts that must not repeat.
-
-    A connection dropped after Slack stored a message looks like any other dropped connection, and the SDK would
-    post again at once. Without that retry the error reaches the row's transient retry, which searches the
-    thread for the part first (rate-limit retries stay: a 429 means nothing was stored).
-    """
-    return WebClient(
-        token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl, proxy=client.proxy,
-        headers=client.headers, logger=client.logger,
-        retry_handlers=[h for h in client.retry_handlers if not isinstance(h, ConnectionErrorRetryHandler)],
-    )
-
-
-def find_posted_parts(client: WebClient, rec: Recording) -> dict[int, str]:
-    """Summary parts for this recording already in its thread: part number → ts."""
-    found: dict[int, str] = {}
-    cursor = None
-    while True:
-        page = client.conversations_replies(
-            channel=rec.channel_id, ts=rec.thread_ts, include_all_metadata=True, limit=200, cursor=cursor)
-        for message in _summary_messages(page.get("messages") or [], rec.id):
-            payload = message["metadata"].get("event_payload") or {}
-            found.setdefault(int(payload.get("part") or 1), message["ts"])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return found
-
-
-def _summary_messages(messages: Iterable[dict], recording_id: int) -> Iterable[dict]:
-    for message in messages:
-        metadata = message.get("metadata") or {}
-        payload = metadata.get("event_payload") or {}
-        if metadata.get("event_type") == SUMMARY_EVENT and payload.get("recording_id") == recording_id:
-            yield message
-
-
-def ensure_status(services: Services, rec: Recording, stage: str) -> None:
-    """Post the status message in the thread unless the row already has one."""
-    if rec.status_ts:
-        return
-    response = services.slack_for(rec.team_id).chat_postMessage(
-        channel=rec.channel_id, thread_ts=rec.thread_ts, text=status_text(stage, rec.name),
-        unfurl_links=False, unfurl_media=False,
-    )
-    repo.set_status_message(services.store, rec.id, response["ts"], stage)
-
-
-def set_stage(services: Services, recording_id: int, stage: str, error: str | None = None) -> None:
-    """Edit the status message to `stage`. Progress edits are best effort; the row's state is what counts."""
-    rec = repo.get(services.store, recording_id)
-    if rec is None or rec.status_stage == stage and stage != "failed":
-        return
-    client = services.slack_for(rec.team_id)
-    text = status_text(stage, rec.name, error)
-    try:
-        if rec.status_ts:
-            client.chat_update(channel=rec.channel_id, ts=rec.status_ts, text=text)
-            repo.set_status_stage(services.store, rec.id, stage)
-        else:
-            response = client.chat_postMessage(channel=rec.channel_id, thread_ts=rec.thread_ts, text=text,
-                                               unfurl_links=False, unfurl_media=False)
-            repo.set_status_message(services.store, rec.id, response["ts"], stage)
-    except SlackApiError as err:
-        if stage == "failed":
-            raise SlackDeliveryError(f"could not report the failure: {err.response.get('error')}") from err
-        log.warning("recording %s: status update to %r failed: %s", rec.id, stage, err.response.get("error"))
 
 
 def fail(services: Services, rec: Recording, reason: str) -> None:

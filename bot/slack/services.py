@@ -28,7 +28,9 @@ class Services:
     symbl: Provider  # the provider (today the Symbl client; our engine speaks the same API)
     slack_for: Callable[[str], WebClient]  # team id → a Web API client with that workspace's bot token
     wake: Callable[[], None] = lambda: None  # ask the scheduler for a tick now
-    poll_now: Callable[[int], None] | None = None  # make one row due now and tick (the scheduler's, when running)
+    poll_now: Callable[[int], None] | None = (
+        None  # make one row due now and tick (the scheduler's, when running)
+    )
     options: dict[str, Any] = field(default_factory=lambda: {"enableSpeakerDiarization": True})
     directory: Directory = field(default_factory=Directory)  # Slack membership and users, cached briefly
 

@@ -17,7 +17,8 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-from bot.slack import pipeline
+from bot.errors import BotError
+from bot.slack import thread
 from bot.slack.services import Services
 from bot.slack.render.summary import SlackMessage, render_summary, summary_metadata
 from storage import Recording, action_items
@@ -76,7 +77,7 @@ def refresh_summary(services: Services, base: Recording) -> None:
             return
         messages = summary_messages(services, base, insights)
         client = services.slack_for(base.team_id)
-        parts = pipeline.find_posted_parts(client, base) if len(messages) > 1 else {}
+        parts = thread.find_posted_parts(client, base) if len(messages) > 1 else {}
         parts[1] = base.summary_ts
         for number, message in enumerate(messages, start=1):
             if number in parts:
@@ -97,12 +98,12 @@ def post_appended(services: Services, rec: Recording) -> None:
     """The last step of an appended recording: the conversation's summary is edited to cover it."""
     base = convs.base_recording(services.store, rec.append_to or "")
     if base is None or not base.summary_ts:
-        # The conversation has no summary to edit (forgotten, or never posted): say what happened in the thread.
-        pipeline.fail(services, rec, "the conversation it was added to has no summary any more.")
-        return
+        # The conversation has no summary to edit (forgotten, or never posted): a permanent error, which the
+        # pipeline's step reports in the thread and records on the row.
+        raise BotError("the conversation it was added to has no summary any more.")
     refresh_summary(services, base)
     repo.mark_posted(services.store, rec.id, base.summary_ts)
-    pipeline.set_stage(services, rec.id, "appended")
+    thread.set_stage(services, rec.id, "appended")
 
 
 def remove_summary(services: Services, base: Recording, user_id: str) -> None:
