@@ -313,7 +313,8 @@ def test_append_by_url_updates_the_summary_in_place(world, fake_slack, stub_symb
     assert rec.append_to == world["public_id"] and rec.state == "posted" and rec.summary_ts == world["public"]["ts"]
 
 
-def test_an_append_whose_summary_is_gone_fails_with_one_clear_message(world, fake_slack, stub_symbl, file_server):
+def test_an_append_whose_summary_is_gone_fails_with_one_clear_message(world, fake_slack, stub_symbl,
+                                                                      file_server):
     # The base's summary vanishing while the append runs (never posted, or forgotten): the step raises and the
     # pipeline's error handler reports it, as for any permanent error.
     link = file_server.add("/late.mp3", AUDIO)
@@ -326,7 +327,8 @@ def test_an_append_whose_summary_is_gone_fails_with_one_clear_message(world, fak
     stub_symbl.finish(job_id)
     wait_for(lambda: repo.get(store, 3).state == "failed")
     assert "no summary any more" in repo.get(store, 3).error
-    wait_for(lambda: any("no summary any more" in (m.get("text") or "") for m in fake_slack.statuses(PUBLIC, TS)))
+    wait_for(lambda: any("no summary any more" in (m.get("text") or "")
+                         for m in fake_slack.statuses(PUBLIC, TS)))
 
 
 def test_a_recording_uploaded_into_the_summary_thread_is_appended(world, fake_slack, stub_symbl):
