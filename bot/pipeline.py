@@ -37,6 +37,7 @@ from bot.errors import (
     UnsupportedMedia,
     UrlRefused,
 )
+from bot.speaker_hints import known_speakers
 from bot.summary import SUMMARY_EVENT, status_text
 from bot.symbl.client import SymblClient
 from storage import Recording, State, Store
@@ -261,7 +262,13 @@ def submit(services: Services, rec: Recording) -> None:
 
 
 def _options(services: Services, rec: Recording) -> dict[str, Any]:
-    return {**services.options, "name": rec.name or "Slack recording"}
+    options = {**services.options, "name": rec.name or "Slack recording"}
+    if not services.settings.uses_symbl_cloud:
+        members = known_speakers(services.slack_for(rec.team_id), services.directory, team_id=rec.team_id,
+                                 channel_id=rec.channel_id, uploader=rec.user_id)
+        if members:
+            options["members"] = members
+    return options
 
 
 def _media_of(rec: Recording) -> str:

@@ -54,7 +54,7 @@ GREETING = re.compile(
 SELF_INTRO = re.compile(
     r"(?:^|[.!?,]\s+|\b(?:and|hi|hello|hey|yes|yeah|okay|so)[,]?\s+)(?:i'm|i am|my name is|my name's|this is|it's)\s+"
     + NAME
-    + r"\b(?!\s+(?:is|was|will|has|and|said|says|told))",
+    + r"\b(?!\s+(?:is|was|will|has|said|says|told))",
     re.IGNORECASE,
 )
 NAME_HERE = re.compile(r"^(?:hi|hello|hey|yes|yeah)?[,]?\s*" + NAME + r"\s+here\b", re.IGNORECASE)
