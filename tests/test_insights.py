@@ -114,7 +114,9 @@ def test_sample_recording_questions_and_topics():
     topics = {t["text"]: t for t in insights.topics}
     for phrase in ("payment crash", "release notes", "marketing budget", "sales team"):
         assert phrase in topics
-    assert topics["payment crash"]["messageIds"] == ["msg-2", "msg-3"]
+    # msg-1 says "the payment screen still crashes": the broad words "payment"/"crash" count for the topic.
+    assert topics["payment crash"]["messageIds"] == ["msg-1", "msg-2", "msg-3"]
+    assert {"type": "topic", "text": "crash"} in topics["payment crash"]["parentRefs"]
     assert topics["marketing budget"]["messageIds"] == ["msg-5", "msg-6"]
     assert 1 <= len(insights.topics) <= 10
     assert all(name not in topics for name in ("priya", "friday", "monday", "meeting"))
