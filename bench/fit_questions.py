@@ -32,6 +32,7 @@ from bot.engine.insights.text import remove_fillers, split_sentences  # noqa: E4
 
 EVAL = REPO.parent / "shared" / "eval"
 WEIGHTS = REPO / "bot" / "engine" / "insights" / "question_weights.py"
+HELD_OUT = REPO / "bench" / "questions_held_out.md"
 TARGET_PRECISION = 0.82  # a little above the 0.8 goal: held-out series vary by a few points
 REGULARISATION = 0.3  # sklearn's C; 0.1–1.0 gave the same held-out precision within 0.01
 MIN_FEATURE_COUNT = 3  # rarer first/last words carry noise, not signal
@@ -189,7 +190,9 @@ def main(argv: list[str]) -> int:
         if p.name != "index.json"
     )
     by_series = load(paths)
-    print(held_out(by_series))
+    report = held_out(by_series)
+    print(report)
+    HELD_OUT.write_text(report + "\n")  # bench/insights.py puts it into bench/README.md
     if "--write" in argv:
         write_weights(by_series)
     return 0
