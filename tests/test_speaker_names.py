@@ -61,7 +61,7 @@ def test_a_greeting_names_the_one_who_answers_it():
     "intro",
     [
         "Hi, I'm Priya from the payments team.",
-        "Hello, this is Priya.",
+        "Hello, this is Priya from support.",
         "My name is Priya and I run support.",
         "Priya here, sorry I am late.",
     ],
@@ -81,6 +81,10 @@ def test_a_self_introduction_names_the_speaker(intro):
         "I'm Sure it works.",
         "Okay, so what is the plan?",
         "Thanks, everyone.",
+        "This is Philips, the brand.",
+        "It's Ada Longmund?",
+        "God, I would say that is required.",
+        "Ah, you did get that in.",
     ],
 )
 def test_words_that_are_no_names_name_nobody(line):

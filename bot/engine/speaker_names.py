@@ -31,6 +31,7 @@ actually also anyway just really maybe perhaps look listen wait hmm um uh oh so-
 monday tuesday wednesday thursday friday saturday sunday january february march april may june july
 august september october november december today tomorrow yesterday i you we they he she it this that
 going glad happy sure not afraid done back fine available free new here still working also
+ah aha eh er oh ooh wow whoa yo gee gosh god jeez jesus christ lord man dude mate boss sir madam
 """.split()
 )
 # Case-sensitive inside patterns that are not: a name is written with its capital.
@@ -52,9 +53,17 @@ GREETING = re.compile(
     r"^(?:hi|hello|hey|morning|good morning|good afternoon)[,!]?\s+" + NAME + r"\b", re.IGNORECASE
 )
 SELF_INTRO = re.compile(
-    r"(?:^|[.!?,]\s+|\b(?:and|hi|hello|hey|yes|yeah|okay|so)[,]?\s+)(?:i'm|i am|my name is|my name's|this is|it's)\s+"
+    r"(?:^|[.!?,]\s+|\b(?:and|hi|hello|hey|yes|yeah|okay|so)[,]?\s+)(?:i'm|i am|my name is|my name's)\s+"
     + NAME
     + r"\b(?!\s+(?:is|was|will|has|said|says|told))",
+    re.IGNORECASE,
+)
+# "This is Priya from…" / "it's Priya here": only with the words that make it an introduction, since
+# "this is Philips" names a brand as often as a person.
+THIS_IS_INTRO = re.compile(
+    r"^(?:(?:hi|hello|hey|yes|yeah|okay|so)[,]?\s+)*(?:this is|it's)\s+"
+    + NAME
+    + r"(?:\s+[A-Z][a-z]+)?\s+(?:from|here|speaking|calling|with)\b",
     re.IGNORECASE,
 )
 NAME_HERE = re.compile(r"^(?:hi|hello|hey|yes|yeah)?[,]?\s*" + NAME + r"\s+here\b", re.IGNORECASE)
@@ -157,8 +166,12 @@ def _is_name(word: str, known_by_first: dict[str, KnownPerson], common: frozense
 
 
 def _common_words(turns: list[Turn]) -> frozenset[str]:
-    """Words the transcript also writes in lower case: ordinary words, whatever starts a sentence."""
-    return frozenset(w for t in turns for w in re.findall(r"\b[a-z][a-z'-]+\b", t.text))
+    """Words the transcript also writes in lower case, singular or plural ("acupressures" makes
+    "Acupressure, you could…" no vocative): ordinary words, whatever starts a sentence."""
+    lower = {w for t in turns for w in re.findall(r"\b[a-z][a-z'-]+\b", t.text)}
+    return frozenset(
+        lower | {w[:-1] for w in lower if w.endswith("s")} | {w[:-2] for w in lower if w.endswith("es")}
+    )
 
 
 def _sentences(text: str) -> list[str]:
@@ -178,10 +191,12 @@ def _votes(turns: list[Turn], known_by_first: dict[str, KnownPerson]) -> dict[st
     for index, turn in enumerate(turns):
         sentences = _sentences(turn.text)
         for sentence in sentences:
-            for pattern, weight in ((SELF_INTRO, VOTE_SELF_INTRO), (NAME_HERE, VOTE_SELF_INTRO)):
+            if sentence.endswith("?"):  # "It's Ada Longmund?" asks who someone is
+                continue
+            for pattern in (SELF_INTRO, THIS_IS_INTRO, NAME_HERE):
                 match = pattern.search(sentence)
                 if match and _is_name(match.group(1), known_by_first, common):
-                    vote(turn.label, _canonical(match.group(1)), weight)
+                    vote(turn.label, _canonical(match.group(1)), VOTE_SELF_INTRO)
         addressed = next(filter(None, (_addressed(s, known_by_first, common) for s in sentences)), None)
         if addressed:
             vote(turn.label, addressed, -VOTE_ANSWERED_VOCATIVE)
