@@ -276,3 +276,29 @@ def test_owners_and_members_are_named_end_to_end(three_person_meeting):
     assert "pricing page" in owners["Maria"]
     said_by = {m["text"]: m["from"]["name"] for m in conversation["messages"]}
     assert said_by["Thanks, Lee."] == "Sam"
+
+
+@pytest.mark.engine
+def test_known_members_give_owners_their_full_name_and_email(three_person_meeting):
+    from bot.engine.core import Engine, process_recording
+    from bot.engine.options import ProcessOptions
+
+    team = (
+        KnownPerson("Lee Jordan", "lee@example.com"),
+        KnownPerson("Sam Patel", "sam@example.com"),
+        KnownPerson("Maria Garcia", "maria@example.com"),
+    )
+    options = ProcessOptions(enable_speaker_diarization=True, members=team)
+
+    conversation = process_recording(three_person_meeting, options, engine=Engine(), max_duration_seconds=600)
+
+    assert sorted((m["name"], m["email"]) for m in conversation["members"]) == sorted(
+        (p.name, p.email) for p in team
+    )
+    owners = {
+        item["assignee"].get("email"): item["text"].lower()
+        for item in conversation["actionItems"]
+        if item["assignee"]
+    }
+    assert "release checklist" in owners["sam@example.com"]
+    assert "pricing page" in owners["maria@example.com"]
