@@ -94,7 +94,8 @@ class Engine:
                 mono,
                 offset=chunk_start,
                 language=language,
-                vocabulary=options.custom_vocabulary + tuple(p.name for p in options.members),
+                # Not the members' names: as hotwords they made tiny.en append "Lee Jordan." to lines.
+                vocabulary=options.custom_vocabulary,
                 progress=lambda f, done=done, span=span: report("transcribing", min(1.0, done + f * span)),
             )
             if by_channel:
