@@ -78,7 +78,11 @@ def test_sample_summary_names_what_was_said():
     assert "fix the payment crash" in actions and "friday" in actions
     assert "release notes" in actions
     assert "Topics:" in note and "payment" in note.split("Topics:")[1].lower()
-    assert "Speakers: Speaker 1" in note and "Speaker 2" in note
+    # Two voices: the one addressed as "Priya, please…" who answers is named; the other stays a label.
+    speakers = note.split("Speakers:")[1].split("\n")[0]
+    assert "Speaker 1" in speakers and "Priya" in speakers and "Speaker 2" not in speakers
+    owners = [line.rsplit("— ", 1)[1].split(",")[0] for line in actions.splitlines() if "— " in line]
+    assert owners == ["priya", "priya"]
     assert "Overall sentiment:" in note
 
 

@@ -19,6 +19,7 @@ from bot.engine import decode
 from bot.engine.ids import new_conversation_id, stable_id
 from bot.engine.model import resolve_model
 from bot.engine.options import ProcessOptions
+from bot.engine.speaker_names import KnownPerson, Turn, identify
 from bot.engine.transcribe import Transcriber, Word
 
 Progress = Callable[[str, float], None]  # (stage, fraction 0..1); stages: decoding, transcribing, diarizing
@@ -93,6 +94,7 @@ class Engine:
                 mono,
                 offset=chunk_start,
                 language=language,
+                # Not the members' names: as hotwords they made tiny.en append "Lee Jordan." to lines.
                 vocabulary=options.custom_vocabulary,
                 progress=lambda f, done=done, span=span: report("transcribing", min(1.0, done + f * span)),
             )
@@ -104,8 +106,16 @@ class Engine:
         report("transcribing", 1.0)
 
         speakers = self._speakers(options, words, channel_of_word, kept, report)
-        return build_messages(
+        messages = build_messages(
             words, speakers, conversation_id=conversation_id, start_time=start_time, time_offset=time_offset
+        )
+        named = _named_speakers(messages, speakers, known_people(options))
+        if named == speakers:
+            return messages
+        # Rebuilt from the words, so a sentence the voice model had split between two labels of one
+        # person becomes one message again.
+        return build_messages(
+            words, named, conversation_id=conversation_id, start_time=start_time, time_offset=time_offset
         )
 
     def _speakers(self, options, words, channel_of_word, kept, report) -> list[Speaker | None]:
@@ -126,6 +136,21 @@ class Engine:
             report("diarizing", 1.0)
             return [Speaker(f"Speaker {label + 1}") if label is not None else None for label in labels]
         return [None] * len(words)
+
+
+def known_people(options: ProcessOptions) -> list[KnownPerson]:
+    """Names the submission says may be speaking: channel metadata and the `members` hint."""
+    return [KnownPerson(c.name, c.email) for c in options.channel_metadata] + list(options.members)
+
+
+def _named_speakers(messages: list[dict], speakers: list[Speaker | None],
+                    known: list[KnownPerson]) -> list[Speaker | None]:
+    """`speakers` with diarization labels replaced by the names the conversation gives them."""
+    turns = [Turn(str((m.get("from") or {}).get("name") or ""), m["text"], m["timeOffset"],
+                  m["timeOffset"] + m["duration"]) for m in messages if m.get("from")]
+    identities = identify(turns, known)
+    renamed = {label: Speaker(i.name, i.email) for label, i in identities.items() if i.name != label}
+    return [renamed.get(s.name, s) if s is not None else None for s in speakers]
 
 
 class _AudioBuffer:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.engine.speaker_names import KnownPerson
+
 
 @dataclass(frozen=True)
 class ChannelSpeaker:
@@ -25,5 +27,7 @@ class ProcessOptions:
     detect_phrases: bool = False
     confidence_threshold: float = 0.5
     custom_vocabulary: tuple[str, ...] = ()
+    # Extension: people who may speak (`members` [{name, email}]), the vocabulary for naming speakers.
+    members: tuple[KnownPerson, ...] = ()
     webhook_url: str | None = None
     extra: dict = field(default_factory=dict)  # accepted but unused options (trackers, entities, mode, …)

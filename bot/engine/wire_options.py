@@ -13,6 +13,7 @@ import json
 from typing import Any, Iterable, Mapping
 
 from bot.engine.options import ChannelSpeaker, ProcessOptions
+from bot.engine.speaker_names import KnownPerson
 from bot.errors import InputError
 
 BOOL_OPTIONS = {
@@ -23,7 +24,7 @@ BOOL_OPTIONS = {
     "enableSpeakerDiarization",
 }
 STRING_OPTIONS = {"name", "webhookUrl", "languageCode", "mode"}
-JSON_OPTIONS = {"entities", "trackers", "features", "metadata", "channelMetadata"}
+JSON_OPTIONS = {"entities", "trackers", "features", "metadata", "channelMetadata", "members"}
 URL_QUERY_OPTIONS = ("enableSpeakerDiarization", "diarizationSpeakerCount")
 MAX_SPEAKERS = 32
 
@@ -150,6 +151,20 @@ def _channel_speakers(value: Any) -> tuple[ChannelSpeaker, ...]:
     return tuple(speakers)
 
 
+def _members(value: Any) -> tuple[KnownPerson, ...]:
+    """The `members` extension: people who may speak, as {name, email} objects or plain names."""
+    if not isinstance(value, list):
+        raise InvalidOption("members must be a list of {name, email} objects or names.")
+    people = []
+    for item in value:
+        name = item if isinstance(item, str) else item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidOption(f"each members item must be {{name, email}} or a name, not {json.dumps(item)[:80]}.")
+        email = item.get("email") if isinstance(item, dict) else None
+        people.append(KnownPerson(name.strip(), email if isinstance(email, str) and email else None))
+    return tuple(people)
+
+
 def to_process_options(options: Mapping[str, Any]) -> ProcessOptions:
     known = (
         BOOL_OPTIONS
@@ -171,6 +186,7 @@ def to_process_options(options: Mapping[str, Any]) -> ProcessOptions:
         detect_phrases=bool(options.get("detectPhrases", False)),
         confidence_threshold=float(options.get("confidenceThreshold", 0.5)),
         custom_vocabulary=tuple(options.get("customVocabulary", ())),
+        members=_members(options["members"]) if "members" in options else (),
         webhook_url=options.get("webhookUrl"),
         extra={k: v for k, v in options.items() if k not in known},
     )

@@ -34,6 +34,7 @@ from bot.errors import (
 )
 from bot.slack import updates
 from bot.slack.services import Services
+from bot.slack.speaker_hints import known_speakers
 from bot.slack.thread import ensure_status, find_posted_parts, set_stage, without_connection_retries
 from storage import Recording, State
 from storage import conversations as convs
@@ -239,7 +240,13 @@ def submit(services: Services, rec: Recording) -> None:
 
 
 def _options(services: Services, rec: Recording) -> dict[str, Any]:
-    return {**services.options, "name": rec.name or "Slack recording"}
+    options = {**services.options, "name": rec.name or "Slack recording"}
+    if not services.settings.uses_symbl_cloud:
+        members = known_speakers(services.slack_for(rec.team_id), services.directory, team_id=rec.team_id,
+                                 channel_id=rec.channel_id, uploader=rec.user_id)
+        if members:
+            options["members"] = members
+    return options
 
 
 def _media_of(rec: Recording) -> str:

@@ -1,14 +1,24 @@
-"""Information-seeking questions, without the tags and backchannels that end in a question mark."""
+"""Information-seeking questions, without the tags and backchannels that end in a question mark.
+
+Which sentences are questions is decided by a small logistic model (`question_weights`, fitted by
+`bench/fit_questions.py` on the elicit dialogue acts of the AMI/ICSI training meetings) over the cues below:
+a question mark alone is not enough (AMI/ICSI annotators call a quarter of "?" units statements).
+"""
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 
+from . import question_weights
 from .people import People
-from .text import as_sentence, insight_id, remove_fillers, split_sentences
+from .text import as_sentence, insight_id, remove_fillers, split_sentences, stem, words
 
-WH_START = re.compile(r"^(?:so |and |but |okay |ok |well |now |then )*(?:what|why|how|when|where|who|whom|whose|which)\b",
-                      re.IGNORECASE)
+WH_START = re.compile(
+    r"^(?:so |and |but |okay |ok |well |now |then )*(?:what|why|how|when|where|who|whom|whose|which)\b",
+    re.IGNORECASE,
+)
 AUX_START = re.compile(
     r"^(?:so |and |but |okay |ok |well |now |then )*(?:do|does|did|is|are|was|were|can|could|should|shall|would|will|"
     r"have|has|had|may|might|am|isn't|aren't|don't|doesn't|didn't|won't|can't|shouldn't)\s+"
@@ -25,34 +35,115 @@ TRAILING_TAG = re.compile(
     r",\s*(?:right|okay|ok|yeah|you know|isn't it|don't you think|no|correct|yes|huh|innit|aren't they|isn't that right)\s*\?$",
     re.IGNORECASE,
 )
+INNER_WH = re.compile(r"\b(?:what|how|why|which|who|where|when)\b", re.IGNORECASE)
+_TOKEN = re.compile(r"[a-z']+")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the turn-taking says about a sentence: does someone else speak next, was the turn before a question."""
+
+    other_speaks_next: bool = False
+    after_question: bool = False
+
+
+# A note lists what was asked: "Okay?", "Sorry?" or "How?" ask for a reply but name no question.
 MIN_WORDS = 3
 
 
-def question_score(sentence: str) -> float:
-    """0 for non-questions; higher for explicit interrogatives, lower for declarative or tag questions."""
-    words = sentence.split()
-    asks = sentence.rstrip().endswith("?")
-    if TAG_ONLY.match(sentence) or len(words) < MIN_WORDS:
+def is_candidate(sentence: str) -> bool:
+    """Sentences the model judges: a question mark, or an interrogative opening (speech-to-text drops "?"),
+    of at least MIN_WORDS words and not a bare tag ("right?", "you know?")."""
+    if len(sentence.split()) < MIN_WORDS or TAG_ONLY.match(sentence):
+        return False
+    return sentence.rstrip().endswith("?") or bool(WH_START.match(sentence) or AUX_START.match(sentence))
+
+
+def features(raw: str, context: Context = Context()) -> dict[str, float]:
+    """The question model's features of one sentence as said (`raw`, fillers and all)."""
+    raw = raw.strip()
+    cleaned = remove_fillers(raw)
+    tokens = _TOKEN.findall(cleaned.lower())
+    found = {
+        "qmark": raw.endswith("?"),
+        "length=" + _length_bin(len(tokens)): True,
+        "first=" + (tokens[0] if tokens else ""): True,
+        "last=" + (tokens[-1] if tokens else ""): True,
+        "wh": bool(WH_START.match(cleaned)),
+        "aux": bool(AUX_START.match(cleaned)),
+        "tag_only": bool(TAG_ONLY.match(cleaned)),
+        "trailing_tag": bool(TRAILING_TAG.search(cleaned)),
+        "inner_wh": bool(INNER_WH.search(cleaned)),
+        "filler": raw.lower() != cleaned.lower(),
+        "you": "you" in tokens,
+        "other_speaks_next": context.other_speaks_next,
+        "after_question": context.after_question,
+    }
+    if len(tokens) > 1:
+        found[f"first2={tokens[0]} {tokens[1]}"] = True
+    return {name: 1.0 for name, on in found.items() if on}
+
+
+def _length_bin(count: int) -> str:
+    for limit, name in ((1, "1"), (2, "2"), (4, "3-4"), (8, "5-8"), (15, "9-15")):
+        if count <= limit:
+            return name
+    return "16+"
+
+
+def question_probability(raw: str, context: Context = Context()) -> float:
+    """P(a person asks something here) by the logistic model in `question_weights` (0 for non-candidates)."""
+    if not is_candidate(remove_fillers(raw.strip())):
         return 0.0
-    interrogative = WH_START.match(sentence) or AUX_START.match(sentence)
-    if not asks:
-        # Without a question mark (speech-to-text may drop it) only a long interrogative is trusted.
-        return 0.55 if interrogative and len(words) >= 5 else 0.0
-    if TRAILING_TAG.search(sentence):
-        return 0.4
-    score = 0.9 if interrogative else 0.6
-    return score - (0.1 if len(words) == MIN_WORDS else 0.0)
+    weights = question_weights.WEIGHTS
+    logit = question_weights.INTERCEPT + sum(
+        weights.get(name, 0.0) * value for name, value in features(raw, context).items()
+    )
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+def question_score(raw: str, context: Context = Context()) -> float:
+    """The probability rescaled so that the model's chosen threshold is 0.5, the API's default confidence."""
+    p, threshold = question_probability(raw, context), question_weights.THRESHOLD
+    return 0.5 * p / threshold if p < threshold else 0.5 + 0.5 * (p - threshold) / (1.0 - threshold)
 
 
 def find_questions(messages: list[dict], people: People, threshold: float) -> list[dict]:
-    questions = []
-    for message in messages:
-        for sentence in split_sentences(str(message.get("text") or "")):
-            cleaned = remove_fillers(sentence)
-            score = question_score(cleaned)
-            if score > 0 and score >= threshold:
-                questions.append(_question(message, people, _as_question(cleaned), score))
+    """One question per message at most, and a question already asked is not listed again."""
+    questions: list[dict] = []
+    asked: set[str] = set()
+    previous_was_question = False
+    for index, message in enumerate(messages):
+        sentences = split_sentences(str(message.get("text") or ""))
+        best: tuple[float, str] | None = None
+        for position, sentence in enumerate(sentences):
+            last = position == len(sentences) - 1
+            context = Context(
+                other_speaks_next=last and _other_speaks_next(messages, index),
+                after_question=previous_was_question,
+            )
+            score = question_score(sentence, context)
+            if score >= max(threshold, 0.5) and (best is None or score > best[0]):
+                best = (score, remove_fillers(sentence))
+        previous_was_question = any(s.rstrip().endswith("?") for s in sentences)
+        if best is None:
+            continue
+        key = " ".join(stem(w) for w in words(best[1]))
+        if key in asked:
+            continue
+        asked.add(key)
+        questions.append(_question(message, people, _as_question(best[1]), best[0]))
     return questions
+
+
+def _other_speaks_next(messages: list[dict], index: int) -> bool:
+    if index + 1 >= len(messages):
+        return False
+    this, following = (
+        str((m.get("from") or {}).get("id") or (m.get("from") or {}).get("name") or "")
+        for m in (messages[index], messages[index + 1])
+    )
+    return this != following
 
 
 def _as_question(sentence: str) -> str:

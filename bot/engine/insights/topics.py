@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 # yake 0.7.3's metadata disagrees with itself: `License: LGPLv3` but the classifier says GPLv3. We use it
 # unmodified as a separate installed package, which either licence permits; revisit before redistributing
@@ -12,14 +13,25 @@ import yake
 
 from . import sentiment as sentiment_
 from .text import insight_id, remove_fillers, stem, words
-from .vocabulary import CALENDAR_WORDS, CONVERSATIONAL, FUNCTION_WORDS, GENERIC_NOUNS, STOPWORDS
+from .vocabulary import (
+    CALENDAR_WORDS,
+    CONVERSATIONAL,
+    FUNCTION_WORDS,
+    GENERIC_NOUNS,
+    STOPWORDS,
+    VAGUE_MODIFIERS,
+)
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 # Backchannels ("yeah, okay") add nothing to keyphrases but cost YAKE time on an hour of talk.
 MIN_WORDS_FOR_TOPICS = 4
-CANDIDATES = 60
-# YAKE ranks frequent single words high; a two- or three-word phrase names a topic more usefully
-# ("payment crash" over "payment"), so single words count as if ranked this many times lower.
-SINGLE_WORD_RANK_FACTOR = 2.5
+# YAKE's candidates: more than we keep, since merging variants and dropping single words thins them out.
+CANDIDATES = 100
+# A single word is a topic only as a named thing: an acronym ("LCD"), or a word the transcript writes
+# capitalised inside sentences at least this often ("Kubernetes", "Symbl"). Other single words are what a
+# participant would not write as a topic ("cause", "little", "wondering").
+NAMED_CAPITALISED_SHARE = 0.7
 
 
 @dataclass
@@ -28,6 +40,12 @@ class TopicCandidate:
     key: str  # stemmed words joined by spaces, for matching variants ("release note" ~ "release notes")
     rank: int
     message_ids: list[str]
+    variants: list[str] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)
+
+    @property
+    def stems(self) -> frozenset[str]:
+        return frozenset(self.key.split())
 
 
 def topic_limit(hours: float) -> int:
@@ -35,25 +53,119 @@ def topic_limit(hours: float) -> int:
     return 10 + round(8 * math.log2(1 + max(0.0, hours - 0.5)) / math.log2(2.5)) if hours > 0.5 else 10
 
 
-def find_topics(messages: list[dict], message_scores: dict[str, float], hours: float, threshold: float,
-                names: frozenset[str] = frozenset()) -> list[dict]:
-    """Topics of the conversation; `names` (lower-case first names of people) are never topics."""
-    stemmed = {str(m.get("id")): " " + " ".join(stem(w) for w in words(str(m.get("text") or ""))) + " "
-               for m in messages}
+def find_topics(
+    messages: list[dict],
+    message_scores: dict[str, float],
+    hours: float,
+    threshold: float,
+    names: frozenset[str] = frozenset(),
+) -> list[dict]:
+    """Topics of the conversation, most covering first; `names` (lower-case first names) are never topics.
+
+    Variants of one phrase ("remote control", "new remote control", "remote controls") are one topic citing
+    all their messages; topics that share a word ("LCD screen", "LCD display") carry it in `parentRefs`.
+    """
+    stemmed = {
+        str(m.get("id")): " " + " ".join(stem(w) for w in words(str(m.get("text") or ""))) + " "
+        for m in messages
+    }
+    named = _named_words(messages)
     found: list[TopicCandidate] = []
+    broad: list[
+        TopicCandidate
+    ] = []  # single words: no topic of their own, the parent of phrases holding them
     for rank, phrase in enumerate(_keyphrases(messages)):
         key = " ".join(stem(w) for w in words(phrase))
-        if not _is_topic_like(phrase, names) or any(_repeats(key, t.key) for t in found):
-            continue
+        if not _is_topic_like(phrase, names) or len(set(key.split())) < len(key.split()):
+            continue  # the repeated word of "meeting recorder meeting" is a YAKE artefact
+        if " " in key and (_is_named_phrase(phrase, named) or words(phrase)[0] in VAGUE_MODIFIERS):
+            continue  # "David Jordan", "Industrial Designer" are people and roles; "next slide" no subject
         message_ids = [mid for mid, text in stemmed.items() if f" {key} " in text]
-        if message_ids:
-            weight = rank * (SINGLE_WORD_RANK_FACTOR if " " not in key else 1.0)
-            found.append(TopicCandidate(_display(phrase), key, round(weight), message_ids))
-    found.sort(key=lambda t: t.rank)
-    limit = topic_limit(hours)
-    kept = _drop_contained_singletons(found)[:limit]
+        if not message_ids:
+            continue
+        candidate = TopicCandidate(_display(phrase), key, rank, message_ids)
+        (found if " " in key or _is_acronym(phrase) else broad).append(candidate)
+    groups = _merge_variants(found)
+    _attach_broad_words(groups, broad)
+    order = {mid: i for i, mid in enumerate(stemmed)}
+    for group in groups:
+        group.message_ids.sort(key=order.__getitem__)
+    # Coverage first: a topic talked about in many messages is more of the meeting than a vivid one-off.
+    groups.sort(key=lambda t: (-len(t.message_ids), t.rank))
+    kept = groups[: topic_limit(hours)]
     topics = [_topic(t, position, len(kept), kept, message_scores) for position, t in enumerate(kept)]
     return [t for t in topics if t["score"] >= threshold]
+
+
+def _named_words(messages: list[dict]) -> dict[str, float]:
+    """Lower-case word → share of its sentence-internal occurrences written capitalised."""
+    capitalised: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for message in messages:
+        for sentence in re.split(r"(?<=[.!?])\s+", str(message.get("text") or "")):
+            for token in _TOKEN.findall(sentence)[1:]:
+                key = token.lower()
+                total[key] = total.get(key, 0) + 1
+                if token[:1].isupper() and token != "I":
+                    capitalised[key] = capitalised.get(key, 0) + 1
+    return {key: capitalised.get(key, 0) / count for key, count in total.items()}
+
+
+def _is_acronym(phrase: str) -> bool:
+    word = phrase.strip()
+    return " " not in word and len(word) > 1 and word.isupper()
+
+
+def _is_named_phrase(phrase: str, named: dict[str, float]) -> bool:
+    """Every word written capitalised inside sentences: a person's name or a role, as transcripts write them."""
+    tokens = phrase.split()
+    return all(not t.isupper() and named.get(t.lower(), 0.0) >= NAMED_CAPITALISED_SHARE for t in tokens)
+
+
+def _merge_variants(found: list[TopicCandidate]) -> list[TopicCandidate]:
+    """One topic per phrase and its variants: the same words in any form or order, the phrase with words
+    added ("remote control design" is a variant of "remote control"), or an overlapping piece said only
+    where the phrase is ("planning meeting" of "weekly planning"). The group is shown as its best-ranked
+    phrase holding the shortest one, and cites every variant's messages."""
+    groups: list[TopicCandidate] = []
+    for candidate in sorted(found, key=lambda t: (len(t.stems), t.rank)):
+        home = next((g for g in groups if g.stems <= candidate.stems), None) or next(
+            (
+                g
+                for g in groups
+                if g.stems & candidate.stems and set(candidate.message_ids) <= set(g.message_ids)
+            ),
+            None,
+        )
+        if home is None:
+            groups.append(
+                TopicCandidate(candidate.text, candidate.key, candidate.rank, list(candidate.message_ids))
+            )
+            continue
+        if candidate.rank < home.rank and candidate.stems >= home.stems:
+            # Shown as the phrase YAKE ranks best ("mobile app release" over "app release").
+            home.variants.append(home.text)
+            home.text, home.rank = candidate.text, candidate.rank
+        else:
+            home.variants.append(candidate.text)
+        home.message_ids.extend(m for m in candidate.message_ids if m not in home.message_ids)
+    return groups
+
+
+def _attach_broad_words(groups: list[TopicCandidate], broad: list[TopicCandidate]) -> None:
+    """A single word ("buttons") is not a topic, but what it covers is: its messages go to the best-ranked
+    phrase holding it ("rubber buttons"), and every phrase it heads names it as parent."""
+    for word in broad:
+        holders = [g for g in groups if word.key in g.stems]
+        if not holders:
+            continue
+        best = min(holders, key=lambda g: g.rank)
+        best.message_ids.extend(m for m in word.message_ids if m not in best.message_ids)
+        for holder in holders:
+            # The head noun (last word) is the broader subject: "buttons" over "rubber buttons", while
+            # "rubber" is only a kind of it. One parent per stem ("button"/"buttons").
+            if holder.key.split()[-1] == word.key and not holder.parents:
+                holder.parents.append(word.text)
 
 
 def _keyphrases(messages: list[dict]) -> list[str]:
@@ -81,30 +193,21 @@ def _is_topic_like(phrase: str, names: frozenset[str]) -> bool:
     return not all(t in GENERIC_NOUNS for t in tokens)
 
 
-def _repeats(key: str, kept_key: str) -> bool:
-    """Same words as a phrase already kept, or a part of it ("app release" after "mobile app release")."""
-    tokens, kept_tokens = key.split(), kept_key.split()
-    return tokens == kept_tokens or (len(tokens) > 1 and f" {key} " in f" {kept_key} ")
-
-
 def _display(phrase: str) -> str:
     # Keep acronyms ("LCD") as written; everything else lower case, as topic lists read.
     return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in phrase.split())
 
 
-def _drop_contained_singletons(found: list[TopicCandidate]) -> list[TopicCandidate]:
-    """A single word that only ever occurs inside one kept phrase ("payment" of "payment crash") repeats it."""
-    phrases = [t for t in found if " " in t.key]
-    return [t for t in found if " " in t.key
-            or not any(set(t.message_ids) <= set(p.message_ids) and f" {t.key} " in f" {p.key} " for p in phrases)]
-
-
-def _topic(candidate: TopicCandidate, position: int, count: int, kept: list[TopicCandidate],
-           message_scores: dict[str, float]) -> dict:
+def _topic(
+    candidate: TopicCandidate,
+    position: int,
+    count: int,
+    kept: list[TopicCandidate],
+    message_scores: dict[str, float],
+) -> dict:
     scores = [message_scores.get(mid, 0.0) for mid in candidate.message_ids]
     mean = sum(scores) / len(scores) if scores else 0.0
-    parents = [{"type": "topic", "text": p.text} for p in kept
-               if p is not candidate and " " not in p.key and f" {p.key} " in f" {candidate.key} "]
+    parents = [{"type": "topic", "text": word} for word in candidate.parents]
     return {
         "id": insight_id("topic", candidate.text, candidate.message_ids),
         "text": candidate.text,

@@ -43,3 +43,14 @@ september october november december tonight weekend
 """.split())
 
 STOPWORDS = FUNCTION_WORDS | CONVERSATIONAL | FILLERS
+
+# Words that open a phrase without naming its subject ("different shape", "next slide", "ten percent"):
+# comparisons, order, quantity and numbers. A topic starting with one is a fragment of talk, not a subject.
+VAGUE_MODIFIERS = frozenset("""
+different same other another last next previous following whole entire certain less more most few many
+much several various particular specific general similar actual real basic simple usual normal typical
+overall own little big small huge good bad nice great best better worse worst new old right wrong older
+newer bigger smaller larger higher lower longer shorter
+zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred
+thousand million percent half
+""".split())

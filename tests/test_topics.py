@@ -1,0 +1,73 @@
+"""Topics a participant would write: noun phrases, variants merged, ranked by coverage, grouped by parentRefs."""
+
+from __future__ import annotations
+
+from bot.engine.insights.topics import find_topics
+
+
+def messages(*lines: str) -> list[dict]:
+    return [{"id": f"m{i}", "text": line} for i, line in enumerate(lines)]
+
+
+DESIGN_MEETING = messages(
+    "So the remote control needs rubber buttons, because rubber buttons feel nice.",
+    "I was wondering whether the remote control design could be a little smaller.",
+    "The new remote control should work with the LCD screen we started on.",
+    "Cause the LCD screen is expensive, much more than the rubber buttons.",
+    "The remote controls we tested had buttons that broke after a week, which is wrong.",
+    "Next, the solar charging: solar charging works only with light.",
+    "The buttons again: the rubber buttons are cheaper than plastic buttons.",
+)
+
+
+def topic_texts(found: list[dict]) -> list[str]:
+    return [t["text"] for t in found]
+
+
+def test_no_single_word_topics_but_acronyms():
+    found = find_topics(DESIGN_MEETING, {}, 0.1, 0.5)
+
+    texts = topic_texts(found)
+    assert texts and all(" " in t or t.isupper() for t in texts), texts
+    for junk in ("cause", "little", "much", "wondering", "started", "next", "wrong", "buttons"):
+        assert junk not in texts
+
+
+def test_variants_of_one_phrase_are_one_topic_citing_all_their_messages():
+    found = {t["text"]: t for t in find_topics(DESIGN_MEETING, {}, 0.1, 0.5)}
+
+    remote = [t for t in found if "remote" in t]
+    assert remote == ["remote control"], list(found)
+    # "remote control design" (m1) and "remote controls" (m4) are the same subject
+    assert {"m0", "m1", "m2", "m4"} <= set(found["remote control"]["messageIds"])
+
+
+def test_topics_are_ranked_by_how_much_of_the_meeting_they_cover():
+    found = find_topics(DESIGN_MEETING, {}, 0.1, 0.5)
+
+    covered = [len(t["messageIds"]) for t in found]
+    assert covered == sorted(covered, reverse=True)
+    assert found[0]["text"] in ("remote control", "rubber buttons")
+
+
+def test_a_single_word_becomes_the_parent_of_the_phrases_it_heads():
+    found = {t["text"]: t for t in find_topics(DESIGN_MEETING, {}, 0.1, 0.5)}
+
+    assert {"type": "topic", "text": "buttons"} in found["rubber buttons"]["parentRefs"]
+    # and what it covers counts for that phrase: m4 says only "buttons"
+    assert "m4" in found["rubber buttons"]["messageIds"]
+
+
+def test_people_and_vague_phrases_are_not_topics():
+    said = messages(
+        "David Jordan sent the David Jordan report on the pricing model.",
+        "Different shape, next slide please, the pricing model again.",
+        "Ten percent of the pricing model is the next slide.",
+        "Priya asked about the pricing model and the different shape.",
+    )
+
+    texts = topic_texts(find_topics(said, {}, 0.1, 0.5, frozenset({"priya"})))
+
+    assert "pricing model" in texts
+    for junk in ("david jordan", "different shape", "next slide", "ten percent", "priya"):
+        assert junk not in texts
