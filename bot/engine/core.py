@@ -272,6 +272,7 @@ def analyze(messages: list[dict], *, reference_time: datetime, options: ProcessO
         "actionItems": insights.action_items,
         "followUps": insights.follow_ups,
         "members": members,
+        "summary": insights.summary,
     }
 
 
@@ -287,10 +288,12 @@ def process_recording(
     max_duration_seconds: float,
     start_time: datetime | None = None,
     progress: Progress | None = None,
+    conversation_id: str | None = None,
 ) -> dict:
     """A whole conversation from one recording: `{conversationId, messages, topics, questions, actionItems,
-    followUps, members}`."""
-    conversation_id = new_conversation_id()
+    followUps, members, summary}`. Pass `conversation_id` and `start_time` derived from the input (as
+    `symbl-bot process` does) for the same output on every run; they default to a random id and now."""
+    conversation_id = conversation_id or new_conversation_id()
     start_time = start_time or datetime.now(timezone.utc)
     messages = engine.process(
         media_path,

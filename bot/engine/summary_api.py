@@ -1,0 +1,20 @@
+"""`GET …/summary?refresh=true`: the summary of a stored conversation, made again from its transcript."""
+
+from __future__ import annotations
+
+from bot.engine.insights.extractor import conversation_hours
+from bot.engine.insights.people import People
+from bot.engine.insights.summary import summarize
+
+
+def regenerate_summary(conversation: dict) -> list[dict]:
+    """The Summary API items of `conversation` (the store's dict: messages, members, actionItems …)."""
+    messages = conversation["messages"]
+    if conversation.get("language", "en") != "en":
+        return []  # the summary is English-only, like the other insights (bot.engine.languages)
+    return summarize(
+        messages,
+        People(conversation.get("members"), messages),
+        minutes=conversation_hours(messages) * 60,
+        action_items=conversation.get("actionItems"),
+    )
