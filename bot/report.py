@@ -5,6 +5,7 @@ The facts (duration, speakers, sentiment) come from bot.summary, which renders t
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 
 from bot.summary import clock, duration_seconds, mean_sentiment
@@ -37,6 +38,9 @@ def render_text(conversation: dict, *, title: str | None = None) -> str:
     speakers = talk_time(messages)
     if speakers:
         lines.append("Speakers: " + ", ".join(f"{name} ({clock(sec)})" for name, sec in speakers))
+    summary = " ".join(item["text"] for item in conversation.get("summary") or [])
+    if summary:
+        lines += ["", "Summary:", textwrap.fill(summary, width=100, initial_indent="  ", subsequent_indent="  ")]
     sections = [
         ("Topics", [t["text"] for t in conversation.get("topics", [])]),
         ("Action items", [item_line(a) for a in conversation.get("actionItems", [])]),

@@ -13,6 +13,9 @@ import click
 from bot.config import Settings
 from bot.engine.decode import probe
 from bot.engine.core import Engine, process_recording
+from bot.engine.input_identity import conversation_id_for, start_time_of
+from bot.engine.text_messages import process_transcript_file
+from bot.transcript_import import transcript_kind
 from bot.engine.options import ProcessOptions
 from bot.errors import BotError
 from bot.fetch import download
@@ -34,12 +37,20 @@ def run_process(source: str, *, as_json: bool, name: str | None, diarize: bool, 
     try:
         with tempfile.TemporaryDirectory(prefix="symbl-bot-") as tmp:
             path = _local_path(source, Path(tmp), settings)
-            probe(path, max_duration_seconds=settings.max_duration_seconds)  # fail fast, before the bar
-            with _progress_bar(show_progress) as progress:
-                conversation = process_recording(
-                    path, options, engine=engine, max_duration_seconds=settings.max_duration_seconds,
-                    progress=progress,
-                )
+            identity = {"conversation_id": conversation_id_for(path, options, model=model or settings.engine_model),
+                        "start_time": start_time_of(path)}
+            kind = transcript_kind(path.name)
+            if kind:  # a transcript goes the Text API's way: no speech-to-text
+                conversation = process_transcript_file(path, kind, options, **identity)
+            else:
+                probe(path, max_duration_seconds=settings.max_duration_seconds)  # fail fast, before the bar
+                with _progress_bar(show_progress) as progress:
+                    conversation = process_recording(
+                        path, options, engine=engine, max_duration_seconds=settings.max_duration_seconds,
+                        progress=progress, **identity,
+                    )
+    except click.ClickException:
+        raise
     except BotError as exc:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:  # a bug, not bad input: still one line, with enough to report it

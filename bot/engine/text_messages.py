@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from bot.engine.core import Speaker, analyze, iso, speaker_ref
@@ -187,6 +188,16 @@ def process_text(
     (what `symbl-bot process meeting.vtt` runs; the engine's text jobs run the same two steps)."""
     symbl_messages = to_symbl_messages(messages, conversation_id=conversation_id, start_time=start_time)
     return {"conversationId": conversation_id, **analyze(symbl_messages, reference_time=start_time, options=options)}
+
+
+def process_transcript_file(
+    path: Path, kind: str, options: ProcessOptions, *, conversation_id: str, start_time: datetime
+) -> dict:
+    """`process_text` of a .vtt/.srt/.txt file (bot.transcript_import reads it into Text API messages)."""
+    from bot.transcript_import import read_transcript
+
+    wire = read_transcript(path, kind, start_time=start_time)
+    return process_text(parse_text_messages(wire), options, conversation_id=conversation_id, start_time=start_time)
 
 
 def dumps(messages: list[TextMessage]) -> str:

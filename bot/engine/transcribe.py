@@ -25,9 +25,19 @@ class Word:
 class Transcriber:
     """One loaded model, shared by every job of the process (loading takes memory, not much time)."""
 
-    def __init__(self, spec: ModelSpec, *, cpu_threads: int | None = None, beam_size: int = 5):
+    def __init__(
+        self,
+        spec: ModelSpec,
+        *,
+        cpu_threads: int | None = None,
+        beam_size: int = 5,
+        temperature: float | tuple[float, ...] = 0.0,
+    ):
         self.spec = spec
         self.beam_size = beam_size
+        # 0 with no fallback: faster-whisper's default retries doubtful segments by *sampling* at rising
+        # temperatures, so the same file gave a different transcript on every run (issue 10).
+        self.temperature = temperature
         self._cpu_threads = cpu_threads or os.cpu_count() or 1
         self._model = None
         # CTranslate2 runs one model call at a time well on 2 cores; concurrent jobs would only thrash.
@@ -73,6 +83,7 @@ class Transcriber:
                 word_timestamps=True,
                 hotwords=", ".join(vocabulary) or None,
                 condition_on_previous_text=False,
+                temperature=self.temperature,
             )
             words: list[Word] = []
             for segment in segments:

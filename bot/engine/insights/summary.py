@@ -22,8 +22,8 @@ from .vocabulary import STOPWORDS
 
 # Chosen by leave-series-out cross-validation on shared/eval meetings + train (bench/summary.py --tune).
 MIN_SENTENCE_WORDS = 6
-LENGTH_EXPONENT = 0.6
-REDUNDANCY = 0.7  # MMR weight of a sentence's overlap with those already chosen
+LENGTH_EXPONENT = 0.4
+REDUNDANCY = 0.5  # MMR weight of a sentence's overlap with those already chosen
 WORDS_PER_MINUTE = 6.0
 MIN_WORDS, MAX_WORDS = 40, 160
 MAX_ACTION_ITEMS_IN_SUMMARY = 3
@@ -118,20 +118,22 @@ def _with_speaker(sentence: _Sentence) -> str:
     return text
 
 
-def _action_items_line(action_items: list[dict]) -> dict | None:
-    owned = []
-    refs: list[str] = []
+def _next_steps(action_items: list[dict]) -> tuple[dict | None, set[str]]:
+    """The closing "Next steps: …" item with each owner named, and the messages it already covers."""
+    owned, refs = [], []
     for item in action_items[:MAX_ACTION_ITEMS_IN_SUMMARY]:
-        owner = (item.get("assignee") or {}).get("name")
+        owner = str((item.get("assignee") or {}).get("name") or "")
         text = str(item.get("text") or "").rstrip(".")
         if not text:
             continue
-        owned.append(f"{owner} — {text}" if owner else text)
-        refs += [str(m) for m in item.get("messageIds") or []]
+        first_name = owner.split()[0] if owner.split() else ""
+        owned.append(text if not owner or first_name in text else f"{owner}: {text}")
+        refs += [str(m) for m in item.get("messageIds") or [] if str(m) not in refs]
     if not owned:
-        return None
+        return None, set()
     text = "Next steps: " + "; ".join(owned) + "."
-    return {"id": insight_id("summary", text, refs), "text": text, "messageRefs": [{"id": r} for r in refs]}
+    item = {"id": insight_id("summary", text, refs), "text": text, "messageRefs": [{"id": r} for r in refs]}
+    return item, set(refs)
 
 
 def summarize(
@@ -141,7 +143,10 @@ def summarize(
 
     Empty when the transcript has nothing quotable (a few words of small talk).
     """
-    picked = choose(candidate_sentences(messages, people), word_budget(minutes))
+    closing, covered = _next_steps(action_items or [])
+    # A commitment the closing line states is not quoted a second time above it.
+    sentences = [s for s in candidate_sentences(messages, people) if s.message_id not in covered]
+    picked = choose(sentences, word_budget(minutes))
     items = []
     for sentence in picked:
         text = _with_speaker(sentence)
@@ -152,7 +157,6 @@ def summarize(
                 "messageRefs": [{"id": sentence.message_id}],
             }
         )
-    closing = _action_items_line(action_items or []) if items else None
     if closing:
         items.append(closing)
     return items
