@@ -233,6 +233,9 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, c
         facts.append(f"id `{escape(conversation_id)}`")
 
     body: list[dict[str, Any]] = []
+    paragraph = " ".join(str(item.get("text", "")).strip() for item in insights.get("summary") or [])
+    if paragraph.strip():
+        body += [_section(t) for t in _sections("Summary", [escape(paragraph)])]
     topics = [escape(str(t.get("text", "")).strip()) for t in insights.get("topics") or [] if t.get("text")]
     if topics:
         body += [_section(t) for t in _sections("Topics", ["• " + t for t in topics])]

@@ -38,6 +38,22 @@ SPEAKER_PREFIX = re.compile(r"^\s*([A-Z][\w.'\-]*(?:\s+[\w.'\-]+){0,3})\s*:\s+(\
 NOT_NAMES = {"note", "notes", "action", "todo", "agenda", "summary", "decision", "question", "answer", "re", "fyi"}
 
 
+# Submission options the Text API takes (contract §3.9); the audio ones (diarization …) do not apply.
+TEXT_OPTIONS = ("name", "confidenceThreshold", "detectPhrases", "webhookUrl", "languageCode")
+# Slack's own text posts ("snippets", "posts") are messages, not exported transcripts.
+NOT_TRANSCRIPT_MODES = ("snippet", "post", "docs", "canvas")
+
+
+def is_transcript_file(file: dict) -> bool:
+    """A Slack file (files.info shape) that is a transcript export: by name, Slack filetype or mimetype."""
+    if file.get("mode") in NOT_TRANSCRIPT_MODES:
+        return False
+    filetype = str(file.get("filetype") or "").lower()
+    if filetype in ("vtt", "srt"):
+        return True
+    return transcript_kind(file.get("name"), file.get("mimetype")) is not None
+
+
 def transcript_kind(name: str | None, mimetype: str | None = None) -> str | None:
     """"vtt", "srt" or "txt" for a transcript file (by extension first, then mimetype); None otherwise."""
     kind = TRANSCRIPT_EXTENSIONS.get(PurePosixPath(name or "").suffix.lower())

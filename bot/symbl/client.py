@@ -484,7 +484,15 @@ class SymblClient:
             "actionItems": self.get_action_items(conversation_id),
             "followUps": self.get_follow_ups(conversation_id),
             "members": self.get_members(conversation_id),
+            "summary": self._summary_if_offered(conversation_id),
         }
+
+    def _summary_if_offered(self, conversation_id: str) -> list[dict]:
+        # A Symbl host without the Summary API (or an app without access to it) still gets a note.
+        try:
+            return self.get_summary(conversation_id)
+        except (NotFound, AuthenticationError, BadRequest):
+            return []
 
 
 def _seg(value: str) -> str:
