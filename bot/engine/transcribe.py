@@ -32,12 +32,18 @@ class Transcriber:
         cpu_threads: int | None = None,
         beam_size: int = 5,
         temperature: float | tuple[float, ...] = 0.0,
+        no_repeat_ngram_size: int = 4,
     ):
         self.spec = spec
         self.beam_size = beam_size
         # 0 with no fallback: faster-whisper's default retries doubtful segments by *sampling* at rising
-        # temperatures, so the same file gave a different transcript on every run (issue 10).
+        # temperatures, so the same file gave a different transcript on every run (issue 10); CTranslate2's
+        # generator is seeded once per worker thread, so a seed cannot make a long-lived process repeatable.
         self.temperature = temperature
+        # What the sampling fallback used to rescue is mostly beam search looping on one phrase over
+        # overlapping speech; forbidding a repeated 4-gram stops that deterministically (bench/README.md:
+        # "model and decoding choices" — pooled WER no worse than the sampling fallback).
+        self.no_repeat_ngram_size = no_repeat_ngram_size
         self._cpu_threads = cpu_threads or os.cpu_count() or 1
         self._model = None
         # CTranslate2 runs one model call at a time well on 2 cores; concurrent jobs would only thrash.
@@ -84,6 +90,7 @@ class Transcriber:
                 hotwords=", ".join(vocabulary) or None,
                 condition_on_previous_text=False,
                 temperature=self.temperature,
+                no_repeat_ngram_size=self.no_repeat_ngram_size,
             )
             words: list[Word] = []
             for segment in segments:
