@@ -8,6 +8,7 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 
+from bot.language import is_english, not_english_note
 from bot.summary import clock, duration_seconds, mean_sentiment
 
 
@@ -38,6 +39,8 @@ def render_text(conversation: dict, *, title: str | None = None) -> str:
     speakers = talk_time(messages)
     if speakers:
         lines.append("Speakers: " + ", ".join(f"{name} ({clock(sec)})" for name, sec in speakers))
+    if messages and not is_english(messages):
+        lines += ["", not_english_note()]
     summary = " ".join(item["text"] for item in conversation.get("summary") or [])
     if summary:
         lines += ["", "Summary:", textwrap.fill(summary, width=100, initial_indent="  ", subsequent_indent="  ")]

@@ -21,7 +21,7 @@ from bot.errors import BotError
 from bot.fetch import download
 from bot.report import render_text
 
-STAGE_SPAN = {"decoding": (0, 2), "transcribing": (2, 90), "diarizing": (90, 100)}
+STAGE_SPAN = {"decoding": (0, 8), "transcribing": (8, 90), "diarizing": (90, 100)}
 
 
 def run_process(source: str, *, as_json: bool, name: str | None, diarize: bool, speakers: int | None,

@@ -60,8 +60,12 @@ class Transcriber:
             )
         return self._model
 
-    def language_for(self, language_code: str | None) -> str:
-        language = (language_code or "en").split("-")[0].lower()
+    def language_for(self, language_code: str | None) -> str | None:
+        """Whisper's language for a BCP-47 `languageCode`; None (detect it) when none is given and the model
+        is multilingual. An English-only model has nothing to detect."""
+        if not language_code:
+            return None if self.model.model.is_multilingual else "en"
+        language = language_code.split("-")[0].lower()
         if language != "en" and not self.model.model.is_multilingual:
             raise InputError(
                 f"The installed speech model ({self.spec.name}) understands English only; "
@@ -74,16 +78,19 @@ class Transcriber:
         audio: np.ndarray,
         *,
         offset: float = 0.0,
-        language: str = "en",
+        language: str | None = "en",
         vocabulary: tuple[str, ...] = (),
         progress: Callable[[float], None] | None = None,
-    ) -> list[Word]:
-        """Words of one mono 16 kHz chunk, with times shifted by `offset` seconds."""
+    ) -> tuple[list[Word], str]:
+        """Words of one mono 16 kHz chunk, with times shifted by `offset` seconds, and the chunk's language
+        (`language`, or the one Whisper detected when it is None). Always transcribed in the language
+        spoken: the task is "transcribe", never "translate"."""
         duration = len(audio) / SAMPLE_RATE
         with self._lock:
-            segments, _info = self.model.transcribe(
+            segments, info = self.model.transcribe(
                 audio,
                 language=language,
+                task="transcribe",
                 beam_size=self.beam_size,
                 vad_filter=True,
                 word_timestamps=True,
@@ -98,4 +105,4 @@ class Transcriber:
                     words.append(Word(w.word, offset + w.start, offset + w.end, w.probability))
                 if progress and duration:
                     progress(min(1.0, segment.end / duration))
-        return words
+        return words, info.language

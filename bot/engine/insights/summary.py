@@ -8,7 +8,7 @@ messages, normalised by its length to the power `LENGTH_EXPONENT`); sentences ar
 a redundancy penalty (MMR) until the word budget is spent, and told in the order they were said. Each
 sentence is lightly rewritten: fillers and stutters removed, and the speaker named ("Priya: …") so a
 reader knows whose view or commitment it is. The closing item lists the action items with their owners.
-English only: `summarize` is not called for other languages (see bot.engine.languages).
+English only: `summarize` is not called for other languages (see bot.language).
 """
 
 from __future__ import annotations
