@@ -33,9 +33,13 @@ def item_line(item: dict) -> str:
     return item["text"] + (f" — {', '.join(extras)}" if extras else "")
 
 
-def render_text(conversation: dict, *, title: str | None = None) -> str:
+def render_text(conversation: dict, *, title: str | None = None, duration: float | None = None) -> str:
+    """`duration`: the recording's own length in seconds when known (else the span of the messages)."""
     messages = conversation.get("messages", [])
-    lines = [title or "Meeting summary", f"Duration {clock(duration_seconds(messages) or 0)}, {len(messages)} messages"]
+    length = duration if duration is not None else duration_seconds(messages) or 0
+    lines = [title or "Meeting summary", f"Duration {clock(length)}, {len(messages)} messages"]
+    if not messages:
+        lines.append("No speech was found in the recording.")
     speakers = talk_time(messages)
     if speakers:
         lines.append("Speakers: " + ", ".join(f"{name} ({clock(sec)})" for name, sec in speakers))

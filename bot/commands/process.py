@@ -40,10 +40,11 @@ def run_process(source: str, *, as_json: bool, name: str | None, diarize: bool, 
             identity = {"conversation_id": conversation_id_for(path, options, model=model or settings.engine_model),
                         "start_time": start_time_of(path)}
             kind = transcript_kind(path.name)
+            duration = None
             if kind:  # a transcript goes the Text API's way: no speech-to-text
                 conversation = process_transcript_file(path, kind, options, **identity)
             else:
-                probe(path, max_duration_seconds=settings.max_duration_seconds)  # fail fast, before the bar
+                duration = probe(path, max_duration_seconds=settings.max_duration_seconds).duration  # fail fast
                 with _progress_bar(show_progress) as progress:
                     conversation = process_recording(
                         path, options, engine=engine, max_duration_seconds=settings.max_duration_seconds,
@@ -58,7 +59,7 @@ def run_process(source: str, *, as_json: bool, name: str | None, diarize: bool, 
     if as_json:
         click.echo(json.dumps(conversation, indent=2))
     else:
-        click.echo(render_text(conversation, title=options.name))
+        click.echo(render_text(conversation, title=options.name, duration=duration))
 
 
 def _default_name(source: str) -> str:

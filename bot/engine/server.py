@@ -179,6 +179,13 @@ def create_app(
             raise ApiError(400, str(err)) from None
 
     def _receive_upload(job_dir: Path, job_id: str) -> Path:
+        if (request.mimetype or "").startswith("multipart/"):
+            # `curl -F file=@x.mp3` wraps the bytes in a form; Symbl takes the raw bytes as the body.
+            raise ApiError(
+                415,
+                "Send the recording's bytes as the request body (curl --data-binary @meeting.mp3 with an "
+                "audio/* or video/* Content-Type), not as a multipart form (curl -F).",
+            )
         limit = settings.max_file_bytes
         if request.content_length is not None and request.content_length > limit:
             raise ApiError(413, _too_large(limit))
