@@ -15,8 +15,50 @@ from collections.abc import Iterable
 
 # The commonest English words that are rare as words of other European languages.
 ENGLISH_MARKERS = frozenset(
-    "the and to of is that it you we i this for be are was with have not they on at but what can will "
-    "so if just do there about my your our would all one get know think yeah okay".split()
+    [
+        "the",
+        "and",
+        "to",
+        "of",
+        "is",
+        "that",
+        "it",
+        "you",
+        "we",
+        "i",
+        "this",
+        "for",
+        "be",
+        "are",
+        "was",
+        "with",
+        "have",
+        "not",
+        "they",
+        "on",
+        "at",
+        "but",
+        "what",
+        "can",
+        "will",
+        "so",
+        "if",
+        "just",
+        "do",
+        "there",
+        "about",
+        "my",
+        "your",
+        "our",
+        "would",
+        "all",
+        "one",
+        "get",
+        "know",
+        "think",
+        "yeah",
+        "okay",
+    ]
 )
 MIN_ENGLISH_SHARE = 0.12  # English meetings of shared/eval: 0.27–0.49; German, Spanish, French: ~0
 MIN_WORDS = 8  # fewer words say nothing about the language: treated as English

@@ -35,7 +35,19 @@ TRANSCRIPT_MIMETYPES = {
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
 # "Priya Patel: …", "Dr. Chen: …", "Speaker 2: …": a short name before a colon, not "Note: the time is 10:30".
 SPEAKER_PREFIX = re.compile(r"^\s*([A-Z][\w.'\-]*(?:\s+[\w.'\-]+){0,3})\s*:\s+(\S.*)$", re.DOTALL)
-NOT_NAMES = {"note", "notes", "action", "todo", "agenda", "summary", "decision", "question", "answer", "re", "fyi"}
+NOT_NAMES = {
+    "note",
+    "notes",
+    "action",
+    "todo",
+    "agenda",
+    "summary",
+    "decision",
+    "question",
+    "answer",
+    "re",
+    "fyi",
+}
 
 
 # Submission options the Text API takes (contract §3.9); the audio ones (diarization …) do not apply.
@@ -55,7 +67,7 @@ def is_transcript_file(file: dict) -> bool:
 
 
 def transcript_kind(name: str | None, mimetype: str | None = None) -> str | None:
-    """"vtt", "srt" or "txt" for a transcript file (by extension first, then mimetype); None otherwise."""
+    """ "vtt", "srt" or "txt" for a transcript file (by extension first, then mimetype); None otherwise."""
     kind = TRANSCRIPT_EXTENSIONS.get(PurePosixPath(name or "").suffix.lower())
     if kind:
         return kind
@@ -132,7 +144,9 @@ def read_transcript(path: Path, kind: str, *, start_time: datetime) -> list[dict
     if size == 0:
         raise InputError(f"{path.name} is empty (0 bytes).")
     if size > MAX_TRANSCRIPT_BYTES:
-        raise InputError(f"{path.name} is larger than the {MAX_TRANSCRIPT_BYTES // 1024**2} MB transcript limit.")
+        raise InputError(
+            f"{path.name} is larger than the {MAX_TRANSCRIPT_BYTES // 1024**2} MB transcript limit."
+        )
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
         raise InputError(f"{path.name} is not a text transcript (it holds binary data).")

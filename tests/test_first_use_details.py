@@ -3,7 +3,7 @@ found, a multipart upload is refused with what to do instead, and progress moves
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -21,10 +21,17 @@ from tests.media import read_pcm, write_audio
 def test_a_multipart_upload_is_415_with_the_right_command(tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
     with running_engine(settings, ScriptedEngine()) as server:
-        token = requests.post(f"{server.url}/oauth2/token:generate", timeout=10,
-                              json={"type": "application", "appId": "a", "appSecret": "b"}).json()["accessToken"]
-        answer = requests.post(f"{server.url}/v1/process/audio", headers={"x-api-key": token}, timeout=30,
-                               files={"file": ("standup.mp3", SAMPLE.read_bytes(), "audio/mpeg")})
+        token = requests.post(
+            f"{server.url}/oauth2/token:generate",
+            timeout=10,
+            json={"type": "application", "appId": "a", "appSecret": "b"},
+        ).json()["accessToken"]
+        answer = requests.post(
+            f"{server.url}/v1/process/audio",
+            headers={"x-api-key": token},
+            timeout=30,
+            files={"file": ("standup.mp3", SAMPLE.read_bytes(), "audio/mpeg")},
+        )
     assert answer.status_code == 415
     assert "--data-binary" in answer.json()["message"] and "multipart" in answer.json()["message"]
 
@@ -52,8 +59,12 @@ def test_duration_is_the_files_length_not_the_span_of_speech(tmp_path):
 def test_decoding_progress_is_reported_before_the_first_words(tmp_path):
     reports: list[tuple[str, float]] = []
     Engine("tiny.en").process(
-        SAMPLE, ProcessOptions(), conversation_id="1", start_time=datetime(2026, 1, 1, tzinfo=timezone.utc),
-        max_duration_seconds=3600, progress=lambda stage, fraction: reports.append((stage, fraction)),
+        SAMPLE,
+        ProcessOptions(),
+        conversation_id="1",
+        start_time=datetime(2026, 1, 1, tzinfo=UTC),
+        max_duration_seconds=3600,
+        progress=lambda stage, fraction: reports.append((stage, fraction)),
     )
     first_transcribing = next(i for i, (stage, _) in enumerate(reports) if stage == "transcribing")
     decoding = [f for stage, f in reports[:first_transcribing] if stage == "decoding"]

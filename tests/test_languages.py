@@ -31,8 +31,12 @@ def test_english_is_told_from_other_languages_by_its_function_words():
 
 
 def test_the_slack_note_says_plainly_why_it_has_no_insights():
-    messages = [{"id": "1", "text": GERMAN, "from": {"name": "Speaker 1"}, "timeOffset": 0.0, "duration": 12.0}]
-    [note] = render_summary({"messages": messages, "topics": [], "actionItems": []}, title="de.wav", recording_id=1)
+    messages = [
+        {"id": "1", "text": GERMAN, "from": {"name": "Speaker 1"}, "timeOffset": 0.0, "duration": 12.0}
+    ]
+    [note] = render_summary(
+        {"messages": messages, "topics": [], "actionItems": []}, title="de.wav", recording_id=1
+    )
     text = json.dumps(note.blocks, ensure_ascii=False)
     assert "English only" in text and "not in English" in text
     assert "No topics" not in text
@@ -43,7 +47,9 @@ def test_the_slack_note_says_plainly_why_it_has_no_insights():
 def test_german_speech_is_transcribed_in_german_with_no_english_insights(tmp_path, monkeypatch):
     monkeypatch.delenv("SYMBL_ENGINE_MODEL")  # the default model, as a user gets it
     recording = tmp_path / "besprechung.wav"
-    subprocess.run(["espeak-ng", "-v", "de", "-s", "140", "-w", str(recording), GERMAN], check=True, timeout=60)
+    subprocess.run(
+        ["espeak-ng", "-v", "de", "-s", "140", "-w", str(recording), GERMAN], check=True, timeout=60
+    )
 
     result = CliRunner().invoke(main, ["process", str(recording), "--json", "-q", "--no-diarize"])
     assert result.exit_code == 0, result.stderr
@@ -52,7 +58,9 @@ def test_german_speech_is_transcribed_in_german_with_no_english_insights(tmp_pat
     # German words, not an English translation of them.
     assert sum(word in heard for word in ("morgen", "heute", "bitte", "freitag", "planung")) >= 3
     assert not any(word in heard for word in (" the ", "please", "friday", "tomorrow"))
-    assert conversation["topics"] == [] and conversation["actionItems"] == [] and conversation["summary"] == []
+    assert (
+        conversation["topics"] == [] and conversation["actionItems"] == [] and conversation["summary"] == []
+    )
     assert conversation["questions"] == [] and conversation["followUps"] == []
 
     note = CliRunner().invoke(main, ["process", str(recording), "-q", "--no-diarize"])

@@ -23,7 +23,11 @@ PER_SUBMISSION = {"id", "conversationId", "startTime", "endTime", "from"}
 def _process_json(env: dict) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "bot", "process", str(SAMPLE), "--json", "-q"],
-        capture_output=True, text=True, timeout=600, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
@@ -46,19 +50,31 @@ def test_two_jobs_at_once_on_two_workers_hear_the_same_words(tmp_path):
     with running_engine(settings) as server:
         http = requests.Session()
         http.headers["x-api-key"] = http.post(
-            f"{server.url}/oauth2/token:generate", json={"type": "application", "appId": "a", "appSecret": "b"},
+            f"{server.url}/oauth2/token:generate",
+            json={"type": "application", "appId": "a", "appSecret": "b"},
             timeout=10,
         ).json()["accessToken"]
-        jobs = [http.post(f"{server.url}/v1/process/audio", data=SAMPLE.read_bytes(), timeout=60).json()
-                for _ in range(2)]
+        jobs = [
+            http.post(f"{server.url}/v1/process/audio", data=SAMPLE.read_bytes(), timeout=60).json()
+            for _ in range(2)
+        ]
         for job in jobs:
-            wait_until(lambda: http.get(f"{server.url}/v1/job/{job['jobId']}", timeout=10).json()["status"]
-                       == "completed", timeout=600)
+            wait_until(
+                lambda job=job: (
+                    http.get(f"{server.url}/v1/job/{job['jobId']}", timeout=10).json()["status"]
+                    == "completed"
+                ),
+                timeout=600,
+            )
         transcripts = [
-            http.get(f"{server.url}/v1/conversations/{job['conversationId']}/messages",
-                     params={"verbose": "true"}, timeout=10).json()["messages"]
+            http.get(
+                f"{server.url}/v1/conversations/{job['conversationId']}/messages",
+                params={"verbose": "true"},
+                timeout=10,
+            ).json()["messages"]
             for job in jobs
         ]
     assert transcripts[0] and _heard(transcripts[0]) == _heard(transcripts[1])
     assert [(w["word"], w["timeOffset"]) for m in transcripts[0] for w in m["words"]] == [
-        (w["word"], w["timeOffset"]) for m in transcripts[1] for w in m["words"]]
+        (w["word"], w["timeOffset"]) for m in transcripts[1] for w in m["words"]
+    ]

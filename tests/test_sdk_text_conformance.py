@@ -68,8 +68,13 @@ print(json.dumps({"step": "append", "status": appended.get_job_status(),
 def test_the_official_sdk_text_calls_work_against_our_engine(tmp_path):
     pytest.importorskip("symbl", reason="install the SDK as in the README's test command")
     with running_engine(Settings(data_dir=tmp_path / "data")) as server:
-        done = subprocess.run([sys.executable, "-c", SCRIPT, server.url], capture_output=True, text=True,
-                              timeout=300, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", SCRIPT, server.url],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
     assert done.returncode == 0, done.stderr[-3000:]
     steps = {s["step"]: s for s in map(json.loads, done.stdout.splitlines())}
 

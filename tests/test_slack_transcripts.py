@@ -9,7 +9,15 @@ import pytest
 
 from bot.pipeline import is_media_file
 from storage import recordings as repo
-from tests.slack_fakes import bot_settings, deliver, event_envelope, file_share_event, running_bot, slash_command, wait_for
+from tests.slack_fakes import (
+    bot_settings,
+    deliver,
+    event_envelope,
+    file_share_event,
+    running_bot,
+    slash_command,
+    wait_for,
+)
 
 pytest_plugins = ("tests.conftest_slack",)
 
@@ -71,8 +79,12 @@ def test_an_uploaded_transcript_gets_a_summary_and_an_append_edits_it(tmp_path, 
 
         event = file_share_event(later, ts="1699999999.000900", thread_ts=TS)
         assert deliver(url, event_envelope(event)).status_code == 200
-        appended = wait_for(lambda: repo.get(bot.store, 2) and repo.get(bot.store, 2).state == "posted"
-                            and repo.get(bot.store, 2), timeout=60)
+        appended = wait_for(
+            lambda: (
+                repo.get(bot.store, 2) and repo.get(bot.store, 2).state == "posted" and repo.get(bot.store, 2)
+            ),
+            timeout=60,
+        )
         assert appended.append_to == base.conversation_id and appended.summary_ts == summary["ts"]
         [edited] = fake_slack.summaries(CHANNEL, TS)
         assert "login page" in json.dumps(edited["blocks"]).lower()  # the appended part is in the note

@@ -15,7 +15,10 @@ from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine, wai
 MESSAGES = [
     {
         "id": "m-1",
-        "payload": {"content": "Good morning. Marco, please send the release notes by Thursday.", "contentType": "text/plain"},
+        "payload": {
+            "content": "Good morning. Marco, please send the release notes by Thursday.",
+            "contentType": "text/plain",
+        },
         "from": {"id": "u-priya", "name": "Priya Patel", "userId": "priya@example.org"},
         "duration": {"startTime": "2026-03-02T09:00:00.000Z", "endTime": "2026-03-02T09:00:05.000Z"},
     },
@@ -26,7 +29,9 @@ MESSAGES = [
         "duration": {"startTime": "2026-03-02T09:00:06.000Z", "endTime": "2026-03-02T09:00:10.000Z"},
     },
     {
-        "payload": {"content": "The payment crash on checkout is the main blocker for the release this week."},
+        "payload": {
+            "content": "The payment crash on checkout is the main blocker for the release this week."
+        },
         "from": {"name": "Priya Patel", "userId": "priya@example.org"},
     },
 ]
@@ -52,7 +57,9 @@ def server(settings, engine):
 def http(server):
     session = requests.Session()
     token = session.post(
-        f"{server.url}/oauth2/token:generate", json={"type": "application", "appId": "a", "appSecret": "b"}, timeout=10
+        f"{server.url}/oauth2/token:generate",
+        json={"type": "application", "appId": "a", "appSecret": "b"},
+        timeout=10,
     ).json()["accessToken"]
     session.headers["x-api-key"] = token
     session.base = server.url  # type: ignore[attr-defined]
@@ -61,14 +68,18 @@ def http(server):
 
 def _done(http, job_id: str) -> dict:
     return wait_until(
-        lambda: (s := http.get(f"{http.base}/v1/job/{job_id}", timeout=10).json())["status"]
-        in ("completed", "failed")
-        and s
+        lambda: (
+            (s := http.get(f"{http.base}/v1/job/{job_id}", timeout=10).json())["status"]
+            in ("completed", "failed")
+            and s
+        )
     )
 
 
 def test_text_submission_keeps_ids_times_and_speakers_and_yields_insights(http):
-    answer = http.post(f"{http.base}/v1/process/text", json={"name": "standup", "messages": MESSAGES}, timeout=10)
+    answer = http.post(
+        f"{http.base}/v1/process/text", json={"name": "standup", "messages": MESSAGES}, timeout=10
+    )
     assert answer.status_code == 201
     ids = answer.json()
     assert _done(http, ids["jobId"])["status"] == "completed"
@@ -77,7 +88,10 @@ def test_text_submission_keeps_ids_times_and_speakers_and_yields_insights(http):
     messages = http.get(f"{base}/messages", timeout=10).json()["messages"]
     assert [m["id"] for m in messages[:2]] == ["m-1", "m-2"]
     assert messages[0]["from"] == {"id": "u-priya", "name": "Priya Patel", "email": "priya@example.org"}
-    assert messages[0]["startTime"] == "2026-03-02T09:00:00.000Z" and messages[0]["endTime"] == "2026-03-02T09:00:05.000Z"
+    assert (
+        messages[0]["startTime"] == "2026-03-02T09:00:00.000Z"
+        and messages[0]["endTime"] == "2026-03-02T09:00:05.000Z"
+    )
     # Untimed: placed after the previous message, as long as its words take to say.
     assert messages[2]["startTime"] == "2026-03-02T09:00:10.000Z" and messages[2]["duration"] > 1
     assert messages[2]["id"] and messages[2]["from"]["name"] == "Priya Patel"
@@ -99,18 +113,28 @@ def test_text_submission_keeps_ids_times_and_speakers_and_yields_insights(http):
 def test_text_append_goes_after_the_conversation_and_reruns_insights(http):
     first = http.post(f"{http.base}/v1/process/text", json={"messages": MESSAGES[:2]}, timeout=10).json()
     _done(http, first["jobId"])
-    later = [{"payload": {"content": "Let us also review the payment crash fix on Friday with the whole team."},
-              "from": {"name": "Marco Rossi"}}]
-    answer = http.put(f"{http.base}/v1/process/text/{first['conversationId']}", json={"messages": later}, timeout=10)
+    later = [
+        {
+            "payload": {"content": "Let us also review the payment crash fix on Friday with the whole team."},
+            "from": {"name": "Marco Rossi"},
+        }
+    ]
+    answer = http.put(
+        f"{http.base}/v1/process/text/{first['conversationId']}", json={"messages": later}, timeout=10
+    )
     assert answer.status_code == 200 and answer.json()["conversationId"] == first["conversationId"]
     assert _done(http, answer.json()["jobId"])["status"] == "completed"
-    messages = http.get(f"{http.base}/v1/conversations/{first['conversationId']}/messages", timeout=10).json()["messages"]
+    messages = http.get(
+        f"{http.base}/v1/conversations/{first['conversationId']}/messages", timeout=10
+    ).json()["messages"]
     assert len(messages) == 3
     assert messages[2]["startTime"] >= messages[1]["endTime"]
 
 
 def test_appending_text_to_an_unknown_conversation_is_404(http):
-    answer = http.put(f"{http.base}/v1/process/text/1234567890123456", json={"messages": MESSAGES}, timeout=10)
+    answer = http.put(
+        f"{http.base}/v1/process/text/1234567890123456", json={"messages": MESSAGES}, timeout=10
+    )
     assert answer.status_code == 404 and "1234567890123456" in answer.json()["message"]
 
 
@@ -121,8 +145,17 @@ def test_appending_text_to_an_unknown_conversation_is_404(http):
         ({"messages": [{"from": {"name": "A"}}]}, "messages[0]: payload.content"),
         ({"messages": [{"payload": {"content": "hi", "contentType": "text/html"}}]}, "contentType"),
         ({"messages": [{"payload": {"content": "hi"}, "duration": {"startTime": "yesterday"}}]}, "ISO 8601"),
-        ({"messages": [{"payload": {"content": "hi"}, "duration": {"startTime": "2026-01-01T10:00:00Z",
-                                                                      "endTime": "2026-01-01T09:00:00Z"}}]}, "before"),
+        (
+            {
+                "messages": [
+                    {
+                        "payload": {"content": "hi"},
+                        "duration": {"startTime": "2026-01-01T10:00:00Z", "endTime": "2026-01-01T09:00:00Z"},
+                    }
+                ]
+            },
+            "before",
+        ),
         ({"messages": MESSAGES, "confidenceThreshold": 3}, "confidenceThreshold"),
         ({"messages": MESSAGES, "detectPhrases": "maybe"}, "detectPhrases"),
         ([1, 2], "JSON object"),
@@ -157,13 +190,17 @@ def test_summary_is_404_while_the_job_runs_and_refresh_regenerates(http, engine)
 
 def test_our_client_and_the_sdk_shaped_text_api(server):
     client = SymblClient(server.url, "local", "local")
-    conversation = Text(client).process({"messages": MESSAGES, "name": "by sdk"}, parameters={"detectPhrases": True})
+    conversation = Text(client).process(
+        {"messages": MESSAGES, "name": "by sdk"}, parameters={"detectPhrases": True}
+    )
     assert conversation.get_job_status() == "completed"
     assert [m["id"] for m in conversation.get_messages()][:2] == ["m-1", "m-2"]
     summary = conversation.get_summary()
     assert summary and summary == conversation.get_summary(refresh=True)
-    appended = Text(client).append({"messages": [{"payload": {"content": "One more point about the release notes."}}]},
-                                   conversation.get_conversation_id())
+    appended = Text(client).append(
+        {"messages": [{"payload": {"content": "One more point about the release notes."}}]},
+        conversation.get_conversation_id(),
+    )
     assert appended.get_job_status() == "completed" and len(appended.get_messages()) == 4
     with pytest.raises(BadRequest, match="payload.content"):
         client.submit_text([{"payload": {}}])

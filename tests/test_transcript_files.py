@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -14,7 +14,7 @@ from bot.cli import main
 from bot.errors import InputError
 from bot.transcript_import import parse_transcript, read_transcript, transcript_kind
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 ZOOM_VTT = """WEBVTT
 
@@ -72,7 +72,10 @@ def test_zoom_vtt_speakers_come_from_the_name_prefix_and_times_are_kept():
     messages = parse_transcript(ZOOM_VTT, "vtt", start_time=START)
     assert [m["from"]["name"] for m in messages] == ["Priya Patel", "Marco Rossi", "Priya Patel"]
     assert messages[0]["payload"]["content"].startswith("Good morning everyone.")
-    assert messages[1]["duration"] == {"startTime": "2026-03-02T09:00:06.000Z", "endTime": "2026-03-02T09:00:09.250Z"}
+    assert messages[1]["duration"] == {
+        "startTime": "2026-03-02T09:00:06.000Z",
+        "endTime": "2026-03-02T09:00:09.250Z",
+    }
 
 
 def test_teams_vtt_voice_tags_name_the_speaker_and_a_colon_inside_the_text_stays():
@@ -85,7 +88,9 @@ def test_teams_vtt_voice_tags_name_the_speaker_and_a_colon_inside_the_text_stays
 def test_srt_and_name_lines():
     srt = parse_transcript(SRT, "srt", start_time=START)
     assert [(m["from"]["name"], m["duration"]["endTime"]) for m in srt] == [
-        ("Priya", "2026-03-02T09:00:04.000Z"), ("Marco", "2026-03-02T09:00:09.500Z")]
+        ("Priya", "2026-03-02T09:00:04.000Z"),
+        ("Marco", "2026-03-02T09:00:09.500Z"),
+    ]
     notes = parse_transcript(NOTES, "txt", start_time=START)
     assert [m["from"]["name"] for m in notes] == ["Priya", "Marco", "Priya"]
     assert notes[1]["payload"]["content"].endswith("because the payment crash is not fixed yet.")
@@ -120,8 +125,9 @@ def _process(path, *args):
     return CliRunner().invoke(main, ["process", str(path), *args])
 
 
-@pytest.mark.parametrize("name, text", [("zoom.vtt", ZOOM_VTT), ("teams.vtt", TEAMS_VTT), ("call.srt", SRT),
-                                        ("notes.txt", NOTES)])
+@pytest.mark.parametrize(
+    "name, text", [("zoom.vtt", ZOOM_VTT), ("teams.vtt", TEAMS_VTT), ("call.srt", SRT), ("notes.txt", NOTES)]
+)
 def test_symbl_bot_process_reads_transcript_files(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text)
@@ -145,7 +151,7 @@ def test_the_note_opens_with_a_summary_naming_the_owner(tmp_path):
     path.write_text(ZOOM_VTT)
     note = _process(path).stdout
     assert "Summary:" in note and note.index("Summary:") < note.index("Topics:")
-    summary = note[note.index("Summary:"): note.index("Topics:")]
+    summary = note[note.index("Summary:") : note.index("Topics:")]
     assert "Marco" in summary and "release notes" in summary
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.engine.ids import stable_id
@@ -35,4 +35,4 @@ def conversation_id_for(path: Path, options: ProcessOptions, *, model: str | Non
 
 def start_time_of(path: Path) -> datetime:
     """The file's modification time in UTC, to the second (sub-second parts differ between file systems)."""
-    return datetime.fromtimestamp(int(path.stat().st_mtime), tz=timezone.utc)
+    return datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)

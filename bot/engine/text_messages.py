@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ def _time(where: str, key: str, value: Any) -> datetime | None:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidOption(f"{where}: duration.{key} {value[:40]!r} is not an ISO 8601 date-time.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _optional_string(where: str, key: str, value: Any) -> str | None:
@@ -115,7 +115,9 @@ def _one(index: int, item: Any) -> TextMessage:
 def parse_text_messages(value: Any) -> list[TextMessage]:
     """The body's `messages`, checked; raises `InvalidOption` (HTTP 400) naming the first bad item."""
     if not isinstance(value, list) or not value:
-        raise InvalidOption("messages must be a non-empty list of {payload: {content, contentType}, from, duration}.")
+        raise InvalidOption(
+            "messages must be a non-empty list of {payload: {content, contentType}, from, duration}."
+        )
     if len(value) > MAX_MESSAGES:
         raise InvalidOption(f"At most {MAX_MESSAGES} messages can be sent at once.")
     parsed = [_one(i, item) for i, item in enumerate(value)]
@@ -187,7 +189,10 @@ def process_text(
     """A whole conversation from one Text API submission, as `process_recording` gives for a recording
     (what `symbl-bot process meeting.vtt` runs; the engine's text jobs run the same two steps)."""
     symbl_messages = to_symbl_messages(messages, conversation_id=conversation_id, start_time=start_time)
-    return {"conversationId": conversation_id, **analyze(symbl_messages, reference_time=start_time, options=options)}
+    return {
+        "conversationId": conversation_id,
+        **analyze(symbl_messages, reference_time=start_time, options=options),
+    }
 
 
 def process_transcript_file(
@@ -197,7 +202,9 @@ def process_transcript_file(
     from bot.transcript_import import read_transcript
 
     wire = read_transcript(path, kind, start_time=start_time)
-    return process_text(parse_text_messages(wire), options, conversation_id=conversation_id, start_time=start_time)
+    return process_text(
+        parse_text_messages(wire), options, conversation_id=conversation_id, start_time=start_time
+    )
 
 
 def dumps(messages: list[TextMessage]) -> str:

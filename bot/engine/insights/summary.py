@@ -36,7 +36,7 @@ def word_budget(minutes: float) -> int:
 
 
 class _Sentence:
-    __slots__ = ("message_id", "index", "text", "speaker", "terms", "length")
+    __slots__ = ("index", "length", "message_id", "speaker", "terms", "text")
 
     def __init__(self, message_id: str, index: int, text: str, speaker: str, terms: list[str]):
         self.message_id = message_id
@@ -73,14 +73,23 @@ def _weights(sentences: list[_Sentence]) -> dict[str, float]:
         spread.update(set(s.terms))
     n = len(sentences)
     return {
-        term: math.log1p(count) * math.log((n + 1) / spread[term]) for term, count in frequency.items() if count > 1
+        term: math.log1p(count) * math.log((n + 1) / spread[term])
+        for term, count in frequency.items()
+        if count > 1
     }
 
 
-def choose(sentences: list[_Sentence], budget: int) -> list[_Sentence]:
-    """Central sentences within `budget` words, redundancy-penalised (MMR), in spoken order."""
+def _overlap(sentence: _Sentence, covered: set[str]) -> float:
+    terms = set(sentence.terms)
+    return len(terms & covered) / len(terms) if terms else 1.0
+
+
+def choose(sentences: list[_Sentence], budget: int, exclude: frozenset[str] = frozenset()) -> list[_Sentence]:
+    """Central sentences within `budget` words, redundancy-penalised (MMR), in spoken order; sentences of the
+    messages in `exclude` are not quoted (they still count for what is central)."""
     weights = _weights(sentences)
-    if not weights:
+    sentences = [s for s in sentences if s.message_id not in exclude]
+    if not weights or not sentences:
         return []
 
     def relevance(s: _Sentence) -> float:
@@ -94,14 +103,10 @@ def choose(sentences: list[_Sentence], budget: int) -> list[_Sentence]:
     # Only the most central sentences can win; bounding the pool keeps MMR's quadratic step cheap on long meetings.
     pool = sorted(sentences, key=lambda s: (-base[s.index], s.index))[:POOL_SIZE]
     while pool and budget - used >= MIN_SENTENCE_WORDS:
-        def gain(s: _Sentence) -> float:
-            terms = set(s.terms)
-            overlap = len(terms & covered) / len(terms) if terms else 1.0
-            return base[s.index] / top - REDUNDANCY * overlap
-
-        best = max(pool, key=lambda s: (gain(s), -s.index))
+        gains = {s.index: base[s.index] / top - REDUNDANCY * _overlap(s, covered) for s in pool}
+        best = max(pool, key=lambda s: (gains[s.index], -s.index))
         pool.remove(best)
-        if gain(best) <= 0:
+        if gains[best.index] <= 0:
             break
         if used + best.length > budget:
             continue
@@ -145,8 +150,7 @@ def summarize(
     """
     closing, covered = _next_steps(action_items or [])
     # A commitment the closing line states is not quoted a second time above it.
-    sentences = [s for s in candidate_sentences(messages, people) if s.message_id not in covered]
-    picked = choose(sentences, word_budget(minutes))
+    picked = choose(candidate_sentences(messages, people), word_budget(minutes), frozenset(covered))
     items = []
     for sentence in picked:
         text = _with_speaker(sentence)
