@@ -18,26 +18,14 @@ from tests.slack_fakes import (
     slash_command,
     wait_for,
 )
+from tests.test_transcript_files import ZOOM_VTT as ZOOM_VTT_TEXT
 
 pytest_plugins = ("tests.conftest_slack",)
 
 CHANNEL = "C0CHAN"
 TS = "1699999999.000200"
 
-ZOOM_VTT = b"""WEBVTT
-
-1
-00:00:01.000 --> 00:00:05.500
-Priya Patel: Good morning everyone. Marco, please send the release notes by Thursday.
-
-2
-00:00:06.000 --> 00:00:09.250
-Marco Rossi: Sure, I will send the release notes to the whole team tomorrow.
-
-3
-00:00:10.000 --> 00:00:15.000
-Priya Patel: The payment crash on checkout is the main blocker for this release.
-"""
+ZOOM_VTT = ZOOM_VTT_TEXT.encode()
 
 LATER_SRT = b"""1
 00:00:01,000 --> 00:00:05,000
