@@ -35,6 +35,7 @@ TRANSCRIPT_MIMETYPES = {
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
 # "Priya Patel: …", "Dr. Chen: …", "Speaker 2: …": a short name before a colon, not "Note: the time is 10:30".
 SPEAKER_PREFIX = re.compile(r"^\s*([A-Z][\w.'\-]*(?:\s+[\w.'\-]+){0,3})\s*:\s+(\S.*)$", re.DOTALL)
+SRT_TIMING = re.compile(r"^\d+\s*\n\d{1,2}:\d{2}:\d{2},\d{3} --> ", re.MULTILINE)
 NOT_NAMES = {
     "note",
     "notes",
@@ -129,9 +130,21 @@ def _lines(text: str) -> list[dict]:
     return messages
 
 
+def _sniffed(text: str, kind: str) -> str:
+    """The format the text is really in: a Slack title without extension, or a .txt export, may hold WebVTT
+    or SubRip (their first lines say so)."""
+    head = text.lstrip()[:400]
+    if head.startswith("WEBVTT"):
+        return "vtt"
+    if kind == "txt" and SRT_TIMING.search(head):
+        return "srt"
+    return kind
+
+
 def parse_transcript(text: str, kind: str, *, start_time: datetime) -> list[dict]:
     """Text API messages of a transcript's text; raises InputError when it holds no utterance."""
     text = text.lstrip("\ufeff")
+    kind = _sniffed(text, kind)
     messages = _lines(text) if kind == "txt" else _cues(text, kind, start_time)
     if not messages:
         raise InputError("The transcript has no text in it.")

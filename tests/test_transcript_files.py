@@ -97,6 +97,13 @@ def test_srt_and_name_lines():
     assert all("duration" not in m for m in notes)  # no times in the file: the engine spaces them
 
 
+def test_a_vtt_or_srt_sent_as_plain_text_is_read_as_what_it_is():
+    assert parse_transcript(ZOOM_VTT, "txt", start_time=START)[1]["duration"]["startTime"].endswith(
+        "09:00:06.000Z"
+    )
+    assert parse_transcript(SRT, "txt", start_time=START)[0]["from"]["name"] == "Priya"
+
+
 @pytest.mark.parametrize(
     "text, kind, needle",
     [

@@ -14,12 +14,12 @@ from bot.config import Settings
 from bot.engine.decode import probe
 from bot.engine.core import Engine, process_recording
 from bot.engine.input_identity import conversation_id_for, start_time_of
-from bot.engine.text_messages import process_transcript_file
-from bot.transcript_import import transcript_kind
 from bot.engine.options import ProcessOptions
+from bot.engine.text_messages import process_transcript_file
 from bot.errors import BotError
 from bot.fetch import download
 from bot.report import render_text
+from bot.transcript_import import transcript_kind
 
 STAGE_SPAN = {"decoding": (0, 8), "transcribing": (8, 90), "diarizing": (90, 100)}
 
@@ -37,8 +37,11 @@ def run_process(source: str, *, as_json: bool, name: str | None, diarize: bool, 
     try:
         with tempfile.TemporaryDirectory(prefix="symbl-bot-") as tmp:
             path = _local_path(source, Path(tmp), settings)
-            identity = {"conversation_id": conversation_id_for(path, options, model=model or settings.engine_model),
-                        "start_time": start_time_of(path)}
+            # Derived from the input, not drawn at random: the same file gives the same note (issue 10).
+            identity = {
+                "conversation_id": conversation_id_for(path, options, model=model or settings.engine_model),
+                "start_time": start_time_of(path),
+            }
             kind = transcript_kind(path.name)
             duration = None
             if kind:  # a transcript goes the Text API's way: no speech-to-text
