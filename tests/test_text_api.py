@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 import requests
 
-from bot.config import Settings
 from bot.errors import BadRequest, NotFound
 from bot.symbl import SymblClient, Text
-from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine, wait_until
+from tests.engine_api_support import SAMPLE, wait_until
+
+# The engine-server tests' fixtures: a real server over a ScriptedEngine (text jobs never call it).
+from tests.test_engine_server import engine, server, settings  # noqa: F401
 
 MESSAGES = [
     {
@@ -35,22 +37,6 @@ MESSAGES = [
         "from": {"name": "Priya Patel", "userId": "priya@example.org"},
     },
 ]
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return Settings(data_dir=tmp_path / "data", allow_private_urls=True, max_file_bytes=5 * 1024**2)
-
-
-@pytest.fixture
-def engine():
-    return ScriptedEngine()
-
-
-@pytest.fixture
-def server(settings, engine):
-    with running_engine(settings, engine) as srv:
-        yield srv
 
 
 @pytest.fixture
