@@ -55,7 +55,8 @@ def _seed() -> None:
     same clip's WER moves by several words between runs (EN2002a: 52–64 errors for the bare model)."""
     import ctranslate2
 
-    ctranslate2.set_random_seed(0)
+    if not os.environ.get("BENCH_NO_SEED"):  # --choices' repeatability check runs unseeded, as users do
+        ctranslate2.set_random_seed(0)
 
 
 def _peak_rss_mb() -> float:
@@ -69,6 +70,9 @@ def worker_engine(media: str, diarize: str) -> dict:
     _seed()
     engine = Engine(os.environ.get("SYMBL_ENGINE_MODEL") or None)  # --model, passed to workers by env
     engine.check_ready()  # model load is a one-off per process, not part of a recording's processing
+    if os.environ.get("BENCH_DECODING") == "fallback":  # the decoding before issue 10, for --choices
+        engine.transcriber.temperature = FALLBACK_TEMPERATURES
+        engine.transcriber.no_repeat_ngram_size = 0
     options = ProcessOptions(enable_speaker_diarization=diarize == "1")
     started = time.perf_counter()
     messages = engine.process(
@@ -330,15 +334,72 @@ def _notes() -> list[str]:
     ]
 
 
-def write_section(section: str) -> None:
+def write_section(section: str, title: str = SECTION) -> None:
+    """Replace (or append) bench/README.md's section headed `title` with `section`."""
     text = README.read_text() if README.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
+    start = text.find(title)
     if start < 0:
         text = text.rstrip("\n") + "\n\n" + section
     else:
-        following = text.find("\n## ", start + len(SECTION))
+        following = text.find("\n## ", start + len(title))
         text = text[:start] + section + (text[following + 1 :] if following >= 0 else "")
     README.write_text(text)
+
+
+# faster-whisper's default: retry a doubtful segment by sampling at rising temperatures.
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+CHOICES_SECTION = "## Engine: model and decoding choices (bench/engine.py --choices)"
+CHOICES = (("tiny.en", "fallback"), ("tiny.en", "deterministic"), ("base", "fallback"), ("base", "deterministic"))
+
+
+def choice_rows(clips: list[Path]) -> list[tuple[str, str, int, int, float, float]]:
+    """(model, decoding, reference words, errors, seconds, audio seconds) pooled over the clips, per choice."""
+    references = {clip: normalise(reference_text(clip)) for clip in clips}
+    audio_seconds = sum(len(decode(clip)) / 16000 for clip in clips)
+    rows = []
+    for model, decoding in CHOICES:
+        errors = seconds = 0.0
+        for clip in clips:
+            os.environ["SYMBL_ENGINE_MODEL"], os.environ["BENCH_DECODING"] = model, decoding
+            result = measure("engine", str(clip), "0")
+            errors += word_errors(references[clip], normalise(result["text"]))
+            seconds += result["seconds"]
+        words = sum(len(r) for r in references.values())
+        rows.append((model, decoding, words, int(errors), seconds, audio_seconds))
+        print(f"  {model} {decoding}: WER {errors / words:.3f}, {seconds:.1f} s", file=sys.stderr)
+    return rows
+
+
+def render_choices(rows, repeat_same: dict[str, bool]) -> str:
+    tiny_greedy = next(r for r in rows if r[:2] == ("tiny.en", "deterministic"))
+    out = [CHOICES_SECTION, "",
+           "`python bench/engine.py --choices` — the engine (`Engine.process`, no diarization) on every clip of "
+           "`shared/eval/audio`, each clip in a fresh process with the model loaded beforehand, all rows in one run "
+           "on this shared 2-core machine. *fallback*: faster-whisper's default temperatures 0…1 (samples on "
+           "doubtful segments; seeded here), as the engine decoded before issue 10; *deterministic*: temperature 0 "
+           "(beam 5) with no fallback and no repeated 4-gram, what the engine now uses.", "",
+           "| model | decoding | pooled WER | seconds (5 clips) | RTF | time vs tiny.en deterministic | same text twice |",
+           "|---|---|---:|---:|---:|---:|---|"]
+    for model, decoding, words, errors, seconds, audio in rows:
+        same = repeat_same.get(f"{model} {decoding}")
+        out.append(f"| {model} | {decoding} | {errors / words:.3f} | {seconds:.1f} | {seconds / audio:.3f} | "
+                   f"{seconds / tiny_greedy[4]:.2f}× | {'yes' if same else 'no' if same is not None else '–'} |")
+    out += ["", "'same text twice': the EN2002a clip transcribed twice in two fresh processes *without* the "
+            "bench's fixed seed gives the same words. base runs without languageCode, so it detects the language "
+            "as users get it. The machine is shared with other work while measured: compare rows of one run "
+            "(the ratio column), not seconds across runs.", ""]
+    return "\n".join(out)
+
+
+def repeatability(clip: Path) -> dict[str, bool]:
+    same = {}
+    for model, decoding in CHOICES:
+        os.environ["SYMBL_ENGINE_MODEL"], os.environ["BENCH_DECODING"] = model, decoding
+        os.environ["BENCH_NO_SEED"] = "1"
+        texts = {measure("engine", str(clip), "0")["text"] for _ in range(2)}
+        os.environ.pop("BENCH_NO_SEED")
+        same[f"{model} {decoding}"] = len(texts) == 1
+    return same
 
 
 def main(argv: list[str]) -> None:
@@ -349,7 +410,17 @@ def main(argv: list[str]) -> None:
     parser.add_argument("audio_dir", nargs="?", type=Path, default=DEFAULT_AUDIO,
                         help="folder of eval clips (*.flac with .txt/.json/.rttm references)")
     parser.add_argument("--model", help="packaged model name (tiny.en, base) or a model folder for the engine rows")
+    parser.add_argument("--choices", action="store_true",
+                        help="only WER and time of tiny.en vs base, sampling fallback vs deterministic decoding")
     args = parser.parse_args(argv)
+    if args.choices:
+        clips = sorted(args.audio_dir.glob("*.flac"))
+        rows = choice_rows(clips)
+        ami = next(c for c in clips if "EN2002a" in c.name)
+        section = render_choices(rows, repeatability(ami))
+        print(section)
+        write_section(section, CHOICES_SECTION)
+        return
     if args.model:
         os.environ["SYMBL_ENGINE_MODEL"] = args.model
     clips = sorted(args.audio_dir.glob("*.flac"))

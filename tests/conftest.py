@@ -14,3 +14,6 @@ def _clean_environment(monkeypatch, tmp_path):
             monkeypatch.delenv(name)
     monkeypatch.setenv("SYMBL_BOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # Whisper base is the default model but about twice as slow: tests that do not test the model choice pin
+    # tiny.en (those that do, e.g. tests/test_languages.py, delete or override this).
+    monkeypatch.setenv("SYMBL_ENGINE_MODEL", "tiny.en")

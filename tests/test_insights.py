@@ -367,7 +367,7 @@ def test_action_items_are_capped_per_hour_of_conversation():
 def test_empty_conversation_gives_empty_insights():
     insights = extract_insights([], reference_time=WEDNESDAY)
 
-    assert insights.to_dict() == {"topics": [], "questions": [], "actionItems": [], "followUps": []}
+    assert insights.to_dict() == {"topics": [], "questions": [], "actionItems": [], "followUps": [], "summary": []}
     assert insights.message_sentiment == {} and insights.message_phrases == {}
 
 

@@ -13,6 +13,12 @@ from bot.errors import ModelMissing
 from tests.media import SAMPLE
 
 
+
+@pytest.fixture(autouse=True)
+def _no_configured_model(monkeypatch):
+    """These tests are about choosing the model: the suite's tiny.en pin (tests/conftest.py) is lifted."""
+    monkeypatch.delenv("SYMBL_ENGINE_MODEL", raising=False)
+
 def test_packaged_tiny_model_is_verified():
     spec = model.resolve_model("tiny.en")
     assert spec.name == "tiny.en" and (spec.path / "model.bin").exists()
@@ -71,3 +77,19 @@ def test_missing_model_folder_is_one_clear_cli_error(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["process", str(SAMPLE)])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [f"Error: The speech model folder {tmp_path / 'no-model-here'} does not exist."]
+
+
+def test_base_is_the_default_and_is_assembled_once_in_the_data_dir(tmp_path, monkeypatch):
+    """Without SYMBL_ENGINE_MODEL the multilingual base model is chosen, joined into the data dir's model folder
+    (not the working directory's), and found there again from any other working directory."""
+    monkeypatch.setenv("SYMBL_BOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    spec = model.resolve_model()
+    assert spec.name == "base" and spec.path.parent == tmp_path / "data" / "models"
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    before = (spec.path / "model.bin").stat().st_mtime_ns
+    assert model.resolve_model().path == spec.path
+    assert (spec.path / "model.bin").stat().st_mtime_ns == before
+    assert not (other / "data").exists()

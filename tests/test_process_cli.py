@@ -53,7 +53,7 @@ def test_every_format_transcribes_to_contract_json(kind, excerpt, tmp_path):
     assert result.exit_code == 0, result.stderr
     conversation = json.loads(result.stdout)
     assert set(conversation) == {
-        "conversationId", "messages", "topics", "questions", "actionItems", "followUps", "members",
+        "conversationId", "messages", "topics", "questions", "actionItems", "followUps", "members", "summary",
     }
     text = " ".join(m["text"] for m in conversation["messages"]).lower()
     assert "payment screen" in text and "login bug" in text

@@ -13,12 +13,15 @@ import click
 from bot.config import Settings
 from bot.engine.decode import probe
 from bot.engine.core import Engine, process_recording
+from bot.engine.input_identity import conversation_id_for, start_time_of
 from bot.engine.options import ProcessOptions
+from bot.engine.text_messages import process_transcript_file
 from bot.errors import BotError
 from bot.net import download
 from bot.cli.report import render_text
+from bot.transcript_import import transcript_kind
 
-STAGE_SPAN = {"decoding": (0, 2), "transcribing": (2, 90), "diarizing": (90, 100)}
+STAGE_SPAN = {"decoding": (0, 8), "transcribing": (8, 90), "diarizing": (90, 100)}
 
 
 def run_process(source: str, *, as_json: bool, name: str | None, diarize: bool, speakers: int | None,
@@ -34,12 +37,24 @@ def run_process(source: str, *, as_json: bool, name: str | None, diarize: bool, 
     try:
         with tempfile.TemporaryDirectory(prefix="symbl-bot-") as tmp:
             path = _local_path(source, Path(tmp), settings)
-            probe(path, max_duration_seconds=settings.max_duration_seconds)  # fail fast, before the bar
-            with _progress_bar(show_progress) as progress:
-                conversation = process_recording(
-                    path, options, engine=engine, max_duration_seconds=settings.max_duration_seconds,
-                    progress=progress,
-                )
+            # Derived from the input, not drawn at random: the same file gives the same note (issue 10).
+            identity = {
+                "conversation_id": conversation_id_for(path, options, model=model or settings.engine_model),
+                "start_time": start_time_of(path),
+            }
+            kind = transcript_kind(path.name)
+            duration = None
+            if kind:  # a transcript goes the Text API's way: no speech-to-text
+                conversation = process_transcript_file(path, kind, options, **identity)
+            else:
+                duration = probe(path, max_duration_seconds=settings.max_duration_seconds).duration  # fail fast
+                with _progress_bar(show_progress) as progress:
+                    conversation = process_recording(
+                        path, options, engine=engine, max_duration_seconds=settings.max_duration_seconds,
+                        progress=progress, **identity,
+                    )
+    except click.ClickException:
+        raise
     except BotError as exc:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:  # a bug, not bad input: still one line, with enough to report it
@@ -47,7 +62,7 @@ def run_process(source: str, *, as_json: bool, name: str | None, diarize: bool, 
     if as_json:
         click.echo(json.dumps(conversation, indent=2))
     else:
-        click.echo(render_text(conversation, title=options.name))
+        click.echo(render_text(conversation, title=options.name, duration=duration))
 
 
 def _default_name(source: str) -> str:

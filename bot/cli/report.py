@@ -5,8 +5,10 @@ The facts (duration, speakers, sentiment) come from bot.slack.render.summary, wh
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 
+from bot.language import is_english, not_english_note
 from bot.slack.render.summary import clock, duration_seconds, mean_sentiment
 
 
@@ -31,12 +33,21 @@ def item_line(item: dict) -> str:
     return item["text"] + (f" — {', '.join(extras)}" if extras else "")
 
 
-def render_text(conversation: dict, *, title: str | None = None) -> str:
+def render_text(conversation: dict, *, title: str | None = None, duration: float | None = None) -> str:
+    """`duration`: the recording's own length in seconds when known (else the span of the messages)."""
     messages = conversation.get("messages", [])
-    lines = [title or "Meeting summary", f"Duration {clock(duration_seconds(messages) or 0)}, {len(messages)} messages"]
+    length = duration if duration is not None else duration_seconds(messages) or 0
+    lines = [title or "Meeting summary", f"Duration {clock(length)}, {len(messages)} messages"]
+    if not messages:
+        lines.append("No speech was found in the recording.")
     speakers = talk_time(messages)
     if speakers:
         lines.append("Speakers: " + ", ".join(f"{name} ({clock(sec)})" for name, sec in speakers))
+    if messages and not is_english(messages):
+        lines += ["", not_english_note()]
+    summary = " ".join(item["text"] for item in conversation.get("summary") or [])
+    if summary:
+        lines += ["", "Summary:", textwrap.fill(summary, width=100, initial_indent="  ", subsequent_indent="  ")]
     sections = [
         ("Topics", [t["text"] for t in conversation.get("topics", [])]),
         ("Action items", [item_line(a) for a in conversation.get("actionItems", [])]),

@@ -11,11 +11,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 from bot.engine import decode
+from bot.language import is_english
 from bot.engine.ids import new_conversation_id, stable_id
 from bot.engine.model import resolve_model
 from bot.engine.options import ProcessOptions
@@ -85,12 +86,16 @@ class Engine:
         channel_of_word: list[int] = []
         kept = _AudioBuffer(info.duration) if keep_audio else None
         report("decoding", 0.0)
-        blocks = decode.iter_pcm(media_path, keep_channels=by_channel, max_duration_seconds=max_duration_seconds)
+        blocks = _reporting_reads(
+            decode.iter_pcm(media_path, keep_channels=by_channel, max_duration_seconds=max_duration_seconds),
+            min(info.duration or CHUNK_SECONDS, CHUNK_SECONDS),
+            report,
+        )
         for chunk_start, chunk in decode.chunks_at_silence(blocks, target_seconds=CHUNK_SECONDS):
             mono = chunk.mean(axis=0) if chunk.ndim == 2 else chunk
             done = chunk_start / info.duration if info.duration else 0.0
             span = (len(mono) / decode.SAMPLE_RATE) / info.duration if info.duration else 0.0
-            chunk_words = self.transcriber.transcribe(
+            chunk_words, heard_in = self.transcriber.transcribe(
                 mono,
                 offset=chunk_start,
                 language=language,
@@ -98,6 +103,8 @@ class Engine:
                 vocabulary=options.custom_vocabulary,
                 progress=lambda f, done=done, span=span: report("transcribing", min(1.0, done + f * span)),
             )
+            if chunk_words:  # the first chunk with speech fixes the language: one recording, one language
+                language = heard_in
             if by_channel:
                 channel_of_word += _loudest_channel(chunk, chunk_start, chunk_words)
             if kept is not None:
@@ -151,6 +158,17 @@ def _named_speakers(messages: list[dict], speakers: list[Speaker | None],
     identities = identify(turns, known)
     renamed = {label: Speaker(i.name, i.email) for label, i in identities.items() if i.name != label}
     return [renamed.get(s.name, s) if s is not None else None for s in speakers]
+
+
+def _reporting_reads(blocks: Iterator[np.ndarray], first_chunk_seconds: float, report: Progress) -> Iterator[np.ndarray]:
+    """`blocks` as they are, reporting "decoding" progress until the first chunk is read: that read takes
+    ~10 s on a long recording before any word is heard, and a bar standing at 0 % looks hung (issue 10)."""
+    read = 0.0
+    for block in blocks:
+        if read < first_chunk_seconds:
+            read += block.shape[-1] / decode.SAMPLE_RATE
+            report("decoding", min(1.0, read / first_chunk_seconds))
+        yield block
 
 
 class _AudioBuffer:
@@ -271,16 +289,19 @@ def members_of(messages: list[dict]) -> list[dict]:
 
 def analyze(messages: list[dict], *, reference_time: datetime, options: ProcessOptions) -> dict:
     """Insights over a whole conversation's messages, in Symbl's shapes (re-run in full after an append)."""
-    from bot.engine.insights import extract_insights
+    from bot.engine.insights import Insights, extract_insights
 
     members = members_of(messages)
-    insights = extract_insights(
-        messages,
-        reference_time=reference_time,
-        members=members,
-        confidence_threshold=options.confidence_threshold,
-        detect_phrases=options.detect_phrases,
-    )
+    if is_english(messages, options.language_code):
+        insights = extract_insights(
+            messages,
+            reference_time=reference_time,
+            members=members,
+            confidence_threshold=options.confidence_threshold,
+            detect_phrases=options.detect_phrases,
+        )
+    else:  # English rules on another language give junk: none at all, and the notes say why (bot.language)
+        insights = Insights()
     enriched = []
     for message in messages:
         enriched.append(
@@ -297,6 +318,7 @@ def analyze(messages: list[dict], *, reference_time: datetime, options: ProcessO
         "actionItems": insights.action_items,
         "followUps": insights.follow_ups,
         "members": members,
+        "summary": insights.summary,
     }
 
 
@@ -312,10 +334,12 @@ def process_recording(
     max_duration_seconds: float,
     start_time: datetime | None = None,
     progress: Progress | None = None,
+    conversation_id: str | None = None,
 ) -> dict:
     """A whole conversation from one recording: `{conversationId, messages, topics, questions, actionItems,
-    followUps, members}`."""
-    conversation_id = new_conversation_id()
+    followUps, members, summary}`. Pass `conversation_id` and `start_time` derived from the input (as
+    `symbl-bot process` does) for the same output on every run; they default to a random id and now."""
+    conversation_id = conversation_id or new_conversation_id()
     start_time = start_time or datetime.now(timezone.utc)
     messages = engine.process(
         media_path,

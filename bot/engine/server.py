@@ -33,7 +33,9 @@ from bot.engine.core import Engine, analyze, iso
 from bot.engine.ids import new_conversation_id
 from bot.engine.jobs import JobEvent, JobQueue, Transcriber
 from bot.engine.store import Store
-from bot.engine.wire_options import InvalidOption, from_body, from_query
+from bot.engine.summary_api import regenerate_summary
+from bot.engine.text_messages import TextMessage, dumps, earliest_start, parse_text_messages
+from bot.engine.wire_options import InvalidOption, from_body, from_query, text_body_options
 from bot.errors import EngineError, InputError, MediaTooLong
 from bot.net import check_url
 from bot.waitress_thread import stop_server
@@ -177,6 +179,13 @@ def create_app(
             raise ApiError(400, str(err)) from None
 
     def _receive_upload(job_dir: Path, job_id: str) -> Path:
+        if (request.mimetype or "").startswith("multipart/"):
+            # `curl -F file=@x.mp3` wraps the bytes in a form; Symbl takes the raw bytes as the body.
+            raise ApiError(
+                415,
+                "Send the recording's bytes as the request body (curl --data-binary @meeting.mp3 with an "
+                "audio/* or video/* Content-Type), not as a multipart form (curl -F).",
+            )
         limit = settings.max_file_bytes
         if request.content_length is not None and request.content_length > limit:
             raise ApiError(413, _too_large(limit))
@@ -210,7 +219,12 @@ def create_app(
             raise ApiError(400, str(err).replace(path.name, "The uploaded file")) from None
 
     def _accept(
-        conversation_id: str | None, *, source: str, options: dict, url: str | None = None
+        conversation_id: str | None,
+        *,
+        source: str,
+        options: dict,
+        url: str | None = None,
+        text: list[TextMessage] | None = None,
     ) -> Response:
         _check_capacity()
         _check_webhook(options)
@@ -222,12 +236,20 @@ def create_app(
         media_path = None
         if source == "file":
             media_path = str(_receive_upload(service.media_dir / cid, job_id))
+        elif source == "text" and text is not None:
+            # Stored like an upload, so a text job resumes after a crash exactly as a recording does.
+            (service.media_dir / cid).mkdir(parents=True, exist_ok=True)
+            media_file = service.media_dir / cid / f"{job_id}.text.json"
+            media_file.write_text(dumps(text))
+            media_path = str(media_file)
+        # A transcript with its own clock starts the conversation at its first message.
+        start = (earliest_start(text) if text else None) or datetime.now(timezone.utc)
         if not store.add_job(
             job_id=job_id,
             conversation_id=cid,
             new_conversation=new,
             name=options.get("name"),
-            start_time=iso(datetime.now(timezone.utc)),
+            start_time=iso(start),
             source=source,
             media_path=media_path,
             url=url,
@@ -281,6 +303,22 @@ def create_app(
     def append_url(kind: str, conversation_id: str):
         _media_kind(kind)
         return _url_submission(conversation_id)
+
+    def _text_submission(conversation_id: str | None) -> Response:
+        body = request.get_json(silent=True, force=True)
+        if body is None:
+            raise ApiError(400, "The body must be JSON: {\"messages\": [{\"payload\": {\"content\": …}}]}.")
+        raw_messages, options = _parse(lambda: text_body_options(body, request.args.items(multi=True)))
+        messages = _parse(lambda: parse_text_messages(raw_messages))
+        return _accept(conversation_id, source="text", options=options, text=messages)
+
+    @app.post("/v1/process/text")
+    def process_text():
+        return _text_submission(None)
+
+    @app.put("/v1/process/text/<conversation_id>")
+    def append_text(conversation_id: str):
+        return _text_submission(conversation_id)
 
     # --- jobs and conversations --------------------------------------------------------------------
 
@@ -347,6 +385,19 @@ def create_app(
         ("members", "members"),
     ]:
         _listing(resource, key)
+
+    @app.get("/v1/conversations/<conversation_id>/summary")
+    def summary(conversation_id: str):
+        refresh = _flag("refresh", False)
+        found = _conversation(conversation_id)
+        if store.has_unfinished_job(conversation_id):
+            # Symbl answers 404 until the conversation's processing has finished.
+            raise ApiError(404, f"The summary of conversation {conversation_id} is not ready: its job is still running.")
+        if refresh:
+            regenerated = regenerate_summary(found)
+            store.set_insight(conversation_id, "summary", regenerated)
+            return jsonify({"summary": regenerated})
+        return jsonify({"summary": found["summary"]})
 
     def _empty(resource: str, body: Callable[[], Any]) -> None:
         # Valid but empty: the engine does not compute these; the official SDK requires their keys.

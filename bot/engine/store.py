@@ -21,7 +21,7 @@ from sqlite_utils.db import NotFoundError
 
 JOB_STATUSES = ("scheduled", "in_progress", "completed", "failed")
 UNFINISHED = ("scheduled", "in_progress")
-INSIGHT_KEYS = ("topics", "questions", "actionItems", "followUps", "members")
+INSIGHT_KEYS = ("topics", "questions", "actionItems", "followUps", "members", "summary")
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Job:
     conversation_id: str
     seq: int
     status: str
-    source: str  # "file" | "url"
+    source: str  # "file" | "url" | "text" (media_path: the Text API messages as JSON)
     media_path: str | None
     url: str | None
     options: dict
@@ -265,6 +265,27 @@ class Store:
             **{k: [] for k in INSIGHT_KEYS},
             **json.loads(row["insights"]),
         }
+
+    def has_unfinished_job(self, conversation_id: str) -> bool:
+        with self._lock:
+            return bool(
+                self.db.execute(
+                    "SELECT 1 FROM jobs WHERE conversation_id = ? AND status IN ('scheduled', 'in_progress')",
+                    [conversation_id],
+                ).fetchone()
+            )
+
+    def set_insight(self, conversation_id: str, key: str, value: Any) -> bool:
+        """Replace one stored insight (e.g. a regenerated summary); False when the conversation is gone."""
+        with self._lock, self.db.atomic():
+            row = self.db.execute("SELECT insights FROM conversations WHERE id = ?", [conversation_id]).fetchone()
+            if row is None:
+                return False
+            insights = {**json.loads(row[0]), key: value}
+            self.db.execute(
+                "UPDATE conversations SET insights = ? WHERE id = ?", [json.dumps(insights), conversation_id]
+            )
+        return True
 
     def delete_conversation(self, conversation_id: str) -> list[str]:
         """Delete a conversation and its jobs; returns the media paths the caller should remove."""

@@ -25,9 +25,25 @@ class Word:
 class Transcriber:
     """One loaded model, shared by every job of the process (loading takes memory, not much time)."""
 
-    def __init__(self, spec: ModelSpec, *, cpu_threads: int | None = None, beam_size: int = 5):
+    def __init__(
+        self,
+        spec: ModelSpec,
+        *,
+        cpu_threads: int | None = None,
+        beam_size: int = 5,
+        temperature: float | tuple[float, ...] = 0.0,
+        no_repeat_ngram_size: int = 4,
+    ):
         self.spec = spec
         self.beam_size = beam_size
+        # 0 with no fallback: faster-whisper's default retries doubtful segments by *sampling* at rising
+        # temperatures, so the same file gave a different transcript on every run (issue 10); CTranslate2's
+        # generator is seeded once per worker thread, so a seed cannot make a long-lived process repeatable.
+        self.temperature = temperature
+        # What the sampling fallback used to rescue is mostly beam search looping on one phrase over
+        # overlapping speech; forbidding a repeated 4-gram stops that deterministically (bench/README.md:
+        # "model and decoding choices" — pooled WER no worse than the sampling fallback).
+        self.no_repeat_ngram_size = no_repeat_ngram_size
         self._cpu_threads = cpu_threads or os.cpu_count() or 1
         self._model = None
         # CTranslate2 runs one model call at a time well on 2 cores; concurrent jobs would only thrash.
@@ -44,8 +60,12 @@ class Transcriber:
             )
         return self._model
 
-    def language_for(self, language_code: str | None) -> str:
-        language = (language_code or "en").split("-")[0].lower()
+    def language_for(self, language_code: str | None) -> str | None:
+        """Whisper's language for a BCP-47 `languageCode`; None (detect it) when none is given and the model
+        is multilingual. An English-only model has nothing to detect."""
+        if not language_code:
+            return None if self.model.model.is_multilingual else "en"
+        language = language_code.split("-")[0].lower()
         if language != "en" and not self.model.model.is_multilingual:
             raise InputError(
                 f"The installed speech model ({self.spec.name}) understands English only; "
@@ -58,21 +78,26 @@ class Transcriber:
         audio: np.ndarray,
         *,
         offset: float = 0.0,
-        language: str = "en",
+        language: str | None = "en",
         vocabulary: tuple[str, ...] = (),
         progress: Callable[[float], None] | None = None,
-    ) -> list[Word]:
-        """Words of one mono 16 kHz chunk, with times shifted by `offset` seconds."""
+    ) -> tuple[list[Word], str]:
+        """Words of one mono 16 kHz chunk, with times shifted by `offset` seconds, and the chunk's language
+        (`language`, or the one Whisper detected when it is None). Always transcribed in the language
+        spoken: the task is "transcribe", never "translate"."""
         duration = len(audio) / SAMPLE_RATE
         with self._lock:
-            segments, _info = self.model.transcribe(
+            segments, info = self.model.transcribe(
                 audio,
                 language=language,
+                task="transcribe",
                 beam_size=self.beam_size,
                 vad_filter=True,
                 word_timestamps=True,
                 hotwords=", ".join(vocabulary) or None,
                 condition_on_previous_text=False,
+                temperature=self.temperature,
+                no_repeat_ngram_size=self.no_repeat_ngram_size,
             )
             words: list[Word] = []
             for segment in segments:
@@ -80,4 +105,4 @@ class Transcriber:
                     words.append(Word(w.word, offset + w.start, offset + w.end, w.probability))
                 if progress and duration:
                     progress(min(1.0, segment.end / duration))
-        return words
+        return words, info.language

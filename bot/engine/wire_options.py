@@ -123,6 +123,20 @@ def from_body(body: Any, query_pairs: Iterable[tuple[str, str]]) -> tuple[str, d
     return url.strip(), _checked(options)
 
 
+def text_body_options(body: Any, query_pairs: Iterable[tuple[str, str]]) -> tuple[Any, dict]:
+    """`(messages, options)` of a Text API submission (contract §3.9): options in the JSON body, and
+    `webhookUrl` (or any other) in the query; the body wins on conflict. `messages` is returned as sent,
+    for `bot.engine.text_messages.parse_text_messages` to check."""
+    if not isinstance(body, dict):
+        raise InvalidOption("The request body must be a JSON object with messages.")
+    options = from_query(query_pairs)
+    for key, value in body.items():
+        if key == "messages" or value is None:
+            continue
+        options[key] = _normalise(key, value)
+    return body.get("messages"), _checked(options)
+
+
 def _checked(options: dict) -> dict:
     to_process_options(options)  # fails now, at submission, rather than later inside the job
     return options

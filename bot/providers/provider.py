@@ -1,7 +1,7 @@
 """What the Slack pipeline needs from a provider: submit or append media, poll the job, read and delete results.
 
 `bot.providers.symbl.client.SymblClient` is the implementation (the Symbl cloud, or our engine on loopback); a new
-provider implements these seven methods and is passed to `Services(symbl=...)`.
+provider implements these methods and is passed to `Services(symbl=...)`.
 """
 
 from __future__ import annotations
@@ -54,6 +54,16 @@ class Provider(Protocol):
         media: str = "audio",
     ) -> Submission:
         """Add a URL's media to an existing conversation."""
+        ...
+
+    def submit_text(self, messages: list[dict], options: Mapping[str, Any] | None = None) -> Submission:
+        """Start processing a transcript: Text API messages (`payload`, `from`, `duration`)."""
+        ...
+
+    def append_text(
+        self, messages: list[dict], conversation_id: str, options: Mapping[str, Any] | None = None
+    ) -> Submission:
+        """Add transcript messages to an existing conversation."""
         ...
 
     def job(self, job_id: str) -> dict:

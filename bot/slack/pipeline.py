@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +37,8 @@ from bot.slack import updates
 from bot.slack.services import Services
 from bot.slack.speaker_hints import known_speakers
 from bot.slack.thread import ensure_status, find_posted_parts, set_stage, without_connection_retries
+from bot.providers.symbl.client import Submission
+from bot.transcript_import import TEXT_OPTIONS, is_transcript_file, read_transcript, transcript_kind
 from storage import Recording, State
 from storage import conversations as convs
 from storage import recordings as repo
@@ -69,12 +72,14 @@ def _extension(name: str | None) -> str:
 
 
 def is_media_file(file: dict[str, Any]) -> bool:
-    """Audio or video, by mimetype, filetype, Slack clip subtype or name (slack-platform.md §1.2)."""
+    """Audio or video, by mimetype, filetype, Slack clip subtype or name (slack-platform.md §1.2), or a
+    transcript file (.vtt/.srt/.txt), which goes to the Text API instead."""
     if file.get("mode") in UNRETRIEVABLE_MODES:
         return False
     mimetype = str(file.get("mimetype") or "")
     return (
-        mimetype.startswith(("audio/", "video/"))
+        is_transcript_file(file)
+        or mimetype.startswith(("audio/", "video/"))
         or str(file.get("filetype") or "").lower() in MEDIA_FILETYPES
         or file.get("subtype") in ("slack_audio", "slack_video")
         or _extension(file.get("name")) in MEDIA_EXTENSIONS
@@ -225,8 +230,12 @@ def submit(services: Services, rec: Recording) -> None:
         _refuse_by_metadata(settings, rec)
         path = download_slack_file(services, rec)
         try:
-            _refuse_by_duration(settings, path)
-            if rec.append_to:
+            kind = transcript_kind(rec.name, rec.mimetype)
+            if not kind:
+                _refuse_by_duration(settings, path)
+            if kind:
+                submission = _submit_transcript(services, rec, path, kind)
+            elif rec.append_to:
                 submission = services.symbl.append_file(path, rec.append_to, _options(services, rec),
                                                         content_type=rec.mimetype or None, media=_media_of(rec))
             else:
@@ -237,6 +246,16 @@ def submit(services: Services, rec: Recording) -> None:
     repo.mark_submitted(services.store, rec.id, submission.conversation_id, submission.job_id,
                         time.time() + poll_delay(settings, 0))
     set_stage(services, rec.id, "transcribing")
+
+
+def _submit_transcript(services: Services, rec: Recording, path: Path, kind: str) -> Submission:
+    """A transcript file as Text API messages, on the clock of the message that shared it."""
+    started = datetime.fromtimestamp(float(rec.message_ts), tz=timezone.utc)
+    messages = read_transcript(path, kind, start_time=started)
+    options = {k: v for k, v in _options(services, rec).items() if k in TEXT_OPTIONS}
+    if rec.append_to:
+        return services.symbl.append_text(messages, rec.append_to, options)
+    return services.symbl.submit_text(messages, options)
 
 
 def _options(services: Services, rec: Recording) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from . import actions, sentiment
 from .people import People
 from .questions import find_questions
+from .summary import summarize
 from .text import remove_fillers
 from .topics import find_topics
 
@@ -28,6 +29,7 @@ class Insights:
     questions: list[dict] = field(default_factory=list)
     action_items: list[dict] = field(default_factory=list)
     follow_ups: list[dict] = field(default_factory=list)
+    summary: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """Response bodies keyed as the Conversation API names them."""
@@ -36,6 +38,7 @@ class Insights:
             "questions": self.questions,
             "actionItems": self.action_items,
             "followUps": self.follow_ups,
+            "summary": self.summary,
         }
 
     def annotate_messages(self, messages: list[dict], *, with_sentiment: bool = True) -> list[dict]:
@@ -70,13 +73,15 @@ def extract_insights(messages: list[dict], *, reference_time: datetime, members:
     follow_ups = actions.ranked(candidates, actions.FOLLOW_UP, _cap(hours, FOLLOW_UPS_PER_HOUR, MIN_FOLLOW_UPS),
                                 confidence_threshold)
     topics = find_topics(messages, scores, hours, confidence_threshold, people.first_names())
+    symbl_action_items = [actions.to_symbl(c) for c in action_items]
     return Insights(
         message_sentiment={mid: sentiment.sentiment(score) for mid, score in scores.items()},
         message_phrases=_message_phrases(messages, candidates, topics) if detect_phrases else {},
         topics=topics,
         questions=find_questions(messages, people, confidence_threshold),
-        action_items=[actions.to_symbl(c) for c in action_items],
+        action_items=symbl_action_items,
         follow_ups=[actions.to_symbl(c) for c in follow_ups],
+        summary=summarize(messages, people, minutes=hours * 60, action_items=symbl_action_items),
     )
 
 

@@ -4,6 +4,6 @@ This package never imports the engine: it speaks HTTP to the Symbl cloud or to a
 """
 
 from bot.providers.symbl.client import Submission, SymblClient
-from bot.providers.symbl.sdk import Audio, Conversation, Video
+from bot.providers.symbl.sdk import Audio, Conversation, Text, Video
 
-__all__ = ["Audio", "Conversation", "Submission", "SymblClient", "Video"]
+__all__ = ["Audio", "Conversation", "Submission", "SymblClient", "Text", "Video"]

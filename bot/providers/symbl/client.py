@@ -390,6 +390,32 @@ class SymblClient:
             f"appending a URL to conversation {conversation_id}",
         )
 
+    def _text(
+        self, method: str, path: str, messages: list[dict], options: Mapping[str, Any], what: str
+    ) -> Submission:
+        # Contract §3.9: the options travel in the JSON body, except webhookUrl, which is a query parameter.
+        body = {k: v for k, v in options.items() if k != "webhookUrl" and v is not None}
+        body["messages"] = list(messages)
+        params = [("webhookUrl", str(options["webhookUrl"]))] if options.get("webhookUrl") else []
+        result = self._call(method, path, what, params=params, json=body, retry_reads=False)
+        return self._submission(result, what)
+
+    def submit_text(self, messages: list[dict], options: Mapping[str, Any] | None = None) -> Submission:
+        """`POST /v1/process/text`: `messages` as the Text API takes them, `[{payload: {content,
+        contentType}, from: {id, name, userId}, duration: {startTime, endTime}}]`."""
+        return self._text("POST", "/v1/process/text", messages, options or {}, "submitting a transcript")
+
+    def append_text(
+        self, messages: list[dict], conversation_id: str, options: Mapping[str, Any] | None = None
+    ) -> Submission:
+        return self._text(
+            "PUT",
+            f"/v1/process/text/{_seg(conversation_id)}",
+            messages,
+            options or {},
+            f"appending a transcript to conversation {conversation_id}",
+        )
+
     # --- jobs and conversations --------------------------------------------------------------------
 
     def job(self, job_id: str) -> dict:
@@ -431,6 +457,11 @@ class SymblClient:
     def get_members(self, conversation_id: str) -> list[dict]:
         return self._list(conversation_id, "members", "members")
 
+    def get_summary(self, conversation_id: str, refresh: bool = False) -> list[dict]:
+        """`GET …/summary`: `[{id, text, messageRefs: [{id}]}]`; NotFound while the conversation's job runs."""
+        params = {"refresh": _wire_value(refresh)} if refresh else None
+        return self._list(conversation_id, "summary", "summary", params)
+
     def get_conversation(self, conversation_id: str) -> dict:
         what = f"reading conversation {conversation_id}"
         body = self._call("GET", f"/v1/conversations/{_seg(conversation_id)}", what)
@@ -453,7 +484,15 @@ class SymblClient:
             "actionItems": self.get_action_items(conversation_id),
             "followUps": self.get_follow_ups(conversation_id),
             "members": self.get_members(conversation_id),
+            "summary": self._summary_if_offered(conversation_id),
         }
+
+    def _summary_if_offered(self, conversation_id: str) -> list[dict]:
+        # A Symbl host without the Summary API (or an app without access to it) still gets a note.
+        try:
+            return self.get_summary(conversation_id)
+        except (NotFound, AuthenticationError, BadRequest):
+            return []
 
 
 def _seg(value: str) -> str:

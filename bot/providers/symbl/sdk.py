@@ -222,6 +222,10 @@ class Conversation:
     def get_conversation(self) -> dict:
         return self._client.get_conversation(self._id)
 
+    def get_summary(self, refresh: bool = False) -> list[dict]:
+        """The Summary API's `[{id, text, messageRefs}]` (not in the official SDK 2.0.6)."""
+        return self._client.get_summary(self._id, refresh=refresh)
+
     def delete_conversation(self) -> None:
         self._client.delete_conversation(self._id)
 
@@ -232,6 +236,7 @@ class Conversation:
     action_items = get_action_items
     follow_ups = get_follow_ups
     members = get_members
+    summary = get_summary
 
 
 class Audio:
@@ -322,6 +327,52 @@ class Audio:
 
 class Video(Audio):
     media = "video"
+
+
+class Text:
+    """`process` and `append` of the Text API, as the official SDK's `symbl.Text` names them.
+
+    `payload` is the Text API body: `{"messages": [{payload: {content}, from: {name, userId}, duration:
+    {startTime, endTime}}], "name": …, …}`; `parameters` adds options (the SDK's way) over it.
+    """
+
+    def __init__(self, client: SymblClient | None = None, *, settings: Settings | None = None):
+        self._audio = Audio(client, settings=settings)  # the same credentials and host handling
+
+    def process(
+        self,
+        payload: Mapping[str, Any],
+        credentials: Mapping[str, str] | None = None,
+        wait: bool = True,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> Conversation:
+        messages, options = _messages_and_options(payload, parameters)
+        client = self._audio._client_for(credentials)
+        return self._audio._conversation(client.submit_text(messages, options), client, wait)
+
+    def append(
+        self,
+        payload: Mapping[str, Any],
+        conversation_id: str,
+        credentials: Mapping[str, str] | None = None,
+        wait: bool = True,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> Conversation:
+        if not conversation_id:
+            raise ValueError("conversation_id is required to append")
+        messages, options = _messages_and_options(payload, parameters)
+        client = self._audio._client_for(credentials)
+        return self._audio._conversation(client.append_text(messages, conversation_id, options), client, wait)
+
+
+def _messages_and_options(
+    payload: Mapping[str, Any], parameters: Mapping[str, Any] | None
+) -> tuple[list[dict], dict]:
+    body = dict(payload or {})
+    messages = body.pop("messages", None)
+    if not isinstance(messages, list) or not messages:
+        raise ValueError("payload must carry a non-empty 'messages' list")
+    return messages, {**body, **(parameters or {})}
 
 
 def _url_and_options(

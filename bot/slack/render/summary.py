@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.language import is_english, not_english_note
 from storage.action_items import item_key
 
 SUMMARY_EVENT = "symbl_summary"
@@ -233,6 +234,9 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, c
         facts.append(f"id `{escape(conversation_id)}`")
 
     body: list[dict[str, Any]] = []
+    paragraph = " ".join(str(item.get("text", "")).strip() for item in insights.get("summary") or [])
+    if paragraph.strip():
+        body += [_section(t) for t in _sections("Summary", [escape(paragraph)])]
     topics = [escape(str(t.get("text", "")).strip()) for t in insights.get("topics") or [] if t.get("text")]
     if topics:
         body += [_section(t) for t in _sections("Topics", ["• " + t for t in topics])]
@@ -246,7 +250,9 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, c
             body += _action_blocks(items, conversation_id, done or {}, owners or {})
         elif items:
             body += [_section(t) for t in _sections(heading, [_item_line(i, with_owner=with_owner) for i in items])]
-    if not body:
+    if messages and not is_english(messages):
+        body.insert(0, _section(f"_{escape(not_english_note())}_"))
+    elif not body:
         body.append(_section("_No topics, action items or questions were found in this recording._"))
 
     head: list[dict[str, Any]] = [
