@@ -224,14 +224,17 @@ def held_out() -> tuple[str, tuple[int, int, int, int], tuple[int, int, int, int
     import train_actions  # noqa: PLC0415
 
     shipped = action_model.shipped_model()
-    data = train_actions.Dataset.of(train_actions.load_all(workplace=True))
+    constants = json.loads(action_model.model_path().read_text())["constants"]
+    workplace = constants["workplace_weight"] > 0
+    train_actions.WORKPLACE_WEIGHT = constants["workplace_weight"] or train_actions.WORKPLACE_WEIGHT
+    data = train_actions.Dataset.of(train_actions.load_all(workplace=workplace))
     scored = [m for m in data.meetings if m.series != action_data.WORKPLACE_SERIES and m.has_action_evidence]
     lines = ["| held-out series | meetings | gold AI | recall | prec. (n) | base recall | base prec. (n) |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     pooled, pooled_base = (0, 0, 0, 0), (0, 0, 0, 0)
     for series in sorted({m.series for m in scored}):
         train = [m for m in data.meetings if m.series != series]
-        model = train_actions.fit(data, train, shipped_c())
+        model = train_actions.fit(data, train, constants["c"])
         model = action_model.ActionModel(model.weights, model.intercept, shipped.threshold, shipped.radius)
         counts, base = (0, 0, 0, 0), (0, 0, 0, 0)
         held = [m for m in scored if m.series == series]
@@ -247,10 +250,6 @@ def held_out() -> tuple[str, tuple[int, int, int, int], tuple[int, int, int, int
                  f"**{ratio(pooled[3], pooled[2])}** ({pooled[2]}) | {ratio(pooled_base[1], pooled_base[0])} | "
                  f"{ratio(pooled_base[3], pooled_base[2])} ({pooled_base[2]}) |")
     return "\n".join(lines), pooled, pooled_base
-
-
-def shipped_c() -> float:
-    return float(json.loads(action_model.model_path().read_text())["constants"]["c"])
 
 
 def _add(a: tuple, b: tuple) -> tuple:
@@ -272,12 +271,16 @@ READING = (
     "(its words and word pairs, opening words, commitment/request forms, task verbs, times after the "
     "meeting, hedges, questions; the same cues of the two units either side; position in the meeting, "
     "closing round, whether the speaker talks most), fitted by `python bench/train_actions.py` on meetings/ "
-    "+ train/ and 15 short synthetic workplace conversations (bench/workplace_actions.json). Its constants "
-    "(C, probability threshold, grouping radius) were chosen by the same leave-series-out cross-validation "
-    "from a grid of 2×5×2; the held-out table re-fits per series with those constants, so it is a fair "
-    "estimate of the model but slightly optimistic about the constant choice. The per-meeting table above "
-    "uses the shipped model, which was fitted on these meetings: it is not a held-out figure. Rules remain "
-    "only for owners, due dates, third-person text and merging repeats (bot/engine/insights/actions.py)."
+    "+ train/ and 15 short synthetic workplace conversations (bench/workplace_actions.json, weighted 0.5 "
+    "against a real unit, without meeting-level features). Its threshold and grouping radius were chosen "
+    "by the same leave-series-out cross-validation (C = 0.1 from earlier runs of it, where 0.03 and 0.3 "
+    "scored lower), so the held-out table re-fits each series with those constants: a fair estimate of the "
+    "model, slightly optimistic about the choice of constants. The synthetic set costs a little on AMI "
+    "held out (without it, same protocol: recall 0.64, precision 0.52; with it 0.61 / 0.49 at the same "
+    "threshold, 4 of 118 gold items) but without it the model misses plain workplace requests and "
+    "commitments (the sample recording's items). The per-meeting table uses the shipped model, fitted on "
+    "these meetings: not a held-out figure. Rules remain only for owners, due dates, third-person text and "
+    "merging repeats (bot/engine/insights/actions.py)."
 )
 
 
@@ -285,6 +288,7 @@ def main(argv: list[str]) -> int:
     meetings_dir = Path(argv[1]) if len(argv) > 1 else DEFAULT_MEETINGS
     paths = sorted(p for p in meetings_dir.glob("*.json") if p.name != "index.json")
     extract_insights([], reference_time=REFERENCE_TIME)  # warm-up: imports and lexicons are not per-hour cost
+    action_model.shipped_model()  # nor is reading the model file once per process
     scores = [score_meeting(p) for p in paths]
     cross_validated, pooled, pooled_base = held_out()
     body = "\n\n".join([

@@ -184,25 +184,13 @@ def _candidate(conversation: Conversation, index: int, cited: list[int], probabi
     phrasings = _phrasings(conversation, cited) or [Phrasing(index, "", None, "", None, frozenset())]
     best = _best_phrasing(phrasings, index)
     speaker = conversation.people.speaker_of(conversation.messages[index])
-    assignee = None
-    owner = None
     if best.cue is not None:
         owner, assignee = _owner(conversation, best.index, best.sentence, best.cue, best.speaker)
         speaker = best.speaker
     else:
         assignee = _named_subject(conversation.people, best.sentence, speaker)
         owner = NAMED if assignee else None
-    due = next(
-        (
-            d
-            for d in (
-                find_due_date(p.sentence, conversation.reference_time)
-                for p in sorted(phrasings, key=lambda p: p is not best)
-            )
-            if d is not None
-        ),
-        None,
-    )
+    due = _first_due_date(phrasings, best, conversation.reference_time)
     if best.cue is not None:
         rest = best.rest
         if owner == SPEAKER:
@@ -227,6 +215,15 @@ def _candidate(conversation: Conversation, index: int, cited: list[int], probabi
         content=content_words(best.rest if best.cue else said, STOPWORDS),
         phrase_message_id=str(conversation.messages[best.index].get("id")),
     )
+
+
+def _first_due_date(phrasings: list[Phrasing], best: Phrasing, reference_time: datetime) -> DueDate | None:
+    """The due date of the item's own sentence, else the first said in the exchange ("…today" in the answer)."""
+    for phrasing in sorted(phrasings, key=lambda p: p is not best):
+        due = find_due_date(phrasing.sentence, reference_time)
+        if due is not None:
+            return due
+    return None
 
 
 def _owner(conversation: Conversation, index: int, sentence: str, cue: Cue, speaker: Person | None):
