@@ -67,8 +67,8 @@ def load(path: Path, to_messages) -> Meeting:
 WORKPLACE_FILE = Path(__file__).resolve().parent / "workplace_actions.json"
 WORKPLACE_SERIES = "workplace"
 SECONDS_PER_LINE = 6.0
-# An eight-line exchange is not a meeting: where it falls in "the meeting", its closing round and who talks
-# most say nothing, so those features are left out of the synthetic rows (the model learns them from AMI/ICSI).
+# An eight-line exchange is not a meeting: where it falls in "the meeting", its closing round and who
+# talks most say nothing, so those features are left out of the synthetic rows (AMI/ICSI teach them).
 MEETING_LEVEL_FEATURES = ("pos:", "closing_round", "speaker:")
 
 

@@ -4,10 +4,11 @@
 
 Chooses the constants (regularisation C, probability threshold, grouping radius) by leave-series-out
 cross-validation — every meeting of one series (ES2004a–d; ICSI by prefix) is held out together, scored as
-bench/insights.py scores action items (±1 unit, 10 per hour), and the grid point with the best pooled recall
-at precision ≥ 0.5 wins — then fits on all 54 meetings and writes `bot/engine/insights/models/action_items_v1.json`, printing
-its sha256 for `action_model.MODEL_SHA256`. The output is deterministic (liblinear with a fixed seed, weights
-rounded, keys sorted), so re-running reproduces the file byte for byte. `--check` only reports whether the
+bench/insights.py scores action items (±1 unit, 10 per hour), and the grid point with the best pooled
+recall at precision ≥ 0.5 wins — then fits on all 54 meetings and writes
+`bot/engine/insights/models/action_items_v1.json`, printing its sha256 for `action_model.MODEL_SHA256`.
+The output is deterministic (liblinear with a fixed seed, weights rounded, keys sorted), so re-running
+reproduces the file byte for byte. `--check` only reports whether the
 shipped file and hash match what this run produces; `--constants` skips the search (one fit, a minute).
 """
 
@@ -38,7 +39,7 @@ MODEL_FILE = REPO / "bot" / "engine" / "insights" / "models" / action_model.MODE
 C_GRID = (0.1,)
 THRESHOLD_GRID = (0.5, 0.7, 0.8, 0.85, 0.9, 0.95)
 # Radius 2 scores about the same on AMI held out but merges separate requests said two turns apart in
-# workplace talk (the sample recording's "Can you…?" / "Yes, I will…" / "Priya, please…"), so it is not offered.
+# workplace talk (the sample's "Can you…?" / "Yes, I will…" / "Priya, please…"), so it is not offered.
 RADIUS_GRID = (1,)
 # A feature seen in fewer training messages than this is noise for 54 meetings (and bloats the file).
 MIN_FEATURE_COUNT = 3
@@ -99,8 +100,11 @@ def _sample_weights(meetings: list[action_data.Meeting]) -> list[float]:
     real = [y for m in meetings if m.series != action_data.WORKPLACE_SERIES for y in m.labels]
     positives = max(1, sum(real))
     per_class = {1: len(real) / (2 * positives), 0: len(real) / (2 * max(1, len(real) - positives))}
-    return [per_class[y] * (WORKPLACE_WEIGHT if m.series == action_data.WORKPLACE_SERIES else 1.0)
-            for m in meetings for y in m.labels]
+    return [
+        per_class[y] * (WORKPLACE_WEIGHT if m.series == action_data.WORKPLACE_SERIES else 1.0)
+        for m in meetings
+        for y in m.labels
+    ]
 
 
 def predicted_units(
@@ -182,8 +186,12 @@ def model_bytes(model: action_model.ActionModel, constants: Constants, workplace
         "format": "symbl-slack-bot action items, logistic regression over action_features, v1",
         "trained_on": "shared/eval meetings/ + train/ (54 AMI/ICSI meetings, CC BY 4.0: see ATTRIBUTION.md)"
         + (" + bench/workplace_actions.json" if workplace else ""),
-        "constants": {"c": constants.c, "threshold": constants.threshold, "radius": constants.radius,
-                      "workplace_weight": WORKPLACE_WEIGHT if workplace else 0.0},
+        "constants": {
+            "c": constants.c,
+            "threshold": constants.threshold,
+            "radius": constants.radius,
+            "workplace_weight": WORKPLACE_WEIGHT if workplace else 0.0,
+        },
         "intercept": model.intercept,
         "weights": dict(sorted(model.weights.items())),
     }
@@ -197,16 +205,23 @@ def search(data: Dataset) -> Constants:
     for constants in grid():
         gold, found, predicted, precise = pooled(results, constants)
         mark = " <- chosen" if constants == chosen else ""
-        print(f"C={constants.c:<5} threshold={constants.threshold:<5} radius={constants.radius}: held-out recall "
-              f"{found / gold:.3f} precision {precise / max(1, predicted):.3f} ({predicted} items){mark}", flush=True)
+        print(
+            f"C={constants.c:<5} threshold={constants.threshold:<5} radius={constants.radius}: "
+            f"held-out recall {found / gold:.3f} precision {precise / max(1, predicted):.3f} "
+            f"({predicted} items){mark}",
+            flush=True,
+        )
     return chosen
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the shipped file, write nothing")
-    parser.add_argument("--constants", metavar="C,THRESHOLD,RADIUS",
-                        help="skip the cross-validated search and fit with these constants")
+    parser.add_argument(
+        "--constants",
+        metavar="C,THRESHOLD,RADIUS",
+        help="skip the cross-validated search and fit with these constants",
+    )
     parser.add_argument("--no-workplace", action="store_true", help="leave out bench/workplace_actions.json")
     args = parser.parse_args(argv[1:])
     workplace = not args.no_workplace
@@ -221,7 +236,11 @@ def main(argv: list[str]) -> int:
     digest = hashlib.sha256(data_bytes).hexdigest()
     print(f"model: {len(final.weights)} weights, {len(data_bytes) / 1024:.0f} KiB, sha256 {digest}")
     if args.check:
-        same = MODEL_FILE.exists() and MODEL_FILE.read_bytes() == data_bytes and digest == action_model.MODEL_SHA256
+        same = (
+            MODEL_FILE.exists()
+            and MODEL_FILE.read_bytes() == data_bytes
+            and digest == action_model.MODEL_SHA256
+        )
         print("shipped model reproduced byte for byte" if same else "shipped model differs from this run")
         return 0 if same else 1
     MODEL_FILE.parent.mkdir(parents=True, exist_ok=True)

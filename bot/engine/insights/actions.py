@@ -218,7 +218,8 @@ def _candidate(conversation: Conversation, index: int, cited: list[int], probabi
 
 
 def _first_due_date(phrasings: list[Phrasing], best: Phrasing, reference_time: datetime) -> DueDate | None:
-    """The due date of the item's own sentence, else the first said in the exchange ("…today" in the answer)."""
+    """The due date of the item's own sentence, else the first one said in the exchange ("…today" in
+    the answer)."""
     for phrasing in sorted(phrasings, key=lambda p: p is not best):
         due = find_due_date(phrasing.sentence, reference_time)
         if due is not None:
