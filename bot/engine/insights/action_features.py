@@ -32,19 +32,6 @@ def _matches(pattern: re.Pattern) -> CueTest:
     return lambda text: bool(pattern.search(text))
 
 
-def _after_cue(pattern: re.Pattern) -> CueTest:
-    """The pattern right after a commitment or request form ("I'll *send*…", "can you *check*…")."""
-
-    def test(text: str) -> bool:
-        for cue in cues.CUES:
-            m = cue.pattern.search(text)
-            if m and pattern.match(cues.LEADING_SOFTENER.sub("", m.group("rest"))):
-                return True
-        return False
-
-    return test
-
-
 def _has_due_date(text: str) -> bool:
     return find_due_date(text, _ANY_DAY) is not None
 
@@ -52,12 +39,7 @@ def _has_due_date(text: str) -> bool:
 # Cue name → test on the filler-free text of a message. Names are part of the model file's vocabulary:
 # renaming one silently drops its weight, so the training command must be re-run after any change here.
 CUE_TESTS: dict[str, CueTest] = {
-    **{f"form:{index}:{cue.owner}": _matches(cue.pattern) for index, cue in enumerate(cues.CUES)},
     "named_subject": _matches(cues.NAMED_SUBJECT),
-    "task_verb_after_form": _after_cue(cues.TASK_VERB),
-    "weak_verb_after_form": _after_cue(cues.WEAK_TASK_VERB),
-    "in_meeting_after_form": _after_cue(cues.IN_MEETING),
-    "design_verb_after_form": _after_cue(cues.DESIGN_VERB),
     "task_verb_first": lambda t: bool(cues.TASK_VERB.match(t)),
     "after_meeting": _matches(cues.AFTER_MEETING),
     "right_now": _matches(cues.RIGHT_NOW),
@@ -72,6 +54,14 @@ CUE_TESTS: dict[str, CueTest] = {
     "acceptance": lambda t: bool(cues.ACCEPTANCE.match(t)),
     "due_date": _has_due_date,
     "question": lambda t: t.rstrip().endswith("?"),
+}
+# What follows a commitment or request form ("I'll *send*…", "can you *check*…"), tested once per form
+# that matched: cue name → pattern matched at the start of the words after the form.
+AFTER_FORM_TESTS: dict[str, re.Pattern] = {
+    "task_verb_after_form": cues.TASK_VERB,
+    "weak_verb_after_form": cues.WEAK_TASK_VERB,
+    "in_meeting_after_form": cues.IN_MEETING,
+    "design_verb_after_form": cues.DESIGN_VERB,
 }
 
 # Which of a message's features its neighbours also get, under a prefix: cues and the opening word carry
@@ -99,6 +89,17 @@ def message_features(text: str) -> list[str]:
         if len(tokens) > 1:
             features.append(f"start2:{tokens[0]}_{tokens[1]}")
     features += [f"cue:{name}" for name, test in CUE_TESTS.items() if test(clean)]
+    after_forms = []
+    for index, cue in enumerate(cues.CUES):
+        m = cue.pattern.search(clean)
+        if m:
+            features.append(f"cue:form:{index}:{cue.owner}")
+            after_forms.append(cues.LEADING_SOFTENER.sub("", m.group("rest")))
+    features += [
+        f"cue:{name}"
+        for name, pattern in AFTER_FORM_TESTS.items()
+        if any(pattern.match(rest) for rest in after_forms)
+    ]
     return features
 
 
@@ -107,6 +108,7 @@ def conversation_features(messages: list[dict], speaker_key: Callable[[dict], st
 
     `speaker_key` names a message's speaker (any stable string); it is used only to find who talks most."""
     own = [message_features(str(m.get("text") or "")) for m in messages]
+    carried = [[f for f in row if f.startswith(_CONTEXT_PREFIXES)] for row in own]
     total = len(messages)
     talk = Counter()
     for message in messages:
@@ -119,7 +121,7 @@ def conversation_features(messages: list[dict], speaker_key: Callable[[dict], st
         for offset, prefix in ((-1, "p1:"), (1, "n1:"), (-2, "p2:"), (2, "n2:")):
             other = index + offset
             if 0 <= other < total:
-                row += [prefix + f for f in own[other] if f.startswith(_CONTEXT_PREFIXES)]
+                row += [prefix + f for f in carried[other]]
                 if abs(offset) == 1 and speaker_key(messages[other]) == speaker_key(messages[index]):
                     row.append(f"{prefix}same_speaker")
         row.append(f"pos:{min(9, index * 10 // max(1, total))}")
