@@ -91,7 +91,8 @@ _MONTH = "(?P<month>" + "|".join(MONTHS) + ")"
 _RULES: list[tuple[re.Pattern, object, str]] = [
     (re.compile(rf"\b{_PREP}(?:the\s+)?day after tomorrow\b"), lambda ref, m: ref + timedelta(days=2), "date"),
     (re.compile(rf"\b{_PREP}tomorrow\b"), lambda ref, m: ref + timedelta(days=1), "date"),
-    (re.compile(rf"\b{_PREP}(?:today|tonight|(?:the\s+)?end of (?:the\s+)?day|eod)\b"), lambda ref, m: ref, "date"),
+    (re.compile(rf"\b{_PREP}(?:today|tonight|this (?:morning|afternoon|evening)|later today|"
+                rf"(?:the\s+)?end of (?:the\s+)?day|eod)\b"), lambda ref, m: ref, "date"),
     (re.compile(rf"\b{_PREP}(?P<next>next\s+)?(?:this\s+(?:coming\s+)?)?(?P<weekday>{'|'.join(WEEKDAYS)})\b"),
      _weekday, "date"),
     (re.compile(rf"\b{_PREP}(?:the\s+)?(?:end of (?:the|this)\s+week|this week|the weekend)\b"), _end_of_week, "date"),

@@ -109,8 +109,8 @@ def _message_phrases(messages: list[dict], candidates: list[actions.Candidate], 
     """Phrases per message: the action phrase of each commitment, and topic phrases said in it."""
     phrases: dict[str, list[dict]] = {str(m.get("id")): [] for m in messages}
     for candidate in candidates:
-        if candidate.action_phrase and candidate.message_ids:
-            phrases[candidate.message_ids[-1]].append({"type": "action_phrase", "text": candidate.action_phrase})
+        if candidate.action_phrase and candidate.phrase_message_id in phrases:
+            phrases[candidate.phrase_message_id].append({"type": "action_phrase", "text": candidate.action_phrase})
     for topic in topics:
         for message_id in topic["messageIds"]:
             if message_id in phrases:

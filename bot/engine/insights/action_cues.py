@@ -1,0 +1,201 @@
+"""The words of commitments, requests and meeting talk: the patterns the action-item model sees.
+
+These patterns are evidence, not scores: `action_features` turns each into a binary feature and the model
+(fitted by bench/train_actions.py) decides what each is worth. `actions` also uses the commitment forms
+(`CUES`) to find who owes the work and to rewrite an item in the third person. The order and number of
+`CUES` and the patterns' meaning are part of the shipped model: after changing any of them, re-run
+`python bench/train_actions.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ACTION_ITEM = "action_item"
+FOLLOW_UP = "follow_up"
+
+SPEAKER, ADDRESSEE, GROUP, NAMED = "speaker", "addressee", "group", "named"
+# Meetings end with a round of next steps ("for next time…", "before the next meeting…"), found from the
+# words that frame it: next-step cues in the second half of the meeting, plus this many messages either side.
+NEXT_STEPS_REACH = 12
+
+
+@dataclass(frozen=True)
+class Cue:
+    pattern: re.Pattern
+    owner: str
+    modal: str  # how the normalised sentence phrases the obligation: "will", "needs to", "should"
+
+
+def _cue(regex: str, owner: str, modal: str = "will") -> Cue:
+    return Cue(re.compile(r"(?:" + regex + r")\s+(?P<rest>\S.*)", re.IGNORECASE), owner, modal)
+
+
+REQUEST_CUE = _cue(r"\b(?:can|could|would|will) you(?: please)?", ADDRESSEE)
+# Ordered from the most specific to the most general: the first that matches decides owner and modal.
+CUES: tuple[Cue, ...] = (
+    _cue(r"\bi(?:'d| would) like you to|\bi (?:want|need) you to", ADDRESSEE),
+    _cue(r"\b(?:please|pls)", ADDRESSEE),
+    REQUEST_CUE,
+    _cue(r"\b(?:don't|do not) forget to|\bremember to|\bmake sure (?:to|you|that you)", ADDRESSEE),
+    _cue(
+        r"\byou(?:'ll| will)? (?:have to|need to|must|(?:'ve|have) got to)|\byou(?:'re| are) (?:going to|gonna) have to",
+        ADDRESSEE,
+        "needs to",
+    ),
+    _cue(r"\byou should", ADDRESSEE, "should"),
+    _cue(r"\byou(?:'ll| will)", ADDRESSEE),
+    _cue(r"\bi(?:'d| would) like to (?:see|receive|have|get)", ADDRESSEE),
+    _cue(r"\bi(?:'ll| will| shall)(?: have to)?|\bi(?:'m| am) (?:going to|gonna)", SPEAKER),
+    _cue(r"\bi (?:have to|need to|must)|\bi(?:'ve| have) got to", SPEAKER, "needs to"),
+    _cue(r"\blet me", SPEAKER),
+    _cue(
+        r"\bwe(?:'ll| will)? (?:need to|have to|must)|\bwe(?:'ve| have) got to|\bwe(?:'re| are) (?:going to|gonna) have to",
+        GROUP,
+        "needs to",
+    ),
+    _cue(r"\bwe should", GROUP, "should"),
+    _cue(r"\blet(?:'s| us)", GROUP),
+    _cue(r"\bwe(?:'ll| will| shall)|\bwe(?:'re| are) (?:going to|gonna)", GROUP),
+    _cue(
+        r"\b(?:everyone|everybody|each of you|all of you|each (?:one|person)) (?:will|should|needs to|has to|must)",
+        GROUP,
+    ),
+)
+
+# "<Name> will/should … " about a known person; matched case-sensitively because names are capitalised.
+NAMED_SUBJECT = re.compile(
+    r"\b(?P<name>[A-Z][a-z]+)(?P<modal>'ll| will| should| needs to| has to| is going to| is gonna| can| could)\s+(?P<rest>\S.*)"
+)
+# Addressing someone: "Priya, …", "…, Priya?", and without commas (speech-to-text drops them) "Priya please…".
+VOCATIVE = (
+    r"(?:^|,\s*){name}\s*,|,\s*{name}\s*[?.!]?$|"
+    r"\b{name},?\s+(?:please|can you|could you|would you|will you|you need|you have|you should)\b"
+)
+
+# Work the speakers do during the meeting itself ("let me show you", "we'll go to the next slide"); it is
+# not an action item unless something in the sentence points past the meeting.
+IN_MEETING = re.compile(
+    r"^(?:just |quickly |now |first |briefly )*(?:see|show|say|tell|talk|explain|present|go|start|begin|move|pass|"
+    r"open|close|stop|wait|sit|be|skip|repeat|read|hear|continue|introduce|summari[sz]e|recap|turn|switch|"
+    r"plug|try|leave|keep|call it|use|hold|paint|speak|input|give (?:me|us|you)|pass|hand|show (?:me|us)|tell (?:me|us)|have a look at (?:this|these|that|it)|look at (?:this|these|that|it)|"
+    r"think|guess|suppose|mean|know|imagine|hope|ask you|do (?:this|that|it) now|get started|put (?:this|it) on|"
+    # The meeting's own logistics and the presenter narrating what comes next.
+    r"have (?:a |our |some |the )?(?:lunch|break|coffee|tea|rest)|take (?:a |the |our )?(?:lunch|break|rest)|"
+    r"(?:finish|end|close|wrap up) (?:the|this) meeting|break (?:it )?up|take (?:this|that|the) one|"
+    r"take you (?:over|through)|walk you through|go (?:over|through)|let \w+\b(?! know)|"
+    r"draw (?:something|it|this|that)|(?:write|note|jot) (?:it|that|this|them) down|have a look\b(?! (?:into|at (?:the|what|how|whether|if)))|do an? (?:opening|intro))\b",
+    re.IGNORECASE,
+)
+_SOFTENERS = r"^(?:also |just |then |definitely |first |quickly |go and |try to |each |all |actually )*"
+# Verbs of work that happens after a meeting; the generic ones ("make", "put", "get") are also how people
+# talk about the design in front of them, so they count for less.
+TASK_VERB = re.compile(
+    _SOFTENERS
+    + r"(?:send|e-?mail|mail|forward|share|post|upload|write|draft|prepare|finish|complete|fill|fix|"
+    r"update|check|look (?:into|at|up|for)|have a look|take a look|find out|research|investigate|review|test|"
+    r"call|contact|ask|talk to|organi[sz]e|schedule|set up|arrange|book|work (?:\w+ ){0,2}on|come up with|figure out|"
+    r"think about|think of|collect|gather|sort out|follow up|order|buy|deliver|present|submit|draw up|sketch|"
+    r"report|document|implement|clean up|plan|read|do some|find|bring|send)\b",
+    re.IGNORECASE,
+)
+WEAK_TASK_VERB = re.compile(
+    _SOFTENERS + r"(?:make|put|get|do|decide|take|add|change|design|build|create|draw|give)\b", re.IGNORECASE
+)
+RIGHT_NOW = re.compile(
+    r"\b(?:now|here|right now|at the moment|on the (?:white)?board|this slide|next slide|over there|"
+    r"in a (?:minute|moment|sec(?:ond)?)|at the end(?: of (?:the|this) meeting)?$|later (?:on )?in (?:the|this) meeting)\b",
+    re.IGNORECASE,
+)
+AFTER_MEETING = re.compile(
+    r"\b(?:next (?:meeting|time|session|week|month)|for next|before (?:the )?next|after (?:the|this) meeting|"
+    r"tomorrow|later on|afterwards|until then|in the meantime|meanwhile|individual work|homework|offline|"
+    r"deadline|asap|as soon as|by (?:then|the end))\b",
+    re.IGNORECASE,
+)
+HEDGE = re.compile(
+    r"\b(?:maybe|perhaps|might|i think|i guess|probably|i suppose|possibly|not sure|kind of|sort of|"
+    r"if we|if you|if i|whether)\b",
+    re.IGNORECASE,
+)
+NEGATED_OR_PAST = re.compile(
+    r"^(?:not|never|n't)\b|\b(?:won't|wouldn't|shouldn't|don't need to|do not need to|didn't|was going to|"
+    r"were going to|should have|would have|had to|needed to|"
+    # "I don't think that's something we have to…", "they're not gonna…", "you don't have to…": the
+    # obligation is denied, so nobody is committing to anything.
+    r"(?:don't|do not|doesn't|does not) (?:think|have to|want to)|(?:not|n't) (?:gonna|going to)|no need to)\b",
+    re.IGNORECASE,
+)
+# A "you have to…" inside a subordinate clause ("because you have to press…", "once you've learned it you
+# can…", "what you have to do is…") explains how something works; the "you" is anyone, not a person
+# being given a task. Habitual words ("every time", "always") say the same.
+GENERIC_YOU = re.compile(
+    r"\b(?:because|since|if|when|whenever|once|unless|until|where|which|what|how|that|then|but|as)\s+(?:\w+\s+)?"
+    r"you(?:'ll|'d)?\s+(?:have|need|must|should|will|can|could|got)\b",
+    re.IGNORECASE,
+)
+# "I will do so after every meeting": a habit, not a task with an end.
+HABITUAL = re.compile(
+    r"\b(?:every (?:time|meeting|week|day|morning)|each time|always|usually|everytime)\b", re.IGNORECASE
+)
+# "Would you like to…?", "would you prefer…": asking for an opinion or a turn, not handing out work.
+OPINION_REQUEST = re.compile(
+    r"\b(?:would|will|do) you (?:like|prefer|care|mind|rather|agree|say|pay|want|think|buy|use)\b",
+    re.IGNORECASE,
+)
+# "Do I need to…?", "do you have to…?", "what can you do to…?": questions about what is required or
+# possible, asked to understand the task, not to set one.
+ASKS_ABOUT_OBLIGATION = re.compile(
+    r"\b(?:do|does|did|shall|should) (?:i|you|we) (?:have to|need to|must)\b|^(?:(?:so|but|and|because|'cause) )?(?:what|how|why|which) "
+    r"(?:\w+ )?(?:can|could|would|should|do|will) (?:you|we|i)\b",
+    re.IGNORECASE,
+)
+# Design talk: "we need to make it…", "we have to build in a microphone". A group or "you" obligation whose
+# verb shapes the product being discussed reads as a requirement, not as someone's task.
+DESIGN_VERB = re.compile(
+    _SOFTENERS
+    + r"(?:make|put|have|build|design|add|change|use|get|give|go for|keep|include|incorporate|stick)\b",
+    re.IGNORECASE,
+)
+# Words that frame a round of next steps, wherever they are said.
+NEXT_STEPS_CUE = re.compile(
+    r"\b(?:next (?:meeting|time|session|week)|for next|before (?:the )?next|until (?:the )?next|homework|"
+    r"action items?|next steps?|to-?do list|individual work|wrap (?:it )?up|that's it for today|"
+    r"(?:close|end) (?:the|this) meeting|after (?:the|this) meeting|minutes)\b",
+    re.IGNORECASE,
+)
+FOLLOW_UP_CUE = re.compile(
+    r"\b(?:get back to|follow(?:-| )?up|circle back|check (?:in )?with|check back|touch base|reconvene|"
+    r"meet (?:again|up|with)|catch up (?:with|on|later|again)|let (?:you|them|him|her|everyone|us) know|"
+    r"keep (?:you|everyone|us) (?:posted|updated|informed)|"
+    r"(?:schedule|set up|arrange|organi[sz]e|book|plan|have)\s+(?:a|an|another|the)?\s*(?:follow(?:-| )?up\s+)?"
+    r"(?:meeting|call|sync|session|check-in|catch-up)\b|talk (?:again|later)|loop (?:in|back))",
+    re.IGNORECASE,
+)
+ACCEPTANCE = re.compile(
+    r"^(?:yes|yeah|yep|sure|ok|okay|will do|no problem|of course|i will|i'll|absolutely|definitely|fine|alright)\b",
+    re.IGNORECASE,
+)
+FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself|i'm|i've|i'd)\b", re.IGNORECASE)
+TRAILING_TAG = re.compile(
+    r"[,\s]*(?:please|okay|ok|right|yeah|then|alright|all right|as well)?\s*[?.!]*$", re.IGNORECASE
+)
+LEADING_SOFTENER = re.compile(
+    r"^(?:just|also|then|definitely|actually|maybe|perhaps|probably|please)\s+", re.IGNORECASE
+)
+
+
+def next_steps_round(messages: list[dict]) -> set[int]:
+    """Messages of the rounds of next steps: those within NEXT_STEPS_REACH messages of a next-step cue
+    ("next meeting", "homework", "individual work"…) said in the second half of the meeting. Early cues are
+    the agenda ("the next meeting will be about…"), not assignments. Empty for a meeting too short to have
+    a round of its own."""
+    total = len(messages)
+    if total < 20:
+        return set()
+    closing: set[int] = set()
+    for index in range(total // 2, total):
+        if NEXT_STEPS_CUE.search(str(messages[index].get("text") or "")):
+            closing.update(range(max(0, index - NEXT_STEPS_REACH), min(total, index + NEXT_STEPS_REACH + 1)))
+    return closing
