@@ -182,7 +182,9 @@ def _handle_error(services: Services, rec: Recording, err: Exception) -> None:
         transient, reason = err.transient, err.user_message
         if reason != str(err):
             log.info("recording %s: %s", rec.id, err)
-    elif isinstance(err, (SlackClientError, OSError)):
+    elif isinstance(err, OSError):  # strerror only: str(err) would show the server's file paths in Slack
+        transient, reason = True, f"{err.__class__.__name__}: {err.strerror or 'system error'}"
+    elif isinstance(err, SlackClientError):
         transient, reason = True, f"{err.__class__.__name__}: {err}"
     else:
         log.exception("recording %s: unexpected error", rec.id)
@@ -303,6 +305,24 @@ def may_redirect(host: str, api_host: str | None) -> bool:
     return host == api_host or any(host == s or host.endswith("." + s) for s in REDIRECT_HOST_SUFFIXES)
 
 
+def _is_configured_api(hop: net.Target, settings: Settings) -> bool:
+    """The exact scheme, host and port of SLACK_API_URL (a test fake, a proxy): trusted even on loopback."""
+    if not settings.slack_api_url:
+        return False
+    api = net.parse(settings.slack_api_url)
+    port = api.port or net.DEFAULT_PORTS[api.scheme.lower()]
+    host = api.host.strip("[]").rstrip(".").lower()
+    return (hop.scheme, hop.host, hop.port) == (api.scheme.lower(), host, port)
+
+
+def token_allowed(hop: net.Target, settings: Settings) -> bool:
+    """The bot token goes to SLACK_API_URL's exact host:port, or to Slack's own hosts over https:443 only."""
+    if _is_configured_api(hop, settings):
+        return True
+    slack_host = any(hop.host == s or hop.host.endswith("." + s) for s in TOKEN_HOST_SUFFIXES)
+    return slack_host and hop.scheme == "https" and hop.port == 443
+
+
 def download_slack_file(services: Services, rec: Recording) -> Path:
     """Fetch a Slack file with the bot token, which goes to Slack hosts only; redirects stay on Slack hosts."""
     settings = services.settings
@@ -318,13 +338,14 @@ def download_slack_file(services: Services, rec: Recording) -> Path:
     if not is_token_host(host, api_host):
         raise UrlRefused(f"the file's download link points outside Slack ({host}).")
     token = client.token or ""
-    dest = services.download_dir / f"recording-{rec.id}{_extension(rec.name) or '.bin'}"
+    dest = services.download_dir / f"recording-{rec.id}{_download_suffix(rec.name)}"
     try:
         result = net.download(
             url, dest, max_bytes=settings.max_file_bytes,
-            # Our configured Slack API host is trusted even on loopback (tests, proxies); every hop is checked.
-            allow_private=settings.allow_private_urls or host == api_host,
-            headers_for=lambda h: {"Authorization": f"Bearer {token}"} if is_token_host(h, api_host) else {},
+            allow_private=settings.allow_private_urls,
+            # Our configured Slack API host:port is trusted even on loopback (tests, proxies); every hop is checked.
+            allow_private_for=lambda hop: _is_configured_api(hop, settings),
+            headers_for=lambda hop: {"Authorization": f"Bearer {token}"} if token_allowed(hop, settings) else {},
             may_redirect_to=lambda _from, to: may_redirect(to, api_host),
         )
     except UnsupportedMedia:
@@ -333,6 +354,13 @@ def download_slack_file(services: Services, rec: Recording) -> Path:
         result.path.unlink(missing_ok=True)
         raise UnsupportedMedia(FILES_READ_MESSAGE)
     return result.path
+
+
+def _download_suffix(name: str | None) -> str:
+    """The file name's extension for the temporary file, if it is a plain short one (a hostile 300-character
+    "extension" would otherwise make the file name too long for the file system: ENAMETOOLONG)."""
+    suffix = _extension(name)
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ".bin"
 
 
 def _looks_like_html(path: Path) -> bool:
