@@ -323,10 +323,15 @@ def test_oversized_message_and_command_text_get_answers_and_the_bot_keeps_workin
         wait_for(lambda: slack.summaries(CHANNEL, after_ts), timeout=60)
         wait_for(
             lambda: (
-                all("Could not" in t for t in _thread_texts(slack, big_ts)) and _thread_texts(slack, big_ts)
+                sum("Could not" in t for t in _thread_texts(slack, big_ts)) == settings.max_links_per_message
             )
         )
         big_thread = _thread_texts(slack, big_ts)
     assert "x" * 3000 not in shown  # the answer does not echo the whole text back
-    assert len(big_thread) == 40 and all("private or local address" in t for t in big_thread)
+    # 40 links, at most 10 taken (SYMBL_BOT_MAX_LINKS_PER_MESSAGE): ten refusals and one reply about the rest.
+    cap = settings.max_links_per_message
+    left_out = [t for t in big_thread if f"at most {cap} links" in t]
+    assert len(left_out) == 1 and f"the other {40 - cap} were not processed" in left_out[0]
+    refused = [t for t in big_thread if t not in left_out]
+    assert len(refused) == cap and all("private or local address" in t for t in refused)
     assert SIGNING_SECRET not in shown

@@ -82,8 +82,11 @@ def is_media_file(file: dict[str, Any]) -> bool:
 
 def is_candidate_link(url: str) -> bool:
     """A link worth answering: a direct audio/video file, or a video site/shortener we must explain we refuse."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # "http://[::1/x.mp3": not a URL at all; the message's other links still count
+        return False
     return _extension(parts.path) in MEDIA_EXTENSIONS or net._refused_service(host) is not None
 
 
@@ -94,6 +97,24 @@ def media_links(text: str | None) -> list[str]:
         if is_candidate_link(url):
             seen.setdefault(url, None)
     return list(seen)
+
+
+def capped_links(settings: Settings, text: str | None) -> tuple[list[str], int]:
+    """The media links of a message up to SYMBL_BOT_MAX_LINKS_PER_MESSAGE, and how many were left out."""
+    links = media_links(text)
+    cap = settings.max_links_per_message
+    return links[:cap], max(len(links) - cap, 0)
+
+
+def tell_links_left_out(services: Services, *, team_id: str, channel_id: str, message_ts: str, left_out: int) -> None:
+    """One reply in the message's thread saying how many links were not taken (best effort: never raises)."""
+    cap = services.settings.max_links_per_message
+    text = (f":warning: I summarize at most {cap} links per message; the other {left_out} were not processed. "
+            "Post them in another message.")  # fmt: skip
+    try:
+        services.slack_for(team_id).chat_postMessage(channel=channel_id, thread_ts=message_ts, text=text)
+    except (SlackApiError, SlackClientError) as err:
+        log.warning("could not say that %s links were left out in %s: %s", left_out, channel_id, err)
 
 
 # --- recording (called by handlers; idempotent) -------------------------------------------------------------

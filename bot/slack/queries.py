@@ -331,7 +331,7 @@ def home_view(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
 def summarize_message(services: Services, inv: Invocation, message: dict[str, Any]) -> str:
     """The message shortcut: summarize the recordings a message carries (it may predate the bot)."""
     files = [f for f in message.get("files") or [] if pipeline.is_media_file(f)]
-    links = pipeline.media_links(message.get("text"))
+    links, _left_out = pipeline.capped_links(services.settings, message.get("text"))
     if not files and not links:
         return "I found no recording in that message: an audio or video file, or a link to one."
     common = {"team_id": inv.team_id, "channel_id": inv.channel_id, "message_ts": message["ts"],
