@@ -29,6 +29,7 @@ from bot.errors import (
     MediaTooLarge,
     MediaTooLong,
     SlackDeliveryError,
+    StorageFull,
     UnsupportedMedia,
     UrlRefused,
 )
@@ -201,6 +202,8 @@ def _handle_error(services: Services, rec: Recording, err: Exception) -> None:
             return
     elif isinstance(err, BotError):
         transient, reason = err.transient, err.user_message
+        if isinstance(err, StorageFull):
+            services.storage_full_at = time.time()
         if reason != str(err):
             log.info("recording %s: %s", rec.id, err)
     elif isinstance(err, OSError):  # strerror only: str(err) would show the server's file paths in Slack
@@ -371,6 +374,7 @@ def download_slack_file(services: Services, rec: Recording) -> Path:
         )
     except UnsupportedMedia:
         raise UnsupportedMedia(FILES_READ_MESSAGE) from None
+    services.storage_full_at = None  # a download fitted on the disk again
     if _looks_like_html(result.path):
         result.path.unlink(missing_ok=True)
         raise UnsupportedMedia(FILES_READ_MESSAGE)
