@@ -117,3 +117,22 @@ def test_webhook_and_response_url_secrets_are_masked_in_logs():
     ), None)  # fmt: skip
     RedactingFilter().filter(record)
     assert not any(s in record.getMessage() for s in ("s3cr3tpath", "an0thers3cret", "webh00ksecret"))
+
+
+def test_anonymous_install_visits_leave_no_expired_state_rows(tmp_path, fake_slack, stub_symbl):
+    import sqlite3
+    import time
+
+    from tests.test_oauth import oauth_settings
+
+    settings = oauth_settings(tmp_path, fake_slack, stub_symbl)
+    with running_bot(settings) as (_app, url):
+        for _ in range(3):
+            assert requests.get(url + "/slack/install", timeout=10).status_code == 200
+        with sqlite3.connect(settings.oauth_db_path) as db:  # visits long past: their states have expired
+            db.execute("UPDATE oauth_states SET expire_at = ?", [time.time() - 1])
+        assert requests.get(url + "/slack/install", timeout=10).status_code == 200
+        with sqlite3.connect(settings.oauth_db_path) as db:
+            live = db.execute("SELECT count(*) FROM oauth_states WHERE expire_at > ?", [time.time()]).fetchone()
+            total = db.execute("SELECT count(*) FROM oauth_states").fetchone()
+    assert (total[0], live[0]) == (1, 1)
