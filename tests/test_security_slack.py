@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from tests.slack_fakes import bot_settings, deliver, event_envelope, message_event, running_bot, wait_for
+from tests.test_slack_commands import world  # noqa: F401 — the fixture: a public and a private conversation
 
 pytest_plugins = ("tests.conftest_slack",)
 
@@ -48,3 +49,28 @@ def test_a_malformed_link_does_not_crash_the_listener_and_the_other_links_count(
         with app.store.read() as db:
             sources = [r["source"] for r in db["recordings"].rows]
     assert sources == ["http://10.9.9.9/other.mp3"]
+
+
+def test_a_shared_answer_never_carries_a_private_channels_conversation_elsewhere(world, fake_slack):
+    """Eve is in the private channel and in #general: she may read the private conversation herself, but
+    `public`/`--share` in #general must not post it there (slash command, mention and search alike)."""
+    from tests.test_slack_commands import PRIVATE, PUBLIC, _text, ask, assert_no_secret
+
+    fake_slack.add_user("U0EVE", "Eve", channels=(PRIVATE, PUBLIC))
+    private_id = world["private_id"]
+    _, own = ask(world, fake_slack, f"topics {private_id}", user="U0EVE")  # privately: fine
+    assert "zanzibar" in _text(own) and own.get("response_type") != "in_channel"
+    answers = [ask(world, fake_slack, f"{sub} {private_id} {word}", user="U0EVE")
+               for sub, word in (("topics", "public"), ("actions", "--share"), ("status", "--share"),
+                                 ("transcript", "--share"))]  # fmt: skip
+    answers.append(ask(world, fake_slack, "search zanzibar --share", user="U0EVE"))
+    for ack, body in answers:
+        assert (body or ack).get("response_type") != "in_channel" or "zanzibar" not in _text(body or ack)
+    mention = {"type": "app_mention", "user": "U0EVE", "text": f"<@U0BOT> topics {private_id} public",
+               "ts": "1699999999.000900", "channel": PUBLIC}  # fmt: skip
+    assert deliver(world["url"], event_envelope(mention)).status_code == 200
+    wait_for(lambda: [c for c in fake_slack.calls_to("chat.postEphemeral") if c.body.get("user") == "U0EVE"])
+    posted = [c.body for c in fake_slack.calls_to("chat.postMessage") if c.body.get("channel") == PUBLIC]
+    uploads = [u for u in fake_slack.uploads.values() if u.get("channel_id") == PUBLIC]
+    shared = [(b or a) for a, b in answers if (b or a).get("response_type") == "in_channel"]
+    assert_no_secret(*posted, *uploads, *shared)
