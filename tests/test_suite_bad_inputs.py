@@ -158,6 +158,9 @@ def _ssrf_links(file_port: int) -> list[str]:
         "http://[fe80::1%25eth0]/meeting.mp3",  # IPv6 link-local with a zone
         "http://2130706433/meeting.mp3",  # 127.0.0.1 as one decimal number
         "http://0x7f.0.0.1/meeting.mp3",  # hex octet
+        # Parser differentials (issue 12): urlsplit sees example.com after "@", urllib3 ends the host at "\".
+        f"http://127.0.0.1:{file_port}\\@example.com/../meeting.mp3",
+        f"http://127.0.0.1:{file_port}@example.com/meeting.mp3",  # userinfo
         "http://0.0.0.0/meeting.mp3",
         "http://192.168.1.20/meeting.mp3",
         "http://172.16.0.1/meeting.mp3",
@@ -200,7 +203,8 @@ def test_ssrf_links_refused_before_any_connection(tmp_path, slack, stub_symbl, f
         assert rows[ts]["state"] == "failed", link
         [text] = _thread_texts(slack, ts)
         assert text.startswith(":warning: Could not summarize"), (link, text)
-        reasons = ("private or local address", "YouTube", "link shortener", "Could not resolve")
+        reasons = ("private or local address", "YouTube", "link shortener", "Could not resolve", "backslash",
+                   "user name or password")  # fmt: skip
         assert any(w in text for w in reasons), (link, text)
 
 
