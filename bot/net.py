@@ -20,14 +20,16 @@ from __future__ import annotations
 import errno
 import ipaddress
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urljoin
 
 import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import LocationParseError, ProtocolError, TimeoutError as Urllib3Timeout
+from urllib3.exceptions import LocationParseError, ProtocolError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util import Url, parse_url
 
 from bot.errors import FetchError, MediaTooLarge, StorageFull, UnsupportedMedia, UrlRefused
@@ -274,7 +276,8 @@ def download(
                 allowed = (may_redirect_to or (lambda a, b: a == b))(first_host, next_host)
                 if not allowed:
                     raise UrlRefused(
-                        f"The link redirects to another host ({next_host}); share the direct file link instead."
+                        f"The link redirects to another host ({next_host}); "
+                        "share the direct file link instead."
                     )
                 current = next_url
                 continue
@@ -306,7 +309,8 @@ def _request(
 ) -> urllib3.BaseHTTPResponse:
     try:
         return open_pinned(to, method, headers=headers, body=body, timeout=timeout)
-    except urllib3.exceptions.NewConnectionError as exc:  # a ConnectTimeoutError subclass: refused, unreachable
+    # NewConnectionError (refused, unreachable) subclasses ConnectTimeoutError: it must come first.
+    except urllib3.exceptions.NewConnectionError as exc:
         raise FetchError(f"Could not reach {to.host}: {exc.__class__.__name__}.") from None
     except Urllib3Timeout:
         raise FetchError(f"Timed out fetching {to.host}.") from None
@@ -342,7 +346,9 @@ def _raise_for_status(status: int, host: str) -> None:
     raise error
 
 
-def _stream_to_file(response: urllib3.BaseHTTPResponse, dest: Path, *, max_bytes: int, final_url: str) -> Download:
+def _stream_to_file(
+    response: urllib3.BaseHTTPResponse, dest: Path, *, max_bytes: int, final_url: str
+) -> Download:
     content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if content_type in ("text/html", "application/xhtml+xml"):
         raise UnsupportedMedia("The link returned a web page, not an audio or video file.")

@@ -30,7 +30,7 @@ def _unshare_args() -> tuple[str, ...] | None:
         return None
     for args in (("unshare", "-n"), ("unshare", "-rn")):  # root; else an unprivileged user namespace
         try:
-            done = subprocess.run([*args, "sh", "-c", _SETUP], capture_output=True, timeout=20)
+            done = subprocess.run([*args, "sh", "-c", _SETUP], capture_output=True, timeout=20, check=False)
         except (OSError, subprocess.TimeoutExpired):
             continue
         if done.returncode == 0:
@@ -54,6 +54,7 @@ def run_probe(name: str, *args: str, timeout: float = 180) -> dict[str, Any]:
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,  # the assertion below shows the probe's stderr
     )
     assert done.returncode == 0, f"probe {name} failed ({done.returncode}):\n{done.stderr[-4000:]}"
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,4 +1,4 @@
-"""Probes of the URL policy, run by tests/netns.py inside a private network namespace (only `lo`, 11.0.0.1 on it).
+"""Probes of the URL policy, run by tests/netns.py in a private network namespace (only `lo`, 11.0.0.1 on it).
 
 `python -m tests.netns_probes NAME` prints one JSON line with what happened. Two servers listen on the same
 port: the "public" one on 11.0.0.1 and the "internal" one on 127.0.0.1; every probe reports how many requests
@@ -15,9 +15,10 @@ import sys
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""The engine's auth, tenancy and limits, probed over real HTTP (issue 12 items 4, 5, 7 and the engine low items).
+"""The engine's auth, tenancy and limits, probed over real HTTP (issue 12 items 4, 5, 7, the engine low items).
 
 Each test starts the real EngineServer (waitress + Flask + SQLite) with `ScriptedEngine` in place of
 speech-to-text, as tests/test_engine_server.py does.
@@ -26,7 +26,9 @@ def settings(tmp_path):
 
 def _token(url: str, app_id: str) -> dict[str, str]:
     answer = requests.post(
-        url + "/oauth2/token:generate", json={"type": "application", "appId": app_id, "appSecret": "s"}, timeout=10
+        url + "/oauth2/token:generate",
+        json={"type": "application", "appId": app_id, "appSecret": "s"},
+        timeout=10,
     )
     return {"x-api-key": answer.json()["accessToken"]}
 
@@ -46,7 +48,9 @@ def test_conversations_and_jobs_belong_to_the_app_that_created_them(settings):
                  f"/v1/conversations/{cid}/topics", f"/v1/conversations/{cid}/action-items"]  # fmt: skip
         other = {p: requests.get(server.url + p, headers=mallory, timeout=10).status_code for p in paths}
         appended = _upload(server.url, mallory, cid).status_code
-        deleted = requests.delete(f"{server.url}/v1/conversations/{cid}", headers=mallory, timeout=10).status_code
+        deleted = requests.delete(
+            f"{server.url}/v1/conversations/{cid}", headers=mallory, timeout=10
+        ).status_code
         url_append = requests.put(
             f"{server.url}/v1/process/audio/url/{cid}", json={"url": "http://127.0.0.1:1/x.mp3"},
             headers=mallory, timeout=10,
@@ -130,11 +134,18 @@ def test_bad_options_and_bodies_are_400_not_500(settings, params, body):
     with running_engine(dataclasses.replace(settings, allow_private_urls=False), ScriptedEngine()) as server:
         headers = _token(server.url, "a")
         if body is None:
-            answer = requests.post(server.url + "/v1/process/audio", params=params, data=SAMPLE.read_bytes(),
-                                   headers=headers, timeout=30)  # fmt: skip
+            answer = requests.post(
+                server.url + "/v1/process/audio",
+                params=params,
+                data=SAMPLE.read_bytes(),
+                headers=headers,
+                timeout=30,
+            )
         else:
-            answer = requests.post(server.url + "/v1/process/audio/url", data=body.encode(),
-                                   headers={**headers, "Content-Type": "application/json"}, timeout=30)  # fmt: skip
+            json_headers = {**headers, "Content-Type": "application/json"}
+            answer = requests.post(
+                server.url + "/v1/process/audio/url", data=body.encode(), headers=json_headers, timeout=30
+            )
     assert answer.status_code == 400, answer.text
     assert answer.json()["message"]
 

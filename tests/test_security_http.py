@@ -47,15 +47,19 @@ def test_oversized_unsigned_and_garbled_requests_never_reach_bolt(bot, fake_slac
     file = fake_slack.add_file("FH1", "a.mp3", b"ID3")
     body = json.dumps(event_envelope(file_share_event(file, channel=CHANNEL)))
     refusals = {
-        "declared too large": _events(url, b"{" + b" " * (CAP + 10) + b"}", {"Content-Type": "application/json"}),
+        "declared too large": _events(
+            url, b"{" + b" " * (CAP + 10) + b"}", {"Content-Type": "application/json"}
+        ),
         "chunked too large": _events(url, _chunks(4 * CAP), {"Content-Type": "application/json"}),
         "unsigned": _events(url, body.encode(), {"Content-Type": "application/json"}),
         "garbled timestamp": _events(
             url, body.encode(), {**signed_headers(body), "X-Slack-Request-Timestamp": "yesterday"}
         ),
-        "not UTF-8": _events(url, b"\xff\xfe{}", {**signed_headers("{}"), "Content-Type": "application/json"}),
+        "not UTF-8": _events(
+            url, b"\xff\xfe{}", {**signed_headers("{}"), "Content-Type": "application/json"}
+        ),
         "signed for another body": _events(url, b"{not json", signed_headers(body)),
-    }  # fmt: skip
+    }
     statuses = {name: r.status_code for name, r in refusals.items()}
     assert statuses == {
         "declared too large": 413, "chunked too large": 413, "unsigned": 401, "garbled timestamp": 401,

@@ -1,6 +1,6 @@
-"""Decoding limits (issue 12 item 7): a file that holds far more audio than it declares stops decoding near the
-declared length, not at the duration limit; a streamed WAV (size fields 0xFFFFFFFF, as FFmpeg writes to a pipe)
-is accepted with its real length. Real files, real FFmpeg (PyAV), the real engine server.
+"""Decoding limits (issue 12 item 7): a file that holds far more audio than it declares stops decoding near
+the declared length, not at the duration limit; a streamed WAV (size fields 0xFFFFFFFF, as FFmpeg writes to
+a pipe) is accepted with its real length. Real files, real FFmpeg (PyAV), the real engine server.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ RATE = 16000
 
 
 def _liar_m4a(path, *, holds: float, declares: float):
-    """An m4a whose movie, track and media headers declare `declares` seconds over `holds` seconds of audio."""
+    """An m4a whose movie, track and media headers declare `declares` seconds over `holds` s of audio."""
     write_audio(path, tone(holds), "m4a")
     data = bytearray(path.read_bytes())
 
@@ -74,11 +74,18 @@ def test_a_streamed_wav_is_accepted_with_its_real_length(tmp_path):
         grant = {"type": "application", "appId": "a", "appSecret": "b"}
         token = requests.post(server.url + "/oauth2/token:generate", json=grant, timeout=10).json()
         headers = {"x-api-key": token["accessToken"], "Content-Type": "audio/wav"}
-        answer = requests.post(server.url + "/v1/process/audio", data=wav.read_bytes(), headers=headers, timeout=30)
+        answer = requests.post(
+            server.url + "/v1/process/audio", data=wav.read_bytes(), headers=headers, timeout=30
+        )
         assert answer.status_code == 201, answer.text
         job = answer.json()["jobId"]
         status = wait_until(
-            lambda: (s := requests.get(f"{server.url}/v1/job/{job}", headers=headers, timeout=10).json())["status"]
-            in ("completed", "failed") and s
+            lambda: (
+                (s := requests.get(f"{server.url}/v1/job/{job}", headers=headers, timeout=10).json())[
+                    "status"
+                ]
+                in ("completed", "failed")
+                and s
+            )
         )
     assert status["status"] == "completed", status

@@ -29,7 +29,7 @@ def tiny_disk(tmp_path):
     mount_point = tmp_path / "data" / "downloads"
     mount_point.mkdir(parents=True)
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
-                          capture_output=True)  # fmt: skip
+                          capture_output=True, check=False)  # fmt: skip
     if done.returncode != 0:
         pytest.skip("cannot mount a tmpfs here (needs root)")
     try:
@@ -133,6 +133,8 @@ def test_anonymous_install_visits_leave_no_expired_state_rows(tmp_path, fake_sla
             db.execute("UPDATE oauth_states SET expire_at = ?", [time.time() - 1])
         assert requests.get(url + "/slack/install", timeout=10).status_code == 200
         with sqlite3.connect(settings.oauth_db_path) as db:
-            live = db.execute("SELECT count(*) FROM oauth_states WHERE expire_at > ?", [time.time()]).fetchone()
+            live = db.execute(
+                "SELECT count(*) FROM oauth_states WHERE expire_at > ?", [time.time()]
+            ).fetchone()
             total = db.execute("SELECT count(*) FROM oauth_states").fetchone()
     assert (total[0], live[0]) == (1, 1)

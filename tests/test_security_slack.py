@@ -21,7 +21,9 @@ def _texts(slack, ts: str) -> list[str]:
 
 
 def test_links_per_message_are_capped_with_one_reply_even_when_redelivered(tmp_path, fake_slack, stub_symbl):
-    settings = dataclasses.replace(bot_settings(tmp_path / "data", fake_slack, stub_symbl), max_links_per_message=3)
+    settings = dataclasses.replace(
+        bot_settings(tmp_path / "data", fake_slack, stub_symbl), max_links_per_message=3
+    )
     text = " ".join(f"<http://10.9.0.{i}/part-{i}.mp3>" for i in range(400))
     ts = "1701000000.000100"
     with running_bot(settings) as (app, url):
@@ -33,13 +35,16 @@ def test_links_per_message_are_capped_with_one_reply_even_when_redelivered(tmp_p
             recordings = db["recordings"].count
     texts = _texts(fake_slack, ts)
     assert recordings == 3
-    assert [t for t in texts if "at most 3 links" in t] == [
+    expected = (
         ":warning: I summarize at most 3 links per message; the other 397 were not processed. "
         "Post them in another message."
-    ]
+    )
+    assert [t for t in texts if "at most 3 links" in t] == [expected]
 
 
-def test_a_malformed_link_does_not_crash_the_listener_and_the_other_links_count(tmp_path, fake_slack, stub_symbl):
+def test_a_malformed_link_does_not_crash_the_listener_and_the_other_links_count(
+    tmp_path, fake_slack, stub_symbl
+):
     settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl)
     ts = "1701000001.000100"
     text = "<http://[::1/secret.mp3> and <http://10.9.9.9/other.mp3>"
@@ -51,7 +56,7 @@ def test_a_malformed_link_does_not_crash_the_listener_and_the_other_links_count(
     assert sources == ["http://10.9.9.9/other.mp3"]
 
 
-def test_a_shared_answer_never_carries_a_private_channels_conversation_elsewhere(world, fake_slack):
+def test_a_shared_answer_never_carries_a_private_channels_conversation_elsewhere(world, fake_slack):  # noqa: F811
     """Eve is in the private channel and in #general: she may read the private conversation herself, but
     `public`/`--share` in #general must not post it there (slash command, mention and search alike)."""
     from tests.test_slack_commands import PRIVATE, PUBLIC, _text, ask, assert_no_secret

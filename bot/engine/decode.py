@@ -119,9 +119,9 @@ def iter_pcm(
 ) -> Iterator[np.ndarray]:
     """Yield float32 PCM blocks at 16 kHz: shape (n,) mixed to mono, or (channels, n) with keep_channels.
 
-    Raises UnsupportedMedia for unreadable, corrupt or truncated files, and for files that hold much more audio
-    than they declare (decoding stops there); MediaTooLong past the limit (also when the container does not
-    declare its duration).
+    Raises UnsupportedMedia for unreadable, corrupt or truncated files, and for files that hold much more
+    audio than they declare (decoding stops there); MediaTooLong past the limit (also when the container
+    does not declare its duration).
     """
     info = probe(path, max_duration_seconds=max_duration_seconds)
     overrun = int((info.duration * OVERRUN_FACTOR + OVERRUN_SECONDS) * SAMPLE_RATE) if info.duration else None

@@ -148,9 +148,8 @@ class JobQueue:
                 log.exception("job status listener failed for job %s", job.id)
         if job.webhook_url and not self._stopping.is_set():
             try:
-                self._webhooks.submit(
-                    _post_webhook, job.webhook_url, job.id, status, allow_private=self._settings.allow_private_urls
-                )
+                allow_private = self._settings.allow_private_urls
+                self._webhooks.submit(_post_webhook, job.webhook_url, job.id, status, allow_private=allow_private)
             except RuntimeError:  # shut down meanwhile
                 pass
 
@@ -237,8 +236,8 @@ class JobQueue:
 
 
 def _post_webhook(url: str, job_id: str, status: str, *, allow_private: bool) -> None:
-    """One POST, checked and pinned now (the name may resolve elsewhere than at submission); failures are logged
-    with the host only, since webhook URLs often carry a secret in their path or query."""
+    """One POST, checked and pinned now (the name may resolve elsewhere than at submission); failures are
+    logged with the host only, since webhook URLs often carry a secret in their path or query."""
     payload = json.dumps({"jobId": job_id, "status": status}).encode()
     try:
         post_json(url, payload, allow_private=allow_private, timeout=WEBHOOK_TIMEOUT)

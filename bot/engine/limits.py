@@ -20,7 +20,7 @@ LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost
 
 
 def _host_name(value: str, *, with_scheme: bool) -> str | None:
-    """The host of a Host header (`name[:port]`) or an Origin (`scheme://name[:port]`); None when malformed."""
+    """The host of a Host header (`name[:port]`) or an Origin (`scheme://name[:port]`); None if malformed."""
     try:
         parts = parse_url(value if with_scheme else "http://" + value)
     except (LocationParseError, ValueError, UnicodeError):

@@ -484,7 +484,7 @@ class EngineServer:
                 ident="symbl-bot-engine",
                 clear_untrusted_proxy_headers=True,
             )
-            # Large unauthenticated bodies are refused at their headers, never buffered (bot.engine.early_auth).
+            # Large unauthenticated bodies are refused at their headers, never buffered (see early_auth).
             self._server.channel_class = early_auth.channel_class(
                 self.service.early_refusal, spill_bytes=UPLOAD_CHUNK
             )

@@ -44,7 +44,7 @@ class Job:
 
 
 class JobLimitReached(Exception):
-    """add_job: the unfinished jobs already number the limit (checked in the same transaction as the insert)."""
+    """add_job: the unfinished jobs already number the limit (checked in the insert's own transaction)."""
 
 
 def _job(row: dict) -> Job:
@@ -138,7 +138,7 @@ class Store:
 
     def conversation_exists(self, conversation_id: str, owner: str | None = None) -> bool:
         with self._lock:
-            row = self.db.execute("SELECT owner FROM conversations WHERE id = ?", [conversation_id]).fetchone()
+            row = self._owner_row(conversation_id)
         return bool(row) and _visible(row[0], owner)
 
     def unfinished_count(self) -> int:
@@ -146,7 +146,12 @@ class Store:
             return self._unfinished()
 
     def _unfinished(self) -> int:
-        return self.db.execute("SELECT count(*) FROM jobs WHERE status IN ('scheduled', 'in_progress')").fetchone()[0]
+        return self.db.execute(
+            "SELECT count(*) FROM jobs WHERE status IN ('scheduled', 'in_progress')"
+        ).fetchone()[0]
+
+    def _owner_row(self, conversation_id: str) -> Any:
+        return self.db.execute("SELECT owner FROM conversations WHERE id = ?", [conversation_id]).fetchone()
 
     def add_job(
         self,
@@ -184,7 +189,7 @@ class Store:
                     }
                 )
             else:
-                row = self.db.execute("SELECT owner FROM conversations WHERE id = ?", [conversation_id]).fetchone()
+                row = self._owner_row(conversation_id)
                 if not row or not _visible(row[0], owner):
                     return False
             seq = self.db.execute("SELECT coalesce(max(seq), 0) + 1 FROM jobs").fetchone()[0]

@@ -104,7 +104,7 @@ class Bot:
         return flask
 
     def _waitress_limits(self) -> dict[str, Any]:
-        # waitress itself refuses (413) bodies past this before buffering them; the guard then reads what is left.
+        # waitress itself refuses (413) bodies past this before buffering them; the guard reads the rest.
         return {"max_request_body_size": self.settings.max_request_bytes, "ident": "symbl-bot"}
 
     def start_background(self) -> None:
@@ -117,7 +117,9 @@ class Bot:
         """HTTP mode in a background thread (tests, benchmarks); returns the base URL."""
         from waitress.server import create_server
 
-        self._http = create_server(self.flask_app(), host=host, port=port, threads=threads, **self._waitress_limits())
+        self._http = create_server(
+            self.flask_app(), host=host, port=port, threads=threads, **self._waitress_limits()
+        )
         self._http_thread = threading.Thread(target=self._http.run, name="bot-http", daemon=True)
         self._http_thread.start()
         return f"http://{host}:{self._http.effective_port}"
@@ -138,12 +140,14 @@ class Bot:
                 socket.connect()
                 from waitress import serve
 
-                serve(self.flask_app(), host=host, port=self.settings.port, threads=8, **self._waitress_limits())
+                serve(self.flask_app(), host=host, port=self.settings.port, threads=8,
+                      **self._waitress_limits())
             else:
                 from waitress import serve
 
                 log.info("HTTP mode on port %s at %s", self.settings.port, EVENTS_PATH)
-                serve(self.flask_app(), host=host, port=self.settings.port, threads=8, **self._waitress_limits())
+                serve(self.flask_app(), host=host, port=self.settings.port, threads=8,
+                      **self._waitress_limits())
         finally:
             self.close()
 

@@ -1,10 +1,10 @@
 """A WSGI middleware in front of Bolt for HTTP mode: body cap and Slack signature before any parsing.
 
 Bolt reads the whole request body and parses its JSON or form before it checks the signature, so an unsigned
-request could make the bot hold (and parse) as much as the server accepts. `SignedRequestGuard` reads at most
-`max_bytes` of a POST to the guarded paths — refusing a larger `Content-Length` at once, and a chunked body as
-soon as it passes the cap — then verifies the signature with slack_sdk's `SignatureVerifier` and hands Bolt the
-bytes it read. Refusals are 401/413 with one log line and no traceback; Bolt never sees them.
+request could make the bot hold (and parse) as much as the server accepts. `SignedRequestGuard` reads at
+most `max_bytes` of a POST to the guarded paths — refusing a larger `Content-Length` at once, and a chunked
+body as soon as it passes the cap — then verifies the signature with slack_sdk's `SignatureVerifier` and
+hands Bolt the bytes it read. Refusals are 401/413 with one log line and no traceback; Bolt never sees them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_REQUEST_BYTES = 1024**2  # Slack's events and commands are kilobytes; 40,000-character messages fit
 READ_CHUNK = 1 << 16
 
 StartResponse = Callable[..., Any]

@@ -107,11 +107,15 @@ def capped_links(settings: Settings, text: str | None) -> tuple[list[str], int]:
     return links[:cap], max(len(links) - cap, 0)
 
 
-def tell_links_left_out(services: Services, *, team_id: str, channel_id: str, message_ts: str, left_out: int) -> None:
+def tell_links_left_out(
+    services: Services, *, team_id: str, channel_id: str, message_ts: str, left_out: int
+) -> None:
     """One reply in the message's thread saying how many links were not taken (best effort: never raises)."""
     cap = services.settings.max_links_per_message
-    text = (f":warning: I summarize at most {cap} links per message; the other {left_out} were not processed. "
-            "Post them in another message.")  # fmt: skip
+    text = (
+        f":warning: I summarize at most {cap} links per message; the other {left_out} were not processed. "
+        "Post them in another message."
+    )
     try:
         services.slack_for(team_id).chat_postMessage(channel=channel_id, thread_ts=message_ts, text=text)
     except (SlackApiError, SlackClientError) as err:
@@ -367,9 +371,9 @@ def download_slack_file(services: Services, rec: Recording) -> Path:
         result = net.download(
             url, dest, max_bytes=settings.max_file_bytes,
             allow_private=settings.allow_private_urls,
-            # Our configured Slack API host:port is trusted even on loopback (tests, proxies); every hop is checked.
+            # Our configured Slack API host:port is trusted even on loopback (tests, proxies); each hop is checked.
             allow_private_for=lambda hop: _is_configured_api(hop, settings),
-            headers_for=lambda hop: {"Authorization": f"Bearer {token}"} if token_allowed(hop, settings) else {},
+            headers_for=lambda hop: _bearer(token) if token_allowed(hop, settings) else {},
             may_redirect_to=lambda _from, to: may_redirect(to, api_host),
         )
     except UnsupportedMedia:
@@ -379,6 +383,10 @@ def download_slack_file(services: Services, rec: Recording) -> Path:
         result.path.unlink(missing_ok=True)
         raise UnsupportedMedia(FILES_READ_MESSAGE)
     return result.path
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _download_suffix(name: str | None) -> str:

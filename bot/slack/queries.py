@@ -63,8 +63,8 @@ def _unknown(conversation_id: str) -> Refused:
 
 
 def _check_share(inv: Invocation, channel_id: str, share: bool) -> None:
-    """A shared answer goes only to the conversation's own channel: a member of a private channel must not post
-    its conversation into another channel (shown to the asker alone, it reveals nothing new)."""
+    """A shared answer goes only to the conversation's own channel: a member of a private channel must not
+    post its conversation into another channel (shown to the asker alone, it reveals nothing new)."""
     if share and channel_id != inv.channel_id:
         raise Refused("That conversation belongs to another channel, so I can only show it to you here: "
                       "ask again without `public`/`--share`, or share it in its own channel.")  # fmt: skip

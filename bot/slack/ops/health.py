@@ -1,5 +1,5 @@
-"""`GET /healthz`: the database, the scheduler, the speech engine and the disk, as JSON; 200 when all are fine,
-else 503. It names no file paths (it may be reachable from outside), and its database check uses its own
+"""`GET /healthz`: the database, the scheduler, the speech engine and the disk, as JSON; 200 when all are
+fine, else 503. It names no file paths (it may be reachable from outside), and its database check uses its own
 read-only connection with a short busy timeout, so a lock held by another process cannot freeze it.
 
 The scheduler counts as fine when this process owns it and ticked recently, or when it stands by / is
@@ -33,12 +33,13 @@ def database_status(bot: Any) -> dict[str, Any]:
             conn.close()
     except Exception as err:  # noqa: BLE001 — a health check reports, it does not raise
         # The class and SQLite's words only: str() of some errors carries the file's path.
-        return {"ok": False, "error": err.__class__.__name__ + (f": {err}" if isinstance(err, sqlite3.Error) else "")}
+        words = f": {err}" if isinstance(err, sqlite3.Error) else ""
+        return {"ok": False, "error": err.__class__.__name__ + words}
     return {"ok": not pending, "pending_migrations": pending, "recordings": counts}
 
 
 def disk_status(bot: Any) -> dict[str, Any]:
-    """Not ok after a download failed for a full disk, until one succeeds again; free space for the operator."""
+    """Not ok after a download failed for a full disk, until one succeeds again; and the free space."""
     full_at = getattr(bot.services, "storage_full_at", None)
     status: dict[str, Any] = {"ok": full_at is None}
     try:
