@@ -51,11 +51,15 @@ class Settings:
     engine_host: str = "127.0.0.1"
     engine_port: int = 8800
     engine_workers: int = 1
+    engine_max_unfinished_jobs: int = 1000  # beyond it submissions get 429 (counted atomically)
+    engine_allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback (DNS-rebinding check)
 
     # Input limits and URL policy, shared by the CLI, the engine and the bot.
     allow_private_urls: bool = False
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_duration_seconds: int = DEFAULT_MAX_DURATION_SECONDS
+    max_request_bytes: int = 1024**2  # a Slack event or command body; larger ones get 413 before any parsing
+    max_links_per_message: int = 10  # media links taken from one message; the rest get a reply saying so
 
     # Storage.
     data_dir: Path = field(default_factory=_default_data_dir)
@@ -117,9 +121,15 @@ class Settings:
             engine_host=get("SYMBL_ENGINE_HOST") or "127.0.0.1",
             engine_port=_int(env, "SYMBL_ENGINE_PORT", 8800),
             engine_workers=max(1, _int(env, "SYMBL_ENGINE_WORKERS", 1)),
+            engine_max_unfinished_jobs=max(1, _int(env, "SYMBL_ENGINE_MAX_JOBS", 1000)),
+            engine_allowed_hosts=tuple(
+                h.strip().lower() for h in (get("SYMBL_ENGINE_ALLOWED_HOSTS") or "").split(",") if h.strip()
+            ),
             allow_private_urls=_bool(env.get("SYMBL_ALLOW_PRIVATE_URLS")),
             max_file_bytes=_int(env, "SYMBL_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
             max_duration_seconds=_int(env, "SYMBL_MAX_DURATION_SECONDS", DEFAULT_MAX_DURATION_SECONDS),
+            max_request_bytes=_int(env, "SYMBL_BOT_MAX_REQUEST_BYTES", 1024**2),
+            max_links_per_message=max(1, _int(env, "SYMBL_BOT_MAX_LINKS_PER_MESSAGE", 10)),
             data_dir=Path(get("SYMBL_BOT_DATA_DIR") or _default_data_dir()),
             slack_bot_token=get("SLACK_BOT_TOKEN"),
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),

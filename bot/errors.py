@@ -7,6 +7,7 @@
     │   ├── MediaTooLong          over the duration limit
     │   └── UrlRefused            not http(s), private/loopback address, shortener/video site, bad redirect
     ├── FetchError                a URL could not be downloaded (unreachable, HTTP error, timeout)
+    ├── StorageFull               the disk is full (ENOSPC) while writing a download      (transient)
     ├── EngineError               the offline engine cannot run (e.g. ModelMissing)
     │   └── ModelMissing
     ├── ProviderError             the Symbl(-compatible) API answered with an error or not at all
@@ -54,6 +55,10 @@ class UrlRefused(InputError):
 
 
 class FetchError(BotError):
+    transient = True
+
+
+class StorageFull(BotError):
     transient = True
 
 

@@ -2,8 +2,9 @@
 
 `SYMBL_BOT_LOG_FORMAT=json` writes one JSON object per line (ts, level, logger, message, and exc when an
 exception is attached), for log shippers. Whatever the format, `RedactingFilter` on the handler masks Slack
-tokens (xoxb-/xoxp-/xoxa-/xoxr-/xoxe-/xapp-), bearer and basic credentials, Authorization headers, and the
-configured secrets themselves (signing secret, client secret, Symbl and engine app secrets), in the message,
+tokens (xoxb-/xoxp-/xoxa-/xoxr-/xoxe-/xapp-), bearer and basic credentials, Authorization headers, Slack
+response URLs and webhook URLs (`hooks.slack.com/…`, `response_url=`, `webhookUrl`), and the configured
+secrets themselves (signing secret, client secret, Symbl and engine app secrets), in the message,
 its arguments and any traceback.
 """
 
@@ -28,6 +29,10 @@ _RULES = (
     (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)[^'\",}\n]+"), r"\1" + MASK),
     (re.compile(r"(?i)((?:x-api-key|client_secret|appSecret|accessToken|signing_secret)['\"]?\s*[:=]\s*['\"]?)"
                 r"[^'\",}&\s]+"), r"\1" + MASK),
+    # Capability URLs: whoever has a response_url or a webhook URL can post with it (its path is the secret).
+    (re.compile(r"(?i)(https?(?::|%3A)(?:/|%2F){2}hooks\.slack\.com(?:/|%2F))[^\s'\"&,}]+"), r"\1" + MASK),
+    (re.compile(r"(?i)((?:response_url|webhookUrl|webhook_url)['\"]?\s*[:=]\s*['\"]?)[^'\",}&\s]+"),
+     r"\1" + MASK),
 )
 
 

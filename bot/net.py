@@ -1,22 +1,38 @@
-"""Fetching media from URLs safely: public http(s) only, bounded size, no surprise redirects.
+"""Fetching media from URLs, and posting webhooks, safely: one URL policy for every outbound request.
 
-One module for every download the project makes (CLI, engine server, Slack bot), so the SSRF rules live in one
-place. Redirects are followed by hand so each hop is checked, and credentials go only to hosts the caller
-names — `requests` would otherwise follow any redirect and `urllib` would forward the Authorization header.
+One module for every download the project makes (CLI, engine server, Slack bot) and every engine webhook POST,
+so the SSRF rules live in one place:
+
+- **One parser.** URLs are parsed once with urllib3's `parse_url`, the parser of the library that connects, so
+  the host we check is the host we reach. `\\`, whitespace, control characters and userinfo (`user@`) are
+  refused outright: they are where parsers disagree.
+- **Resolve once, connect to the checked address.** The host is resolved once, every address must be public
+  (unless `allow_private`), and the connection goes to that address (an urllib3 pool on the IP, with the
+  original `Host` header and, for https, SNI and certificate checks against the original name). A second DNS
+  answer (DNS rebinding) is never asked for.
+- **Every hop.** Redirects are followed by hand, each hop parsed, resolved, checked and pinned the same way;
+  credentials go only where the caller's `headers_for` says — `requests` would follow any redirect and
+  `urllib` would forward the Authorization header.
 """
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
-from urllib.parse import urljoin, urlsplit
+from typing import Any
+from urllib.parse import urljoin
 
-import requests
+import urllib3
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import LocationParseError, ProtocolError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
+from urllib3.util import Url, parse_url
 
-from bot.errors import FetchError, MediaTooLarge, UnsupportedMedia, UrlRefused
+from bot.errors import FetchError, MediaTooLarge, StorageFull, UnsupportedMedia, UrlRefused
 
 # Symbl refuses these too: video platforms serve players, not media, and shorteners hide where a link goes.
 REFUSED_DOMAINS = {
@@ -27,10 +43,34 @@ REFUSED_DOMAINS = {
     "buff.ly": "a link shortener", "rebrand.ly": "a link shortener", "cutt.ly": "a link shortener",
     "shorturl.at": "a link shortener", "tiny.cc": "a link shortener", "lnkd.in": "a link shortener",
     "rb.gy": "a link shortener", "s.id": "a link shortener", "bl.ink": "a link shortener",
-}
+}  # fmt: skip
 MAX_REDIRECTS = 3
+MAX_URL_CHARS = 4096
 CHUNK_BYTES = 1 << 16
 DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read (between bytes)
+WEBHOOK_TIMEOUT = (5.0, 10.0)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# The resolver every check uses; tests replace it (e.g. one that answers differently the second time).
+Resolver = Callable[..., list]
+resolve: Resolver = socket.getaddrinfo
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked URL: where to connect (`address`, already resolved and checked) and what to ask for."""
+
+    url: str  # normalised by urllib3
+    scheme: str
+    host: str  # lower-case, no trailing dot; IPv6 without brackets
+    port: int
+    request_uri: str
+    addresses: tuple[str, ...]
+
+    @property
+    def host_header(self) -> str:
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        return name if self.port == DEFAULT_PORTS[self.scheme] else f"{name}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -57,36 +97,151 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_url(url: str, *, allow_private: bool = False) -> str:
-    """Return `url` if it may be fetched, else raise UrlRefused with a reason a user understands."""
+def _refuse_ambiguous(url: str) -> None:
+    """Refuse the characters parsers read differently, before any parser sees them."""
+    if len(url) > MAX_URL_CHARS:
+        raise UrlRefused(f"The link is longer than {MAX_URL_CHARS} characters.")
+    if "\\" in url:
+        raise UrlRefused("Links with a backslash (\\) cannot be processed.")
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        raise UrlRefused("Links with spaces or control characters cannot be processed.")
+    _, sep, rest = url.partition("://")
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0] if sep else ""
+    if "@" in authority:
+        raise UrlRefused("Links with a user name or password (user@host) cannot be processed.")
+
+
+def parse(url: str) -> Url:
+    """Parse `url` as urllib3 will when it connects; raise UrlRefused for anything ambiguous or malformed."""
+    if not isinstance(url, str):
+        raise UrlRefused("The link must be a string.")
+    url = url.strip()
+    _refuse_ambiguous(url)
     try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").rstrip(".").lower()
-        port = parts.port
-    except ValueError:
-        raise UrlRefused(f"{url!r} is not a valid URL.") from None
-    if parts.scheme not in ("http", "https"):
-        raise UrlRefused(f"Only http(s) links can be processed, not {parts.scheme or 'this'}: links.")
-    if not host:
-        raise UrlRefused(f"{url!r} has no host name.")
-    service = _refused_service(host)
-    if service:
-        raise UrlRefused(
-            f"Links to {service} cannot be processed: share a direct link to the audio or video file instead."
-        )
-    if allow_private:
-        return url
+        parts = parse_url(url)
+    except (LocationParseError, UnicodeError, ValueError):
+        raise UrlRefused(f"{_shown(url)} is not a valid URL.") from None
+    scheme = (parts.scheme or "").lower()
+    if scheme not in DEFAULT_PORTS:
+        raise UrlRefused(f"Only http(s) links can be processed, not {scheme or 'this'}: links.")
+    if parts.auth:
+        raise UrlRefused("Links with a user name or password (user@host) cannot be processed.")
+    if not parts.host:
+        raise UrlRefused(f"{_shown(url)} has no host name.")
+    return parts
+
+
+def _shown(url: str) -> str:
+    return repr(url if len(url) <= 200 else url[:200] + "…")
+
+
+def _addresses(host: str, port: int, *, allow_private: bool) -> tuple[str, ...]:
     try:
-        infos = socket.getaddrinfo(host, port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
+        infos = resolve(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as err:
         error = FetchError(f"Could not resolve the host {host!r}: check the link.")
         # Only "try again" is the resolver's trouble; a name that does not exist will not start to (a link with a
         # typo would otherwise sit as "Queued" for the hours of transient retries).
         error.transient = err.errno == socket.EAI_AGAIN
         raise error from None
-    if not infos or not all(_is_public(info[4][0]) for info in infos):
+    except (UnicodeError, ValueError):  # IDNA: a label too long, a character IDNA refuses
+        raise UrlRefused(f"{host!r} is not a valid host name.") from None
+    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise FetchError(f"Could not resolve the host {host!r}: check the link.")
+    if not allow_private:
+        _require_public(host, addresses)
+    return addresses
+
+
+def _require_public(host: str, addresses: tuple[str, ...]) -> None:
+    if not all(_is_public(a) for a in addresses):
         raise UrlRefused(f"{host} is a private or local address; only public links can be processed.")
+
+
+def target(url: str, *, allow_private: bool = False) -> Target:
+    """Parse, check and resolve `url` once: the returned Target is what `open_pinned` connects to."""
+    parts = parse(url)
+    scheme = parts.scheme.lower()
+    host = parts.host.strip("[]").rstrip(".").lower()
+    if not host:
+        raise UrlRefused(f"{_shown(url)} has no host name.")
+    service = _refused_service(host)
+    if service:
+        raise UrlRefused(
+            f"Links to {service} cannot be processed: share a direct link to the audio or video file instead."
+        )
+    port = parts.port or DEFAULT_PORTS[scheme]
+    return Target(
+        url=parts.url,
+        scheme=scheme,
+        host=host,
+        port=port,
+        request_uri=parts.request_uri,
+        addresses=_addresses(host, port, allow_private=allow_private),
+    )
+
+
+def check_url(url: str, *, allow_private: bool = False) -> str:
+    """Return `url` if it may be fetched, else raise UrlRefused with a reason a user understands.
+
+    A check at submission time only: whoever connects later must use `download`/`post_json`, which check and
+    pin again (the name may resolve elsewhere by then).
+    """
+    target(url, allow_private=allow_private)
     return url
+
+
+def open_pinned(
+    to: Target,
+    method: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+    timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+) -> urllib3.BaseHTTPResponse:
+    """Send one request to the checked address of `to` (no redirects followed, no retries).
+
+    The caller must `release_conn()`/`close()` the response; its pool is closed with it.
+    """
+    connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    sent = {**(headers or {}), "Host": to.host_header}
+    last: Exception | None = None
+    for address in to.addresses:
+        pool = _pool(to, address, urllib3.Timeout(connect=connect, read=read))
+        try:
+            response = pool.urlopen(
+                method, to.request_uri, body=body, headers=sent, redirect=False, retries=False,
+                preload_content=False, assert_same_host=False,
+            )  # fmt: skip
+        except urllib3.exceptions.NewConnectionError as err:  # try the next checked address
+            pool.close()
+            last = err
+            continue
+        except BaseException:
+            pool.close()
+            raise
+        response._symbl_pool = pool  # type: ignore[attr-defined]  # closed in close_response
+        return response
+    assert last is not None
+    raise last
+
+
+def close_response(response: urllib3.BaseHTTPResponse) -> None:
+    response.release_conn()
+    pool = getattr(response, "_symbl_pool", None)
+    if pool is not None:
+        pool.close()
+
+
+def _pool(to: Target, address: str, timeout: urllib3.Timeout) -> urllib3.HTTPConnectionPool:
+    ip = address.split("%", 1)[0]
+    if to.scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            ip, to.port, timeout=timeout, maxsize=1, retries=False,
+            server_hostname=to.host, assert_hostname=to.host, cert_reqs="CERT_REQUIRED",
+        )  # fmt: skip
+    return urllib3.HTTPConnectionPool(ip, to.port, timeout=timeout, maxsize=1, retries=False)
 
 
 def download(
@@ -96,75 +251,127 @@ def download(
     max_bytes: int,
     allow_private: bool = False,
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
-    headers_for: Callable[[str], dict[str, str]] | None = None,
+    headers_for: Callable[[Target], dict[str, str]] | None = None,
     may_redirect_to: Callable[[str, str], bool] | None = None,
-    session: requests.Session | None = None,
+    allow_private_for: Callable[[Target], bool] | None = None,
 ) -> Download:
-    """Stream `url` into `dest`, checking every hop and counting bytes.
+    """Stream `url` into `dest`, checking and pinning every hop and counting bytes.
 
-    headers_for(host) gives extra headers for a host (e.g. a bearer token for Slack hosts only).
+    headers_for(target) gives extra headers for a hop (e.g. a bearer token for exact Slack hosts only).
     may_redirect_to(from_host, to_host) decides cross-host redirects; by default only same-host redirects.
-    Raises UrlRefused, MediaTooLarge, UnsupportedMedia (an HTML page instead of media) or FetchError.
+    allow_private_for(parsed) lifts the address check for a hop the caller trusts (its own configured API).
+    Raises UrlRefused, MediaTooLarge, UnsupportedMedia (an HTML page instead of media), StorageFull (the disk
+    is full: transient; the partial file is removed) or FetchError.
     """
-    http = session or requests.Session()
     current = url
-    first_host = urlsplit(url).hostname or ""
+    first_host = ""
     for _hop in range(MAX_REDIRECTS + 1):
-        check_url(current, allow_private=allow_private)
-        host = urlsplit(current).hostname or ""
+        hop = _hop_target(current, allow_private, allow_private_for)
+        first_host = first_host or hop.host
+        response = _request(hop, "GET", headers_for(hop) if headers_for else {}, None, timeout)
         try:
-            response = http.get(
-                current, stream=True, allow_redirects=False, timeout=timeout,
-                headers=(headers_for(host) if headers_for else {}),
-            )
-        except requests.Timeout:
-            raise FetchError(f"Timed out fetching {host}.") from None
-        except requests.RequestException as exc:
-            raise FetchError(f"Could not reach {host}: {exc.__class__.__name__}.") from None
-        with response:
-            if response.is_redirect:
-                target = urljoin(current, response.headers.get("Location", ""))
-                target_host = urlsplit(target).hostname or ""
-                allowed = (may_redirect_to or (lambda a, b: a == b))(first_host, target_host)
+            if response.get_redirect_location():
+                next_url = urljoin(hop.url, str(response.get_redirect_location()))
+                next_host = _host_of(next_url)
+                allowed = (may_redirect_to or (lambda a, b: a == b))(first_host, next_host)
                 if not allowed:
                     raise UrlRefused(
-                        f"The link redirects to another host ({target_host}); share the direct file link instead."
+                        f"The link redirects to another host ({next_host}); "
+                        "share the direct file link instead."
                     )
-                current = target
+                current = next_url
                 continue
-            _raise_for_status(response, host)
-            return _stream_to_file(response, dest, max_bytes=max_bytes, final_url=current)
+            _raise_for_status(response.status, hop.host)
+            return _stream_to_file(response, dest, max_bytes=max_bytes, final_url=hop.url)
+        finally:
+            close_response(response)
     raise UrlRefused(f"The link redirects more than {MAX_REDIRECTS} times.")
 
 
-def _raise_for_status(response: requests.Response, host: str) -> None:
-    if response.status_code < 400:
+def _hop_target(url: str, allow_private: bool, allow_private_for: Callable[[Target], bool] | None) -> Target:
+    if allow_private or allow_private_for is None:
+        return target(url, allow_private=allow_private)
+    hop = target(url, allow_private=True)  # resolved once; checked here unless the caller trusts the hop
+    if not allow_private_for(hop):
+        _require_public(hop.host, hop.addresses)
+    return hop
+
+
+def _host_of(url: str) -> str:
+    try:
+        return (parse_url(url).host or "").strip("[]").rstrip(".").lower()
+    except (LocationParseError, UnicodeError, ValueError):
+        return url[:100]
+
+
+def _request(
+    to: Target, method: str, headers: dict[str, str], body: bytes | None, timeout: Any
+) -> urllib3.BaseHTTPResponse:
+    try:
+        return open_pinned(to, method, headers=headers, body=body, timeout=timeout)
+    # NewConnectionError (refused, unreachable) subclasses ConnectTimeoutError: it must come first.
+    except urllib3.exceptions.NewConnectionError as exc:
+        raise FetchError(f"Could not reach {to.host}: {exc.__class__.__name__}.") from None
+    except Urllib3Timeout:
+        raise FetchError(f"Timed out fetching {to.host}.") from None
+    except (Urllib3Error, OSError) as exc:
+        raise FetchError(f"Could not reach {to.host}: {exc.__class__.__name__}.") from None
+
+
+def post_json(
+    url: str,
+    payload: bytes,
+    *,
+    allow_private: bool = False,
+    timeout: float | tuple[float, float] = WEBHOOK_TIMEOUT,
+) -> int:
+    """POST a JSON body to `url` (checked and pinned now, not only when it was first given); the status.
+
+    Redirects are not followed. Raises UrlRefused when the URL is (now) refused, FetchError when unreachable.
+    """
+    to = target(url, allow_private=allow_private)
+    response = _request(to, "POST", {"Content-Type": "application/json"}, payload, timeout)
+    try:
+        return response.status
+    finally:
+        close_response(response)
+
+
+def _raise_for_status(status: int, host: str) -> None:
+    if status < 400:
         return
-    error = FetchError(f"{host} answered HTTP {response.status_code} for the file.")
+    error = FetchError(f"{host} answered HTTP {status} for the file.")
     # 4xx other than 408/429 will not heal by retrying: the link is wrong or private.
-    error.transient = response.status_code in (408, 429) or response.status_code >= 500
+    error.transient = status in (408, 429) or status >= 500
     raise error
 
 
-def _stream_to_file(response: requests.Response, dest: Path, *, max_bytes: int, final_url: str) -> Download:
-    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+def _stream_to_file(
+    response: urllib3.BaseHTTPResponse, dest: Path, *, max_bytes: int, final_url: str
+) -> Download:
+    content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if content_type in ("text/html", "application/xhtml+xml"):
         raise UnsupportedMedia("The link returned a web page, not an audio or video file.")
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise MediaTooLarge(_too_large(int(declared), max_bytes))
     size = 0
-    dest.parent.mkdir(parents=True, exist_ok=True)
     try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
         with open(dest, "wb") as out:
-            for chunk in response.iter_content(CHUNK_BYTES):
+            for chunk in response.stream(CHUNK_BYTES):
                 size += len(chunk)
                 if size > max_bytes:
                     raise MediaTooLarge(_too_large(size, max_bytes))
                 out.write(chunk)
-    except requests.RequestException as exc:
+    except (Urllib3Error, ProtocolError) as exc:
         dest.unlink(missing_ok=True)
         raise FetchError(f"The download was interrupted: {exc.__class__.__name__}.") from None
+    except OSError as exc:
+        dest.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull("The server's disk is full; the download will be tried again later.") from None
+        raise
     except MediaTooLarge:
         dest.unlink(missing_ok=True)
         raise

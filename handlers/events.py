@@ -50,12 +50,16 @@ def register(app: App, services: Services) -> None:
         if f"<@{context.bot_user_id}>" in (event.get("text") or "") and is_command(event.get("text") or ""):
             return  # "@symbl append <url>": a command for handlers.mentions, not a new recording
         created = False
-        for url in pipeline.media_links(event.get("text")):
+        links, left_out = pipeline.capped_links(services.settings, event.get("text"))
+        for url in links:
             _, new = pipeline.record_link(
                 services, team_id=_team(body, context), channel_id=event["channel"], message_ts=event["ts"],
                 thread_ts=event.get("thread_ts"), user_id=event.get("user"), url=url,
             )
             created = created or new
+        if created and left_out:  # once: a redelivered event creates nothing
+            pipeline.tell_links_left_out(services, team_id=_team(body, context), channel_id=event["channel"],
+                                         message_ts=event["ts"], left_out=left_out)  # fmt: skip
         if created:
             services.wake()
 

@@ -7,6 +7,7 @@ runs in test_engine_server_restart.py and the client/SDK cycle tests.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from http.server import BaseHTTPRequestHandler
@@ -377,13 +378,12 @@ def test_tokens_and_results_survive_a_restart(settings, tmp_path):
         assert api.get(f"/v1/conversations/{cid}/topics").json() == before
 
 
-def test_too_many_unfinished_jobs_is_429_with_retry_after(api, engine, monkeypatch):
-    import bot.engine.server as server_module
-
-    monkeypatch.setattr(server_module, "MAX_UNFINISHED_JOBS", 1)
+def test_too_many_unfinished_jobs_is_429_with_retry_after(settings, engine):
     engine.gate.clear()
-    assert api.upload().status_code == 201
-    refused = api.upload()
-    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
-    assert "unfinished" in refused.json()["message"]
-    engine.gate.set()
+    with running_engine(dataclasses.replace(settings, engine_max_unfinished_jobs=1), engine) as srv:
+        api = Api(srv.url)
+        assert api.upload().status_code == 201
+        refused = api.upload()
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+        assert "unfinished" in refused.json()["message"]
+        engine.gate.set()

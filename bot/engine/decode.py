@@ -22,6 +22,12 @@ SAMPLE_RATE = 16000
 # A container's declared duration and what actually decodes differ slightly (encoder padding, VBR estimates);
 # a shortfall larger than this means the file was cut off.
 TRUNCATION_TOLERANCE = 0.9
+# The other way round, decoding stops once it passes the declared duration by this much: a small file that
+# declares minutes but holds hours would otherwise cost hours of decoding (up to the duration limit) first.
+OVERRUN_FACTOR = 1.5
+OVERRUN_SECONDS = 30.0
+# RIFF size fields of a WAV written to a pipe (FFmpeg, sox): the length was unknown, the data runs to EOF.
+STREAMED_WAV_SIZES = (0xFFFFFFFF, 0)
 # Demuxers FFmpeg uses for text and still images: they expose a "video" stream but are not recordings.
 NOT_VIDEO_FORMATS = {"tty", "image2", "png_pipe", "jpeg_pipe", "gif", "webp_pipe", "bmp_pipe", "svg_pipe", "txt"}
 
@@ -72,9 +78,15 @@ def probe(path: Path, *, max_duration_seconds: float | None = None) -> MediaInfo
 
 
 def _wav_header_duration(path: Path) -> float | None:
-    """What a PCM WAV header promises: FFmpeg trusts the file size instead, which hides truncation."""
+    """What a PCM WAV header promises: FFmpeg trusts the file size instead, which hides truncation.
+
+    None when the header does not say: a streamed WAV's size fields are 0xFFFFFFFF (or 0).
+    """
     try:
         with wave.open(str(path), "rb") as wav:
+            frame_bytes = wav.getsampwidth() * wav.getnchannels()
+            if wav.getnframes() in {size // frame_bytes for size in STREAMED_WAV_SIZES}:
+                return None
             return wav.getnframes() / wav.getframerate()
     except (wave.Error, EOFError, OSError, ZeroDivisionError):
         return None
@@ -107,10 +119,12 @@ def iter_pcm(
 ) -> Iterator[np.ndarray]:
     """Yield float32 PCM blocks at 16 kHz: shape (n,) mixed to mono, or (channels, n) with keep_channels.
 
-    Raises UnsupportedMedia for unreadable, corrupt or truncated files and MediaTooLong past the limit (also
-    when the container does not declare its duration).
+    Raises UnsupportedMedia for unreadable, corrupt or truncated files, and for files that hold much more
+    audio than they declare (decoding stops there); MediaTooLong past the limit (also when the container
+    does not declare its duration).
     """
     info = probe(path, max_duration_seconds=max_duration_seconds)
+    overrun = int((info.duration * OVERRUN_FACTOR + OVERRUN_SECONDS) * SAMPLE_RATE) if info.duration else None
     layout = "mono"
     if keep_channels and info.channels > 1:
         layout = {2: "stereo"}.get(info.channels, f"{info.channels}c")
@@ -125,6 +139,8 @@ def iter_pcm(
                     decoded += block.shape[-1]
                     if limit and decoded > limit:
                         raise MediaTooLong(_too_long(decoded / SAMPLE_RATE, max_duration_seconds))
+                    if overrun and decoded > overrun:
+                        raise UnsupportedMedia(_overrun(path, info.duration or 0.0))
                     yield block
             for block in _resampled(resampler, None, keep_channels):
                 decoded += block.shape[-1]
@@ -138,6 +154,13 @@ def iter_pcm(
             f"{path.name} looks truncated: it declares {_hms(info.duration)} but only "
             f"{_hms(decoded / SAMPLE_RATE)} could be decoded."
         )
+
+
+def _overrun(path: Path, declared: float) -> str:
+    return (
+        f"{path.name} declares {_hms(declared)} but holds far more audio than that; "
+        "it may be damaged: export it again."
+    )
 
 
 def _resampled(resampler: av.AudioResampler, frame, keep_channels: bool) -> Iterator[np.ndarray]:

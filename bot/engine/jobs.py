@@ -13,6 +13,7 @@ ignored, contract §3.7).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -21,8 +22,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Protocol
 
-import requests
-
 from bot.config import Settings
 from bot.engine.options import ProcessOptions
 from bot.engine import text_messages
@@ -30,7 +29,7 @@ from bot.engine.store import Job, Store
 from bot.engine.text_messages import to_symbl_messages
 from bot.engine.wire_options import to_process_options
 from bot.errors import BotError
-from bot.net import download
+from bot.net import download, parse, post_json
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +150,8 @@ class JobQueue:
                 log.exception("job status listener failed for job %s", job.id)
         if job.webhook_url and not self._stopping.is_set():
             try:
-                self._webhooks.submit(_post_webhook, job.webhook_url, job.id, status)
+                allow_private = self._settings.allow_private_urls
+                self._webhooks.submit(_post_webhook, job.webhook_url, job.id, status, allow_private=allow_private)
             except RuntimeError:  # shut down meanwhile
                 pass
 
@@ -246,10 +246,18 @@ class JobQueue:
         ).path
 
 
-def _post_webhook(url: str, job_id: str, status: str) -> None:
+def _post_webhook(url: str, job_id: str, status: str, *, allow_private: bool) -> None:
+    """One POST, checked and pinned now (the name may resolve elsewhere than at submission); failures are
+    logged with the host only, since webhook URLs often carry a secret in their path or query."""
+    payload = json.dumps({"jobId": job_id, "status": status}).encode()
     try:
-        requests.post(
-            url, json={"jobId": job_id, "status": status}, timeout=WEBHOOK_TIMEOUT, allow_redirects=False
-        )
-    except requests.RequestException as err:
-        log.info("webhook %s for job %s (%s) failed: %s", url, job_id, status, err)
+        post_json(url, payload, allow_private=allow_private, timeout=WEBHOOK_TIMEOUT)
+    except BotError as err:
+        log.info("webhook to %s for job %s (%s) not delivered: %s", _host_only(url), job_id, status, err)
+
+
+def _host_only(url: str) -> str:
+    try:
+        return parse(url).host or "?"
+    except BotError:
+        return "?"

@@ -24,15 +24,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bot.config import Settings
-from bot.engine import decode
+from bot.engine import decode, early_auth, limits
 from bot.engine.core import Engine, analyze, iso
 from bot.engine.ids import new_conversation_id
 from bot.engine.jobs import JobEvent, JobQueue, Transcriber
-from bot.engine.store import Store
+from bot.engine.store import JobLimitReached, Store
 from bot.engine.summary_api import regenerate_summary
 from bot.engine.text_messages import TextMessage, dumps, earliest_start, parse_text_messages
 from bot.engine.wire_options import InvalidOption, from_body, from_query, text_body_options
@@ -43,7 +43,6 @@ from bot.waitress_thread import stop_server
 log = logging.getLogger(__name__)
 
 TOKEN_LIFETIME = 86400  # seconds; the official SDK regenerates after exactly this long (contract §2.3)
-MAX_UNFINISHED_JOBS = 1000
 RETRY_AFTER_SECONDS = 30
 UPLOAD_CHUNK = 1 << 20
 MEDIA_KINDS = ("audio", "video")
@@ -69,6 +68,20 @@ class EngineService:
         self.queue = JobQueue(
             self.store, settings, engine or Engine(settings.engine_model, cache_dir=settings.model_cache_dir), analyzer, media_dir=self.media_dir
         )
+
+    def auth_refusal(self, token: str) -> str | None:
+        """Why a request with this x-api-key is refused (401), or None for a live token."""
+        if not token:
+            return "Missing x-api-key header: generate a token at /oauth2/token:generate."
+        if self.store.token_app(token) is None:
+            return "The x-api-key token is unknown or expired."
+        return None
+
+    def early_refusal(self, method: str, path: str, headers: Any) -> str | None:
+        """For early_auth: refuse a large body before it is buffered unless its token is live."""
+        if path.startswith("/oauth2/token:generate"):
+            return "A token request is a small JSON body."
+        return self.auth_refusal(headers.get("X_API_KEY", ""))
 
     def credentials_ok(self, app_id: Any, app_secret: Any) -> bool:
         expected_id, expected_secret = self.settings.engine_app_id, self.settings.engine_app_secret
@@ -132,18 +145,29 @@ def create_app(
 
     @app.before_request
     def authenticate():
+        refusal = limits.rebinding_refusal(
+            request.headers.get("Host"), request.headers.get("Origin"), settings.engine_allowed_hosts
+        )
+        if refusal:
+            log.warning("refused %s %s: %s", request.method, request.path, refusal)
+            return _error(403, refusal)
         if request.path.startswith("/oauth2/token:generate"):
             return None
-        token = request.headers.get("x-api-key", "")
-        if not token:
-            return _error(401, "Missing x-api-key header: generate a token at /oauth2/token:generate.")
-        if not store.token_valid(token):
-            return _error(401, "The x-api-key token is unknown or expired.")
+        refusal = service.auth_refusal(request.headers.get("x-api-key", ""))
+        if refusal:
+            return _error(401, refusal)
+        g.app_id = store.token_app(request.headers["x-api-key"])  # conversations and jobs belong to it
         return None
+
+    def _json_body() -> Any:
+        raw = request.get_data(cache=True)
+        if limits.json_too_deep(raw):
+            raise ApiError(400, f"The JSON body nests deeper than {limits.MAX_JSON_DEPTH} levels.")
+        return request.get_json(silent=True, force=True)
 
     @app.post("/oauth2/token:generate")
     def generate_token():
-        body = request.get_json(silent=True)
+        body = _json_body()
         if not isinstance(body, dict):
             raise ApiError(400, 'The body must be JSON: {"type": "application", "appId", "appSecret"}.')
         if body.get("type") != "application":
@@ -158,11 +182,15 @@ def create_app(
 
     # --- submissions -------------------------------------------------------------------------------
 
+    def _too_many() -> ApiError:
+        return ApiError(
+            429, "Too many unfinished jobs; try again later.", {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
+
     def _check_capacity() -> None:
-        if store.unfinished_count() >= MAX_UNFINISHED_JOBS:
-            raise ApiError(
-                429, "Too many unfinished jobs; try again later.", {"Retry-After": str(RETRY_AFTER_SECONDS)}
-            )
+        # Early and cheap, before an upload is read; add_job checks again atomically with its insert.
+        if store.unfinished_count() >= settings.engine_max_unfinished_jobs:
+            raise _too_many()
 
     def _check_webhook(options: dict) -> None:
         url = options.get("webhookUrl")
@@ -230,7 +258,7 @@ def create_app(
         _check_webhook(options)
         new = conversation_id is None
         cid = conversation_id or new_conversation_id()
-        if not new and not store.conversation_exists(cid):
+        if not new and not store.conversation_exists(cid, g.app_id):
             raise ApiError(404, f"Conversation {cid} was not found.")
         job_id = str(uuid.uuid4())
         media_path = None
@@ -244,19 +272,27 @@ def create_app(
             media_path = str(media_file)
         # A transcript with its own clock starts the conversation at its first message.
         start = (earliest_start(text) if text else None) or datetime.now(timezone.utc)
-        if not store.add_job(
-            job_id=job_id,
-            conversation_id=cid,
-            new_conversation=new,
-            name=options.get("name"),
-            start_time=iso(start),
-            source=source,
-            media_path=media_path,
-            url=url,
-            options=options,
-        ):
+        try:
+            added = store.add_job(
+                job_id=job_id,
+                conversation_id=cid,
+                new_conversation=new,
+                name=options.get("name"),
+                start_time=iso(start),
+                source=source,
+                media_path=media_path,
+                url=url,
+                options=options,
+                owner=g.app_id,
+                max_unfinished=settings.engine_max_unfinished_jobs,
+            )
+        except JobLimitReached:
+            added = None
+        if not added:
             if media_path:
                 Path(media_path).unlink(missing_ok=True)
+            if added is None:
+                raise _too_many()
             raise ApiError(404, f"Conversation {cid} was not found.")
         job = store.job(job_id)
         assert job is not None
@@ -284,7 +320,7 @@ def create_app(
         )
 
     def _url_submission(conversation_id: str | None) -> Response:
-        body = request.get_json(silent=True, force=True)
+        body = _json_body()
         if body is None:
             raise ApiError(400, "The body must be JSON with a url.")
         url, options = _parse(lambda: from_body(body, request.args.items(multi=True)))
@@ -324,7 +360,7 @@ def create_app(
 
     @app.get("/v1/job/<job_id>")
     def job_status(job_id: str):
-        job = store.job(job_id)
+        job = store.job(job_id, g.app_id)
         if job is None:
             raise ApiError(404, f"Job {job_id} was not found.")
         body: dict[str, Any] = {"id": job.id, "status": job.status}
@@ -333,7 +369,7 @@ def create_app(
         return jsonify(body)
 
     def _conversation(conversation_id: str) -> dict:
-        found = store.conversation(conversation_id)
+        found = store.conversation(conversation_id, g.app_id)
         if found is None:
             raise ApiError(404, f"Conversation {conversation_id} was not found.")
         return found
@@ -498,6 +534,10 @@ class EngineServer:
                 inbuf_overflow=UPLOAD_CHUNK,
                 ident="symbl-bot-engine",
                 clear_untrusted_proxy_headers=True,
+            )
+            # Large unauthenticated bodies are refused at their headers, never buffered (see early_auth).
+            self._server.channel_class = early_auth.channel_class(
+                self.service.early_refusal, spill_bytes=UPLOAD_CHUNK
             )
         return self
 

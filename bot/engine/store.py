@@ -1,5 +1,9 @@
 """The engine server's SQLite state (sqlite-utils): access tokens, jobs and conversation results.
 
+Tenancy: every conversation and job records the appId (`owner`) whose token created it, and the lookups
+that take an `owner` answer None/False for another appId's rows, exactly as for rows that do not exist.
+Rows from before the column existed have no owner and stay visible to every appId.
+
 Every state change is one transaction, so a process killed at any point leaves either the old or the new
 state, never half of one; that is what lets unfinished jobs resume after a restart. One connection is
 shared by the request threads and the workers behind a lock: each operation is a handful of small
@@ -36,6 +40,11 @@ class Job:
     options: dict
     message: str | None
     webhook_url: str | None
+    owner: str | None = None
+
+
+class JobLimitReached(Exception):
+    """add_job: the unfinished jobs already number the limit (checked in the insert's own transaction)."""
 
 
 def _job(row: dict) -> Job:
@@ -50,7 +59,12 @@ def _job(row: dict) -> Job:
         options=json.loads(row["options"] or "{}"),
         message=row["message"],
         webhook_url=row["webhook_url"],
+        owner=row.get("owner"),
     )
+
+
+def _visible(row_owner: str | None, owner: str | None) -> bool:
+    return owner is None or row_owner is None or row_owner == owner
 
 
 class Store:
@@ -97,6 +111,9 @@ class Store:
                 pk="id",
                 if_not_exists=True,
             )
+            for table in ("conversations", "jobs"):
+                if "owner" not in self.db[table].columns_dict:
+                    self.db[table].add_column("owner", str)
             self.db["jobs"].create_index(["status", "seq"], if_not_exists=True)
             self.db["jobs"].create_index(["conversation_id", "seq"], if_not_exists=True)
 
@@ -109,23 +126,32 @@ class Store:
             self.db["tokens"].insert({"token": token, "app_id": app_id, "expires_at": now + lifetime})
 
     def token_valid(self, token: str) -> bool:
+        return self.token_app(token) is not None
+
+    def token_app(self, token: str) -> str | None:
+        """The appId a live token was generated for, else None."""
         with self._lock:
-            row = self.db.execute("SELECT expires_at FROM tokens WHERE token = ?", [token]).fetchone()
-        return bool(row) and row[0] > time.time()
+            row = self.db.execute("SELECT app_id, expires_at FROM tokens WHERE token = ?", [token]).fetchone()
+        return row[0] if row and row[1] > time.time() else None
 
     # --- submissions -------------------------------------------------------------------------------
 
-    def conversation_exists(self, conversation_id: str) -> bool:
+    def conversation_exists(self, conversation_id: str, owner: str | None = None) -> bool:
         with self._lock:
-            return bool(
-                self.db.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation_id]).fetchone()
-            )
+            row = self._owner_row(conversation_id)
+        return bool(row) and _visible(row[0], owner)
 
     def unfinished_count(self) -> int:
         with self._lock:
-            return self.db.execute(
-                "SELECT count(*) FROM jobs WHERE status IN ('scheduled', 'in_progress')"
-            ).fetchone()[0]
+            return self._unfinished()
+
+    def _unfinished(self) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM jobs WHERE status IN ('scheduled', 'in_progress')"
+        ).fetchone()[0]
+
+    def _owner_row(self, conversation_id: str) -> Any:
+        return self.db.execute("SELECT owner FROM conversations WHERE id = ?", [conversation_id]).fetchone()
 
     def add_job(
         self,
@@ -139,10 +165,16 @@ class Store:
         media_path: str | None,
         url: str | None,
         options: dict,
+        owner: str | None = None,
+        max_unfinished: int | None = None,
     ) -> bool:
-        """Record a submission; False when appending to a conversation that does not exist (any more)."""
+        """Record a submission; False when appending to a conversation that does not exist (any more) or
+        belongs to another owner. Raises JobLimitReached when `max_unfinished` jobs are already unfinished:
+        counted in the same transaction as the insert, so concurrent submissions cannot overshoot it."""
         now = time.time()
         with self._lock, self.db.atomic():
+            if max_unfinished is not None and self._unfinished() >= max_unfinished:
+                raise JobLimitReached
             if new_conversation:
                 self.db["conversations"].insert(
                     {
@@ -153,12 +185,13 @@ class Store:
                         "messages": "[]",
                         "insights": "{}",
                         "last_job_id": job_id,
+                        "owner": owner,
                     }
                 )
-            elif not self.db.execute(
-                "SELECT 1 FROM conversations WHERE id = ?", [conversation_id]
-            ).fetchone():
-                return False
+            else:
+                row = self._owner_row(conversation_id)
+                if not row or not _visible(row[0], owner):
+                    return False
             seq = self.db.execute("SELECT coalesce(max(seq), 0) + 1 FROM jobs").fetchone()[0]
             self.db["jobs"].insert(
                 {
@@ -172,6 +205,7 @@ class Store:
                     "options": json.dumps(options),
                     "message": None,
                     "webhook_url": options.get("webhookUrl"),
+                    "owner": owner,
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -213,12 +247,14 @@ class Store:
             )
             return self.job(row[0])
 
-    def job(self, job_id: str) -> Job | None:
+    def job(self, job_id: str, owner: str | None = None) -> Job | None:
+        """The job, or None when it does not exist or (given `owner`) belongs to another appId."""
         with self._lock:
             try:
-                return _job(self.db["jobs"].get(job_id))
+                job = _job(self.db["jobs"].get(job_id))
             except NotFoundError:
                 return None
+        return job if _visible(job.owner, owner) else None
 
     def finish_job(self, job_id: str, status: str, message: str | None = None) -> None:
         with self._lock, self.db.atomic():
@@ -251,12 +287,15 @@ class Store:
 
     # --- conversations -----------------------------------------------------------------------------
 
-    def conversation(self, conversation_id: str) -> dict[str, Any] | None:
+    def conversation(self, conversation_id: str, owner: str | None = None) -> dict[str, Any] | None:
+        """The conversation, or None when it does not exist or (given `owner`) belongs to another appId."""
         with self._lock:
             try:
                 row = self.db["conversations"].get(conversation_id)
             except NotFoundError:
                 return None
+        if not _visible(row.get("owner"), owner):
+            return None
         return {
             "id": row["id"],
             "name": row["name"],

@@ -10,8 +10,10 @@ parses exactly what was accepted. Anything invalid raises `InputError` with a me
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Iterable, Mapping
 
+from bot.engine.limits import MAX_JSON_DEPTH, json_too_deep
 from bot.engine.options import ChannelSpeaker, ProcessOptions
 from bot.engine.speaker_names import KnownPerson
 from bot.errors import InputError
@@ -44,6 +46,8 @@ def _bool(key: str, value: Any) -> bool:
 def _json_text(key: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
+    if json_too_deep(value):
+        raise InvalidOption(f"{key} nests deeper than {MAX_JSON_DEPTH} levels.")
     try:
         return json.loads(value)
     except ValueError:
@@ -77,7 +81,9 @@ def _normalise(key: str, value: Any) -> Any:
             count = float(value)
         except (TypeError, ValueError):
             raise InvalidOption(f"diarizationSpeakerCount must be a whole number, not {value!r}.") from None
-        if isinstance(value, bool) or count != int(count) or not 1 <= count <= MAX_SPEAKERS:
+        # nan and inf first: int() of them raises, which would end as a 500.
+        finite = math.isfinite(count)
+        if isinstance(value, bool) or not finite or count != int(count) or not 1 <= count <= MAX_SPEAKERS:
             raise InvalidOption(f"diarizationSpeakerCount must be a whole number from 1 to {MAX_SPEAKERS}.")
         return int(count)
     if key == "confidenceThreshold":
@@ -85,7 +91,7 @@ def _normalise(key: str, value: Any) -> Any:
             threshold = float(value)
         except (TypeError, ValueError):
             raise InvalidOption(f"confidenceThreshold must be a number, not {value!r}.") from None
-        if isinstance(value, bool) or not 0.0 <= threshold <= 1.0:
+        if isinstance(value, bool) or not math.isfinite(threshold) or not 0.0 <= threshold <= 1.0:
             raise InvalidOption("confidenceThreshold must be between 0 and 1.")
         return threshold
     return value  # an option this engine does not use: kept, so it is visible in the job's record

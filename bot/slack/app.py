@@ -24,6 +24,7 @@ from bot.slack import oauth, pipeline
 from bot.slack.ops import lease, retention
 from bot.config import Settings
 from bot.errors import BotError
+from bot.slack.http_guard import SignedRequestGuard
 from bot.slack.ops.health import health
 from bot.slack.services import Services
 from bot.slack.ops.scheduler import Poller
@@ -95,7 +96,16 @@ class Bot:
         def healthz() -> Any:
             return health(self)
 
+        # Body cap and signature before Bolt reads or parses anything (bot.slack.http_guard).
+        flask.wsgi_app = SignedRequestGuard(  # type: ignore[method-assign]
+            flask.wsgi_app, self.settings.slack_signing_secret,
+            max_bytes=self.settings.max_request_bytes, paths=[EVENTS_PATH],
+        )  # fmt: skip
         return flask
+
+    def _waitress_limits(self) -> dict[str, Any]:
+        # waitress itself refuses (413) bodies past this before buffering them; the guard reads the rest.
+        return {"max_request_body_size": self.settings.max_request_bytes, "ident": "symbl-bot"}
 
     def start_background(self) -> None:
         if self.scheduler_owner is None:
@@ -107,7 +117,9 @@ class Bot:
         """HTTP mode in a background thread (tests, benchmarks); returns the base URL."""
         from waitress.server import create_server
 
-        self._http = create_server(self.flask_app(), host=host, port=port, threads=threads, ident="symbl-bot")
+        self._http = create_server(
+            self.flask_app(), host=host, port=port, threads=threads, **self._waitress_limits()
+        )
         self._http_thread = threading.Thread(target=self._http.run, name="bot-http", daemon=True)
         self._http_thread.start()
         return f"http://{host}:{self._http.effective_port}"
@@ -128,12 +140,14 @@ class Bot:
                 socket.connect()
                 from waitress import serve
 
-                serve(self.flask_app(), host=host, port=self.settings.port, threads=8, ident="symbl-bot")
+                serve(self.flask_app(), host=host, port=self.settings.port, threads=8,
+                      **self._waitress_limits())
             else:
                 from waitress import serve
 
                 log.info("HTTP mode on port %s at %s", self.settings.port, EVENTS_PATH)
-                serve(self.flask_app(), host=host, port=self.settings.port, threads=8, ident="symbl-bot")
+                serve(self.flask_app(), host=host, port=self.settings.port, threads=8,
+                      **self._waitress_limits())
         finally:
             self.close()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from slack_bolt import App
@@ -35,6 +36,23 @@ def installation_store(settings: Settings) -> SQLite3InstallationStore:
     return SQLite3InstallationStore(database=str(settings.oauth_db_path), client_id=settings.slack_client_id or "")
 
 
+class PurgingOAuthStateStore(SQLite3OAuthStateStore):
+    """slack-sdk's SQLite state store, deleting expired states whenever it issues one.
+
+    Every anonymous visit to /slack/install issues a state; the ones never brought back to the redirect would
+    otherwise stay in the table for good.
+    """
+
+    def issue(self, *args: object, **kwargs: object) -> str:
+        conn = self.connect()
+        try:
+            with conn:
+                conn.execute("DELETE FROM oauth_states WHERE expire_at <= ?", [time.time()])
+        finally:
+            conn.close()
+        return super().issue(*args, **kwargs)
+
+
 def oauth_settings(settings: Settings, store: SQLite3InstallationStore | None = None) -> OAuthSettings:
     """Bolt's OAuth settings: install at /slack/install, callback at /slack/oauth_redirect, SQLite stores."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -46,7 +64,7 @@ def oauth_settings(settings: Settings, store: SQLite3InstallationStore | None = 
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         installation_store=store or installation_store(settings),
-        state_store=SQLite3OAuthStateStore(
+        state_store=PurgingOAuthStateStore(
             database=str(settings.oauth_db_path), expiration_seconds=STATE_EXPIRATION_SECONDS
         ),
         state_expiration_seconds=STATE_EXPIRATION_SECONDS,

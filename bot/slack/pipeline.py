@@ -30,6 +30,7 @@ from bot.errors import (
     MediaTooLarge,
     MediaTooLong,
     SlackDeliveryError,
+    StorageFull,
     UnsupportedMedia,
     UrlRefused,
 )
@@ -88,8 +89,11 @@ def is_media_file(file: dict[str, Any]) -> bool:
 
 def is_candidate_link(url: str) -> bool:
     """A link worth answering: a direct audio/video file, or a video site/shortener we must explain we refuse."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # "http://[::1/x.mp3": not a URL at all; the message's other links still count
+        return False
     return _extension(parts.path) in MEDIA_EXTENSIONS or net._refused_service(host) is not None
 
 
@@ -100,6 +104,28 @@ def media_links(text: str | None) -> list[str]:
         if is_candidate_link(url):
             seen.setdefault(url, None)
     return list(seen)
+
+
+def capped_links(settings: Settings, text: str | None) -> tuple[list[str], int]:
+    """The media links of a message up to SYMBL_BOT_MAX_LINKS_PER_MESSAGE, and how many were left out."""
+    links = media_links(text)
+    cap = settings.max_links_per_message
+    return links[:cap], max(len(links) - cap, 0)
+
+
+def tell_links_left_out(
+    services: Services, *, team_id: str, channel_id: str, message_ts: str, left_out: int
+) -> None:
+    """One reply in the message's thread saying how many links were not taken (best effort: never raises)."""
+    cap = services.settings.max_links_per_message
+    text = (
+        f":warning: I summarize at most {cap} links per message; the other {left_out} were not processed. "
+        "Post them in another message."
+    )
+    try:
+        services.slack_for(team_id).chat_postMessage(channel=channel_id, thread_ts=message_ts, text=text)
+    except (SlackApiError, SlackClientError) as err:
+        log.warning("could not say that %s links were left out in %s: %s", left_out, channel_id, err)
 
 
 # --- recording (called by handlers; idempotent) -------------------------------------------------------------
@@ -186,9 +212,13 @@ def _handle_error(services: Services, rec: Recording, err: Exception) -> None:
             return
     elif isinstance(err, BotError):
         transient, reason = err.transient, err.user_message
+        if isinstance(err, StorageFull):
+            services.storage_full_at = time.time()
         if reason != str(err):
             log.info("recording %s: %s", rec.id, err)
-    elif isinstance(err, (SlackClientError, OSError)):
+    elif isinstance(err, OSError):  # strerror only: str(err) would show the server's file paths in Slack
+        transient, reason = True, f"{err.__class__.__name__}: {err.strerror or 'system error'}"
+    elif isinstance(err, SlackClientError):
         transient, reason = True, f"{err.__class__.__name__}: {err}"
     else:
         log.exception("recording %s: unexpected error", rec.id)
@@ -329,6 +359,24 @@ def may_redirect(host: str, api_host: str | None) -> bool:
     return host == api_host or any(host == s or host.endswith("." + s) for s in REDIRECT_HOST_SUFFIXES)
 
 
+def _is_configured_api(hop: net.Target, settings: Settings) -> bool:
+    """The exact scheme, host and port of SLACK_API_URL (a test fake, a proxy): trusted even on loopback."""
+    if not settings.slack_api_url:
+        return False
+    api = net.parse(settings.slack_api_url)
+    port = api.port or net.DEFAULT_PORTS[api.scheme.lower()]
+    host = api.host.strip("[]").rstrip(".").lower()
+    return (hop.scheme, hop.host, hop.port) == (api.scheme.lower(), host, port)
+
+
+def token_allowed(hop: net.Target, settings: Settings) -> bool:
+    """The bot token goes to SLACK_API_URL's exact host:port, or to Slack's own hosts over https:443 only."""
+    if _is_configured_api(hop, settings):
+        return True
+    slack_host = any(hop.host == s or hop.host.endswith("." + s) for s in TOKEN_HOST_SUFFIXES)
+    return slack_host and hop.scheme == "https" and hop.port == 443
+
+
 def download_slack_file(services: Services, rec: Recording) -> Path:
     """Fetch a Slack file with the bot token, which goes to Slack hosts only; redirects stay on Slack hosts."""
     settings = services.settings
@@ -344,21 +392,34 @@ def download_slack_file(services: Services, rec: Recording) -> Path:
     if not is_token_host(host, api_host):
         raise UrlRefused(f"the file's download link points outside Slack ({host}).")
     token = client.token or ""
-    dest = services.download_dir / f"recording-{rec.id}{_extension(rec.name) or '.bin'}"
+    dest = services.download_dir / f"recording-{rec.id}{_download_suffix(rec.name)}"
     try:
         result = net.download(
             url, dest, max_bytes=settings.max_file_bytes,
-            # Our configured Slack API host is trusted even on loopback (tests, proxies); every hop is checked.
-            allow_private=settings.allow_private_urls or host == api_host,
-            headers_for=lambda h: {"Authorization": f"Bearer {token}"} if is_token_host(h, api_host) else {},
+            allow_private=settings.allow_private_urls,
+            # Our configured Slack API host:port is trusted even on loopback (tests, proxies); each hop is checked.
+            allow_private_for=lambda hop: _is_configured_api(hop, settings),
+            headers_for=lambda hop: _bearer(token) if token_allowed(hop, settings) else {},
             may_redirect_to=lambda _from, to: may_redirect(to, api_host),
         )
     except UnsupportedMedia:
         raise UnsupportedMedia(FILES_READ_MESSAGE) from None
+    services.storage_full_at = None  # a download fitted on the disk again
     if _looks_like_html(result.path):
         result.path.unlink(missing_ok=True)
         raise UnsupportedMedia(FILES_READ_MESSAGE)
     return result.path
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _download_suffix(name: str | None) -> str:
+    """The file name's extension for the temporary file, if it is a plain short one (a hostile 300-character
+    "extension" would otherwise make the file name too long for the file system: ENAMETOOLONG)."""
+    suffix = _extension(name)
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ".bin"
 
 
 def _looks_like_html(path: Path) -> bool:

@@ -62,12 +62,25 @@ def _unknown(conversation_id: str) -> Refused:
                    "`/symbl list` shows this channel's conversations and their ids.")
 
 
-def resolve(services: Services, inv: Invocation, conversation_id: str | None) -> Conversation:
-    """The conversation a command means: the id given, else the thread's, else the channel's latest."""
+def _check_share(inv: Invocation, channel_id: str, share: bool) -> None:
+    """A shared answer goes only to the conversation's own channel: a member of a private channel must not
+    post its conversation into another channel (shown to the asker alone, it reveals nothing new)."""
+    if share and channel_id != inv.channel_id:
+        raise Refused("That conversation belongs to another channel, so I can only show it to you here: "
+                      "ask again without `public`/`--share`, or share it in its own channel.")  # fmt: skip
+
+
+def resolve(
+    services: Services, inv: Invocation, conversation_id: str | None, *, share: bool = False
+) -> Conversation:
+    """The conversation a command means: the id given, else the thread's, else the channel's latest.
+
+    With `share`, a conversation of another channel is refused (see `_check_share`)."""
     if conversation_id:
         conv = convs.get(services.store, inv.team_id, conversation_id)
         if conv is None or not can_read(services, inv, conv.channel_id):
             raise _unknown(conversation_id)
+        _check_share(inv, conv.channel_id, share)
         return conv
     conv = None
     if inv.thread_ts:
@@ -95,7 +108,7 @@ def _header(conv: Conversation, what: str) -> str:
 
 
 def _insight_query(services: Services, inv: Invocation, cmd: Command) -> Reply:
-    conv = resolve(services, inv, cmd.conversation_id)
+    conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
     insights = conv.insights
     if cmd.name == "topics":
         return answer(_header(conv, "Topics"), replies.topic_lines(insights), share=cmd.share)
@@ -124,6 +137,7 @@ def _insight_query(services: Services, inv: Invocation, cmd: Command) -> Reply:
 
 def _status(services: Services, inv: Invocation, cmd: Command) -> Reply:
     recs = _status_recordings(services, inv, cmd.conversation_id)
+    _check_share(inv, recs[0].channel_id, cmd.share)
     lines = [replies.status_line(r.name, r.state, r.status_stage, r.error, bool(r.append_to)) for r in recs]
     conversation_id = recs[0].conversation_id or recs[0].append_to
     title = "Status" + (f" of `{escape(conversation_id)}`" if conversation_id else "")
@@ -174,6 +188,8 @@ def _list(services: Services, inv: Invocation, cmd: Command) -> Reply:
 
 def _search(services: Services, inv: Invocation, cmd: Command) -> Reply:
     channels = sorted(services.directory.channels_of(_client(services, inv), inv.team_id, inv.user_id))
+    if cmd.share:  # shared results come from this channel only: others' snippets stay with the asker
+        channels = [c for c in channels if c == inv.channel_id]
     hits = fts.search(services.store, inv.team_id, channels, cmd.words)
     lines = []
     for hit in hits:
@@ -185,7 +201,7 @@ def _search(services: Services, inv: Invocation, cmd: Command) -> Reply:
 
 
 def _transcript(services: Services, inv: Invocation, cmd: Command) -> Reply:
-    conv = resolve(services, inv, cmd.conversation_id)
+    conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
     messages = conv.insights.get("messages") or []
     if not messages:
         raise Refused(f"*{escape(conv.title)}* has no transcript.")
@@ -207,7 +223,7 @@ def _transcript(services: Services, inv: Invocation, cmd: Command) -> Reply:
 
 
 def _append(services: Services, inv: Invocation, cmd: Command) -> Reply:
-    conv = resolve(services, inv, cmd.conversation_id)
+    conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
     base = conv.base
     if not base.summary_ts:
         raise Refused(f"*{escape(conv.title)}* is still being summarized; append once its summary is posted.")
@@ -226,7 +242,7 @@ def _append(services: Services, inv: Invocation, cmd: Command) -> Reply:
 
 
 def _forget(services: Services, inv: Invocation, cmd: Command) -> Reply:
-    conv = resolve(services, inv, cmd.conversation_id)
+    conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
     client = _client(services, inv)
     if inv.user_id != conv.base.user_id and not services.directory.is_admin(client, inv.team_id, inv.user_id):
         raise Refused("Only the person who uploaded the recording or a workspace admin can forget it.")
@@ -331,7 +347,7 @@ def home_view(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
 def summarize_message(services: Services, inv: Invocation, message: dict[str, Any]) -> str:
     """The message shortcut: summarize the recordings a message carries (it may predate the bot)."""
     files = [f for f in message.get("files") or [] if pipeline.is_media_file(f)]
-    links = pipeline.media_links(message.get("text"))
+    links, _left_out = pipeline.capped_links(services.settings, message.get("text"))
     if not files and not links:
         return "I found no recording in that message: an audio or video file, or a link to one."
     common = {"team_id": inv.team_id, "channel_id": inv.channel_id, "message_ts": message["ts"],

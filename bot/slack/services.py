@@ -33,6 +33,7 @@ class Services:
     )
     options: dict[str, Any] = field(default_factory=lambda: {"enableSpeakerDiarization": True})
     directory: Directory = field(default_factory=Directory)  # Slack membership and users, cached briefly
+    storage_full_at: float | None = None  # when a download last failed for a full disk (/healthz reports it)
 
     @property
     def download_dir(self) -> Path:

@@ -1,0 +1,192 @@
+"""Probes of the URL policy, run by tests/netns.py in a private network namespace (only `lo`, 11.0.0.1 on it).
+
+`python -m tests.netns_probes NAME` prints one JSON line with what happened. Two servers listen on the same
+port: the "public" one on 11.0.0.1 and the "internal" one on 127.0.0.1; every probe reports how many requests
+the internal one got, which must be none. Names resolve through a scripted resolver installed before
+`bot.net` is imported: `public.example` → 11.0.0.1; `rebind.example` → 11.0.0.1 on the first lookup and
+127.0.0.1 on every later one (DNS rebinding).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "standup.mp3"
+PUBLIC_IP = "11.0.0.1"
+_real_getaddrinfo = socket.getaddrinfo
+lookups: Counter = Counter()
+ANSWERS = {"public.example": [PUBLIC_IP], "rebind.example": [PUBLIC_IP, "127.0.0.1"]}
+
+
+def scripted_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list:
+    name = str(host).rstrip(".").lower() if host is not None else host
+    if name in ANSWERS:
+        answers = ANSWERS[name]
+        address = answers[min(lookups[name], len(answers) - 1)]
+        lookups[name] += 1
+        return _real_getaddrinfo(address, port, *args, **kwargs)
+    return _real_getaddrinfo(host, port, *args, **kwargs)
+
+
+socket.getaddrinfo = scripted_getaddrinfo  # before bot.net binds its resolver
+
+
+class Recorder:
+    """One of the two servers: records (method, path, body) and serves media, redirects and webhooks."""
+
+    def __init__(self, address: str, port: int, label: bytes):
+        self.requests: list[tuple[str, str, bytes]] = []
+        self.label = label
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                recorder.serve(self, b"")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                recorder.serve(self, self.rfile.read(length))
+
+        self.httpd = ThreadingHTTPServer((address, port), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    def serve(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
+        self.requests.append((h.command, h.path, body))
+        parts = urlsplit(h.path)
+        if parts.path == "/redirect":
+            h.send_response(302)
+            h.send_header("Location", parse_qs(parts.query)["to"][0])
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
+        data = SAMPLE.read_bytes() if h.command == "GET" else b"{}"
+        h.send_response(200)
+        h.send_header("Content-Type", "audio/mpeg" if h.command == "GET" else "application/json")
+        h.send_header("X-Served-By", self.label.decode())
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+
+def _servers() -> tuple[Recorder, Recorder, int]:
+    internal = Recorder("127.0.0.1", 0, b"internal")
+    port = internal.httpd.server_address[1]
+    public = Recorder(PUBLIC_IP, port, b"public")
+    return public, internal, port
+
+
+def _outcome(call: Callable[[], Any]) -> str:
+    from bot.errors import BotError, UrlRefused
+
+    try:
+        result = call()
+    except UrlRefused as err:
+        return f"refused: {err}"
+    except BotError as err:
+        return f"error: {err}"
+    except Exception as err:  # noqa: BLE001 — a crash is a finding, reported like the others
+        return f"crash: {err.__class__.__name__}: {err}"
+    return f"ok: {result}"
+
+
+def probe_fetch() -> dict[str, Any]:
+    """net.download against the differential spellings, a rebinding name and redirect hops."""
+    from bot import net
+
+    public, internal, port = _servers()
+    backslash = f"http://127.0.0.1:{port}\\@public.example/../internal/x.mp3"
+    cases = {
+        "backslash": backslash,
+        "userinfo": f"http://127.0.0.1:{port}@public.example:{port}/x.mp3",
+        "tab in host": f"http://public.exa\tmple:{port}/x.mp3",
+        "control char": f"http://public.example:{port}/x\x00.mp3",
+        "space": f"http://public.example:{port}/a b.mp3",
+        "unclosed ipv6": "http://[::1/x.mp3",
+        "idna label too long": "http://" + "a" * 64 + ".example/x.mp3",
+        "rebinding": f"http://rebind.example:{port}/x.mp3",
+        "redirect to backslash": f"http://public.example:{port}/redirect?to={quote(backslash, safe='')}",
+        "redirect same host, rebound": f"http://rebind.example:{port}/redirect?to=/x.mp3",
+        "public": f"http://public.example:{port}/x.mp3",
+    }
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, url in cases.items():
+            lookups.clear()
+            before = len(internal.requests)
+            dest = Path(tmp) / "x.bin"
+
+            def fetch(url: str = url, dest: Path = dest) -> str:
+                got = net.download(url, dest, max_bytes=10 * 1024**2)
+                return "public" if got.path.read_bytes() == SAMPLE.read_bytes() else "other"
+
+            results[name] = {"outcome": _outcome(fetch), "internal_hits": len(internal.requests) - before}
+    results["public_requests"] = len(public.requests)
+    return results
+
+
+def probe_webhook() -> dict[str, Any]:
+    """The engine (real server, scripted transcriber) with URL jobs whose webhookUrl rebinds to loopback."""
+    import requests
+
+    from bot.config import Settings
+    from tests.engine_api_support import ScriptedEngine, running_engine, wait_until
+
+    public, internal, port = _servers()
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp) / "data")  # private URLs NOT allowed: the policy is on
+        with running_engine(settings, ScriptedEngine()) as server:
+            http = requests.Session()
+            token = http.post(
+                server.url + "/oauth2/token:generate",
+                json={"type": "application", "appId": "a", "appSecret": "b"},
+                timeout=10,
+            ).json()["accessToken"]
+            http.headers["x-api-key"] = token
+
+            def submit(url: str, webhook: str) -> requests.Response:
+                body = {"url": url, "webhookUrl": webhook}
+                return http.post(server.url + "/v1/process/audio/url", json=body, timeout=10)
+
+            backslash = f"http://127.0.0.1:{port}\\@public.example/../internal/x.mp3"
+            results["url backslash"] = submit(backslash, f"http://public.example:{port}/hook").status_code
+            results["webhook backslash"] = submit(
+                f"http://public.example:{port}/x.mp3", backslash.replace("x.mp3", "hook")
+            ).status_code
+            lookups.clear()
+            rebound = submit(f"http://public.example:{port}/x.mp3", f"http://rebind.example:{port}/hook")
+            results["rebound submission"] = rebound.status_code
+            job = rebound.json().get("jobId")
+            fine = submit(f"http://public.example:{port}/x.mp3", f"http://public.example:{port}/hook")
+            fine_job = fine.json().get("jobId")
+            for job_id in (job, fine_job):
+                wait_until(lambda j=job_id: http.get(f"{server.url}/v1/job/{j}", timeout=10).json()["status"]
+                           in ("completed", "failed"))  # fmt: skip
+            # Each status (scheduled, in_progress, completed) is a POST attempt, each one resolved anew.
+            wait_until(lambda: lookups["rebind.example"] >= 4)
+            wait_until(lambda: sum(b'"completed"' in r[2] for r in public.requests if r[1] == "/hook") >= 1)
+            results["job status"] = http.get(f"{server.url}/v1/job/{job}", timeout=10).json()["status"]
+    results["internal_hits"] = len(internal.requests)
+    results["public_hooks"] = [json.loads(r[2])["status"] for r in public.requests if r[1] == "/hook"]
+    return results
+
+
+PROBES = {"fetch": probe_fetch, "webhook": probe_webhook}
+
+if __name__ == "__main__":
+    print(json.dumps(PROBES[sys.argv[1]](*sys.argv[2:])))

@@ -1,0 +1,174 @@
+"""The engine's auth, tenancy and limits, probed over real HTTP (issue 12 items 4, 5, 7, the engine low items).
+
+Each test starts the real EngineServer (waitress + Flask + SQLite) with `ScriptedEngine` in place of
+speech-to-text, as tests/test_engine_server.py does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from bot.config import Settings
+from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(data_dir=tmp_path / "data", allow_private_urls=True, max_file_bytes=400 * 1024**2)
+
+
+def _token(url: str, app_id: str) -> dict[str, str]:
+    answer = requests.post(
+        url + "/oauth2/token:generate",
+        json={"type": "application", "appId": app_id, "appSecret": "s"},
+        timeout=10,
+    )
+    return {"x-api-key": answer.json()["accessToken"]}
+
+
+def _upload(url: str, headers: dict[str, str], conversation_id: str | None = None) -> requests.Response:
+    path = "/v1/process/audio" + (f"/{conversation_id}" if conversation_id else "")
+    method = requests.put if conversation_id else requests.post
+    return method(url + path, data=SAMPLE.read_bytes(), headers=headers, timeout=30)
+
+
+def test_conversations_and_jobs_belong_to_the_app_that_created_them(settings):
+    with running_engine(settings, ScriptedEngine()) as server:
+        alice, mallory = _token(server.url, "alice"), _token(server.url, "mallory")
+        created = _upload(server.url, alice).json()
+        cid, job = created["conversationId"], created["jobId"]
+        paths = [f"/v1/job/{job}", f"/v1/conversations/{cid}", f"/v1/conversations/{cid}/messages",
+                 f"/v1/conversations/{cid}/topics", f"/v1/conversations/{cid}/action-items"]  # fmt: skip
+        other = {p: requests.get(server.url + p, headers=mallory, timeout=10).status_code for p in paths}
+        appended = _upload(server.url, mallory, cid).status_code
+        deleted = requests.delete(
+            f"{server.url}/v1/conversations/{cid}", headers=mallory, timeout=10
+        ).status_code
+        url_append = requests.put(
+            f"{server.url}/v1/process/audio/url/{cid}", json={"url": "http://127.0.0.1:1/x.mp3"},
+            headers=mallory, timeout=10,
+        ).status_code  # fmt: skip
+        own = {p: requests.get(server.url + p, headers=alice, timeout=10).status_code for p in paths}
+    assert other == {p: 404 for p in paths}
+    assert (appended, deleted, url_append) == (404, 404, 404)
+    assert own == {p: 200 for p in paths}  # still there, untouched
+
+
+def _raw_request(url: str, head: str, body_part: bytes) -> tuple[str, bytes]:
+    """Send the headers and only the start of a body; the status line and body the server answers with."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=20) as sock:
+        sock.sendall(head.encode() + b"\r\n\r\n" + body_part)
+        received = b""
+        while b"\r\n\r\n" not in received or len(received.split(b"\r\n\r\n", 1)[1]) < 10:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    status, _, rest = received.partition(b"\r\n")
+    return status.decode(), rest.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in rest else b""
+
+
+@pytest.mark.parametrize("token", ["", "x-api-key: not-a-token\r\n"])
+def test_an_unauthenticated_upload_is_refused_at_its_headers_and_never_stored(settings, token):
+    with running_engine(settings, ScriptedEngine()) as server:
+        declared = 300 * 1024**2
+        head = (
+            f"POST /v1/process/audio HTTP/1.1\r\nHost: 127.0.0.1\r\n{token}"
+            f"Content-Type: audio/mpeg\r\nContent-Length: {declared}"
+        )
+        # Only 256 KiB of the declared 300 MiB are sent: the answer must come without the rest.
+        status, body = _raw_request(server.url, head, b"\x00" * (256 * 1024))
+        media = list((settings.data_dir / "engine" / "media").rglob("*"))
+    assert status.startswith("HTTP/1.1 401"), status
+    assert "x-api-key" in json.loads(body)["message"]
+    assert media == []
+
+
+def test_the_job_limit_holds_under_concurrent_submissions(settings):
+    engine = ScriptedEngine()
+    engine.gate.clear()  # jobs stay unfinished
+    limited = dataclasses.replace(settings, engine_max_unfinished_jobs=5)
+    with running_engine(limited, engine, threads=16) as server:
+        headers = _token(server.url, "a")
+        start = threading.Barrier(15)
+        statuses: list[int] = []
+
+        def submit() -> None:
+            start.wait()
+            statuses.append(_upload(server.url, headers).status_code)
+
+        threads = [threading.Thread(target=submit) for _ in range(15)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        engine.gate.set()
+        stored = list((settings.data_dir / "engine" / "media").rglob("*.media"))
+    assert sorted(statuses) == [201] * 5 + [429] * 10
+    assert len(stored) <= 5  # the refused uploads' files are removed
+
+
+@pytest.mark.parametrize(
+    ("params", "body"),
+    [
+        ({"diarizationSpeakerCount": "nan"}, None),
+        ({"diarizationSpeakerCount": "inf"}, None),
+        ({"confidenceThreshold": "nan"}, None),
+        ({"metadata": "[" * 5000 + "]" * 5000}, None),
+        ({}, '{"url": "http://x.example/a.mp3", "metadata": ' + "[" * 100000 + "]" * 100000 + "}"),
+        ({}, '{"url": "http://' + "a" * 64 + '.example/a.mp3"}'),  # IDNA: a label over 63 characters
+        ({}, '{"url": "http://\\u2100.example/a.mp3"}'),  # IDNA: a character it refuses
+        ({}, '{"url": "http://[::1/a.mp3"}'),
+        ({}, '{"url": 1e999}'),
+    ],
+)
+def test_bad_options_and_bodies_are_400_not_500(settings, params, body):
+    with running_engine(dataclasses.replace(settings, allow_private_urls=False), ScriptedEngine()) as server:
+        headers = _token(server.url, "a")
+        if body is None:
+            answer = requests.post(
+                server.url + "/v1/process/audio",
+                params=params,
+                data=SAMPLE.read_bytes(),
+                headers=headers,
+                timeout=30,
+            )
+        else:
+            json_headers = {**headers, "Content-Type": "application/json"}
+            answer = requests.post(
+                server.url + "/v1/process/audio/url", data=body.encode(), headers=json_headers, timeout=30
+            )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["message"]
+
+
+def test_host_and_origin_must_be_loopback_ip_literals_or_configured(settings):
+    configured = dataclasses.replace(settings, engine_allowed_hosts=("engine.internal",))
+    with running_engine(configured, ScriptedEngine()) as server:
+        port = urlsplit(server.url).port
+        token_url = server.url + "/oauth2/token:generate"
+        grant = {"type": "application", "appId": "a", "appSecret": "s"}
+
+        def status(**headers: str) -> int:
+            return requests.post(token_url, json=grant, headers=headers, timeout=10).status_code
+
+        answers = {
+            "rebound name": status(Host=f"attacker.example:{port}"),
+            "foreign origin": status(Origin="http://attacker.example"),
+            "null origin": status(Origin="null"),
+            "localhost": status(Host=f"localhost:{port}"),
+            "ip literal": status(Host=f"127.0.0.1:{port}"),
+            "configured": status(Host=f"engine.internal:{port}", Origin=f"http://engine.internal:{port}"),
+        }
+    assert answers == {
+        "rebound name": 403, "foreign origin": 403, "null origin": 403,
+        "localhost": 200, "ip literal": 200, "configured": 200,
+    }  # fmt: skip

@@ -1,0 +1,97 @@
+"""Limits before work in HTTP mode (issue 12 items 3 and the unsigned-500 low item), against the real bot.
+
+The bot runs under waitress with its real Bolt app; `bot.slack.http_guard.SignedRequestGuard` sits in front.
+Oversized bodies (declared or chunked) get 413, unsigned or garbled ones 401, each with one log line and no
+traceback, and none of them reaches Bolt (no row, no listener, no Slack call).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+import requests
+
+from bot.slack.http_guard import SignedRequestGuard
+from tests.slack_fakes import bot_settings, event_envelope, file_share_event, running_bot, signed_headers
+
+pytest_plugins = ("tests.conftest_slack",)
+
+CHANNEL = "C0HTTP"
+CAP = 64 * 1024
+
+
+def _events(url: str, data, headers: dict[str, str]) -> requests.Response:
+    return requests.post(url + "/slack/events", data=data, headers=headers, timeout=30)
+
+
+def _chunks(total: int, size: int = 16 * 1024):
+    sent = 0
+    while sent < total:
+        yield b"x" * size
+        sent += size
+
+
+@pytest.fixture
+def bot(tmp_path, fake_slack, stub_symbl):
+    settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl, max_request_bytes=CAP)
+    with running_bot(settings) as running:
+        yield running
+
+
+def test_oversized_unsigned_and_garbled_requests_never_reach_bolt(bot, fake_slack, caplog):
+    app, url = bot
+    caplog.set_level(logging.DEBUG)
+    file = fake_slack.add_file("FH1", "a.mp3", b"ID3")
+    body = json.dumps(event_envelope(file_share_event(file, channel=CHANNEL)))
+    refusals = {
+        "declared too large": _events(
+            url, b"{" + b" " * (CAP + 10) + b"}", {"Content-Type": "application/json"}
+        ),
+        "chunked too large": _events(url, _chunks(4 * CAP), {"Content-Type": "application/json"}),
+        "unsigned": _events(url, body.encode(), {"Content-Type": "application/json"}),
+        "garbled timestamp": _events(
+            url, body.encode(), {**signed_headers(body), "X-Slack-Request-Timestamp": "yesterday"}
+        ),
+        "not UTF-8": _events(
+            url, b"\xff\xfe{}", {**signed_headers("{}"), "Content-Type": "application/json"}
+        ),
+        "signed for another body": _events(url, b"{not json", signed_headers(body)),
+    }
+    statuses = {name: r.status_code for name, r in refusals.items()}
+    assert statuses == {
+        "declared too large": 413, "chunked too large": 413, "unsigned": 401, "garbled timestamp": 401,
+        "not UTF-8": 401, "signed for another body": 401,
+    }  # fmt: skip
+    with app.store.read() as db:
+        assert db["recordings"].count == 0
+    assert [c.method for c in fake_slack.calls if c.method != "auth.test"] == []  # auth.test: Bolt's start
+    assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+    assert not [r for r in caplog.records if r.name.startswith("slack_bolt") and r.levelno >= logging.WARNING]
+    # The signed request still works: the guard hands Bolt the exact bytes it read.
+    assert _events(url, body.encode(), signed_headers(body)).status_code == 200
+
+
+class _CountingStream(io.BytesIO):
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = super().read(size)
+        self.read_bytes += len(chunk)
+        return chunk
+
+
+def test_a_chunked_body_is_read_only_up_to_the_cap():
+    reached = []
+    guard = SignedRequestGuard(lambda env, start: reached.append(env) or [b""], "secret", max_bytes=CAP,
+                               paths=["/slack/events"])  # fmt: skip
+    stream = _CountingStream(b"y" * (50 * CAP))
+    statuses: list[str] = []
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "wsgi.input": stream}
+    guard(environ, lambda status, headers: statuses.append(status))
+    assert statuses == ["413 Payload Too Large"] and reached == []
+    assert stream.read_bytes <= CAP + 64 * 1024  # stopped at the cap, not at the end of the body

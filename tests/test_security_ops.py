@@ -1,0 +1,140 @@
+"""Operations under attack or trouble (issue 12 items 7 and 8): a full disk, a database locked by another
+process, what /healthz discloses, a long file-name extension, and secrets in webhook/response URLs in logs.
+
+The full disk is real: a 256 KiB tmpfs mounted on the bot's download directory (root only; skipped elsewhere).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import threading
+
+import pytest
+import requests
+
+from bot.logs import RedactingFilter
+from tests.slack_fakes import bot_settings, deliver, event_envelope, file_share_event, running_bot, wait_for
+
+pytest_plugins = ("tests.conftest_slack",)
+
+CHANNEL = "C0OPS"
+AUDIO = b"ID3" + b"\x00" * (1024 * 1024)  # 1 MiB: larger than the tiny disk
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    mount_point = tmp_path / "data" / "downloads"
+    mount_point.mkdir(parents=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
+                          capture_output=True, check=False)  # fmt: skip
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_a_full_disk_is_transient_with_backoff_leaves_no_partial_file_and_shows_in_healthz(
+    tmp_path, tiny_disk, fake_slack, stub_symbl
+):
+    settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl)
+    ts = "1701100000.000100"
+    with running_bot(settings) as (app, url):
+        file = fake_slack.add_file("FD1", "standup.mp3", AUDIO)
+        assert deliver(url, event_envelope(file_share_event(file, channel=CHANNEL, ts=ts))).ok
+        row = wait_for(lambda: (r := next(iter(app.store.read().__enter__()["recordings"].rows), None))
+                       and r["attempts"] >= 1 and r)  # fmt: skip
+        health = requests.get(url + "/healthz", timeout=5)
+        downloads = len(fake_slack.calls_to("/files/FD1/standup.mp3"))
+    assert row["state"] == "queued" and "disk is full" in (row["error"] or "")
+    assert list(tiny_disk.iterdir()) == []  # the partial file was removed
+    assert downloads <= 2  # backoff: not re-downloaded every tick
+    assert health.status_code == 503 and health.json()["disk"]["ok"] is False
+
+
+def test_healthz_answers_while_another_process_holds_the_database_and_names_no_path(
+    tmp_path, fake_slack, stub_symbl
+):
+    settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl)
+    with running_bot(settings) as (_app, url):
+        before = requests.get(url + "/healthz", timeout=5)
+        holder = subprocess.Popen(
+            [sys.executable, "-c", (
+                "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30);"
+                "c.execute('BEGIN IMMEDIATE'); c.execute('CREATE TABLE IF NOT EXISTS _lock_probe (x)');"
+                "print('locked', flush=True); sys.stdin.readline()"
+            ), str(settings.bot_db_path)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert holder.stdout.readline().strip() == "locked", holder.stderr.read()
+            # A delivery makes the bot write: that write waits for the other process, holding the bot's store.
+            file = fake_slack.add_file("FK1", "standup.mp3", b"ID3" + b"\x00" * 2048)
+            envelope = event_envelope(file_share_event(file, channel=CHANNEL, ts="1701100002.000100"))
+            writer = threading.Thread(target=lambda: deliver(url, envelope, timeout=60), daemon=True)
+            writer.start()
+            wait_for(lambda: _store_busy(_app))
+            during = requests.get(url + "/healthz", timeout=5)  # a deadline: the old check waited ~30 s
+        finally:
+            holder.communicate("\n", timeout=10)
+        writer.join(60)
+    assert before.status_code == 200
+    assert during.status_code in (200, 503) and "db" in during.json()
+    for answer in (before, during):
+        assert str(tmp_path) not in answer.text and "/data" not in answer.text
+
+
+def _store_busy(app) -> bool:
+    """True while another thread holds the bot's store (its write waits for the other process's lock)."""
+    lock = app.store._lock
+    if lock.acquire(blocking=False):
+        lock.release()
+        return False
+    return True
+
+
+def test_a_long_file_name_extension_neither_stalls_nor_shows_the_data_path(tmp_path, fake_slack, stub_symbl):
+    settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl)
+    ts = "1701100001.000100"
+    with running_bot(settings) as (_app, url):
+        file = fake_slack.add_file("FL1", "standup." + "x" * 300, b"ID3" + b"\x00" * 2048)
+        file["mimetype"] = "audio/mpeg"
+        assert deliver(url, event_envelope(file_share_event(file, channel=CHANNEL, ts=ts))).ok
+        wait_for(lambda: fake_slack.summaries(CHANNEL, ts), timeout=60)
+        texts = [m.get("text") or "" for m in fake_slack.thread(CHANNEL, ts)]
+    assert not any(str(tmp_path) in t for t in texts)
+
+
+def test_webhook_and_response_url_secrets_are_masked_in_logs():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s %s %s", (
+        "response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0%2F1%2Fs3cr3tpath",
+        "POST https://hooks.slack.com/actions/T0/2/an0thers3cret",
+        json.dumps({"webhookUrl": "https://hooks.example/h?token=webh00ksecret"}),
+    ), None)  # fmt: skip
+    RedactingFilter().filter(record)
+    assert not any(s in record.getMessage() for s in ("s3cr3tpath", "an0thers3cret", "webh00ksecret"))
+
+
+def test_anonymous_install_visits_leave_no_expired_state_rows(tmp_path, fake_slack, stub_symbl):
+    import sqlite3
+    import time
+
+    from tests.test_oauth import oauth_settings
+
+    settings = oauth_settings(tmp_path, fake_slack, stub_symbl)
+    with running_bot(settings) as (_app, url):
+        for _ in range(3):
+            assert requests.get(url + "/slack/install", timeout=10).status_code == 200
+        with sqlite3.connect(settings.oauth_db_path) as db:  # visits long past: their states have expired
+            db.execute("UPDATE oauth_states SET expire_at = ?", [time.time() - 1])
+        assert requests.get(url + "/slack/install", timeout=10).status_code == 200
+        with sqlite3.connect(settings.oauth_db_path) as db:
+            live = db.execute(
+                "SELECT count(*) FROM oauth_states WHERE expire_at > ?", [time.time()]
+            ).fetchone()
+            total = db.execute("SELECT count(*) FROM oauth_states").fetchone()
+    assert (total[0], live[0]) == (1, 1)
