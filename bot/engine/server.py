@@ -34,7 +34,7 @@ from bot.engine.ids import new_conversation_id
 from bot.engine.jobs import JobEvent, JobQueue, Transcriber
 from bot.engine.store import Store
 from bot.engine.wire_options import InvalidOption, from_body, from_query
-from bot.errors import EngineError, InputError, MediaTooLong
+from bot.errors import ApiError, EngineError, InputError, MediaTooLong
 from bot.net import check_url
 from bot.waitress_thread import stop_server
 
@@ -45,14 +45,6 @@ MAX_UNFINISHED_JOBS = 1000
 RETRY_AFTER_SECONDS = 30
 UPLOAD_CHUNK = 1 << 20
 MEDIA_KINDS = ("audio", "video")
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, headers: dict | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
 
 
 class EngineService:

@@ -144,9 +144,7 @@ def _error_for(response: requests.Response, what: str) -> ProviderError:
     if status == 404:
         return NotFound(message, status, detail)
     if status == 429:
-        err = RateLimited(message, status, detail)
-        err.retry_after = response.headers.get("Retry-After")  # type: ignore[attr-defined]
-        return err
+        return RateLimited(message, status, detail, retry_after=response.headers.get("Retry-After"))
     if status >= 500:
         return ProviderUnavailable(message, status, detail)
     if 400 <= status < 500:
