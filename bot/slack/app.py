@@ -19,7 +19,6 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
-from bot import logs
 from bot.slack import oauth, pipeline
 from bot.slack.ops import lease, retention
 from bot.config import Settings
@@ -188,26 +187,3 @@ def build_bot(settings: Settings, *, client: WebClient | None = None, symbl: Sym
     return Bot(settings=settings, store=store, services=services, app=app, poller=poller, engine=engine,
                scheduler_owner=owner)
 
-
-def run_serve(port: int | None = None, mode: str = "auto") -> None:
-    """`symbl-bot serve`: configuration errors end as one `Error: …` line."""
-    import dataclasses
-
-    import click
-
-    settings = Settings.from_env()
-    logs.configure(settings)
-    if port is not None:
-        settings = dataclasses.replace(settings, port=port)
-    if mode == "http":
-        settings = dataclasses.replace(settings, slack_app_token=None)
-    elif mode == "socket" and not settings.slack_app_token:
-        raise click.ClickException("--mode socket needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
-    if not settings.slack_bot_token and not settings.oauth_enabled:
-        raise click.ClickException("SLACK_BOT_TOKEN is not set. (Multi-workspace installs set SLACK_CLIENT_ID "
-                                   "and SLACK_CLIENT_SECRET instead.)")
-    try:
-        bot = build_bot(settings)
-    except BotError as err:
-        raise click.ClickException(str(err)) from None
-    bot.serve()
