@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.slack.authz import match_user
-from bot.slack.commands.grammar import Command, UsageError, parse
+from bot.errors import UsageError
+from bot.slack.commands.grammar import Command
+from bot.slack.commands.registry import parse
 from bot.slack.queries import reminder_time
 from bot.slack.render.summary import MAX_BLOCKS, render_summary
 from bot.slack.render.transcripts import render
@@ -33,7 +35,7 @@ def test_parse(text, expected):
 def test_usage_errors_name_the_subcommand():
     with pytest.raises(UsageError) as err:
         parse("append")
-    assert err.value.subcommand is not None and err.value.subcommand.name == "append"
+    assert err.value.usage is not None and err.value.usage.startswith("`/symbl append <url>")
 
 
 MESSAGES = [

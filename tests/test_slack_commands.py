@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack.commands.grammar import SUBCOMMANDS
+from bot.slack.commands.registry import SUBCOMMANDS
 from storage import conversations as convs
 from storage import recordings as repo
 from tests.slack_fakes import (

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack.commands.grammar import help_text
+from bot.slack.commands.registry import help_text
 from storage import open_store
 from tests.slack_fakes import BOT_TOKEN, TEAM, event_envelope, file_share_event, wait_for
 from tests.socket_mode_support import APP_TOKEN, SocketSlack
