@@ -9,8 +9,6 @@ from bot.cli import main
 from bot.slack.scopes import BOT_SCOPES
 from tests.slack_fakes import BOT_TOKEN, SIGNING_SECRET
 
-pytest_plugins = ("tests.conftest_slack",)
-
 
 @pytest.fixture
 def slack_env(monkeypatch, fake_slack):

@@ -6,6 +6,7 @@ only showed there: a `.env` was found only from the checkout's folder, a bad num
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -13,6 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from bot.cli.report import render_text
+from bot.config import Settings
+from bot.slack.app import bolt_app, slack_client
+from tests.slack_fakes import BOT_TOKEN, SIGNING_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,6 +38,7 @@ def _symbl_bot(args: list[str], *, cwd: Path, env: dict[str, str]) -> subprocess
     ("SYMBL_BOT_POLL_SECONDS", "fast", ["jobs", "list"]),
     ("SYMBL_MAX_FILE_BYTES", "inf", ["serve"]),
 ])
+@pytest.mark.slow
 def test_a_bad_number_is_one_error_line(tmp_path, variable, value, args):
     done = _symbl_bot(args, cwd=tmp_path, env=_env(**{variable: value, "SYMBL_BOT_DATA_DIR": str(tmp_path)}))
     assert done.returncode == 1
@@ -62,3 +69,21 @@ def test_the_working_directory_env_file_is_read_after_a_non_editable_install(tmp
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "No recordings."
     assert (project / "from-dotenv" / "bot.db").is_file()
+
+
+def test_the_printed_note_counts_one_message_in_the_singular():
+    one = {"messages": [{"text": "Hi.", "from": {"name": "Ann"}, "timeOffset": 0.0, "duration": 1.0}]}
+    two = {"messages": one["messages"] * 2}
+    assert render_text(one, title="Sync").splitlines()[1] == "Duration 0:01, 1 message"
+    assert render_text(two, title="Sync").splitlines()[1].endswith(", 2 messages")
+
+
+def test_serve_builds_the_bolt_app_without_warnings(monkeypatch, caplog, fake_slack):
+    """SLACK_BOT_TOKEN in the environment (as for `serve`) and our own client: Bolt has nothing to warn about."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    settings = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
+                        slack_api_url=fake_slack.api_url)
+    with caplog.at_level(logging.INFO):
+        app = bolt_app(settings, slack_client(settings))
+    assert app.client.token == BOT_TOKEN
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("slack_bolt")] == []

@@ -22,7 +22,6 @@ from bot.slack.commands.registry import SUBCOMMANDS
 from storage import conversations as convs
 from storage import recordings as repo
 from tests.slack_fakes import (
-    INSIGHTS,
     block_action,
     bot_settings,
     deliver,
@@ -35,8 +34,8 @@ from tests.slack_fakes import (
     slash_command,
     wait_for,
 )
+from tests.support.symbl import INSIGHTS
 
-pytest_plugins = ("tests.conftest_slack",)
 
 PUBLIC, PRIVATE = "C0CHAN", "G0PRIV"
 TS, PRIVATE_TS = "1699999999.000200", "1699999998.000100"

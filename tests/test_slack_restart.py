@@ -22,7 +22,6 @@ from storage import open_store
 from storage import recordings as repo
 from tests.slack_fakes import (
     BOT_TOKEN,
-    INSIGHTS,
     SIGNING_SECRET,
     bot_settings,
     deliver,
@@ -30,8 +29,8 @@ from tests.slack_fakes import (
     file_share_event,
     wait_for,
 )
+from tests.support.symbl import INSIGHTS
 
-pytest_plugins = ("tests.conftest_slack",)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANNEL = "C0CHAN"
@@ -127,6 +126,7 @@ def _healthy(url: str) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_sigkill_after_submission_then_restart_posts_exactly_once(tmp_path, fake_slack, stub_symbl):
     stub_symbl.mode = "hold"  # jobs stay in progress until the test finishes them
     port = _free_port()

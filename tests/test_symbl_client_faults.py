@@ -23,7 +23,7 @@ from bot.errors import (
     RateLimited,
 )
 from bot.providers.symbl.client import Submission, SymblClient, Timeouts
-from tests.slack_fakes import serve_in_thread
+from tests.support.http import serve_in_thread
 
 TOKEN = {"accessToken": "tok-1", "expiresIn": 86400}
 SUBMITTED = {"conversationId": "c1", "jobId": "j1"}

@@ -5,19 +5,19 @@ The facts (duration, speakers, sentiment) come from bot.slack.render.summary, wh
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 
 from bot.slack.render.summary import clock, duration_seconds, mean_sentiment
 
 
 def talk_time(messages: list[dict]) -> list[tuple[str, float]]:
     """Speakers with their seconds of speech, most talkative first."""
-    seconds: Counter[str] = Counter()
+    seconds: dict[str, float] = defaultdict(float)
     for m in messages:
         name = (m.get("from") or {}).get("name")
         if name:
             seconds[name] += float(m.get("duration") or 0.0)
-    return seconds.most_common()
+    return sorted(seconds.items(), key=lambda item: item[1], reverse=True)
 
 
 def item_line(item: dict) -> str:
@@ -33,7 +33,8 @@ def item_line(item: dict) -> str:
 
 def render_text(conversation: dict, *, title: str | None = None) -> str:
     messages = conversation.get("messages", [])
-    lines = [title or "Meeting summary", f"Duration {clock(duration_seconds(messages) or 0)}, {len(messages)} messages"]
+    count = f"{len(messages)} message{'' if len(messages) == 1 else 's'}"
+    lines = [title or "Meeting summary", f"Duration {clock(duration_seconds(messages) or 0)}, {count}"]
     speakers = talk_time(messages)
     if speakers:
         lines.append("Speakers: " + ", ".join(f"{name} ({clock(sec)})" for name, sec in speakers))

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
@@ -47,10 +48,25 @@ def slack_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
+class _ClientCarriesTheToken(logging.Filter):
+    """Drops Bolt's "you gave `client` as well, `token` will be unused" warning, and only that.
+
+    Bolt reads SLACK_BOT_TOKEN from os.environ itself even when it is handed a client, and then warns that the
+    token it found is unused. Our client is built from the same variable (with our base URL and retry
+    handlers), so the warning is noise on every `serve`; no constructor argument avoids it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def bolt_app(settings: Settings, client: WebClient) -> App:
     socket_mode = bool(settings.slack_app_token)
     if not socket_mode and not settings.slack_signing_secret:
         raise BotError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request with it).")
+    bolt_log = logging.getLogger("slack_bolt.App")  # Bolt's framework logger when none is passed
+    if not any(isinstance(f, _ClientCarriesTheToken) for f in bolt_log.filters):
+        bolt_log.addFilter(_ClientCarriesTheToken())
     return App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",

@@ -76,7 +76,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                "Delete a conversation's transcript, insights and engine data (uploader or workspace admin).",
                grammar.one_conversation, queries.forget),
 )
-BY_NAME = {s.name: s for s in SUBCOMMANDS}
+
+
+def find(name: str) -> Subcommand | None:
+    """The subcommand called `name` (case-insensitive), if there is one."""
+    return next((s for s in SUBCOMMANDS if s.name == name.lower()), None)
 
 
 def parse(text: str) -> Command:
@@ -84,7 +88,7 @@ def parse(text: str) -> Command:
     tokens = grammar.tokenize(text)
     if not tokens:
         return Command("help")
-    sub = BY_NAME.get(tokens[0].lower())
+    sub = find(tokens[0])
     if sub is None:
         raise UsageError(f"I don't know the command `{tokens[0][:40]}`.")
     rest, share = grammar.split_share(tokens[1:])
@@ -97,7 +101,10 @@ def parse(text: str) -> Command:
 def run(services: Services, inv: Invocation, cmd: Command) -> Reply:
     """Answer one parsed command; refusals and provider errors become a clear sentence, never a trace."""
     try:
-        return BY_NAME[cmd.name].run(services, inv, cmd)
+        sub = find(cmd.name)
+        if sub is None:
+            raise UsageError(f"I don't know the command `{cmd.name[:40]}`.")
+        return sub.run(services, inv, cmd)
     except BotError as err:
         return plain(f":warning: {err.user_message}")
     except SlackApiError as err:
@@ -120,4 +127,4 @@ def usage_text(error: UsageError) -> str:
 
 def is_command(text: str) -> bool:
     """Whether mention text starts with one of our subcommands (then the mention listener owns the message)."""
-    return grammar.first_word(grammar.strip_mention(text)) in BY_NAME
+    return find(grammar.first_word(grammar.strip_mention(text))) is not None
