@@ -9,7 +9,7 @@
     │   ├── UrlRefused            not http(s), private/loopback address, shortener/video site, bad redirect
     │   ├── InvalidOption         an engine submission option is malformed (→ HTTP 400)
     │   └── UsageError            `/symbl …` text the grammar cannot use; `usage` says how
-    ├── FetchError                a URL could not be downloaded (unreachable, HTTP error, timeout)  (transient?)
+    ├── FetchError                a URL could not be downloaded (unreachable, HTTP error, timeout)
     ├── EngineError               the offline engine cannot run (e.g. ModelMissing)
     │   └── ModelMissing
     ├── ApiError                  the engine server's answer to a bad request: an HTTP status and message
@@ -27,8 +27,8 @@
 attribute, or a constructor argument where one class covers both cases (`FetchError`). Nothing patches it onto
 an instance after the fact.
 
-Users see `err.user_message` (Slack replies, the CLI's `Error: …` line); `str(err)` keeps the technical context
-for logs. They are the same unless a class knows better (`BadRequest` shows the provider's own words).
+Users see `err.user_message` (Slack replies, the CLI's `Error: …` line); `str(err)` keeps the technical
+context for logs. They are the same unless a class knows better (`BadRequest` shows the provider's own words).
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class UsageError(InputError):
 
 
 class FetchError(BotError):
-    """A download failed; `transient` says whether the same URL may work later (timeouts, 5xx, DNS hiccups)."""
+    """A download failed; `transient` says whether the same URL may work later (timeouts, 5xx, DNS)."""
 
     def __init__(self, message: str, *, transient: bool = True):
         super().__init__(message)
@@ -122,7 +122,11 @@ class RateLimited(ProviderError):
     transient = True
 
     def __init__(
-        self, message: str, status: int | None = 429, detail: str | None = None, retry_after: str | None = None
+        self,
+        message: str,
+        status: int | None = 429,
+        detail: str | None = None,
+        retry_after: str | None = None,
     ):
         super().__init__(message, status, detail)
         self.retry_after = retry_after  # the server's Retry-After header, as sent (seconds or an HTTP date)
@@ -145,7 +149,13 @@ class BadRequest(ProviderError):
 
 
 class JobFailed(ProviderError):
-    pass
+    """The job ended as `failed`; `conversation` is the SDK-shaped handle of the job, when one was polling."""
+
+    def __init__(
+        self, message: str, status: int | None = None, detail: str | None = None, conversation: object = None
+    ):
+        super().__init__(message, status, detail)
+        self.conversation = conversation
 
 
 class Refused(BotError):

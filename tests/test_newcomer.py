@@ -29,41 +29,67 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _symbl_bot(args: list[str], *, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
-@pytest.mark.parametrize("variable, value, args", [
-    ("SYMBL_ENGINE_PORT", "abc", ["engine"]),
-    ("SYMBL_BOT_POLL_SECONDS", "fast", ["jobs", "list"]),
-    ("SYMBL_MAX_FILE_BYTES", "inf", ["serve"]),
-])
+@pytest.mark.parametrize(
+    "variable, value, args",
+    [
+        ("SYMBL_ENGINE_PORT", "abc", ["engine"]),
+        ("SYMBL_BOT_POLL_SECONDS", "fast", ["jobs", "list"]),
+        ("SYMBL_MAX_FILE_BYTES", "inf", ["serve"]),
+    ],
+)
 @pytest.mark.slow
 def test_a_bad_number_is_one_error_line(tmp_path, variable, value, args):
     done = _symbl_bot(args, cwd=tmp_path, env=_env(**{variable: value, "SYMBL_BOT_DATA_DIR": str(tmp_path)}))
     assert done.returncode == 1
-    assert done.stderr.splitlines() == [f"Error: {variable} must be a{' finite' if value == 'inf' else ''} "
-                                        f"number, got {value!r}."]
+    assert done.stderr.splitlines() == [
+        f"Error: {variable} must be a{' finite' if value == 'inf' else ''} number, got {value!r}."
+    ]
 
 
 @pytest.mark.slow
 def test_the_working_directory_env_file_is_read_after_a_non_editable_install(tmp_path):
-    """`pip install .` (not -e), then `symbl-bot` run from a project folder elsewhere reads that folder's .env."""
+    """`pip install .` (not -e), then `symbl-bot` run from a project folder elsewhere reads its .env."""
     source = tmp_path / "source"  # a copy, so the build leaves no build/ or egg-info in the checkout
     for package in ("bot", "handlers", "storage"):
         shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     installed = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", str(installed), str(source)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(installed),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     project = tmp_path / "project"
     project.mkdir()
     (project / ".env").write_text("SYMBL_BOT_DATA_DIR=from-dotenv\n")
     env = _env(PYTHONPATH=str(installed))
 
-    where = subprocess.run([sys.executable, "-c", "import bot; print(bot.__file__)"], cwd=project, env=env,
-                           capture_output=True, text=True, check=True).stdout.strip()
+    where = subprocess.run(
+        [sys.executable, "-c", "import bot; print(bot.__file__)"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert Path(where).is_relative_to(installed)  # the wheel's copy, not the checkout's
     done = _symbl_bot(["jobs", "list"], cwd=project, env=env)
     assert done.returncode == 0, done.stderr
@@ -79,10 +105,11 @@ def test_the_printed_note_counts_one_message_in_the_singular():
 
 
 def test_serve_builds_the_bolt_app_without_warnings(monkeypatch, caplog, fake_slack):
-    """SLACK_BOT_TOKEN in the environment (as for `serve`) and our own client: Bolt has nothing to warn about."""
+    """SLACK_BOT_TOKEN in the environment (as for `serve`) and our own client: Bolt has nothing to say."""
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    settings = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                        slack_api_url=fake_slack.api_url)
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=fake_slack.api_url
+    )
     with caplog.at_level(logging.INFO):
         app = bolt_app(settings, slack_client(settings))
     assert app.client.token == BOT_TOKEN

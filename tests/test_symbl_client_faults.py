@@ -22,7 +22,8 @@ from bot.errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from bot.providers.symbl.client import Submission, SymblClient, Timeouts
+from bot.providers.provider import Submission
+from bot.providers.symbl.client import SymblClient, Timeouts
 from tests.support.http import serve_in_thread
 
 TOKEN = {"accessToken": "tok-1", "expiresIn": 86400}

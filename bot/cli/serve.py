@@ -1,4 +1,4 @@
-"""`symbl-bot serve`: the Slack bot in the foreground (Socket Mode or HTTP), with its provider and scheduler."""
+"""`symbl-bot serve`: the Slack bot in the foreground (Socket Mode or HTTP), with provider and scheduler."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.slack.app import build_bot
 
 
 def run_serve(port: int | None = None, mode: str = "auto") -> None:
-    """Build the bot from the environment and serve until interrupted; bad configuration is one `Error:` line."""
+    """Build the bot from the environment and serve until interrupted; bad settings are one `Error:` line."""
     settings = Settings.from_env()
     logs.configure(settings)
     if port is not None:
@@ -21,7 +21,9 @@ def run_serve(port: int | None = None, mode: str = "auto") -> None:
     if mode == "http":
         settings = dataclasses.replace(settings, slack_app_token=None)
     elif mode == "socket" and not settings.slack_app_token:
-        raise click.ClickException("--mode socket needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
+        raise click.ClickException(
+            "--mode socket needs SLACK_APP_TOKEN (an xapp- token with connections:write)."
+        )
     if not settings.slack_bot_token and not settings.oauth_enabled:
         raise click.ClickException(
             "SLACK_BOT_TOKEN is not set. (Multi-workspace installs set SLACK_CLIENT_ID "

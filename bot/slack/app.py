@@ -29,7 +29,7 @@ from bot.slack.services import Services
 from bot.slack.ops.scheduler import Poller
 from bot.providers.symbl.client import SymblClient
 from bot.waitress_thread import stop_server
-from storage import Store, open_store
+from storage import BotStore, open_store
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -80,7 +80,7 @@ def bolt_app(settings: Settings, client: WebClient) -> App:
 @dataclass
 class Bot:
     settings: Settings
-    store: Store
+    store: BotStore
     services: Services
     app: App
     poller: Poller

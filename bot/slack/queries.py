@@ -30,7 +30,7 @@ from storage import Recording, action_items
 from storage import conversations as convs
 from storage import recordings as repo
 from storage import search as fts
-from storage.conversations import Conversation
+from storage.conversations import SummarizedConversation
 
 log = logging.getLogger(__name__)
 REMIND_HOUR = 9  # reminders go out at 09:00 in the user's time zone
@@ -59,7 +59,7 @@ def _unknown(conversation_id: str) -> Refused:
                    "`/symbl list` shows this channel's conversations and their ids.")
 
 
-def resolve(services: Services, inv: Invocation, conversation_id: str | None) -> Conversation:
+def resolve(services: Services, inv: Invocation, conversation_id: str | None) -> SummarizedConversation:
     """The conversation a command means: the id given, else the thread's, else the channel's latest."""
     if conversation_id:
         conv = convs.get(services.store, inv.team_id, conversation_id)
@@ -76,7 +76,7 @@ def resolve(services: Services, inv: Invocation, conversation_id: str | None) ->
     return conv
 
 
-def header(conv: Conversation, what: str) -> str:
+def header(conv: SummarizedConversation, what: str) -> str:
     return f"{what} — {escape(conv.title)}"
 
 
@@ -245,7 +245,7 @@ def forget(services: Services, inv: Invocation, cmd: Command) -> Reply:
 # --- buttons, App Home, shortcut --------------------------------------------------------------------------------
 
 
-def _item(services: Services, inv: Invocation, conversation_id: str, key: str) -> tuple[Conversation, dict]:
+def _item(services: Services, inv: Invocation, conversation_id: str, key: str) -> tuple[SummarizedConversation, dict]:
     conv = resolve(services, inv, conversation_id)
     item = action_items.find(conv.insights, key)
     if item is None:

@@ -19,22 +19,44 @@ from tests.support.http import FakeServer
 
 INSIGHTS = {
     "messages": [
-        {"id": "m1", "text": "The payment screen crashes on checkout.", "from": {"id": "s1", "name": "Sam"},
-         "startTime": "2024-03-12T15:00:00Z", "endTime": "2024-03-12T15:00:04Z",
-         "sentiment": {"polarity": {"score": -0.4}, "suggested": "negative"}},
-        {"id": "m2", "text": "I will fix the payment crash by Friday.", "from": {"id": "s2", "name": "Priya"},
-         "startTime": "2024-03-12T15:00:05Z", "endTime": "2024-03-12T15:00:52Z",
-         "sentiment": {"polarity": {"score": 0.6}, "suggested": "positive"}},
+        {
+            "id": "m1",
+            "text": "The payment screen crashes on checkout.",
+            "from": {"id": "s1", "name": "Sam"},
+            "startTime": "2024-03-12T15:00:00Z",
+            "endTime": "2024-03-12T15:00:04Z",
+            "sentiment": {"polarity": {"score": -0.4}, "suggested": "negative"},
+        },
+        {
+            "id": "m2",
+            "text": "I will fix the payment crash by Friday.",
+            "from": {"id": "s2", "name": "Priya"},
+            "startTime": "2024-03-12T15:00:05Z",
+            "endTime": "2024-03-12T15:00:52Z",
+            "sentiment": {"polarity": {"score": 0.6}, "suggested": "positive"},
+        },
     ],
     "topics": [{"id": "t1", "text": "payment crash", "score": 0.9}, {"id": "t2", "text": "release notes"}],
     "questions": [{"id": "q1", "text": "Who owns the release notes?", "from": {"name": "Sam"}}],
-    "actionItems": [{"id": "a1", "text": "Fix the payment crash", "assignee": {"name": "Priya"},
-                     "dueBy": "2024-03-15T00:00:00Z"}],
+    "actionItems": [
+        {
+            "id": "a1",
+            "text": "Fix the payment crash",
+            "assignee": {"name": "Priya"},
+            "dueBy": "2024-03-15T00:00:00Z",
+        }
+    ],
     "followUps": [{"id": "f1", "text": "Check in on the release next week", "assignee": {"name": "Sam"}}],
     "members": [{"id": "s1", "name": "Sam"}, {"id": "s2", "name": "Priya"}],
 }
-RESOURCES = {"messages": "messages", "topics": "topics", "questions": "questions", "action-items": "actionItems",
-             "follow-ups": "followUps", "members": "members"}
+RESOURCES = {
+    "messages": "messages",
+    "topics": "topics",
+    "questions": "questions",
+    "action-items": "actionItems",
+    "follow-ups": "followUps",
+    "members": "members",
+}
 
 
 class StubSymbl(FakeServer):
@@ -45,8 +67,14 @@ class StubSymbl(FakeServer):
     error first. Jobs remember the `name` option of their submission (`jobs_named`).
     """
 
-    def __init__(self, mode: str = "complete", insights: dict | None = None, *, polls_to_complete: int = 1,
-                 token: str = "stub-token") -> None:
+    def __init__(
+        self,
+        mode: str = "complete",
+        insights: dict | None = None,
+        *,
+        polls_to_complete: int = 1,
+        token: str = "stub-token",
+    ) -> None:
         self.mode = mode
         self.insights = insights or INSIGHTS
         self.polls_to_complete = polls_to_complete
@@ -115,8 +143,14 @@ class StubSymbl(FakeServer):
             self.jobs[job["id"]] = job
             self.names[job["id"]] = name
             self.conversation_names.setdefault(conversation_id, name)
-            self.submissions.append({"path": path, "bytes": len(raw), "query": query,
-                                     "body": raw if path.endswith("/url") else None})
+            self.submissions.append(
+                {
+                    "path": path,
+                    "bytes": len(raw),
+                    "query": query,
+                    "body": raw if path.endswith("/url") else None,
+                }
+            )
         self._json(h, 201, {"conversationId": conversation_id, "jobId": job["id"]})
 
     def _poll(self, h: BaseHTTPRequestHandler, job_id: str) -> None:
@@ -145,7 +179,9 @@ class StubSymbl(FakeServer):
 class ChaosSymbl(Chaotic, StubSymbl):
     """StubSymbl whose jobs complete after `polls_to_complete` polls, with seeded faults and gates."""
 
-    def __init__(self, chaos: Chaos | None = None, *, polls_to_complete: int = 1, token: str = "stub-token") -> None:
+    def __init__(
+        self, chaos: Chaos | None = None, *, polls_to_complete: int = 1, token: str = "stub-token"
+    ) -> None:
         self.chaos = chaos or Chaos()
         self.gates = Gates()
         self.closing = threading.Event()
@@ -165,8 +201,12 @@ class ChaosSymbl(Chaotic, StubSymbl):
         if fault == "429":
             self.requests.append(key + " !429")
             retry_after = str(self.chaos._rng.choice((0, 1)))
-            return h._reply(429, b'{"message": "slow down"}', "application/json",  # type: ignore[attr-defined]
-                            {"Retry-After": retry_after})
+            return h._reply(
+                429,
+                b'{"message": "slow down"}',
+                "application/json",  # type: ignore[attr-defined]
+                {"Retry-After": retry_after},
+            )
         if fault == "500":
             self.requests.append(key + " !500")
             return h._reply(500, b'{"message": "injected"}', "application/json")  # type: ignore[attr-defined]

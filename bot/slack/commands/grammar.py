@@ -1,4 +1,4 @@
-"""The `/symbl` grammar's pieces: tokenizing, the parsed `Command`, and the argument parsers subcommands share.
+"""The `/symbl` grammar's pieces: tokenizing, the parsed `Command`, the argument parsers subcommands share.
 
 The same words work after `/symbl` and after an `@symbl` mention. Slack may send links as `<url>` or
 `<url|label>` (slash commands with escaping on, and always in mentions), so those forms are unwrapped before
@@ -51,7 +51,7 @@ def unwrap_links(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Shell-like words of the command text, links unwrapped; `UsageError` when it is too long or unreadable."""
+    """Shell-like words of the command text, links unwrapped; `UsageError` if too long or unreadable."""
     if len(text or "") > MAX_TEXT:
         raise UsageError(f"That command is too long (over {MAX_TEXT} characters).")
     try:
@@ -66,7 +66,7 @@ def split_share(words: list[str]) -> tuple[list[str], bool]:
     return [w for w in words if w.lower() not in SHARE_WORDS], share
 
 
-# --- argument parsers ------------------------------------------------------------------------------------------
+# --- argument parsers -------------------------------------------------------------------------------------
 
 
 def no_arguments(name: str, rest: list[str], share: bool) -> Command:
@@ -106,7 +106,9 @@ def transcript_arguments(name: str, rest: list[str], share: bool) -> Command:
         raise UsageError("Choose one format.")
     others = [w for w in rest if w.lower().lstrip(".") not in TRANSCRIPT_FORMATS]
     cmd = optional_conversation(name, others, share)
-    return Command(name, conversation_id=cmd.conversation_id, share=share, fmt=formats[0] if formats else "txt")
+    return Command(
+        name, conversation_id=cmd.conversation_id, share=share, fmt=formats[0] if formats else "txt"
+    )
 
 
 def append_arguments(name: str, rest: list[str], share: bool) -> Command:

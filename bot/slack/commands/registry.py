@@ -48,33 +48,90 @@ ABOUT_CONVERSATION = "[conversation-id] [--share]"
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("help", "", "This list of commands.", grammar.ignore_arguments, _help),
-    Subcommand("append", "<url> [to <conversation-id>]",
-               "Add a recording to a conversation (default: the channel's latest) and update its summary.",
-               grammar.append_arguments, queries.append),
-    Subcommand("topics", ABOUT_CONVERSATION, "The conversation's topics.",
-               grammar.optional_conversation, queries.topics),
-    Subcommand("actions", ABOUT_CONVERSATION, "Action items, with owners, due dates and what is done.",
-               grammar.optional_conversation, queries.actions),
-    Subcommand("questions", ABOUT_CONVERSATION, "Questions asked in the conversation.",
-               grammar.optional_conversation, queries.questions),
-    Subcommand("followups", ABOUT_CONVERSATION, "Follow-ups: meetings and promised replies.",
-               grammar.optional_conversation, queries.followups),
-    Subcommand("members", ABOUT_CONVERSATION, "Who spoke (and their Slack user, when it is clear).",
-               grammar.optional_conversation, queries.members),
-    Subcommand("sentiment", ABOUT_CONVERSATION, "Overall and per-speaker sentiment.",
-               grammar.optional_conversation, queries.sentiment),
-    Subcommand("status", ABOUT_CONVERSATION, "Processing state of the conversation's recordings.",
-               grammar.optional_conversation, queries.status),
-    Subcommand("list", "[--share]", "Recent conversations of this channel, with their ids.",
-               grammar.no_arguments, queries.list_conversations),
-    Subcommand("transcript", "[conversation-id] [txt|srt|vtt|md] [--share]",
-               "The transcript as a file (sent to you privately unless shared).",
-               grammar.transcript_arguments, queries.transcript),
-    Subcommand("search", "<words>", "Search transcripts and insights of the channels you are in.",
-               grammar.search_words, queries.search),
-    Subcommand("forget", "<conversation-id>",
-               "Delete a conversation's transcript, insights and engine data (uploader or workspace admin).",
-               grammar.one_conversation, queries.forget),
+    Subcommand(
+        "append",
+        "<url> [to <conversation-id>]",
+        "Add a recording to a conversation (default: the channel's latest) and update its summary.",
+        grammar.append_arguments,
+        queries.append,
+    ),
+    Subcommand(
+        "topics",
+        ABOUT_CONVERSATION,
+        "The conversation's topics.",
+        grammar.optional_conversation,
+        queries.topics,
+    ),
+    Subcommand(
+        "actions",
+        ABOUT_CONVERSATION,
+        "Action items, with owners, due dates and what is done.",
+        grammar.optional_conversation,
+        queries.actions,
+    ),
+    Subcommand(
+        "questions",
+        ABOUT_CONVERSATION,
+        "Questions asked in the conversation.",
+        grammar.optional_conversation,
+        queries.questions,
+    ),
+    Subcommand(
+        "followups",
+        ABOUT_CONVERSATION,
+        "Follow-ups: meetings and promised replies.",
+        grammar.optional_conversation,
+        queries.followups,
+    ),
+    Subcommand(
+        "members",
+        ABOUT_CONVERSATION,
+        "Who spoke (and their Slack user, when it is clear).",
+        grammar.optional_conversation,
+        queries.members,
+    ),
+    Subcommand(
+        "sentiment",
+        ABOUT_CONVERSATION,
+        "Overall and per-speaker sentiment.",
+        grammar.optional_conversation,
+        queries.sentiment,
+    ),
+    Subcommand(
+        "status",
+        ABOUT_CONVERSATION,
+        "Processing state of the conversation's recordings.",
+        grammar.optional_conversation,
+        queries.status,
+    ),
+    Subcommand(
+        "list",
+        "[--share]",
+        "Recent conversations of this channel, with their ids.",
+        grammar.no_arguments,
+        queries.list_conversations,
+    ),
+    Subcommand(
+        "transcript",
+        "[conversation-id] [txt|srt|vtt|md] [--share]",
+        "The transcript as a file (sent to you privately unless shared).",
+        grammar.transcript_arguments,
+        queries.transcript,
+    ),
+    Subcommand(
+        "search",
+        "<words>",
+        "Search transcripts and insights of the channels you are in.",
+        grammar.search_words,
+        queries.search,
+    ),
+    Subcommand(
+        "forget",
+        "<conversation-id>",
+        "Delete a conversation's transcript, insights and engine data (uploader or workspace admin).",
+        grammar.one_conversation,
+        queries.forget,
+    ),
 )
 
 
@@ -84,7 +141,7 @@ def find(name: str) -> Subcommand | None:
 
 
 def parse(text: str) -> Command:
-    """The command the text asks for (empty text is `help`); `UsageError` with the usage line when unusable."""
+    """The command the text asks for (empty text is `help`); `UsageError` with the usage line if unusable."""
     tokens = grammar.tokenize(text)
     if not tokens:
         return Command("help")
@@ -113,7 +170,9 @@ def run(services: Services, inv: Invocation, cmd: Command) -> Reply:
 
 
 def help_text() -> str:
-    lines = ["*Symbl commands* (also as `@symbl <command>` in a summary's thread, where they mean its conversation):"]
+    lines = [
+        "*Symbl commands* (also as `@symbl <command>` in a summary's thread, where they mean its conversation):"  # noqa: E501
+    ]
     lines += [f"• `{s.usage}` — {s.summary}" for s in SUBCOMMANDS]
     lines.append("Answers are visible only to you unless you add `--share` (or `public`).")
     return "\n".join(lines)
@@ -126,5 +185,5 @@ def usage_text(error: UsageError) -> str:
 
 
 def is_command(text: str) -> bool:
-    """Whether mention text starts with one of our subcommands (then the mention listener owns the message)."""
+    """Whether mention text starts with one of our subcommands (then the mention listener owns it)."""
     return find(grammar.first_word(grammar.strip_mention(text))) is not None
