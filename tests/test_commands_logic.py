@@ -6,15 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.slack.authz import match_user
 from bot.errors import UsageError
+from bot.slack.authz import match_user
 from bot.slack.commands import grammar, registry
 from bot.slack.commands.grammar import Command
 from bot.slack.commands.registry import parse
-from bot.slack.replies import Reply
 from bot.slack.queries import reminder_time
 from bot.slack.render.summary import MAX_BLOCKS, render_summary
 from bot.slack.render.transcripts import render
+from bot.slack.replies import Reply
 from storage.action_items import item_key
 
 

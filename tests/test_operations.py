@@ -15,9 +15,9 @@ import requests
 from click.testing import CliRunner
 
 from bot import logs
-from bot.slack.ops import retention
 from bot.cli import main
 from bot.config import Settings
+from bot.slack.ops import retention
 from bot.slack.ops.lease import SchedulerOwner
 from storage import admin, open_store
 from storage import recordings as repo
@@ -33,7 +33,6 @@ from tests.slack_fakes import (
     wait_for,
 )
 from tests.support.wait import wait_until
-
 
 AUDIO = b"ID3" + b"\x00" * 2048
 DAY = 86400

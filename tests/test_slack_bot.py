@@ -24,7 +24,6 @@ from tests.slack_fakes import (
     wait_for,
 )
 
-
 CHANNEL = "C0CHAN"
 TS = "1699999999.000200"
 AUDIO = b"ID3" + b"\x00" * 2048

@@ -36,7 +36,6 @@ from tests.slack_fakes import (
 )
 from tests.support.symbl import INSIGHTS
 
-
 PUBLIC, PRIVATE = "C0CHAN", "G0PRIV"
 TS, PRIVATE_TS = "1699999999.000200", "1699999998.000100"
 AUDIO = b"ID3" + b"\x00" * 2048

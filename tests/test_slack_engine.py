@@ -16,7 +16,6 @@ from tests.slack_fakes import (
     wait_for,
 )
 
-
 CHANNEL = "C0CHAN"
 TS = "1699999999.000200"
 

@@ -14,10 +14,10 @@ import pytest
 import requests
 from slack_sdk import WebClient
 
-from bot.slack.pipeline import advance
-from bot.slack.services import Services
-from bot.slack.render.summary import render_summary
 from bot.providers.symbl.client import SymblClient
+from bot.slack.pipeline import advance
+from bot.slack.render.summary import render_summary
+from bot.slack.services import Services
 from storage import open_store
 from storage import recordings as repo
 from tests.slack_fakes import (
@@ -30,7 +30,6 @@ from tests.slack_fakes import (
     wait_for,
 )
 from tests.support.symbl import INSIGHTS
-
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANNEL = "C0CHAN"

@@ -21,7 +21,6 @@ from storage import open_store
 from tests.slack_fakes import BOT_TOKEN, TEAM, event_envelope, file_share_event, wait_for
 from tests.socket_mode_support import APP_TOKEN, SocketSlack
 
-
 ROOT = Path(__file__).resolve().parent.parent
 CHANNEL = "C0CHAN"
 TS = "1699999999.000200"

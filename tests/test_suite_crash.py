@@ -36,7 +36,6 @@ from tests.support.chaos import Gate
 from tests.support.symbl import ChaosSymbl
 from tests.support.wait import wait_until
 
-
 CHANNEL = "C0CRASH"
 AUDIO = b"ID3" + b"\x00" * 8192
 

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.slack.app import slack_client
 from bot.providers.symbl.client import SymblClient, Timeouts
+from bot.slack.app import slack_client
 from tests.slack_fakes import (
     bot_settings,
     deliver,
@@ -29,7 +29,6 @@ from tests.slack_fakes import (
 from tests.suite_support import ChaosSlack, suite_seed, suite_size, summaries_by_thread
 from tests.support.chaos import FAULTS, Chaos
 from tests.support.symbl import ChaosSymbl
-
 
 CHANNEL = "C0FAULTS"
 AUDIO = b"ID3" + b"\x00" * 4096

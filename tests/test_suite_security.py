@@ -30,7 +30,6 @@ from tests.slack_fakes import (
 from tests.suite_support import BotProcess, ChaosSlack, bot_env, free_port, summaries_by_thread
 from tests.support.symbl import ChaosSymbl
 
-
 CHANNEL = "C0SEC"
 AUDIO = b"ID3" + b"\x00" * 2048
 SYMBL_SECRET = "symbl-app-secret-5d8e1c0a"
