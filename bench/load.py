@@ -33,8 +33,9 @@ import requests
 
 from storage import open_store
 from tests.media import SAMPLE, read_pcm, write_audio
-from tests.slack_fakes import FakeSlack, StubSymbl, event_envelope, file_share_event, signed_headers
+from tests.slack_fakes import FakeSlack, event_envelope, file_share_event, signed_headers
 from tests.suite_support import BotProcess, bot_env, free_port, summaries_by_thread
+from tests.support.symbl import StubSymbl
 
 
 def pct(values: list[float], q: float) -> float:

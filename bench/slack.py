@@ -38,7 +38,6 @@ from tests.media import SAMPLE
 from tests.slack_fakes import (
     SIGNING_SECRET,
     FakeSlack,
-    StubSymbl,
     bot_settings,
     deliver,
     event_envelope,
@@ -46,6 +45,7 @@ from tests.slack_fakes import (
     running_bot,
     signed_headers,
 )
+from tests.support.symbl import StubSymbl
 
 CONCURRENCY = 50
 

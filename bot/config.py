@@ -1,15 +1,19 @@
 """The one place that reads the environment.
 
 Everything else receives a `Settings` (or the values it needs) explicitly. `Settings.from_env()` reads
-`os.environ`; the CLI loads a `.env` file into the environment first.
+`os.environ` (the CLI loads the working directory's `.env` into it first) and raises `ConfigError` for a value
+it cannot use.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
+
+from bot.errors import ConfigError
 
 DEFAULT_SYMBL_API_URL = "https://api.symbl.ai"
 DEFAULT_MAX_FILE_BYTES = 1024**3  # Slack's own per-file upload limit is 1 GB
@@ -22,14 +26,22 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    """The variable as a number, `default` when unset or blank; `ConfigError` naming it when it is not one."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(float(raw))
+        return float(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+        raise ConfigError(f"{name} must be a number, got {raw!r}.") from None
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _float(env, name, default)
+    if not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number, got {env.get(name, '').strip()!r}.")
+    return int(value)
 
 
 def _default_data_dir() -> Path:
@@ -136,7 +148,7 @@ class Settings:
             slack_app_token=get("SLACK_APP_TOKEN"),
             slack_api_url=get("SLACK_API_URL"),
             port=_int(env, "PORT", 3000),
-            poll_seconds=max(0.05, float(get("SYMBL_BOT_POLL_SECONDS") or 1.0)),
+            poll_seconds=max(0.05, _float(env, "SYMBL_BOT_POLL_SECONDS", 1.0)),
             slack_client_id=get("SLACK_CLIENT_ID"),
             slack_client_secret=get("SLACK_CLIENT_SECRET"),
             slack_redirect_uri=get("SLACK_REDIRECT_URI"),

@@ -1,28 +1,40 @@
-"""The project's exceptions, drawn once.
+"""The project's exceptions, drawn once: every class we raise on purpose lives here.
 
-    BotError                      anything we raise on purpose; `str(err)` is a message fit for a user
+    BotError                      anything we raise on purpose; `user_message` is what a person is shown
+    ├── ConfigError               a setting (environment variable, .env) is unusable; the CLI prints one line
     ├── InputError                the recording or request itself is unusable; retrying will not help
     │   ├── UnsupportedMedia      not audio/video, corrupt, truncated, empty, or no audio stream
     │   ├── MediaTooLarge         over the byte limit
     │   ├── MediaTooLong          over the duration limit
-    │   └── UrlRefused            not http(s), private/loopback address, shortener/video site, bad redirect
+    │   ├── UrlRefused            not http(s), private/loopback address, shortener/video site, bad redirect
+    │   ├── InvalidOption         an engine submission option is malformed (→ HTTP 400)
+    │   └── UsageError            `/symbl …` text the grammar cannot use; `usage` says how
     ├── FetchError                a URL could not be downloaded (unreachable, HTTP error, timeout)
     ├── StorageFull               the disk is full (ENOSPC) while writing a download      (transient)
     ├── EngineError               the offline engine cannot run (e.g. ModelMissing)
     │   └── ModelMissing
+    ├── ApiError                  the engine server's answer to a bad request: an HTTP status and message
     ├── ProviderError             the Symbl(-compatible) API answered with an error or not at all
     │   ├── ProviderUnavailable   connection errors / 5xx after retries          (transient)
-    │   ├── RateLimited           429 after retries                              (transient)
+    │   ├── RateLimited           429 after retries; `retry_after` from the header (transient)
     │   ├── AuthenticationError   401 / bad credentials                          (permanent)
     │   ├── NotFound              404: unknown conversation or job               (permanent)
     │   ├── BadRequest            400/413/415: the provider refused the input    (permanent)
     │   └── JobFailed             the job ended as `failed`                      (permanent)
+    ├── Refused                   a `/symbl` query that cannot be answered (unknown id, no permission)
     └── SlackDeliveryError        a Slack Web API call failed for good
 
-`transient` tells callers (the scheduler, the SDK-shaped client) whether a retry later may succeed.
+`transient` tells callers (the scheduler, the SDK-shaped client) whether a retry later may succeed: a class
+attribute, or a constructor argument where one class covers both cases (`FetchError`). Nothing patches it onto
+an instance after the fact.
+
+Users see `err.user_message` (Slack replies, the CLI's `Error: …` line); `str(err)` keeps the technical
+context for logs. They are the same unless a class knows better (`BadRequest` shows the provider's own words).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 
 class BotError(Exception):
@@ -32,6 +44,10 @@ class BotError(Exception):
     def user_message(self) -> str:
         """What to tell the person who sent the recording (str(err) keeps the technical context for logs)."""
         return str(self)
+
+
+class ConfigError(BotError):
+    """A setting cannot be used; the message names the variable and the value it got."""
 
 
 class InputError(BotError):
@@ -54,8 +70,24 @@ class UrlRefused(InputError):
     pass
 
 
+class InvalidOption(InputError):
+    """A submission option of the engine's API is malformed; the message names the option."""
+
+
+class UsageError(InputError):
+    """The command text cannot be used; `str()` says why, `usage` how (when one subcommand is meant)."""
+
+    def __init__(self, message: str, usage: str | None = None):
+        super().__init__(message)
+        self.usage = usage  # "`/symbl append <url> …` — what it does", or None when no subcommand is known
+
+
 class FetchError(BotError):
-    transient = True
+    """A download failed; `transient` says whether the same URL may work later (timeouts, 5xx, DNS)."""
+
+    def __init__(self, message: str, *, transient: bool = True):
+        super().__init__(message)
+        self.transient = transient
 
 
 class StorageFull(BotError):
@@ -68,6 +100,16 @@ class EngineError(BotError):
 
 class ModelMissing(EngineError):
     pass
+
+
+class ApiError(BotError):
+    """The engine server's error answer: `status` is the HTTP status, `headers` extra response headers."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
 
 
 class ProviderError(BotError):
@@ -83,6 +125,16 @@ class ProviderUnavailable(ProviderError):
 
 class RateLimited(ProviderError):
     transient = True
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = 429,
+        detail: str | None = None,
+        retry_after: str | None = None,
+    ):
+        super().__init__(message, status, detail)
+        self.retry_after = retry_after  # the server's Retry-After header, as sent (seconds or an HTTP date)
 
 
 class AuthenticationError(ProviderError):
@@ -102,7 +154,17 @@ class BadRequest(ProviderError):
 
 
 class JobFailed(ProviderError):
-    pass
+    """The job ended as `failed`; `conversation` is the SDK-shaped handle of the job, when one was polling."""
+
+    def __init__(
+        self, message: str, status: int | None = None, detail: str | None = None, conversation: object = None
+    ):
+        super().__init__(message, status, detail)
+        self.conversation = conversation
+
+
+class Refused(BotError):
+    """A query that cannot be answered; `str()` is the reason shown to the user."""
 
 
 class SlackDeliveryError(BotError):

@@ -36,7 +36,7 @@ def _run(respond: Respond, do: Any, body: dict[str, Any], action: dict[str, Any]
                                  channel_id=(body.get("channel") or {}).get("id") or "")
         message = do(inv, str(value.get("c") or ""), str(value.get("k") or ""))
     except BotError as err:
-        message = f":warning: {err}"
+        message = f":warning: {err.user_message}"
     except Exception:
         log.exception("action %s failed", action.get("action_id"))
         message = TROUBLE

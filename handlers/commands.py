@@ -7,8 +7,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.errors import UsageError
 from bot.slack import queries
-from bot.slack.commands.grammar import UsageError, help_text, parse, usage_text
+from bot.slack.commands.registry import help_text, parse, run, usage_text
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def register(app: App, services: Services) -> None:
         inv = queries.Invocation(team_id=command.get("team_id") or "", user_id=command["user_id"],
                                  channel_id=command["channel_id"], key=command.get("trigger_id") or "")
         try:
-            reply = queries.run(services, inv, cmd)
+            reply = run(services, inv, cmd)
         except Exception:
             log.exception("/symbl %s failed", cmd.name)
             respond(text=TROUBLE, response_type="ephemeral", replace_original=False)

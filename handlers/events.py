@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from bot.slack import pipeline
-from bot.slack.commands.grammar import is_command
+from bot.slack.commands.registry import is_command
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,9 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import pipeline, queries
-from bot.slack.commands.grammar import UsageError, help_text, is_command, parse, strip_mention, usage_text
+from bot.errors import UsageError
+from bot.slack.commands.grammar import strip_mention
+from bot.slack.commands.registry import help_text, is_command, parse, run, usage_text
 from bot.slack.services import Services
 from bot.slack.replies import Reply, plain
 from handlers.commands import TROUBLE
@@ -51,7 +53,7 @@ def _answer(services: Services, inv: queries.Invocation, words: str) -> Reply:
     if cmd.name == "help":
         return plain(help_text())
     try:
-        return queries.run(services, inv, cmd)
+        return run(services, inv, cmd)
     except Exception:
         log.exception("@symbl %s failed", cmd.name)
         return plain(TROUBLE)

@@ -11,7 +11,7 @@ import re
 import time
 from typing import Any
 
-from storage.db import Store
+from storage.db import BotStore
 
 
 def item_key(item: dict[str, Any]) -> str:
@@ -19,7 +19,7 @@ def item_key(item: dict[str, Any]) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def mark_done(store: Store, conversation_id: str, key: str, user_id: str, now: float | None = None) -> bool:
+def mark_done(store: BotStore, conversation_id: str, key: str, user_id: str, now: float | None = None) -> bool:
     """Record who marked the item done. Returns False when it was done already (a second click changes nothing)."""
     now = time.time() if now is None else now
     with store.tx() as db:
@@ -29,7 +29,7 @@ def mark_done(store: Store, conversation_id: str, key: str, user_id: str, now: f
         ).rowcount == 1
 
 
-def done_in(store: Store, conversation_id: str) -> dict[str, str]:
+def done_in(store: BotStore, conversation_id: str) -> dict[str, str]:
     """item key → the user who marked it done."""
     with store.read() as db:
         rows = db.execute(

@@ -9,14 +9,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from storage.db import Store
+from storage.db import BotStore
 from storage.recordings import ACTIVE_STATES, Recording, State
 
 FINISHED_STATES = (State.POSTED, State.FAILED)
 _FINISHED_SQL = ", ".join(f"'{s.value}'" for s in FINISHED_STATES)
 
 
-def list_recordings(store: Store, *, state: str | None = None, team_id: str | None = None,
+def list_recordings(store: BotStore, *, state: str | None = None, team_id: str | None = None,
                     limit: int = 50) -> list[Recording]:
     """Newest first; optionally one state or one team."""
     where, params = [], []
@@ -31,12 +31,12 @@ def list_recordings(store: Store, *, state: str | None = None, team_id: str | No
         return [Recording.from_row(r) for r in rows]
 
 
-def counts_by_state(store: Store) -> dict[str, int]:
+def counts_by_state(store: BotStore) -> dict[str, int]:
     with store.read() as db:
         return {state: n for state, n in db.execute("SELECT state, count(*) FROM recordings GROUP BY state")}
 
 
-def retry(store: Store, recording_id: int, now: float | None = None) -> bool:
+def retry(store: BotStore, recording_id: int, now: float | None = None) -> bool:
     """A failed row goes back to `queued`, due now, with a clean error and attempt count.
 
     It is submitted again from the start (a failed job's provider state is not reused); a summary part
@@ -51,7 +51,7 @@ def retry(store: Store, recording_id: int, now: float | None = None) -> bool:
         ).rowcount == 1
 
 
-def purge_finished(store: Store, older_than_days: float, now: float | None = None) -> int:
+def purge_finished(store: BotStore, older_than_days: float, now: float | None = None) -> int:
     """Delete posted and failed rows last changed more than `older_than_days` ago. Returns how many.
 
     Active rows are never touched. Slack stops redelivering an event after minutes, so a purged row's
@@ -64,7 +64,7 @@ def purge_finished(store: Store, older_than_days: float, now: float | None = Non
         ).rowcount
 
 
-def expired_conversations(store: Store, older_than_days: float, now: float | None = None,
+def expired_conversations(store: BotStore, older_than_days: float, now: float | None = None,
                           limit: int = 500) -> list[dict[str, Any]]:
     """Cached conversations fetched more than `older_than_days` ago (retention)."""
     cutoff = (time.time() if now is None else now) - older_than_days * 86400
@@ -76,7 +76,7 @@ def expired_conversations(store: Store, older_than_days: float, now: float | Non
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def forget_conversation(store: Store, conversation_id: str) -> int:
+def forget_conversation(store: BotStore, conversation_id: str) -> int:
     """Delete everything stored about a conversation: every table with a `conversation_id` column except
     `recordings` (the job row stays, so the recording is not processed again). Returns rows deleted.
 
@@ -94,7 +94,7 @@ def forget_conversation(store: Store, conversation_id: str) -> int:
     return deleted
 
 
-def active_count(store: Store) -> int:
+def active_count(store: BotStore) -> int:
     states = ", ".join(f"'{s.value}'" for s in ACTIVE_STATES)
     with store.read() as db:
         return int(db.execute(f"SELECT count(*) FROM recordings WHERE state IN ({states})").fetchone()[0])

@@ -11,12 +11,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from storage.db import Store
+from storage.db import BotStore
 from storage.recordings import Recording
 
 
 @dataclass(frozen=True)
-class Conversation:
+class SummarizedConversation:
+    """A conversation as the bot summarized it in a channel: its base recording, appends and insights.
+
+    (Not the SDK-shaped `bot.providers.symbl.Conversation`, a handle on a provider job.)"""
+
     conversation_id: str
     team_id: str
     channel_id: str
@@ -40,16 +44,16 @@ _SELECT = (
 )
 
 
-def _conversation(row: Any, description: Any) -> Conversation:
+def _conversation(row: Any, description: Any) -> SummarizedConversation:
     names = [d[0] for d in description]
     values = dict(zip(names[6:], row[6:]))
-    return Conversation(
+    return SummarizedConversation(
         conversation_id=row[0], team_id=row[1], channel_id=row[2], name=row[3], insights=json.loads(row[4]),
         fetched_at=row[5], base=Recording.from_row(values),
     )
 
 
-def _query(store: Store, where: str, params: list[Any], limit: int | None = None) -> list[Conversation]:
+def _query(store: BotStore, where: str, params: list[Any], limit: int | None = None) -> list[SummarizedConversation]:
     sql = _SELECT + "WHERE " + where + " ORDER BY r.created_at DESC, r.id DESC"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
@@ -58,31 +62,31 @@ def _query(store: Store, where: str, params: list[Any], limit: int | None = None
         return [_conversation(row, cursor.description) for row in cursor.fetchall()]
 
 
-def get(store: Store, team_id: str, conversation_id: str) -> Conversation | None:
+def get(store: BotStore, team_id: str, conversation_id: str) -> SummarizedConversation | None:
     found = _query(store, "c.team_id = ? AND c.conversation_id = ?", [team_id, conversation_id], 1)
     return found[0] if found else None
 
 
-def latest_in_channel(store: Store, team_id: str, channel_id: str) -> Conversation | None:
+def latest_in_channel(store: BotStore, team_id: str, channel_id: str) -> SummarizedConversation | None:
     found = recent_in_channels(store, team_id, [channel_id], 1)
     return found[0] if found else None
 
 
-def recent_in_channels(store: Store, team_id: str, channel_ids: list[str], limit: int = 10) -> list[Conversation]:
+def recent_in_channels(store: BotStore, team_id: str, channel_ids: list[str], limit: int = 10) -> list[SummarizedConversation]:
     if not channel_ids:
         return []
     marks = ", ".join("?" for _ in channel_ids)
     return _query(store, f"c.team_id = ? AND c.channel_id IN ({marks})", [team_id, *channel_ids], limit)
 
 
-def in_thread(store: Store, team_id: str, channel_id: str, thread_ts: str) -> Conversation | None:
+def in_thread(store: BotStore, team_id: str, channel_id: str, thread_ts: str) -> SummarizedConversation | None:
     """The conversation whose recording was posted in (or started) this thread."""
     found = _query(
         store, "c.team_id = ? AND c.channel_id = ? AND r.thread_ts = ?", [team_id, channel_id, thread_ts], 1)
     return found[0] if found else None
 
 
-def posted_in_thread(store: Store, team_id: str, channel_id: str, thread_ts: str) -> str | None:
+def posted_in_thread(store: BotStore, team_id: str, channel_id: str, thread_ts: str) -> str | None:
     """The conversation id whose summary is posted in this thread (a new upload there is appended to it)."""
     with store.read() as db:
         row = db.execute(
@@ -94,14 +98,14 @@ def posted_in_thread(store: Store, team_id: str, channel_id: str, thread_ts: str
     return row[0] if row else None
 
 
-def latest_recording_in_channel(store: Store, team_id: str, channel_id: str) -> Recording | None:
+def latest_recording_in_channel(store: BotStore, team_id: str, channel_id: str) -> Recording | None:
     with store.read() as db:
         rows = list(db["recordings"].rows_where(
             "team_id = ? AND channel_id = ?", [team_id, channel_id], order_by="created_at DESC, id DESC", limit=1))
     return Recording.from_row(rows[0]) if rows else None
 
 
-def recordings_of(store: Store, conversation_id: str) -> list[Recording]:
+def recordings_of(store: BotStore, conversation_id: str) -> list[Recording]:
     """The base recording and its appends, oldest first."""
     with store.read() as db:
         rows = list(db["recordings"].rows_where(
@@ -109,14 +113,14 @@ def recordings_of(store: Store, conversation_id: str) -> list[Recording]:
     return [Recording.from_row(r) for r in rows]
 
 
-def base_recording(store: Store, conversation_id: str) -> Recording | None:
+def base_recording(store: BotStore, conversation_id: str) -> Recording | None:
     with store.read() as db:
         rows = list(db["recordings"].rows_where(
             "conversation_id = ? AND append_to IS NULL", [conversation_id], order_by="created_at, id", limit=1))
     return Recording.from_row(rows[0]) if rows else None
 
 
-def forget(store: Store, conversation_id: str) -> bool:
+def forget(store: BotStore, conversation_id: str) -> bool:
     """Delete the conversation's transcript, insights, search entry and action-item state, in one transaction.
 
     The recording rows stay (without their names and links) so a redelivered event still finds its key and
@@ -132,7 +136,7 @@ def forget(store: Store, conversation_id: str) -> bool:
     return deleted > 0
 
 
-def claim_mention(store: Store, key: str, now: float) -> bool:
+def claim_mention(store: BotStore, key: str, now: float) -> bool:
     """True the first time a mention (team:channel:ts) is seen; redeliveries and twins get False."""
     with store.tx() as db:
         return db.execute(

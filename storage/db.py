@@ -17,8 +17,9 @@ import sqlite_utils
 from storage.schema import migrations
 
 
-class Store:
-    """The bot's database. Use `store.tx()` for one transaction per state change."""
+class BotStore:
+    """The bot's database (the engine's jobs have their own, `bot.engine.store`). Use `store.tx()` for one
+    transaction per state change."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
@@ -48,5 +49,5 @@ class Store:
             self.db.close()
 
 
-def open_store(path: Path | str) -> Store:
-    return Store(path)
+def open_store(path: Path | str) -> BotStore:
+    return BotStore(path)

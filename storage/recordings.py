@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from enum import Enum
 from typing import Any
 
-from storage.db import Store
+from storage.db import BotStore
 
 
 class State(str, Enum):
@@ -68,21 +68,21 @@ class Recording:
         return cls(**{f.name: row[f.name] for f in fields(cls)})
 
 
-def _one(store: Store, where: str, params: list[Any]) -> Recording | None:
+def _one(store: BotStore, where: str, params: list[Any]) -> Recording | None:
     with store.read() as db:
         rows = list(db["recordings"].rows_where(where, params, limit=1))
     return Recording.from_row(rows[0]) if rows else None
 
 
-def get(store: Store, recording_id: int) -> Recording | None:
+def get(store: BotStore, recording_id: int) -> Recording | None:
     return _one(store, "id = ?", [recording_id])
 
 
-def by_job(store: Store, job_id: str) -> Recording | None:
+def by_job(store: BotStore, job_id: str) -> Recording | None:
     return _one(store, "job_id = ?", [job_id])
 
 
-def source_seen(store: Store, team_id: str, channel_id: str, source: str) -> bool:
+def source_seen(store: BotStore, team_id: str, channel_id: str, source: str) -> bool:
     """Whether any message in this channel already brought this file or URL (cheap pre-check for twins)."""
     with store.read() as db:
         return bool(
@@ -94,7 +94,7 @@ def source_seen(store: Store, team_id: str, channel_id: str, source: str) -> boo
 
 
 def record(
-    store: Store,
+    store: BotStore,
     *,
     team_id: str,
     channel_id: str,
@@ -133,7 +133,7 @@ def record(
     return Recording.from_row(rows[0]), created
 
 
-def due(store: Store, now: float, limit: int = 100) -> list[int]:
+def due(store: BotStore, now: float, limit: int = 100) -> list[int]:
     """Ids of active rows whose `next_poll_at` has come, oldest first (served by the recordings_due index)."""
     with store.read() as db:
         rows = db.execute(
@@ -144,7 +144,7 @@ def due(store: Store, now: float, limit: int = 100) -> list[int]:
     return [r[0] for r in rows]
 
 
-def resume_all(store: Store, now: float | None = None) -> int:
+def resume_all(store: BotStore, now: float | None = None) -> int:
     """Make every active row due now (on start-up: whatever was in flight when the process died resumes)."""
     now = time.time() if now is None else now
     with store.tx() as db:
@@ -154,7 +154,7 @@ def resume_all(store: Store, now: float | None = None) -> int:
         ).rowcount
 
 
-def poll_now(store: Store, recording_id: int, now: float | None = None) -> None:
+def poll_now(store: BotStore, recording_id: int, now: float | None = None) -> None:
     now = time.time() if now is None else now
     with store.tx() as db:
         db.execute(
@@ -163,7 +163,7 @@ def poll_now(store: Store, recording_id: int, now: float | None = None) -> None:
         )
 
 
-def _update(store: Store, recording_id: int, values: dict[str, Any], *, only_from: tuple[State, ...] = ()) -> bool:
+def _update(store: BotStore, recording_id: int, values: dict[str, Any], *, only_from: tuple[State, ...] = ()) -> bool:
     values = {**values, "updated_at": time.time()}
     sets = ", ".join(f"{k} = ?" for k in values)
     params = [v.value if isinstance(v, State) else v for v in values.values()]
@@ -174,15 +174,15 @@ def _update(store: Store, recording_id: int, values: dict[str, Any], *, only_fro
         return db.execute(f"UPDATE recordings SET {sets} WHERE {where}", [*params, recording_id]).rowcount == 1
 
 
-def set_status_message(store: Store, recording_id: int, ts: str, stage: str) -> None:
+def set_status_message(store: BotStore, recording_id: int, ts: str, stage: str) -> None:
     _update(store, recording_id, {"status_ts": ts, "status_stage": stage})
 
 
-def set_status_stage(store: Store, recording_id: int, stage: str) -> None:
+def set_status_stage(store: BotStore, recording_id: int, stage: str) -> None:
     _update(store, recording_id, {"status_stage": stage})
 
 
-def mark_submitted(store: Store, recording_id: int, conversation_id: str, job_id: str, next_poll_at: float) -> bool:
+def mark_submitted(store: BotStore, recording_id: int, conversation_id: str, job_id: str, next_poll_at: float) -> bool:
     return _update(
         store, recording_id,
         {"state": State.SUBMITTED, "conversation_id": conversation_id, "job_id": job_id,
@@ -191,7 +191,7 @@ def mark_submitted(store: Store, recording_id: int, conversation_id: str, job_id
     )
 
 
-def mark_processing(store: Store, recording_id: int, next_poll_at: float, polls: int) -> bool:
+def mark_processing(store: BotStore, recording_id: int, next_poll_at: float, polls: int) -> bool:
     return _update(
         store, recording_id,
         {"state": State.PROCESSING, "next_poll_at": next_poll_at, "polls": polls, "attempts": 0, "error": None},
@@ -199,12 +199,12 @@ def mark_processing(store: Store, recording_id: int, next_poll_at: float, polls:
     )
 
 
-def reschedule(store: Store, recording_id: int, next_poll_at: float, polls: int) -> None:
+def reschedule(store: BotStore, recording_id: int, next_poll_at: float, polls: int) -> None:
     """Nothing changed at the provider: look again later."""
     _update(store, recording_id, {"next_poll_at": next_poll_at, "polls": polls, "attempts": 0, "error": None})
 
 
-def mark_completed(store: Store, rec: Recording, insights: dict[str, Any], now: float | None = None) -> bool:
+def mark_completed(store: BotStore, rec: Recording, insights: dict[str, Any], now: float | None = None) -> bool:
     """Cache the conversation's insights and move the row to `completed`, in one transaction."""
     now = time.time() if now is None else now
     with store.tx() as db:
@@ -223,7 +223,7 @@ def mark_completed(store: Store, rec: Recording, insights: dict[str, Any], now: 
         ).rowcount == 1
 
 
-def insights_for(store: Store, conversation_id: str) -> dict[str, Any] | None:
+def insights_for(store: BotStore, conversation_id: str) -> dict[str, Any] | None:
     with store.read() as db:
         row = db.execute(
             "SELECT insights FROM conversations WHERE conversation_id = ?", [conversation_id]
@@ -231,7 +231,7 @@ def insights_for(store: Store, conversation_id: str) -> dict[str, Any] | None:
     return json.loads(row[0]) if row else None
 
 
-def start_summary(store: Store, recording_id: int, now: float | None = None) -> None:
+def start_summary(store: BotStore, recording_id: int, now: float | None = None) -> None:
     """Note that a summary post is about to go out: a restart after this point searches the thread first."""
     now = time.time() if now is None else now
     with store.tx() as db:
@@ -241,7 +241,7 @@ def start_summary(store: Store, recording_id: int, now: float | None = None) -> 
         )
 
 
-def mark_posted(store: Store, recording_id: int, summary_ts: str) -> bool:
+def mark_posted(store: BotStore, recording_id: int, summary_ts: str) -> bool:
     """The summary is in Slack: store its ts and finish the row in the same transaction."""
     return _update(
         store, recording_id,
@@ -250,14 +250,14 @@ def mark_posted(store: Store, recording_id: int, summary_ts: str) -> bool:
     )
 
 
-def mark_failed(store: Store, recording_id: int, error: str) -> bool:
+def mark_failed(store: BotStore, recording_id: int, error: str) -> bool:
     return _update(
         store, recording_id, {"state": State.FAILED, "error": error, "next_poll_at": None},
         only_from=ACTIVE_STATES,
     )
 
 
-def retry_later(store: Store, recording_id: int, error: str, next_poll_at: float) -> int:
+def retry_later(store: BotStore, recording_id: int, error: str, next_poll_at: float) -> int:
     """A transient error: keep the row, count the attempt, try again at `next_poll_at`. Returns attempts."""
     with store.tx() as db:
         db.execute(

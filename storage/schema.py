@@ -100,6 +100,6 @@ def m003_commands(db: Database) -> None:
         )
         """
     )
-    db["conversation_text"].enable_fts(
+    db.table("conversation_text").enable_fts(
         ["title", "transcript", "insights"], fts_version="FTS5", tokenize="porter", create_triggers=True
     )

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from storage.db import Store
+from storage.db import BotStore
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def _document(insights: dict[str, Any]) -> tuple[str, str]:
     return transcript, "\n".join(p for p in parts if p)
 
 
-def refresh(store: Store) -> int:
+def refresh(store: BotStore) -> int:
     """Index every conversation whose cached insights are newer than its entry. Returns how many."""
     with store.read() as db:
         stale = db.execute(
@@ -44,7 +44,7 @@ def refresh(store: Store) -> int:
     for conversation_id, team_id, channel_id, title, insights, fetched_at in stale:
         transcript, extracted = _document(json.loads(insights))
         with store.tx() as db:
-            db["conversation_text"].upsert(
+            db.table("conversation_text").upsert(
                 {"conversation_id": conversation_id, "team_id": team_id, "channel_id": channel_id,
                  "title": title or "", "transcript": transcript, "insights": extracted, "indexed_at": fetched_at},
                 pk="conversation_id",
@@ -52,7 +52,7 @@ def refresh(store: Store) -> int:
     return len(stale)
 
 
-def search(store: Store, team_id: str, channel_ids: list[str], words: str, limit: int = 5) -> list[Hit]:
+def search(store: BotStore, team_id: str, channel_ids: list[str], words: str, limit: int = 5) -> list[Hit]:
     """Best matches first (bm25), only in the given channels; `words` are matched as plain terms, never syntax."""
     if not channel_ids or not words.strip():
         return []

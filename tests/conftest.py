@@ -1,10 +1,31 @@
+"""Fixtures every test module may use: a clean environment, and the fake servers the Slack tests run against.
+
+The fakes live in `tests/support/` (and tests/slack_fakes.py); a module asks for one by naming the fixture.
+"""
+
+from __future__ import annotations
+
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from bot.slack.app import Bot
+from tests.slack_fakes import FakeSlack, bot_settings, running_bot
+from tests.support.files import FileServer
+from tests.support.symbl import StubSymbl
 
 # Stray credentials from a developer's shell must not change modes under test (a SLACK_CLIENT_ID switches Bolt
 # to OAuth; SYMBL_APP_ID switches the bot to the cloud provider).
 _PREFIXES = ("SLACK_", "SYMBL_")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every `engine` test (the real speech model) is also `slow`: `pytest -m "not slow"` leaves it out."""
+    for item in items:
+        if item.get_closest_marker("engine") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -17,3 +38,30 @@ def _clean_environment(monkeypatch, tmp_path):
     # Whisper base is the default model but about twice as slow: tests that do not test the model choice pin
     # tiny.en (those that do, e.g. tests/test_languages.py, delete or override this).
     monkeypatch.setenv("SYMBL_ENGINE_MODEL", "tiny.en")
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    server = FakeSlack()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def stub_symbl() -> Iterator[StubSymbl]:
+    server = StubSymbl()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def file_server() -> Iterator[FileServer]:
+    server = FileServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def bot(tmp_path: Path, fake_slack: FakeSlack, stub_symbl: StubSymbl) -> Iterator[tuple[Bot, str]]:
+    with running_bot(bot_settings(tmp_path / "data", fake_slack, stub_symbl)) as running:
+        yield running

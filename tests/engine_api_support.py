@@ -1,5 +1,5 @@
-"""Shared pieces for the engine-server, client and SDK tests: a running server, a local file server, a
-fast engine stand-in, and waiting on conditions.
+"""Shared pieces for the engine-server, client and SDK tests: a running server and a fast engine stand-in
+(the file server and `wait_until` are in tests/support/).
 
 `ScriptedEngine` stands in for speech-to-text only, for tests about states, ordering and faults, where the
 real model's seconds per job add nothing: it checks the upload with the real decoder (`decode.probe`),
@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from bot.config import Settings
 from bot.engine import decode
 from bot.engine.core import Speaker, build_messages
 from bot.engine.server import EngineServer
 from bot.engine.transcribe import Word
-from tests.slack_fakes import serve_in_thread, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "standup.mp3"
@@ -81,25 +78,3 @@ def running_engine(settings: Settings, engine=None, **kwargs) -> Iterator[Engine
         yield server
     finally:
         server.stop()
-
-
-class FileServer:
-    """A local static file server for URL submissions (allowed by SYMBL_ALLOW_PRIVATE_URLS=true)."""
-
-    def __init__(self, directory: Path):
-        self.httpd = serve_in_thread(partial(_QuietHandler, directory=str(directory)))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def wait_until(condition: Callable[[], object], *, timeout: float = 60.0, every: float = 0.05) -> object:
-    """Re-check `condition` until it is truthy; fail after `timeout` (a deadline, not a measurement)."""
-    return wait_for(condition, timeout, every, message=f"condition not met within {timeout} s")

@@ -3,9 +3,9 @@
     python -m tests.fake_workspace examples/standup.mp3
 
 It starts the fake Slack Web API (the one the tests use) on a free loopback port and prints the command
-that starts `symbl-bot serve` against it, to run in another terminal. Once the bot answers on /healthz, it delivers a signed
-`file_share` event for the recording, as Slack would, waits for the summary in the file's thread and prints
-the thread: the status message and the summary's text.
+that starts `symbl-bot serve` against it, to run in another terminal. Once the bot answers on /healthz, it
+delivers a signed `file_share` event for the recording, as Slack would (a new file id and ts each run), waits
+for the summary in the file's thread and prints the thread: the status message and the summary's text.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import argparse
 import json
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import requests
 
 from tests.slack_fakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack, deliver, event_envelope, file_share_event
 
-CHANNEL, TS = "C0DEMO", "1700000000.000100"
+CHANNEL = "C0DEMO"
 
 
 def wait_for_bot(url: str, timeout: float) -> None:
@@ -52,16 +53,22 @@ def run(recording: Path, bot_url: str, *, timeout: float = 600, out=sys.stdout) 
               f"  SLACK_API_URL={slack.api_url} SLACK_BOT_TOKEN={BOT_TOKEN} SLACK_SIGNING_SECRET={SIGNING_SECRET} "
               f"symbl-bot serve --port {bot_url.rsplit(':', 1)[-1]}\n", file=out, flush=True)
         wait_for_bot(bot_url, timeout)
-        file = slack.add_file("F0DEMO", recording.name, recording.read_bytes(), mimetype="audio/mpeg",
+        # A new file id and message ts on every run, as Slack would give: the bot keeps what it has seen in
+        # ./data/bot.db, and a fixed id would make a second run's upload a duplicate it silently ignores.
+        file_id, ts = f"F{uuid.uuid4().hex[:10].upper()}", f"{time.time():.6f}"
+        file = slack.add_file(file_id, recording.name, recording.read_bytes(), mimetype="audio/mpeg",
                               filetype=recording.suffix.lstrip("."))
-        response = deliver(bot_url, event_envelope(file_share_event(file, channel=CHANNEL, ts=TS)))
-        print(f"Uploaded {recording.name} to #{CHANNEL}: the bot answered {response.status_code}", file=out)
+        event = file_share_event(file, channel=CHANNEL, ts=ts)
+        envelope = event_envelope(event, event_id=f"Ev{uuid.uuid4().hex[:12]}")
+        response = deliver(bot_url, envelope)
+        print(f"Uploaded {recording.name} to #{CHANNEL}: the bot answered {response.status_code}; "
+              "waiting for the summary…", file=out, flush=True)
         deadline = time.monotonic() + timeout
-        while not slack.summaries(CHANNEL, TS):
+        while not slack.summaries(CHANNEL, ts):
             if time.monotonic() > deadline:
                 raise SystemExit("No summary within the time limit; see the bot's log.")
             time.sleep(0.2)
-        thread = slack.thread(CHANNEL, TS)
+        thread = slack.thread(CHANNEL, ts)
         for message in thread:
             print("\n--- bot in thread ---\n" + summary_text(message), file=out)
         return thread

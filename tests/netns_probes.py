@@ -144,7 +144,8 @@ def probe_webhook() -> dict[str, Any]:
     import requests
 
     from bot.config import Settings
-    from tests.engine_api_support import ScriptedEngine, running_engine, wait_until
+    from tests.engine_api_support import ScriptedEngine, running_engine
+    from tests.support.wait import wait_until
 
     public, internal, port = _servers()
     results: dict[str, Any] = {}

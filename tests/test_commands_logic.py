@@ -6,11 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.errors import UsageError
 from bot.slack.authz import match_user
-from bot.slack.commands.grammar import Command, UsageError, parse
+from bot.slack.commands import grammar, registry
+from bot.slack.commands.grammar import Command
+from bot.slack.commands.registry import parse
 from bot.slack.queries import reminder_time
 from bot.slack.render.summary import MAX_BLOCKS, render_summary
 from bot.slack.render.transcripts import render
+from bot.slack.replies import Reply
 from storage.action_items import item_key
 
 
@@ -33,7 +37,7 @@ def test_parse(text, expected):
 def test_usage_errors_name_the_subcommand():
     with pytest.raises(UsageError) as err:
         parse("append")
-    assert err.value.subcommand is not None and err.value.subcommand.name == "append"
+    assert err.value.usage is not None and err.value.usage.startswith("`/symbl append <url>")
 
 
 MESSAGES = [
@@ -82,3 +86,22 @@ def test_many_action_items_stay_within_slacks_block_limits():
     assert len(buttons) == 2 * 11  # the first twelve get buttons, minus the one that is done
     text = str(blocks)
     assert "~Do thing number 0" in text and "done by <@U9>" in text and "Do thing number 59" in text
+
+
+def test_a_subcommand_is_one_registry_entry_and_one_function(monkeypatch):
+    """The README's recipe: an entry naming a parser and a handler is parsed, listed in help and answered."""
+    def decisions(services, inv, cmd):
+        return Reply(text=f"decisions of {cmd.conversation_id} shared={cmd.share}", share=cmd.share)
+
+    entry = registry.Subcommand("decisions", registry.ABOUT_CONVERSATION, "Decisions taken.",
+                                grammar.optional_conversation, decisions)
+    monkeypatch.setattr(registry, "SUBCOMMANDS", (*registry.SUBCOMMANDS, entry))
+    cmd = registry.parse("decisions 42 --share")
+    assert cmd == Command("decisions", conversation_id="42", share=True)
+    assert "• `/symbl decisions [conversation-id] [--share]` — Decisions taken." in registry.help_text()
+    assert registry.is_command("<@U0BOT> decisions")
+    assert registry.run(None, None, cmd).text == "decisions of 42 shared=True"
+    with pytest.raises(UsageError) as err:
+        registry.parse("decisions 1 2")
+    assert registry.usage_text(err.value) == ("Too many arguments: `1 2`. Usage: "
+                                              "`/symbl decisions [conversation-id] [--share]` — Decisions taken.")

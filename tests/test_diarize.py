@@ -80,6 +80,7 @@ def _change_points(turns: list[Turn]) -> list[float]:
     return [b.start for a, b in itertools.pairwise(turns) if a.speaker != b.speaker]
 
 
+@pytest.mark.slow
 @needs_espeak
 def test_two_voices_are_found_without_being_told_how_many(two_voices: Conversation) -> None:
     turns = diarize(two_voices.audio, two_voices.sample_rate)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from pathlib import Path
 
 import click
 
 from bot.cli import main
+from bot.config import Settings
+from tests.engine_api_support import ScriptedEngine, running_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -20,7 +24,7 @@ def configuration_table() -> str:
 
 def test_every_environment_variable_is_in_the_configuration_table():
     source = (ROOT / "bot" / "config.py").read_text()
-    names = set(re.findall(r"""(?:get\(|env\.get\(|_int\(env, )"([A-Z][A-Z0-9_]+)\"""", source))
+    names = set(re.findall(r"""(?:get\(|env\.get\(|_int\(env, |_float\(env, )"([A-Z][A-Z0-9_]+)\"""", source))
     assert {"SLACK_BOT_TOKEN", "SYMBL_BOT_RETENTION_DAYS", "PORT"} <= names  # the scan works
     table = configuration_table()
     missing = sorted(n for n in names if f"`{n}`" not in table)
@@ -45,3 +49,23 @@ def test_the_readme_starts_with_the_two_setup_commands():
     assert blocks[0].strip() == "pip install . && symbl-bot process examples/standup.mp3"
     assert blocks[1].strip() == ("pip install -e '.[test]' && pip install --no-deps symbl==2.0.6 "
                                  "symbl-rest==1.0.14 && pytest")
+
+
+def test_the_engine_walk_through_runs_as_shown(tmp_path):
+    """The README's curl block, pasted into bash from the checkout, against a running engine server: every id
+    comes from a previous answer (a second run gets new ids and still works)."""
+    block = README.split("Walk-through", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    with running_engine(Settings(data_dir=tmp_path / "data"), ScriptedEngine()) as server:
+        script = block.replace("http://127.0.0.1:8800", server.url)
+        runs = [subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True,
+                               text=True, timeout=120) for _ in range(2)]
+    submitted = []
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        lines = [line for line in run.stdout.splitlines() if line.strip()]
+        assert len(lines) == 4, run.stdout
+        submitted.append(json.loads(lines[0]))
+        assert json.loads(lines[1])["id"] == submitted[-1]["jobId"]
+        assert json.loads(lines[2])["topics"], lines[2]
+        assert json.loads(lines[3])["message"].startswith("Missing x-api-key header")
+    assert submitted[0]["conversationId"] != submitted[1]["conversationId"]

@@ -9,8 +9,6 @@ from bot.cli import main
 from bot.slack.scopes import BOT_SCOPES
 from tests.slack_fakes import BOT_TOKEN, SIGNING_SECRET
 
-pytest_plugins = ("tests.conftest_slack",)
-
 
 @pytest.fixture
 def slack_env(monkeypatch, fake_slack):
@@ -48,6 +46,22 @@ def test_a_revoked_token_is_reported(slack_env, monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
     result = doctor()
     assert result.exit_code == 1 and "Slack refused it: invalid_auth" in result.output
+
+
+def test_an_unreachable_slack_is_one_cross_line_not_a_traceback(slack_env):
+    slack_env.close()  # nothing listens on SLACK_API_URL's port any more: connection refused
+    result = doctor()
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # not URLError
+    assert "✗ Slack bot token" in result.output and "Slack could not be reached" in result.output
+    assert "fix: check the network (or SLACK_API_URL)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_bad_number_in_the_environment_is_one_configuration_line(slack_env, monkeypatch):
+    monkeypatch.setenv("SYMBL_BOT_POLL_SECONDS", "fast")
+    result = doctor()
+    assert result.exit_code == 1
+    assert result.output == "✗ Configuration: SYMBL_BOT_POLL_SECONDS must be a number, got 'fast'.\n"
 
 
 def test_a_user_token_is_not_a_bot_token(slack_env, monkeypatch):

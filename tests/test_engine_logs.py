@@ -5,14 +5,16 @@ import os
 import subprocess
 import sys
 
+import pytest
 import requests
 
 from tests.media import ROOT
-from tests.slack_fakes import wait_for
+from tests.support.wait import wait_until
 
 SECRET = "engine-secret-do-not-print"
 
 
+@pytest.mark.slow
 def test_engine_logs_are_json_lines_when_asked_and_never_show_its_secret(tmp_path):
     env = {
         **os.environ,
@@ -33,7 +35,7 @@ def test_engine_logs_are_json_lines_when_asked_and_never_show_its_secret(tmp_pat
         # The sample: its job's progress is logged (faster-whisper and the job queue log at INFO).
         with open(ROOT / "examples" / "standup.mp3", "rb") as sample:
             job = requests.post(f"{url}/v1/process/audio", data=sample, headers=headers, timeout=30).json()
-        wait_for(lambda: requests.get(f"{url}/v1/job/{job['jobId']}", headers=headers, timeout=10)
+        wait_until(lambda: requests.get(f"{url}/v1/job/{job['jobId']}", headers=headers, timeout=10)
                  .json()["status"] == "completed", timeout=120)
     finally:
         engine.terminate()

@@ -18,8 +18,10 @@ import requests
 from bot.config import Settings
 from bot.engine.server import EngineServer
 from bot.errors import EngineError
-from tests.engine_api_support import SAMPLE, FileServer, ScriptedEngine, running_engine, wait_until
-from tests.slack_fakes import serve_in_thread
+from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine
+from tests.support.files import FileServer
+from tests.support.http import serve_in_thread
+from tests.support.wait import wait_until
 
 STATUSES = {"scheduled", "in_progress", "completed", "failed"}
 

@@ -14,7 +14,8 @@ import sys
 import pytest
 
 from bot.providers.symbl.client import SymblClient
-from tests.engine_api_support import SAMPLE, wait_until
+from tests.engine_api_support import SAMPLE
+from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.engine
 
@@ -49,18 +50,20 @@ def test_a_job_interrupted_by_sigkill_completes_after_a_restart(tmp_path):
         client = SymblClient(url, "local", "local", retries=1, backoff=0.05)
         first = client.submit_file(SAMPLE, {"name": "standup"})
         appended = client.append_file(SAMPLE, first.conversation_id)
-        wait_until(lambda: client.job_status(first.job_id) == "in_progress", timeout=120, every=0.02)
+        wait_until(lambda: client.job_status(first.job_id) == "in_progress", timeout=120, interval=0.02)
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait(30)
+        proc.stdout.close()  # the pipe of the killed process: closed here, not left to the garbage collector
 
     proc, url = start_engine(data_dir)
     try:
         client = SymblClient(url, "local", "local")  # the restarted engine listens on a new port
         wait_until(
-            lambda: client.job_status(appended.job_id) in ("completed", "failed"), timeout=300, every=0.2
+            lambda: client.job_status(appended.job_id) in ("completed", "failed"), timeout=300, interval=0.2
         )
         assert client.job_status(first.job_id) == "completed"
         assert client.job_status(appended.job_id) == "completed"
@@ -76,3 +79,5 @@ def test_a_job_interrupted_by_sigkill_completes_after_a_restart(tmp_path):
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(30)
+        proc.stdout.close()

@@ -25,8 +25,6 @@ from tests.slack_fakes import (
     wait_for,
 )
 
-pytest_plugins = ("tests.conftest_slack",)
-
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "oauth-client-secret-value"
 AUDIO = b"ID3" + b"\x00" * 2048

@@ -11,7 +11,8 @@ import pytest
 import requests
 
 from bot.config import Settings
-from tests.engine_api_support import SAMPLE, running_engine, wait_until
+from tests.engine_api_support import SAMPLE, running_engine
+from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.engine
 

@@ -10,17 +10,18 @@ import json
 import logging
 import time
 
+import pytest
 import requests
 from click.testing import CliRunner
 
 from bot import logs
-from bot.slack.ops import retention
 from bot.cli import main
 from bot.config import Settings
+from bot.slack.ops import retention
 from bot.slack.ops.lease import SchedulerOwner
 from storage import admin, open_store
 from storage import recordings as repo
-from tests.engine_api_support import ROOT, SAMPLE, ScriptedEngine, running_engine, wait_until
+from tests.engine_api_support import ROOT, SAMPLE, ScriptedEngine, running_engine
 from tests.slack_fakes import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -31,8 +32,7 @@ from tests.slack_fakes import (
     running_bot,
     wait_for,
 )
-
-pytest_plugins = ("tests.conftest_slack",)
+from tests.support.wait import wait_until
 
 AUDIO = b"ID3" + b"\x00" * 2048
 DAY = 86400
@@ -298,9 +298,24 @@ def test_the_bot_keeps_no_download_after_submitting(bot, fake_slack):
 # --- the README's offline try-out -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_fake_workspace_and_the_procfile_web_line(tmp_path, stub_symbl):
     """The README's offline try-out, as a user runs it: `python -m tests.fake_workspace FILE` prints a command;
-    `symbl-bot serve --mode http` (the Procfile's web line) started with it gets the recording and answers."""
+    `symbl-bot serve --mode http` (the Procfile's web line) started with it gets the recording and answers.
+    Twice, on the same ./data: the second run's upload is new to the bot, not a duplicate of the first."""
+    procfile = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines()
+                    if line and not line.startswith("#"))
+    assert procfile["web"].split()[:4] == ["symbl-bot", "serve", "--mode", "http"] and "$PORT" in procfile["web"]
+    assert procfile["worker"].split() == ["symbl-bot", "serve", "--mode", "socket"]
+    for _ in range(2):
+        out, thread, log_output = _try_out(procfile["web"], tmp_path / "serve-data", stub_symbl)
+        assert "Uploaded standup.mp3" in out and "--- bot in thread ---" in out
+        assert any((m.get("metadata") or {}).get("event_type") == "symbl_summary" for m in thread)
+        assert "HTTP mode on port" in log_output and "xoxb-" not in log_output
+
+
+def _try_out(web_line: str, data_dir, stub_symbl) -> tuple[str, list[dict], str]:
+    """One run of the try-out: the printed thread, the thread itself and the bot's log."""
     import os
     import re
     import shlex
@@ -323,13 +338,9 @@ def test_fake_workspace_and_the_procfile_web_line(tmp_path, stub_symbl):
     words = shlex.split(printed)
     env = {**os.environ, **dict(w.split("=", 1) for w in words if "=" in w and w[0].isupper()),
            "SYMBL_APP_ID": "app", "SYMBL_APP_SECRET": "secret", "SYMBL_API_URL": stub_symbl.base,
-           "SYMBL_BOT_DATA_DIR": str(tmp_path / "serve-data"), "PORT": str(port)}
+           "SYMBL_BOT_DATA_DIR": str(data_dir), "PORT": str(port)}
     assert words[-3:] == ["serve", "--port", str(port)]
-    procfile = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines()
-                    if line and not line.startswith("#"))
-    assert procfile["web"].split()[:4] == ["symbl-bot", "serve", "--mode", "http"] and "$PORT" in procfile["web"]
-    assert procfile["worker"].split() == ["symbl-bot", "serve", "--mode", "socket"]
-    command = [sys.executable, "-m", "bot", *procfile["web"].split()[1:]]
+    command = [sys.executable, "-m", "bot", *web_line.split()[1:]]
     command = [port if part == "$PORT" else part for part in command]
     server = subprocess.Popen([str(c) for c in command], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
@@ -339,6 +350,4 @@ def test_fake_workspace_and_the_procfile_web_line(tmp_path, stub_symbl):
     finally:
         server.terminate()
         log_output = server.communicate(timeout=30)[0]
-    assert "Uploaded standup.mp3" in out.getvalue() and "--- bot in thread ---" in out.getvalue()
-    assert any((m.get("metadata") or {}).get("event_type") == "symbl_summary" for m in result["thread"])
-    assert "HTTP mode on port" in log_output and "xoxb-" not in log_output
+    return out.getvalue(), result["thread"], log_output

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +14,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from tests.media import FORMATS, SAMPLE, read_pcm, tone, write_audio, write_video_only
+from tests.support.files import FileServer
 
 pytestmark = pytest.mark.engine
 
@@ -105,23 +103,10 @@ def test_stereo_channels_map_to_named_speakers(excerpt, tmp_path):
 @pytest.fixture
 def file_server(tmp_path):
     """A loopback HTTP server for tmp_path, plus /moved → a redirect to the same file on another host name."""
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            if self.path.startswith("/moved"):
-                self.send_response(302)
-                self.send_header("Location", f"http://localhost:{self.server.server_port}/excerpt.wav")
-                self.end_headers()
-                return
-            super().do_GET()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(tmp_path)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    server = FileServer(tmp_path)
+    server.redirect("/moved", f"http://localhost:{server.port}/excerpt.wav")
+    yield server.url
+    server.close()
 
 
 def test_public_url_is_downloaded_and_processed(excerpt, tmp_path, file_server, monkeypatch):

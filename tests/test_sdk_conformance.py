@@ -20,7 +20,8 @@ import sys
 import pytest
 
 from bot.config import Settings
-from tests.engine_api_support import SAMPLE, FileServer, running_engine
+from tests.engine_api_support import SAMPLE, running_engine
+from tests.support.files import FileServer
 
 pytestmark = pytest.mark.engine
 

@@ -17,8 +17,6 @@ import requests
 from bot.slack.http_guard import SignedRequestGuard
 from tests.slack_fakes import bot_settings, event_envelope, file_share_event, running_bot, signed_headers
 
-pytest_plugins = ("tests.conftest_slack",)
-
 CHANNEL = "C0HTTP"
 CAP = 64 * 1024
 

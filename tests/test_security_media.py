@@ -14,7 +14,8 @@ import requests
 from bot.config import Settings
 from bot.engine import decode
 from bot.errors import UnsupportedMedia
-from tests.engine_api_support import ScriptedEngine, running_engine, wait_until
+from tests.engine_api_support import ScriptedEngine, running_engine
+from tests.support.wait import wait_until
 from tests.media import tone, write_audio
 
 RATE = 16000

@@ -18,8 +18,6 @@ import requests
 from bot.logs import RedactingFilter
 from tests.slack_fakes import bot_settings, deliver, event_envelope, file_share_event, running_bot, wait_for
 
-pytest_plugins = ("tests.conftest_slack",)
-
 CHANNEL = "C0OPS"
 AUDIO = b"ID3" + b"\x00" * (1024 * 1024)  # 1 MiB: larger than the tiny disk
 

@@ -11,8 +11,6 @@ import dataclasses
 from tests.slack_fakes import bot_settings, deliver, event_envelope, message_event, running_bot, wait_for
 from tests.test_slack_commands import world  # noqa: F401 — the fixture: a public and a private conversation
 
-pytest_plugins = ("tests.conftest_slack",)
-
 CHANNEL = "C0SECSL"
 
 

@@ -15,8 +15,6 @@ from storage import recordings as repo
 from tests.media import SAMPLE, read_pcm, write_audio
 from tests.slack_fakes import bot_settings, deliver, event_envelope, file_share_event, running_bot, wait_for
 
-pytest_plugins = ("tests.conftest_slack",)
-
 CHANNEL = "C0CHAN"
 TS = "1699999999.000200"
 

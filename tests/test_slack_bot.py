@@ -24,8 +24,6 @@ from tests.slack_fakes import (
     wait_for,
 )
 
-pytest_plugins = ("tests.conftest_slack",)
-
 CHANNEL = "C0CHAN"
 TS = "1699999999.000200"
 AUDIO = b"ID3" + b"\x00" * 2048

@@ -18,11 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack.commands.grammar import SUBCOMMANDS
+from bot.slack.commands.registry import SUBCOMMANDS
 from storage import conversations as convs
 from storage import recordings as repo
 from tests.slack_fakes import (
-    INSIGHTS,
     block_action,
     bot_settings,
     deliver,
@@ -35,8 +34,7 @@ from tests.slack_fakes import (
     slash_command,
     wait_for,
 )
-
-pytest_plugins = ("tests.conftest_slack",)
+from tests.support.symbl import INSIGHTS
 
 PUBLIC, PRIVATE = "C0CHAN", "G0PRIV"
 TS, PRIVATE_TS = "1699999999.000200", "1699999998.000100"

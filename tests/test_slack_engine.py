@@ -16,8 +16,6 @@ from tests.slack_fakes import (
     wait_for,
 )
 
-pytest_plugins = ("tests.conftest_slack",)
-
 CHANNEL = "C0CHAN"
 TS = "1699999999.000200"
 

@@ -10,8 +10,6 @@ from bot.slack.pipeline import media_links
 from storage import recordings as repo
 from tests.slack_fakes import bot_settings, deliver, event_envelope, message_event, running_bot, wait_for
 
-pytest_plugins = ("tests.conftest_slack",)
-
 CHANNEL = "C0CHAN"
 TS = "1699999999.000300"
 

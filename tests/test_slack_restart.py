@@ -14,15 +14,14 @@ import pytest
 import requests
 from slack_sdk import WebClient
 
-from bot.slack.pipeline import advance
-from bot.slack.services import Services
-from bot.slack.render.summary import render_summary
 from bot.providers.symbl.client import SymblClient
+from bot.slack.pipeline import advance
+from bot.slack.render.summary import render_summary
+from bot.slack.services import Services
 from storage import open_store
 from storage import recordings as repo
 from tests.slack_fakes import (
     BOT_TOKEN,
-    INSIGHTS,
     SIGNING_SECRET,
     bot_settings,
     deliver,
@@ -30,8 +29,7 @@ from tests.slack_fakes import (
     file_share_event,
     wait_for,
 )
-
-pytest_plugins = ("tests.conftest_slack",)
+from tests.support.symbl import INSIGHTS
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANNEL = "C0CHAN"
@@ -127,6 +125,7 @@ def _healthy(url: str) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_sigkill_after_submission_then_restart_posts_exactly_once(tmp_path, fake_slack, stub_symbl):
     stub_symbl.mode = "hold"  # jobs stay in progress until the test finishes them
     port = _free_port()

@@ -8,8 +8,6 @@ from bot.slack.authz import Directory
 from bot.slack.speaker_hints import MAX_CHANNEL_MEMBERS, known_speakers
 from tests.slack_fakes import BOT_TOKEN, TEAM
 
-pytest_plugins = ("tests.conftest_slack",)
-
 CHANNEL = "C0CHAN"
 
 

@@ -6,7 +6,7 @@ import copy
 import json
 
 from bot.slack.render.summary import MAX_BLOCKS, render_summary, status_text
-from tests.slack_fakes import INSIGHTS
+from tests.support.symbl import INSIGHTS
 
 
 def _texts(message):

@@ -20,8 +20,6 @@ from tests.slack_fakes import (
 )
 from tests.test_transcript_files import ZOOM_VTT as ZOOM_VTT_TEXT
 
-pytest_plugins = ("tests.conftest_slack",)
-
 CHANNEL = "C0CHAN"
 TS = "1699999999.000200"
 

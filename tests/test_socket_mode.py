@@ -16,12 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack.commands.grammar import help_text
+from bot.slack.commands.registry import help_text
 from storage import open_store
 from tests.slack_fakes import BOT_TOKEN, TEAM, event_envelope, file_share_event, wait_for
 from tests.socket_mode_support import APP_TOKEN, SocketSlack
-
-pytest_plugins = ("tests.conftest_slack",)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANNEL = "C0CHAN"

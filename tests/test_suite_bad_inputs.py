@@ -32,8 +32,6 @@ from tests.slack_fakes import (
 )
 from tests.suite_support import ChaosSlack, connect_guard, suite_seed, summaries_by_thread
 
-pytest_plugins = ("tests.conftest_slack",)
-
 CHANNEL = "C0BAD"
 LIMIT = 1024 * 1024  # the bot's byte limit in this suite: 1 MB
 

@@ -26,17 +26,15 @@ from tests.slack_fakes import deliver, event_envelope, file_share_event, file_sh
 from tests.suite_support import (
     BotProcess,
     ChaosSlack,
-    ChaosSymbl,
-    Gate,
     bot_env,
     free_port,
     suite_seed,
     suite_size,
     summaries_by_thread,
-    wait_until,
 )
-
-pytest_plugins = ("tests.conftest_slack",)
+from tests.support.chaos import Gate
+from tests.support.symbl import ChaosSymbl
+from tests.support.wait import wait_until
 
 CHANNEL = "C0CRASH"
 AUDIO = b"ID3" + b"\x00" * 8192
@@ -182,6 +180,7 @@ POINTS = (
 )
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_points_every_recording_posted_exactly_once(tmp_path, slack, symbl):
     trials = suite_size("crash_trials", 20)
     rng = random.Random(suite_seed())
@@ -248,6 +247,7 @@ def _all_posted(data, n: int) -> bool:
     return len(states) == n and all(s == "posted" for s in states)
 
 
+@pytest.mark.slow
 def test_regression_event_acked_then_killed_before_it_was_recorded_is_not_lost(tmp_path, slack, symbl):
     """Bug: Bolt acked events before the listener recorded them, so a bot killed in between lost the recording
     (Slack does not deliver an acked event again). Now the ack follows the row: a kill before it means no 2xx,

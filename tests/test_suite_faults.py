@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.slack.app import slack_client
 from bot.providers.symbl.client import SymblClient, Timeouts
+from bot.slack.app import slack_client
 from tests.slack_fakes import (
     bot_settings,
     deliver,
@@ -26,17 +26,9 @@ from tests.slack_fakes import (
     running_bot,
     wait_for,
 )
-from tests.suite_support import (
-    FAULTS,
-    Chaos,
-    ChaosSlack,
-    ChaosSymbl,
-    suite_seed,
-    suite_size,
-    summaries_by_thread,
-)
-
-pytest_plugins = ("tests.conftest_slack",)
+from tests.suite_support import ChaosSlack, suite_seed, suite_size, summaries_by_thread
+from tests.support.chaos import FAULTS, Chaos
+from tests.support.symbl import ChaosSymbl
 
 CHANNEL = "C0FAULTS"
 AUDIO = b"ID3" + b"\x00" * 4096
@@ -73,6 +65,7 @@ def _clients(settings, symbl_base: str):
     return web, symbl
 
 
+@pytest.mark.slow
 def test_thirty_percent_faults_every_recording_posted_exactly_once(tmp_path, chaos_slack, chaos_symbl):
     n = suite_size("fault_recordings", 12)
     rng = random.Random(suite_seed())

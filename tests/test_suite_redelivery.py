@@ -24,8 +24,6 @@ from tests.slack_fakes import (
 )
 from tests.suite_support import suite_seed, suite_size, summaries_by_thread
 
-pytest_plugins = ("tests.conftest_slack",)
-
 CHANNELS = ("C0STORM1", "C0STORM2")
 AUDIO = b"ID3" + b"\x00" * 2048
 

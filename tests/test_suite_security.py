@@ -27,9 +27,8 @@ from tests.slack_fakes import (
     signed_headers,
     wait_for,
 )
-from tests.suite_support import BotProcess, ChaosSlack, ChaosSymbl, bot_env, free_port, summaries_by_thread
-
-pytest_plugins = ("tests.conftest_slack",)
+from tests.suite_support import BotProcess, ChaosSlack, bot_env, free_port, summaries_by_thread
+from tests.support.symbl import ChaosSymbl
 
 CHANNEL = "C0SEC"
 AUDIO = b"ID3" + b"\x00" * 2048
@@ -136,6 +135,7 @@ def test_no_secret_in_the_logs_of_a_full_run_in_process(tmp_path, slack, symbl, 
     assert _leaks(logged) == []
 
 
+@pytest.mark.slow
 def test_no_secret_in_the_stderr_of_symbl_bot_serve(tmp_path, slack, symbl):
     data = tmp_path / "data"
     env = bot_env(data, slack, symbl, free_port(), SYMBL_APP_SECRET=SYMBL_SECRET, SYMBL_BOT_LOG_LEVEL="DEBUG")

@@ -13,7 +13,8 @@ import pytest
 from bot.config import Settings
 from bot.errors import AuthenticationError, JobFailed, NotFound
 from bot.providers.symbl import Audio, Conversation, SymblClient
-from tests.engine_api_support import SAMPLE, FileServer, ScriptedEngine, running_engine
+from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine
+from tests.support.files import FileServer
 
 
 @pytest.fixture

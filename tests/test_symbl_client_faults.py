@@ -22,8 +22,9 @@ from bot.errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from bot.providers.symbl.client import Submission, SymblClient, Timeouts
-from tests.slack_fakes import serve_in_thread
+from bot.providers.provider import Submission
+from bot.providers.symbl.client import SymblClient, Timeouts
+from tests.support.http import serve_in_thread
 
 TOKEN = {"accessToken": "tok-1", "expiresIn": 86400}
 SUBMITTED = {"conversationId": "c1", "jobId": "j1"}

@@ -9,7 +9,8 @@ import requests
 
 from bot.errors import BadRequest, NotFound
 from bot.providers.symbl import SymblClient, Text
-from tests.engine_api_support import SAMPLE, wait_until
+from tests.engine_api_support import SAMPLE
+from tests.support.wait import wait_until
 
 # The engine-server tests' fixtures: a real server over a ScriptedEngine (text jobs never call it).
 from tests.test_engine_server import engine, server, settings  # noqa: F401

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import click
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 from bot import __version__
 from bot.cli.jobs import jobs as jobs_group
+from bot.errors import ConfigError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Cli(click.Group):
+    """The group, plus: a `ConfigError` from any subcommand is click's one `Error: …` line, exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as err:
+            raise click.ClickException(err.user_message) from None
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="symbl-bot")
 def main() -> None:
     """Meeting recordings → summaries: offline engine, Symbl-compatible API server and Slack bot."""
-    load_dotenv()
+    # The working directory's .env (searched upwards from it). A bare load_dotenv() searches from this file's
+    # folder instead, which only finds the checkout's .env after an editable install.
+    load_dotenv(find_dotenv(usecwd=True))
 
 
 @main.command()
@@ -61,7 +74,7 @@ def serve(port, mode):
 
     Uses the Symbl API when SYMBL_APP_ID/SYMBL_APP_SECRET are set, else starts the offline engine on loopback.
     """
-    from bot.slack.app import run_serve
+    from bot.cli.serve import run_serve
 
     run_serve(port=port, mode=mode)
 

@@ -17,7 +17,7 @@ import click
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import Settings
-from bot.errors import BotError
+from bot.errors import BotError, ConfigError
 from bot.slack.scopes import BOT_SCOPES, missing_scopes, parse_scope_header
 
 SCOPES_FIX = ("add them under OAuth & Permissions → Scopes → Bot Token Scopes (manifest.yml lists every scope), "
@@ -53,8 +53,9 @@ def check_token(settings: Settings, token: str, label: str = "Slack bot token") 
         yield Check(label, False, f"Slack refused it: {err.response.get('error')}",
                     "install the app to the workspace and copy the Bot User OAuth Token again (OAuth & Permissions)")
         return
-    except SlackClientError as err:
-        yield Check(label, False, f"Slack could not be reached: {err}", "check the network (or SLACK_API_URL)")
+    except (SlackClientError, OSError) as err:  # OSError: urllib's URLError, refused connections, timeouts
+        reason = getattr(err, "reason", None) or err
+        yield Check(label, False, f"Slack could not be reached: {reason}", "check the network (or SLACK_API_URL)")
         return
     yield Check(label, True, f"workspace {response.get('team')} ({response.get('team_id')}) as "
                              f"@{response.get('user')} ({response.get('user_id')})")
@@ -169,8 +170,8 @@ def run_checks(settings: Settings) -> list[Check]:
 def run_doctor() -> None:
     try:
         settings = Settings.from_env()
-    except ValueError as err:
-        click.echo(f"✗ Configuration: {err}")
+    except ConfigError as err:
+        click.echo(f"✗ Configuration: {err.user_message}")
         raise SystemExit(1) from None
     checks = run_checks(settings)
     width = max(len(c.name) for c in checks)

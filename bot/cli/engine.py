@@ -24,7 +24,7 @@ def run_engine(*, host: str | None, port: int | None, workers: int | None) -> No
         engine.check_ready()  # a missing or tampered model is a start-up error, not a failed first job
         server = EngineServer(settings, host=host, port=port, engine=engine).bind()
     except BotError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(exc.user_message) from None
     # Flushed at once: a supervisor (or a test) reads the bound URL from this line.
     click.echo(f"symbl-bot engine listening on {server.url}", nl=True)
     signal.signal(signal.SIGTERM, _interrupt)  # a supervisor's stop: finish like Ctrl-C, not mid-write

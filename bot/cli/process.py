@@ -6,6 +6,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -56,7 +57,7 @@ def run_process(source: str, *, as_json: bool, name: str | None, diarize: bool, 
     except click.ClickException:
         raise
     except BotError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(exc.user_message) from None
     except Exception as exc:  # a bug, not bad input: still one line, with enough to report it
         raise click.ClickException(f"unexpected {type(exc).__name__}: {exc}") from None
     if as_json:
@@ -92,7 +93,7 @@ class _progress_bar:
     def __init__(self, enabled: bool):
         # A bar only makes sense on a terminal; in logs and pipes stderr keeps just the one-line errors.
         self.enabled = enabled and sys.stderr.isatty()
-        self._bar = None
+        self._bar: Any = None  # click's ProgressBar while shown
         self._shown = 0
 
     def __enter__(self):

@@ -6,7 +6,7 @@ The facts (duration, speakers, sentiment) come from bot.slack.render.summary, wh
 from __future__ import annotations
 
 import textwrap
-from collections import Counter
+from collections import defaultdict
 
 from bot.language import is_english, not_english_note
 from bot.slack.render.summary import clock, duration_seconds, mean_sentiment
@@ -14,12 +14,12 @@ from bot.slack.render.summary import clock, duration_seconds, mean_sentiment
 
 def talk_time(messages: list[dict]) -> list[tuple[str, float]]:
     """Speakers with their seconds of speech, most talkative first."""
-    seconds: Counter[str] = Counter()
+    seconds: dict[str, float] = defaultdict(float)
     for m in messages:
         name = (m.get("from") or {}).get("name")
         if name:
             seconds[name] += float(m.get("duration") or 0.0)
-    return seconds.most_common()
+    return sorted(seconds.items(), key=lambda item: item[1], reverse=True)
 
 
 def item_line(item: dict) -> str:
@@ -37,7 +37,8 @@ def render_text(conversation: dict, *, title: str | None = None, duration: float
     """`duration`: the recording's own length in seconds when known (else the span of the messages)."""
     messages = conversation.get("messages", [])
     length = duration if duration is not None else duration_seconds(messages) or 0
-    lines = [title or "Meeting summary", f"Duration {clock(length)}, {len(messages)} messages"]
+    count = f"{len(messages)} message{'' if len(messages) == 1 else 's'}"
+    lines = [title or "Meeting summary", f"Duration {clock(length)}, {count}"]
     if not messages:
         lines.append("No speech was found in the recording.")
     speakers = talk_time(messages)

@@ -36,7 +36,7 @@ from bot.engine.store import JobLimitReached, Store
 from bot.engine.summary_api import regenerate_summary
 from bot.engine.text_messages import TextMessage, dumps, earliest_start, parse_text_messages
 from bot.engine.wire_options import InvalidOption, from_body, from_query, text_body_options
-from bot.errors import EngineError, InputError, MediaTooLong
+from bot.errors import ApiError, EngineError, InputError, MediaTooLong
 from bot.net import check_url
 from bot.waitress_thread import stop_server
 
@@ -46,14 +46,6 @@ TOKEN_LIFETIME = 86400  # seconds; the official SDK regenerates after exactly th
 RETRY_AFTER_SECONDS = 30
 UPLOAD_CHUNK = 1 << 20
 MEDIA_KINDS = ("audio", "video")
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, headers: dict | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
 
 
 class EngineService:

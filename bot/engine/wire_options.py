@@ -3,8 +3,8 @@
 File endpoints carry options in the query string (booleans as "true"/"false", structures as JSON text);
 URL endpoints carry them in the JSON body with native types, plus the two diarization options in the query.
 Both are normalised to one dict of native JSON values: that dict is what a job stores, so a resumed job
-parses exactly what was accepted. Anything invalid raises `InputError` with a message naming the option
-(→ HTTP 400).
+parses exactly what was accepted. Anything invalid raises `InvalidOption` (an `InputError`) with a message
+naming the option (→ HTTP 400).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 from bot.engine.limits import MAX_JSON_DEPTH, json_too_deep
 from bot.engine.options import ChannelSpeaker, ProcessOptions
 from bot.engine.speaker_names import KnownPerson
-from bot.errors import InputError
+from bot.errors import InvalidOption
 
 BOOL_OPTIONS = {
     "detectEntities",
@@ -29,10 +29,6 @@ STRING_OPTIONS = {"name", "webhookUrl", "languageCode", "mode"}
 JSON_OPTIONS = {"entities", "trackers", "features", "metadata", "channelMetadata", "members"}
 URL_QUERY_OPTIONS = ("enableSpeakerDiarization", "diarizationSpeakerCount")
 MAX_SPEAKERS = 32
-
-
-class InvalidOption(InputError):
-    pass
 
 
 def _bool(key: str, value: Any) -> bool:

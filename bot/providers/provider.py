@@ -7,10 +7,17 @@ provider implements these methods and is passed to `Services(symbl=...)`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.providers.symbl.client import Submission
+
+@dataclass(frozen=True)
+class Submission:
+    """What a provider answers to a submission or an append: the conversation it belongs to and the job."""
+
+    conversation_id: str
+    job_id: str
 
 
 class Provider(Protocol):

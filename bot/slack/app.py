@@ -15,11 +15,11 @@ from typing import Any
 from flask import Flask, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
-from bot import logs
 from bot.slack import oauth, pipeline
 from bot.slack.ops import lease, retention
 from bot.config import Settings
@@ -30,7 +30,7 @@ from bot.slack.services import Services
 from bot.slack.ops.scheduler import Poller
 from bot.providers.symbl.client import SymblClient
 from bot.waitress_thread import stop_server
-from storage import Store, open_store
+from storage import BotStore, open_store
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -49,10 +49,25 @@ def slack_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
+class _ClientCarriesTheToken(logging.Filter):
+    """Drops Bolt's "you gave `client` as well, `token` will be unused" warning, and only that.
+
+    Bolt reads SLACK_BOT_TOKEN from os.environ itself even when it is handed a client, and then warns that the
+    token it found is unused. Our client is built from the same variable (with our base URL and retry
+    handlers), so the warning is noise on every `serve`; no constructor argument avoids it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def bolt_app(settings: Settings, client: WebClient) -> App:
     socket_mode = bool(settings.slack_app_token)
     if not socket_mode and not settings.slack_signing_secret:
         raise BotError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request with it).")
+    bolt_log = logging.getLogger("slack_bolt.App")  # Bolt's framework logger when none is passed
+    if not any(isinstance(f, _ClientCarriesTheToken) for f in bolt_log.filters):
+        bolt_log.addFilter(_ClientCarriesTheToken())
     return App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
@@ -66,7 +81,7 @@ def bolt_app(settings: Settings, client: WebClient) -> App:
 @dataclass
 class Bot:
     settings: Settings
-    store: Store
+    store: BotStore
     services: Services
     app: App
     poller: Poller
@@ -202,26 +217,3 @@ def build_bot(settings: Settings, *, client: WebClient | None = None, symbl: Sym
     return Bot(settings=settings, store=store, services=services, app=app, poller=poller, engine=engine,
                scheduler_owner=owner)
 
-
-def run_serve(port: int | None = None, mode: str = "auto") -> None:
-    """`symbl-bot serve`: configuration errors end as one `Error: …` line."""
-    import dataclasses
-
-    import click
-
-    settings = Settings.from_env()
-    logs.configure(settings)
-    if port is not None:
-        settings = dataclasses.replace(settings, port=port)
-    if mode == "http":
-        settings = dataclasses.replace(settings, slack_app_token=None)
-    elif mode == "socket" and not settings.slack_app_token:
-        raise click.ClickException("--mode socket needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
-    if not settings.slack_bot_token and not settings.oauth_enabled:
-        raise click.ClickException("SLACK_BOT_TOKEN is not set. (Multi-workspace installs set SLACK_CLIENT_ID "
-                                   "and SLACK_CLIENT_SECRET instead.)")
-    try:
-        bot = build_bot(settings)
-    except BotError as err:
-        raise click.ClickException(str(err)) from None
-    bot.serve()

@@ -1,6 +1,7 @@
 """What `/symbl` and `@symbl` commands, the action-item buttons, the App Home tab and the message shortcut do.
 
-Plain functions over `Services`; the Slack listeners in `handlers/` only parse and deliver. Every answer that
+Plain functions over `Services`; the Slack listeners in `handlers/` only parse and deliver, and
+`bot.slack.commands.registry` maps each subcommand to its handler here. Every answer that
 touches a conversation first checks that the asking user is a member of the conversation's channel
 (`bot.slack.authz`). A conversation the user may not see is answered exactly like one that does not exist, so ids
 from private channels leak nothing.
@@ -21,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 from bot.slack import pipeline, replies, updates
 from bot.slack.render import transcripts
 from bot.slack.commands.grammar import Command
-from bot.errors import BotError, NotFound
+from bot.errors import NotFound, Refused
 from bot.slack.services import Services
 from bot.slack.replies import Reply, answer, plain
 from bot.slack.render.summary import escape
@@ -29,15 +30,11 @@ from storage import Recording, action_items
 from storage import conversations as convs
 from storage import recordings as repo
 from storage import search as fts
-from storage.conversations import Conversation
+from storage.conversations import SummarizedConversation
 
 log = logging.getLogger(__name__)
 REMIND_HOUR = 9  # reminders go out at 09:00 in the user's time zone
 LIST_LIMIT = 10
-
-
-class Refused(BotError):
-    """A query that cannot be answered; `str()` is the reason shown to the user."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,7 @@ def _check_share(inv: Invocation, channel_id: str, share: bool) -> None:
 
 def resolve(
     services: Services, inv: Invocation, conversation_id: str | None, *, share: bool = False
-) -> Conversation:
+) -> SummarizedConversation:
     """The conversation a command means: the id given, else the thread's, else the channel's latest.
 
     With `share`, a conversation of another channel is refused (see `_check_share`)."""
@@ -92,50 +89,52 @@ def resolve(
     return conv
 
 
-def run(services: Services, inv: Invocation, cmd: Command) -> Reply:
-    """Answer one parsed command; refusals and provider errors become a clear sentence, never a trace."""
-    try:
-        return _HANDLERS[cmd.name](services, inv, cmd)
-    except BotError as err:
-        return plain(f":warning: {err}")
-    except SlackApiError as err:
-        log.warning("command %s: Slack refused: %s", cmd.name, err.response.get("error"))
-        return plain(f":warning: Slack refused the request ({err.response.get('error')}). Please try again.")
-
-
-def _header(conv: Conversation, what: str) -> str:
+def header(conv: SummarizedConversation, what: str) -> str:
     return f"{what} — {escape(conv.title)}"
 
 
-def _insight_query(services: Services, inv: Invocation, cmd: Command) -> Reply:
+def topics(services: Services, inv: Invocation, cmd: Command) -> Reply:
     conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
-    insights = conv.insights
-    if cmd.name == "topics":
-        return answer(_header(conv, "Topics"), replies.topic_lines(insights), share=cmd.share)
-    if cmd.name == "actions":
-        items = [i for i in insights.get("actionItems") or [] if str(i.get("text", "")).strip()]
-        done = action_items.done_in(services.store, conv.conversation_id)
-        keys = [action_items.item_key(i) for i in items]
-        return answer(_header(conv, "Action items"), replies.item_lines(items, done=done, keys=keys),
-                      share=cmd.share)
-    if cmd.name == "questions":
-        return answer(_header(conv, "Questions"),
-                      replies.item_lines(insights.get("questions") or [], with_owner=False), share=cmd.share)
-    if cmd.name == "followups":
-        return answer(_header(conv, "Follow-ups"), replies.item_lines(insights.get("followUps") or []),
-                      share=cmd.share)
-    if cmd.name == "members":
-        client = _client(services, inv)
-        users = {}
-        for person in insights.get("members") or []:
-            user = services.directory.slack_user_for(client, inv.team_id, person)
-            if user and person.get("name"):
-                users[str(person["name"])] = user
-        return answer(_header(conv, "Members"), replies.member_lines(insights, users), share=cmd.share)
-    return answer(_header(conv, "Sentiment"), replies.sentiment_lines(insights), share=cmd.share)
+    return answer(header(conv, "Topics"), replies.topic_lines(conv.insights), share=cmd.share)
 
 
-def _status(services: Services, inv: Invocation, cmd: Command) -> Reply:
+def actions(services: Services, inv: Invocation, cmd: Command) -> Reply:
+    conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
+    items = [i for i in conv.insights.get("actionItems") or [] if str(i.get("text", "")).strip()]
+    done = action_items.done_in(services.store, conv.conversation_id)
+    keys = [action_items.item_key(i) for i in items]
+    return answer(header(conv, "Action items"), replies.item_lines(items, done=done, keys=keys), share=cmd.share)
+
+
+def questions(services: Services, inv: Invocation, cmd: Command) -> Reply:
+    conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
+    lines = replies.item_lines(conv.insights.get("questions") or [], with_owner=False)
+    return answer(header(conv, "Questions"), lines, share=cmd.share)
+
+
+def followups(services: Services, inv: Invocation, cmd: Command) -> Reply:
+    conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
+    return answer(header(conv, "Follow-ups"), replies.item_lines(conv.insights.get("followUps") or []),
+                  share=cmd.share)
+
+
+def members(services: Services, inv: Invocation, cmd: Command) -> Reply:
+    conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
+    client = _client(services, inv)
+    users = {}
+    for person in conv.insights.get("members") or []:
+        user = services.directory.slack_user_for(client, inv.team_id, person)
+        if user and person.get("name"):
+            users[str(person["name"])] = user
+    return answer(header(conv, "Members"), replies.member_lines(conv.insights, users), share=cmd.share)
+
+
+def sentiment(services: Services, inv: Invocation, cmd: Command) -> Reply:
+    conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
+    return answer(header(conv, "Sentiment"), replies.sentiment_lines(conv.insights), share=cmd.share)
+
+
+def status(services: Services, inv: Invocation, cmd: Command) -> Reply:
     recs = _status_recordings(services, inv, cmd.conversation_id)
     _check_share(inv, recs[0].channel_id, cmd.share)
     lines = [replies.status_line(r.name, r.state, r.status_stage, r.error, bool(r.append_to)) for r in recs]
@@ -172,7 +171,7 @@ def permalink(services: Services, team_id: str, channel_id: str, ts: str | None)
         return None
 
 
-def _list(services: Services, inv: Invocation, cmd: Command) -> Reply:
+def list_conversations(services: Services, inv: Invocation, cmd: Command) -> Reply:
     if not can_read(services, inv, inv.channel_id):
         raise Refused("I can only list conversations of channels you are a member of.")
     recent = convs.recent_in_channels(services.store, inv.team_id, [inv.channel_id], LIST_LIMIT)
@@ -186,7 +185,7 @@ def _list(services: Services, inv: Invocation, cmd: Command) -> Reply:
                   empty="_No summarized conversations here yet._")
 
 
-def _search(services: Services, inv: Invocation, cmd: Command) -> Reply:
+def search(services: Services, inv: Invocation, cmd: Command) -> Reply:
     channels = sorted(services.directory.channels_of(_client(services, inv), inv.team_id, inv.user_id))
     if cmd.share:  # shared results come from this channel only: others' snippets stay with the asker
         channels = [c for c in channels if c == inv.channel_id]
@@ -200,7 +199,7 @@ def _search(services: Services, inv: Invocation, cmd: Command) -> Reply:
                   empty="_No conversation in your channels mentions that._")
 
 
-def _transcript(services: Services, inv: Invocation, cmd: Command) -> Reply:
+def transcript(services: Services, inv: Invocation, cmd: Command) -> Reply:
     conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
     messages = conv.insights.get("messages") or []
     if not messages:
@@ -222,7 +221,7 @@ def _transcript(services: Services, inv: Invocation, cmd: Command) -> Reply:
                  share=False)
 
 
-def _append(services: Services, inv: Invocation, cmd: Command) -> Reply:
+def append(services: Services, inv: Invocation, cmd: Command) -> Reply:
     conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
     base = conv.base
     if not base.summary_ts:
@@ -241,7 +240,7 @@ def _append(services: Services, inv: Invocation, cmd: Command) -> Reply:
                  share=cmd.share)
 
 
-def _forget(services: Services, inv: Invocation, cmd: Command) -> Reply:
+def forget(services: Services, inv: Invocation, cmd: Command) -> Reply:
     conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
     client = _client(services, inv)
     if inv.user_id != conv.base.user_id and not services.directory.is_admin(client, inv.team_id, inv.user_id):
@@ -259,21 +258,10 @@ def _forget(services: Services, inv: Invocation, cmd: Command) -> Reply:
                  "transcript, insights, search entry and action-item state here, and its data in the engine.")
 
 
-_HANDLERS = {
-    **{name: _insight_query for name in ("topics", "actions", "questions", "followups", "members", "sentiment")},
-    "status": _status,
-    "list": _list,
-    "search": _search,
-    "transcript": _transcript,
-    "append": _append,
-    "forget": _forget,
-}
-
-
 # --- buttons, App Home, shortcut --------------------------------------------------------------------------------
 
 
-def _item(services: Services, inv: Invocation, conversation_id: str, key: str) -> tuple[Conversation, dict]:
+def _item(services: Services, inv: Invocation, conversation_id: str, key: str) -> tuple[SummarizedConversation, dict]:
     conv = resolve(services, inv, conversation_id)
     item = action_items.find(conv.insights, key)
     if item is None:

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.providers.provider import Provider
 from bot.slack.authz import Directory
-from storage import Store
+from storage import BotStore
 
 
 @dataclass
@@ -24,7 +24,7 @@ class Services:
     """What the pipeline needs from the outside, built by `bot.slack.app` (tests build their own)."""
 
     settings: Settings
-    store: Store
+    store: BotStore
     symbl: Provider  # the provider (today the Symbl client; our engine speaks the same API)
     slack_for: Callable[[str], WebClient]  # team id → a Web API client with that workspace's bot token
     wake: Callable[[], None] = lambda: None  # ask the scheduler for a tick now

@@ -3,7 +3,8 @@
 This package never imports the engine: it speaks HTTP to the Symbl cloud or to any compatible host.
 """
 
-from bot.providers.symbl.client import Submission, SymblClient
+from bot.providers.provider import Submission
+from bot.providers.symbl.client import SymblClient
 from bot.providers.symbl.sdk import Audio, Conversation, Text, Video
 
 __all__ = ["Audio", "Conversation", "Submission", "SymblClient", "Text", "Video"]

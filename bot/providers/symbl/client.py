@@ -39,17 +39,12 @@ from bot.errors import (
     ProviderUnavailable,
     RateLimited,
 )
+from bot.providers.provider import Submission
 
 # The only two options that travel in the query string of URL submissions (contract §3.4).
 URL_QUERY_OPTIONS = ("enableSpeakerDiarization", "diarizationSpeakerCount")
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-
-@dataclass(frozen=True)
-class Submission:
-    conversation_id: str
-    job_id: str
 
 
 @dataclass(frozen=True)
@@ -72,7 +67,7 @@ class _BoundedRetry(Retry):
     RETRY_AFTER_STATUS_CODES = frozenset([429, 503])
     max_retry_after = 30.0
 
-    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+    def get_retry_after(self, response):
         value = super().get_retry_after(response)
         return None if value is None else min(value, self.max_retry_after)
 
@@ -144,9 +139,7 @@ def _error_for(response: requests.Response, what: str) -> ProviderError:
     if status == 404:
         return NotFound(message, status, detail)
     if status == 429:
-        err = RateLimited(message, status, detail)
-        err.retry_after = response.headers.get("Retry-After")  # type: ignore[attr-defined]
-        return err
+        return RateLimited(message, status, detail, retry_after=response.headers.get("Retry-After"))
     if status >= 500:
         return ProviderUnavailable(message, status, detail)
     if 400 <= status < 500:

@@ -23,7 +23,8 @@ from typing import Any, Callable, Mapping
 
 from bot.config import Settings
 from bot.errors import BotError, JobFailed, ProviderError
-from bot.providers.symbl.client import Submission, SymblClient
+from bot.providers.provider import Submission
+from bot.providers.symbl.client import SymblClient
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +144,7 @@ class Conversation:
                     return self._finish(None)
                 if self._status == "failed":
                     reason = job.get("message") or "the provider did not say why"
-                    error = JobFailed(f"Job {self._job_id} failed: {reason}")
-                    error.conversation = self  # type: ignore[attr-defined]
-                    return self._finish(error)
+                    return self._finish(JobFailed(f"Job {self._job_id} failed: {reason}", conversation=self))
                 if self._status not in ("scheduled", "in_progress"):
                     return self._finish(
                         ProviderError(f"Job {self._job_id} has an unknown status {self._status!r}")
@@ -167,8 +166,8 @@ class Conversation:
             for callback in completes:
                 self._run(callback, self)
         else:
-            for callback in errors:
-                self._run(callback, error)
+            for on_error in errors:
+                self._run(on_error, error)
 
     @staticmethod
     def _run(callback: Callable[[Any], Any], argument: Any) -> None:

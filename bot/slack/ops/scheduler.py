@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from storage import Store
+from storage import BotStore
 from storage import recordings as repo
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ JOB_ID = "poll_due_recordings"
 
 
 class Poller:
-    def __init__(self, store: Store, advance: Callable[[int], None], *, interval: float = 1.0,
+    def __init__(self, store: BotStore, advance: Callable[[int], None], *, interval: float = 1.0,
                  workers: int = 4, batch: int = 100):
         self._store = store
         self._advance = advance
@@ -55,7 +55,7 @@ class Poller:
     def running(self) -> bool:
         return bool(self._scheduler.running)
 
-    def every(self, seconds: float, func: Callable[[], None], job_id: str) -> None:
+    def every(self, seconds: float, func: Callable[[], object], job_id: str) -> None:
         """Also run `func` every `seconds` (first run at start), never two at once: housekeeping jobs."""
         self._scheduler.add_job(
             func, "interval", seconds=seconds, id=job_id, max_instances=1, coalesce=True,

@@ -1,0 +1,36 @@
+"""`symbl-bot serve`: the Slack bot in the foreground (Socket Mode or HTTP), with provider and scheduler."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import click
+
+from bot import logs
+from bot.config import Settings
+from bot.errors import BotError
+from bot.slack.app import build_bot
+
+
+def run_serve(port: int | None = None, mode: str = "auto") -> None:
+    """Build the bot from the environment and serve until interrupted; bad settings are one `Error:` line."""
+    settings = Settings.from_env()
+    logs.configure(settings)
+    if port is not None:
+        settings = dataclasses.replace(settings, port=port)
+    if mode == "http":
+        settings = dataclasses.replace(settings, slack_app_token=None)
+    elif mode == "socket" and not settings.slack_app_token:
+        raise click.ClickException(
+            "--mode socket needs SLACK_APP_TOKEN (an xapp- token with connections:write)."
+        )
+    if not settings.slack_bot_token and not settings.oauth_enabled:
+        raise click.ClickException(
+            "SLACK_BOT_TOKEN is not set. (Multi-workspace installs set SLACK_CLIENT_ID "
+            "and SLACK_CLIENT_SECRET instead.)"
+        )
+    try:
+        bot = build_bot(settings)
+    except BotError as err:
+        raise click.ClickException(err.user_message) from None
+    bot.serve()

@@ -1,0 +1,231 @@
+"""A Symbl-compatible API for the bot's and the client's tests: `StubSymbl`, and `ChaosSymbl` with faults.
+
+Both answer through one router (`StubSymbl.route`): token, file/URL submissions and appends, job polls,
+the conversation resources and DELETE. `ChaosSymbl` only decides, before routing, whether a request fails.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections import Counter
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from tests.support.chaos import Chaos, Chaotic, Gates, drop_connection, quiet
+from tests.support.http import FakeServer
+
+INSIGHTS = {
+    "messages": [
+        {
+            "id": "m1",
+            "text": "The payment screen crashes on checkout.",
+            "from": {"id": "s1", "name": "Sam"},
+            "startTime": "2024-03-12T15:00:00Z",
+            "endTime": "2024-03-12T15:00:04Z",
+            "sentiment": {"polarity": {"score": -0.4}, "suggested": "negative"},
+        },
+        {
+            "id": "m2",
+            "text": "I will fix the payment crash by Friday.",
+            "from": {"id": "s2", "name": "Priya"},
+            "startTime": "2024-03-12T15:00:05Z",
+            "endTime": "2024-03-12T15:00:52Z",
+            "sentiment": {"polarity": {"score": 0.6}, "suggested": "positive"},
+        },
+    ],
+    "topics": [{"id": "t1", "text": "payment crash", "score": 0.9}, {"id": "t2", "text": "release notes"}],
+    "questions": [{"id": "q1", "text": "Who owns the release notes?", "from": {"name": "Sam"}}],
+    "actionItems": [
+        {
+            "id": "a1",
+            "text": "Fix the payment crash",
+            "assignee": {"name": "Priya"},
+            "dueBy": "2024-03-15T00:00:00Z",
+        }
+    ],
+    "followUps": [{"id": "f1", "text": "Check in on the release next week", "assignee": {"name": "Sam"}}],
+    "members": [{"id": "s1", "name": "Sam"}, {"id": "s2", "name": "Priya"}],
+}
+RESOURCES = {
+    "messages": "messages",
+    "topics": "topics",
+    "questions": "questions",
+    "action-items": "actionItems",
+    "follow-ups": "followUps",
+    "members": "members",
+}
+
+
+class StubSymbl(FakeServer):
+    """A Symbl-compatible API with scripted job states and faults.
+
+    mode: "complete" (a job completes at its `polls_to_complete`-th poll), "hold" (in_progress until
+    `finish(job)`), "fail" (the job fails). `fail_next(prefix, status, times)` answers matching paths with an
+    error first. Jobs remember the `name` option of their submission (`jobs_named`).
+    """
+
+    def __init__(
+        self,
+        mode: str = "complete",
+        insights: dict | None = None,
+        *,
+        polls_to_complete: int = 1,
+        token: str = "stub-token",
+    ) -> None:
+        self.mode = mode
+        self.insights = insights or INSIGHTS
+        self.polls_to_complete = polls_to_complete
+        self.token = token
+        self.jobs: dict[str, dict] = {}
+        self.submissions: list[dict] = []
+        self.requests: list[str] = []
+        self.deleted: list[str] = []  # conversation ids deleted through DELETE /v1/conversations/{id}
+        self.faults: list[list] = []
+        self.names: dict[str, str] = {}  # job id → submitted name
+        self.conversation_names: dict[str, str] = {}
+        self.polls: Counter = Counter()
+        self.lock = threading.Lock()
+        super().__init__()
+
+    def finish(self, job_id: str, status: str = "completed") -> None:
+        with self.lock:
+            self.jobs[job_id]["status"] = status
+
+    def fail_next(self, prefix: str, status: int = 500, times: int = 1) -> None:
+        with self.lock:
+            self.faults.append([prefix, status, times])
+
+    def jobs_named(self, name: str) -> list[str]:
+        with self.lock:
+            return [job for job, n in self.names.items() if n == name]
+
+    def handle(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
+        path = urlsplit(h.path).path
+        with self.lock:
+            self.requests.append(f"{h.command} {path}")
+            for fault in self.faults:
+                if path.startswith(fault[0]) and fault[2] > 0:
+                    fault[2] -= 1
+                    return h._reply(fault[1], b'{"message": "injected"}', "application/json")  # type: ignore[attr-defined]
+        self.route(h, raw)
+
+    def route(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
+        """Answer one request as the Symbl Async API would (the one router of both fakes)."""
+        parts = urlsplit(h.path)
+        path = parts.path
+        if path == "/oauth2/token:generate":
+            return self._json(h, 200, {"accessToken": self.token, "expiresIn": 86400})
+        if h.headers.get("x-api-key") != self.token:
+            return self._json(h, 401, {"message": "bad token"})
+        if h.command in ("POST", "PUT") and path.startswith("/v1/process/"):
+            return self._submit(h, raw, path, parts.query)
+        if path.startswith("/v1/job/"):
+            return self._poll(h, path.rsplit("/", 1)[1])
+        if h.command == "DELETE" and path.startswith("/v1/conversations/"):
+            with self.lock:
+                self.deleted.append(path.rsplit("/", 1)[1])
+            return self._json(h, 200, {"message": "deleted"})
+        if path.startswith("/v1/conversations/"):
+            key = RESOURCES.get(path.rsplit("/", 1)[1])
+            if key:
+                return self._json(h, 200, {key: self.insights[key]})
+        self._json(h, 404, {"message": "not found"})
+
+    def _submit(self, h: BaseHTTPRequestHandler, raw: bytes, path: str, query: str) -> None:
+        # PUT …/{conversationId} appends: same conversation, new job.
+        conversation_id = path.rsplit("/", 1)[1] if h.command == "PUT" else str(uuid.uuid4())
+        job = {"id": str(uuid.uuid4()), "conversationId": conversation_id, "status": "scheduled"}
+        name = _submitted_name(query, raw) or ""
+        with self.lock:
+            self.jobs[job["id"]] = job
+            self.names[job["id"]] = name
+            self.conversation_names.setdefault(conversation_id, name)
+            self.submissions.append(
+                {
+                    "path": path,
+                    "bytes": len(raw),
+                    "query": query,
+                    "body": raw if path.endswith("/url") else None,
+                }
+            )
+        self._json(h, 201, {"conversationId": conversation_id, "jobId": job["id"]})
+
+    def _poll(self, h: BaseHTTPRequestHandler, job_id: str) -> None:
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is not None:
+                self.polls[job_id] += 1
+                if job["status"] not in ("completed", "failed"):  # "hold" leaves it to finish()
+                    if self.mode == "fail":
+                        job["status"] = "failed"
+                    elif self.mode == "complete":
+                        done = self.polls[job_id] >= self.polls_to_complete
+                        job["status"] = "completed" if done else "in_progress"
+                body = {"id": job_id, "status": job["status"]}
+        if job is None:
+            return self._json(h, 404, {"message": "no such job"})
+        if body["status"] == "failed":
+            body["message"] = "The audio could not be decoded."
+        self._json(h, 200, body)
+
+    @staticmethod
+    def _json(h: Any, status: int, payload: dict) -> None:
+        h._reply(status, json.dumps(payload).encode(), "application/json")
+
+
+class ChaosSymbl(Chaotic, StubSymbl):
+    """StubSymbl whose jobs complete after `polls_to_complete` polls, with seeded faults and gates."""
+
+    def __init__(
+        self, chaos: Chaos | None = None, *, polls_to_complete: int = 1, token: str = "stub-token"
+    ) -> None:
+        self.chaos = chaos or Chaos()
+        self.gates = Gates()
+        self.closing = threading.Event()
+        super().__init__(mode="complete", polls_to_complete=polls_to_complete, token=token)
+        quiet(self)
+
+    def handle(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
+        parts = urlsplit(h.path)
+        path = parts.path
+        key = f"{h.command} {path}"
+        info = {"name": _submitted_name(parts.query, raw), "job": path.rsplit("/", 1)[-1]}
+        if path.startswith("/v1/job/"):
+            info["name"] = self.names.get(info["job"])
+        elif path.startswith("/v1/conversations/"):
+            info["name"] = self.conversation_names.get(path.split("/")[3])
+        fault = self.chaos.pick(key)
+        if fault == "429":
+            self.requests.append(key + " !429")
+            retry_after = str(self.chaos._rng.choice((0, 1)))
+            return h._reply(
+                429,
+                b'{"message": "slow down"}',
+                "application/json",  # type: ignore[attr-defined]
+                {"Retry-After": retry_after},
+            )
+        if fault == "500":
+            self.requests.append(key + " !500")
+            return h._reply(500, b'{"message": "injected"}', "application/json")  # type: ignore[attr-defined]
+        if fault == "drop_before":
+            self.requests.append(key + " !drop")
+            return drop_connection(h)
+        self._take_effect(h, key, info, fault, lambda: self._record_and_route(h, raw, key))
+
+    def _record_and_route(self, h: BaseHTTPRequestHandler, raw: bytes, key: str) -> None:
+        self.requests.append(key)
+        self.route(h, raw)
+
+
+def _submitted_name(query: str, raw: bytes) -> str | None:
+    """The `name` option: in the query string of file submissions, in the JSON body of URL submissions."""
+    name = dict(parse_qsl(query)).get("name")
+    if name is None and raw[:1] == b"{":
+        try:
+            name = json.loads(raw).get("name")
+        except ValueError:
+            return None
+    return name
