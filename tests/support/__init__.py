@@ -1,0 +1,1 @@
+"""Shared test support: local HTTP servers (`http`) and the strict fake Slack (`slack`)."""
