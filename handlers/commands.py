@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.slack import queries
 from bot.slack.commands.grammar import UsageError, help_text, parse, usage_text
+from bot.slack.render.summary import escape
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,10 @@ def register(app: App, services: Services) -> None:
         try:
             cmd = parse(command.get("text") or "")
         except UsageError as err:
-            ack(text=usage_text(err), response_type="ephemeral")
+            ack(text=escape(usage_text(err)), response_type="ephemeral")
             return
         if cmd.name == "help":
-            ack(text=help_text(), response_type="ephemeral")
+            ack(text=escape(help_text()), response_type="ephemeral")
             return
         ack()  # the answer may need Slack and the database: it follows through response_url
         inv = queries.Invocation(team_id=command.get("team_id") or "", user_id=command["user_id"],

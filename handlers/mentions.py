@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 
 from bot.slack import pipeline, queries
 from bot.slack.commands.grammar import UsageError, help_text, is_command, parse, strip_mention, usage_text
+from bot.slack.render.summary import escape
 from bot.slack.services import Services
 from bot.slack.replies import Reply, plain
 from handlers.commands import TROUBLE
@@ -47,9 +48,9 @@ def _answer(services: Services, inv: queries.Invocation, words: str) -> Reply:
     try:
         cmd = parse(words)
     except UsageError as err:
-        return plain(usage_text(err))
+        return plain(escape(usage_text(err)))
     if cmd.name == "help":
-        return plain(help_text())
+        return plain(escape(help_text()))
     try:
         return queries.run(services, inv, cmd)
     except Exception:

@@ -32,6 +32,7 @@ from bot.errors import (
     UnsupportedMedia,
     UrlRefused,
 )
+from bot.slack import errors as slack_errors
 from bot.slack import updates
 from bot.slack.services import Services
 from bot.slack.thread import ensure_status, find_posted_parts, set_stage, without_connection_retries
@@ -172,12 +173,11 @@ def advance(services: Services, recording_id: int) -> None:
 
 def _handle_error(services: Services, rec: Recording, err: Exception) -> None:
     if isinstance(err, SlackApiError):
-        transient = _slack_transient(err)
-        reason = f"Slack answered {err.response.get('error') or err.response.status_code}"
+        failure = slack_errors.classify(err)
+        transient, reason = failure.transient, failure.user_message
         if not transient:
-            log.warning("recording %s: Slack refused for good: %s", rec.id, reason)
-            repo.mark_failed(services.store, rec.id, reason)
-            return
+            # Reported like any permanent failure: the status message is edited, never left at "Extracting…".
+            log.warning("recording %s: Slack refused for good: %s", rec.id, failure.code)
     elif isinstance(err, BotError):
         transient, reason = err.transient, err.user_message
         if reason != str(err):
@@ -193,12 +193,6 @@ def _handle_error(services: Services, rec: Recording, err: Exception) -> None:
         log.info("recording %s: transient error (attempt %s, retry in %.1fs): %s", rec.id, attempts, delay, reason)
         return
     fail(services, rec, reason)
-
-
-def _slack_transient(err: SlackApiError) -> bool:
-    status = getattr(err.response, "status_code", 200)
-    return status == 429 or status >= 500 or err.response.get("error") in {
-        "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
 def retry_delay(settings: Settings, attempts: int) -> float:
@@ -434,7 +428,7 @@ def fail(services: Services, rec: Recording, reason: str) -> None:
         set_stage(services, rec.id, "failed", error=reason)
     except (SlackDeliveryError, SlackClientError, OSError) as err:
         if isinstance(err, SlackDeliveryError):  # Slack answered (or there is no client): heals only if 429/5xx
-            transient = isinstance(err.__cause__, SlackApiError) and _slack_transient(err.__cause__)
+            transient = isinstance(err.__cause__, SlackApiError) and slack_errors.classify(err.__cause__).transient
         else:  # connection errors and timeouts
             transient = True
         if transient and current.attempts + 1 < MAX_TRANSIENT_ATTEMPTS:

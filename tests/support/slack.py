@@ -36,7 +36,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block, BlockElement
@@ -221,12 +221,12 @@ class FakeSlack(LocalServer):
     def add_file(self, file_id: str, name: str, data: bytes, *, mimetype: str = "audio/mpeg",
                  filetype: str = "mp3", variant: str = "ok", size: int | None = None,
                  shares: dict | None = None, redirect_to: str | None = None) -> dict:
-        path = f"/files/{file_id}/{name}"
+        path = f"/files/{file_id}/{quote(name)}"  # Slack's file URLs are percent-encoded
         if variant == "html":
             self.blobs[path] = (b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>", "text/html")
         elif variant == "redirect":
-            self.redirects[path] = redirect_to or f"{self.base}/files-origin/{file_id}/{name}"
-            self.blobs[f"/files-origin/{file_id}/{name}"] = (data, mimetype)
+            self.redirects[path] = redirect_to or f"{self.base}/files-origin/{file_id}/{quote(name)}"
+            self.blobs[f"/files-origin/{file_id}/{quote(name)}"] = (data, mimetype)
         else:
             self.blobs[path] = (data, mimetype)
         info = {
