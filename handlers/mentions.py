@@ -20,6 +20,7 @@ from bot.slack.render.summary import escape
 from bot.slack.services import Services
 from bot.slack.replies import Reply, plain
 from handlers.commands import TROUBLE
+from handlers.events import team_of
 from storage import conversations as convs
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,9 @@ def register(app: App, services: Services) -> None:
         if not user or user == context.bot_user_id or event.get("bot_id"):
             return
         text = event.get("text") or ""
-        if not is_command(text) and pipeline.media_links(text):
-            return  # "@symbl here is the recording <link>": the message listener records it
-        team = str(body.get("team_id") or context.team_id or "")
+        if not is_command(text) and (pipeline.media_links(text) or event.get("files")):
+            return  # "@symbl here is the recording <link>" or an upload: the message listeners record it
+        team = team_of(context)
         channel = event["channel"]
         if not convs.claim_mention(services.store, f"{team}:{channel}:{event['ts']}", time.time()):
             return

@@ -193,3 +193,85 @@ def test_item9_title_is_escaped_in_the_notification_text_and_commands_echo_escap
     assert "<!channel>" not in unknown["text"] and "&lt;!channel&gt;&amp;x" in unknown["text"]
     answer = slash_command(url, "list <!here>", response_url=fake_slack.response_url()).json()
     assert "<!here>" not in answer["text"] and "&lt;!here&gt;" in answer["text"]
+
+
+# --- intake: items 4, 6, 7, 10 (upload with a mention) ----------------------------------------------------------
+
+
+def test_item4_file_shared_is_acknowledged_before_files_info(bot, fake_slack):
+    """Item 4: files.info answered 429 with Retry-After 5 must not delay the ack past Slack's 3 s deadline."""
+    app, url = bot
+    shares = {"public": {CHANNEL: [{"ts": TS, "channel_name": "general"}]}}
+    fake_slack.add_file("F4", "sync.mp3", AUDIO, shares=shares)
+    fake_slack.fail_next("files.info", 429, {"Retry-After": "5"})
+    delivery = deliver_as_slack(url, event_envelope(file_shared_event("F4")))
+    assert delivery.redeliveries == 0, delivery.statuses
+    wait_for(lambda: repo.get(app.store, 1), timeout=30)  # recorded once files.info answers
+    assert len(fake_slack.calls_to("files.info")) == 2
+
+
+def test_item6_slack_connect_recordings_belong_to_the_installing_workspace(bot, fake_slack):
+    """Item 6: a shared channel's event carries the partner org's `team_id`; the install is in authorizations."""
+    app, url = bot
+    fake_slack.add_user("U0ALICE", "Alice", channels=(CHANNEL,))
+    _upload(fake_slack, url, origin_team="T0PARTNER")
+    wait_for(lambda: fake_slack.summaries(CHANNEL, TS))
+    assert repo.get(app.store, 1).team_id == TEAM
+    answer = slash_command(url, "list", response_url=(response_url := fake_slack.response_url()))
+    assert answer.status_code == 200
+    wait_for(lambda: fake_slack.responses_to(response_url))
+    assert "standup.mp3" in fake_slack.responses_to(response_url)[0]["text"]
+
+
+def test_item7_check_file_info_stubs_are_looked_up_and_summarized(bot, fake_slack):
+    """Item 7: Slack Connect `file_share` files arrive as `{"id", "file_access": "check_file_info"}` stubs."""
+    app, url = bot
+    fake_slack.add_file("F7", "connect.mp3", AUDIO)
+    delivery = deliver_as_slack(url, event_envelope(file_share_event(file_access_stub("F7"), ts=TS)))
+    assert delivery.redeliveries == 0
+    wait_for(lambda: fake_slack.summaries(CHANNEL, TS))
+    assert fake_slack.calls_to("files.info")[0].body["file"] == "F7"
+    assert repo.get(app.store, 1).name == "connect.mp3"
+
+
+def test_item7_the_shortcut_looks_up_check_file_info_stubs(bot, fake_slack):
+    """Item 7: the message shortcut on a message whose files are stubs said "I found no recording"."""
+    app, url = bot
+    fake_slack.add_file("F8", "older.mp3", AUDIO)
+    message = {"type": "message", "ts": TS, "user": "U0ALICE", "text": "", "files": [file_access_stub("F8")]}
+    response_url = fake_slack.response_url()
+    assert interaction(url, message_shortcut(message, user="U0ALICE", channel=CHANNEL,
+                                             response_url=response_url)).status_code == 200
+    wait_for(lambda: fake_slack.responses_to(response_url))
+    assert "Summarizing" in fake_slack.responses_to(response_url)[0]["text"]
+    wait_for(lambda: fake_slack.summaries(CHANNEL, TS))
+
+
+def test_item10_an_upload_with_a_mention_is_not_answered_as_an_unknown_command(bot, fake_slack):
+    """Item 10: "@symbl here" on an upload gave "I don't know the command `here`"; the upload is the point."""
+    app, url = bot
+    file = fake_slack.add_file("F9", "standup.mp3", AUDIO)
+    text = "<@U0BOT> here"
+    deliver(url, event_envelope(file_share_event(file, ts=TS, text=text)))
+    mention = {"type": "app_mention", "user": "U0ALICE", "text": text, "ts": TS, "channel": CHANNEL,
+               "event_ts": TS, "files": [file], "upload": True}
+    deliver(url, event_envelope(mention))
+    wait_for(lambda: fake_slack.summaries(CHANNEL, TS))
+    said = [m["text"] for m in fake_slack.thread(CHANNEL, TS)] + [e["text"] for e in fake_slack.ephemerals]
+    assert not [t for t in said if "know the command" in t], said
+
+
+def test_item10_a_shortcut_in_a_channel_without_the_bot_says_so_instead_of_promising(bot, fake_slack):
+    """Item 10: the shortcut promised "Summarizing…" where the bot cannot post, then failed silently."""
+    app, url = bot
+    fake_slack.bot_channels = {"C0OTHER"}
+    fake_slack.add_file("F10", "older.mp3", AUDIO)
+    message = {"type": "message", "ts": TS, "user": "U0ALICE", "text": "",
+               "files": [fake_slack.files["F10"]]}
+    response_url = fake_slack.response_url()
+    interaction(url, message_shortcut(message, user="U0ALICE", channel=CHANNEL, response_url=response_url))
+    wait_for(lambda: fake_slack.responses_to(response_url))
+    answer = fake_slack.responses_to(response_url)[0]["text"]
+    assert "Summarizing" not in answer and "/invite @symbl" in answer
+    with app.store.read() as db:
+        assert db["recordings"].count == 0

@@ -81,6 +81,12 @@ def is_media_file(file: dict[str, Any]) -> bool:
     )
 
 
+def is_file_stub(file: dict[str, Any]) -> bool:
+    """A Slack Connect file the event only names: `{"id", "file_access": "check_file_info"}`; files.info has
+    the rest (https://docs.slack.dev/apis/slack-connect/#check_file_info)."""
+    return file.get("file_access") == "check_file_info" and bool(file.get("id"))
+
+
 def is_candidate_link(url: str) -> bool:
     """A link worth answering: a direct audio/video file, or a video site/shortener we must explain we refuse."""
     parts = urlsplit(url)
@@ -123,11 +129,27 @@ def record_link(services: Services, *, team_id: str, channel_id: str, message_ts
     )
 
 
+def record_file_stub(services: Services, *, team_id: str, channel_id: str, message_ts: str,
+                     thread_ts: str | None, user_id: str | None, file_id: str) -> tuple[Recording, bool] | None:
+    """A `check_file_info` stub: ask files.info what the file is, then record it as a full file object would be.
+
+    Network: call it after the event is acknowledged, never on the ack path. None when it is not media.
+    """
+    if repo.source_seen(services.store, team_id, channel_id, file_id):
+        return None
+    file = services.slack_for(team_id).files_info(file=file_id)["file"]
+    if not is_media_file(file):
+        return None
+    return record_file(services, team_id=team_id, channel_id=channel_id, message_ts=message_ts,
+                       thread_ts=thread_ts, user_id=user_id, file=file)
+
+
 def record_shared_file(services: Services, *, team_id: str, channel_id: str, file_id: str,
                        user_id: str | None) -> tuple[Recording, bool] | None:
     """The `file_shared` path: find the sharing message through files.info, then record as the message would.
 
-    Usually the `message`/`file_share` twin got here first and this costs one indexed lookup.
+    Usually the `message`/`file_share` twin got here first and this costs one indexed lookup. Network: call it
+    after the event is acknowledged (files.info may be rate limited, and slack_sdk sleeps on Retry-After).
     """
     if repo.source_seen(services.store, team_id, channel_id, file_id):
         return None

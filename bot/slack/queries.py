@@ -330,10 +330,18 @@ def home_view(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
 
 def summarize_message(services: Services, inv: Invocation, message: dict[str, Any]) -> str:
     """The message shortcut: summarize the recordings a message carries (it may predate the bot)."""
+    client = _client(services, inv)
     files = [f for f in message.get("files") or [] if pipeline.is_media_file(f)]
+    for stub in [f for f in message.get("files") or [] if pipeline.is_file_stub(f)]:
+        file = client.files_info(file=stub["id"])["file"]  # a Slack Connect stub: files.info knows the rest
+        if pipeline.is_media_file(file):
+            files.append(file)
     links = pipeline.media_links(message.get("text"))
     if not files and not links:
         return "I found no recording in that message: an audio or video file, or a link to one."
+    if not _bot_is_member(client, inv.channel_id):
+        return ("I'm not in this channel, so I could not post the summary here: invite me with "
+                "`/invite @symbl`, then try the shortcut again.")
     common = {"team_id": inv.team_id, "channel_id": inv.channel_id, "message_ts": message["ts"],
               "thread_ts": message.get("thread_ts"), "user_id": message.get("user") or inv.user_id}
     results = [pipeline.record_file(services, file=f, **common) for f in files]
@@ -343,3 +351,13 @@ def summarize_message(services: Services, inv: Invocation, message: dict[str, An
         services.wake()
         return f":hourglass_flowing_sand: Summarizing {names}; the summary will appear in the message's thread."
     return f"{names}: already summarized or in progress — see the message's thread."
+
+
+def _bot_is_member(client: Any, channel_id: str) -> bool:
+    """Whether the bot can post in the channel; direct messages and unknown shapes count as yes."""
+    if not channel_id.startswith(("C", "G")):
+        return True
+    try:
+        return client.conversations_info(channel=channel_id)["channel"].get("is_member", True) is not False
+    except SlackApiError:
+        return True  # let the post itself fail and report why
