@@ -275,3 +275,24 @@ def test_item10_a_shortcut_in_a_channel_without_the_bot_says_so_instead_of_promi
     assert "Summarizing" not in answer and "/invite @symbl" in answer
     with app.store.read() as db:
         assert db["recordings"].count == 0
+
+
+# --- item 5 ----------------------------------------------------------------------------------------------------
+
+
+def test_item5_slash_commands_are_acknowledged_while_every_other_listener_sleeps_on_429s(bot, fake_slack):
+    """Item 5: App Home listeners sleeping on Retry-After filled Bolt's 5-thread pool; `/symbl list` went
+    unacknowledged (404 "unhandled request" after 3 s)."""
+    app, url = bot
+    fake_slack.fail_next("users.conversations", 429, {"Retry-After": "2"}, times=40)
+    for n in range(8):
+        home = {"type": "app_home_opened", "user": f"U0HOME{n}", "channel": f"D0HOME{n}", "tab": "home",
+                "event_ts": f"1700000000.00{n}"}
+        assert deliver(url, event_envelope(home)).status_code == 200
+    wait_for(lambda: len(fake_slack.calls_to("users.conversations")) >= 5)
+    response_url = fake_slack.response_url()
+    answer = slash_command(url, "list", response_url=response_url, timeout=3.0)  # Slack's deadline
+    assert answer.status_code == 200
+    wait_for(lambda: fake_slack.responses_to(response_url))
+    help_answer = slash_command(url, "help", response_url=fake_slack.response_url(), timeout=3.0)
+    assert "Symbl commands" in help_answer.json()["text"]

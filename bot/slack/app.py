@@ -144,6 +144,7 @@ class Bot:
         if self.scheduler_owner is not None:
             self.scheduler_owner.stop()  # stops the poller first, then hands ownership on
         self.poller.stop(wait=True)
+        self.services.interactive.shutdown(wait=False, cancel_futures=True)
         if self.engine is not None:
             self.engine.stop()
             self.engine = None

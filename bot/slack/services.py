@@ -7,6 +7,7 @@ the pipeline.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ from bot.config import Settings
 from bot.providers.provider import Provider
 from bot.slack.authz import Directory
 from storage import Store
+
+
+INTERACTIVE_WORKERS = 4
 
 
 @dataclass
@@ -33,6 +37,10 @@ class Services:
     )
     options: dict[str, Any] = field(default_factory=lambda: {"enableSpeakerDiarization": True})
     directory: Directory = field(default_factory=Directory)  # Slack membership and users, cached briefly
+    # Commands, buttons and shortcuts answer here, not in Bolt's listener pool, which events share and where a
+    # listener sleeping on a 429's Retry-After would hold up every ack behind it (slack-platform.md §1.3).
+    interactive: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(INTERACTIVE_WORKERS, thread_name_prefix="symbl-interactive"))
 
     @property
     def download_dir(self) -> Path:
