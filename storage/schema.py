@@ -103,3 +103,19 @@ def m003_commands(db: Database) -> None:
     db["conversation_text"].enable_fts(
         ["title", "transcript", "insights"], fts_version="FTS5", tokenize="porter", create_triggers=True
     )
+
+
+@migrations()
+def m004_summary_parts(db: Database) -> None:
+    # Where each part of a posted summary is, so editing it needs no conversations.replies (1 call a minute
+    # for apps outside the Marketplace). Part 1 is also recordings.summary_ts.
+    db.execute(
+        """
+        CREATE TABLE summary_parts (
+            recording_id INTEGER NOT NULL,
+            part INTEGER NOT NULL,
+            ts TEXT NOT NULL,
+            PRIMARY KEY (recording_id, part)
+        )
+        """
+    )

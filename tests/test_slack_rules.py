@@ -12,12 +12,14 @@ import threading
 import pytest
 
 from bot.slack.render.summary import render_summary
+from storage import action_items
 from storage import recordings as repo
 from tests.media import SAMPLE
 from tests.slack_fakes import (
     INSIGHTS,
     TEAM,
     StubSymbl,
+    block_action,
     bot_settings,
     deliver,
     deliver_as_slack,
@@ -296,3 +298,47 @@ def test_item5_slash_commands_are_acknowledged_while_every_other_listener_sleeps
     wait_for(lambda: fake_slack.responses_to(response_url))
     help_answer = slash_command(url, "help", response_url=fake_slack.response_url(), timeout=3.0)
     assert "Symbl commands" in help_answer.json()["text"]
+
+
+# --- items 8 and 10 (a summary that shrinks) -----------------------------------------------------------------
+
+
+def _click_done(url, fake_slack, summary, key, conversation_id, user="U0BOB"):
+    value = json.dumps({"c": conversation_id, "k": key})
+    response_url = fake_slack.response_url()
+    interaction(url, block_action("action_item_done", value, user=user, channel=CHANNEL,
+                                  message_ts=summary["ts"], response_url=response_url))
+    return response_url
+
+
+def test_item8_and_10_edits_need_no_conversations_replies_and_a_shrunk_summary_loses_its_old_part(
+        tmp_path, fake_slack):
+    """Item 8: every refresh of a multi-part summary called conversations.replies with limit=200 (Slack allows
+    non-Marketplace apps 1 call a minute, limit ≤ 15). Item 10: "Mark done" shrinking two parts to one left
+    the old part 2 in the thread."""
+    insights = copy.deepcopy(INSIGHTS)
+    insights["actionItems"] = [{"text": f"Task {i}", "assignee": {"name": "Priya"}} for i in range(23)]
+    keys = [action_items.item_key(i) for i in insights["actionItems"]]
+    parts = lambda done: len(render_summary(insights, title="t", recording_id=1, conversation_id="c",  # noqa: E731
+                                            done=done, owners={}))
+    pre_done = {k: "U0X" for k in keys[12:23]}
+    assert parts({}) == 1 and parts(pre_done | {keys[11]: "U0B"}) == 2
+    assert parts(pre_done | {keys[11]: "U0B", keys[0]: "U0B"}) == 1
+    stub, bot = _bot_with(tmp_path, fake_slack, insights)
+    fake_slack.add_user("U0BOB", "Bob", channels=(CHANNEL,))
+    with bot as (app, url):
+        _upload(fake_slack, url)
+        [summary] = wait_for(lambda: fake_slack.summaries(CHANNEL, TS))
+        conversation_id = repo.get(app.store, 1).conversation_id
+        for key in keys[12:23]:
+            action_items.mark_done(app.store, conversation_id, key, "U0X")
+        _click_done(url, fake_slack, summary, keys[11], conversation_id)
+        wait_for(lambda: len(fake_slack.summaries(CHANNEL, TS)) == 2)
+        _click_done(url, fake_slack, summary, keys[0], conversation_id)
+        wait_for(lambda: len(fake_slack.summaries(CHANNEL, TS)) == 1)
+        wait_for(lambda: "Task 0" in json.dumps(fake_slack.summaries(CHANNEL, TS)[0]["blocks"]))
+        replies = fake_slack.calls_to("conversations.replies")
+        assert all(int(c.body.get("limit") or 0) <= 15 for c in replies)
+        assert replies == []  # the parts' ts are stored; only a restart mid-post searches the thread
+        assert not [r for r in fake_slack.refused if r[0] == "conversations.replies"]
+    stub.close()

@@ -38,6 +38,7 @@ from bot.slack.services import Services
 from bot.slack.thread import ensure_status, find_posted_parts, set_stage, without_connection_retries
 from storage import Recording, State
 from storage import conversations as convs
+from storage import summary_parts
 from storage import recordings as repo
 
 log = logging.getLogger(__name__)
@@ -418,10 +419,12 @@ def post_summary(services: Services, rec: Recording) -> None:
     poster = without_connection_retries(client)
     already: dict[int, str] = {}
     if rec.summary_started_at is not None:
-        already = find_posted_parts(client, rec)
+        # A post went out unconfirmed before: only then search the thread (conversations.replies is scarce).
+        already = summary_parts.of(services.store, rec.id)
+        if len(already) < len(messages):
+            already = {**find_posted_parts(client, rec), **already}
     else:
         repo.start_summary(services.store, rec.id)
-    first_ts = already.get(1)
     for part, message in enumerate(messages, start=1):
         if part in already:
             continue
@@ -429,8 +432,9 @@ def post_summary(services: Services, rec: Recording) -> None:
             channel=rec.channel_id, thread_ts=rec.thread_ts, text=message.text, blocks=message.blocks,
             metadata=message.metadata, unfurl_links=False, unfurl_media=False,
         )
-        if part == 1:
-            first_ts = response["ts"]
+        already[part] = response["ts"]
+        summary_parts.remember(services.store, rec.id, {part: response["ts"]})
+    first_ts = already.get(1)
     assert first_ts is not None
     repo.mark_posted(services.store, rec.id, first_ts)
     set_stage(services, rec.id, "done")

@@ -41,13 +41,21 @@ def without_connection_retries(client: WebClient) -> WebClient:
     )
 
 
+REPLIES_PAGE_LIMIT = 15  # conversations.replies' `limit` for apps outside the Marketplace (1 call a minute)
+
+
 def find_posted_parts(client: WebClient, rec: Recording) -> dict[int, str]:
-    """Summary parts for this recording already in its thread: part number → ts."""
+    """Summary parts for this recording already in its thread: part number → ts.
+
+    Costly: for apps outside the Marketplace Slack allows conversations.replies once a minute, 15 messages a
+    page. Only a restart after an unconfirmed post needs it; edits read the parts from `storage.summary_parts`.
+    """
     found: dict[int, str] = {}
     cursor = None
     while True:
         page = client.conversations_replies(
-            channel=rec.channel_id, ts=rec.thread_ts, include_all_metadata=True, limit=200, cursor=cursor
+            channel=rec.channel_id, ts=rec.thread_ts, include_all_metadata=True, limit=REPLIES_PAGE_LIMIT,
+            cursor=cursor,
         )
         for message in _summary_messages(page.get("messages") or [], rec.id):
             payload = message["metadata"].get("event_payload") or {}

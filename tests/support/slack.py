@@ -420,6 +420,15 @@ class FakeSlack(LocalServer):
                     return {"ok": True, "channel": body["channel"], "ts": body["ts"]}
         return {"ok": False, "error": "message_not_found"}
 
+    def _m_chat_delete(self, body: dict) -> dict:
+        with self.lock:
+            messages = self.messages[body.get("channel", "")]
+            for index, message in enumerate(messages):
+                if message["ts"] == body.get("ts"):
+                    del messages[index]
+                    return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
+        return {"ok": False, "error": "message_not_found"}
+
     def _m_conversations_replies(self, body: dict) -> dict:
         """The thread, oldest first, in pages of at most 15 (a larger `limit` is capped, as Slack does)."""
         with_metadata = str(body.get("include_all_metadata")).lower() in ("1", "true")
