@@ -10,7 +10,9 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError
 
+from bot.slack import errors as slack_errors
 from bot.slack import queries
 from bot.errors import BotError
 from bot.slack.services import Services
@@ -48,6 +50,9 @@ def _run(respond: Respond, do: Any, body: dict[str, Any], action: dict[str, Any]
         message = do(inv, str(value.get("c") or ""), str(value.get("k") or ""))
     except BotError as err:
         message = f":warning: {err}"
+    except SlackApiError as err:  # a refusal is explained; only 429/5xx are "try again in a minute"
+        failure = slack_errors.classify(err)
+        message = TROUBLE if failure.transient else f":warning: Could not do that: {failure.user_message}"
     except Exception:
         log.exception("action %s failed", action.get("action_id"))
         message = TROUBLE

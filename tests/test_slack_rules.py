@@ -342,3 +342,24 @@ def test_item8_and_10_edits_need_no_conversations_replies_and_a_shrunk_summary_l
         assert replies == []  # the parts' ts are stored; only a restart mid-post searches the thread
         assert not [r for r in fake_slack.refused if r[0] == "conversations.replies"]
     stub.close()
+
+
+def test_item10_a_reminder_due_past_slacks_120_day_horizon_is_scheduled_at_the_horizon(tmp_path, fake_slack):
+    """Item 10: chat.scheduleMessage answers `time_too_far` past 120 days; the user was told to retry."""
+    insights = copy.deepcopy(INSIGHTS)
+    insights["actionItems"] = [{"text": "Renew the domain", "dueBy": "2031-01-01T00:00:00Z"}]
+    stub, bot = _bot_with(tmp_path, fake_slack, insights)
+    fake_slack.add_user("U0BOB", "Bob", channels=(CHANNEL,))
+    with bot as (app, url):
+        _upload(fake_slack, url)
+        [summary] = wait_for(lambda: fake_slack.summaries(CHANNEL, TS))
+        key = action_items.item_key(insights["actionItems"][0])
+        value = json.dumps({"c": repo.get(app.store, 1).conversation_id, "k": key})
+        response_url = fake_slack.response_url()
+        interaction(url, block_action("action_item_remind", value, user="U0BOB", channel=CHANNEL,
+                                      message_ts=summary["ts"], response_url=response_url))
+        [answer] = wait_for(lambda: fake_slack.responses_to(response_url))
+        assert "120 days" in answer["text"] and "try again" not in answer["text"]
+        [scheduled] = fake_slack.scheduled
+        assert "Renew the domain" in scheduled["text"]
+    stub.close()

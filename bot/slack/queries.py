@@ -34,6 +34,7 @@ from storage.conversations import Conversation
 log = logging.getLogger(__name__)
 REMIND_HOUR = 9  # reminders go out at 09:00 in the user's time zone
 LIST_LIMIT = 10
+MAX_SCHEDULE_DAYS = 120  # chat.scheduleMessage's horizon
 
 
 class Refused(BotError):
@@ -300,14 +301,22 @@ def remind(services: Services, inv: Invocation, conversation_id: str, key: str, 
         tz_offset = int(client.users_info(user=inv.user_id)["user"].get("tz_offset") or 0)
     except SlackApiError:
         tz_offset = 0
-    at = reminder_time(item.get("dueBy"), tz_offset, time.time() if now is None else now)
+    now = time.time() if now is None else now
+    at = reminder_time(item.get("dueBy"), tz_offset, now)
+    # chat.scheduleMessage refuses dates past 120 days (`time_too_far`): remind at the latest Slack allows.
+    latest = now + MAX_SCHEDULE_DAYS * 86400 - 3600
+    too_far = at > latest
+    at = min(at, latest)
     dm = client.conversations_open(users=inv.user_id)["channel"]["id"]
     url = permalink(services, inv.team_id, conv.channel_id, conv.summary_ts)
     text = (f":alarm_clock: Reminder: {escape(str(item.get('text', '')))} — from "
             f"{replies.link(url, conv.title)}")
     client.chat_scheduleMessage(channel=dm, post_at=int(at), text=text, unfurl_links=False)
     local = datetime.fromtimestamp(at, timezone(timedelta(seconds=tz_offset)))
-    return f":alarm_clock: I'll remind you on {local:%a %-d %b at %H:%M} (your time) in a direct message."
+    answer = f":alarm_clock: I'll remind you on {local:%a %-d %b at %H:%M} (your time) in a direct message."
+    if too_far:
+        answer += f" (The item is due later, but Slack schedules messages at most {MAX_SCHEDULE_DAYS} days ahead.)"
+    return answer
 
 
 def home_view(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
