@@ -391,3 +391,24 @@ def test_item11_background_steps_give_way_to_slack_requests_in_flight():
     impatient = IntakeGate(max_wait=0.01)
     with impatient.request():
         assert impatient.wait_idle() is False  # gave up waiting: the step goes ahead
+
+
+def test_item10_owners_in_a_large_workspace_need_no_full_users_list_scan(tmp_path, fake_slack):
+    """Item 10: a full users.list scan (Tier 2, 20 calls a minute) of a large workspace hits the rate limit."""
+    for n in range(12_000):
+        fake_slack.users[f"U{n:06d}"] = {"id": f"U{n:06d}", "name": f"user{n}", "real_name": f"User {n}",
+                                         "profile": {"real_name": f"User {n}", "email": f"user{n}@example.com"}}
+    fake_slack.add_user("U0PRIYA", "Priya", email="priya@example.com", channels=(CHANNEL,))
+    insights = copy.deepcopy(INSIGHTS)
+    insights["actionItems"] = [
+        {"text": "Fix the payment crash", "assignee": {"name": "Priya", "email": "priya@example.com"}},
+        {"text": "Write the notes", "assignee": {"name": "User 7"}},
+    ]
+    stub, bot = _bot_with(tmp_path, fake_slack, insights)
+    with bot as (app, url):
+        _upload(fake_slack, url)
+        [summary] = wait_for(lambda: fake_slack.summaries(CHANNEL, TS), timeout=30)
+        assert "<@U0PRIYA>" in json.dumps(summary["blocks"])
+        assert len(fake_slack.calls_to("users.list")) <= 10
+        assert ("users.list", "ratelimited") not in fake_slack.refused
+    stub.close()
