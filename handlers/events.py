@@ -38,14 +38,14 @@ def register(app: App, services: Services) -> None:
         if created:
             services.wake()
 
+        for stub in [f for f in event.get("files") or [] if pipeline.is_file_stub(f)]:
+            pipeline.note_pending_file(services, file_id=stub["id"], **_origin(event, context))
+
     def on_file_stubs(body: dict, event: dict, context: BoltContext) -> None:
         """After the ack: Slack Connect stubs need files.info before they can be recorded."""
-        if _from_self(event, context):
-            return
-        stubs = [f["id"] for f in event.get("files") or [] if pipeline.is_file_stub(f)]
-        results = [pipeline.record_file_stub(services, file_id=f, **_origin(event, context)) for f in stubs]
-        if any(result and result[1] for result in results):
-            services.wake()
+        if not _from_self(event, context):
+            stubs = [f["id"] for f in event.get("files") or [] if pipeline.is_file_stub(f)]
+            _resolve(services, [(team_of(context), event["channel"], f) for f in stubs])
 
     _before_ack(app, {"type": "message", "subtype": "file_share"}, on_file_share, after=on_file_stubs)
 
@@ -63,18 +63,16 @@ def register(app: App, services: Services) -> None:
 
     _before_ack(app, "message", on_message)
 
-    @app.event("file_shared")
-    def on_file_shared(event: dict, context: BoltContext) -> None:
-        """After the ack (Bolt acks events first): files.info may be rate limited and slack_sdk sleeps on
-        Retry-After. A crash before this runs loses nothing the `file_share` twin does not record."""
-        if event.get("user_id") and event.get("user_id") == context.bot_user_id:
-            return
-        result = pipeline.record_shared_file(
-            services, team_id=team_of(context), channel_id=event["channel_id"], file_id=event["file_id"],
-            user_id=event.get("user_id"),
-        )
-        if result is not None and result[1]:
-            services.wake()
+    def note_shared_file(body: dict, event: dict, context: BoltContext) -> None:
+        """Before the ack, the database only: files.info may be rate limited (slack_sdk sleeps on Retry-After)."""
+        if not (event.get("user_id") and event.get("user_id") == context.bot_user_id):
+            pipeline.note_pending_file(services, team_id=team_of(context), channel_id=event["channel_id"],
+                                       file_id=event["file_id"], user_id=event.get("user_id"))
+
+    def on_file_shared(body: dict, event: dict, context: BoltContext) -> None:
+        _resolve(services, [(team_of(context), event["channel_id"], event["file_id"])])
+
+    _before_ack(app, "file_shared", note_shared_file, after=on_file_shared)
 
     for name in NOOP_EVENTS:
         app.event(name)(_ignore)
@@ -95,6 +93,16 @@ def _before_ack(app: App, event_type: str | dict, step: Callable[..., None],
         next_()
 
     app.event(event_type, middleware=[record_then_ack])(after or _ignore)
+
+
+def _resolve(services: Services, files: list[tuple[str, str, str]]) -> None:
+    """After the ack: the pending notes of these (team, channel, file) looked up and recorded."""
+    created = False
+    for pending in pipeline.pending_files_named(services, files):
+        result = pipeline.resolve_pending_file(services, pending)
+        created = created or bool(result and result[1])
+    if created:
+        services.wake()
 
 
 def _ignore(body: dict) -> None:

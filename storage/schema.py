@@ -119,3 +119,21 @@ def m004_summary_parts(db: Database) -> None:
         )
         """
     )
+    # Set before the status message is first posted: a retry after a lost answer searches the thread first.
+    db.execute("ALTER TABLE recordings ADD COLUMN status_started_at REAL")
+    # Files an event only named (file_shared, Slack Connect check_file_info stubs): written before the ack,
+    # resolved through files.info after it, or by the scheduler after a crash in between.
+    db.execute(
+        """
+        CREATE TABLE pending_files (
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            file_id TEXT NOT NULL,
+            message_ts TEXT,               -- the sharing message when the event says (stubs); else from files.info
+            thread_ts TEXT,
+            user_id TEXT,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (team_id, channel_id, file_id)
+        )
+        """
+    )

@@ -33,7 +33,7 @@ from tests.slack_fakes import (
     slash_command,
     wait_for,
 )
-from tests.support.slack import BlocksRefused, validate_blocks
+from tests.support.slack import BlocksRefused, is_summary_post, validate_blocks
 
 pytest_plugins = ("tests.conftest_slack",)
 
@@ -120,7 +120,7 @@ def test_item1_duplicate_action_items_still_post_one_summary(tmp_path, fake_slac
 def test_item2_a_permanent_slack_refusal_edits_the_status_into_one_clear_message(tmp_path, fake_slack):
     """Item 2: Slack refuses the summary for good → the status message says so (not "Extracting…" forever)."""
     stub, bot = _bot_with(tmp_path, fake_slack, INSIGHTS)
-    fake_slack.refuse("chat.postMessage", "is_archived", when=lambda body: bool(body.get("metadata")))
+    fake_slack.refuse("chat.postMessage", "is_archived", when=is_summary_post)
     with bot as (app, url):
         _upload(fake_slack, url)
         wait_for(lambda: repo.get(app.store, 1) and repo.get(app.store, 1).state == "failed")
@@ -412,3 +412,20 @@ def test_item10_owners_in_a_large_workspace_need_no_full_users_list_scan(tmp_pat
         assert len(fake_slack.calls_to("users.list")) <= 10
         assert ("users.list", "ratelimited") not in fake_slack.refused
     stub.close()
+
+
+def test_item10_a_status_post_whose_answer_was_lost_is_not_posted_twice(tmp_path, stub_symbl):
+    """Item 10: a lost answer to the status post (or a crash right after it) left a second "Queued…"."""
+    from tests.suite_support import ChaosSlack
+
+    slack = ChaosSlack()
+    lost = slack.gate(lambda method, body: method == "chat.postMessage" and not is_summary_post(body),
+                      after_effect=True)
+    lost.release.set()  # the fake stores the status message, then drops the connection unanswered
+    try:
+        with running_bot(bot_settings(tmp_path / "data", slack, stub_symbl)) as (app, url):
+            _upload(slack, url)
+            wait_for(lambda: "Done" in _status_text(slack), timeout=30)
+            assert len(slack.statuses(CHANNEL, TS)) == 1, slack.statuses(CHANNEL, TS)
+    finally:
+        slack.close()

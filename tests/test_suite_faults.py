@@ -26,6 +26,7 @@ from tests.slack_fakes import (
     running_bot,
     wait_for,
 )
+from tests.support.slack import is_summary_post
 from tests.suite_support import (
     FAULTS,
     Chaos,
@@ -124,7 +125,7 @@ def test_regression_summary_post_whose_answer_was_lost_is_not_repeated(tmp_path,
     slack = ChaosSlack()
     try:
         lost = slack.gate(
-            lambda method, body: method == "chat.postMessage" and bool(body.get("metadata")),
+            lambda method, body: method == "chat.postMessage" and is_summary_post(body),
             after_effect=True,
         )
         lost.release.set()  # no one waits: the fake stores the summary, then drops the connection unanswered

@@ -189,6 +189,8 @@ def build_bot(settings: Settings, *, client: WebClient | None = None, symbl: Sym
     if settings.oauth_enabled:
         oauth.register_revocation_listeners(app)
     handlers.register(app, services)
+    poller.every(pipeline.LEFTOVER_FILE_INTERVAL, lambda: pipeline.resolve_leftover_files(services),
+                 pipeline.LEFTOVER_FILE_JOB)
     if settings.retention_days > 0:
         poller.every(retention.RETENTION_INTERVAL_SECONDS, lambda: retention.run(services), retention.RETENTION_JOB)
     owner = lease.SchedulerOwner(settings.data_dir / "scheduler.lock", poller.start, lambda: poller.stop(wait=True),

@@ -38,7 +38,8 @@ from bot.slack.services import Services
 from bot.slack.thread import ensure_status, find_posted_parts, set_stage, without_connection_retries
 from storage import Recording, State
 from storage import conversations as convs
-from storage import summary_parts
+from storage import pending_files, summary_parts
+from storage.pending_files import PendingFile
 from storage import recordings as repo
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,9 @@ FILES_READ_MESSAGE = (
     "(add it and reinstall the app) or has no access to this file."
 )
 MAX_UNEXPECTED_ATTEMPTS = 5
+LEFTOVER_FILE_SECONDS = 5.0  # a pending file note this old has no listener working on it any more
+LEFTOVER_FILE_JOB = "pending-files"
+LEFTOVER_FILE_INTERVAL = 10.0
 MAX_TRANSIENT_ATTEMPTS = 30  # ~2 h at the 300 s cap; then the row fails with the last reason
 
 
@@ -130,40 +134,61 @@ def record_link(services: Services, *, team_id: str, channel_id: str, message_ts
     )
 
 
-def record_file_stub(services: Services, *, team_id: str, channel_id: str, message_ts: str,
-                     thread_ts: str | None, user_id: str | None, file_id: str) -> tuple[Recording, bool] | None:
-    """A `check_file_info` stub: ask files.info what the file is, then record it as a full file object would be.
-
-    Network: call it after the event is acknowledged, never on the ack path. None when it is not media.
-    """
+def note_pending_file(services: Services, *, team_id: str, channel_id: str, file_id: str,
+                      message_ts: str | None = None, thread_ts: str | None = None,
+                      user_id: str | None = None) -> PendingFile | None:
+    """Before the ack (database only): a file the event names but does not describe (`file_shared`, a
+    `check_file_info` stub). None when the channel already has it (usually the `file_share` twin was first)."""
     if repo.source_seen(services.store, team_id, channel_id, file_id):
         return None
-    file = services.slack_for(team_id).files_info(file=file_id)["file"]
-    if not is_media_file(file):
-        return None
-    return record_file(services, team_id=team_id, channel_id=channel_id, message_ts=message_ts,
-                       thread_ts=thread_ts, user_id=user_id, file=file)
+    return pending_files.note(services.store, team_id=team_id, channel_id=channel_id, file_id=file_id,
+                              message_ts=message_ts, thread_ts=thread_ts, user_id=user_id)
 
 
-def record_shared_file(services: Services, *, team_id: str, channel_id: str, file_id: str,
-                       user_id: str | None) -> tuple[Recording, bool] | None:
-    """The `file_shared` path: find the sharing message through files.info, then record as the message would.
+def resolve_pending_file(services: Services, pending: PendingFile) -> tuple[Recording, bool] | None:
+    """After the ack: files.info says what the file is and (for `file_shared`) which message shared it; media
+    is recorded as the message's full file object would be. The note goes once Slack has answered; if
+    files.info fails, it stays for `resolve_leftover_files`."""
+    result = None
+    if not repo.source_seen(services.store, pending.team_id, pending.channel_id, pending.file_id):
+        file = services.slack_for(pending.team_id).files_info(file=pending.file_id)["file"]
+        share = ({"ts": pending.message_ts, "thread_ts": pending.thread_ts} if pending.message_ts
+                 else _first_share(file, pending.channel_id))
+        if is_media_file(file) and share is not None:
+            result = record_file(services, team_id=pending.team_id, channel_id=pending.channel_id,
+                                 message_ts=share["ts"], thread_ts=share.get("thread_ts"),
+                                 user_id=pending.user_id, file=file)
+        elif share is None:
+            log.info("file_shared %s in %s: no share with a message ts yet; waiting for the message event",
+                     pending.file_id, pending.channel_id)
+    pending_files.done(services.store, pending)
+    return result
 
-    Usually the `message`/`file_share` twin got here first and this costs one indexed lookup. Network: call it
-    after the event is acknowledged (files.info may be rate limited, and slack_sdk sleeps on Retry-After).
-    """
-    if repo.source_seen(services.store, team_id, channel_id, file_id):
-        return None
-    file = services.slack_for(team_id).files_info(file=file_id)["file"]
-    if not is_media_file(file):
-        return None
-    share = _first_share(file, channel_id)
-    if share is None:
-        log.info("file_shared %s in %s: no share with a message ts yet; waiting for the message event",
-                 file_id, channel_id)
-        return None
-    return record_file(services, team_id=team_id, channel_id=channel_id, message_ts=share["ts"],
-                       thread_ts=share.get("thread_ts"), user_id=user_id, file=file)
+
+def pending_files_named(services: Services, files: list[tuple[str, str, str]]) -> list[PendingFile]:
+    """The notes still pending of these (team, channel, file id)."""
+    found = [pending_files.get(services.store, *key) for key in files]
+    return [p for p in found if p is not None]
+
+
+def resolve_leftover_files(services: Services, now: float | None = None) -> None:
+    """Scheduler job: notes whose listener never finished (a crash after the ack, a Slack error)."""
+    cutoff = (time.time() if now is None else now) - LEFTOVER_FILE_SECONDS
+    created = False
+    for pending in pending_files.older_than(services.store, cutoff):
+        try:
+            result = resolve_pending_file(services, pending)
+        except SlackApiError as err:
+            if not slack_errors.classify(err).transient:  # the file is gone or not ours to see: drop the note
+                log.info("pending file %s: %s", pending.file_id, err.response.get("error"))
+                pending_files.done(services.store, pending)
+            continue
+        except (SlackClientError, OSError) as err:
+            log.info("pending file %s: %s; later", pending.file_id, err)
+            continue
+        created = created or bool(result and result[1])
+    if created:
+        services.wake()
 
 
 def _first_share(file: dict[str, Any], channel_id: str) -> dict[str, Any] | None:

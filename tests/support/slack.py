@@ -79,6 +79,11 @@ METHOD_TIER = {
 POST_PER_CHANNEL_PER_MINUTE = 60  # chat.postMessage: "1 per second per channel, short bursts allowed"
 
 
+def is_summary_post(body: dict) -> bool:
+    """A chat.postMessage body of a summary part (status messages carry metadata too, of another type)."""
+    return "symbl_summary" in str(body.get("metadata") or "")
+
+
 class BlocksRefused(ValueError):
     """Why Slack would answer `invalid_blocks`."""
 
@@ -266,7 +271,9 @@ class FakeSlack(LocalServer):
                 if (m.get("metadata") or {}).get("event_type") == "symbl_summary"]
 
     def statuses(self, channel: str, thread_ts: str) -> list[dict]:
-        return [m for m in self.thread(channel, thread_ts) if not m.get("metadata")]
+        """The bot's status messages (metadata `symbl_status`), and any other message without metadata."""
+        return [m for m in self.thread(channel, thread_ts)
+                if (m.get("metadata") or {}).get("event_type", "symbl_status") == "symbl_status"]
 
     def add_user(self, user_id: str, name: str, *, email: str | None = None, is_admin: bool = False,
                  channels: tuple[str, ...] = ()) -> dict:

@@ -18,6 +18,7 @@ from typing import Any
 from storage.action_items import item_key
 
 SUMMARY_EVENT = "symbl_summary"
+STATUS_EVENT = "symbl_status"  # the status message's metadata: how a retry finds a post whose answer was lost
 MAX_BLOCKS = 40  # Slack allows 50
 MAX_SECTION_CHARS = 2900  # Slack allows 3000
 MAX_MESSAGE_CHARS = 10_000
@@ -288,6 +289,10 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, c
             metadata=summary_metadata(recording_id, index, len(chunks)),
         ))
     return out
+
+
+def status_metadata(recording_id: int) -> dict[str, Any]:
+    return {"event_type": STATUS_EVENT, "event_payload": {"recording_id": recording_id}}
 
 
 def summary_metadata(recording_id: int, part: int = 1, parts: int = 1) -> dict[str, Any]:
