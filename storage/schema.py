@@ -121,6 +121,10 @@ def m004_summary_parts(db: Database) -> None:
     )
     # Set before the status message is first posted: a retry after a lost answer searches the thread first.
     db.execute("ALTER TABLE recordings ADD COLUMN status_started_at REAL")
+    # A claimed mention keeps what answering it needs until it is answered: a crash in between is answered
+    # by the scheduler (bot: handlers.mentions.answer_leftovers), not forgotten.
+    db.execute("ALTER TABLE handled_mentions ADD COLUMN request TEXT")
+    db.execute("ALTER TABLE handled_mentions ADD COLUMN answered_at REAL")
     # Files an event only named (file_shared, Slack Connect check_file_info stubs): written before the ack,
     # resolved through files.info after it, or by the scheduler after a crash in between.
     db.execute(

@@ -429,3 +429,25 @@ def test_item10_a_status_post_whose_answer_was_lost_is_not_posted_twice(tmp_path
             assert len(slack.statuses(CHANNEL, TS)) == 1, slack.statuses(CHANNEL, TS)
     finally:
         slack.close()
+
+
+def test_item10_a_mention_claimed_but_not_answered_is_answered_later_once(bot, fake_slack):
+    """Item 10: an `@symbl` command claimed but not answered (a crash, or Slack failing the answer) was never
+    answered: the claim now keeps the request until the answer is delivered."""
+    import time
+
+    import handlers
+
+    app, url = bot
+    fake_slack.add_user("U0ALICE", "Alice", channels=(CHANNEL,))
+    fake_slack.refuse("chat.postEphemeral", "internal_error")
+    mention = {"type": "app_mention", "user": "U0ALICE", "text": "<@U0BOT> list", "ts": "1699999999.000900",
+               "channel": CHANNEL, "event_ts": "1699999999.000900"}
+    assert deliver(url, event_envelope(mention)).status_code == 200
+    assert deliver(url, event_envelope(mention), retry_num=1).status_code == 200  # a redelivery: no new claim
+    wait_for(lambda: fake_slack.refused.count(("chat.postEphemeral", "internal_error")) >= 1)
+    fake_slack.refusals.clear()
+    later = time.time() + 3600
+    handlers.mentions.answer_leftovers(app.services, now=later)  # the scheduler's job, run by hand
+    handlers.mentions.answer_leftovers(app.services, now=later)
+    assert len(fake_slack.ephemerals) == 1 and fake_slack.ephemerals[0]["user"] == "U0ALICE"

@@ -191,6 +191,8 @@ def build_bot(settings: Settings, *, client: WebClient | None = None, symbl: Sym
     handlers.register(app, services)
     poller.every(pipeline.LEFTOVER_FILE_INTERVAL, lambda: pipeline.resolve_leftover_files(services),
                  pipeline.LEFTOVER_FILE_JOB)
+    poller.every(pipeline.LEFTOVER_FILE_INTERVAL, lambda: handlers.mentions.answer_leftovers(services),
+                 "unanswered-mentions")
     if settings.retention_days > 0:
         poller.every(retention.RETENTION_INTERVAL_SECONDS, lambda: retention.run(services), retention.RETENTION_JOB)
     owner = lease.SchedulerOwner(settings.data_dir / "scheduler.lock", poller.start, lambda: poller.stop(wait=True),
