@@ -1,6 +1,6 @@
 """The summary's action-item buttons: "Mark done" (`action_item_done`) and "Remind me" (`action_item_remind`).
 
-Acknowledged in listener middleware and answered on `services.interactive`, as `/symbl` is (handlers.commands).
+Acknowledged in listener middleware, answered on `services.interactive`, as `/symbl` is (handlers.commands).
 """
 
 from __future__ import annotations

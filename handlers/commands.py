@@ -24,7 +24,7 @@ TROUBLE = ":warning: Something went wrong on my side; please try again in a minu
 
 
 def register(app: App, services: Services) -> None:
-    def ack_then_answer(ack: Ack, respond: Respond, command: dict[str, Any], next_: Callable[[], None]) -> None:
+    def ack_then_answer(ack: Ack, respond: Respond, command: dict[str, Any], next_: Callable[..., Any]) -> None:
         try:
             cmd = parse(command.get("text") or "")
         except UsageError as err:

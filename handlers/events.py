@@ -64,7 +64,7 @@ def register(app: App, services: Services) -> None:
     _before_ack(app, "message", on_message)
 
     def note_shared_file(body: dict, event: dict, context: BoltContext) -> None:
-        """Before the ack, the database only: files.info may be rate limited (slack_sdk sleeps on Retry-After)."""
+        """Before the ack, database only: files.info may be rate limited (slack_sdk sleeps on Retry-After)."""
         if not (event.get("user_id") and event.get("user_id") == context.bot_user_id):
             pipeline.note_pending_file(services, team_id=team_of(context), channel_id=event["channel_id"],
                                        file_id=event["file_id"], user_id=event.get("user_id"))

@@ -68,7 +68,7 @@ def answer_mention(services: Services, client: WebClient, request: dict[str, Any
 
 
 def answer_leftovers(services: Services, now: float | None = None) -> None:
-    """Scheduler job: mentions claimed but never answered (a crash after the ack, Slack failing the answer)."""
+    """Scheduler job: mentions claimed, never answered (a crash after the ack, Slack failing the answer)."""
     cutoff = (time.time() if now is None else now) - LEFTOVER_SECONDS
     for _key, request in mentions.unanswered(services.store, cutoff):
         try:

@@ -16,8 +16,13 @@ from storage.db import Store
 def claim(store: Store, key: str, request: dict[str, Any], now: float) -> bool:
     """True the first time this mention is seen; redeliveries and twins get False."""
     with store.tx() as db:
-        return db.execute("INSERT OR IGNORE INTO handled_mentions (key, at, request) VALUES (?, ?, ?)",
-                          [key, now, json.dumps(request)]).rowcount == 1
+        return (
+            db.execute(
+                "INSERT OR IGNORE INTO handled_mentions (key, at, request) VALUES (?, ?, ?)",
+                [key, now, json.dumps(request)],
+            ).rowcount
+            == 1
+        )
 
 
 def answered(store: Store, key: str, now: float) -> None:
@@ -28,6 +33,9 @@ def answered(store: Store, key: str, now: float) -> None:
 def unanswered(store: Store, claimed_before: float, limit: int = 50) -> list[tuple[str, dict[str, Any]]]:
     """(key, request) of mentions claimed before `claimed_before` and never answered."""
     with store.read() as db:
-        rows = db.execute("SELECT key, request FROM handled_mentions WHERE answered_at IS NULL AND request "
-                          "IS NOT NULL AND at < ? ORDER BY at LIMIT ?", [claimed_before, limit]).fetchall()
+        rows = db.execute(
+            "SELECT key, request FROM handled_mentions WHERE answered_at IS NULL AND request "
+            "IS NOT NULL AND at < ? ORDER BY at LIMIT ?",
+            [claimed_before, limit],
+        ).fetchall()
     return [(key, json.loads(request)) for key, request in rows]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from storage.db import Store
 
+COLUMNS = "team_id, channel_id, file_id, message_ts, thread_ts, user_id, created_at"  # PendingFile's fields
+
 
 @dataclass(frozen=True)
 class PendingFile:
@@ -25,13 +27,22 @@ class PendingFile:
     created_at: float
 
 
-def note(store: Store, *, team_id: str, channel_id: str, file_id: str, message_ts: str | None = None,
-         thread_ts: str | None = None, user_id: str | None = None, now: float | None = None) -> PendingFile:
+def note(
+    store: Store,
+    *,
+    team_id: str,
+    channel_id: str,
+    file_id: str,
+    message_ts: str | None = None,
+    thread_ts: str | None = None,
+    user_id: str | None = None,
+    now: float | None = None,
+) -> PendingFile:
     now = time.time() if now is None else now
     with store.tx() as db:
         db.execute(
-            "INSERT OR IGNORE INTO pending_files (team_id, channel_id, file_id, message_ts, thread_ts, user_id, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO pending_files (team_id, channel_id, file_id, message_ts, thread_ts, "
+            "user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [team_id, channel_id, file_id, message_ts, thread_ts, user_id, now],
         )
     return PendingFile(team_id, channel_id, file_id, message_ts, thread_ts, user_id, now)
@@ -39,21 +50,25 @@ def note(store: Store, *, team_id: str, channel_id: str, file_id: str, message_t
 
 def done(store: Store, pending: PendingFile) -> None:
     with store.tx() as db:
-        db.execute("DELETE FROM pending_files WHERE team_id = ? AND channel_id = ? AND file_id = ?",
-                   [pending.team_id, pending.channel_id, pending.file_id])
+        db.execute(
+            "DELETE FROM pending_files WHERE team_id = ? AND channel_id = ? AND file_id = ?",
+            [pending.team_id, pending.channel_id, pending.file_id],
+        )
 
 
 def older_than(store: Store, cutoff: float, limit: int = 100) -> list[PendingFile]:
     with store.read() as db:
         rows = db.execute(
-            "SELECT team_id, channel_id, file_id, message_ts, thread_ts, user_id, created_at FROM pending_files "
-            "WHERE created_at < ? ORDER BY created_at LIMIT ?", [cutoff, limit]).fetchall()
+            f"SELECT {COLUMNS} FROM pending_files WHERE created_at < ? ORDER BY created_at LIMIT ?",
+            [cutoff, limit],
+        ).fetchall()
     return [PendingFile(*row) for row in rows]
 
 
 def get(store: Store, team_id: str, channel_id: str, file_id: str) -> PendingFile | None:
     with store.read() as db:
         row = db.execute(
-            "SELECT team_id, channel_id, file_id, message_ts, thread_ts, user_id, created_at FROM pending_files "
-            "WHERE team_id = ? AND channel_id = ? AND file_id = ?", [team_id, channel_id, file_id]).fetchone()
+            f"SELECT {COLUMNS} FROM pending_files WHERE team_id = ? AND channel_id = ? AND file_id = ?",
+            [team_id, channel_id, file_id],
+        ).fetchone()
     return PendingFile(*row) if row else None

@@ -180,7 +180,7 @@ def set_status_message(store: Store, recording_id: int, ts: str, stage: str) -> 
 
 
 def start_status(store: Store, recording_id: int, now: float | None = None) -> None:
-    """Note that the status message is about to be posted: a retry after this point searches the thread first."""
+    """Note that the status message is about to be posted: a retry after this searches the thread first."""
     now = time.time() if now is None else now
     with store.tx() as db:
         db.execute("UPDATE recordings SET status_started_at = COALESCE(status_started_at, ?) WHERE id = ?",

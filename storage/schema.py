@@ -133,7 +133,7 @@ def m004_summary_parts(db: Database) -> None:
             team_id TEXT NOT NULL,
             channel_id TEXT NOT NULL,
             file_id TEXT NOT NULL,
-            message_ts TEXT,               -- the sharing message when the event says (stubs); else from files.info
+            message_ts TEXT,               -- the sharing message if the event says (stubs), else files.info's
             thread_ts TEXT,
             user_id TEXT,
             created_at REAL NOT NULL,

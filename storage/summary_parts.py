@@ -11,15 +11,19 @@ from storage.db import Store
 
 def of(store: Store, recording_id: int) -> dict[int, str]:
     with store.read() as db:
-        rows = db.execute("SELECT part, ts FROM summary_parts WHERE recording_id = ?", [recording_id]).fetchall()
+        rows = db.execute(
+            "SELECT part, ts FROM summary_parts WHERE recording_id = ?", [recording_id]
+        ).fetchall()
     return {int(part): str(ts) for part, ts in rows}
 
 
 def remember(store: Store, recording_id: int, parts: dict[int, str]) -> None:
     with store.tx() as db:
         for part, ts in parts.items():
-            db.execute("INSERT OR REPLACE INTO summary_parts (recording_id, part, ts) VALUES (?, ?, ?)",
-                       [recording_id, part, ts])
+            db.execute(
+                "INSERT OR REPLACE INTO summary_parts (recording_id, part, ts) VALUES (?, ?, ?)",
+                [recording_id, part, ts],
+            )
 
 
 def forget_after(store: Store, recording_id: int, last_part: int) -> None:

@@ -1,8 +1,8 @@
 """Local stand-ins for the Slack Web API and a Symbl-compatible API, plus signed-request helpers.
 
 Both are real threaded HTTP servers on loopback: the bot reaches Slack through slack_sdk's `WebClient(base_url=…)`
-and Symbl through `SymblClient`, so what the tests assert is what crossed the wire. The fake Slack itself, with
-the rules it enforces, is tests/support/slack.py; it is re-exported here for the existing imports.
+and Symbl through `SymblClient`, so what the tests assert is what crossed the wire. The fake Slack itself,
+with the rules it enforces, is tests/support/slack.py; it is re-exported here for the existing imports.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def _bot_with(tmp_path, fake_slack, insights, **overrides):
 
 
 def _mrkdwn(message: dict) -> str:
-    """The top-level `text` and every mrkdwn text object: what Slack parses for <!channel>, links and &-escapes
+    """The top-level `text` and every mrkdwn text object: what Slack parses for <!channel>, links, &-escapes
     (plain_text objects, such as the header, are shown as written)."""
     found = [message.get("text") or ""]
 
@@ -78,7 +78,7 @@ def _mrkdwn(message: dict) -> str:
     return "\n".join(found)
 
 
-# --- the strict fake itself ------------------------------------------------------------------------------------
+# --- the strict fake itself ---------------------------------------------------------------------------------
 
 
 def test_the_fake_refuses_what_slack_refuses():
@@ -91,8 +91,19 @@ def test_the_fake_refuses_what_slack_refuses():
         [{"type": "section", "fields": [{"type": "mrkdwn", "text": "x"}] * 11}],
         [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
         [{"type": "context", "elements": [{"type": "mrkdwn", "text": "x" * 3001}]}],
-        [{"type": "actions", "elements": [{"type": "button", "action_id": "a", "value": "v" * 2001,
-                                           "text": {"type": "plain_text", "text": "ok"}}]}],
+        [
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "a",
+                        "value": "v" * 2001,
+                        "text": {"type": "plain_text", "text": "ok"},
+                    }
+                ],
+            }
+        ],
         [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}] * 51,
         [{"type": "no_such_block"}],
     ]
@@ -101,7 +112,7 @@ def test_the_fake_refuses_what_slack_refuses():
             validate_blocks(blocks)
 
 
-# --- items 1, 2, 3 and the acceptance summary ------------------------------------------------------------------
+# --- items 1, 2, 3 and the acceptance summary ---------------------------------------------------------------
 
 
 def test_item1_duplicate_action_items_still_post_one_summary(tmp_path, fake_slack):
@@ -132,8 +143,13 @@ def test_item2_a_permanent_slack_refusal_edits_the_status_into_one_clear_message
 
 def _acceptance_insights() -> dict:
     speakers = [{"id": f"s{i}", "name": f"{NASTY} speaker {i}"} for i in range(40)]
-    items = [{"text": f"{NASTY} item {i} " + "do the thing " * 3, "assignee": {"name": f"{NASTY} speaker {i % 40}"}}
-             for i in range(150)]
+    items = [
+        {
+            "text": f"{NASTY} item {i} " + "do the thing " * 3,
+            "assignee": {"name": f"{NASTY} speaker {i % 40}"},
+        }
+        for i in range(150)
+    ]
     items[3] = {"text": f"{NASTY} " + "long " * 700, "assignee": {"name": "Priya"}}  # 3,500+ characters
     items += items[:5]  # duplicates, as a recap repeats commitments
     return {
@@ -147,7 +163,8 @@ def _acceptance_insights() -> dict:
 
 
 def test_acceptance_summary_of_duplicates_long_items_many_topics_and_speakers_is_accepted_and_reads_well(
-        tmp_path, fake_slack):
+    tmp_path, fake_slack
+):
     """Issue 11 acceptance: duplicates, a 3,500-character item, 150 action items, 200 topics, 40 speakers and
     `<!channel> AT&T <b>` everywhere are accepted by the strict fake and read well."""
     insights = _acceptance_insights()
@@ -162,13 +179,15 @@ def test_acceptance_summary_of_duplicates_long_items_many_topics_and_speakers_is
         assert "&lt;!channel&gt; AT&amp;T &lt;b&gt;" in every
         texts = "\n".join(json.dumps(m["blocks"]) for m in parts)
         for i in range(200):
-            assert f"topic {i}\\n" in texts or f"topic {i}\"" in texts, i
+            assert f"topic {i}\\n" in texts or f'topic {i}"' in texts, i
         for i in set(range(150)) - {3}:  # item 3 is the long one
             assert f" item {i} " in texts, i
         assert texts.count(" item 7 ") == 1  # the duplicate is listed once
         assert texts.count("long") >= 700  # the 3,500-character item is kept whole, split over sections
         context = parts[0]["blocks"][1]["elements"][0]["text"]
-        assert "speaker 0" in context and len(context) < 1000  # 40 names would not read well in a context line
+        assert (
+            "speaker 0" in context and len(context) < 1000
+        )  # 40 names would not read well in a context line
     stub.close()
 
 
@@ -181,7 +200,7 @@ def test_item3_over_long_item_and_60_speakers_fit_slack_limits():
         validate_blocks(message.blocks)
 
 
-# --- item 9 ----------------------------------------------------------------------------------------------------
+# --- item 9 -------------------------------------------------------------------------------------------------
 
 
 def test_item9_title_is_escaped_in_the_notification_text_and_commands_echo_escaped(bot, fake_slack):
@@ -197,7 +216,7 @@ def test_item9_title_is_escaped_in_the_notification_text_and_commands_echo_escap
     assert "<!here>" not in answer["text"] and "&lt;!here&gt;" in answer["text"]
 
 
-# --- intake: items 4, 6, 7, 10 (upload with a mention) ----------------------------------------------------------
+# --- intake: items 4, 6, 7, 10 (upload with a mention) ------------------------------------------------------
 
 
 def test_item4_file_shared_is_acknowledged_before_files_info(bot, fake_slack):
@@ -213,7 +232,7 @@ def test_item4_file_shared_is_acknowledged_before_files_info(bot, fake_slack):
 
 
 def test_item6_slack_connect_recordings_belong_to_the_installing_workspace(bot, fake_slack):
-    """Item 6: a shared channel's event carries the partner org's `team_id`; the install is in authorizations."""
+    """Item 6: a shared channel's event carries the partner's `team_id`; the install is in authorizations."""
     app, url = bot
     fake_slack.add_user("U0ALICE", "Alice", channels=(CHANNEL,))
     _upload(fake_slack, url, origin_team="T0PARTNER")
@@ -242,8 +261,12 @@ def test_item7_the_shortcut_looks_up_check_file_info_stubs(bot, fake_slack):
     fake_slack.add_file("F8", "older.mp3", AUDIO)
     message = {"type": "message", "ts": TS, "user": "U0ALICE", "text": "", "files": [file_access_stub("F8")]}
     response_url = fake_slack.response_url()
-    assert interaction(url, message_shortcut(message, user="U0ALICE", channel=CHANNEL,
-                                             response_url=response_url)).status_code == 200
+    assert (
+        interaction(
+            url, message_shortcut(message, user="U0ALICE", channel=CHANNEL, response_url=response_url)
+        ).status_code
+        == 200
+    )
     wait_for(lambda: fake_slack.responses_to(response_url))
     assert "Summarizing" in fake_slack.responses_to(response_url)[0]["text"]
     wait_for(lambda: fake_slack.summaries(CHANNEL, TS))
@@ -255,8 +278,16 @@ def test_item10_an_upload_with_a_mention_is_not_answered_as_an_unknown_command(b
     file = fake_slack.add_file("F9", "standup.mp3", AUDIO)
     text = "<@U0BOT> here"
     deliver(url, event_envelope(file_share_event(file, ts=TS, text=text)))
-    mention = {"type": "app_mention", "user": "U0ALICE", "text": text, "ts": TS, "channel": CHANNEL,
-               "event_ts": TS, "files": [file], "upload": True}
+    mention = {
+        "type": "app_mention",
+        "user": "U0ALICE",
+        "text": text,
+        "ts": TS,
+        "channel": CHANNEL,
+        "event_ts": TS,
+        "files": [file],
+        "upload": True,
+    }
     deliver(url, event_envelope(mention))
     wait_for(lambda: fake_slack.summaries(CHANNEL, TS))
     said = [m["text"] for m in fake_slack.thread(CHANNEL, TS)] + [e["text"] for e in fake_slack.ephemerals]
@@ -268,8 +299,7 @@ def test_item10_a_shortcut_in_a_channel_without_the_bot_says_so_instead_of_promi
     app, url = bot
     fake_slack.bot_channels = {"C0OTHER"}
     fake_slack.add_file("F10", "older.mp3", AUDIO)
-    message = {"type": "message", "ts": TS, "user": "U0ALICE", "text": "",
-               "files": [fake_slack.files["F10"]]}
+    message = {"type": "message", "ts": TS, "user": "U0ALICE", "text": "", "files": [fake_slack.files["F10"]]}
     response_url = fake_slack.response_url()
     interaction(url, message_shortcut(message, user="U0ALICE", channel=CHANNEL, response_url=response_url))
     wait_for(lambda: fake_slack.responses_to(response_url))
@@ -279,7 +309,7 @@ def test_item10_a_shortcut_in_a_channel_without_the_bot_says_so_instead_of_promi
         assert db["recordings"].count == 0
 
 
-# --- item 5 ----------------------------------------------------------------------------------------------------
+# --- item 5 -------------------------------------------------------------------------------------------------
 
 
 def test_item5_slash_commands_are_acknowledged_while_every_other_listener_sleeps_on_429s(bot, fake_slack):
@@ -288,8 +318,13 @@ def test_item5_slash_commands_are_acknowledged_while_every_other_listener_sleeps
     app, url = bot
     fake_slack.fail_next("users.conversations", 429, {"Retry-After": "2"}, times=40)
     for n in range(8):
-        home = {"type": "app_home_opened", "user": f"U0HOME{n}", "channel": f"D0HOME{n}", "tab": "home",
-                "event_ts": f"1700000000.00{n}"}
+        home = {
+            "type": "app_home_opened",
+            "user": f"U0HOME{n}",
+            "channel": f"D0HOME{n}",
+            "tab": "home",
+            "event_ts": f"1700000000.00{n}",
+        }
         assert deliver(url, event_envelope(home)).status_code == 200
     wait_for(lambda: len(fake_slack.calls_to("users.conversations")) >= 5)
     response_url = fake_slack.response_url()
@@ -300,27 +335,42 @@ def test_item5_slash_commands_are_acknowledged_while_every_other_listener_sleeps
     assert "Symbl commands" in help_answer.json()["text"]
 
 
-# --- items 8 and 10 (a summary that shrinks) -----------------------------------------------------------------
+# --- items 8 and 10 (a summary that shrinks) ----------------------------------------------------------------
 
 
 def _click_done(url, fake_slack, summary, key, conversation_id, user="U0BOB"):
     value = json.dumps({"c": conversation_id, "k": key})
     response_url = fake_slack.response_url()
-    interaction(url, block_action("action_item_done", value, user=user, channel=CHANNEL,
-                                  message_ts=summary["ts"], response_url=response_url))
+    interaction(
+        url,
+        block_action(
+            "action_item_done",
+            value,
+            user=user,
+            channel=CHANNEL,
+            message_ts=summary["ts"],
+            response_url=response_url,
+        ),
+    )
     return response_url
 
 
 def test_item8_and_10_edits_need_no_conversations_replies_and_a_shrunk_summary_loses_its_old_part(
-        tmp_path, fake_slack):
+    tmp_path, fake_slack
+):
     """Item 8: every refresh of a multi-part summary called conversations.replies with limit=200 (Slack allows
     non-Marketplace apps 1 call a minute, limit ≤ 15). Item 10: "Mark done" shrinking two parts to one left
     the old part 2 in the thread."""
     insights = copy.deepcopy(INSIGHTS)
     insights["actionItems"] = [{"text": f"Task {i}", "assignee": {"name": "Priya"}} for i in range(23)]
     keys = [action_items.item_key(i) for i in insights["actionItems"]]
-    parts = lambda done: len(render_summary(insights, title="t", recording_id=1, conversation_id="c",  # noqa: E731
-                                            done=done, owners={}))
+
+    def parts(done):
+        rendered = render_summary(
+            insights, title="t", recording_id=1, conversation_id="c", done=done, owners={}
+        )
+        return len(rendered)
+
     pre_done = {k: "U0X" for k in keys[12:23]}
     assert parts({}) == 1 and parts(pre_done | {keys[11]: "U0B"}) == 2
     assert parts(pre_done | {keys[11]: "U0B", keys[0]: "U0B"}) == 1
@@ -356,8 +406,17 @@ def test_item10_a_reminder_due_past_slacks_120_day_horizon_is_scheduled_at_the_h
         key = action_items.item_key(insights["actionItems"][0])
         value = json.dumps({"c": repo.get(app.store, 1).conversation_id, "k": key})
         response_url = fake_slack.response_url()
-        interaction(url, block_action("action_item_remind", value, user="U0BOB", channel=CHANNEL,
-                                      message_ts=summary["ts"], response_url=response_url))
+        interaction(
+            url,
+            block_action(
+                "action_item_remind",
+                value,
+                user="U0BOB",
+                channel=CHANNEL,
+                message_ts=summary["ts"],
+                response_url=response_url,
+            ),
+        )
         [answer] = wait_for(lambda: fake_slack.responses_to(response_url))
         assert "120 days" in answer["text"] and "try again" not in answer["text"]
         [scheduled] = fake_slack.scheduled
@@ -394,10 +453,14 @@ def test_item11_background_steps_give_way_to_slack_requests_in_flight():
 
 
 def test_item10_owners_in_a_large_workspace_need_no_full_users_list_scan(tmp_path, fake_slack):
-    """Item 10: a full users.list scan (Tier 2, 20 calls a minute) of a large workspace hits the rate limit."""
+    """Item 10: a full users.list scan (Tier 2, 20 calls a minute) of a large workspace is rate limited."""
     for n in range(12_000):
-        fake_slack.users[f"U{n:06d}"] = {"id": f"U{n:06d}", "name": f"user{n}", "real_name": f"User {n}",
-                                         "profile": {"real_name": f"User {n}", "email": f"user{n}@example.com"}}
+        fake_slack.users[f"U{n:06d}"] = {
+            "id": f"U{n:06d}",
+            "name": f"user{n}",
+            "real_name": f"User {n}",
+            "profile": {"real_name": f"User {n}", "email": f"user{n}@example.com"},
+        }
     fake_slack.add_user("U0PRIYA", "Priya", email="priya@example.com", channels=(CHANNEL,))
     insights = copy.deepcopy(INSIGHTS)
     insights["actionItems"] = [
@@ -419,8 +482,9 @@ def test_item10_a_status_post_whose_answer_was_lost_is_not_posted_twice(tmp_path
     from tests.suite_support import ChaosSlack
 
     slack = ChaosSlack()
-    lost = slack.gate(lambda method, body: method == "chat.postMessage" and not is_summary_post(body),
-                      after_effect=True)
+    lost = slack.gate(
+        lambda method, body: method == "chat.postMessage" and not is_summary_post(body), after_effect=True
+    )
     lost.release.set()  # the fake stores the status message, then drops the connection unanswered
     try:
         with running_bot(bot_settings(tmp_path / "data", slack, stub_symbl)) as (app, url):
@@ -441,8 +505,14 @@ def test_item10_a_mention_claimed_but_not_answered_is_answered_later_once(bot, f
     app, url = bot
     fake_slack.add_user("U0ALICE", "Alice", channels=(CHANNEL,))
     fake_slack.refuse("chat.postEphemeral", "internal_error")
-    mention = {"type": "app_mention", "user": "U0ALICE", "text": "<@U0BOT> list", "ts": "1699999999.000900",
-               "channel": CHANNEL, "event_ts": "1699999999.000900"}
+    mention = {
+        "type": "app_mention",
+        "user": "U0ALICE",
+        "text": "<@U0BOT> list",
+        "ts": "1699999999.000900",
+        "channel": CHANNEL,
+        "event_ts": "1699999999.000900",
+    }
     assert deliver(url, event_envelope(mention)).status_code == 200
     assert deliver(url, event_envelope(mention), retry_num=1).status_code == 200  # a redelivery: no new claim
     wait_for(lambda: fake_slack.refused.count(("chat.postEphemeral", "internal_error")) >= 1)

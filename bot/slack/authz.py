@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 MEMBERSHIP_TTL = 60.0
 DIRECTORY_TTL = 600.0
-# users.list is Tier 2 (20 calls a minute): a scan stops after this many pages of USERS_PAGE (Slack's advice is
+# users.list is Tier 2 (20 calls a minute): a scan stops after this many pages of USERS_PAGE (Slack advises
 # ≤ 200). Past that the workspace is too big for a name to mean one person anyway; emails are looked up.
 USERS_PAGE = 200
 MAX_USER_PAGES = 10

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-# Slack error codes → what a user can do about them (https://docs.slack.dev/reference/methods/chat.postMessage).
+# Slack error codes → what a user can do about them
+# (https://docs.slack.dev/reference/methods/chat.postMessage).
 USER_MESSAGES = {
     "not_in_channel": "the app is not in this channel; invite it with `/invite @symbl` and try again.",
     "channel_not_found": "the app cannot see this channel any more.",
@@ -35,7 +36,7 @@ class SlackFailure:
 
 
 def classify(err: SlackApiError) -> SlackFailure:
-    """Transient (429, 5xx, Slack's own outage codes: retry later) or permanent, with a sentence for the user."""
+    """Transient (429, 5xx, Slack's outage codes: retry later) or permanent, with a sentence for the user."""
     status = getattr(err.response, "status_code", 200)
     code = str(err.response.get("error") or status)
     transient = status == 429 or status >= 500 or code in TRANSIENT_ERRORS

@@ -138,7 +138,7 @@ def note_pending_file(services: Services, *, team_id: str, channel_id: str, file
                       message_ts: str | None = None, thread_ts: str | None = None,
                       user_id: str | None = None) -> PendingFile | None:
     """Before the ack (database only): a file the event names but does not describe (`file_shared`, a
-    `check_file_info` stub). None when the channel already has it (usually the `file_share` twin was first)."""
+    `check_file_info` stub). None when the channel already has it (its `file_share` twin usually came first)."""
     if repo.source_seen(services.store, team_id, channel_id, file_id):
         return None
     return pending_files.note(services.store, team_id=team_id, channel_id=channel_id, file_id=file_id,
@@ -479,7 +479,8 @@ def fail(services: Services, rec: Recording, reason: str) -> None:
         set_stage(services, rec.id, "failed", error=reason)
     except (SlackDeliveryError, SlackClientError, OSError) as err:
         if isinstance(err, SlackDeliveryError):  # Slack answered (or there is no client): heals only if 429/5xx
-            transient = isinstance(err.__cause__, SlackApiError) and slack_errors.classify(err.__cause__).transient
+            cause = err.__cause__
+            transient = isinstance(cause, SlackApiError) and slack_errors.classify(cause).transient
         else:  # connection errors and timeouts
             transient = True
         if transient and current.attempts + 1 < MAX_TRANSIENT_ATTEMPTS:

@@ -315,7 +315,7 @@ def remind(services: Services, inv: Invocation, conversation_id: str, key: str, 
     local = datetime.fromtimestamp(at, timezone(timedelta(seconds=tz_offset)))
     answer = f":alarm_clock: I'll remind you on {local:%a %-d %b at %H:%M} (your time) in a direct message."
     if too_far:
-        answer += f" (The item is due later, but Slack schedules messages at most {MAX_SCHEDULE_DAYS} days ahead.)"
+        answer += f" (It is due later, but Slack schedules messages at most {MAX_SCHEDULE_DAYS} days ahead.)"
     return answer
 
 

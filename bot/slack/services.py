@@ -40,7 +40,8 @@ class Services:
     # Commands, buttons and shortcuts answer here, not in Bolt's listener pool, which events share and where a
     # listener sleeping on a 429's Retry-After would hold up every ack behind it (slack-platform.md §1.3).
     interactive: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(INTERACTIVE_WORKERS, thread_name_prefix="symbl-interactive"))
+        default_factory=lambda: ThreadPoolExecutor(INTERACTIVE_WORKERS, thread_name_prefix="symbl-ui")
+    )
 
     @property
     def download_dir(self) -> Path:

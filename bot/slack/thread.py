@@ -48,7 +48,7 @@ def find_posted_parts(client: WebClient, rec: Recording) -> dict[int, str]:
     """Summary parts for this recording already in its thread: part number → ts.
 
     Costly: for apps outside the Marketplace Slack allows conversations.replies once a minute, 15 messages a
-    page. Only a restart after an unconfirmed post needs it; edits read the parts from `storage.summary_parts`.
+    page. Only a restart after an unconfirmed post needs it; edits read parts from `storage.summary_parts`.
     """
     found: dict[int, str] = {}
     for message in _bot_messages(client, rec, SUMMARY_EVENT):

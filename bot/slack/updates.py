@@ -116,7 +116,8 @@ def _remove_part(client: Any, base: Recording, ts: str) -> None:
     except SlackApiError as err:
         log.info("summary part %s of recording %s: delete refused (%s); emptying it", ts, base.id,
                  err.response.get("error"))
-        client.chat_update(channel=base.channel_id, ts=ts, text="(This part of the summary moved up.)", blocks=[])
+        moved = "(This part of the summary moved up.)"
+        client.chat_update(channel=base.channel_id, ts=ts, text=moved, blocks=[])
 
 
 def post_appended(services: Services, rec: Recording) -> None:

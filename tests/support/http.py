@@ -52,6 +52,7 @@ class LocalServer:
 
 def request_handler(server: Any) -> type:
     """A handler class that passes every request (and its body) to `server.handle(handler, body)`."""
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -85,5 +86,3 @@ def request_handler(server: Any) -> type:
             server.handle(self, self._body())
 
     return Handler
-
-

@@ -1,25 +1,26 @@
-"""The strict fake Slack: the Web API methods the bot calls, on a real loopback HTTP server, enforcing Slack's rules.
+"""The strict fake Slack: the Web API methods the bot calls, on loopback HTTP, enforcing Slack's rules.
 
 Every Slack test talks to this one fake (tests/slack_fakes.py and tests/suite_support.py re-export and extend
 it), so what Slack refuses, the tests refuse too:
 
-- Block Kit: every block and element is parsed into `slack_sdk.models.blocks` classes and validated with their
-  own validators (block_id ≤ 255, section text ≤ 3000, header ≤ 150, ≤ 10 fields, ≤ 10 context elements, button
-  text ≤ 75 …); on top, what those validators do not check: ≤ 50 blocks per message, unique block ids, field
-  texts ≤ 2000, button values ≤ 2000, unknown block types. Any violation answers `invalid_blocks`, as Slack does.
+- Block Kit: every block and element is parsed into `slack_sdk.models.blocks` classes and validated with
+  their own validators (block_id ≤ 255, section text ≤ 3000, header ≤ 150, ≤ 10 fields, ≤ 10 context
+  elements, button text ≤ 75 …); on top, what those validators do not check: ≤ 50 blocks per message, unique
+  block ids, field texts ≤ 2000, button values ≤ 2000, unknown block types. Any violation answers
+  `invalid_blocks`, as Slack does.
 - `text` over 40,000 characters is `msg_too_long`; a post with neither text nor blocks is `no_text`.
-- Rate-limit tiers (https://docs.slack.dev/apis/web-api/rate-limits): per workspace and method, a minute's window
-  of Tier 1/2/3/4 = 1/20/50/100 calls (chat.postMessage: 60 a minute per channel), past which the answer is HTTP
-  429 with `Retry-After`. `conversations.replies` for apps outside the Marketplace: 1 call a minute and
-  `limit` ≤ 15 (changelog 2025-05-29; existing installs from 2026-03-03).
+- Rate-limit tiers (https://docs.slack.dev/apis/web-api/rate-limits): per workspace and method, a minute's
+  window of Tier 1/2/3/4 = 1/20/50/100 calls (chat.postMessage: 60 a minute per channel), past which the
+  answer is HTTP 429 with `Retry-After`. `conversations.replies` for apps outside the Marketplace: 1 call a
+  minute and `limit` ≤ 15 (changelog 2025-05-29; existing installs from 2026-03-03).
 - `chat.scheduleMessage`: `time_in_past`, and `time_too_far` past 120 days.
 - Posting in a channel the bot is not in (`bot_channels`) is `not_in_channel`.
 - Slack Connect: events can carry an envelope `team_id` of the partner org, with the installing workspace in
   `authorizations[0].team_id` (see `event_envelope(..., origin_team=…)`); `file_share` files may arrive as
-  `{"id", "file_access": "check_file_info"}` stubs (https://docs.slack.dev/apis/slack-connect/#check_file_info):
-  see `file_access_stub`.
-- The 3 s ack deadline lives with the delivery helpers (`deliver_as_slack`): an answer later than 3 s, or not a
-  2xx, is delivered again with `X-Slack-Retry-Num`, as the Events API does.
+  `{"id", "file_access": "check_file_info"}` stubs
+  (https://docs.slack.dev/apis/slack-connect/#check_file_info): see `file_access_stub`.
+- The 3 s ack deadline lives with the delivery helpers (`deliver_as_slack`): an answer later than 3 s, or
+  not a 2xx, is delivered again with `X-Slack-Retry-Num`, as the Events API does.
 
 A test's clock for the windows is `FakeSlack.clock`; `advance(seconds)` moves it on, so a test of "the next
 minute" need not wait one.
@@ -58,7 +59,6 @@ class Call:
     body: dict[str, Any]
 
 
-
 MAX_BLOCKS = 50  # per message (chat.postMessage, chat.update, chat.postEphemeral)
 MAX_VIEW_BLOCKS = 100  # per App Home view (views.publish)
 MAX_TEXT_CHARS = 40_000  # top-level `text`: longer is msg_too_long
@@ -70,10 +70,22 @@ REPLIES_PAGE_LIMIT = 15  # conversations.replies `limit` for apps outside the Ma
 # Requests per minute per workspace (https://docs.slack.dev/reference/methods/<method>: "Rate limits").
 TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
 METHOD_TIER = {
-    "auth.test": 4, "chat.update": 3, "chat.postEphemeral": 4, "chat.scheduleMessage": 3,
-    "chat.getPermalink": 4, "conversations.open": 3, "conversations.members": 4, "conversations.info": 3,
-    "users.conversations": 3, "users.info": 4, "users.list": 2, "users.lookupByEmail": 3, "files.info": 4,
-    "views.publish": 4, "files.getUploadURLExternal": 4, "files.completeUploadExternal": 4,
+    "auth.test": 4,
+    "chat.update": 3,
+    "chat.postEphemeral": 4,
+    "chat.scheduleMessage": 3,
+    "chat.getPermalink": 4,
+    "conversations.open": 3,
+    "conversations.members": 4,
+    "conversations.info": 3,
+    "users.conversations": 3,
+    "users.info": 4,
+    "users.list": 2,
+    "users.lookupByEmail": 3,
+    "files.info": 4,
+    "views.publish": 4,
+    "files.getUploadURLExternal": 4,
+    "files.completeUploadExternal": 4,
     "conversations.replies": 1,  # non-Marketplace apps: 1 a minute
 }
 POST_PER_CHANNEL_PER_MINUTE = 60  # chat.postMessage: "1 per second per channel, short bursts allowed"
@@ -164,6 +176,7 @@ class RateWindows:
         calls.append(now)
         return 0.0
 
+
 class FakeSlack(LocalServer):
     """The Slack Web API methods the bot calls, file downloads, and a record of every call.
 
@@ -186,8 +199,9 @@ class FakeSlack(LocalServer):
         self.faults: dict[str, deque] = defaultdict(deque)
         self.refusals: list[tuple[str, str, Any]] = []
         # Valid bot tokens → the identity auth.test reports and the scopes granted (x-oauth-scopes header).
-        self.tokens: dict[str, dict] = {BOT_TOKEN: {"team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID,
-                                                    "scopes": list(BOT_SCOPES)}}
+        self.tokens: dict[str, dict] = {
+            BOT_TOKEN: {"team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "scopes": list(BOT_SCOPES)}
+        }
         self.oauth_codes: dict[str, dict] = {}  # code → the oauth.v2.access answer
         self._ts = itertools.count(1)
         self.lock = threading.Lock()
@@ -214,18 +228,34 @@ class FakeSlack(LocalServer):
 
     # --- set-up ---
 
-    def fail_next(self, method: str, status: int = 429, headers: dict | None = None, times: int = 1,
-                  error: str = "ratelimited") -> None:
+    def fail_next(
+        self,
+        method: str,
+        status: int = 429,
+        headers: dict | None = None,
+        times: int = 1,
+        error: str = "ratelimited",
+    ) -> None:
         for _ in range(times):
             self.faults[method].append((status, headers or {"Retry-After": "1"}, error))
 
     def refuse(self, method: str, error: str, *, when: Any = lambda _body: True) -> None:
-        """Answer `method` with `{"ok": false, "error": error}` (HTTP 200, as Slack does) whenever `when(body)`."""
+        """Answer `method` with `{"ok": false, "error": error}` (HTTP 200, as Slack does) if `when(body)`."""
         self.refusals.append((method, error, when))
 
-    def add_file(self, file_id: str, name: str, data: bytes, *, mimetype: str = "audio/mpeg",
-                 filetype: str = "mp3", variant: str = "ok", size: int | None = None,
-                 shares: dict | None = None, redirect_to: str | None = None) -> dict:
+    def add_file(
+        self,
+        file_id: str,
+        name: str,
+        data: bytes,
+        *,
+        mimetype: str = "audio/mpeg",
+        filetype: str = "mp3",
+        variant: str = "ok",
+        size: int | None = None,
+        shares: dict | None = None,
+        redirect_to: str | None = None,
+    ) -> dict:
         path = f"/files/{file_id}/{quote(name)}"  # Slack's file URLs are percent-encoded
         if variant == "html":
             self.blobs[path] = (b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>", "text/html")
@@ -235,25 +265,46 @@ class FakeSlack(LocalServer):
         else:
             self.blobs[path] = (data, mimetype)
         info = {
-            "id": file_id, "name": name, "title": name, "mimetype": mimetype, "filetype": filetype,
-            "size": len(data) if size is None else size, "mode": "hosted",
-            "url_private": self.base + path, "url_private_download": self.base + path,
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": filetype,
+            "size": len(data) if size is None else size,
+            "mode": "hosted",
+            "url_private": self.base + path,
+            "url_private_download": self.base + path,
         }
         if shares is not None:
             info["shares"] = shares
         self.files[file_id] = info
         return info
 
-    def add_workspace(self, team_id: str, token: str, *, bot_user: str = BOT_USER, bot_id: str = BOT_ID,
-                      scopes: list[str] | None = None, code: str | None = None) -> None:
+    def add_workspace(
+        self,
+        team_id: str,
+        token: str,
+        *,
+        bot_user: str = BOT_USER,
+        bot_id: str = BOT_ID,
+        scopes: list[str] | None = None,
+        code: str | None = None,
+    ) -> None:
         """Another valid bot token (its own team); with `code`, oauth.v2.access exchanges that code for it."""
         granted = list(BOT_SCOPES) if scopes is None else scopes
         self.tokens[token] = {"team_id": team_id, "user_id": bot_user, "bot_id": bot_id, "scopes": granted}
         if code:
             self.oauth_codes[code] = {
-                "ok": True, "app_id": "A0APP", "access_token": token, "token_type": "bot", "scope": ",".join(granted),
-                "bot_user_id": bot_user, "team": {"id": team_id, "name": f"Team {team_id}"}, "enterprise": None,
-                "is_enterprise_install": False, "authed_user": {"id": "U0INSTALLER"},
+                "ok": True,
+                "app_id": "A0APP",
+                "access_token": token,
+                "token_type": "bot",
+                "scope": ",".join(granted),
+                "bot_user_id": bot_user,
+                "team": {"id": team_id, "name": f"Team {team_id}"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "authed_user": {"id": "U0INSTALLER"},
             }
 
     # --- queries for assertions ---
@@ -267,18 +318,41 @@ class FakeSlack(LocalServer):
             return [dict(m) for m in self.messages[channel] if m.get("thread_ts") == thread_ts]
 
     def summaries(self, channel: str, thread_ts: str) -> list[dict]:
-        return [m for m in self.thread(channel, thread_ts)
-                if (m.get("metadata") or {}).get("event_type") == "symbl_summary"]
+        return [
+            m
+            for m in self.thread(channel, thread_ts)
+            if (m.get("metadata") or {}).get("event_type") == "symbl_summary"
+        ]
 
     def statuses(self, channel: str, thread_ts: str) -> list[dict]:
         """The bot's status messages (metadata `symbl_status`), and any other message without metadata."""
-        return [m for m in self.thread(channel, thread_ts)
-                if (m.get("metadata") or {}).get("event_type", "symbl_status") == "symbl_status"]
+        return [
+            m
+            for m in self.thread(channel, thread_ts)
+            if (m.get("metadata") or {}).get("event_type", "symbl_status") == "symbl_status"
+        ]
 
-    def add_user(self, user_id: str, name: str, *, email: str | None = None, is_admin: bool = False,
-                 channels: tuple[str, ...] = ()) -> dict:
-        user = {"id": user_id, "name": name.lower(), "real_name": name, "is_admin": is_admin, "tz_offset": 0,
-                "profile": {"real_name": name, "display_name": name, "email": email or f"{name.lower()}@example.com"}}
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        email: str | None = None,
+        is_admin: bool = False,
+        channels: tuple[str, ...] = (),
+    ) -> dict:
+        user = {
+            "id": user_id,
+            "name": name.lower(),
+            "real_name": name,
+            "is_admin": is_admin,
+            "tz_offset": 0,
+            "profile": {
+                "real_name": name,
+                "display_name": name,
+                "email": email or f"{name.lower()}@example.com",
+            },
+        }
         self.users[user_id] = user
         for channel in channels:
             self.members[channel].add(user_id)
@@ -296,7 +370,7 @@ class FakeSlack(LocalServer):
     def handle(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
         parts = urlsplit(h.path)
         if parts.path.startswith("/api/"):
-            return self._api(h, parts.path[len("/api/"):], parts.query, raw)
+            return self._api(h, parts.path[len("/api/") :], parts.query, raw)
         if parts.path.startswith("/response/"):  # a response_url: no token, JSON body
             with self.lock:
                 self.responses.append({"url": parts.path, "body": json.loads(raw or b"{}")})
@@ -329,7 +403,9 @@ class FakeSlack(LocalServer):
             fault = self.faults[method].popleft() if self.faults[method] else None
         if fault:
             status, headers, error = fault
-            return h._reply(status, json.dumps({"ok": False, "error": error}).encode(), "application/json", headers)
+            return h._reply(
+                status, json.dumps({"ok": False, "error": error}).encode(), "application/json", headers
+            )
         if method == "oauth.v2.access":  # client credentials (basic auth), not a bot token
             grant = self.oauth_codes.get(body.get("code", ""))
             return self._json(h, grant or {"ok": False, "error": "invalid_code"})
@@ -340,11 +416,18 @@ class FakeSlack(LocalServer):
         if wait:
             with self.lock:
                 self.refused.append((method, "ratelimited"))
-            return h._reply(429, b'{"ok": false, "error": "ratelimited"}', "application/json",
-                            {"Retry-After": str(max(1, math.ceil(wait)))})
+            return h._reply(
+                429,
+                b'{"ok": false, "error": "ratelimited"}',
+                "application/json",
+                {"Retry-After": str(max(1, math.ceil(wait)))},
+            )
         if method == "auth.test":
-            return self._json(h, self._m_auth_test(body) | {k: identity[k] for k in ("team_id", "user_id", "bot_id")},
-                              {"x-oauth-scopes": ",".join(identity["scopes"])})
+            return self._json(
+                h,
+                self._m_auth_test(body) | {k: identity[k] for k in ("team_id", "user_id", "bot_id")},
+                {"x-oauth-scopes": ",".join(identity["scopes"])},
+            )
         refusal = next((e for m, e, when in self.refusals if m == method and when(body)), None)
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if refusal:
@@ -392,8 +475,16 @@ class FakeSlack(LocalServer):
         return f"{1_700_000_000 + next(self._ts)}.000100"
 
     def _m_auth_test(self, body: dict) -> dict:
-        return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "symbl",
-                "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+        return {
+            "ok": True,
+            "url": "https://test.slack.com/",
+            "team": "Test",
+            "user": "symbl",
+            "team_id": TEAM,
+            "user_id": BOT_USER,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
 
     def _m_chat_postMessage(self, body: dict) -> dict:
         metadata = body.get("metadata")
@@ -407,8 +498,15 @@ class FakeSlack(LocalServer):
             blocks = json.loads(blocks)
         with self.lock:
             ts = self._next_ts()
-            message = {"ts": ts, "thread_ts": body.get("thread_ts"), "text": body.get("text"), "blocks": blocks,
-                       "metadata": metadata, "bot_id": BOT_ID, "user": BOT_USER}
+            message = {
+                "ts": ts,
+                "thread_ts": body.get("thread_ts"),
+                "text": body.get("text"),
+                "blocks": blocks,
+                "metadata": metadata,
+                "bot_id": BOT_ID,
+                "user": BOT_USER,
+            }
             self.messages[body["channel"]].append(message)
         return {"ok": True, "channel": body["channel"], "ts": ts, "message": message}
 
@@ -446,10 +544,14 @@ class FakeSlack(LocalServer):
             if not with_metadata:
                 m.pop("metadata", None)
             replies.append(m)
-        page = replies[start:start + limit]
+        page = replies[start : start + limit]
         more = start + limit < len(replies)
-        return {"ok": True, "messages": page, "has_more": more,
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _m_users_conversations(self, body: dict) -> dict:
         user = body.get("user", "")
@@ -459,8 +561,11 @@ class FakeSlack(LocalServer):
 
     def _m_conversations_members(self, body: dict) -> dict:
         with self.lock:
-            return {"ok": True, "members": sorted(self.members.get(body.get("channel", ""), set())),
-                    "response_metadata": {"next_cursor": ""}}
+            return {
+                "ok": True,
+                "members": sorted(self.members.get(body.get("channel", ""), set())),
+                "response_metadata": {"next_cursor": ""},
+            }
 
     def _m_users_info(self, body: dict) -> dict:
         user = self.users.get(body.get("user", ""))
@@ -472,8 +577,11 @@ class FakeSlack(LocalServer):
         start = int(body.get("cursor") or 0)
         members = list(self.users.values())
         more = start + limit < len(members)
-        return {"ok": True, "members": members[start:start + limit],
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return {
+            "ok": True,
+            "members": members[start : start + limit],
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _m_users_lookupByEmail(self, body: dict) -> dict:
         email = str(body.get("email") or "").lower()
@@ -489,16 +597,25 @@ class FakeSlack(LocalServer):
 
     def _m_chat_getPermalink(self, body: dict) -> dict:
         ts = body.get("message_ts", "")
-        return {"ok": True, "channel": body.get("channel"),
-                "permalink": f"https://test.slack.com/archives/{body.get('channel')}/p{ts.replace('.', '')}"}
+        return {
+            "ok": True,
+            "channel": body.get("channel"),
+            "permalink": f"https://test.slack.com/archives/{body.get('channel')}/p{ts.replace('.', '')}",
+        }
 
     def _m_chat_postEphemeral(self, body: dict) -> dict:
         refusal = self._refusal(body)
         if refusal:
             return refusal
         with self.lock:
-            self.ephemerals.append({"channel": body.get("channel"), "user": body.get("user"),
-                                    "thread_ts": body.get("thread_ts"), "text": body.get("text")})
+            self.ephemerals.append(
+                {
+                    "channel": body.get("channel"),
+                    "user": body.get("user"),
+                    "thread_ts": body.get("thread_ts"),
+                    "text": body.get("text"),
+                }
+            )
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _m_chat_scheduleMessage(self, body: dict) -> dict:
@@ -511,9 +628,15 @@ class FakeSlack(LocalServer):
         if post_at > time.time() + MAX_SCHEDULE_DAYS * 86400:
             return {"ok": False, "error": "time_too_far"}
         with self.lock:
-            self.scheduled.append({"channel": body.get("channel"), "post_at": post_at, "text": body.get("text")})
-        return {"ok": True, "channel": body.get("channel"), "scheduled_message_id": f"Q{next(self._file_ids)}",
-                "post_at": int(body.get("post_at") or 0)}
+            self.scheduled.append(
+                {"channel": body.get("channel"), "post_at": post_at, "text": body.get("text")}
+            )
+        return {
+            "ok": True,
+            "channel": body.get("channel"),
+            "scheduled_message_id": f"Q{next(self._file_ids)}",
+            "post_at": int(body.get("post_at") or 0),
+        }
 
     def _m_conversations_open(self, body: dict) -> dict:
         return {"ok": True, "channel": {"id": "D" + str(body.get("users", "")).lstrip("U")}}
@@ -538,13 +661,14 @@ class FakeSlack(LocalServer):
         files = json.loads(files) if isinstance(files, str) else files
         with self.lock:
             for f in files:
-                self.uploads[f["id"]].update(title=f.get("title"), channel_id=body.get("channel_id"),
-                                             thread_ts=body.get("thread_ts"),
-                                             initial_comment=body.get("initial_comment"))
+                self.uploads[f["id"]].update(
+                    title=f.get("title"),
+                    channel_id=body.get("channel_id"),
+                    thread_ts=body.get("thread_ts"),
+                    initial_comment=body.get("initial_comment"),
+                )
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     def _m_files_info(self, body: dict) -> dict:
         info = self.files.get(body.get("file", ""))
         return {"ok": True, "file": info} if info else {"ok": False, "error": "file_not_found"}
-
-
