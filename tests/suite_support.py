@@ -222,12 +222,7 @@ class ChaosSlack(_Chaotic, FakeSlack):
         super().handle(h, raw)
 
     def _api(self, h: BaseHTTPRequestHandler, method: str, query: str, raw: bytes) -> None:
-        body: dict[str, Any] = dict(parse_qsl(query))
-        if raw:
-            if (h.headers.get("Content-Type") or "").startswith("application/json"):
-                body.update(json.loads(raw))
-            else:
-                body.update(dict(parse_qsl(raw.decode())))
+        body = self.api_arguments(h, query, raw)
         fault = self.chaos.pick(method)
         if fault and self._fault_before(h, fault):
             with self.lock:

@@ -392,12 +392,7 @@ class FakeSlack(LocalServer):
         h._reply(200, blob[0], blob[1])
 
     def _api(self, h: BaseHTTPRequestHandler, method: str, query: str, raw: bytes) -> None:
-        body: dict[str, Any] = dict(parse_qsl(query))
-        if raw:
-            if (h.headers.get("Content-Type") or "").startswith("application/json"):
-                body.update(json.loads(raw))
-            else:
-                body.update(dict(parse_qsl(raw.decode())))
+        body = self.api_arguments(h, query, raw)
         with self.lock:
             self.calls.append(Call(method, dict(h.headers), body))
             fault = self.faults[method].popleft() if self.faults[method] else None
@@ -438,6 +433,17 @@ class FakeSlack(LocalServer):
             with self.lock:
                 self.refused.append((method, str(payload.get("error"))))
         self._json(h, payload)
+
+    @staticmethod
+    def api_arguments(h: BaseHTTPRequestHandler, query: str, raw: bytes) -> dict[str, Any]:
+        """A Web API call's arguments: the query string plus a form or JSON body, as Slack reads them."""
+        body: dict[str, Any] = dict(parse_qsl(query))
+        if raw:
+            if (h.headers.get("Content-Type") or "").startswith("application/json"):
+                body.update(json.loads(raw))
+            else:
+                body.update(dict(parse_qsl(raw.decode())))
+        return body
 
     def _rate_limited(self, team_id: str, method: str, body: dict) -> float:
         if not self.rate_limits:
