@@ -521,3 +521,30 @@ def test_item10_a_mention_claimed_but_not_answered_is_answered_later_once(bot, f
     handlers.mentions.answer_leftovers(app.services, now=later)  # the scheduler's job, run by hand
     handlers.mentions.answer_leftovers(app.services, now=later)
     assert len(fake_slack.ephemerals) == 1 and fake_slack.ephemerals[0]["user"] == "U0ALICE"
+
+
+def test_the_fake_enforces_rate_limit_tiers_and_the_replies_page_limit(fake_slack):
+    """The strict fake's Web API rules: Tier 2 is 20 calls a minute, then 429 with Retry-After; a minute on,
+    calls fit again; conversations.replies pages hold at most 15 messages and the method is Tier 1."""
+    import requests
+
+    from tests.slack_fakes import BOT_TOKEN
+
+    def call(method, **args):
+        return requests.post(
+            fake_slack.api_url + method,
+            data=args,
+            timeout=10,
+            headers={"Authorization": f"Bearer {BOT_TOKEN}"},
+        )
+
+    assert all(call("users.list").status_code == 200 for _ in range(20))
+    limited = call("users.list")
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    fake_slack.advance(61)
+    assert call("users.list").status_code == 200
+    for n in range(20):
+        fake_slack.messages[CHANNEL].append({"ts": f"1.{n:04d}", "thread_ts": TS, "text": str(n)})
+    page = call("conversations.replies", channel=CHANNEL, ts=TS, limit="200").json()
+    assert len(page["messages"]) == 15 and page["has_more"]
+    assert call("conversations.replies", channel=CHANNEL, ts=TS).status_code == 429  # 1 a minute
