@@ -1,8 +1,9 @@
 """Slack bot figures: ack latency vs a bare Bolt app, poll tick cost, completion → summary posted.
 
-    python bench/slack.py [--rounds 6] [--summaries 5] [--skip-engine]
+    python bench/slack.py [--rounds 6] [--summaries 5] [--skip-engine] [--fakes-in-process]
 
-Everything runs locally: the fake Slack Web API and stub Symbl server from tests/slack_fakes.py, real HTTP
+Everything runs locally: the fake Slack Web API and stub Symbl server from tests/slack_fakes.py (in their own
+process for the ack figures, as remote as the real services are, unless --fakes-in-process), real HTTP
 (waitress + Flask + Bolt, as `symbl-bot serve` runs), a real SQLite file, and the embedded engine for the
 completion figure. Figures go to stdout as Markdown for bench/README.md.
 """
@@ -19,6 +20,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,34 +93,75 @@ def fire(url: str, bodies: list[str]) -> list[float]:
         return list(pool.map(one, bodies))
 
 
-def burst(load, url: str, fake: FakeSlack, tag: str, round_no: int) -> list[float]:
+def burst(load, url: str, files: dict[str, dict], tag: str, round_no: int) -> list[float]:
     """50 concurrent signed file_share events, each a distinct upload, sent from a separate process so the
     client does not share the servers' interpreter lock."""
     bodies = []
     for i in range(CONCURRENCY):
-        file = fake.add_file(f"F{tag}{round_no}x{i}", "clip.mp3", b"ID3" + b"\0" * 256)
+        file = files[f"F{tag}{round_no}x{i}"]
         bodies.append(json.dumps(event_envelope(file_share_event(file, ts=f"17000{round_no:02d}{i:03d}.000100"))))
     return load.apply(fire, (url, bodies))
 
 
-def ack_latency(rounds: int) -> dict[str, list[float]]:
-    fake, stub = FakeSlack(), StubSymbl()
+def _file_ids(rounds: int) -> list[str]:
+    tags = [("wours", 0), ("wbare", 0)] + [(name, r) for r in range(1, rounds + 1) for name in ("ours", "bare")]
+    return [f"F{tag}{r}x{i}" for tag, r in tags for i in range(CONCURRENCY)]
+
+
+def _fakes(file_ids: list[str]) -> tuple[FakeSlack, StubSymbl, dict[str, dict]]:
+    # Slack's rate-limit tiers off: 500 uploads in a minute would otherwise sleep the background on 429s.
+    fake, stub = FakeSlack(rate_limits=False), StubSymbl()
+    return fake, stub, {fid: fake.add_file(fid, "clip.mp3", b"ID3" + b"\0" * 256) for fid in file_ids}
+
+
+def serve_fakes(conn, file_ids: list[str]) -> None:
+    """In the fakes' own process: the fake Slack and stub Symbl, as remote as the real ones, until told."""
+    fake, stub, files = _fakes(file_ids)
+    conn.send((fake.api_url, stub.base, files))
+    conn.recv()
+    fake.close()
+    stub.close()
+
+
+@dataclass
+class RemoteFakes:
+    api_url: str  # what bot_settings reads from a FakeSlack
+    base: str  # … and from a StubSymbl
+
+
+def ack_latency(rounds: int, fakes_in_process: bool = False) -> dict[str, list[float]]:
+    """Ours vs the bare app, rounds alternated. The fakes run in their own process unless `fakes_in_process`
+    (the setup before issue 11, where serving the bot's background traffic competed with its acks)."""
+    context = multiprocessing.get_context("spawn")
+    if fakes_in_process:
+        fake, stub, files = _fakes(_file_ids(rounds))
+        remote = RemoteFakes(fake.api_url, stub.base)
+    else:
+        parent, child = context.Pipe()
+        server = context.Process(target=serve_fakes, args=(child, _file_ids(rounds)), daemon=True)
+        server.start()
+        api_url, base, files = parent.recv()
+        remote = RemoteFakes(api_url, base)
     results: dict[str, list[float]] = {"ours": [], "bare": []}
     with tempfile.TemporaryDirectory() as tmp:
-        settings = bot_settings(Path(tmp), fake, stub)
+        settings = bot_settings(Path(tmp), remote, remote)
         bare_url, bare_server = bare_bolt(settings)
-        with running_bot(settings) as (_bot, ours_url), multiprocessing.get_context("spawn").Pool(1) as load:
+        with running_bot(settings) as (_bot, ours_url), context.Pool(1) as load:
             for name, url in (("ours", ours_url), ("bare", bare_url)):  # warm-up (auth.test, connections)
-                burst(load, url, fake, "w" + name, 0)
+                burst(load, url, files, "w" + name, 0)
             for r in range(1, rounds + 1):
                 order = [("ours", ours_url), ("bare", bare_url)]
                 if r % 2:
                     order.reverse()
                 for name, url in order:
-                    results[name] += burst(load, url, fake, name, r)
+                    results[name] += burst(load, url, files, name, r)
         bare_server.close()
-    fake.close()
-    stub.close()
+    if fakes_in_process:
+        fake.close()
+        stub.close()
+    else:
+        parent.send("stop")
+        server.join(30)
     return results
 
 
@@ -167,7 +210,7 @@ def tick_cost(finished: int, active: int, due: int, repeats: int = 200) -> tuple
 
 class StampedSlack(FakeSlack):
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(rate_limits=False)
         self.posted_at: dict[str, float] = {}
 
     def _m_chat_postMessage(self, body: dict) -> dict:
@@ -206,11 +249,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--summaries", type=int, default=5)
     parser.add_argument("--skip-engine", action="store_true")
+    parser.add_argument("--fakes-in-process", action="store_true",
+                        help="serve the fake Slack and stub Symbl in the bot's process (the pre-issue-11 setup)")
     args = parser.parse_args()
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # 50 requests on 8 threads queue by design
 
-    acks = ack_latency(args.rounds)
-    print(f"### Ack latency ({args.rounds} rounds × {CONCURRENCY} concurrent signed file_share events, HTTP mode)\n")
+    acks = ack_latency(args.rounds, args.fakes_in_process)
+    where = "in the bot's process" if args.fakes_in_process else "in their own process"
+    print(f"### Ack latency ({args.rounds} rounds × {CONCURRENCY} concurrent signed file_share events, HTTP mode, "
+          f"fakes {where})\n")
     print("| app | n | p50 ms | p99 ms |\n|---|---:|---:|---:|")
     for name in ("bare", "ours"):
         v = acks[name]

@@ -1,4 +1,7 @@
-"""The summary's action-item buttons: "Mark done" (`action_item_done`) and "Remind me" (`action_item_remind`)."""
+"""The summary's action-item buttons: "Mark done" (`action_item_done`) and "Remind me" (`action_item_remind`).
+
+Acknowledged in listener middleware, answered on `services.interactive`, as `/symbl` is (handlers.commands).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError
 
+from bot.slack import errors as slack_errors
 from bot.slack import queries
 from bot.errors import BotError
 from bot.slack.services import Services
@@ -18,15 +23,23 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
-    @app.action(DONE_ACTION)
-    def on_done(ack: Ack, respond: Respond, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        _run(respond, lambda inv, c, k: queries.mark_done(services, inv, c, k), body, action)
+    def acked_first(do: Any) -> Any:
+        def ack_then_run(ack: Ack, respond: Respond, body: dict[str, Any], action: dict[str, Any],
+                         next_: Any) -> None:
+            ack()
+            services.interactive.submit(_run, respond, do, body, action)
+            next_()
 
-    @app.action(REMIND_ACTION)
-    def on_remind(ack: Ack, respond: Respond, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        _run(respond, lambda inv, c, k: queries.remind(services, inv, c, k), body, action)
+        return ack_then_run
+
+    done = acked_first(lambda inv, c, k: queries.mark_done(services, inv, c, k))
+    remind = acked_first(lambda inv, c, k: queries.remind(services, inv, c, k))
+    app.action(DONE_ACTION, middleware=[done])(_acked)
+    app.action(REMIND_ACTION, middleware=[remind])(_acked)
+
+
+def _acked(ack: Ack) -> None:
+    """The listener proper: the middleware acked and handed the work on."""
 
 
 def _run(respond: Respond, do: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -37,6 +50,9 @@ def _run(respond: Respond, do: Any, body: dict[str, Any], action: dict[str, Any]
         message = do(inv, str(value.get("c") or ""), str(value.get("k") or ""))
     except BotError as err:
         message = f":warning: {err.user_message}"
+    except SlackApiError as err:  # a refusal is explained; only 429/5xx are "try again in a minute"
+        failure = slack_errors.classify(err)
+        message = TROUBLE if failure.transient else f":warning: Could not do that: {failure.user_message}"
     except Exception:
         log.exception("action %s failed", action.get("action_id"))
         message = TROUBLE

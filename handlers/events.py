@@ -27,23 +27,28 @@ LINK_SUBTYPES = (None, "thread_broadcast")
 
 
 def register(app: App, services: Services) -> None:
-    @_before_ack(app, {"type": "message", "subtype": "file_share"})
     def on_file_share(body: dict, event: dict, context: BoltContext) -> None:
         if _from_self(event, context):
             return
         created = False
         for file in event.get("files") or []:
             if pipeline.is_media_file(file):
-                _, new = pipeline.record_file(
-                    services, team_id=_team(body, context), channel_id=event["channel"],
-                    message_ts=event["ts"], thread_ts=event.get("thread_ts"), user_id=event.get("user"),
-                    file=file,
-                )
+                _, new = pipeline.record_file(services, file=file, **_origin(event, context))
                 created = created or new
         if created:
             services.wake()
 
-    @_before_ack(app, "message")
+        for stub in [f for f in event.get("files") or [] if pipeline.is_file_stub(f)]:
+            pipeline.note_pending_file(services, file_id=stub["id"], **_origin(event, context))
+
+    def on_file_stubs(body: dict, event: dict, context: BoltContext) -> None:
+        """After the ack: Slack Connect stubs need files.info before they can be recorded."""
+        if not _from_self(event, context):
+            stubs = [f["id"] for f in event.get("files") or [] if pipeline.is_file_stub(f)]
+            _resolve(services, [(team_of(context), event["channel"], f) for f in stubs])
+
+    _before_ack(app, {"type": "message", "subtype": "file_share"}, on_file_share, after=on_file_stubs)
+
     def on_message(body: dict, event: dict, context: BoltContext) -> None:
         if event.get("subtype") not in LINK_SUBTYPES or _from_self(event, context):
             return
@@ -52,57 +57,72 @@ def register(app: App, services: Services) -> None:
         created = False
         links, left_out = pipeline.capped_links(services.settings, event.get("text"))
         for url in links:
-            _, new = pipeline.record_link(
-                services, team_id=_team(body, context), channel_id=event["channel"], message_ts=event["ts"],
-                thread_ts=event.get("thread_ts"), user_id=event.get("user"), url=url,
-            )
+            _, new = pipeline.record_link(services, url=url, **_origin(event, context))
             created = created or new
         if created and left_out:  # once: a redelivered event creates nothing
-            pipeline.tell_links_left_out(services, team_id=_team(body, context), channel_id=event["channel"],
+            pipeline.tell_links_left_out(services, team_id=team_of(context), channel_id=event["channel"],
                                          message_ts=event["ts"], left_out=left_out)  # fmt: skip
         if created:
             services.wake()
 
-    @_before_ack(app, "file_shared")
+    _before_ack(app, "message", on_message)
+
+    def note_shared_file(body: dict, event: dict, context: BoltContext) -> None:
+        """Before the ack, database only: files.info may be rate limited (slack_sdk sleeps on Retry-After)."""
+        if not (event.get("user_id") and event.get("user_id") == context.bot_user_id):
+            pipeline.note_pending_file(services, team_id=team_of(context), channel_id=event["channel_id"],
+                                       file_id=event["file_id"], user_id=event.get("user_id"))
+
     def on_file_shared(body: dict, event: dict, context: BoltContext) -> None:
-        if event.get("user_id") and event.get("user_id") == context.bot_user_id:
-            return
-        result = pipeline.record_shared_file(
-            services, team_id=_team(body, context), channel_id=event["channel_id"], file_id=event["file_id"],
-            user_id=event.get("user_id"),
-        )
-        if result is not None and result[1]:
-            services.wake()
+        _resolve(services, [(team_of(context), event["channel_id"], event["file_id"])])
+
+    _before_ack(app, "file_shared", note_shared_file, after=on_file_shared)
 
     for name in NOOP_EVENTS:
         app.event(name)(_ignore)
 
 
-def _before_ack(app: App, event_type: str | dict) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register a recording step to run before Bolt acks the event, not after.
+def _before_ack(app: App, event_type: str | dict, step: Callable[..., None],
+                after: Callable[..., None] | None = None) -> None:
+    """Register a recording step to run before Bolt acks the event, and optionally one to run after.
 
     Bolt acks an event before its listener runs, and Slack never delivers an acked event again: a process killed
     in between lost the recording. Listener middleware runs before the ack (a failure there answers 500, so
-    Slack delivers again), so the step runs there and the listener itself is empty.
+    Slack delivers again), so the step runs there — database only, never the network, which could outlast
+    Slack's 3 s — and the listener, run after the ack, does `after` (or nothing).
     """
 
-    def decorator(step: Callable[..., None]) -> Callable[..., None]:
-        def record_then_ack(body: dict, event: dict, context: BoltContext, next_: Callable[[], None]) -> None:
-            step(body=body, event=event, context=context)
-            next_()
+    def record_then_ack(body: dict, event: dict, context: BoltContext, next_: Callable[[], None]) -> None:
+        step(body=body, event=event, context=context)
+        next_()
 
-        app.event(event_type, middleware=[record_then_ack])(_ignore)
-        return step
+    app.event(event_type, middleware=[record_then_ack])(after or _ignore)
 
-    return decorator
+
+def _resolve(services: Services, files: list[tuple[str, str, str]]) -> None:
+    """After the ack: the pending notes of these (team, channel, file) looked up and recorded."""
+    created = False
+    for pending in pipeline.pending_files_named(services, files):
+        result = pipeline.resolve_pending_file(services, pending)
+        created = created or bool(result and result[1])
+    if created:
+        services.wake()
 
 
 def _ignore(body: dict) -> None:
     """Acknowledged and dropped (Bolt acks events before listeners run)."""
 
 
-def _team(body: dict, context: BoltContext) -> str:
-    return str(body.get("team_id") or context.team_id or "")
+def team_of(context: BoltContext) -> str:
+    """The installing workspace: Bolt's `context.team_id` is `authorizations[0].team_id` for events, which
+    differs from the envelope's `team_id` in Slack Connect channels (the partner org's)."""
+    return str(context.team_id or "")
+
+
+def _origin(event: dict[str, Any], context: BoltContext) -> dict[str, Any]:
+    """Where a message's recordings come from, as `pipeline.record_*` take it."""
+    return {"team_id": team_of(context), "channel_id": event["channel"], "message_ts": event["ts"],
+            "thread_ts": event.get("thread_ts"), "user_id": event.get("user")}
 
 
 def _from_self(event: dict[str, Any], context: BoltContext) -> bool:

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.slack import queries
 from bot.slack.services import Services
+from handlers.events import team_of
 
 
 def register(app: App, services: Services) -> None:
@@ -16,5 +17,5 @@ def register(app: App, services: Services) -> None:
     def on_home_opened(body: dict, event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         if event.get("tab") != "home" or not event.get("user"):
             return
-        team = str(body.get("team_id") or context.team_id or "")
+        team = team_of(context)
         client.views_publish(user_id=event["user"], view=queries.home_view(services, team, event["user"]))

@@ -18,40 +18,74 @@ from bot.slack import pipeline, queries
 from bot.errors import UsageError
 from bot.slack.commands.grammar import strip_mention
 from bot.slack.commands.registry import help_text, is_command, parse, run, usage_text
+from bot.slack.render.summary import escape
 from bot.slack.services import Services
 from bot.slack.replies import Reply, plain
 from handlers.commands import TROUBLE
-from storage import conversations as convs
+from handlers.events import team_of
+from storage import mentions
 
 log = logging.getLogger(__name__)
 
 
+LEFTOVER_SECONDS = 60.0  # a claimed mention unanswered this long has no listener working on it any more
+
+
 def register(app: App, services: Services) -> None:
-    @app.event("app_mention")
-    def on_mention(body: dict, event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        user = event.get("user")
-        if not user or user == context.bot_user_id or event.get("bot_id"):
-            return
-        text = event.get("text") or ""
-        if not is_command(text) and pipeline.media_links(text):
-            return  # "@symbl here is the recording <link>": the message listener records it
-        team = str(body.get("team_id") or context.team_id or "")
-        channel = event["channel"]
-        if not convs.claim_mention(services.store, f"{team}:{channel}:{event['ts']}", time.time()):
-            return
-        thread = event.get("thread_ts")
-        inv = queries.Invocation(team_id=team, user_id=user, channel_id=channel, thread_ts=thread, key=event["ts"])
-        reply = _answer(services, inv, strip_mention(text))
-        _deliver(client, inv, thread or event["ts"], reply)
+    def claim(body: dict, event: dict[str, Any], context: BoltContext, next_: Any) -> None:
+        """Before the ack (database only): claim the mention with what answering it needs."""
+        request = _request(event, context)
+        if request is not None and mentions.claim(services.store, request["key"], request, time.time()):
+            context["mention"] = request
+        next_()
+
+    def on_mention(context: BoltContext, client: WebClient) -> None:
+        if context.get("mention"):
+            answer_mention(services, client, context["mention"])
+
+    app.event("app_mention", middleware=[claim])(on_mention)
+
+
+def _request(event: dict[str, Any], context: BoltContext) -> dict[str, Any] | None:
+    """What answering a mention needs, or None when it is not for this module."""
+    user = event.get("user")
+    if not user or user == context.bot_user_id or event.get("bot_id"):
+        return None
+    text = event.get("text") or ""
+    if not is_command(text) and (pipeline.media_links(text) or event.get("files")):
+        return None  # "@symbl here is the recording <link>" or an upload: the message listeners record it
+    team, channel = team_of(context), event["channel"]
+    return {"key": f"{team}:{channel}:{event['ts']}", "team_id": team, "user_id": user, "channel_id": channel,
+            "ts": event["ts"], "thread_ts": event.get("thread_ts"), "text": text}
+
+
+def answer_mention(services: Services, client: WebClient, request: dict[str, Any]) -> None:
+    """Answer a claimed mention and mark it answered (after the ack, or later by `answer_leftovers`)."""
+    thread = request.get("thread_ts")
+    inv = queries.Invocation(team_id=request["team_id"], user_id=request["user_id"],
+                             channel_id=request["channel_id"], thread_ts=thread, key=request["ts"])
+    reply = _answer(services, inv, strip_mention(request["text"]))
+    _deliver(client, inv, thread or request["ts"], reply)
+    mentions.answered(services.store, request["key"], time.time())
+
+
+def answer_leftovers(services: Services, now: float | None = None) -> None:
+    """Scheduler job: mentions claimed, never answered (a crash after the ack, Slack failing the answer)."""
+    cutoff = (time.time() if now is None else now) - LEFTOVER_SECONDS
+    for _key, request in mentions.unanswered(services.store, cutoff):
+        try:
+            answer_mention(services, services.slack_for(request["team_id"]), request)
+        except Exception as err:  # noqa: BLE001 — tried again at the next run
+            log.warning("mention %s: still unanswered: %s", request["key"], err)
 
 
 def _answer(services: Services, inv: queries.Invocation, words: str) -> Reply:
     try:
         cmd = parse(words)
     except UsageError as err:
-        return plain(usage_text(err))
+        return plain(escape(usage_text(err)))
     if cmd.name == "help":
-        return plain(help_text())
+        return plain(escape(help_text()))
     try:
         return run(services, inv, cmd)
     except Exception:

@@ -62,6 +62,7 @@ class Recording:
     created_at: float
     updated_at: float
     append_to: str | None = None  # the conversation this recording extends (an append), else None
+    status_started_at: float | None = None  # a status post went out (maybe unanswered): search before posting
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Recording:
@@ -176,6 +177,14 @@ def _update(store: BotStore, recording_id: int, values: dict[str, Any], *, only_
 
 def set_status_message(store: BotStore, recording_id: int, ts: str, stage: str) -> None:
     _update(store, recording_id, {"status_ts": ts, "status_stage": stage})
+
+
+def start_status(store: BotStore, recording_id: int, now: float | None = None) -> None:
+    """Note that the status message is about to be posted: a retry after this searches the thread first."""
+    now = time.time() if now is None else now
+    with store.tx() as db:
+        db.execute("UPDATE recordings SET status_started_at = COALESCE(status_started_at, ?) WHERE id = ?",
+                   [now, recording_id])
 
 
 def set_status_stage(store: BotStore, recording_id: int, stage: str) -> None:

@@ -103,3 +103,41 @@ def m003_commands(db: Database) -> None:
     db.table("conversation_text").enable_fts(
         ["title", "transcript", "insights"], fts_version="FTS5", tokenize="porter", create_triggers=True
     )
+
+
+@migrations()
+def m004_summary_parts(db: Database) -> None:
+    # Where each part of a posted summary is, so editing it needs no conversations.replies (1 call a minute
+    # for apps outside the Marketplace). Part 1 is also recordings.summary_ts.
+    db.execute(
+        """
+        CREATE TABLE summary_parts (
+            recording_id INTEGER NOT NULL,
+            part INTEGER NOT NULL,
+            ts TEXT NOT NULL,
+            PRIMARY KEY (recording_id, part)
+        )
+        """
+    )
+    # Set before the status message is first posted: a retry after a lost answer searches the thread first.
+    db.execute("ALTER TABLE recordings ADD COLUMN status_started_at REAL")
+    # A claimed mention keeps what answering it needs until it is answered: a crash in between is answered
+    # by the scheduler (bot: handlers.mentions.answer_leftovers), not forgotten.
+    db.execute("ALTER TABLE handled_mentions ADD COLUMN request TEXT")
+    db.execute("ALTER TABLE handled_mentions ADD COLUMN answered_at REAL")
+    # Files an event only named (file_shared, Slack Connect check_file_info stubs): written before the ack,
+    # resolved through files.info after it, or by the scheduler after a crash in between.
+    db.execute(
+        """
+        CREATE TABLE pending_files (
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            file_id TEXT NOT NULL,
+            message_ts TEXT,               -- the sharing message if the event says (stubs), else files.info's
+            thread_ts TEXT,
+            user_id TEXT,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (team_id, channel_id, file_id)
+        )
+        """
+    )

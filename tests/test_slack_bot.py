@@ -102,7 +102,8 @@ def test_html_login_page_gets_the_files_read_message(bot, fake_slack, stub_symbl
     file = fake_slack.add_file("F6", "standup.mp3", AUDIO, variant="html")
     deliver(url, event_envelope(file_share_event(file, ts=TS)))
     wait_for(lambda: _replied(fake_slack, "files:read"))
-    assert repo.get(app.store, 1).state == "failed"
+    # The status is edited first, then the row is marked failed (bot.slack.pipeline.fail).
+    wait_for(lambda: repo.get(app.store, 1).state == "failed")
     assert len(fake_slack.thread(CHANNEL, TS)) == 1
     assert stub_symbl.submissions == []
 
@@ -136,7 +137,8 @@ def test_too_large_or_too_long_file_is_refused_before_download(bot, fake_slack, 
     file.update(extra)
     deliver(url, event_envelope(file_share_event(file, ts=TS)))
     wait_for(lambda: _replied(fake_slack, words))
-    assert repo.get(app.store, 1).state == "failed"
+    # The status is edited first, then the row is marked failed (bot.slack.pipeline.fail).
+    wait_for(lambda: repo.get(app.store, 1).state == "failed")
     assert fake_slack.calls_to("/files/F9/allhands.mp4") == []
     assert stub_symbl.submissions == []
 

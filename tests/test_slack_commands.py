@@ -118,7 +118,8 @@ def test_help_lists_every_subcommand_in_the_ack(world, fake_slack):
     ("frobnicate", "I don't know the command `frobnicate`"),
     ("append", "Append which recording?"),
     ("append notaurl", "is not an http(s) link"),
-    ("append https://x.example/a.mp3 into 123", "only `to <conversation-id>` may follow"),
+    # mrkdwn-escaped: Slack would read a bare <conversation-id> as a link
+    ("append https://x.example/a.mp3 into 123", "only `to &lt;conversation-id&gt;` may follow"),
     ("topics 1 2", "Too many arguments"),
     ("search", "Search for what?"),
     ("forget", "Say which conversation to forget."),

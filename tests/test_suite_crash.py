@@ -23,6 +23,7 @@ import requests
 
 from storage import open_store
 from tests.slack_fakes import deliver, event_envelope, file_share_event, file_shared_event, message_event
+from tests.support.slack import is_summary_post
 from tests.suite_support import (
     BotProcess,
     ChaosSlack,
@@ -161,7 +162,7 @@ class Trial:
 
 def _summary_post(rec: Recording) -> Callable[[str, dict], bool]:
     return lambda method, body: (
-        method == "chat.postMessage" and body.get("thread_ts") == rec.ts and bool(body.get("metadata"))
+        method == "chat.postMessage" and body.get("thread_ts") == rec.ts and is_summary_post(body)
     )
 
 
@@ -250,9 +251,10 @@ def _all_posted(data, n: int) -> bool:
 @pytest.mark.slow
 def test_regression_event_acked_then_killed_before_it_was_recorded_is_not_lost(tmp_path, slack, symbl):
     """Bug: Bolt acked events before the listener recorded them, so a bot killed in between lost the recording
-    (Slack does not deliver an acked event again). Now the ack follows the row: a kill before it means no 2xx,
-    and Slack's redelivery records it. A `file_shared` event alone (no message twin, as in some shared
-    channels) makes the window visible: its listener waits on files.info, held here until the kill."""
+    (Slack does not deliver an acked event again). Now what the event says is stored before the ack. A
+    `file_shared` event alone (no message twin, as in some shared channels) makes the window visible: it is
+    acknowledged before files.info (issue 11: files.info may sleep on a 429 past Slack's 3 s), which is held
+    here until the kill; the note written before the ack is resolved after the restart."""
     ts = "1700399999.000100"
     slack.add_file("FK1", "acked.mp3", AUDIO, shares={"public": {CHANNEL: [{"ts": ts}]}})
     held = slack.gate(
@@ -282,5 +284,4 @@ def test_regression_event_acked_then_killed_before_it_was_recorded_is_not_lost(t
         wait_until(lambda: summaries_by_thread(slack, CHANNEL).get(ts), 60, "the summary after the restart")
     finally:
         bot.stop()
-    assert answers != [200], "acked before the recording was stored"
     assert summaries_by_thread(slack, CHANNEL) == {ts: 1}

@@ -29,6 +29,7 @@ from tests.slack_fakes import (
 from tests.suite_support import ChaosSlack, suite_seed, suite_size, summaries_by_thread
 from tests.support.chaos import FAULTS, Chaos
 from tests.support.symbl import ChaosSymbl
+from tests.support.slack import is_summary_post
 
 CHANNEL = "C0FAULTS"
 AUDIO = b"ID3" + b"\x00" * 4096
@@ -117,7 +118,7 @@ def test_regression_summary_post_whose_answer_was_lost_is_not_repeated(tmp_path,
     slack = ChaosSlack()
     try:
         lost = slack.gate(
-            lambda method, body: method == "chat.postMessage" and bool(body.get("metadata")),
+            lambda method, body: method == "chat.postMessage" and is_summary_post(body),
             after_effect=True,
         )
         lost.release.set()  # no one waits: the fake stores the summary, then drops the connection unanswered

@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.errors import BotError
 from bot.slack.http_guard import SignedRequestGuard
 from bot.slack.ops.health import health
+from bot.slack.ops.intake_gate import IntakeGate
 from bot.slack.services import Services
 from bot.slack.ops.scheduler import Poller
 from bot.providers.symbl.client import SymblClient
@@ -87,6 +88,7 @@ class Bot:
     poller: Poller
     engine: Any = None  # bot.engine.server.EngineServer when embedded
     scheduler_owner: lease.SchedulerOwner | None = None  # set by build_bot: only one process polls
+    intake: IntakeGate = field(default_factory=IntakeGate)  # Slack's requests before background steps
     _http: Any = field(default=None, repr=False)
     _http_thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -96,7 +98,8 @@ class Bot:
 
         @flask.route(EVENTS_PATH, methods=["POST"])
         def slack_events() -> Any:
-            return handler.handle(request)
+            with self.intake.request():  # background steps give way until it is answered
+                return handler.handle(request)
 
         # Multi-workspace installs (Bolt answers 404 on these when OAuth is not configured).
         @flask.route(oauth.INSTALL_PATH, methods=["GET"])
@@ -173,6 +176,7 @@ class Bot:
         if self.scheduler_owner is not None:
             self.scheduler_owner.stop()  # stops the poller first, then hands ownership on
         self.poller.stop(wait=True)
+        self.services.interactive.shutdown(wait=False, cancel_futures=True)
         if self.engine is not None:
             self.engine.stop()
             self.engine = None
@@ -199,7 +203,13 @@ def build_bot(settings: Settings, *, client: WebClient | None = None, symbl: Sym
     if settings.oauth_enabled:
         slack_for = oauth.TeamClients(oauth.installation_store(settings), lambda token: slack_client(settings, token))
     services = Services(settings=settings, store=store, symbl=symbl, slack_for=slack_for)
-    poller = Poller(store, lambda rid: pipeline.advance(services, rid), interval=settings.poll_seconds)
+    intake = IntakeGate()
+
+    def step(recording_id: int) -> None:
+        intake.wait_idle()  # acks have a 3 s deadline, steps none (bot/slack/ops/intake_gate.py)
+        pipeline.advance(services, recording_id)
+
+    poller = Poller(store, step, interval=settings.poll_seconds)
     services.wake = poller.wake
     services.poll_now = poller.poll_now
     if engine is not None:
@@ -208,6 +218,10 @@ def build_bot(settings: Settings, *, client: WebClient | None = None, symbl: Sym
     if settings.oauth_enabled:
         oauth.register_revocation_listeners(app)
     handlers.register(app, services)
+    poller.every(pipeline.LEFTOVER_FILE_INTERVAL, lambda: pipeline.resolve_leftover_files(services),
+                 pipeline.LEFTOVER_FILE_JOB)
+    poller.every(pipeline.LEFTOVER_FILE_INTERVAL, lambda: handlers.mentions.answer_leftovers(services),
+                 "unanswered-mentions")
     if settings.retention_days > 0:
         poller.every(retention.RETENTION_INTERVAL_SECONDS, lambda: retention.run(services), retention.RETENTION_JOB)
     owner = lease.SchedulerOwner(settings.data_dir / "scheduler.lock", poller.start, lambda: poller.stop(wait=True),
@@ -215,5 +229,5 @@ def build_bot(settings: Settings, *, client: WebClient | None = None, symbl: Sym
     # A tick that finds the previous one still running is skipped (max_instances=1): by design, not news.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     return Bot(settings=settings, store=store, services=services, app=app, poller=poller, engine=engine,
-               scheduler_owner=owner)
+               scheduler_owner=owner, intake=intake)
 

@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 
 MEMBERSHIP_TTL = 60.0
 DIRECTORY_TTL = 600.0
+# users.list is Tier 2 (20 calls a minute): a scan stops after this many pages of USERS_PAGE (Slack advises
+# ≤ 200). Past that the workspace is too big for a name to mean one person anyway; emails are looked up.
+USERS_PAGE = 200
+MAX_USER_PAGES = 10
 CHANNEL_TYPES = "public_channel,private_channel,mpim,im"
 
 
@@ -54,6 +58,7 @@ class Directory:
         self._channels = _TtlCache(membership_ttl)
         self._admins = _TtlCache(membership_ttl)
         self._users = _TtlCache(directory_ttl)
+        self._by_email = _TtlCache(directory_ttl)
 
     def channels_of(self, client: WebClient, team_id: str, user_id: str) -> frozenset[str]:
         """The channels (and DMs) the user is a member of; empty when Slack cannot tell us."""
@@ -72,7 +77,12 @@ class Directory:
         """The Slack user a speaker/owner is, matched by email, then by name, only when exactly one matches."""
         if not isinstance(person, dict):
             return None
-        return match_user(self.users(client, team_id), person)
+        email = str(person.get("email") or "").strip().lower()
+        if email:  # one users.lookupByEmail (Tier 3) instead of scanning the workspace
+            found = self._by_email.get((team_id, email), lambda: _user_by_email(client, email))
+            if found:
+                return found
+        return match_user(self.users(client, team_id), {**person, "email": None})
 
 
 def match_user(users: list[dict[str, Any]], person: dict[str, Any]) -> str | None:
@@ -121,11 +131,28 @@ def _is_admin(client: WebClient, user_id: str) -> bool | None:
 
 
 def _all_users(client: WebClient) -> list[dict[str, Any]] | None:
+    """Every active human of the workspace, or [] (remembered) when it is larger than MAX_USER_PAGES pages."""
     users: list[dict[str, Any]] = []
     try:
-        for page in client.users_list(limit=500):
+        for number, page in enumerate(client.users_list(limit=USERS_PAGE), start=1):
             users += [u for u in page.get("members") or [] if not u.get("deleted") and not u.get("is_bot")]
+            if number >= MAX_USER_PAGES and (page.get("response_metadata") or {}).get("next_cursor"):
+                log.info("users.list: over %s users; speakers are matched by email only", len(users))
+                return []
     except (SlackApiError, SlackClientError) as err:
         log.warning("users.list failed: %s", err)
         return None
     return users
+
+
+def _user_by_email(client: WebClient, email: str) -> str | None:
+    """The user id, "" when Slack knows no such user (remembered), None when Slack could not answer."""
+    try:
+        return str(client.users_lookupByEmail(email=email)["user"]["id"])
+    except SlackApiError as err:
+        if err.response.get("error") == "users_not_found":
+            return ""
+        log.warning("users.lookupByEmail failed: %s", err.response.get("error"))
+    except SlackClientError as err:
+        log.warning("users.lookupByEmail failed: %s", err)
+    return None

@@ -34,6 +34,7 @@ from bot.errors import (
     UnsupportedMedia,
     UrlRefused,
 )
+from bot.slack import errors as slack_errors
 from bot.slack import updates
 from bot.slack.services import Services
 from bot.slack.speaker_hints import known_speakers
@@ -42,6 +43,8 @@ from bot.providers.symbl.client import Submission
 from bot.transcript_import import TEXT_OPTIONS, is_transcript_file, read_transcript, transcript_kind
 from storage import Recording, State
 from storage import conversations as convs
+from storage import pending_files, summary_parts
+from storage.pending_files import PendingFile
 from storage import recordings as repo
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,9 @@ FILES_READ_MESSAGE = (
     "(add it and reinstall the app) or has no access to this file."
 )
 MAX_UNEXPECTED_ATTEMPTS = 5
+LEFTOVER_FILE_SECONDS = 5.0  # a pending file note this old has no listener working on it any more
+LEFTOVER_FILE_JOB = "pending-files"
+LEFTOVER_FILE_INTERVAL = 10.0
 MAX_TRANSIENT_ATTEMPTS = 30  # ~2 h at the 300 s cap; then the row fails with the last reason
 
 
@@ -85,6 +91,12 @@ def is_media_file(file: dict[str, Any]) -> bool:
         or file.get("subtype") in ("slack_audio", "slack_video")
         or _extension(file.get("name")) in MEDIA_EXTENSIONS
     )
+
+
+def is_file_stub(file: dict[str, Any]) -> bool:
+    """A Slack Connect file the event only names: `{"id", "file_access": "check_file_info"}`; files.info has
+    the rest (https://docs.slack.dev/apis/slack-connect/#check_file_info)."""
+    return file.get("file_access") == "check_file_info" and bool(file.get("id"))
 
 
 def is_candidate_link(url: str) -> bool:
@@ -154,24 +166,61 @@ def record_link(services: Services, *, team_id: str, channel_id: str, message_ts
     )
 
 
-def record_shared_file(services: Services, *, team_id: str, channel_id: str, file_id: str,
-                       user_id: str | None) -> tuple[Recording, bool] | None:
-    """The `file_shared` path: find the sharing message through files.info, then record as the message would.
-
-    Usually the `message`/`file_share` twin got here first and this costs one indexed lookup.
-    """
+def note_pending_file(services: Services, *, team_id: str, channel_id: str, file_id: str,
+                      message_ts: str | None = None, thread_ts: str | None = None,
+                      user_id: str | None = None) -> PendingFile | None:
+    """Before the ack (database only): a file the event names but does not describe (`file_shared`, a
+    `check_file_info` stub). None when the channel already has it (its `file_share` twin usually came first)."""
     if repo.source_seen(services.store, team_id, channel_id, file_id):
         return None
-    file = services.slack_for(team_id).files_info(file=file_id)["file"]
-    if not is_media_file(file):
-        return None
-    share = _first_share(file, channel_id)
-    if share is None:
-        log.info("file_shared %s in %s: no share with a message ts yet; waiting for the message event",
-                 file_id, channel_id)
-        return None
-    return record_file(services, team_id=team_id, channel_id=channel_id, message_ts=share["ts"],
-                       thread_ts=share.get("thread_ts"), user_id=user_id, file=file)
+    return pending_files.note(services.store, team_id=team_id, channel_id=channel_id, file_id=file_id,
+                              message_ts=message_ts, thread_ts=thread_ts, user_id=user_id)
+
+
+def resolve_pending_file(services: Services, pending: PendingFile) -> tuple[Recording, bool] | None:
+    """After the ack: files.info says what the file is and (for `file_shared`) which message shared it; media
+    is recorded as the message's full file object would be. The note goes once Slack has answered; if
+    files.info fails, it stays for `resolve_leftover_files`."""
+    result = None
+    if not repo.source_seen(services.store, pending.team_id, pending.channel_id, pending.file_id):
+        file = services.slack_for(pending.team_id).files_info(file=pending.file_id)["file"]
+        share = ({"ts": pending.message_ts, "thread_ts": pending.thread_ts} if pending.message_ts
+                 else _first_share(file, pending.channel_id))
+        if is_media_file(file) and share is not None:
+            result = record_file(services, team_id=pending.team_id, channel_id=pending.channel_id,
+                                 message_ts=share["ts"], thread_ts=share.get("thread_ts"),
+                                 user_id=pending.user_id, file=file)
+        elif share is None:
+            log.info("file_shared %s in %s: no share with a message ts yet; waiting for the message event",
+                     pending.file_id, pending.channel_id)
+    pending_files.done(services.store, pending)
+    return result
+
+
+def pending_files_named(services: Services, files: list[tuple[str, str, str]]) -> list[PendingFile]:
+    """The notes still pending of these (team, channel, file id)."""
+    found = [pending_files.get(services.store, *key) for key in files]
+    return [p for p in found if p is not None]
+
+
+def resolve_leftover_files(services: Services, now: float | None = None) -> None:
+    """Scheduler job: notes whose listener never finished (a crash after the ack, a Slack error)."""
+    cutoff = (time.time() if now is None else now) - LEFTOVER_FILE_SECONDS
+    created = False
+    for pending in pending_files.older_than(services.store, cutoff):
+        try:
+            result = resolve_pending_file(services, pending)
+        except SlackApiError as err:
+            if not slack_errors.classify(err).transient:  # the file is gone or not ours to see: drop the note
+                log.info("pending file %s: %s", pending.file_id, err.response.get("error"))
+                pending_files.done(services.store, pending)
+            continue
+        except (SlackClientError, OSError) as err:
+            log.info("pending file %s: %s; later", pending.file_id, err)
+            continue
+        created = created or bool(result and result[1])
+    if created:
+        services.wake()
 
 
 def _first_share(file: dict[str, Any], channel_id: str) -> dict[str, Any] | None:
@@ -204,12 +253,11 @@ def advance(services: Services, recording_id: int) -> None:
 
 def _handle_error(services: Services, rec: Recording, err: Exception) -> None:
     if isinstance(err, SlackApiError):
-        transient = _slack_transient(err)
-        reason = f"Slack answered {err.response.get('error') or err.response.status_code}"
+        failure = slack_errors.classify(err)
+        transient, reason = failure.transient, failure.user_message
         if not transient:
-            log.warning("recording %s: Slack refused for good: %s", rec.id, reason)
-            repo.mark_failed(services.store, rec.id, reason)
-            return
+            # Reported like any permanent failure: the status message is edited, never left at "Extracting…".
+            log.warning("recording %s: Slack refused for good: %s", rec.id, failure.code)
     elif isinstance(err, BotError):
         transient, reason = err.transient, err.user_message
         if isinstance(err, StorageFull):
@@ -229,12 +277,6 @@ def _handle_error(services: Services, rec: Recording, err: Exception) -> None:
         log.info("recording %s: transient error (attempt %s, retry in %.1fs): %s", rec.id, attempts, delay, reason)
         return
     fail(services, rec, reason)
-
-
-def _slack_transient(err: SlackApiError) -> bool:
-    status = getattr(err.response, "status_code", 200)
-    return status == 429 or status >= 500 or err.response.get("error") in {
-        "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
 def retry_delay(settings: Settings, attempts: int) -> float:
@@ -489,10 +531,12 @@ def post_summary(services: Services, rec: Recording) -> None:
     poster = without_connection_retries(client)
     already: dict[int, str] = {}
     if rec.summary_started_at is not None:
-        already = find_posted_parts(client, rec)
+        # A post went out unconfirmed before: only then search the thread (conversations.replies is scarce).
+        already = summary_parts.of(services.store, rec.id)
+        if len(already) < len(messages):
+            already = {**find_posted_parts(client, rec), **already}
     else:
         repo.start_summary(services.store, rec.id)
-    first_ts = already.get(1)
     for part, message in enumerate(messages, start=1):
         if part in already:
             continue
@@ -500,8 +544,9 @@ def post_summary(services: Services, rec: Recording) -> None:
             channel=rec.channel_id, thread_ts=rec.thread_ts, text=message.text, blocks=message.blocks,
             metadata=message.metadata, unfurl_links=False, unfurl_media=False,
         )
-        if part == 1:
-            first_ts = response["ts"]
+        already[part] = response["ts"]
+        summary_parts.remember(services.store, rec.id, {part: response["ts"]})
+    first_ts = already.get(1)
     assert first_ts is not None
     repo.mark_posted(services.store, rec.id, first_ts)
     set_stage(services, rec.id, "done")
@@ -521,7 +566,8 @@ def fail(services: Services, rec: Recording, reason: str) -> None:
         set_stage(services, rec.id, "failed", error=reason)
     except (SlackDeliveryError, SlackClientError, OSError) as err:
         if isinstance(err, SlackDeliveryError):  # Slack answered (or there is no client): heals only if 429/5xx
-            transient = isinstance(err.__cause__, SlackApiError) and _slack_transient(err.__cause__)
+            cause = err.__cause__
+            transient = isinstance(cause, SlackApiError) and slack_errors.classify(cause).transient
         else:  # connection errors and timeouts
             transient = True
         if transient and current.attempts + 1 < MAX_TRANSIENT_ATTEMPTS:

@@ -35,6 +35,7 @@ from storage.conversations import SummarizedConversation
 log = logging.getLogger(__name__)
 REMIND_HOUR = 9  # reminders go out at 09:00 in the user's time zone
 LIST_LIMIT = 10
+MAX_SCHEDULE_DAYS = 120  # chat.scheduleMessage's horizon
 
 
 @dataclass(frozen=True)
@@ -304,14 +305,22 @@ def remind(services: Services, inv: Invocation, conversation_id: str, key: str, 
         tz_offset = int(client.users_info(user=inv.user_id)["user"].get("tz_offset") or 0)
     except SlackApiError:
         tz_offset = 0
-    at = reminder_time(item.get("dueBy"), tz_offset, time.time() if now is None else now)
+    now = time.time() if now is None else now
+    at = reminder_time(item.get("dueBy"), tz_offset, now)
+    # chat.scheduleMessage refuses dates past 120 days (`time_too_far`): remind at the latest Slack allows.
+    latest = now + MAX_SCHEDULE_DAYS * 86400 - 3600
+    too_far = at > latest
+    at = min(at, latest)
     dm = client.conversations_open(users=inv.user_id)["channel"]["id"]
     url = permalink(services, inv.team_id, conv.channel_id, conv.summary_ts)
     text = (f":alarm_clock: Reminder: {escape(str(item.get('text', '')))} — from "
             f"{replies.link(url, conv.title)}")
     client.chat_scheduleMessage(channel=dm, post_at=int(at), text=text, unfurl_links=False)
     local = datetime.fromtimestamp(at, timezone(timedelta(seconds=tz_offset)))
-    return f":alarm_clock: I'll remind you on {local:%a %-d %b at %H:%M} (your time) in a direct message."
+    answer = f":alarm_clock: I'll remind you on {local:%a %-d %b at %H:%M} (your time) in a direct message."
+    if too_far:
+        answer += f" (It is due later, but Slack schedules messages at most {MAX_SCHEDULE_DAYS} days ahead.)"
+    return answer
 
 
 def home_view(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
@@ -334,10 +343,18 @@ def home_view(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
 
 def summarize_message(services: Services, inv: Invocation, message: dict[str, Any]) -> str:
     """The message shortcut: summarize the recordings a message carries (it may predate the bot)."""
+    client = _client(services, inv)
     files = [f for f in message.get("files") or [] if pipeline.is_media_file(f)]
+    for stub in [f for f in message.get("files") or [] if pipeline.is_file_stub(f)]:
+        file = client.files_info(file=stub["id"])["file"]  # a Slack Connect stub: files.info knows the rest
+        if pipeline.is_media_file(file):
+            files.append(file)
     links, _left_out = pipeline.capped_links(services.settings, message.get("text"))
     if not files and not links:
         return "I found no recording in that message: an audio or video file, or a link to one."
+    if not _bot_is_member(client, inv.channel_id):
+        return ("I'm not in this channel, so I could not post the summary here: invite me with "
+                "`/invite @symbl`, then try the shortcut again.")
     common = {"team_id": inv.team_id, "channel_id": inv.channel_id, "message_ts": message["ts"],
               "thread_ts": message.get("thread_ts"), "user_id": message.get("user") or inv.user_id}
     results = [pipeline.record_file(services, file=f, **common) for f in files]
@@ -347,3 +364,13 @@ def summarize_message(services: Services, inv: Invocation, message: dict[str, An
         services.wake()
         return f":hourglass_flowing_sand: Summarizing {names}; the summary will appear in the message's thread."
     return f"{names}: already summarized or in progress — see the message's thread."
+
+
+def _bot_is_member(client: Any, channel_id: str) -> bool:
+    """Whether the bot can post in the channel; direct messages and unknown shapes count as yes."""
+    if not channel_id.startswith(("C", "G")):
+        return True
+    try:
+        return client.conversations_info(channel=channel_id)["channel"].get("is_member", True) is not False
+    except SlackApiError:
+        return True  # let the post itself fail and report why

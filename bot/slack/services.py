@@ -7,6 +7,7 @@ the pipeline.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ from bot.config import Settings
 from bot.providers.provider import Provider
 from bot.slack.authz import Directory
 from storage import BotStore
+
+
+INTERACTIVE_WORKERS = 4
 
 
 @dataclass
@@ -34,6 +38,11 @@ class Services:
     options: dict[str, Any] = field(default_factory=lambda: {"enableSpeakerDiarization": True})
     directory: Directory = field(default_factory=Directory)  # Slack membership and users, cached briefly
     storage_full_at: float | None = None  # when a download last failed for a full disk (/healthz reports it)
+    # Commands, buttons and shortcuts answer here, not in Bolt's listener pool, which events share and where a
+    # listener sleeping on a 429's Retry-After would hold up every ack behind it (slack-platform.md §1.3).
+    interactive: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(INTERACTIVE_WORKERS, thread_name_prefix="symbl-ui")
+    )
 
     @property
     def download_dir(self) -> Path:

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler
 
 from bot.errors import SlackDeliveryError
-from bot.slack.render.summary import SUMMARY_EVENT, status_text
+from bot.slack.render.summary import STATUS_EVENT, SUMMARY_EVENT, status_metadata, status_text
 from bot.slack.services import Services
 from storage import Recording
 from storage import recordings as repo
@@ -41,38 +41,66 @@ def without_connection_retries(client: WebClient) -> WebClient:
     )
 
 
+REPLIES_PAGE_LIMIT = 15  # conversations.replies' `limit` for apps outside the Marketplace (1 call a minute)
+
+
 def find_posted_parts(client: WebClient, rec: Recording) -> dict[int, str]:
-    """Summary parts for this recording already in its thread: part number → ts."""
+    """Summary parts for this recording already in its thread: part number → ts.
+
+    Costly: for apps outside the Marketplace Slack allows conversations.replies once a minute, 15 messages a
+    page. Only a restart after an unconfirmed post needs it; edits read parts from `storage.summary_parts`.
+    """
     found: dict[int, str] = {}
+    for message in _bot_messages(client, rec, SUMMARY_EVENT):
+        payload = message["metadata"].get("event_payload") or {}
+        found.setdefault(int(payload.get("part") or 1), message["ts"])
+    return found
+
+
+def find_status(client: WebClient, rec: Recording) -> str | None:
+    """The ts of this recording's status message already in its thread (a post whose answer was lost)."""
+    return next((m["ts"] for m in _bot_messages(client, rec, STATUS_EVENT)), None)
+
+
+def _bot_messages(client: WebClient, rec: Recording, event_type: str) -> Iterable[dict]:
+    """The thread's messages carrying this recording's metadata of `event_type`, page by page."""
     cursor = None
     while True:
         page = client.conversations_replies(
-            channel=rec.channel_id, ts=rec.thread_ts, include_all_metadata=True, limit=200, cursor=cursor
+            channel=rec.channel_id, ts=rec.thread_ts, include_all_metadata=True, limit=REPLIES_PAGE_LIMIT,
+            cursor=cursor,
         )
-        for message in _summary_messages(page.get("messages") or [], rec.id):
-            payload = message["metadata"].get("event_payload") or {}
-            found.setdefault(int(payload.get("part") or 1), message["ts"])
+        for message in page.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == event_type and payload.get("recording_id") == rec.id:
+                yield message
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
-            return found
-
-
-def _summary_messages(messages: Iterable[dict], recording_id: int) -> Iterable[dict]:
-    for message in messages:
-        metadata = message.get("metadata") or {}
-        payload = metadata.get("event_payload") or {}
-        if metadata.get("event_type") == SUMMARY_EVENT and payload.get("recording_id") == recording_id:
-            yield message
+            return
 
 
 def ensure_status(services: Services, rec: Recording, stage: str) -> None:
-    """Post the status message in the thread unless the row already has one."""
+    """Post the status message in the thread unless the row already has one.
+
+    Posted once: a post whose answer was lost (a dropped connection, a crash) is found in the thread by its
+    metadata on the next attempt, not posted again.
+    """
     if rec.status_ts:
         return
-    response = services.slack_for(rec.team_id).chat_postMessage(
+    client = services.slack_for(rec.team_id)
+    if rec.status_started_at is not None:
+        found = find_status(client, rec)
+        if found:
+            repo.set_status_message(services.store, rec.id, found, stage)
+            return
+    else:
+        repo.start_status(services.store, rec.id)
+    response = without_connection_retries(client).chat_postMessage(
         channel=rec.channel_id,
         thread_ts=rec.thread_ts,
         text=status_text(stage, rec.name),
+        metadata=status_metadata(rec.id),
         unfurl_links=False,
         unfurl_media=False,
     )
@@ -95,6 +123,7 @@ def set_stage(services: Services, recording_id: int, stage: str, error: str | No
                 channel=rec.channel_id,
                 thread_ts=rec.thread_ts,
                 text=text,
+                metadata=status_metadata(rec.id),
                 unfurl_links=False,
                 unfurl_media=False,
             )

@@ -17,12 +17,15 @@ import threading
 from collections import defaultdict
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot.errors import BotError
 from bot.slack import thread
 from bot.slack.services import Services
 from bot.slack.render.summary import SlackMessage, render_summary, summary_metadata
 from storage import Recording, action_items
 from storage import conversations as convs
+from storage import summary_parts
 from storage import recordings as repo
 
 log = logging.getLogger(__name__)
@@ -77,21 +80,44 @@ def refresh_summary(services: Services, base: Recording) -> None:
             return
         messages = summary_messages(services, base, insights)
         client = services.slack_for(base.team_id)
-        parts = thread.find_posted_parts(client, base) if len(messages) > 1 else {}
-        parts[1] = base.summary_ts
+        parts = posted_parts(services, client, base)
         for number, message in enumerate(messages, start=1):
             if number in parts:
                 client.chat_update(channel=base.channel_id, ts=parts[number], text=message.text,
                                    blocks=message.blocks)
             else:
-                client.chat_postMessage(
+                response = client.chat_postMessage(
                     channel=base.channel_id, thread_ts=base.thread_ts, text=message.text, blocks=message.blocks,
                     metadata=summary_metadata(base.id, number, len(messages)), unfurl_links=False,
                     unfurl_media=False)
-        for number, ts in parts.items():
+                summary_parts.remember(services.store, base.id, {number: response["ts"]})
+        for number, ts in sorted(parts.items()):
             if number > len(messages):
-                client.chat_update(channel=base.channel_id, ts=ts, text="(This part of the summary moved up.)",
-                                   blocks=[])
+                _remove_part(client, base, ts)
+        summary_parts.forget_after(services.store, base.id, len(messages))
+
+
+def posted_parts(services: Services, client: Any, base: Recording) -> dict[int, str]:
+    """Part number → ts of the posted summary, from the database; a summary posted before parts were stored
+    is looked up in its thread once (conversations.replies) and remembered."""
+    parts = summary_parts.of(services.store, base.id)
+    if not parts:
+        parts = thread.find_posted_parts(client, base)
+        parts[1] = base.summary_ts or parts.get(1, "")
+        summary_parts.remember(services.store, base.id, parts)
+    return parts
+
+
+def _remove_part(client: Any, base: Recording, ts: str) -> None:
+    """A part the summary no longer needs (it shrank, e.g. after "Mark done"): deleted, or emptied if Slack
+    will not delete it."""
+    try:
+        client.chat_delete(channel=base.channel_id, ts=ts)
+    except SlackApiError as err:
+        log.info("summary part %s of recording %s: delete refused (%s); emptying it", ts, base.id,
+                 err.response.get("error"))
+        moved = "(This part of the summary moved up.)"
+        client.chat_update(channel=base.channel_id, ts=ts, text=moved, blocks=[])
 
 
 def post_appended(services: Services, rec: Recording) -> None:

@@ -5,6 +5,5 @@
 - `chaos`: the seeded fault picker and the gates that hold a chosen request (chaos Symbl and Slack);
 - `files`: one file server (registered blobs, or a folder on disk);
 - `wait`: `wait_until`, the one way to wait for a condition;
-- `slack`: the fake Slack Web API and signed Slack requests (moved here from tests/slack_fakes.py by the Slack
-  work).
+- `slack`: the strict fake Slack Web API (Slack's documented limits enforced) and signed Slack requests.
 """

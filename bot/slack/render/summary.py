@@ -19,6 +19,7 @@ from bot.language import is_english, not_english_note
 from storage.action_items import item_key
 
 SUMMARY_EVENT = "symbl_summary"
+STATUS_EVENT = "symbl_status"  # the status message's metadata: how a retry finds a post whose answer was lost
 MAX_BLOCKS = 40  # Slack allows 50
 MAX_SECTION_CHARS = 2900  # Slack allows 3000
 MAX_MESSAGE_CHARS = 10_000
@@ -29,6 +30,7 @@ STAGES = ("queued", "transcribing", "extracting", "done")
 DONE_ACTION = "action_item_done"
 REMIND_ACTION = "action_item_remind"
 MAX_BUTTON_ITEMS = 12  # action items with buttons (two blocks each); further items are listed as text
+MAX_LISTED_SPEAKERS = 12  # names in the facts line; the rest are counted ("and 28 more")
 
 
 @dataclass
@@ -182,6 +184,22 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
+def _speaker_list(people: list[str]) -> str:
+    """The first names, then a count: a context line of 60 names is unreadable and over Slack's limits."""
+    shown = ", ".join(_clip(name, 80) for name in people[:MAX_LISTED_SPEAKERS])
+    more = len(people) - MAX_LISTED_SPEAKERS
+    return escape(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def unique_items(items: list[dict]) -> list[dict]:
+    """Items with distinct keys, first occurrence kept: a recap repeating a commitment is one action item, and
+    Slack refuses a message whose block ids (derived from the key) repeat."""
+    seen: dict[str, dict] = {}
+    for item in items:
+        seen.setdefault(item_key(item), item)
+    return list(seen.values())
+
+
 def _action_blocks(items: list[dict], conversation_id: str, done: Mapping[str, str],
                    owners: Mapping[str, str]) -> list[dict[str, Any]]:
     """Action items one by one: open ones with "Mark done" and "Remind me", done ones struck through."""
@@ -194,10 +212,12 @@ def _action_blocks(items: list[dict], conversation_id: str, done: Mapping[str, s
             line += f" — <@{owners[key]}>"
         if key in done:
             who = f" by <@{done[key]}>" if done[key] else ""
-            blocks.append(_section(f"~{line[2:]}~ :white_check_mark: done{who}"))
+            pieces = _split_long(line[2:], MAX_SECTION_CHARS - 40)
+            blocks += [_section(f"~{piece}~") for piece in pieces[:-1]]
+            blocks.append(_section(f"~{pieces[-1]}~ :white_check_mark: done{who}"))
         elif index < MAX_BUTTON_ITEMS:
             value = json.dumps({"c": conversation_id, "k": key})
-            blocks.append(_section(line))
+            blocks += [_section(piece) for piece in _split_long(line, MAX_SECTION_CHARS)]
             blocks.append({"type": "actions", "block_id": f"action_item:{key}", "elements": [
                 {"type": "button", "action_id": DONE_ACTION, "text": {"type": "plain_text", "text": "Mark done"},
                  "style": "primary", "value": value},
@@ -226,7 +246,7 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, c
         facts.append(f":stopwatch: {clock(duration)}")
     people = speakers(insights)
     if people:
-        facts.append(":busts_in_silhouette: " + escape(", ".join(people)))
+        facts.append(":busts_in_silhouette: " + _speaker_list(people))
     mood = overall_sentiment(messages)
     if mood:
         facts.append(f"Overall sentiment: {mood}")
@@ -245,7 +265,7 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, c
         ("Follow-ups", "followUps", True),
         ("Questions", "questions", False),
     ):
-        items = [i for i in insights.get(key) or [] if str(i.get("text", "")).strip()]
+        items = unique_items([i for i in insights.get(key) or [] if str(i.get("text", "")).strip()])
         if items and key == "actionItems" and conversation_id:
             body += _action_blocks(items, conversation_id, done or {}, owners or {})
         elif items:
@@ -265,7 +285,7 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, c
     fallback = _fallback(title, facts, insights)
     out = []
     for index, blocks in enumerate(chunks, start=1):
-        text = fallback if index == 1 else f"Summary of {title} (part {index}/{len(chunks)})"
+        text = fallback if index == 1 else f"Summary of {escape(title)} (part {index}/{len(chunks)})"
         if len(chunks) > 1:
             blocks = blocks + [{"type": "context", "elements": [
                 {"type": "mrkdwn", "text": f"Part {index} of {len(chunks)}"}]}]
@@ -275,6 +295,10 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, c
             metadata=summary_metadata(recording_id, index, len(chunks)),
         ))
     return out
+
+
+def status_metadata(recording_id: int) -> dict[str, Any]:
+    return {"event_type": STATUS_EVENT, "event_payload": {"recording_id": recording_id}}
 
 
 def summary_metadata(recording_id: int, part: int = 1, parts: int = 1) -> dict[str, Any]:
@@ -312,7 +336,8 @@ def _fallback(title: str, facts: list[str], insights: dict[str, Any]) -> str:
     counts = []
     for label, key in (("topics", "topics"), ("action items", "actionItems"),
                        ("follow-ups", "followUps"), ("questions", "questions")):
-        n = len(insights.get(key) or [])
+        n = len(unique_items(insights.get(key) or []) if key == "actionItems" else insights.get(key) or [])
         if n:
             counts.append(f"{n} {label}")
-    return f"Summary of {title}" + (": " + ", ".join(counts) if counts else "")
+    # The notification text is parsed like mrkdwn: an unescaped title could say <!channel> to everyone.
+    return f"Summary of {escape(title)}" + (": " + ", ".join(counts) if counts else "")
