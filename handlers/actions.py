@@ -12,11 +12,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
+from bot.errors import BotError
 from bot.slack import errors as slack_errors
 from bot.slack import queries
-from bot.errors import BotError
-from bot.slack.services import Services
 from bot.slack.render.summary import DONE_ACTION, REMIND_ACTION
+from bot.slack.services import Services
 from handlers.commands import TROUBLE
 
 log = logging.getLogger(__name__)
@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 
 def register(app: App, services: Services) -> None:
     def acked_first(do: Any) -> Any:
-        def ack_then_run(ack: Ack, respond: Respond, body: dict[str, Any], action: dict[str, Any],
-                         next_: Any) -> None:
+        def ack_then_run(
+            ack: Ack, respond: Respond, body: dict[str, Any], action: dict[str, Any], next_: Any
+        ) -> None:
             ack()
             services.interactive.submit(_run, respond, do, body, action)
             next_()
@@ -45,8 +46,11 @@ def _acked(ack: Ack) -> None:
 def _run(respond: Respond, do: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
     try:
         value = json.loads(action.get("value") or "{}")
-        inv = queries.Invocation(team_id=(body.get("team") or {}).get("id") or "", user_id=body["user"]["id"],
-                                 channel_id=(body.get("channel") or {}).get("id") or "")
+        inv = queries.Invocation(
+            team_id=(body.get("team") or {}).get("id") or "",
+            user_id=body["user"]["id"],
+            channel_id=(body.get("channel") or {}).get("id") or "",
+        )
         message = do(inv, str(value.get("c") or ""), str(value.get("k") or ""))
     except BotError as err:
         message = f":warning: {err.user_message}"

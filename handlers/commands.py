@@ -26,7 +26,9 @@ TROUBLE = ":warning: Something went wrong on my side; please try again in a minu
 
 
 def register(app: App, services: Services) -> None:
-    def ack_then_answer(ack: Ack, respond: Respond, command: dict[str, Any], next_: Callable[..., Any]) -> None:
+    def ack_then_answer(
+        ack: Ack, respond: Respond, command: dict[str, Any], next_: Callable[..., Any]
+    ) -> None:
         try:
             cmd = parse(command.get("text") or "")
         except UsageError as err:
@@ -47,13 +49,21 @@ def _acked(ack: Ack) -> None:
 
 
 def _answer(services: Services, respond: Respond, command: dict[str, Any], cmd: Command) -> None:
-    inv = queries.Invocation(team_id=command.get("team_id") or "", user_id=command["user_id"],
-                             channel_id=command["channel_id"], key=command.get("trigger_id") or "")
+    inv = queries.Invocation(
+        team_id=command.get("team_id") or "",
+        user_id=command["user_id"],
+        channel_id=command["channel_id"],
+        key=command.get("trigger_id") or "",
+    )
     try:
         reply = run(services, inv, cmd)
     except Exception:
         log.exception("/symbl %s failed", cmd.name)
         respond(text=TROUBLE, response_type="ephemeral", replace_original=False)
         return
-    respond(text=reply.text, blocks=reply.blocks or None,
-            response_type="in_channel" if reply.share else "ephemeral", replace_original=False)
+    respond(
+        text=reply.text,
+        blocks=reply.blocks or None,
+        response_type="in_channel" if reply.share else "ephemeral",
+        replace_original=False,
+    )

@@ -70,8 +70,13 @@ def register(app: App, services: Services) -> None:
     def note_shared_file(body: dict, event: dict, context: BoltContext) -> None:
         """Before the ack, database only: files.info may be rate limited (slack_sdk sleeps on Retry-After)."""
         if not (event.get("user_id") and event.get("user_id") == context.bot_user_id):
-            pipeline.note_pending_file(services, team_id=team_of(context), channel_id=event["channel_id"],
-                                       file_id=event["file_id"], user_id=event.get("user_id"))
+            pipeline.note_pending_file(
+                services,
+                team_id=team_of(context),
+                channel_id=event["channel_id"],
+                file_id=event["file_id"],
+                user_id=event.get("user_id"),
+            )
 
     def on_file_shared(body: dict, event: dict, context: BoltContext) -> None:
         _resolve(services, [(team_of(context), event["channel_id"], event["file_id"])])
@@ -82,8 +87,9 @@ def register(app: App, services: Services) -> None:
         app.event(name)(_ignore)
 
 
-def _before_ack(app: App, event_type: str | dict, step: Callable[..., None],
-                after: Callable[..., None] | None = None) -> None:
+def _before_ack(
+    app: App, event_type: str | dict, step: Callable[..., None], after: Callable[..., None] | None = None
+) -> None:
     """Register a recording step to run before Bolt acks the event, and optionally one to run after.
 
     Bolt acks an event before its listener runs, and Slack never delivers an acked event again: a process killed
@@ -121,8 +127,13 @@ def team_of(context: BoltContext) -> str:
 
 def _origin(event: dict[str, Any], context: BoltContext) -> dict[str, Any]:
     """Where a message's recordings come from, as `pipeline.record_*` take it."""
-    return {"team_id": team_of(context), "channel_id": event["channel"], "message_ts": event["ts"],
-            "thread_ts": event.get("thread_ts"), "user_id": event.get("user")}
+    return {
+        "team_id": team_of(context),
+        "channel_id": event["channel"],
+        "message_ts": event["ts"],
+        "thread_ts": event.get("thread_ts"),
+        "user_id": event.get("user"),
+    }
 
 
 def _from_self(event: dict[str, Any], context: BoltContext) -> bool:

@@ -14,13 +14,13 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack import pipeline, queries
 from bot.errors import UsageError
+from bot.slack import pipeline, queries
 from bot.slack.commands.grammar import strip_mention
 from bot.slack.commands.registry import help_text, is_command, parse, run, usage_text
 from bot.slack.render.summary import escape
-from bot.slack.services import Services
 from bot.slack.replies import Reply, plain
+from bot.slack.services import Services
 from handlers.commands import TROUBLE
 from handlers.events import team_of
 from storage import mentions
@@ -55,15 +55,27 @@ def _request(event: dict[str, Any], context: BoltContext) -> dict[str, Any] | No
     if not is_command(text) and (pipeline.media_links(text) or event.get("files")):
         return None  # "@symbl here is the recording <link>" or an upload: the message listeners record it
     team, channel = team_of(context), event["channel"]
-    return {"key": f"{team}:{channel}:{event['ts']}", "team_id": team, "user_id": user, "channel_id": channel,
-            "ts": event["ts"], "thread_ts": event.get("thread_ts"), "text": text}
+    return {
+        "key": f"{team}:{channel}:{event['ts']}",
+        "team_id": team,
+        "user_id": user,
+        "channel_id": channel,
+        "ts": event["ts"],
+        "thread_ts": event.get("thread_ts"),
+        "text": text,
+    }
 
 
 def answer_mention(services: Services, client: WebClient, request: dict[str, Any]) -> None:
     """Answer a claimed mention and mark it answered (after the ack, or later by `answer_leftovers`)."""
     thread = request.get("thread_ts")
-    inv = queries.Invocation(team_id=request["team_id"], user_id=request["user_id"],
-                             channel_id=request["channel_id"], thread_ts=thread, key=request["ts"])
+    inv = queries.Invocation(
+        team_id=request["team_id"],
+        user_id=request["user_id"],
+        channel_id=request["channel_id"],
+        thread_ts=thread,
+        key=request["ts"],
+    )
     reply = _answer(services, inv, strip_mention(request["text"]))
     _deliver(client, inv, thread or request["ts"], reply)
     mentions.answered(services.store, request["key"], time.time())
@@ -95,8 +107,19 @@ def _answer(services: Services, inv: queries.Invocation, words: str) -> Reply:
 
 def _deliver(client: WebClient, inv: queries.Invocation, thread_ts: str, reply: Reply) -> None:
     if reply.share:
-        client.chat_postMessage(channel=inv.channel_id, thread_ts=thread_ts, text=reply.text,
-                                blocks=reply.blocks or None, unfurl_links=False, unfurl_media=False)
+        client.chat_postMessage(
+            channel=inv.channel_id,
+            thread_ts=thread_ts,
+            text=reply.text,
+            blocks=reply.blocks or None,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
     else:
-        client.chat_postEphemeral(channel=inv.channel_id, user=inv.user_id, thread_ts=thread_ts, text=reply.text,
-                                  blocks=reply.blocks or None)
+        client.chat_postEphemeral(
+            channel=inv.channel_id,
+            user=inv.user_id,
+            thread_ts=thread_ts,
+            text=reply.text,
+            blocks=reply.blocks or None,
+        )

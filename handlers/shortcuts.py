@@ -29,8 +29,11 @@ def _acked(ack: Ack) -> None:
 
 
 def _summarize(services: Services, respond: Respond, shortcut: dict[str, Any]) -> None:
-    inv = queries.Invocation(team_id=(shortcut.get("team") or {}).get("id") or "",
-                             user_id=shortcut["user"]["id"], channel_id=shortcut["channel"]["id"])
+    inv = queries.Invocation(
+        team_id=(shortcut.get("team") or {}).get("id") or "",
+        user_id=shortcut["user"]["id"],
+        channel_id=shortcut["channel"]["id"],
+    )
     try:
         text = queries.summarize_message(services, inv, shortcut.get("message") or {})
     except Exception:

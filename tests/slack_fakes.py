@@ -23,8 +23,6 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
 from bot.slack.app import Bot, build_bot
-from tests.support.symbl import StubSymbl
-from tests.support.wait import wait_until as wait_for  # noqa: F401 — the Slack tests' name for it
 from tests.support.slack import (  # noqa: F401 — re-exported for the tests' imports
     BOT_ID,
     BOT_TOKEN,
@@ -34,23 +32,37 @@ from tests.support.slack import (  # noqa: F401 — re-exported for the tests' i
     Call,
     FakeSlack,
 )
-
+from tests.support.symbl import StubSymbl
+from tests.support.wait import wait_until as wait_for  # noqa: F401 — the Slack tests' name for it
 
 # --- signed Slack requests -------------------------------------------------------------------------------------
 
 _event_ids = itertools.count(1)
 
 
-def event_envelope(event: dict, *, event_id: str | None = None, team: str = TEAM,
-                   origin_team: str | None = None) -> dict:
+def event_envelope(
+    event: dict, *, event_id: str | None = None, team: str = TEAM, origin_team: str | None = None
+) -> dict:
     """An Events API envelope. `origin_team`: a Slack Connect event from a partner org, whose id is the
     envelope's `team_id` while the installation it is delivered to stays in `authorizations[0].team_id`
     (the field Bolt's `context.team_id` comes from: slack_bolt/request/internals.py, `extract_team_id`)."""
     return {
-        "token": "legacy", "team_id": origin_team or team, "api_app_id": "A0APP", "type": "event_callback",
-        "event": event, "event_id": event_id or f"Ev{next(_event_ids):08d}", "event_time": int(time.time()),
-        "authorizations": [{"enterprise_id": None, "team_id": team, "user_id": BOT_USER, "is_bot": True,
-                            "is_enterprise_install": False}],
+        "token": "legacy",
+        "team_id": origin_team or team,
+        "api_app_id": "A0APP",
+        "type": "event_callback",
+        "event": event,
+        "event_id": event_id or f"Ev{next(_event_ids):08d}",
+        "event_time": int(time.time()),
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team,
+                "user_id": BOT_USER,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
         "is_ext_shared_channel": origin_team is not None,
     }
 
@@ -61,8 +73,9 @@ def file_access_stub(file_id: str) -> dict:
     return {"id": file_id, "mode": "file_access", "file_access": "check_file_info"}
 
 
-def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None,
-                   retry_num: int | None = None) -> dict[str, str]:
+def signed_headers(
+    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, retry_num: int | None = None
+) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     headers = {
         "Content-Type": "application/json",
@@ -75,12 +88,22 @@ def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | 
     return headers
 
 
-def deliver(app_url: str, envelope: dict, *, retry_num: int | None = None, secret: str = SIGNING_SECRET,
-            timeout: float = 10) -> requests.Response:
+def deliver(
+    app_url: str,
+    envelope: dict,
+    *,
+    retry_num: int | None = None,
+    secret: str = SIGNING_SECRET,
+    timeout: float = 10,
+) -> requests.Response:
     """POST a signed event to the running app, as Slack does."""
     body = json.dumps(envelope)
-    return requests.post(app_url + "/slack/events", data=body.encode(),
-                         headers=signed_headers(body, secret=secret, retry_num=retry_num), timeout=timeout)
+    return requests.post(
+        app_url + "/slack/events",
+        data=body.encode(),
+        headers=signed_headers(body, secret=secret, retry_num=retry_num),
+        timeout=timeout,
+    )
 
 
 ACK_DEADLINE_SECONDS = 3.0  # Slack's: https://docs.slack.dev/apis/events-api/#responding
@@ -103,8 +126,9 @@ def deliver_as_slack(app_url: str, envelope: dict, *, attempts: int = 4) -> Deli
     delivery = Delivery()
     for retry in range(attempts):
         try:
-            status: int | None = deliver(app_url, envelope, retry_num=retry or None,
-                                         timeout=ACK_DEADLINE_SECONDS).status_code
+            status: int | None = deliver(
+                app_url, envelope, retry_num=retry or None, timeout=ACK_DEADLINE_SECONDS
+            ).status_code
         except requests.Timeout:
             status = None
         delivery.statuses.append(status)
@@ -122,14 +146,36 @@ def _post_form(app_url: str, form: dict[str, str], timeout: float) -> requests.R
     return requests.post(app_url + "/slack/events", data=body.encode(), headers=headers, timeout=timeout)
 
 
-def slash_command(app_url: str, text: str, *, response_url: str, user: str = "U0ALICE", channel: str = "C0CHAN",
-                  team: str = TEAM, timeout: float = 10) -> requests.Response:
+def slash_command(
+    app_url: str,
+    text: str,
+    *,
+    response_url: str,
+    user: str = "U0ALICE",
+    channel: str = "C0CHAN",
+    team: str = TEAM,
+    timeout: float = 10,
+) -> requests.Response:
     """POST a signed `/symbl` command (form-encoded, as Slack sends it)."""
-    return _post_form(app_url, {
-        "token": "legacy", "team_id": team, "team_domain": "test", "channel_id": channel, "channel_name": "general",
-        "user_id": user, "user_name": user.lower(), "command": "/symbl", "text": text, "api_app_id": "A0APP",
-        "is_enterprise_install": "false", "response_url": response_url, "trigger_id": f"trig.{next(_triggers)}",
-    }, timeout)
+    return _post_form(
+        app_url,
+        {
+            "token": "legacy",
+            "team_id": team,
+            "team_domain": "test",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/symbl",
+            "text": text,
+            "api_app_id": "A0APP",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": f"trig.{next(_triggers)}",
+        },
+        timeout,
+    )
 
 
 def interaction(app_url: str, payload: dict, *, timeout: float = 10) -> requests.Response:
@@ -137,52 +183,118 @@ def interaction(app_url: str, payload: dict, *, timeout: float = 10) -> requests
     return _post_form(app_url, {"payload": json.dumps(payload)}, timeout)
 
 
-def block_action(action_id: str, value: str, *, user: str, channel: str, message_ts: str, response_url: str,
-                 team: str = TEAM) -> dict:
+def block_action(
+    action_id: str,
+    value: str,
+    *,
+    user: str,
+    channel: str,
+    message_ts: str,
+    response_url: str,
+    team: str = TEAM,
+) -> dict:
     return {
-        "type": "block_actions", "team": {"id": team, "domain": "test"}, "user": {"id": user, "team_id": team},
-        "api_app_id": "A0APP", "token": "legacy", "trigger_id": f"trig.{next(_triggers)}",
-        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
-        "channel": {"id": channel, "name": "general"}, "message": {"ts": message_ts, "type": "message"},
+        "type": "block_actions",
+        "team": {"id": team, "domain": "test"},
+        "user": {"id": user, "team_id": team},
+        "api_app_id": "A0APP",
+        "token": "legacy",
+        "trigger_id": f"trig.{next(_triggers)}",
+        "container": {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "channel": {"id": channel, "name": "general"},
+        "message": {"ts": message_ts, "type": "message"},
         "response_url": response_url,
-        "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
-                     "action_ts": str(time.time())}],
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "b",
+                "type": "button",
+                "value": value,
+                "action_ts": str(time.time()),
+            }
+        ],
     }
 
 
 def message_shortcut(message: dict, *, user: str, channel: str, response_url: str, team: str = TEAM) -> dict:
     return {
-        "type": "message_action", "callback_id": "summarize_with_symbl", "team": {"id": team, "domain": "test"},
-        "user": {"id": user, "team_id": team}, "channel": {"id": channel, "name": "general"},
-        "message": message, "message_ts": message["ts"], "response_url": response_url, "token": "legacy",
-        "trigger_id": f"trig.{next(_triggers)}", "action_ts": str(time.time()),
+        "type": "message_action",
+        "callback_id": "summarize_with_symbl",
+        "team": {"id": team, "domain": "test"},
+        "user": {"id": user, "team_id": team},
+        "channel": {"id": channel, "name": "general"},
+        "message": message,
+        "message_ts": message["ts"],
+        "response_url": response_url,
+        "token": "legacy",
+        "trigger_id": f"trig.{next(_triggers)}",
+        "action_ts": str(time.time()),
     }
 
 
-def file_share_event(file: dict, *, channel: str = "C0CHAN", ts: str = "1699999999.000200", user: str = "U0ALICE",
-                     text: str = "", thread_ts: str | None = None) -> dict:
-    event = {"type": "message", "subtype": "file_share", "channel": channel, "channel_type": "channel",
-             "user": user, "ts": ts, "event_ts": ts, "text": text, "files": [file], "upload": True}
+def file_share_event(
+    file: dict,
+    *,
+    channel: str = "C0CHAN",
+    ts: str = "1699999999.000200",
+    user: str = "U0ALICE",
+    text: str = "",
+    thread_ts: str | None = None,
+) -> dict:
+    event = {
+        "type": "message",
+        "subtype": "file_share",
+        "channel": channel,
+        "channel_type": "channel",
+        "user": user,
+        "ts": ts,
+        "event_ts": ts,
+        "text": text,
+        "files": [file],
+        "upload": True,
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
 
 
-def message_event(text: str, *, channel: str = "C0CHAN", ts: str = "1699999999.000300", user: str = "U0ALICE",
-                  **extra: Any) -> dict:
-    return {"type": "message", "channel": channel, "channel_type": "channel", "user": user, "ts": ts,
-            "event_ts": ts, "text": text, **extra}
+def message_event(
+    text: str, *, channel: str = "C0CHAN", ts: str = "1699999999.000300", user: str = "U0ALICE", **extra: Any
+) -> dict:
+    return {
+        "type": "message",
+        "channel": channel,
+        "channel_type": "channel",
+        "user": user,
+        "ts": ts,
+        "event_ts": ts,
+        "text": text,
+        **extra,
+    }
 
 
 def file_shared_event(file_id: str, *, channel: str = "C0CHAN", user: str = "U0ALICE") -> dict:
-    return {"type": "file_shared", "file_id": file_id, "file": {"id": file_id}, "user_id": user,
-            "channel_id": channel, "event_ts": str(time.time())}
+    return {
+        "type": "file_shared",
+        "file_id": file_id,
+        "file": {"id": file_id},
+        "user_id": user,
+        "channel_id": channel,
+        "event_ts": str(time.time()),
+    }
 
 
 # --- the bot under test ----------------------------------------------------------------------------------
 
 
-def bot_settings(data_dir: Path, fake_slack: FakeSlack, stub_symbl: StubSymbl | None, **overrides: Any) -> Settings:
+def bot_settings(
+    data_dir: Path, fake_slack: FakeSlack, stub_symbl: StubSymbl | None, **overrides: Any
+) -> Settings:
     settings = Settings(
         data_dir=data_dir,
         slack_bot_token=BOT_TOKEN,
@@ -191,8 +303,9 @@ def bot_settings(data_dir: Path, fake_slack: FakeSlack, stub_symbl: StubSymbl | 
         poll_seconds=0.1,
     )
     if stub_symbl is not None:
-        settings = dataclasses.replace(settings, symbl_app_id="app", symbl_app_secret="secret",
-                                       symbl_api_url=stub_symbl.base)
+        settings = dataclasses.replace(
+            settings, symbl_app_id="app", symbl_app_secret="secret", symbl_api_url=stub_symbl.base
+        )
     return dataclasses.replace(settings, **overrides)
 
 

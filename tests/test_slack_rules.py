@@ -368,7 +368,7 @@ def test_item8_and_10_edits_need_no_conversations_replies_and_a_shrunk_summary_l
         )
         return len(rendered)
 
-    pre_done = {k: "U0X" for k in keys[12:23]}
+    pre_done = dict.fromkeys(keys[12:23], "U0X")
     assert parts({}) == 1 and parts(pre_done | {keys[11]: "U0B"}) == 2
     assert parts(pre_done | {keys[11]: "U0B", keys[0]: "U0B"}) == 1
     stub, bot = _bot_with(tmp_path, fake_slack, insights)

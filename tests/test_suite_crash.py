@@ -23,7 +23,6 @@ import requests
 
 from storage import open_store
 from tests.slack_fakes import deliver, event_envelope, file_share_event, file_shared_event, message_event
-from tests.support.slack import is_summary_post
 from tests.suite_support import (
     BotProcess,
     ChaosSlack,
@@ -34,6 +33,7 @@ from tests.suite_support import (
     summaries_by_thread,
 )
 from tests.support.chaos import Gate
+from tests.support.slack import is_summary_post
 from tests.support.symbl import ChaosSymbl
 from tests.support.wait import wait_until
 

@@ -20,9 +20,10 @@ import secrets
 import shutil
 import threading
 import uuid
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -58,7 +59,11 @@ class EngineService:
         self.media_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.engine_db_path)
         self.queue = JobQueue(
-            self.store, settings, engine or Engine(settings.engine_model, cache_dir=settings.model_cache_dir), analyzer, media_dir=self.media_dir
+            self.store,
+            settings,
+            engine or Engine(settings.engine_model, cache_dir=settings.model_cache_dir),
+            analyzer,
+            media_dir=self.media_dir,
         )
 
     def auth_refusal(self, token: str) -> str | None:
@@ -263,7 +268,7 @@ def create_app(
             media_file.write_text(dumps(text))
             media_path = str(media_file)
         # A transcript with its own clock starts the conversation at its first message.
-        start = (earliest_start(text) if text else None) or datetime.now(timezone.utc)
+        start = (earliest_start(text) if text else None) or datetime.now(UTC)
         try:
             added = store.add_job(
                 job_id=job_id,
@@ -335,7 +340,7 @@ def create_app(
     def _text_submission(conversation_id: str | None) -> Response:
         body = request.get_json(silent=True, force=True)
         if body is None:
-            raise ApiError(400, "The body must be JSON: {\"messages\": [{\"payload\": {\"content\": …}}]}.")
+            raise ApiError(400, 'The body must be JSON: {"messages": [{"payload": {"content": …}}]}.')
         raw_messages, options = _parse(lambda: text_body_options(body, request.args.items(multi=True)))
         messages = _parse(lambda: parse_text_messages(raw_messages))
         return _accept(conversation_id, source="text", options=options, text=messages)
@@ -420,7 +425,9 @@ def create_app(
         found = _conversation(conversation_id)
         if store.has_unfinished_job(conversation_id):
             # Symbl answers 404 until the conversation's processing has finished.
-            raise ApiError(404, f"The summary of conversation {conversation_id} is not ready: its job is still running.")
+            raise ApiError(
+                404, f"The summary of conversation {conversation_id} is not ready: its job is still running."
+            )
         if refresh:
             regenerated = regenerate_summary(found)
             store.set_insight(conversation_id, "summary", regenerated)
@@ -511,7 +518,7 @@ class EngineServer:
     def on_job_status(self, listener: Callable[[JobEvent], None]) -> Callable[[], None]:
         return self.service.queue.on_job_status(listener)
 
-    def bind(self) -> "EngineServer":
+    def bind(self) -> EngineServer:
         """Open the listening socket (so `url` is known) without serving yet."""
         if self._server is None:
             from waitress.server import create_server
@@ -533,7 +540,7 @@ class EngineServer:
             )
         return self
 
-    def start(self) -> "EngineServer":
+    def start(self) -> EngineServer:
         """Serve in a daemon thread; returns at once."""
         self.bind()
         self._thread = threading.Thread(target=self._server.run, name="engine-http", daemon=True)
@@ -554,7 +561,7 @@ class EngineServer:
                 stop_server(self._server, self._thread)
         self.service.close()
 
-    def __enter__(self) -> "EngineServer":
+    def __enter__(self) -> EngineServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

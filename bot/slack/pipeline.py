@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,24 +34,43 @@ from bot.errors import (
     UnsupportedMedia,
     UrlRefused,
 )
+from bot.providers.symbl.client import Submission
 from bot.slack import errors as slack_errors
 from bot.slack import updates
 from bot.slack.services import Services
 from bot.slack.speaker_hints import known_speakers
 from bot.slack.thread import ensure_status, find_posted_parts, set_stage, without_connection_retries
-from bot.providers.symbl.client import Submission
 from bot.transcript_import import TEXT_OPTIONS, is_transcript_file, read_transcript, transcript_kind
-from storage import Recording, State
+from storage import Recording, State, pending_files, summary_parts
 from storage import conversations as convs
-from storage import pending_files, summary_parts
-from storage.pending_files import PendingFile
 from storage import recordings as repo
+from storage.pending_files import PendingFile
 
 log = logging.getLogger(__name__)
 
 MEDIA_EXTENSIONS = {
-    ".mp3", ".wav", ".m4a", ".mp4", ".m4v", ".mov", ".webm", ".ogg", ".oga", ".opus", ".flac", ".aac",
-    ".wma", ".amr", ".mkv", ".avi", ".mpeg", ".mpg", ".3gp", ".aiff", ".aif", ".caf",
+    ".mp3",
+    ".wav",
+    ".m4a",
+    ".mp4",
+    ".m4v",
+    ".mov",
+    ".webm",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".flac",
+    ".aac",
+    ".wma",
+    ".amr",
+    ".mkv",
+    ".avi",
+    ".mpeg",
+    ".mpg",
+    ".3gp",
+    ".aiff",
+    ".aif",
+    ".caf",
 }
 MEDIA_FILETYPES = {ext.lstrip(".") for ext in MEDIA_EXTENSIONS} | {"mpga", "m4b", "qtz"}
 UNRETRIEVABLE_MODES = {"external", "hidden_by_limit", "tombstone"}
@@ -143,38 +162,84 @@ def tell_links_left_out(
 # --- recording (called by handlers; idempotent) -------------------------------------------------------------
 
 
-def record_file(services: Services, *, team_id: str, channel_id: str, message_ts: str, thread_ts: str | None,
-                user_id: str | None, file: dict[str, Any]) -> tuple[Recording, bool]:
+def record_file(
+    services: Services,
+    *,
+    team_id: str,
+    channel_id: str,
+    message_ts: str,
+    thread_ts: str | None,
+    user_id: str | None,
+    file: dict[str, Any],
+) -> tuple[Recording, bool]:
     """A recording uploaded into the thread of a posted summary is appended to that conversation."""
     append_to = convs.posted_in_thread(services.store, team_id, channel_id, thread_ts) if thread_ts else None
     return repo.record(
-        services.store, team_id=team_id, channel_id=channel_id, source=str(file["id"]),
-        message_ts=message_ts, thread_ts=thread_ts, user_id=user_id, kind="file",
+        services.store,
+        team_id=team_id,
+        channel_id=channel_id,
+        source=str(file["id"]),
+        message_ts=message_ts,
+        thread_ts=thread_ts,
+        user_id=user_id,
+        kind="file",
         name=file.get("title") or file.get("name"),
         download_url=file.get("url_private_download") or file.get("url_private"),
-        mimetype=file.get("mimetype"), size=file.get("size"), duration_ms=file.get("duration_ms"),
+        mimetype=file.get("mimetype"),
+        size=file.get("size"),
+        duration_ms=file.get("duration_ms"),
         append_to=append_to,
     )
 
 
-def record_link(services: Services, *, team_id: str, channel_id: str, message_ts: str, thread_ts: str | None,
-                user_id: str | None, url: str) -> tuple[Recording, bool]:
+def record_link(
+    services: Services,
+    *,
+    team_id: str,
+    channel_id: str,
+    message_ts: str,
+    thread_ts: str | None,
+    user_id: str | None,
+    url: str,
+) -> tuple[Recording, bool]:
     name = PurePosixPath(urlsplit(url).path).name or urlsplit(url).hostname
     return repo.record(
-        services.store, team_id=team_id, channel_id=channel_id, source=url, message_ts=message_ts,
-        thread_ts=thread_ts, user_id=user_id, kind="url", name=name, download_url=url,
+        services.store,
+        team_id=team_id,
+        channel_id=channel_id,
+        source=url,
+        message_ts=message_ts,
+        thread_ts=thread_ts,
+        user_id=user_id,
+        kind="url",
+        name=name,
+        download_url=url,
     )
 
 
-def note_pending_file(services: Services, *, team_id: str, channel_id: str, file_id: str,
-                      message_ts: str | None = None, thread_ts: str | None = None,
-                      user_id: str | None = None) -> PendingFile | None:
+def note_pending_file(
+    services: Services,
+    *,
+    team_id: str,
+    channel_id: str,
+    file_id: str,
+    message_ts: str | None = None,
+    thread_ts: str | None = None,
+    user_id: str | None = None,
+) -> PendingFile | None:
     """Before the ack (database only): a file the event names but does not describe (`file_shared`, a
     `check_file_info` stub). None when the channel already has it (its `file_share` twin usually came first)."""
     if repo.source_seen(services.store, team_id, channel_id, file_id):
         return None
-    return pending_files.note(services.store, team_id=team_id, channel_id=channel_id, file_id=file_id,
-                              message_ts=message_ts, thread_ts=thread_ts, user_id=user_id)
+    return pending_files.note(
+        services.store,
+        team_id=team_id,
+        channel_id=channel_id,
+        file_id=file_id,
+        message_ts=message_ts,
+        thread_ts=thread_ts,
+        user_id=user_id,
+    )
 
 
 def resolve_pending_file(services: Services, pending: PendingFile) -> tuple[Recording, bool] | None:
@@ -184,15 +249,27 @@ def resolve_pending_file(services: Services, pending: PendingFile) -> tuple[Reco
     result = None
     if not repo.source_seen(services.store, pending.team_id, pending.channel_id, pending.file_id):
         file = services.slack_for(pending.team_id).files_info(file=pending.file_id)["file"]
-        share = ({"ts": pending.message_ts, "thread_ts": pending.thread_ts} if pending.message_ts
-                 else _first_share(file, pending.channel_id))
+        share = (
+            {"ts": pending.message_ts, "thread_ts": pending.thread_ts}
+            if pending.message_ts
+            else _first_share(file, pending.channel_id)
+        )
         if is_media_file(file) and share is not None:
-            result = record_file(services, team_id=pending.team_id, channel_id=pending.channel_id,
-                                 message_ts=share["ts"], thread_ts=share.get("thread_ts"),
-                                 user_id=pending.user_id, file=file)
+            result = record_file(
+                services,
+                team_id=pending.team_id,
+                channel_id=pending.channel_id,
+                message_ts=share["ts"],
+                thread_ts=share.get("thread_ts"),
+                user_id=pending.user_id,
+                file=file,
+            )
         elif share is None:
-            log.info("file_shared %s in %s: no share with a message ts yet; waiting for the message event",
-                     pending.file_id, pending.channel_id)
+            log.info(
+                "file_shared %s in %s: no share with a message ts yet; waiting for the message event",
+                pending.file_id,
+                pending.channel_id,
+            )
     pending_files.done(services.store, pending)
     return result
 
@@ -270,11 +347,16 @@ def _handle_error(services: Services, rec: Recording, err: Exception) -> None:
         transient, reason = True, f"{err.__class__.__name__}: {err}"
     else:
         log.exception("recording %s: unexpected error", rec.id)
-        transient, reason = rec.attempts + 1 < MAX_UNEXPECTED_ATTEMPTS, f"internal error ({err.__class__.__name__})"
+        transient, reason = (
+            rec.attempts + 1 < MAX_UNEXPECTED_ATTEMPTS,
+            f"internal error ({err.__class__.__name__})",
+        )
     if transient and rec.attempts + 1 < MAX_TRANSIENT_ATTEMPTS:
         delay = retry_delay(services.settings, rec.attempts + 1)
         attempts = repo.retry_later(services.store, rec.id, reason, time.time() + delay)
-        log.info("recording %s: transient error (attempt %s, retry in %.1fs): %s", rec.id, attempts, delay, reason)
+        log.info(
+            "recording %s: transient error (attempt %s, retry in %.1fs): %s", rec.id, attempts, delay, reason
+        )
         return
     fail(services, rec, reason)
 
@@ -285,7 +367,7 @@ def retry_delay(settings: Settings, attempts: int) -> float:
 
 def poll_delay(settings: Settings, polls: int) -> float:
     """2 ticks after submission, growing by half each poll, at most 30 s (the engine also notifies at once)."""
-    return min(settings.poll_seconds * 2 * 1.5 ** polls, 30.0)
+    return min(settings.poll_seconds * 2 * 1.5**polls, 30.0)
 
 
 def submit(services: Services, rec: Recording) -> None:
@@ -294,8 +376,9 @@ def submit(services: Services, rec: Recording) -> None:
     if rec.kind == "url":
         net.check_url(rec.source, allow_private=settings.allow_private_urls)
         if rec.append_to:
-            submission = services.symbl.append_url(rec.source, rec.append_to, _options(services, rec),
-                                                   media=_media_of(rec))
+            submission = services.symbl.append_url(
+                rec.source, rec.append_to, _options(services, rec), media=_media_of(rec)
+            )
         else:
             submission = services.symbl.submit_url(rec.source, _options(services, rec), media=_media_of(rec))
     else:
@@ -308,21 +391,32 @@ def submit(services: Services, rec: Recording) -> None:
             if kind:
                 submission = _submit_transcript(services, rec, path, kind)
             elif rec.append_to:
-                submission = services.symbl.append_file(path, rec.append_to, _options(services, rec),
-                                                        content_type=rec.mimetype or None, media=_media_of(rec))
+                submission = services.symbl.append_file(
+                    path,
+                    rec.append_to,
+                    _options(services, rec),
+                    content_type=rec.mimetype or None,
+                    media=_media_of(rec),
+                )
             else:
                 submission = services.symbl.submit_file(
-                    path, _options(services, rec), content_type=rec.mimetype or None, media=_media_of(rec))
+                    path, _options(services, rec), content_type=rec.mimetype or None, media=_media_of(rec)
+                )
         finally:
             path.unlink(missing_ok=True)
-    repo.mark_submitted(services.store, rec.id, submission.conversation_id, submission.job_id,
-                        time.time() + poll_delay(settings, 0))
+    repo.mark_submitted(
+        services.store,
+        rec.id,
+        submission.conversation_id,
+        submission.job_id,
+        time.time() + poll_delay(settings, 0),
+    )
     set_stage(services, rec.id, "transcribing")
 
 
 def _submit_transcript(services: Services, rec: Recording, path: Path, kind: str) -> Submission:
     """A transcript file as Text API messages, on the clock of the message that shared it."""
-    started = datetime.fromtimestamp(float(rec.message_ts), tz=timezone.utc)
+    started = datetime.fromtimestamp(float(rec.message_ts), tz=UTC)
     messages = read_transcript(path, kind, start_time=started)
     options = {k: v for k, v in _options(services, rec).items() if k in TEXT_OPTIONS}
     if rec.append_to:
@@ -333,8 +427,13 @@ def _submit_transcript(services: Services, rec: Recording, path: Path, kind: str
 def _options(services: Services, rec: Recording) -> dict[str, Any]:
     options = {**services.options, "name": rec.name or "Slack recording"}
     if not services.settings.uses_symbl_cloud:
-        members = known_speakers(services.slack_for(rec.team_id), services.directory, team_id=rec.team_id,
-                                 channel_id=rec.channel_id, uploader=rec.user_id)
+        members = known_speakers(
+            services.slack_for(rec.team_id),
+            services.directory,
+            team_id=rec.team_id,
+            channel_id=rec.channel_id,
+            uploader=rec.user_id,
+        )
         if members:
             options["members"] = members
     return options
@@ -349,7 +448,8 @@ def _media_of(rec: Recording) -> str:
 def _refuse_by_metadata(settings: Settings, rec: Recording) -> None:
     if rec.size and rec.size > settings.max_file_bytes:
         raise MediaTooLarge(
-            f"the file is {rec.size / 1024**2:,.0f} MB; the limit is {settings.max_file_bytes / 1024**2:,.0f} MB.")
+            f"the file is {rec.size / 1024**2:,.0f} MB; the limit is {settings.max_file_bytes / 1024**2:,.0f} MB."
+        )
     if rec.duration_ms and rec.duration_ms / 1000 > settings.max_duration_seconds:
         raise MediaTooLong(_too_long(rec.duration_ms / 1000, settings.max_duration_seconds))
 
@@ -437,7 +537,9 @@ def download_slack_file(services: Services, rec: Recording) -> Path:
     dest = services.download_dir / f"recording-{rec.id}{_download_suffix(rec.name)}"
     try:
         result = net.download(
-            url, dest, max_bytes=settings.max_file_bytes,
+            url,
+            dest,
+            max_bytes=settings.max_file_bytes,
             allow_private=settings.allow_private_urls,
             # Our configured Slack API host:port is trusted even on loopback (tests, proxies); each hop is checked.
             allow_private_for=lambda hop: _is_configured_api(hop, settings),
@@ -541,8 +643,13 @@ def post_summary(services: Services, rec: Recording) -> None:
         if part in already:
             continue
         response = poster.chat_postMessage(
-            channel=rec.channel_id, thread_ts=rec.thread_ts, text=message.text, blocks=message.blocks,
-            metadata=message.metadata, unfurl_links=False, unfurl_media=False,
+            channel=rec.channel_id,
+            thread_ts=rec.thread_ts,
+            text=message.text,
+            blocks=message.blocks,
+            metadata=message.metadata,
+            unfurl_links=False,
+            unfurl_media=False,
         )
         already[part] = response["ts"]
         summary_parts.remember(services.store, rec.id, {part: response["ts"]})
@@ -565,7 +672,9 @@ def fail(services: Services, rec: Recording, reason: str) -> None:
     try:
         set_stage(services, rec.id, "failed", error=reason)
     except (SlackDeliveryError, SlackClientError, OSError) as err:
-        if isinstance(err, SlackDeliveryError):  # Slack answered (or there is no client): heals only if 429/5xx
+        if isinstance(
+            err, SlackDeliveryError
+        ):  # Slack answered (or there is no client): heals only if 429/5xx
             cause = err.__cause__
             transient = isinstance(cause, SlackApiError) and slack_errors.classify(cause).transient
         else:  # connection errors and timeouts

@@ -19,7 +19,6 @@ from bot.providers.provider import Provider
 from bot.slack.authz import Directory
 from storage import BotStore
 
-
 INTERACTIVE_WORKERS = 4
 
 

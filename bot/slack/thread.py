@@ -67,7 +67,10 @@ def _bot_messages(client: WebClient, rec: Recording, event_type: str) -> Iterabl
     cursor = None
     while True:
         page = client.conversations_replies(
-            channel=rec.channel_id, ts=rec.thread_ts, include_all_metadata=True, limit=REPLIES_PAGE_LIMIT,
+            channel=rec.channel_id,
+            ts=rec.thread_ts,
+            include_all_metadata=True,
+            limit=REPLIES_PAGE_LIMIT,
             cursor=cursor,
         )
         for message in page.get("messages") or []:

@@ -21,11 +21,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import BotError
 from bot.slack import thread
-from bot.slack.services import Services
 from bot.slack.render.summary import SlackMessage, render_summary, summary_metadata
-from storage import Recording, action_items
+from bot.slack.services import Services
+from storage import Recording, action_items, summary_parts
 from storage import conversations as convs
-from storage import summary_parts
 from storage import recordings as repo
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,10 @@ def owners_of(services: Services, team_id: str, insights: dict[str, Any]) -> dic
 def summary_messages(services: Services, base: Recording, insights: dict[str, Any]) -> list[SlackMessage]:
     conversation_id = base.conversation_id or ""
     return render_summary(
-        insights, title=summary_title(services, base), recording_id=base.id, conversation_id=conversation_id,
+        insights,
+        title=summary_title(services, base),
+        recording_id=base.id,
+        conversation_id=conversation_id,
         done=action_items.done_in(services.store, conversation_id),
         owners=owners_of(services, base.team_id, insights),
     )
@@ -83,13 +85,19 @@ def refresh_summary(services: Services, base: Recording) -> None:
         parts = posted_parts(services, client, base)
         for number, message in enumerate(messages, start=1):
             if number in parts:
-                client.chat_update(channel=base.channel_id, ts=parts[number], text=message.text,
-                                   blocks=message.blocks)
+                client.chat_update(
+                    channel=base.channel_id, ts=parts[number], text=message.text, blocks=message.blocks
+                )
             else:
                 response = client.chat_postMessage(
-                    channel=base.channel_id, thread_ts=base.thread_ts, text=message.text, blocks=message.blocks,
-                    metadata=summary_metadata(base.id, number, len(messages)), unfurl_links=False,
-                    unfurl_media=False)
+                    channel=base.channel_id,
+                    thread_ts=base.thread_ts,
+                    text=message.text,
+                    blocks=message.blocks,
+                    metadata=summary_metadata(base.id, number, len(messages)),
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
                 summary_parts.remember(services.store, base.id, {number: response["ts"]})
         for number, ts in sorted(parts.items()):
             if number > len(messages):
@@ -114,8 +122,12 @@ def _remove_part(client: Any, base: Recording, ts: str) -> None:
     try:
         client.chat_delete(channel=base.channel_id, ts=ts)
     except SlackApiError as err:
-        log.info("summary part %s of recording %s: delete refused (%s); emptying it", ts, base.id,
-                 err.response.get("error"))
+        log.info(
+            "summary part %s of recording %s: delete refused (%s); emptying it",
+            ts,
+            base.id,
+            err.response.get("error"),
+        )
         moved = "(This part of the summary moved up.)"
         client.chat_update(channel=base.channel_id, ts=ts, text=moved, blocks=[])
 
@@ -137,4 +149,6 @@ def remove_summary(services: Services, base: Recording, user_id: str) -> None:
     if not base.summary_ts:
         return
     text = f":wastebasket: This summary was deleted by <@{user_id}> with `/symbl forget`."
-    services.slack_for(base.team_id).chat_update(channel=base.channel_id, ts=base.summary_ts, text=text, blocks=[])
+    services.slack_for(base.team_id).chat_update(
+        channel=base.channel_id, ts=base.summary_ts, text=text, blocks=[]
+    )

@@ -75,8 +75,11 @@ def _time(value: Any) -> datetime | None:
 
 def duration_seconds(messages: list[dict]) -> float | None:
     """From the engine's timeOffset/duration extensions when present, else from start/end datetimes."""
-    ends = [m["timeOffset"] + m.get("duration", 0) for m in messages
-            if isinstance(m.get("timeOffset"), (int, float))]
+    ends = [
+        m["timeOffset"] + m.get("duration", 0)
+        for m in messages
+        if isinstance(m.get("timeOffset"), (int, float))
+    ]
     if ends:
         return float(max(ends))
     starts = [t for t in (_time(m.get("startTime")) for m in messages) if t]
@@ -125,7 +128,11 @@ def overall_sentiment(messages: list[dict]) -> str | None:
     mood = mean_sentiment(messages)
     if mood is None:
         return None
-    face = {"positive": "slightly_smiling_face", "negative": "slightly_frowning_face", "neutral": "neutral_face"}
+    face = {
+        "positive": "slightly_smiling_face",
+        "negative": "slightly_frowning_face",
+        "neutral": "neutral_face",
+    }
     return f"{mood[0]} :{face[mood[0]]}:"
 
 
@@ -200,8 +207,9 @@ def unique_items(items: list[dict]) -> list[dict]:
     return list(seen.values())
 
 
-def _action_blocks(items: list[dict], conversation_id: str, done: Mapping[str, str],
-                   owners: Mapping[str, str]) -> list[dict[str, Any]]:
+def _action_blocks(
+    items: list[dict], conversation_id: str, done: Mapping[str, str], owners: Mapping[str, str]
+) -> list[dict[str, Any]]:
     """Action items one by one: open ones with "Mark done" and "Remind me", done ones struck through."""
     blocks = [_section("*Action items*")]
     rest = []
@@ -218,12 +226,27 @@ def _action_blocks(items: list[dict], conversation_id: str, done: Mapping[str, s
         elif index < MAX_BUTTON_ITEMS:
             value = json.dumps({"c": conversation_id, "k": key})
             blocks += [_section(piece) for piece in _split_long(line, MAX_SECTION_CHARS)]
-            blocks.append({"type": "actions", "block_id": f"action_item:{key}", "elements": [
-                {"type": "button", "action_id": DONE_ACTION, "text": {"type": "plain_text", "text": "Mark done"},
-                 "style": "primary", "value": value},
-                {"type": "button", "action_id": REMIND_ACTION, "text": {"type": "plain_text", "text": "Remind me"},
-                 "value": value},
-            ]})
+            blocks.append(
+                {
+                    "type": "actions",
+                    "block_id": f"action_item:{key}",
+                    "elements": [
+                        {
+                            "type": "button",
+                            "action_id": DONE_ACTION,
+                            "text": {"type": "plain_text", "text": "Mark done"},
+                            "style": "primary",
+                            "value": value,
+                        },
+                        {
+                            "type": "button",
+                            "action_id": REMIND_ACTION,
+                            "text": {"type": "plain_text", "text": "Remind me"},
+                            "value": value,
+                        },
+                    ],
+                }
+            )
         else:
             rest.append(line)
     if rest:
@@ -231,9 +254,15 @@ def _action_blocks(items: list[dict], conversation_id: str, done: Mapping[str, s
     return blocks
 
 
-def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, conversation_id: str | None = None,
-                   done: Mapping[str, str] | None = None, owners: Mapping[str, str] | None = None,
-                   ) -> list[SlackMessage]:
+def render_summary(
+    insights: dict[str, Any],
+    *,
+    title: str,
+    recording_id: int,
+    conversation_id: str | None = None,
+    done: Mapping[str, str] | None = None,
+    owners: Mapping[str, str] | None = None,
+) -> list[SlackMessage]:
     """The summary as one or more messages for the recording's thread; empty sections are left out.
 
     With a `conversation_id`, action items get buttons (`done`: item key → who marked it done; `owners`:
@@ -269,15 +298,23 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, c
         if items and key == "actionItems" and conversation_id:
             body += _action_blocks(items, conversation_id, done or {}, owners or {})
         elif items:
-            body += [_section(t) for t in _sections(heading, [_item_line(i, with_owner=with_owner) for i in items])]
+            body += [
+                _section(t) for t in _sections(heading, [_item_line(i, with_owner=with_owner) for i in items])
+            ]
     if messages and not is_english(messages):
         body.insert(0, _section(f"_{escape(not_english_note())}_"))
     elif not body:
         body.append(_section("_No topics, action items or questions were found in this recording._"))
 
     head: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _clip(f"Summary: {title}", MAX_HEADER_CHARS),
-                                    "emoji": True}},
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": _clip(f"Summary: {title}", MAX_HEADER_CHARS),
+                "emoji": True,
+            },
+        },
     ]
     if facts:
         head.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "  ·  ".join(facts)}]})
@@ -287,13 +324,19 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, c
     for index, blocks in enumerate(chunks, start=1):
         text = fallback if index == 1 else f"Summary of {escape(title)} (part {index}/{len(chunks)})"
         if len(chunks) > 1:
-            blocks = blocks + [{"type": "context", "elements": [
-                {"type": "mrkdwn", "text": f"Part {index} of {len(chunks)}"}]}]
-        out.append(SlackMessage(
-            text=_clip(text, MAX_FALLBACK_CHARS),
-            blocks=blocks,
-            metadata=summary_metadata(recording_id, index, len(chunks)),
-        ))
+            blocks = blocks + [
+                {
+                    "type": "context",
+                    "elements": [{"type": "mrkdwn", "text": f"Part {index} of {len(chunks)}"}],
+                }
+            ]
+        out.append(
+            SlackMessage(
+                text=_clip(text, MAX_FALLBACK_CHARS),
+                blocks=blocks,
+                metadata=summary_metadata(recording_id, index, len(chunks)),
+            )
+        )
     return out
 
 
@@ -302,8 +345,10 @@ def status_metadata(recording_id: int) -> dict[str, Any]:
 
 
 def summary_metadata(recording_id: int, part: int = 1, parts: int = 1) -> dict[str, Any]:
-    return {"event_type": SUMMARY_EVENT,
-            "event_payload": {"recording_id": recording_id, "part": part, "parts": parts}}
+    return {
+        "event_type": SUMMARY_EVENT,
+        "event_payload": {"recording_id": recording_id, "part": part, "parts": parts},
+    }
 
 
 def _chunk(head: list[dict], body: list[dict]) -> list[list[dict]]:
@@ -334,8 +379,12 @@ def _clip(text: str, limit: int) -> str:
 
 def _fallback(title: str, facts: list[str], insights: dict[str, Any]) -> str:
     counts = []
-    for label, key in (("topics", "topics"), ("action items", "actionItems"),
-                       ("follow-ups", "followUps"), ("questions", "questions")):
+    for label, key in (
+        ("topics", "topics"),
+        ("action items", "actionItems"),
+        ("follow-ups", "followUps"),
+        ("questions", "questions"),
+    ):
         n = len(unique_items(insights.get(key) or []) if key == "actionItems" else insights.get(key) or [])
         if n:
             counts.append(f"{n} {label}")
