@@ -101,7 +101,7 @@ class Engine:
                 language=language,
                 # Not the members' names: as hotwords they made tiny.en append "Lee Jordan." to lines.
                 vocabulary=options.custom_vocabulary,
-                progress=lambda f, done=done, span=span: report("transcribing", min(1.0, done + f * span)),
+                progress=_within(report, "transcribing", done, span),
             )
             if chunk_words:  # the first chunk with speech fixes the language: one recording, one language
                 language = heard_in
@@ -158,6 +158,11 @@ def _named_speakers(messages: list[dict], speakers: list[Speaker | None],
     identities = identify(turns, known)
     renamed = {label: Speaker(i.name, i.email) for label, i in identities.items() if i.name != label}
     return [renamed.get(s.name, s) if s is not None else None for s in speakers]
+
+
+def _within(report: Progress, stage: str, done: float, span: float) -> Callable[[float], None]:
+    """A chunk's own 0..1 progress reported as its share (`done` to `done + span`) of the whole stage."""
+    return lambda fraction: report(stage, min(1.0, done + fraction * span))
 
 
 def _reporting_reads(blocks: Iterator[np.ndarray], first_chunk_seconds: float, report: Progress) -> Iterator[np.ndarray]:
