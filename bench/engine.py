@@ -76,7 +76,10 @@ def worker_engine(media: str, diarize: str) -> dict:
     options = ProcessOptions(enable_speaker_diarization=diarize == "1")
     started = time.perf_counter()
     messages = engine.process(
-        Path(media), options, conversation_id="bench", start_time=datetime(2024, 1, 1, tzinfo=UTC),
+        Path(media),
+        options,
+        conversation_id="bench",
+        start_time=datetime(2024, 1, 1, tzinfo=UTC),
         max_duration_seconds=MAX_DURATION,
     )
     elapsed = time.perf_counter() - started
@@ -92,8 +95,9 @@ def worker_baseline(media: str) -> dict:
     from bot.engine.model import resolve_model
 
     _seed()
-    model = WhisperModel(str(resolve_model("tiny.en").path), device="cpu", compute_type="int8",
-                         cpu_threads=os.cpu_count() or 1)
+    model = WhisperModel(
+        str(resolve_model("tiny.en").path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1
+    )
     audio = decode_audio(media)
     started = time.perf_counter()
     segments, _ = model.transcribe(audio, language="en", beam_size=5, vad_filter=True)
@@ -184,13 +188,21 @@ def wer_rows(clips: list[Path]) -> list[WerRow]:
         reference = normalise(reference_text(clip))
         engine = measure("engine", str(clip), "0")
         baseline = measure("baseline", str(clip))
-        rows.append(WerRow(
-            clip.stem, len(reference),
-            word_errors(reference, normalise(engine["text"])), word_errors(reference, normalise(baseline["text"])),
-            engine["seconds"], baseline["seconds"],
-        ))
-        print(f"  WER {clip.stem}: engine {rows[-1].engine_errors}/{len(reference)}, "
-              f"baseline {rows[-1].baseline_errors}/{len(reference)}", file=sys.stderr)
+        rows.append(
+            WerRow(
+                clip.stem,
+                len(reference),
+                word_errors(reference, normalise(engine["text"])),
+                word_errors(reference, normalise(baseline["text"])),
+                engine["seconds"],
+                baseline["seconds"],
+            )
+        )
+        print(
+            f"  WER {clip.stem}: engine {rows[-1].engine_errors}/{len(reference)}, "
+            f"baseline {rows[-1].baseline_errors}/{len(reference)}",
+            file=sys.stderr,
+        )
     return rows
 
 
@@ -215,14 +227,19 @@ def der_rows(clips: list[Path]) -> list[DerRow]:
         told = measure("diarize", str(clip), str(count))
         blind_hyp, told_hyp = _segments(blind["turns"]), _segments(told["turns"])
         scored = diarization_error(reference, told_hyp, collar=COLLAR)
-        rows.append(DerRow(
-            clip.stem, count, len({s.speaker for s in blind_hyp}),
-            diarization_error(reference, blind_hyp, collar=COLLAR).der, scored.der,
-            diarization_error(reference, told_hyp, collar=0.0).der,
-            f"{scored.missed / scored.reference_speech:.2f} / {scored.false_alarm / scored.reference_speech:.2f}"
-            f" / {scored.confusion / scored.reference_speech:.2f}",
-            blind["seconds"],
-        ))
+        rows.append(
+            DerRow(
+                clip.stem,
+                count,
+                len({s.speaker for s in blind_hyp}),
+                diarization_error(reference, blind_hyp, collar=COLLAR).der,
+                scored.der,
+                diarization_error(reference, told_hyp, collar=0.0).der,
+                f"{scored.missed / scored.reference_speech:.2f} / {scored.false_alarm / scored.reference_speech:.2f}"
+                f" / {scored.confusion / scored.reference_speech:.2f}",
+                blind["seconds"],
+            )
+        )
     return rows
 
 
@@ -251,14 +268,20 @@ def speed_rows(clips: list[Path], folder: Path) -> list[SpeedRow]:
     for minutes in LONG_MINUTES:
         path, duration = build_long_recording([*clips, SAMPLE], minutes, folder)
         label = f"{duration / 60:.1f} min"
-        runs = [("engine, diarization on", "engine", str(path), "1"), ("diarize() alone", "diarize", str(path), "0")]
+        runs = [
+            ("engine, diarization on", "engine", str(path), "1"),
+            ("diarize() alone", "diarize", str(path), "0"),
+        ]
         if minutes == LONG_MINUTES[0]:
             runs.insert(0, ("engine, no diarization", "engine", str(path), "0"))
             runs.append(("bare faster-whisper", "baseline", str(path)))
         for what, kind, *args in runs:
             result = measure(kind, *args)
             rows.append(SpeedRow(label, duration, what, result["seconds"], result["rss_mb"]))
-            print(f"  {label} {what}: RTF {rows[-1].rtf:.3f}, peak RSS {result['rss_mb']:.0f} MB", file=sys.stderr)
+            print(
+                f"  {label} {what}: RTF {rows[-1].rtf:.3f}, peak RSS {result['rss_mb']:.0f} MB",
+                file=sys.stderr,
+            )
         path.unlink()
     return rows
 
@@ -267,8 +290,19 @@ def speed_rows(clips: list[Path], folder: Path) -> list[SpeedRow]:
 
 
 def render(speed: list[SpeedRow], wer: list[WerRow], der: list[DerRow]) -> str:
-    lines = [SECTION, "", *_targets(speed, wer), "", *_speed_table(speed), "", *_wer_table(wer), "",
-             *_der_table(der), "", *_notes()]
+    lines = [
+        SECTION,
+        "",
+        *_targets(speed, wer),
+        "",
+        *_speed_table(speed),
+        "",
+        *_wer_table(wer),
+        "",
+        *_der_table(der),
+        "",
+        *_notes(),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -279,9 +313,11 @@ def _targets(speed: list[SpeedRow], wer: list[WerRow]) -> list[str]:
     pooled = sum(r.engine_errors for r in wer) / sum(r.reference_words for r in wer)
     verdict = {True: "met", False: "**missed**"}
     return [
-        (f"Targets (issue 2): RTF ≤ 0.15 — worst engine run {worst_rtf:.3f}, {verdict[worst_rtf <= 0.15]}; "
-        f"peak RSS ≤ 1.5 GB on 60 minutes — {hour_rss / 1024:.2f} GB, {verdict[hour_rss <= 1536]}; "
-        f"pooled WER ≤ 0.22 on the eval clips — {pooled:.3f}, {verdict[pooled <= 0.22]}.")
+        (
+            f"Targets (issue 2): RTF ≤ 0.15 — worst engine run {worst_rtf:.3f}, {verdict[worst_rtf <= 0.15]}; "
+            f"peak RSS ≤ 1.5 GB on 60 minutes — {hour_rss / 1024:.2f} GB, {verdict[hour_rss <= 1536]}; "
+            f"pooled WER ≤ 0.22 on the eval clips — {pooled:.3f}, {verdict[pooled <= 0.22]}."
+        )
     ]
 
 
@@ -293,44 +329,57 @@ def _speed_table(rows: list[SpeedRow]) -> list[str]:
 
 
 def _wer_table(rows: list[WerRow]) -> list[str]:
-    out = ["| clip | ref. words | engine WER | baseline WER | engine s | baseline s |", "|---|---:|---:|---:|---:|---:|"]
+    out = [
+        "| clip | ref. words | engine WER | baseline WER | engine s | baseline s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
-        out.append(f"| {r.clip} | {r.reference_words} | {r.engine_errors / r.reference_words:.3f} | "
-                   f"{r.baseline_errors / r.reference_words:.3f} | {r.engine_seconds:.1f} | {r.baseline_seconds:.1f} |")
+        out.append(
+            f"| {r.clip} | {r.reference_words} | {r.engine_errors / r.reference_words:.3f} | "
+            f"{r.baseline_errors / r.reference_words:.3f} | {r.engine_seconds:.1f} | {r.baseline_seconds:.1f} |"
+        )
     words = sum(r.reference_words for r in rows)
     engine, baseline = sum(r.engine_errors for r in rows), sum(r.baseline_errors for r in rows)
     ratio = f"{engine / baseline:.2f}" if baseline else "–"
     out.append(f"| **pooled** | {words} | **{engine / words:.3f}** | {baseline / words:.3f} | | |")
     out.append("")
-    out.append(f"Pooled WER: engine {engine / words:.3f}, bare baseline {baseline / words:.3f} "
-               f"(engine / baseline = {ratio}). Target ≤ 0.22.")
+    out.append(
+        f"Pooled WER: engine {engine / words:.3f}, bare baseline {baseline / words:.3f} "
+        f"(engine / baseline = {ratio}). Target ≤ 0.22."
+    )
     return out
 
 
 def _der_table(rows: list[DerRow]) -> list[str]:
     out = [
-        ("| AMI clip | ref. speakers | found (count not given) | DER, count not given | DER, count given | "
-        "same, no collar | miss / FA / confusion (given) | diarize s |"),
+        (
+            "| AMI clip | ref. speakers | found (count not given) | DER, count not given | DER, count given | "
+            "same, no collar | miss / FA / confusion (given) | diarize s |"
+        ),
         "|---|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:
-        out.append(f"| {r.clip} | {r.reference_speakers} | {r.found_blind} | {r.der_blind:.3f} | {r.der_told:.3f} | "
-                   f"{r.der_told_no_collar:.3f} | {r.breakdown_told} | {r.seconds:.2f} |")
+        out.append(
+            f"| {r.clip} | {r.reference_speakers} | {r.found_blind} | {r.der_blind:.3f} | {r.der_told:.3f} | "
+            f"{r.der_told_no_collar:.3f} | {r.breakdown_told} | {r.seconds:.2f} |"
+        )
     return out
 
 
 def _notes() -> list[str]:
     return [
-        (f"RTF = processing seconds / audio seconds, model already loaded; peak RSS = the measuring process's "
-        f"`ru_maxrss` (fresh process per row, model included). Long recordings: the 5 eval clips and "
-        f"examples/standup.mp3, decoded and joined with 1 s of silence, repeated to ≥ 10 and ≥ 60 minutes "
-        f"(16 kHz WAV built by the script). WER: eval/README.md normalisation, pooled over all reference words; "
-        f"baseline = bare faster-whisper, same packaged tiny.en, int8, beam 5, vad_filter=True, same run; "
-        f"CTranslate2's random seed fixed at 0 in both (its temperature fallback samples). "
-        f"DER = (missed + false alarm + confusion) / reference speech, 10 ms grid, optimal one-to-one speaker "
-        f"mapping (Hungarian), overlapped reference speech counted per speaker (our turns never overlap, so "
-        f"overlap is always partly missed), {COLLAR} s collar around reference boundaries unless said. "
-        f"2 CPU cores shared with other engineers' jobs: timings are noisy (±20 % between runs is usual)."),
+        (
+            f"RTF = processing seconds / audio seconds, model already loaded; peak RSS = the measuring process's "
+            f"`ru_maxrss` (fresh process per row, model included). Long recordings: the 5 eval clips and "
+            f"examples/standup.mp3, decoded and joined with 1 s of silence, repeated to ≥ 10 and ≥ 60 minutes "
+            f"(16 kHz WAV built by the script). WER: eval/README.md normalisation, pooled over all reference words; "
+            f"baseline = bare faster-whisper, same packaged tiny.en, int8, beam 5, vad_filter=True, same run; "
+            f"CTranslate2's random seed fixed at 0 in both (its temperature fallback samples). "
+            f"DER = (missed + false alarm + confusion) / reference speech, 10 ms grid, optimal one-to-one speaker "
+            f"mapping (Hungarian), overlapped reference speech counted per speaker (our turns never overlap, so "
+            f"overlap is always partly missed), {COLLAR} s collar around reference boundaries unless said. "
+            f"2 CPU cores shared with other engineers' jobs: timings are noisy (±20 % between runs is usual)."
+        ),
     ]
 
 
@@ -349,7 +398,12 @@ def write_section(section: str, title: str = SECTION) -> None:
 # faster-whisper's default: retry a doubtful segment by sampling at rising temperatures.
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 CHOICES_SECTION = "## Engine: model and decoding choices (bench/engine.py --choices)"
-CHOICES = (("tiny.en", "fallback"), ("tiny.en", "deterministic"), ("base", "fallback"), ("base", "deterministic"))
+CHOICES = (
+    ("tiny.en", "fallback"),
+    ("tiny.en", "deterministic"),
+    ("base", "fallback"),
+    ("base", "deterministic"),
+)
 
 
 def choice_rows(clips: list[Path]) -> list[tuple[str, str, int, int, float, float]]:
@@ -372,22 +426,32 @@ def choice_rows(clips: list[Path]) -> list[tuple[str, str, int, int, float, floa
 
 def render_choices(rows, repeat_same: dict[str, bool]) -> str:
     tiny_greedy = next(r for r in rows if r[:2] == ("tiny.en", "deterministic"))
-    out = [CHOICES_SECTION, "",
-           "`python bench/engine.py --choices` — the engine (`Engine.process`, no diarization) on every clip of "
-           "`shared/eval/audio`, each clip in a fresh process with the model loaded beforehand, all rows in one run "
-           "on this shared 2-core machine. *fallback*: faster-whisper's default temperatures 0…1 (samples on "
-           "doubtful segments; seeded here), as the engine decoded before issue 10; *deterministic*: temperature 0 "
-           "(beam 5) with no fallback and no repeated 4-gram, what the engine now uses.", "",
-           "| model | decoding | pooled WER | seconds (5 clips) | RTF | time vs tiny.en deterministic | same text twice |",
-           "|---|---|---:|---:|---:|---:|---|"]
+    out = [
+        CHOICES_SECTION,
+        "",
+        "`python bench/engine.py --choices` — the engine (`Engine.process`, no diarization) on every clip of "
+        "`shared/eval/audio`, each clip in a fresh process with the model loaded beforehand, all rows in one run "
+        "on this shared 2-core machine. *fallback*: faster-whisper's default temperatures 0…1 (samples on "
+        "doubtful segments; seeded here), as the engine decoded before issue 10; *deterministic*: temperature 0 "
+        "(beam 5) with no fallback and no repeated 4-gram, what the engine now uses.",
+        "",
+        "| model | decoding | pooled WER | seconds (5 clips) | RTF | time vs tiny.en deterministic | same text twice |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
     for model, decoding, words, errors, seconds, audio in rows:
         same = repeat_same.get(f"{model} {decoding}")
-        out.append(f"| {model} | {decoding} | {errors / words:.3f} | {seconds:.1f} | {seconds / audio:.3f} | "
-                   f"{seconds / tiny_greedy[4]:.2f}× | {'yes' if same else 'no' if same is not None else '–'} |")
-    out += ["", "'same text twice': the EN2002a clip transcribed twice in two fresh processes *without* the "
-            "bench's fixed seed gives the same words. base runs without languageCode, so it detects the language "
-            "as users get it. The machine is shared with other work while measured: compare rows of one run "
-            "(the ratio column), not seconds across runs.", ""]
+        out.append(
+            f"| {model} | {decoding} | {errors / words:.3f} | {seconds:.1f} | {seconds / audio:.3f} | "
+            f"{seconds / tiny_greedy[4]:.2f}× | {'yes' if same else 'no' if same is not None else '–'} |"
+        )
+    out += [
+        "",
+        "'same text twice': the EN2002a clip transcribed twice in two fresh processes *without* the "
+        "bench's fixed seed gives the same words. base runs without languageCode, so it detects the language "
+        "as users get it. The machine is shared with other work while measured: compare rows of one run "
+        "(the ratio column), not seconds across runs.",
+        "",
+    ]
     return "\n".join(out)
 
 
@@ -407,11 +471,21 @@ def main(argv: list[str]) -> None:
         print(json.dumps(WORKERS[argv[1]](*argv[2:])))
         return
     parser = argparse.ArgumentParser(description="Engine speed, memory, WER and DER; writes bench/README.md.")
-    parser.add_argument("audio_dir", nargs="?", type=Path, default=DEFAULT_AUDIO,
-                        help="folder of eval clips (*.flac with .txt/.json/.rttm references)")
-    parser.add_argument("--model", help="packaged model name (tiny.en, base) or a model folder for the engine rows")
-    parser.add_argument("--choices", action="store_true",
-                        help="only WER and time of tiny.en vs base, sampling fallback vs deterministic decoding")
+    parser.add_argument(
+        "audio_dir",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_AUDIO,
+        help="folder of eval clips (*.flac with .txt/.json/.rttm references)",
+    )
+    parser.add_argument(
+        "--model", help="packaged model name (tiny.en, base) or a model folder for the engine rows"
+    )
+    parser.add_argument(
+        "--choices",
+        action="store_true",
+        help="only WER and time of tiny.en vs base, sampling fallback vs deterministic decoding",
+    )
     args = parser.parse_args(argv)
     if args.choices:
         clips = sorted(args.audio_dir.glob("*.flac"))

@@ -21,7 +21,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ QUESTIONS_HELD_OUT = REPO / "bench" / "questions_held_out.md"  # written by benc
 SECTION = "## Insights (bench/insights.py)"
 ITEMS_PER_HOUR = 10
 WINDOW = 1
-REFERENCE_TIME = datetime(2024, 3, 13, 9, 0, tzinfo=timezone.utc)
+REFERENCE_TIME = datetime(2024, 3, 13, 9, 0, tzinfo=UTC)
 
 # The README's naive rule: commitment phrases by regex, keep the last matches (10 per hour).
 BASELINE_PATTERN = re.compile(
@@ -75,15 +75,17 @@ def to_messages(transcript: list[dict]) -> list[dict]:
     for index, unit in enumerate(transcript):
         start, end = float(unit["start"]), float(unit["end"])
         speaker = str(unit["speaker"])
-        messages.append({
-            "id": str(index),
-            "text": unit["text"],
-            "from": {"id": speaker, "name": speaker, "email": ""},
-            "startTime": (REFERENCE_TIME + timedelta(seconds=start)).isoformat().replace("+00:00", "Z"),
-            "endTime": (REFERENCE_TIME + timedelta(seconds=end)).isoformat().replace("+00:00", "Z"),
-            "timeOffset": start,
-            "duration": max(0.0, end - start),
-        })
+        messages.append(
+            {
+                "id": str(index),
+                "text": unit["text"],
+                "from": {"id": speaker, "name": speaker, "email": ""},
+                "startTime": (REFERENCE_TIME + timedelta(seconds=start)).isoformat().replace("+00:00", "Z"),
+                "endTime": (REFERENCE_TIME + timedelta(seconds=end)).isoformat().replace("+00:00", "Z"),
+                "timeOffset": start,
+                "duration": max(0.0, end - start),
+            }
+        )
     return messages
 
 
@@ -96,8 +98,12 @@ def near(units: set[int], evidence: set[int]) -> bool:
 
 
 def evidence_sets(gold: dict, *kinds: str) -> list[set[int]]:
-    return [set(item.get("evidence_utterances") or []) for kind in kinds for item in gold.get(kind) or []
-            if item.get("evidence_utterances")]
+    return [
+        set(item.get("evidence_utterances") or [])
+        for kind in kinds
+        for item in gold.get(kind) or []
+        if item.get("evidence_utterances")
+    ]
 
 
 def action_scores(predicted_units: list[set[int]], gold: dict) -> tuple[int, int, int, int]:
@@ -110,13 +116,13 @@ def action_scores(predicted_units: list[set[int]], gold: dict) -> tuple[int, int
 
 
 def predicted_action_units(action_items: list[dict], hours: float) -> list[set[int]]:
-    best = sorted(action_items, key=lambda item: -item["score"])[:cap(hours)]
+    best = sorted(action_items, key=lambda item: -item["score"])[: cap(hours)]
     return [{int(mid) for mid in item["messageIds"]} for item in best]
 
 
 def baseline_units(transcript: list[dict], hours: float) -> list[set[int]]:
     matches = [index for index, unit in enumerate(transcript) if BASELINE_PATTERN.search(unit["text"])]
-    return [{index} for index in matches[-cap(hours):]] if matches else []
+    return [{index} for index in matches[-cap(hours) :]] if matches else []
 
 
 def question_scores(questions: list[dict], gold: dict) -> tuple[int, int]:
@@ -127,7 +133,9 @@ def question_scores(questions: list[dict], gold: dict) -> tuple[int, int]:
 
 def topic_coverage(topics: list[dict], gold: dict, transcript: list[dict]) -> tuple[int, int]:
     cited_times = [float(transcript[int(mid)]["start"]) for topic in topics for mid in topic["messageIds"]]
-    segments = [s for s in gold.get("topics") or [] if s.get("start") is not None and s.get("end") is not None]
+    segments = [
+        s for s in gold.get("topics") or [] if s.get("start") is not None and s.get("end") is not None
+    ]
     covered = sum(1 for s in segments if any(s["start"] <= t <= s["end"] for t in cited_times))
     return len(segments), covered
 
@@ -150,42 +158,68 @@ def score_meeting(path: Path) -> MeetingScore:
     insights = extract_insights(messages, reference_time=REFERENCE_TIME)
     seconds = time.perf_counter() - started
     predicted_units = predicted_action_units(insights.action_items, hours)
-    assert sorted(map(sorted, predicted_units)) == sorted(map(sorted, action_items_only(messages, hours))), path.name
+    assert sorted(map(sorted, predicted_units)) == sorted(map(sorted, action_items_only(messages, hours))), (
+        path.name
+    )
     gold_actions, hits, predicted, precise = action_scores(predicted_units, gold)
     _, base_hits, base_predicted, base_precise = action_scores(baseline_units(transcript, hours), gold)
     questions, questions_right = question_scores(insights.questions, gold)
     topics_gold, topics_covered = topic_coverage(insights.topics, gold, transcript)
-    return MeetingScore(meeting["meeting_id"], hours, gold_actions, hits, predicted, precise, base_hits,
-                        base_predicted, base_precise, questions, questions_right, topics_gold, topics_covered, seconds)
+    return MeetingScore(
+        meeting["meeting_id"],
+        hours,
+        gold_actions,
+        hits,
+        predicted,
+        precise,
+        base_hits,
+        base_predicted,
+        base_precise,
+        questions,
+        questions_right,
+        topics_gold,
+        topics_covered,
+        seconds,
+    )
 
 
 def ratio(numerator: float, denominator: float) -> str:
     return f"{numerator / denominator:.2f}" if denominator else "–"
 
 
-HEADER = ("| meeting | hours | gold AI | AI recall | AI prec. (n) | base recall | base prec. (n) | "
-          "Q prec. (n) | topic cov. | s/hour |")
+HEADER = (
+    "| meeting | hours | gold AI | AI recall | AI prec. (n) | base recall | base prec. (n) | "
+    "Q prec. (n) | topic cov. | s/hour |"
+)
 RULE = "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 
 
 def row(s: MeetingScore) -> str:
-    return (f"| {s.meeting} | {s.hours:.2f} | {s.gold_actions} | {ratio(s.action_hits, s.gold_actions)} | "
-            f"{ratio(s.precise, s.predicted)} ({s.predicted}) | {ratio(s.base_hits, s.gold_actions)} | "
-            f"{ratio(s.base_precise, s.base_predicted)} ({s.base_predicted}) | "
-            f"{ratio(s.questions_right, s.questions)} ({s.questions}) | {ratio(s.topics_covered, s.topics_gold)} | "
-            f"{s.seconds / s.hours:.2f} |")
+    return (
+        f"| {s.meeting} | {s.hours:.2f} | {s.gold_actions} | {ratio(s.action_hits, s.gold_actions)} | "
+        f"{ratio(s.precise, s.predicted)} ({s.predicted}) | {ratio(s.base_hits, s.gold_actions)} | "
+        f"{ratio(s.base_precise, s.base_predicted)} ({s.base_predicted}) | "
+        f"{ratio(s.questions_right, s.questions)} ({s.questions}) | {ratio(s.topics_covered, s.topics_gold)} | "
+        f"{s.seconds / s.hours:.2f} |"
+    )
 
 
 def total_row(label: str, scores: list[MeetingScore]) -> str:
-    total = MeetingScore(label, *(sum(getattr(s, f) for s in scores) for f in list(MeetingScore.__dataclass_fields__)[1:]))
+    total = MeetingScore(
+        label, *(sum(getattr(s, f) for s in scores) for f in list(MeetingScore.__dataclass_fields__)[1:])
+    )
     return row(total).replace(f"| {label} |", f"| **{label}** |", 1)
 
 
 def table(scores: list[MeetingScore]) -> str:
     with_evidence = [s for s in scores if s.gold_actions]
-    lines = [HEADER, RULE, *(row(s) for s in scores),
-             total_row(f"all {len(scores)}", scores),
-             total_row(f"{len(with_evidence)} with AI evidence", with_evidence)]
+    lines = [
+        HEADER,
+        RULE,
+        *(row(s) for s in scores),
+        total_row(f"all {len(scores)}", scores),
+        total_row(f"{len(with_evidence)} with AI evidence", with_evidence),
+    ]
     return "\n".join(lines)
 
 
@@ -194,7 +228,9 @@ def notes(scores: list[MeetingScore]) -> str:
     recall = sum(s.action_hits for s in with_evidence) / max(1, sum(s.gold_actions for s in with_evidence))
     precision = sum(s.precise for s in with_evidence) / max(1, sum(s.predicted for s in with_evidence))
     base_recall = sum(s.base_hits for s in with_evidence) / max(1, sum(s.gold_actions for s in with_evidence))
-    base_precision = sum(s.base_precise for s in with_evidence) / max(1, sum(s.base_predicted for s in with_evidence))
+    base_precision = sum(s.base_precise for s in with_evidence) / max(
+        1, sum(s.base_predicted for s in with_evidence)
+    )
     speed = sum(s.seconds for s in scores) / sum(s.hours for s in scores)
     return (
         f"Over the {len(with_evidence)} meetings whose gold action items have evidence (shipped model, "
@@ -216,7 +252,7 @@ def write_readme(text: str) -> None:
         README.write_text(current.rstrip("\n") + "\n\n" + section)
         return
     following = current.find("\n## ", start + len(SECTION))
-    rest = current[following + 1:] if following >= 0 else ""
+    rest = current[following + 1 :] if following >= 0 else ""
     README.write_text(current[:start] + section + ("\n" + rest if rest else ""))
 
 
@@ -233,8 +269,10 @@ def held_out() -> tuple[str, tuple[int, int, int, int], tuple[int, int, int, int
     train_actions.WORKPLACE_WEIGHT = constants["workplace_weight"] or train_actions.WORKPLACE_WEIGHT
     data = train_actions.Dataset.of(train_actions.load_all(workplace=workplace))
     scored = [m for m in data.meetings if m.series != action_data.WORKPLACE_SERIES and m.has_action_evidence]
-    lines = ["| held-out series | meetings | gold AI | recall | prec. (n) | base recall | base prec. (n) |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| held-out series | meetings | gold AI | recall | prec. (n) | base recall | base prec. (n) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     pooled, pooled_base = (0, 0, 0, 0), (0, 0, 0, 0)
     seconds = 0.0
     for series in sorted({m.series for m in scored}):
@@ -251,9 +289,11 @@ def held_out() -> tuple[str, tuple[int, int, int, int], tuple[int, int, int, int
             counts = _add(counts, action_scores(predicted, meeting.gold))
             base = _add(base, action_scores(baseline_units(transcript, meeting.hours), meeting.gold))
         pooled, pooled_base = _add(pooled, counts), _add(pooled_base, base)
-        lines.append(f"| {series} | {len(held)} | {counts[0]} | {ratio(counts[1], counts[0])} | "
-                     f"{ratio(counts[3], counts[2])} ({counts[2]}) | {ratio(base[1], base[0])} | "
-                     f"{ratio(base[3], base[2])} ({base[2]}) |")
+        lines.append(
+            f"| {series} | {len(held)} | {counts[0]} | {ratio(counts[1], counts[0])} | "
+            f"{ratio(counts[3], counts[2])} ({counts[2]}) | {ratio(base[1], base[0])} | "
+            f"{ratio(base[3], base[2])} ({base[2]}) |"
+        )
     lines.append(
         f"| **pooled held-out** | {len(scored)} | {pooled[0]} | **{ratio(pooled[1], pooled[0])}** | "
         f"**{ratio(pooled[3], pooled[2])}** ({pooled[2]}) | {ratio(pooled_base[1], pooled_base[0])} | "
@@ -269,11 +309,13 @@ def _add(a: tuple, b: tuple) -> tuple:
 def held_out_summary(pooled: tuple, base: tuple, seconds_per_hour: float) -> str:
     recall, precision = pooled[1] / max(1, pooled[0]), pooled[3] / max(1, pooled[2])
     base_recall, base_precision = base[1] / max(1, base[0]), base[3] / max(1, base[2])
-    return (f"Held out (leave-series-out, {pooled[0]} gold action items): recall {recall:.2f} (baseline "
-            f"{base_recall:.2f}, ×{recall / base_recall:.2f}), precision {precision:.2f} (baseline "
-            f"{base_precision:.2f}, ×{precision / base_precision:.2f}). Targets: recall ≥ 0.60 at precision "
-            f"≥ 0.50, ≥ 1.5× the baseline on both. Action-item extraction alone: {seconds_per_hour:.2f} s per "
-            "hour of transcript (target ≤ 2 s).")
+    return (
+        f"Held out (leave-series-out, {pooled[0]} gold action items): recall {recall:.2f} (baseline "
+        f"{base_recall:.2f}, ×{recall / base_recall:.2f}), precision {precision:.2f} (baseline "
+        f"{base_precision:.2f}, ×{precision / base_precision:.2f}). Targets: recall ≥ 0.60 at precision "
+        f"≥ 0.50, ≥ 1.5× the baseline on both. Action-item extraction alone: {seconds_per_hour:.2f} s per "
+        "hour of transcript (target ≤ 2 s)."
+    )
 
 
 # What the figures mean.
@@ -302,8 +344,8 @@ TOPICS_AND_QUESTIONS_BEFORE = (
     "Before (YAKE phrases and single words, cue-rule questions), on all 54 meetings of meetings/ + train/: "
     "multi-word topics 0.49, variants of another listed topic 0.67, topic coverage 0.848; questions precision "
     "0.65 at recall 0.59. Now on the same 54: multi-word 1.00, variants 0.01, coverage 0.860; questions held out "
-    "0.82 at recall 0.49. The recall given up is mostly one- and two-word questions (\"Okay?\", \"Sorry?\", "
-    "\"How?\"), which are never reported now: they ask for a reply but name no question a note could list."
+    '0.82 at recall 0.49. The recall given up is mostly one- and two-word questions ("Okay?", "Sorry?", '
+    '"How?"), which are never reported now: they ask for a reply but name no question a note could list.'
 )
 
 
@@ -316,7 +358,9 @@ def topic_shape(paths: list[Path]) -> tuple[int, int, int]:
         stems = [frozenset(stem(w) for w in words(t["text"])) for t in topics]
         total += len(topics)
         multi += sum(1 for t in topics if " " in t["text"].strip())
-        variants += sum(1 for i, a in enumerate(stems) if any(a <= b or b <= a for j, b in enumerate(stems) if j != i))
+        variants += sum(
+            1 for i, a in enumerate(stems) if any(a <= b or b <= a for j, b in enumerate(stems) if j != i)
+        )
     return total, multi, variants
 
 
@@ -325,20 +369,22 @@ def topics_and_questions(scores: list[MeetingScore], paths: list[Path]) -> str:
     total, multi, variants = topic_shape(paths)
     questions, right = sum(s.questions for s in scores), sum(s.questions_right for s in scores)
     gold, covered = sum(s.topics_gold for s in scores), sum(s.topics_covered for s in scores)
-    return "\n".join([
-        "### Topics and questions",
-        "",
-        f"Topics: {multi} of {total} multi-word ({ratio(multi, total)}; target ≥ 0.80), {variants} a variant of "
-        f"another listed topic ({ratio(variants, total)}), topic coverage {ratio(covered, gold)}. Questions: "
-        f"precision {ratio(right, questions)} ({questions} predicted) on these meetings — in-sample, since the "
-        "question model is fitted on meetings/ + train/. Held out, as `python bench/fit_questions.py` last "
-        "measured it (leave-one-series-out over the 22 series of meetings/ + train/, the threshold chosen inside "
-        "each training split; \"?\" = every unit ending in a question mark, the naive baseline):",
-        "",
-        QUESTIONS_HELD_OUT.read_text().strip() if QUESTIONS_HELD_OUT.exists() else "(not yet measured)",
-        "",
-        TOPICS_AND_QUESTIONS_BEFORE,
-    ])
+    return "\n".join(
+        [
+            "### Topics and questions",
+            "",
+            f"Topics: {multi} of {total} multi-word ({ratio(multi, total)}; target ≥ 0.80), {variants} a variant of "
+            f"another listed topic ({ratio(variants, total)}), topic coverage {ratio(covered, gold)}. Questions: "
+            f"precision {ratio(right, questions)} ({questions} predicted) on these meetings — in-sample, since the "
+            "question model is fitted on meetings/ + train/. Held out, as `python bench/fit_questions.py` last "
+            "measured it (leave-one-series-out over the 22 series of meetings/ + train/, the threshold chosen inside "
+            'each training split; "?" = every unit ending in a question mark, the naive baseline):',
+            "",
+            QUESTIONS_HELD_OUT.read_text().strip() if QUESTIONS_HELD_OUT.exists() else "(not yet measured)",
+            "",
+            TOPICS_AND_QUESTIONS_BEFORE,
+        ]
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -348,23 +394,31 @@ def main(argv: list[str]) -> int:
     action_model.shipped_model()  # nor is reading the model file once per process
     scores = [score_meeting(p) for p in paths]
     cross_validated, pooled, pooled_base, action_seconds = held_out()
-    body = "\n\n".join([
-        ("Leave-series-out cross-validation of action items on meetings/ + train/ (meetings with gold "
-         "action-item evidence; each series scored by a model fitted without it; 10 items per hour):"),
-        cross_validated,
-        held_out_summary(pooled, pooled_base, action_seconds),
-        (f"Per meeting of {meetings_dir.name}/ (action items from the shipped model, **fitted on these "
-         "meetings**):"),
-        table(scores),
-        notes(scores),
-        READING,
-        topics_and_questions(scores, paths),
-        ("AI = action items (recall: gold items with evidence found within ±1 unit; precision: predicted items "
-         "within ±1 unit of any gold action/decision/problem evidence; at most 10 per hour, by score). base = "
-         "naive regex for commitment phrases, last 10 matches per hour, same run. Q prec. = predicted questions "
-         "whose unit is a gold question (elicit / MRDA question act). topic cov. = gold topic segments containing "
-         "a message cited by a predicted topic. s/hour = extraction time per hour of meeting on this machine."),
-    ])
+    body = "\n\n".join(
+        [
+            (
+                "Leave-series-out cross-validation of action items on meetings/ + train/ (meetings with gold "
+                "action-item evidence; each series scored by a model fitted without it; 10 items per hour):"
+            ),
+            cross_validated,
+            held_out_summary(pooled, pooled_base, action_seconds),
+            (
+                f"Per meeting of {meetings_dir.name}/ (action items from the shipped model, **fitted on these "
+                "meetings**):"
+            ),
+            table(scores),
+            notes(scores),
+            READING,
+            topics_and_questions(scores, paths),
+            (
+                "AI = action items (recall: gold items with evidence found within ±1 unit; precision: predicted items "
+                "within ±1 unit of any gold action/decision/problem evidence; at most 10 per hour, by score). base = "
+                "naive regex for commitment phrases, last 10 matches per hour, same run. Q prec. = predicted questions "
+                "whose unit is a gold question (elicit / MRDA question act). topic cov. = gold topic segments containing "
+                "a message cited by a predicted topic. s/hour = extraction time per hour of meeting on this machine."
+            ),
+        ]
+    )
     print(body)
     write_readme(body)
     return 0

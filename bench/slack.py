@@ -97,7 +97,9 @@ def burst(load, url: str, fake: FakeSlack, tag: str, round_no: int) -> list[floa
     bodies = []
     for i in range(CONCURRENCY):
         file = fake.add_file(f"F{tag}{round_no}x{i}", "clip.mp3", b"ID3" + b"\0" * 256)
-        bodies.append(json.dumps(event_envelope(file_share_event(file, ts=f"17000{round_no:02d}{i:03d}.000100"))))
+        bodies.append(
+            json.dumps(event_envelope(file_share_event(file, ts=f"17000{round_no:02d}{i:03d}.000100")))
+        )
     return load.apply(fire, (url, bodies))
 
 
@@ -134,13 +136,26 @@ def tick_cost(finished: int, active: int, due: int, repeats: int = 200) -> tuple
         for i in range(finished + active):
             is_active = i >= finished
             is_due = is_active and i - finished < due
-            rows.append(("T1", "C1", f"F{i}", f"{i}.0001", f"{i}.0001", "file",
-                         "processing" if is_active else "posted",
-                         (now - 1 if is_due else now + 3600) if is_active else None, now, now))
+            rows.append(
+                (
+                    "T1",
+                    "C1",
+                    f"F{i}",
+                    f"{i}.0001",
+                    f"{i}.0001",
+                    "file",
+                    "processing" if is_active else "posted",
+                    (now - 1 if is_due else now + 3600) if is_active else None,
+                    now,
+                    now,
+                )
+            )
         with store.tx() as db:
             db.conn.executemany(
                 "INSERT INTO recordings (team_id, channel_id, source, message_ts, thread_ts, kind, state, "
-                "next_poll_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                "next_poll_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
         store.db.execute("ANALYZE")
         timings = []
         for _ in range(repeats):
@@ -186,7 +201,10 @@ def completion_to_post(count: int) -> list[float]:
         settings = bot_settings(Path(tmp), fake, None)  # no credentials: the embedded engine
         with running_bot(settings) as (bot, url):
             bot.engine.on_job_status(
-                lambda e: completed_at.setdefault(e.job_id, time.monotonic()) if e.status == "completed" else None)
+                lambda e: (
+                    completed_at.setdefault(e.job_id, time.monotonic()) if e.status == "completed" else None
+                )
+            )
             data = SAMPLE.read_bytes()
             for i in range(count):
                 ts = f"1800000{i:03d}.000100"
@@ -195,7 +213,11 @@ def completion_to_post(count: int) -> list[float]:
                 deadline = time.monotonic() + 300
                 while ts not in fake.posted_at and time.monotonic() < deadline:
                     time.sleep(0.01)
-                rec = next(r for r in (repo.get(bot.store, k) for k in range(1, count + 1)) if r and r.message_ts == ts)
+                rec = next(
+                    r
+                    for r in (repo.get(bot.store, k) for k in range(1, count + 1))
+                    if r and r.message_ts == ts
+                )
                 lags.append(fake.posted_at[ts] - completed_at[rec.job_id])
     fake.close()
     return lags
@@ -210,26 +232,41 @@ def main() -> None:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # 50 requests on 8 threads queue by design
 
     acks = ack_latency(args.rounds)
-    print(f"### Ack latency ({args.rounds} rounds × {CONCURRENCY} concurrent signed file_share events, HTTP mode)\n")
+    print(
+        f"### Ack latency ({args.rounds} rounds × {CONCURRENCY} concurrent signed file_share events, HTTP mode)\n"
+    )
     print("| app | n | p50 ms | p99 ms |\n|---|---:|---:|---:|")
     for name in ("bare", "ours"):
         v = acks[name]
-        print(f"| {'bare Bolt (no-op listener)' if name == 'bare' else 'symbl bot'} | {len(v)} | "
-              f"{pct(v, 50):.1f} | {pct(v, 99):.1f} |")
-    print(f"\nratio ours/bare: p50 {pct(acks['ours'], 50) / pct(acks['bare'], 50):.2f}×, "
-          f"p99 {pct(acks['ours'], 99) / pct(acks['bare'], 99):.2f}×\n")
+        print(
+            f"| {'bare Bolt (no-op listener)' if name == 'bare' else 'symbl bot'} | {len(v)} | "
+            f"{pct(v, 50):.1f} | {pct(v, 99):.1f} |"
+        )
+    print(
+        f"\nratio ours/bare: p50 {pct(acks['ours'], 50) / pct(acks['bare'], 50):.2f}×, "
+        f"p99 {pct(acks['ours'], 99) / pct(acks['bare'], 99):.2f}×\n"
+    )
 
     print("### Poll tick cost (medians, ms; a tick hands at most 100 due rows to the pool)\n")
-    print("| finished rows | active rows | due now | selection ms | whole tick ms |\n|---:|---:|---:|---:|---:|")
-    for finished, active, due in ((0, 1000, 0), (100_000, 1000, 0), (100_000, 1000, 100), (100_000, 1000, 1000)):
+    print(
+        "| finished rows | active rows | due now | selection ms | whole tick ms |\n|---:|---:|---:|---:|---:|"
+    )
+    for finished, active, due in (
+        (0, 1000, 0),
+        (100_000, 1000, 0),
+        (100_000, 1000, 100),
+        (100_000, 1000, 1000),
+    ):
         select, whole = tick_cost(finished, active, due)
         print(f"| {finished:,} | {active:,} | {due:,} | {select:.3f} | {whole:.3f} |")
 
     if not args.skip_engine:
         lags = completion_to_post(args.summaries)
         print(f"\n### Completion → summary posted (embedded engine, {len(lags)} runs of the sample)\n")
-        print(f"p50 {pct(lags, 50) * 1000:.0f} ms, p95 {pct(lags, 95) * 1000:.0f} ms, "
-              f"max {max(lags) * 1000:.0f} ms")
+        print(
+            f"p50 {pct(lags, 50) * 1000:.0f} ms, p95 {pct(lags, 95) * 1000:.0f} ms, "
+            f"max {max(lags) * 1000:.0f} ms"
+        )
 
 
 if __name__ == "__main__":

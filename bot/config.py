@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from bot.errors import ConfigError
 
@@ -120,7 +120,7 @@ class Settings:
         return self.data_dir / "engine.db"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731
         return cls(

@@ -27,12 +27,19 @@ _RULES = (
     (re.compile(r"\bxapp-[A-Za-z0-9-]+"), MASK),
     (re.compile(r"(?i)\b(bearer|basic) +[A-Za-z0-9._~+/=-]+"), r"\1 " + MASK),
     (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)[^'\",}\n]+"), r"\1" + MASK),
-    (re.compile(r"(?i)((?:x-api-key|client_secret|appSecret|accessToken|signing_secret)['\"]?\s*[:=]\s*['\"]?)"
-                r"[^'\",}&\s]+"), r"\1" + MASK),
+    (
+        re.compile(
+            r"(?i)((?:x-api-key|client_secret|appSecret|accessToken|signing_secret)['\"]?\s*[:=]\s*['\"]?)"
+            r"[^'\",}&\s]+"
+        ),
+        r"\1" + MASK,
+    ),
     # Capability URLs: whoever has a response_url or a webhook URL can post with it (its path is the secret).
     (re.compile(r"(?i)(https?(?::|%3A)(?:/|%2F){2}hooks\.slack\.com(?:/|%2F))[^\s'\"&,}]+"), r"\1" + MASK),
-    (re.compile(r"(?i)((?:response_url|webhookUrl|webhook_url)['\"]?\s*[:=]\s*['\"]?)[^'\",}&\s]+"),
-     r"\1" + MASK),
+    (
+        re.compile(r"(?i)((?:response_url|webhookUrl|webhook_url)['\"]?\s*[:=]\s*['\"]?)[^'\",}&\s]+"),
+        r"\1" + MASK,
+    ),
 )
 
 
@@ -90,8 +97,14 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def secrets_of(settings: Settings) -> list[str | None]:
-    return [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
-            settings.slack_client_secret, settings.symbl_app_secret, settings.engine_app_secret]
+    return [
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.slack_client_secret,
+        settings.symbl_app_secret,
+        settings.engine_app_secret,
+    ]
 
 
 def handler_for(settings: Settings, stream: IO[str] | None = None) -> logging.Handler:

@@ -8,10 +8,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.slack import queries
 from bot.errors import BotError
-from bot.slack.services import Services
+from bot.slack import queries
 from bot.slack.render.summary import DONE_ACTION, REMIND_ACTION
+from bot.slack.services import Services
 from handlers.commands import TROUBLE
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,11 @@ def register(app: App, services: Services) -> None:
 def _run(respond: Respond, do: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
     try:
         value = json.loads(action.get("value") or "{}")
-        inv = queries.Invocation(team_id=(body.get("team") or {}).get("id") or "", user_id=body["user"]["id"],
-                                 channel_id=(body.get("channel") or {}).get("id") or "")
+        inv = queries.Invocation(
+            team_id=(body.get("team") or {}).get("id") or "",
+            user_id=body["user"]["id"],
+            channel_id=(body.get("channel") or {}).get("id") or "",
+        )
         message = do(inv, str(value.get("c") or ""), str(value.get("k") or ""))
     except BotError as err:
         message = f":warning: {err.user_message}"

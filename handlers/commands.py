@@ -29,13 +29,21 @@ def register(app: App, services: Services) -> None:
             ack(text=help_text(), response_type="ephemeral")
             return
         ack()  # the answer may need Slack and the database: it follows through response_url
-        inv = queries.Invocation(team_id=command.get("team_id") or "", user_id=command["user_id"],
-                                 channel_id=command["channel_id"], key=command.get("trigger_id") or "")
+        inv = queries.Invocation(
+            team_id=command.get("team_id") or "",
+            user_id=command["user_id"],
+            channel_id=command["channel_id"],
+            key=command.get("trigger_id") or "",
+        )
         try:
             reply = run(services, inv, cmd)
         except Exception:
             log.exception("/symbl %s failed", cmd.name)
             respond(text=TROUBLE, response_type="ephemeral", replace_original=False)
             return
-        respond(text=reply.text, blocks=reply.blocks or None,
-                response_type="in_channel" if reply.share else "ephemeral", replace_original=False)
+        respond(
+            text=reply.text,
+            blocks=reply.blocks or None,
+            response_type="in_channel" if reply.share else "ephemeral",
+            replace_original=False,
+        )

@@ -35,8 +35,12 @@ def register(app: App, services: Services) -> None:
         for file in event.get("files") or []:
             if pipeline.is_media_file(file):
                 _, new = pipeline.record_file(
-                    services, team_id=_team(body, context), channel_id=event["channel"],
-                    message_ts=event["ts"], thread_ts=event.get("thread_ts"), user_id=event.get("user"),
+                    services,
+                    team_id=_team(body, context),
+                    channel_id=event["channel"],
+                    message_ts=event["ts"],
+                    thread_ts=event.get("thread_ts"),
+                    user_id=event.get("user"),
                     file=file,
                 )
                 created = created or new
@@ -53,8 +57,13 @@ def register(app: App, services: Services) -> None:
         links, left_out = pipeline.capped_links(services.settings, event.get("text"))
         for url in links:
             _, new = pipeline.record_link(
-                services, team_id=_team(body, context), channel_id=event["channel"], message_ts=event["ts"],
-                thread_ts=event.get("thread_ts"), user_id=event.get("user"), url=url,
+                services,
+                team_id=_team(body, context),
+                channel_id=event["channel"],
+                message_ts=event["ts"],
+                thread_ts=event.get("thread_ts"),
+                user_id=event.get("user"),
+                url=url,
             )
             created = created or new
         if created and left_out:  # once: a redelivered event creates nothing
@@ -68,7 +77,10 @@ def register(app: App, services: Services) -> None:
         if event.get("user_id") and event.get("user_id") == context.bot_user_id:
             return
         result = pipeline.record_shared_file(
-            services, team_id=_team(body, context), channel_id=event["channel_id"], file_id=event["file_id"],
+            services,
+            team_id=_team(body, context),
+            channel_id=event["channel_id"],
+            file_id=event["file_id"],
             user_id=event.get("user_id"),
         )
         if result is not None and result[1]:

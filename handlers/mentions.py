@@ -14,12 +14,12 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack import pipeline, queries
 from bot.errors import UsageError
+from bot.slack import pipeline, queries
 from bot.slack.commands.grammar import strip_mention
 from bot.slack.commands.registry import help_text, is_command, parse, run, usage_text
-from bot.slack.services import Services
 from bot.slack.replies import Reply, plain
+from bot.slack.services import Services
 from handlers.commands import TROUBLE
 from storage import conversations as convs
 
@@ -40,7 +40,9 @@ def register(app: App, services: Services) -> None:
         if not convs.claim_mention(services.store, f"{team}:{channel}:{event['ts']}", time.time()):
             return
         thread = event.get("thread_ts")
-        inv = queries.Invocation(team_id=team, user_id=user, channel_id=channel, thread_ts=thread, key=event["ts"])
+        inv = queries.Invocation(
+            team_id=team, user_id=user, channel_id=channel, thread_ts=thread, key=event["ts"]
+        )
         reply = _answer(services, inv, strip_mention(text))
         _deliver(client, inv, thread or event["ts"], reply)
 
@@ -61,8 +63,19 @@ def _answer(services: Services, inv: queries.Invocation, words: str) -> Reply:
 
 def _deliver(client: WebClient, inv: queries.Invocation, thread_ts: str, reply: Reply) -> None:
     if reply.share:
-        client.chat_postMessage(channel=inv.channel_id, thread_ts=thread_ts, text=reply.text,
-                                blocks=reply.blocks or None, unfurl_links=False, unfurl_media=False)
+        client.chat_postMessage(
+            channel=inv.channel_id,
+            thread_ts=thread_ts,
+            text=reply.text,
+            blocks=reply.blocks or None,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
     else:
-        client.chat_postEphemeral(channel=inv.channel_id, user=inv.user_id, thread_ts=thread_ts, text=reply.text,
-                                  blocks=reply.blocks or None)
+        client.chat_postEphemeral(
+            channel=inv.channel_id,
+            user=inv.user_id,
+            thread_ts=thread_ts,
+            text=reply.text,
+            blocks=reply.blocks or None,
+        )

@@ -19,8 +19,11 @@ def register(app: App, services: Services) -> None:
     @app.shortcut(CALLBACK_ID)
     def on_summarize(ack: Ack, respond: Respond, shortcut: dict[str, Any]) -> None:
         ack()
-        inv = queries.Invocation(team_id=(shortcut.get("team") or {}).get("id") or "",
-                                 user_id=shortcut["user"]["id"], channel_id=shortcut["channel"]["id"])
+        inv = queries.Invocation(
+            team_id=(shortcut.get("team") or {}).get("id") or "",
+            user_id=shortcut["user"]["id"],
+            channel_id=shortcut["channel"]["id"],
+        )
         try:
             text = queries.summarize_message(services, inv, shortcut.get("message") or {})
         except Exception:

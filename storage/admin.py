@@ -16,8 +16,9 @@ FINISHED_STATES = (State.POSTED, State.FAILED)
 _FINISHED_SQL = ", ".join(f"'{s.value}'" for s in FINISHED_STATES)
 
 
-def list_recordings(store: BotStore, *, state: str | None = None, team_id: str | None = None,
-                    limit: int = 50) -> list[Recording]:
+def list_recordings(
+    store: BotStore, *, state: str | None = None, team_id: str | None = None, limit: int = 50
+) -> list[Recording]:
     """Newest first; optionally one state or one team."""
     where, params = [], []
     if state:
@@ -27,7 +28,9 @@ def list_recordings(store: BotStore, *, state: str | None = None, team_id: str |
         where.append("team_id = ?")
         params.append(team_id)
     with store.read() as db:
-        rows = db["recordings"].rows_where(" AND ".join(where) or None, params, order_by="id DESC", limit=limit)
+        rows = db["recordings"].rows_where(
+            " AND ".join(where) or None, params, order_by="id DESC", limit=limit
+        )
         return [Recording.from_row(r) for r in rows]
 
 
@@ -44,11 +47,14 @@ def retry(store: BotStore, recording_id: int, now: float | None = None) -> bool:
     """
     now = time.time() if now is None else now
     with store.tx() as db:
-        return db.execute(
-            "UPDATE recordings SET state = ?, next_poll_at = ?, attempts = 0, polls = 0, error = NULL, "
-            "job_id = NULL, status_stage = NULL, updated_at = ? WHERE id = ? AND state = ?",
-            [State.QUEUED.value, now, now, recording_id, State.FAILED.value],
-        ).rowcount == 1
+        return (
+            db.execute(
+                "UPDATE recordings SET state = ?, next_poll_at = ?, attempts = 0, polls = 0, error = NULL, "
+                "job_id = NULL, status_stage = NULL, updated_at = ? WHERE id = ? AND state = ?",
+                [State.QUEUED.value, now, now, recording_id, State.FAILED.value],
+            ).rowcount
+            == 1
+        )
 
 
 def purge_finished(store: BotStore, older_than_days: float, now: float | None = None) -> int:
@@ -64,14 +70,17 @@ def purge_finished(store: BotStore, older_than_days: float, now: float | None = 
         ).rowcount
 
 
-def expired_conversations(store: BotStore, older_than_days: float, now: float | None = None,
-                          limit: int = 500) -> list[dict[str, Any]]:
+def expired_conversations(
+    store: BotStore, older_than_days: float, now: float | None = None, limit: int = 500
+) -> list[dict[str, Any]]:
     """Cached conversations fetched more than `older_than_days` ago (retention)."""
     cutoff = (time.time() if now is None else now) - older_than_days * 86400
     with store.read() as db:
         cursor = db.execute(
             "SELECT conversation_id, team_id, channel_id FROM conversations WHERE fetched_at < ? "
-            "ORDER BY fetched_at LIMIT ?", [cutoff, limit])
+            "ORDER BY fetched_at LIMIT ?",
+            [cutoff, limit],
+        )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -85,12 +94,18 @@ def forget_conversation(store: BotStore, conversation_id: str) -> int:
     deleted = 0
     with store.tx() as db:
         # Plain tables only: full-text indexes follow their content table through its triggers.
-        tables = [r[0] for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' "
-            "AND name NOT LIKE 'sqlite_%' AND name != 'recordings'")]
+        tables = [
+            r[0]
+            for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' "
+                "AND name NOT LIKE 'sqlite_%' AND name != 'recordings'"
+            )
+        ]
         for table in tables:
             if "conversation_id" in {c.name for c in db[table].columns}:
-                deleted += db.execute(f"DELETE FROM [{table}] WHERE conversation_id = ?", [conversation_id]).rowcount
+                deleted += db.execute(
+                    f"DELETE FROM [{table}] WHERE conversation_id = ?", [conversation_id]
+                ).rowcount
     return deleted
 
 

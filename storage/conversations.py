@@ -48,12 +48,19 @@ def _conversation(row: Any, description: Any) -> SummarizedConversation:
     names = [d[0] for d in description]
     values = dict(zip(names[6:], row[6:]))
     return SummarizedConversation(
-        conversation_id=row[0], team_id=row[1], channel_id=row[2], name=row[3], insights=json.loads(row[4]),
-        fetched_at=row[5], base=Recording.from_row(values),
+        conversation_id=row[0],
+        team_id=row[1],
+        channel_id=row[2],
+        name=row[3],
+        insights=json.loads(row[4]),
+        fetched_at=row[5],
+        base=Recording.from_row(values),
     )
 
 
-def _query(store: BotStore, where: str, params: list[Any], limit: int | None = None) -> list[SummarizedConversation]:
+def _query(
+    store: BotStore, where: str, params: list[Any], limit: int | None = None
+) -> list[SummarizedConversation]:
     sql = _SELECT + "WHERE " + where + " ORDER BY r.created_at DESC, r.id DESC"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
@@ -72,17 +79,22 @@ def latest_in_channel(store: BotStore, team_id: str, channel_id: str) -> Summari
     return found[0] if found else None
 
 
-def recent_in_channels(store: BotStore, team_id: str, channel_ids: list[str], limit: int = 10) -> list[SummarizedConversation]:
+def recent_in_channels(
+    store: BotStore, team_id: str, channel_ids: list[str], limit: int = 10
+) -> list[SummarizedConversation]:
     if not channel_ids:
         return []
     marks = ", ".join("?" for _ in channel_ids)
     return _query(store, f"c.team_id = ? AND c.channel_id IN ({marks})", [team_id, *channel_ids], limit)
 
 
-def in_thread(store: BotStore, team_id: str, channel_id: str, thread_ts: str) -> SummarizedConversation | None:
+def in_thread(
+    store: BotStore, team_id: str, channel_id: str, thread_ts: str
+) -> SummarizedConversation | None:
     """The conversation whose recording was posted in (or started) this thread."""
     found = _query(
-        store, "c.team_id = ? AND c.channel_id = ? AND r.thread_ts = ?", [team_id, channel_id, thread_ts], 1)
+        store, "c.team_id = ? AND c.channel_id = ? AND r.thread_ts = ?", [team_id, channel_id, thread_ts], 1
+    )
     return found[0] if found else None
 
 
@@ -100,23 +112,40 @@ def posted_in_thread(store: BotStore, team_id: str, channel_id: str, thread_ts: 
 
 def latest_recording_in_channel(store: BotStore, team_id: str, channel_id: str) -> Recording | None:
     with store.read() as db:
-        rows = list(db["recordings"].rows_where(
-            "team_id = ? AND channel_id = ?", [team_id, channel_id], order_by="created_at DESC, id DESC", limit=1))
+        rows = list(
+            db["recordings"].rows_where(
+                "team_id = ? AND channel_id = ?",
+                [team_id, channel_id],
+                order_by="created_at DESC, id DESC",
+                limit=1,
+            )
+        )
     return Recording.from_row(rows[0]) if rows else None
 
 
 def recordings_of(store: BotStore, conversation_id: str) -> list[Recording]:
     """The base recording and its appends, oldest first."""
     with store.read() as db:
-        rows = list(db["recordings"].rows_where(
-            "conversation_id = ? OR append_to = ?", [conversation_id, conversation_id], order_by="created_at, id"))
+        rows = list(
+            db["recordings"].rows_where(
+                "conversation_id = ? OR append_to = ?",
+                [conversation_id, conversation_id],
+                order_by="created_at, id",
+            )
+        )
     return [Recording.from_row(r) for r in rows]
 
 
 def base_recording(store: BotStore, conversation_id: str) -> Recording | None:
     with store.read() as db:
-        rows = list(db["recordings"].rows_where(
-            "conversation_id = ? AND append_to IS NULL", [conversation_id], order_by="created_at, id", limit=1))
+        rows = list(
+            db["recordings"].rows_where(
+                "conversation_id = ? AND append_to IS NULL",
+                [conversation_id],
+                order_by="created_at, id",
+                limit=1,
+            )
+        )
     return Recording.from_row(rows[0]) if rows else None
 
 
@@ -127,17 +156,22 @@ def forget(store: BotStore, conversation_id: str) -> bool:
     does not bring the recording back.
     """
     with store.tx() as db:
-        deleted = db.execute("DELETE FROM conversations WHERE conversation_id = ?", [conversation_id]).rowcount
+        deleted = db.execute(
+            "DELETE FROM conversations WHERE conversation_id = ?", [conversation_id]
+        ).rowcount
         db.execute("DELETE FROM conversation_text WHERE conversation_id = ?", [conversation_id])
         db.execute("DELETE FROM action_item_state WHERE conversation_id = ?", [conversation_id])
         db.execute(
             "UPDATE recordings SET name = NULL, download_url = NULL WHERE conversation_id = ? OR append_to = ?",
-            [conversation_id, conversation_id])
+            [conversation_id, conversation_id],
+        )
     return deleted > 0
 
 
 def claim_mention(store: BotStore, key: str, now: float) -> bool:
     """True the first time a mention (team:channel:ts) is seen; redeliveries and twins get False."""
     with store.tx() as db:
-        return db.execute(
-            "INSERT OR IGNORE INTO handled_mentions (key, at) VALUES (?, ?)", [key, now]).rowcount == 1
+        return (
+            db.execute("INSERT OR IGNORE INTO handled_mentions (key, at) VALUES (?, ?)", [key, now]).rowcount
+            == 1
+        )

@@ -121,15 +121,34 @@ def record(
                 append_to)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [team_id, channel_id, source, message_ts, thread_ts or message_ts, user_id, kind, name,
-             download_url, mimetype, size, duration_ms, State.QUEUED.value, now, now, now, append_to],
+            [
+                team_id,
+                channel_id,
+                source,
+                message_ts,
+                thread_ts or message_ts,
+                user_id,
+                kind,
+                name,
+                download_url,
+                mimetype,
+                size,
+                duration_ms,
+                State.QUEUED.value,
+                now,
+                now,
+                now,
+                append_to,
+            ],
         )
         created = cursor.rowcount == 1
         # Read back inside the same transaction: on the ack path every extra lock round costs a thread switch.
-        rows = list(db.query(
-            "SELECT * FROM recordings WHERE team_id = ? AND channel_id = ? AND source = ? AND message_ts = ?",
-            [team_id, channel_id, source, message_ts],
-        ))
+        rows = list(
+            db.query(
+                "SELECT * FROM recordings WHERE team_id = ? AND channel_id = ? AND source = ? AND message_ts = ?",
+                [team_id, channel_id, source, message_ts],
+            )
+        )
     return Recording.from_row(rows[0]), created
 
 
@@ -163,7 +182,9 @@ def poll_now(store: BotStore, recording_id: int, now: float | None = None) -> No
         )
 
 
-def _update(store: BotStore, recording_id: int, values: dict[str, Any], *, only_from: tuple[State, ...] = ()) -> bool:
+def _update(
+    store: BotStore, recording_id: int, values: dict[str, Any], *, only_from: tuple[State, ...] = ()
+) -> bool:
     values = {**values, "updated_at": time.time()}
     sets = ", ".join(f"{k} = ?" for k in values)
     params = [v.value if isinstance(v, State) else v for v in values.values()]
@@ -171,7 +192,9 @@ def _update(store: BotStore, recording_id: int, values: dict[str, Any], *, only_
     if only_from:
         where += " AND state IN (" + ", ".join(f"'{s.value}'" for s in only_from) + ")"
     with store.tx() as db:
-        return db.execute(f"UPDATE recordings SET {sets} WHERE {where}", [*params, recording_id]).rowcount == 1
+        return (
+            db.execute(f"UPDATE recordings SET {sets} WHERE {where}", [*params, recording_id]).rowcount == 1
+        )
 
 
 def set_status_message(store: BotStore, recording_id: int, ts: str, stage: str) -> None:
@@ -182,19 +205,36 @@ def set_status_stage(store: BotStore, recording_id: int, stage: str) -> None:
     _update(store, recording_id, {"status_stage": stage})
 
 
-def mark_submitted(store: BotStore, recording_id: int, conversation_id: str, job_id: str, next_poll_at: float) -> bool:
+def mark_submitted(
+    store: BotStore, recording_id: int, conversation_id: str, job_id: str, next_poll_at: float
+) -> bool:
     return _update(
-        store, recording_id,
-        {"state": State.SUBMITTED, "conversation_id": conversation_id, "job_id": job_id,
-         "next_poll_at": next_poll_at, "attempts": 0, "polls": 0, "error": None},
+        store,
+        recording_id,
+        {
+            "state": State.SUBMITTED,
+            "conversation_id": conversation_id,
+            "job_id": job_id,
+            "next_poll_at": next_poll_at,
+            "attempts": 0,
+            "polls": 0,
+            "error": None,
+        },
         only_from=(State.QUEUED,),
     )
 
 
 def mark_processing(store: BotStore, recording_id: int, next_poll_at: float, polls: int) -> bool:
     return _update(
-        store, recording_id,
-        {"state": State.PROCESSING, "next_poll_at": next_poll_at, "polls": polls, "attempts": 0, "error": None},
+        store,
+        recording_id,
+        {
+            "state": State.PROCESSING,
+            "next_poll_at": next_poll_at,
+            "polls": polls,
+            "attempts": 0,
+            "error": None,
+        },
         only_from=(State.SUBMITTED, State.PROCESSING),
     )
 
@@ -204,7 +244,9 @@ def reschedule(store: BotStore, recording_id: int, next_poll_at: float, polls: i
     _update(store, recording_id, {"next_poll_at": next_poll_at, "polls": polls, "attempts": 0, "error": None})
 
 
-def mark_completed(store: BotStore, rec: Recording, insights: dict[str, Any], now: float | None = None) -> bool:
+def mark_completed(
+    store: BotStore, rec: Recording, insights: dict[str, Any], now: float | None = None
+) -> bool:
     """Cache the conversation's insights and move the row to `completed`, in one transaction."""
     now = time.time() if now is None else now
     with store.tx() as db:
@@ -216,11 +258,14 @@ def mark_completed(store: BotStore, rec: Recording, insights: dict[str, Any], no
             """,
             [rec.conversation_id, rec.id, rec.team_id, rec.channel_id, rec.name, json.dumps(insights), now],
         )
-        return db.execute(
-            "UPDATE recordings SET state = ?, next_poll_at = ?, attempts = 0, error = NULL, updated_at = ? "
-            "WHERE id = ? AND state IN (?, ?)",
-            [State.COMPLETED.value, now, now, rec.id, State.SUBMITTED.value, State.PROCESSING.value],
-        ).rowcount == 1
+        return (
+            db.execute(
+                "UPDATE recordings SET state = ?, next_poll_at = ?, attempts = 0, error = NULL, updated_at = ? "
+                "WHERE id = ? AND state IN (?, ?)",
+                [State.COMPLETED.value, now, now, rec.id, State.SUBMITTED.value, State.PROCESSING.value],
+            ).rowcount
+            == 1
+        )
 
 
 def insights_for(store: BotStore, conversation_id: str) -> dict[str, Any] | None:
@@ -244,7 +289,8 @@ def start_summary(store: BotStore, recording_id: int, now: float | None = None) 
 def mark_posted(store: BotStore, recording_id: int, summary_ts: str) -> bool:
     """The summary is in Slack: store its ts and finish the row in the same transaction."""
     return _update(
-        store, recording_id,
+        store,
+        recording_id,
         {"state": State.POSTED, "summary_ts": summary_ts, "next_poll_at": None, "error": None},
         only_from=(State.COMPLETED,),
     )
@@ -252,7 +298,9 @@ def mark_posted(store: BotStore, recording_id: int, summary_ts: str) -> bool:
 
 def mark_failed(store: BotStore, recording_id: int, error: str) -> bool:
     return _update(
-        store, recording_id, {"state": State.FAILED, "error": error, "next_poll_at": None},
+        store,
+        recording_id,
+        {"state": State.FAILED, "error": error, "next_poll_at": None},
         only_from=ACTIVE_STATES,
     )
 

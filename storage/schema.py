@@ -42,9 +42,7 @@ def m001_recordings(db: Database) -> None:
         )
         """
     )
-    db.execute(
-        "CREATE UNIQUE INDEX recordings_key ON recordings (team_id, channel_id, source, message_ts)"
-    )
+    db.execute("CREATE UNIQUE INDEX recordings_key ON recordings (team_id, channel_id, source, message_ts)")
     db.execute("CREATE INDEX recordings_due ON recordings (state, next_poll_at)")
     db.execute("CREATE INDEX recordings_job ON recordings (job_id)")
 

@@ -45,8 +45,15 @@ def refresh(store: BotStore) -> int:
         transcript, extracted = _document(json.loads(insights))
         with store.tx() as db:
             db.table("conversation_text").upsert(
-                {"conversation_id": conversation_id, "team_id": team_id, "channel_id": channel_id,
-                 "title": title or "", "transcript": transcript, "insights": extracted, "indexed_at": fetched_at},
+                {
+                    "conversation_id": conversation_id,
+                    "team_id": team_id,
+                    "channel_id": channel_id,
+                    "title": title or "",
+                    "transcript": transcript,
+                    "insights": extracted,
+                    "indexed_at": fetched_at,
+                },
                 pk="conversation_id",
             )
     return len(stale)
@@ -68,4 +75,3 @@ def search(store: BotStore, team_id: str, channel_ids: list[str], words: str, li
     with store.read() as db:
         rows = db.execute(sql, [db.quote_fts(words), team_id, *channel_ids, limit]).fetchall()
     return [Hit(*row) for row in rows]
-

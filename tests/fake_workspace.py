@@ -49,20 +49,33 @@ def run(recording: Path, bot_url: str, *, timeout: float = 600, out=sys.stdout) 
     slack = FakeSlack()
     try:
         print("Fake Slack Web API at", slack.api_url, file=out)
-        print("Start the bot in another terminal with:\n\n"
-              f"  SLACK_API_URL={slack.api_url} SLACK_BOT_TOKEN={BOT_TOKEN} SLACK_SIGNING_SECRET={SIGNING_SECRET} "
-              f"symbl-bot serve --port {bot_url.rsplit(':', 1)[-1]}\n", file=out, flush=True)
+        print(
+            "Start the bot in another terminal with:\n\n"
+            f"  SLACK_API_URL={slack.api_url} SLACK_BOT_TOKEN={BOT_TOKEN} SLACK_SIGNING_SECRET={SIGNING_SECRET} "
+            f"symbl-bot serve --port {bot_url.rsplit(':', 1)[-1]}\n",
+            file=out,
+            flush=True,
+        )
         wait_for_bot(bot_url, timeout)
         # A new file id and message ts on every run, as Slack would give: the bot keeps what it has seen in
         # ./data/bot.db, and a fixed id would make a second run's upload a duplicate it silently ignores.
         file_id, ts = f"F{uuid.uuid4().hex[:10].upper()}", f"{time.time():.6f}"
-        file = slack.add_file(file_id, recording.name, recording.read_bytes(), mimetype="audio/mpeg",
-                              filetype=recording.suffix.lstrip("."))
+        file = slack.add_file(
+            file_id,
+            recording.name,
+            recording.read_bytes(),
+            mimetype="audio/mpeg",
+            filetype=recording.suffix.lstrip("."),
+        )
         event = file_share_event(file, channel=CHANNEL, ts=ts)
         envelope = event_envelope(event, event_id=f"Ev{uuid.uuid4().hex[:12]}")
         response = deliver(bot_url, envelope)
-        print(f"Uploaded {recording.name} to #{CHANNEL}: the bot answered {response.status_code}; "
-              "waiting for the summary…", file=out, flush=True)
+        print(
+            f"Uploaded {recording.name} to #{CHANNEL}: the bot answered {response.status_code}; "
+            "waiting for the summary…",
+            file=out,
+            flush=True,
+        )
         deadline = time.monotonic() + timeout
         while not slack.summaries(CHANNEL, ts):
             if time.monotonic() > deadline:

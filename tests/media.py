@@ -34,22 +34,36 @@ def read_pcm(src: Path, seconds: float | None = None, rate: int = 16000) -> np.n
     return pcm[: int(seconds * rate)] if seconds else pcm
 
 
-def write_audio(dst: Path, pcm: np.ndarray, kind: str, *, rate: int = 16000, channels: int = 1,
-                with_video: bool | None = None) -> Path:
+def write_audio(
+    dst: Path,
+    pcm: np.ndarray,
+    kind: str,
+    *,
+    rate: int = 16000,
+    channels: int = 1,
+    with_video: bool | None = None,
+) -> Path:
     """Encode int16 PCM (shape (n,) or (channels, n)) into the container of `kind`."""
     fmt, codec, out_rate, _ext = FORMATS[kind]
     pcm = np.atleast_2d(pcm).astype(np.int16)
     layout = "mono" if channels == 1 else "stereo"
     with av.open(str(dst), mode="w", format=fmt) as container:
-        video = _add_video_stream(container) if (with_video if with_video is not None else kind == "mp4") else None
+        video = (
+            _add_video_stream(container)
+            if (with_video if with_video is not None else kind == "mp4")
+            else None
+        )
         stream = container.add_stream(codec, rate=out_rate, layout=layout)
         if video:
             _encode_black_frames(container, video, pcm.shape[1] / rate)
         resampler = av.AudioResampler(format=stream.codec_context.format.name, layout=layout, rate=out_rate)
         step = rate // 10
         for start in range(0, pcm.shape[1], step):
-            block = np.ascontiguousarray(pcm[:, start:start + step].T.reshape(1, -1)) if channels > 1 \
-                else np.ascontiguousarray(pcm[:, start:start + step])
+            block = (
+                np.ascontiguousarray(pcm[:, start : start + step].T.reshape(1, -1))
+                if channels > 1
+                else np.ascontiguousarray(pcm[:, start : start + step])
+            )
             frame = av.AudioFrame.from_ndarray(block, format="s16", layout=layout)
             frame.sample_rate = rate
             frame.pts = None

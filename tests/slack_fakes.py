@@ -24,8 +24,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import requests
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack.app import Bot, build_bot
 from bot.config import Settings
+from bot.slack.app import Bot, build_bot
 from bot.slack.scopes import BOT_SCOPES
 
 TEAM = "T0TEAM"
@@ -135,8 +135,9 @@ class FakeSlack(_Server):
         self.redirects: dict[str, str] = {}
         self.faults: dict[str, deque] = defaultdict(deque)
         # Valid bot tokens → the identity auth.test reports and the scopes granted (x-oauth-scopes header).
-        self.tokens: dict[str, dict] = {BOT_TOKEN: {"team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID,
-                                                    "scopes": list(BOT_SCOPES)}}
+        self.tokens: dict[str, dict] = {
+            BOT_TOKEN: {"team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "scopes": list(BOT_SCOPES)}
+        }
         self.oauth_codes: dict[str, dict] = {}  # code → the oauth.v2.access answer
         self._ts = itertools.count(1)
         self.lock = threading.Lock()
@@ -154,14 +155,30 @@ class FakeSlack(_Server):
 
     # --- set-up ---
 
-    def fail_next(self, method: str, status: int = 429, headers: dict | None = None, times: int = 1,
-                  error: str = "ratelimited") -> None:
+    def fail_next(
+        self,
+        method: str,
+        status: int = 429,
+        headers: dict | None = None,
+        times: int = 1,
+        error: str = "ratelimited",
+    ) -> None:
         for _ in range(times):
             self.faults[method].append((status, headers or {"Retry-After": "1"}, error))
 
-    def add_file(self, file_id: str, name: str, data: bytes, *, mimetype: str = "audio/mpeg",
-                 filetype: str = "mp3", variant: str = "ok", size: int | None = None,
-                 shares: dict | None = None, redirect_to: str | None = None) -> dict:
+    def add_file(
+        self,
+        file_id: str,
+        name: str,
+        data: bytes,
+        *,
+        mimetype: str = "audio/mpeg",
+        filetype: str = "mp3",
+        variant: str = "ok",
+        size: int | None = None,
+        shares: dict | None = None,
+        redirect_to: str | None = None,
+    ) -> dict:
         path = f"/files/{file_id}/{name}"
         if variant == "html":
             self.blobs[path] = (b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>", "text/html")
@@ -171,25 +188,46 @@ class FakeSlack(_Server):
         else:
             self.blobs[path] = (data, mimetype)
         info = {
-            "id": file_id, "name": name, "title": name, "mimetype": mimetype, "filetype": filetype,
-            "size": len(data) if size is None else size, "mode": "hosted",
-            "url_private": self.base + path, "url_private_download": self.base + path,
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": filetype,
+            "size": len(data) if size is None else size,
+            "mode": "hosted",
+            "url_private": self.base + path,
+            "url_private_download": self.base + path,
         }
         if shares is not None:
             info["shares"] = shares
         self.files[file_id] = info
         return info
 
-    def add_workspace(self, team_id: str, token: str, *, bot_user: str = BOT_USER, bot_id: str = BOT_ID,
-                      scopes: list[str] | None = None, code: str | None = None) -> None:
+    def add_workspace(
+        self,
+        team_id: str,
+        token: str,
+        *,
+        bot_user: str = BOT_USER,
+        bot_id: str = BOT_ID,
+        scopes: list[str] | None = None,
+        code: str | None = None,
+    ) -> None:
         """Another valid bot token (its own team); with `code`, oauth.v2.access exchanges that code for it."""
         granted = list(BOT_SCOPES) if scopes is None else scopes
         self.tokens[token] = {"team_id": team_id, "user_id": bot_user, "bot_id": bot_id, "scopes": granted}
         if code:
             self.oauth_codes[code] = {
-                "ok": True, "app_id": "A0APP", "access_token": token, "token_type": "bot", "scope": ",".join(granted),
-                "bot_user_id": bot_user, "team": {"id": team_id, "name": f"Team {team_id}"}, "enterprise": None,
-                "is_enterprise_install": False, "authed_user": {"id": "U0INSTALLER"},
+                "ok": True,
+                "app_id": "A0APP",
+                "access_token": token,
+                "token_type": "bot",
+                "scope": ",".join(granted),
+                "bot_user_id": bot_user,
+                "team": {"id": team_id, "name": f"Team {team_id}"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "authed_user": {"id": "U0INSTALLER"},
             }
 
     # --- queries for assertions ---
@@ -203,16 +241,36 @@ class FakeSlack(_Server):
             return [dict(m) for m in self.messages[channel] if m.get("thread_ts") == thread_ts]
 
     def summaries(self, channel: str, thread_ts: str) -> list[dict]:
-        return [m for m in self.thread(channel, thread_ts)
-                if (m.get("metadata") or {}).get("event_type") == "symbl_summary"]
+        return [
+            m
+            for m in self.thread(channel, thread_ts)
+            if (m.get("metadata") or {}).get("event_type") == "symbl_summary"
+        ]
 
     def statuses(self, channel: str, thread_ts: str) -> list[dict]:
         return [m for m in self.thread(channel, thread_ts) if not m.get("metadata")]
 
-    def add_user(self, user_id: str, name: str, *, email: str | None = None, is_admin: bool = False,
-                 channels: tuple[str, ...] = ()) -> dict:
-        user = {"id": user_id, "name": name.lower(), "real_name": name, "is_admin": is_admin, "tz_offset": 0,
-                "profile": {"real_name": name, "display_name": name, "email": email or f"{name.lower()}@example.com"}}
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        email: str | None = None,
+        is_admin: bool = False,
+        channels: tuple[str, ...] = (),
+    ) -> dict:
+        user = {
+            "id": user_id,
+            "name": name.lower(),
+            "real_name": name,
+            "is_admin": is_admin,
+            "tz_offset": 0,
+            "profile": {
+                "real_name": name,
+                "display_name": name,
+                "email": email or f"{name.lower()}@example.com",
+            },
+        }
         self.users[user_id] = user
         for channel in channels:
             self.members[channel].add(user_id)
@@ -230,7 +288,7 @@ class FakeSlack(_Server):
     def handle(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
         parts = urlsplit(h.path)
         if parts.path.startswith("/api/"):
-            return self._api(h, parts.path[len("/api/"):], parts.query, raw)
+            return self._api(h, parts.path[len("/api/") :], parts.query, raw)
         if parts.path.startswith("/response/"):  # a response_url: no token, JSON body
             with self.lock:
                 self.responses.append({"url": parts.path, "body": json.loads(raw or b"{}")})
@@ -263,7 +321,9 @@ class FakeSlack(_Server):
             fault = self.faults[method].popleft() if self.faults[method] else None
         if fault:
             status, headers, error = fault
-            return h._reply(status, json.dumps({"ok": False, "error": error}).encode(), "application/json", headers)
+            return h._reply(
+                status, json.dumps({"ok": False, "error": error}).encode(), "application/json", headers
+            )
         if method == "oauth.v2.access":  # client credentials (basic auth), not a bot token
             grant = self.oauth_codes.get(body.get("code", ""))
             return self._json(h, grant or {"ok": False, "error": "invalid_code"})
@@ -271,8 +331,11 @@ class FakeSlack(_Server):
         if identity is None:
             return self._json(h, {"ok": False, "error": "invalid_auth"})
         if method == "auth.test":
-            return self._json(h, self._m_auth_test(body) | {k: identity[k] for k in ("team_id", "user_id", "bot_id")},
-                              {"x-oauth-scopes": ",".join(identity["scopes"])})
+            return self._json(
+                h,
+                self._m_auth_test(body) | {k: identity[k] for k in ("team_id", "user_id", "bot_id")},
+                {"x-oauth-scopes": ",".join(identity["scopes"])},
+            )
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         self._json(h, handler(body) if handler else {"ok": True})
 
@@ -284,8 +347,16 @@ class FakeSlack(_Server):
         return f"{1_700_000_000 + next(self._ts)}.000100"
 
     def _m_auth_test(self, body: dict) -> dict:
-        return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "symbl",
-                "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+        return {
+            "ok": True,
+            "url": "https://test.slack.com/",
+            "team": "Test",
+            "user": "symbl",
+            "team_id": TEAM,
+            "user_id": BOT_USER,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
 
     def _m_chat_postMessage(self, body: dict) -> dict:
         metadata = body.get("metadata")
@@ -294,12 +365,21 @@ class FakeSlack(_Server):
         blocks = body.get("blocks")
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
-        if blocks and (len(blocks) > 50 or any(len((b.get("text") or {}).get("text", "")) > 3000 for b in blocks)):
+        if blocks and (
+            len(blocks) > 50 or any(len((b.get("text") or {}).get("text", "")) > 3000 for b in blocks)
+        ):
             return {"ok": False, "error": "invalid_blocks"}
         with self.lock:
             ts = self._next_ts()
-            message = {"ts": ts, "thread_ts": body.get("thread_ts"), "text": body.get("text"), "blocks": blocks,
-                       "metadata": metadata, "bot_id": BOT_ID, "user": BOT_USER}
+            message = {
+                "ts": ts,
+                "thread_ts": body.get("thread_ts"),
+                "text": body.get("text"),
+                "blocks": blocks,
+                "metadata": metadata,
+                "bot_id": BOT_ID,
+                "user": BOT_USER,
+            }
             self.messages[body["channel"]].append(message)
         return {"ok": True, "channel": body["channel"], "ts": ts, "message": message}
 
@@ -332,8 +412,11 @@ class FakeSlack(_Server):
 
     def _m_conversations_members(self, body: dict) -> dict:
         with self.lock:
-            return {"ok": True, "members": sorted(self.members.get(body.get("channel", ""), set())),
-                    "response_metadata": {"next_cursor": ""}}
+            return {
+                "ok": True,
+                "members": sorted(self.members.get(body.get("channel", ""), set())),
+                "response_metadata": {"next_cursor": ""},
+            }
 
     def _m_users_info(self, body: dict) -> dict:
         user = self.users.get(body.get("user", ""))
@@ -344,15 +427,22 @@ class FakeSlack(_Server):
 
     def _m_chat_getPermalink(self, body: dict) -> dict:
         ts = body.get("message_ts", "")
-        return {"ok": True, "channel": body.get("channel"),
-                "permalink": f"https://test.slack.com/archives/{body.get('channel')}/p{ts.replace('.', '')}"}
+        return {
+            "ok": True,
+            "channel": body.get("channel"),
+            "permalink": f"https://test.slack.com/archives/{body.get('channel')}/p{ts.replace('.', '')}",
+        }
 
     def _m_chat_postEphemeral(self, body: dict) -> dict:
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _m_chat_scheduleMessage(self, body: dict) -> dict:
-        return {"ok": True, "channel": body.get("channel"), "scheduled_message_id": f"Q{next(self._file_ids)}",
-                "post_at": int(body.get("post_at") or 0)}
+        return {
+            "ok": True,
+            "channel": body.get("channel"),
+            "scheduled_message_id": f"Q{next(self._file_ids)}",
+            "post_at": int(body.get("post_at") or 0),
+        }
 
     def _m_conversations_open(self, body: dict) -> dict:
         return {"ok": True, "channel": {"id": "D" + str(body.get("users", "")).lstrip("U")}}
@@ -371,9 +461,12 @@ class FakeSlack(_Server):
         files = json.loads(files) if isinstance(files, str) else files
         with self.lock:
             for f in files:
-                self.uploads[f["id"]].update(title=f.get("title"), channel_id=body.get("channel_id"),
-                                             thread_ts=body.get("thread_ts"),
-                                             initial_comment=body.get("initial_comment"))
+                self.uploads[f["id"]].update(
+                    title=f.get("title"),
+                    channel_id=body.get("channel_id"),
+                    thread_ts=body.get("thread_ts"),
+                    initial_comment=body.get("initial_comment"),
+                )
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     def _m_files_info(self, body: dict) -> dict:
@@ -404,17 +497,33 @@ class FileServer(_Server):
 
 INSIGHTS = {
     "messages": [
-        {"id": "m1", "text": "The payment screen crashes on checkout.", "from": {"id": "s1", "name": "Sam"},
-         "startTime": "2024-03-12T15:00:00Z", "endTime": "2024-03-12T15:00:04Z",
-         "sentiment": {"polarity": {"score": -0.4}, "suggested": "negative"}},
-        {"id": "m2", "text": "I will fix the payment crash by Friday.", "from": {"id": "s2", "name": "Priya"},
-         "startTime": "2024-03-12T15:00:05Z", "endTime": "2024-03-12T15:00:52Z",
-         "sentiment": {"polarity": {"score": 0.6}, "suggested": "positive"}},
+        {
+            "id": "m1",
+            "text": "The payment screen crashes on checkout.",
+            "from": {"id": "s1", "name": "Sam"},
+            "startTime": "2024-03-12T15:00:00Z",
+            "endTime": "2024-03-12T15:00:04Z",
+            "sentiment": {"polarity": {"score": -0.4}, "suggested": "negative"},
+        },
+        {
+            "id": "m2",
+            "text": "I will fix the payment crash by Friday.",
+            "from": {"id": "s2", "name": "Priya"},
+            "startTime": "2024-03-12T15:00:05Z",
+            "endTime": "2024-03-12T15:00:52Z",
+            "sentiment": {"polarity": {"score": 0.6}, "suggested": "positive"},
+        },
     ],
     "topics": [{"id": "t1", "text": "payment crash", "score": 0.9}, {"id": "t2", "text": "release notes"}],
     "questions": [{"id": "q1", "text": "Who owns the release notes?", "from": {"name": "Sam"}}],
-    "actionItems": [{"id": "a1", "text": "Fix the payment crash", "assignee": {"name": "Priya"},
-                     "dueBy": "2024-03-15T00:00:00Z"}],
+    "actionItems": [
+        {
+            "id": "a1",
+            "text": "Fix the payment crash",
+            "assignee": {"name": "Priya"},
+            "dueBy": "2024-03-15T00:00:00Z",
+        }
+    ],
     "followUps": [{"id": "f1", "text": "Check in on the release next week", "assignee": {"name": "Sam"}}],
     "members": [{"id": "s1", "name": "Sam"}, {"id": "s2", "name": "Priya"}],
 }
@@ -461,12 +570,21 @@ class StubSymbl(_Server):
         if h.command in ("POST", "PUT") and path.startswith("/v1/process/"):
             # PUT …/{conversationId} appends: same conversation, new job.
             conversation_id = path.rsplit("/", 1)[1] if h.command == "PUT" else str(uuid.uuid4())
-            job = {"id": str(uuid.uuid4()), "conversationId": conversation_id,
-                   "status": "scheduled" if self.mode == "hold" else "in_progress"}
+            job = {
+                "id": str(uuid.uuid4()),
+                "conversationId": conversation_id,
+                "status": "scheduled" if self.mode == "hold" else "in_progress",
+            }
             with self.lock:
                 self.jobs[job["id"]] = job
-                self.submissions.append({"path": path, "bytes": len(raw), "query": urlsplit(h.path).query,
-                                         "body": raw if path.endswith("/url") else None})
+                self.submissions.append(
+                    {
+                        "path": path,
+                        "bytes": len(raw),
+                        "query": urlsplit(h.path).query,
+                        "body": raw if path.endswith("/url") else None,
+                    }
+                )
             return self._json(h, 201, {"conversationId": job["conversationId"], "jobId": job["id"]})
         if path.startswith("/v1/job/"):
             job = self.jobs.get(path.rsplit("/", 1)[1])
@@ -487,8 +605,14 @@ class StubSymbl(_Server):
             return self._json(h, 200, {"message": "deleted"})
         if path.startswith("/v1/conversations/"):
             resource = path.rsplit("/", 1)[1]
-            key = {"messages": "messages", "topics": "topics", "questions": "questions",
-                   "action-items": "actionItems", "follow-ups": "followUps", "members": "members"}.get(resource)
+            key = {
+                "messages": "messages",
+                "topics": "topics",
+                "questions": "questions",
+                "action-items": "actionItems",
+                "follow-ups": "followUps",
+                "members": "members",
+            }.get(resource)
             if key:
                 return self._json(h, 200, {key: self.insights[key]})
         self._json(h, 404, {"message": "not found"})
@@ -505,14 +629,20 @@ _event_ids = itertools.count(1)
 
 def event_envelope(event: dict, *, event_id: str | None = None, team: str = TEAM) -> dict:
     return {
-        "token": "legacy", "team_id": team, "api_app_id": "A0APP", "type": "event_callback",
-        "event": event, "event_id": event_id or f"Ev{next(_event_ids):08d}", "event_time": int(time.time()),
+        "token": "legacy",
+        "team_id": team,
+        "api_app_id": "A0APP",
+        "type": "event_callback",
+        "event": event,
+        "event_id": event_id or f"Ev{next(_event_ids):08d}",
+        "event_time": int(time.time()),
         "authorizations": [{"team_id": team, "user_id": BOT_USER, "is_bot": True}],
     }
 
 
-def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None,
-                   retry_num: int | None = None) -> dict[str, str]:
+def signed_headers(
+    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, retry_num: int | None = None
+) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     headers = {
         "Content-Type": "application/json",
@@ -525,12 +655,22 @@ def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | 
     return headers
 
 
-def deliver(app_url: str, envelope: dict, *, retry_num: int | None = None, secret: str = SIGNING_SECRET,
-            timeout: float = 10) -> requests.Response:
+def deliver(
+    app_url: str,
+    envelope: dict,
+    *,
+    retry_num: int | None = None,
+    secret: str = SIGNING_SECRET,
+    timeout: float = 10,
+) -> requests.Response:
     """POST a signed event to the running app, as Slack does."""
     body = json.dumps(envelope)
-    return requests.post(app_url + "/slack/events", data=body.encode(),
-                         headers=signed_headers(body, secret=secret, retry_num=retry_num), timeout=timeout)
+    return requests.post(
+        app_url + "/slack/events",
+        data=body.encode(),
+        headers=signed_headers(body, secret=secret, retry_num=retry_num),
+        timeout=timeout,
+    )
 
 
 _triggers = itertools.count(1)
@@ -542,14 +682,36 @@ def _post_form(app_url: str, form: dict[str, str], timeout: float) -> requests.R
     return requests.post(app_url + "/slack/events", data=body.encode(), headers=headers, timeout=timeout)
 
 
-def slash_command(app_url: str, text: str, *, response_url: str, user: str = "U0ALICE", channel: str = "C0CHAN",
-                  team: str = TEAM, timeout: float = 10) -> requests.Response:
+def slash_command(
+    app_url: str,
+    text: str,
+    *,
+    response_url: str,
+    user: str = "U0ALICE",
+    channel: str = "C0CHAN",
+    team: str = TEAM,
+    timeout: float = 10,
+) -> requests.Response:
     """POST a signed `/symbl` command (form-encoded, as Slack sends it)."""
-    return _post_form(app_url, {
-        "token": "legacy", "team_id": team, "team_domain": "test", "channel_id": channel, "channel_name": "general",
-        "user_id": user, "user_name": user.lower(), "command": "/symbl", "text": text, "api_app_id": "A0APP",
-        "is_enterprise_install": "false", "response_url": response_url, "trigger_id": f"trig.{next(_triggers)}",
-    }, timeout)
+    return _post_form(
+        app_url,
+        {
+            "token": "legacy",
+            "team_id": team,
+            "team_domain": "test",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/symbl",
+            "text": text,
+            "api_app_id": "A0APP",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": f"trig.{next(_triggers)}",
+        },
+        timeout,
+    )
 
 
 def interaction(app_url: str, payload: dict, *, timeout: float = 10) -> requests.Response:
@@ -557,52 +719,118 @@ def interaction(app_url: str, payload: dict, *, timeout: float = 10) -> requests
     return _post_form(app_url, {"payload": json.dumps(payload)}, timeout)
 
 
-def block_action(action_id: str, value: str, *, user: str, channel: str, message_ts: str, response_url: str,
-                 team: str = TEAM) -> dict:
+def block_action(
+    action_id: str,
+    value: str,
+    *,
+    user: str,
+    channel: str,
+    message_ts: str,
+    response_url: str,
+    team: str = TEAM,
+) -> dict:
     return {
-        "type": "block_actions", "team": {"id": team, "domain": "test"}, "user": {"id": user, "team_id": team},
-        "api_app_id": "A0APP", "token": "legacy", "trigger_id": f"trig.{next(_triggers)}",
-        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
-        "channel": {"id": channel, "name": "general"}, "message": {"ts": message_ts, "type": "message"},
+        "type": "block_actions",
+        "team": {"id": team, "domain": "test"},
+        "user": {"id": user, "team_id": team},
+        "api_app_id": "A0APP",
+        "token": "legacy",
+        "trigger_id": f"trig.{next(_triggers)}",
+        "container": {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "channel": {"id": channel, "name": "general"},
+        "message": {"ts": message_ts, "type": "message"},
         "response_url": response_url,
-        "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
-                     "action_ts": str(time.time())}],
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "b",
+                "type": "button",
+                "value": value,
+                "action_ts": str(time.time()),
+            }
+        ],
     }
 
 
 def message_shortcut(message: dict, *, user: str, channel: str, response_url: str, team: str = TEAM) -> dict:
     return {
-        "type": "message_action", "callback_id": "summarize_with_symbl", "team": {"id": team, "domain": "test"},
-        "user": {"id": user, "team_id": team}, "channel": {"id": channel, "name": "general"},
-        "message": message, "message_ts": message["ts"], "response_url": response_url, "token": "legacy",
-        "trigger_id": f"trig.{next(_triggers)}", "action_ts": str(time.time()),
+        "type": "message_action",
+        "callback_id": "summarize_with_symbl",
+        "team": {"id": team, "domain": "test"},
+        "user": {"id": user, "team_id": team},
+        "channel": {"id": channel, "name": "general"},
+        "message": message,
+        "message_ts": message["ts"],
+        "response_url": response_url,
+        "token": "legacy",
+        "trigger_id": f"trig.{next(_triggers)}",
+        "action_ts": str(time.time()),
     }
 
 
-def file_share_event(file: dict, *, channel: str = "C0CHAN", ts: str = "1699999999.000200", user: str = "U0ALICE",
-                     text: str = "", thread_ts: str | None = None) -> dict:
-    event = {"type": "message", "subtype": "file_share", "channel": channel, "channel_type": "channel",
-             "user": user, "ts": ts, "event_ts": ts, "text": text, "files": [file], "upload": True}
+def file_share_event(
+    file: dict,
+    *,
+    channel: str = "C0CHAN",
+    ts: str = "1699999999.000200",
+    user: str = "U0ALICE",
+    text: str = "",
+    thread_ts: str | None = None,
+) -> dict:
+    event = {
+        "type": "message",
+        "subtype": "file_share",
+        "channel": channel,
+        "channel_type": "channel",
+        "user": user,
+        "ts": ts,
+        "event_ts": ts,
+        "text": text,
+        "files": [file],
+        "upload": True,
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
 
 
-def message_event(text: str, *, channel: str = "C0CHAN", ts: str = "1699999999.000300", user: str = "U0ALICE",
-                  **extra: Any) -> dict:
-    return {"type": "message", "channel": channel, "channel_type": "channel", "user": user, "ts": ts,
-            "event_ts": ts, "text": text, **extra}
+def message_event(
+    text: str, *, channel: str = "C0CHAN", ts: str = "1699999999.000300", user: str = "U0ALICE", **extra: Any
+) -> dict:
+    return {
+        "type": "message",
+        "channel": channel,
+        "channel_type": "channel",
+        "user": user,
+        "ts": ts,
+        "event_ts": ts,
+        "text": text,
+        **extra,
+    }
 
 
 def file_shared_event(file_id: str, *, channel: str = "C0CHAN", user: str = "U0ALICE") -> dict:
-    return {"type": "file_shared", "file_id": file_id, "file": {"id": file_id}, "user_id": user,
-            "channel_id": channel, "event_ts": str(time.time())}
+    return {
+        "type": "file_shared",
+        "file_id": file_id,
+        "file": {"id": file_id},
+        "user_id": user,
+        "channel_id": channel,
+        "event_ts": str(time.time()),
+    }
 
 
 # --- the bot under test ----------------------------------------------------------------------------------
 
 
-def bot_settings(data_dir: Path, fake_slack: FakeSlack, stub_symbl: StubSymbl | None, **overrides: Any) -> Settings:
+def bot_settings(
+    data_dir: Path, fake_slack: FakeSlack, stub_symbl: StubSymbl | None, **overrides: Any
+) -> Settings:
     settings = Settings(
         data_dir=data_dir,
         slack_bot_token=BOT_TOKEN,
@@ -611,8 +839,9 @@ def bot_settings(data_dir: Path, fake_slack: FakeSlack, stub_symbl: StubSymbl | 
         poll_seconds=0.1,
     )
     if stub_symbl is not None:
-        settings = dataclasses.replace(settings, symbl_app_id="app", symbl_app_secret="secret",
-                                       symbl_api_url=stub_symbl.base)
+        settings = dataclasses.replace(
+            settings, symbl_app_id="app", symbl_app_secret="secret", symbl_api_url=stub_symbl.base
+        )
     return dataclasses.replace(settings, **overrides)
 
 

@@ -36,7 +36,9 @@ class SocketSlack(FakeSlack):
         self._ws_lock = threading.Lock()
         self._ws: Server = serve(self._session, "127.0.0.1", 0)
         self.ws_port = self._ws.socket.getsockname()[1]
-        self._ws_thread = threading.Thread(target=self._ws.serve_forever, name="fake-socket-mode", daemon=True)
+        self._ws_thread = threading.Thread(
+            target=self._ws.serve_forever, name="fake-socket-mode", daemon=True
+        )
         self._ws_thread.start()
         super().__init__()
 
@@ -61,11 +63,16 @@ class SocketSlack(FakeSlack):
         with self._ws_lock:
             self.connections.append(connection)
             self.paths.append(connection.request.path if connection.request else "")
-        connection.send(json.dumps({
-            "type": "hello", "num_connections": len(self.connections),
-            "debug_info": {"host": "fake-socket-mode", "approximate_connection_time": 3600},
-            "connection_info": {"app_id": APP_ID},
-        }))
+        connection.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": len(self.connections),
+                    "debug_info": {"host": "fake-socket-mode", "approximate_connection_time": 3600},
+                    "connection_info": {"app_id": APP_ID},
+                }
+            )
+        )
         try:
             for message in connection:
                 try:
@@ -86,14 +93,25 @@ class SocketSlack(FakeSlack):
             live = [c for c in self.connections if c.close_code is None]
         return live[-1] if live else None
 
-    def push(self, kind: str, payload: dict, *, retry_attempt: int = 0, retry_reason: str = "",
-             accepts_response_payload: bool = False) -> str:
+    def push(
+        self,
+        kind: str,
+        payload: dict,
+        *,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+        accepts_response_payload: bool = False,
+    ) -> str:
         """Send one envelope over the live connection; returns its envelope_id."""
         connection = self.connected()
         assert connection is not None, "no Socket Mode connection to deliver on"
         envelope_id = str(uuid.uuid4())
-        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload,
-                    "accepts_response_payload": accepts_response_payload}
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+        }
         if kind == "events_api":
             envelope.update(retry_attempt=retry_attempt, retry_reason=retry_reason)
         connection.send(json.dumps(envelope))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -172,7 +172,7 @@ def test_different_tasks_of_one_person_are_not_merged():
 
 
 def test_due_dates_of_commitments_said_with_a_time():
-    wednesday = datetime(2024, 3, 13, 9, tzinfo=timezone.utc)
+    wednesday = datetime(2024, 3, 13, 9, tzinfo=UTC)
 
     afternoon = find_due_date("I will fix the login page this afternoon", wednesday)
     assert (afternoon.text, afternoon.day.isoformat()) == ("this afternoon", "2024-03-13")

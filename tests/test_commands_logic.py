@@ -18,18 +18,26 @@ from bot.slack.replies import Reply
 from storage.action_items import item_key
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("topics", Command("topics")),
-    ("TOPICS 123 --share", Command("topics", conversation_id="123", share=True)),
-    ("actions public", Command("actions", share=True)),
-    ("append <https://a.example/x.mp3|x.mp3> to 42", Command("append", url="https://a.example/x.mp3",
-                                                             conversation_id="42")),
-    ("append https://a.example/x.mp3?a=1&amp;b=2", Command("append", url="https://a.example/x.mp3?a=1&b=2")),
-    ("transcript 7 .srt", Command("transcript", conversation_id="7", fmt="srt")),
-    ('search "pricing page" launch', Command("search", words="pricing page launch")),
-    ("forget abc", Command("forget", conversation_id="abc")),
-    ("", Command("help")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("topics", Command("topics")),
+        ("TOPICS 123 --share", Command("topics", conversation_id="123", share=True)),
+        ("actions public", Command("actions", share=True)),
+        (
+            "append <https://a.example/x.mp3|x.mp3> to 42",
+            Command("append", url="https://a.example/x.mp3", conversation_id="42"),
+        ),
+        (
+            "append https://a.example/x.mp3?a=1&amp;b=2",
+            Command("append", url="https://a.example/x.mp3?a=1&b=2"),
+        ),
+        ("transcript 7 .srt", Command("transcript", conversation_id="7", fmt="srt")),
+        ('search "pricing page" launch', Command("search", words="pricing page launch")),
+        ("forget abc", Command("forget", conversation_id="abc")),
+        ("", Command("help")),
+    ],
+)
 def test_parse(text, expected):
     assert parse(text) == expected
 
@@ -48,9 +56,14 @@ MESSAGES = [
 
 def test_transcript_formats():
     assert render(MESSAGES, "txt") == "[0:00] Ann: Hello there\n[1:01:01] Bo: Hi\n"
-    assert render(MESSAGES, "srt").startswith("1\n00:00:00,000 --> 00:00:01,500\nAnn: Hello there\n\n2\n01:01:01,250")
+    assert render(MESSAGES, "srt").startswith(
+        "1\n00:00:00,000 --> 00:00:01,500\nAnn: Hello there\n\n2\n01:01:01,250"
+    )
     assert render(MESSAGES, "vtt").startswith("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\n<v Ann>Hello there")
-    assert render(MESSAGES, "md", title="Sync") == "# Sync\n\n**[0:00] Ann:** Hello there\n\n**[1:01:01] Bo:** Hi\n"
+    assert (
+        render(MESSAGES, "md", title="Sync")
+        == "# Sync\n\n**[0:00] Ann:** Hello there\n\n**[1:01:01] Bo:** Hi\n"
+    )
 
 
 def test_reminders_go_at_nine_local_on_the_due_date_or_the_next_morning():
@@ -90,11 +103,13 @@ def test_many_action_items_stay_within_slacks_block_limits():
 
 def test_a_subcommand_is_one_registry_entry_and_one_function(monkeypatch):
     """The README's recipe: an entry naming a parser and a handler is parsed, listed in help and answered."""
+
     def decisions(services, inv, cmd):
         return Reply(text=f"decisions of {cmd.conversation_id} shared={cmd.share}", share=cmd.share)
 
-    entry = registry.Subcommand("decisions", registry.ABOUT_CONVERSATION, "Decisions taken.",
-                                grammar.optional_conversation, decisions)
+    entry = registry.Subcommand(
+        "decisions", registry.ABOUT_CONVERSATION, "Decisions taken.", grammar.optional_conversation, decisions
+    )
     monkeypatch.setattr(registry, "SUBCOMMANDS", (*registry.SUBCOMMANDS, entry))
     cmd = registry.parse("decisions 42 --share")
     assert cmd == Command("decisions", conversation_id="42", share=True)
@@ -103,5 +118,6 @@ def test_a_subcommand_is_one_registry_entry_and_one_function(monkeypatch):
     assert registry.run(None, None, cmd).text == "decisions of 42 shared=True"
     with pytest.raises(UsageError) as err:
         registry.parse("decisions 1 2")
-    assert registry.usage_text(err.value) == ("Too many arguments: `1 2`. Usage: "
-                                              "`/symbl decisions [conversation-id] [--share]` — Decisions taken.")
+    assert registry.usage_text(err.value) == (
+        "Too many arguments: `1 2`. Usage: `/symbl decisions [conversation-id] [--share]` — Decisions taken."
+    )

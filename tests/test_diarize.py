@@ -26,7 +26,9 @@ MALE, FEMALE, OTHER = "en-us+m3", "en-gb+f3", "en+m1"
 PAUSE_SECONDS = 0.6
 BOUNDARY_TOLERANCE = 0.5  # the change must fall in, or within this of, the pause between two utterances
 
-needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng (Debian package) is not installed")
+needs_espeak = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="espeak-ng (Debian package) is not installed"
+)
 
 
 @dataclass

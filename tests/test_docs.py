@@ -47,8 +47,9 @@ def test_every_command_is_in_the_readme():
 def test_the_readme_starts_with_the_two_setup_commands():
     blocks = re.findall(r"```sh\n(.*?)```", README, re.DOTALL)
     assert blocks[0].strip() == "pip install . && symbl-bot process examples/standup.mp3"
-    assert blocks[1].strip() == ("pip install -e '.[test]' && pip install --no-deps symbl==2.0.6 "
-                                 "symbl-rest==1.0.14 && pytest")
+    assert blocks[1].strip() == (
+        "pip install -e '.[test]' && pip install --no-deps symbl==2.0.6 symbl-rest==1.0.14 && pytest"
+    )
 
 
 def test_the_engine_walk_through_runs_as_shown(tmp_path):
@@ -57,8 +58,16 @@ def test_the_engine_walk_through_runs_as_shown(tmp_path):
     block = README.split("Walk-through", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     with running_engine(Settings(data_dir=tmp_path / "data"), ScriptedEngine()) as server:
         script = block.replace("http://127.0.0.1:8800", server.url)
-        runs = [subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True,
-                               text=True, timeout=120) for _ in range(2)]
+        runs = [
+            subprocess.run(
+                ["bash", "-euo", "pipefail", "-c", script],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            for _ in range(2)
+        ]
     submitted = []
     for run in runs:
         assert run.returncode == 0, run.stderr

@@ -97,7 +97,11 @@ def test_an_unwritable_data_dir_is_reported(slack_env, monkeypatch, tmp_path):
     blocker.write_text("a file where the data directory should be")
     monkeypatch.setenv("SYMBL_BOT_DATA_DIR", str(blocker))
     result = doctor()
-    assert result.exit_code == 1 and "Data directory" in result.output and "persistent directory" in result.output
+    assert (
+        result.exit_code == 1
+        and "Data directory" in result.output
+        and "persistent directory" in result.output
+    )
 
 
 def test_oauth_mode_checks_every_installed_workspace(slack_env, monkeypatch, tmp_path):
@@ -113,8 +117,16 @@ def test_oauth_mode_checks_every_installed_workspace(slack_env, monkeypatch, tmp
     assert result.exit_code == 1 and "no workspace has installed the app yet" in result.output
 
     slack_env.add_workspace("T0B", "xoxb-team-b", scopes=["chat:write"])
-    installation_store(Settings.from_env()).save(Installation(
-        app_id="A0APP", team_id="T0B", bot_token="xoxb-team-b", bot_id="B0B", bot_user_id="U0B", user_id="U1"))
+    installation_store(Settings.from_env()).save(
+        Installation(
+            app_id="A0APP",
+            team_id="T0B",
+            bot_token="xoxb-team-b",
+            bot_id="B0B",
+            bot_user_id="U0B",
+            user_id="U1",
+        )
+    )
     result = doctor()
     assert result.exit_code == 1
     assert "1 workspace(s) installed: T0B" in result.output

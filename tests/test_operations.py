@@ -52,7 +52,11 @@ def test_healthz_reports_database_scheduler_and_provider(bot, fake_slack):
     post_one(fake_slack, url)
     body = wait_for(lambda: (r := requests.get(url + "/healthz", timeout=5)).status_code == 200 and r.json())
     assert body["ok"] is True
-    assert body["db"]["ok"] and body["db"]["pending_migrations"] == [] and body["db"]["recordings"] == {"posted": 1}
+    assert (
+        body["db"]["ok"]
+        and body["db"]["pending_migrations"] == []
+        and body["db"]["recordings"] == {"posted": 1}
+    )
     assert body["scheduler"]["state"] == "owner" and body["scheduler"]["last_tick_seconds_ago"] < 30
     assert body["engine"] == {"ok": True, "provider": "symbl", "url": _bot.settings.symbl_api_url}
 
@@ -89,7 +93,9 @@ def test_scheduler_off_never_polls(tmp_path, fake_slack, stub_symbl):
 def test_standby_takes_over_when_the_owner_stops(tmp_path):
     started = []
     lock = tmp_path / "scheduler.lock"
-    owner = SchedulerOwner(lock, lambda: started.append("a"), lambda: started.append("a-stop"), retry_seconds=0.05)
+    owner = SchedulerOwner(
+        lock, lambda: started.append("a"), lambda: started.append("a-stop"), retry_seconds=0.05
+    )
     standby = SchedulerOwner(lock, lambda: started.append("b"), lambda: None, retry_seconds=0.05)
     assert owner.start() == "owner" and standby.start() == "standby"
     owner.stop()
@@ -103,8 +109,13 @@ def test_standby_takes_over_when_the_owner_stops(tmp_path):
 
 
 def test_no_secret_reaches_the_logs_while_a_recording_is_processed(tmp_path, fake_slack, stub_symbl):
-    settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl, symbl_app_secret="symbl-app-secret-value",
-                            slack_app_token=None)
+    settings = bot_settings(
+        tmp_path / "data",
+        fake_slack,
+        stub_symbl,
+        symbl_app_secret="symbl-app-secret-value",
+        slack_app_token=None,
+    )
     stream = io.StringIO()
     handler = logs.handler_for(settings, stream)
     root = logging.getLogger()
@@ -115,7 +126,9 @@ def test_no_secret_reaches_the_logs_while_a_recording_is_processed(tmp_path, fak
         with running_bot(settings) as (_bot, url):
             post_one(fake_slack, url)
             # What a careless log line (or a library's debug output) could carry.
-            logging.getLogger("bot.test").warning("calling with headers %s", {"Authorization": f"Bearer {BOT_TOKEN}"})
+            logging.getLogger("bot.test").warning(
+                "calling with headers %s", {"Authorization": f"Bearer {BOT_TOKEN}"}
+            )
             logging.getLogger("bot.test").info("secret=%s app=%s", SIGNING_SECRET, settings.symbl_app_secret)
             try:
                 raise RuntimeError(f"token {BOT_TOKEN} rejected")
@@ -132,7 +145,9 @@ def test_no_secret_reaches_the_logs_while_a_recording_is_processed(tmp_path, fak
 
 
 def test_json_log_lines(tmp_path):
-    settings = dataclasses.replace(Settings(data_dir=tmp_path), log_format="json", slack_bot_token="xoxb-1-secret")
+    settings = dataclasses.replace(
+        Settings(data_dir=tmp_path), log_format="json", slack_bot_token="xoxb-1-secret"
+    )
     stream = io.StringIO()
     log = logging.getLogger("bot.json-test")
     handler = logs.handler_for(settings, stream)
@@ -153,15 +168,31 @@ def test_json_log_lines(tmp_path):
 
 
 def test_settings_read_the_operations_variables():
-    settings = Settings.from_env({"SYMBL_BOT_LOG_FORMAT": "JSON", "SYMBL_BOT_SCHEDULER": "off",
-                                  "SYMBL_BOT_KEEP_AUDIO": "true", "SYMBL_BOT_RETENTION_DAYS": "30",
-                                  "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "SYMBL_BOT_LOG_LEVEL": "debug"})
+    settings = Settings.from_env(
+        {
+            "SYMBL_BOT_LOG_FORMAT": "JSON",
+            "SYMBL_BOT_SCHEDULER": "off",
+            "SYMBL_BOT_KEEP_AUDIO": "true",
+            "SYMBL_BOT_RETENTION_DAYS": "30",
+            "SLACK_CLIENT_ID": "1.2",
+            "SLACK_CLIENT_SECRET": "s",
+            "SYMBL_BOT_LOG_LEVEL": "debug",
+        }
+    )
     assert (settings.log_format, settings.scheduler, settings.keep_audio, settings.retention_days) == (
-        "json", False, True, 30)
+        "json",
+        False,
+        True,
+        30,
+    )
     assert settings.oauth_enabled and settings.log_level == "DEBUG"
     defaults = Settings.from_env({})
     assert (defaults.scheduler, defaults.keep_audio, defaults.retention_days, defaults.oauth_enabled) == (
-        True, False, 0, False)
+        True,
+        False,
+        0,
+        False,
+    )
 
 
 # --- symbl-bot jobs ------------------------------------------------------------------------------------------
@@ -170,14 +201,21 @@ def test_settings_read_the_operations_variables():
 def seed(data_dir):
     store = open_store(data_dir / "bot.db")
     old = time.time() - 40 * DAY
-    done, _ = repo.record(store, team_id="T1", channel_id="C1", source="F1", message_ts="1.1", name="old.mp3",
-                          now=old)
+    done, _ = repo.record(
+        store, team_id="T1", channel_id="C1", source="F1", message_ts="1.1", name="old.mp3", now=old
+    )
     with store.tx() as db:
-        db.execute("UPDATE recordings SET state = 'posted', next_poll_at = NULL, updated_at = ? WHERE id = ?",
-                   [old, done.id])
-    failed, _ = repo.record(store, team_id="T1", channel_id="C1", source="F2", message_ts="2.2", name="bad.mp3")
+        db.execute(
+            "UPDATE recordings SET state = 'posted', next_poll_at = NULL, updated_at = ? WHERE id = ?",
+            [old, done.id],
+        )
+    failed, _ = repo.record(
+        store, team_id="T1", channel_id="C1", source="F2", message_ts="2.2", name="bad.mp3"
+    )
     repo.mark_failed(store, failed.id, "Slack answered not_in_channel")
-    fresh, _ = repo.record(store, team_id="T2", channel_id="C9", source="F3", message_ts="3.3", name="new.mp3")
+    fresh, _ = repo.record(
+        store, team_id="T2", channel_id="C9", source="F3", message_ts="3.3", name="new.mp3"
+    )
     return store, done, failed, fresh
 
 
@@ -195,7 +233,10 @@ def test_jobs_list_retry_and_purge(tmp_path):
     only_failed = runner.invoke(main, ["jobs", "list", "--state", "failed", "--json"])
     assert [json.loads(line)["id"] for line in only_failed.output.splitlines()] == [failed.id]
 
-    assert runner.invoke(main, ["jobs", "retry", str(failed.id)]).output.strip() == f"Recording {failed.id} queued again."
+    assert (
+        runner.invoke(main, ["jobs", "retry", str(failed.id)]).output.strip()
+        == f"Recording {failed.id} queued again."
+    )
     row = repo.get(store, failed.id)
     assert row.state == "queued" and row.error is None and row.next_poll_at <= time.time()
     refused = runner.invoke(main, ["jobs", "retry", str(done.id)])
@@ -238,8 +279,10 @@ def test_the_daily_job_drops_old_transcripts_here_and_at_the_provider(tmp_path, 
         post_one(fake_slack, url, "F2", "2.2")
         first, second = repo.get(bot.store, 1), repo.get(bot.store, 2)
         with bot.store.tx() as db:
-            db.execute("UPDATE conversations SET fetched_at = ? WHERE conversation_id = ?",
-                       [time.time() - 31 * DAY, first.conversation_id])
+            db.execute(
+                "UPDATE conversations SET fetched_at = ? WHERE conversation_id = ?",
+                [time.time() - 31 * DAY, first.conversation_id],
+            )
     # The next start runs the retention job at once, then daily.
     with running_bot(dataclasses.replace(settings, retention_days=30)) as (bot, _url):
         wait_for(lambda: stub_symbl.deleted == [first.conversation_id])
@@ -248,7 +291,9 @@ def test_the_daily_job_drops_old_transcripts_here_and_at_the_provider(tmp_path, 
         assert repo.get(bot.store, first.id).state == "posted"  # the job row stays: no reprocessing
 
 
-def test_a_provider_refusing_the_delete_keeps_the_transcript_for_the_next_run(tmp_path, fake_slack, stub_symbl):
+def test_a_provider_refusing_the_delete_keeps_the_transcript_for_the_next_run(
+    tmp_path, fake_slack, stub_symbl
+):
     settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl, retention_days=7)
     with running_bot(dataclasses.replace(settings, retention_days=0)) as (bot, url):
         post_one(fake_slack, url)
@@ -276,8 +321,11 @@ def test_the_engine_deletes_uploaded_audio_once_a_job_finishes(tmp_path):
         settings = Settings(data_dir=tmp_path / f"keep-{keep}", keep_audio=keep)
         with running_engine(settings, ScriptedEngine()) as server:
             http = requests.Session()
-            token = http.post(f"{server.url}/oauth2/token:generate",
-                              json={"type": "application", "appId": "a", "appSecret": "b"}, timeout=10)
+            token = http.post(
+                f"{server.url}/oauth2/token:generate",
+                json={"type": "application", "appId": "a", "appSecret": "b"},
+                timeout=10,
+            )
             http.headers["x-api-key"] = token.json()["accessToken"]
             job = http.post(f"{server.url}/v1/process/audio", data=SAMPLE.read_bytes(), timeout=30).json()
             status_url = f"{server.url}/v1/job/{job['jobId']}"
@@ -285,8 +333,9 @@ def test_the_engine_deletes_uploaded_audio_once_a_job_finishes(tmp_path):
             media = settings.data_dir / "engine" / "media" / job["conversationId"]
             assert len([p for p in media.iterdir() if p.is_file()]) == expect_files, keep
             # The transcript is what later appends and queries use; it is still there.
-            assert http.get(f"{server.url}/v1/conversations/{job['conversationId']}/messages",
-                            timeout=10).json()["messages"]
+            assert http.get(
+                f"{server.url}/v1/conversations/{job['conversationId']}/messages", timeout=10
+            ).json()["messages"]
 
 
 def test_the_bot_keeps_no_download_after_submitting(bot, fake_slack):
@@ -303,9 +352,14 @@ def test_fake_workspace_and_the_procfile_web_line(tmp_path, stub_symbl):
     """The README's offline try-out, as a user runs it: `python -m tests.fake_workspace FILE` prints a command;
     `symbl-bot serve --mode http` (the Procfile's web line) started with it gets the recording and answers.
     Twice, on the same ./data: the second run's upload is new to the bot, not a duplicate of the first."""
-    procfile = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines()
-                    if line and not line.startswith("#"))
-    assert procfile["web"].split()[:4] == ["symbl-bot", "serve", "--mode", "http"] and "$PORT" in procfile["web"]
+    procfile = dict(
+        line.split(":", 1)
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert (
+        procfile["web"].split()[:4] == ["symbl-bot", "serve", "--mode", "http"] and "$PORT" in procfile["web"]
+    )
     assert procfile["worker"].split() == ["symbl-bot", "serve", "--mode", "socket"]
     for _ in range(2):
         out, thread, log_output = _try_out(procfile["web"], tmp_path / "serve-data", stub_symbl)
@@ -331,19 +385,30 @@ def _try_out(web_line: str, data_dir, stub_symbl) -> tuple[str, list[dict], str]
         port = probe.getsockname()[1]
     out = io.StringIO()
     result: dict = {}
-    runner = threading.Thread(target=lambda: result.update(
-        thread=fake_workspace.run(SAMPLE, f"http://127.0.0.1:{port}", timeout=60, out=out)), daemon=True)
+    runner = threading.Thread(
+        target=lambda: result.update(
+            thread=fake_workspace.run(SAMPLE, f"http://127.0.0.1:{port}", timeout=60, out=out)
+        ),
+        daemon=True,
+    )
     runner.start()
     printed = wait_for(lambda: re.search(r"^  (SLACK_API_URL=.*)$", out.getvalue(), re.MULTILINE)).group(1)
     words = shlex.split(printed)
-    env = {**os.environ, **dict(w.split("=", 1) for w in words if "=" in w and w[0].isupper()),
-           "SYMBL_APP_ID": "app", "SYMBL_APP_SECRET": "secret", "SYMBL_API_URL": stub_symbl.base,
-           "SYMBL_BOT_DATA_DIR": str(data_dir), "PORT": str(port)}
+    env = {
+        **os.environ,
+        **dict(w.split("=", 1) for w in words if "=" in w and w[0].isupper()),
+        "SYMBL_APP_ID": "app",
+        "SYMBL_APP_SECRET": "secret",
+        "SYMBL_API_URL": stub_symbl.base,
+        "SYMBL_BOT_DATA_DIR": str(data_dir),
+        "PORT": str(port),
+    }
     assert words[-3:] == ["serve", "--port", str(port)]
     command = [sys.executable, "-m", "bot", *web_line.split()[1:]]
     command = [port if part == "$PORT" else part for part in command]
-    server = subprocess.Popen([str(c) for c in command], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [str(c) for c in command], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         runner.join(90)
         assert not runner.is_alive(), out.getvalue()

@@ -56,9 +56,9 @@ def test_conversations_and_jobs_belong_to_the_app_that_created_them(settings):
             headers=mallory, timeout=10,
         ).status_code  # fmt: skip
         own = {p: requests.get(server.url + p, headers=alice, timeout=10).status_code for p in paths}
-    assert other == {p: 404 for p in paths}
+    assert other == dict.fromkeys(paths, 404)
     assert (appended, deleted, url_append) == (404, 404, 404)
-    assert own == {p: 200 for p in paths}  # still there, untouched
+    assert own == dict.fromkeys(paths, 200)  # still there, untouched
 
 
 def _raw_request(url: str, head: str, body_part: bytes) -> tuple[str, bytes]:

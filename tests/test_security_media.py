@@ -15,8 +15,8 @@ from bot.config import Settings
 from bot.engine import decode
 from bot.errors import UnsupportedMedia
 from tests.engine_api_support import ScriptedEngine, running_engine
-from tests.support.wait import wait_until
 from tests.media import tone, write_audio
+from tests.support.wait import wait_until
 
 RATE = 16000
 

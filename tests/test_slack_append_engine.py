@@ -35,8 +35,12 @@ def test_upload_into_the_summary_thread_appends_with_the_engine(tmp_path, fake_s
         event = file_share_event(second, ts="1699999999.000900", thread_ts=TS)
         assert deliver(url, event_envelope(event)).status_code == 200
         assert deliver(url, event_envelope(event), retry_num=1).status_code == 200
-        appended = wait_for(lambda: repo.get(bot.store, 2) and repo.get(bot.store, 2).state == "posted"
-                            and repo.get(bot.store, 2), timeout=180)
+        appended = wait_for(
+            lambda: (
+                repo.get(bot.store, 2) and repo.get(bot.store, 2).state == "posted" and repo.get(bot.store, 2)
+            ),
+            timeout=180,
+        )
         after = convs.get(bot.store, base.team_id, base.conversation_id)
         with bot.store.read() as db:
             assert db["recordings"].count == 2

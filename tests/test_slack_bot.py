@@ -125,14 +125,18 @@ def test_redirect_to_a_foreign_host_is_refused_and_the_token_never_leaves(bot, f
     assert file_server.requests == []
 
 
-@pytest.mark.parametrize("extra, words", [
-    ({"size": 5 * 1024**3}, "the limit is 1,024 MB"),
-    ({"duration_ms": 5 * 3600 * 1000}, "5 h 00 min long; the limit is 4 h 00 min"),
-])
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        ({"size": 5 * 1024**3}, "the limit is 1,024 MB"),
+        ({"duration_ms": 5 * 3600 * 1000}, "5 h 00 min long; the limit is 4 h 00 min"),
+    ],
+)
 def test_too_large_or_too_long_file_is_refused_before_download(bot, fake_slack, stub_symbl, extra, words):
     app, url = bot
-    file = fake_slack.add_file("F9", "allhands.mp4", AUDIO, mimetype="video/mp4", filetype="mp4",
-                               size=extra.get("size"))
+    file = fake_slack.add_file(
+        "F9", "allhands.mp4", AUDIO, mimetype="video/mp4", filetype="mp4", size=extra.get("size")
+    )
     file.update(extra)
     deliver(url, event_envelope(file_share_event(file, ts=TS)))
     wait_for(lambda: _replied(fake_slack, words))

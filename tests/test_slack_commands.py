@@ -41,11 +41,21 @@ TS, PRIVATE_TS = "1699999999.000200", "1699999998.000100"
 AUDIO = b"ID3" + b"\x00" * 2048
 SECRET_WORDS = ("zanzibar", "acquisition", "board.mp3", "carol", "memo")
 PRIVATE_INSIGHTS = {
-    "messages": [{"id": "p1", "text": "The zanzibar acquisition closes in May.", "from": {"name": "Carol"},
-                  "startTime": "2024-03-12T10:00:00Z", "endTime": "2024-03-12T10:00:03Z"}],
+    "messages": [
+        {
+            "id": "p1",
+            "text": "The zanzibar acquisition closes in May.",
+            "from": {"name": "Carol"},
+            "startTime": "2024-03-12T10:00:00Z",
+            "endTime": "2024-03-12T10:00:03Z",
+        }
+    ],
     "topics": [{"id": "pt", "text": "zanzibar acquisition"}],
-    "questions": [], "followUps": [],
-    "actionItems": [{"id": "pa", "text": "Draft the zanzibar acquisition memo", "assignee": {"name": "Carol"}}],
+    "questions": [],
+    "followUps": [],
+    "actionItems": [
+        {"id": "pa", "text": "Draft the zanzibar acquisition memo", "assignee": {"name": "Carol"}}
+    ],
     "members": [{"id": "c", "name": "Carol"}],
 }
 
@@ -54,7 +64,9 @@ PRIVATE_INSIGHTS = {
 def world(tmp_path, fake_slack, stub_symbl):
     """The bot with two summarized conversations: one in a private channel, then one in #general."""
     # Loopback links are allowed so appends can fetch from the local file server.
-    with running_bot(bot_settings(tmp_path / "data", fake_slack, stub_symbl, allow_private_urls=True)) as running:
+    with running_bot(
+        bot_settings(tmp_path / "data", fake_slack, stub_symbl, allow_private_urls=True)
+    ) as running:
         yield _populate(running, fake_slack, stub_symbl)
 
 
@@ -71,13 +83,22 @@ def _populate(running, fake_slack, stub_symbl):
     stub_symbl.insights = copy.deepcopy(INSIGHTS)
     public = _summarize(fake_slack, url, "F1", "standup.mp3", PUBLIC, TS, "U0ALICE")
     wait_for(lambda: repo.get(app.store, 2).state == "posted")
-    return {"app": app, "url": url, "public": public, "private": private,
-            "private_id": repo.get(app.store, 1).conversation_id, "public_id": repo.get(app.store, 2).conversation_id}
+    return {
+        "app": app,
+        "url": url,
+        "public": public,
+        "private": private,
+        "private_id": repo.get(app.store, 1).conversation_id,
+        "public_id": repo.get(app.store, 2).conversation_id,
+    }
 
 
 def _summarize(fake_slack, url, file_id, name, channel, ts, user):
     file = fake_slack.add_file(file_id, name, AUDIO)
-    assert deliver(url, event_envelope(file_share_event(file, channel=channel, ts=ts, user=user))).status_code == 200
+    assert (
+        deliver(url, event_envelope(file_share_event(file, channel=channel, ts=ts, user=user))).status_code
+        == 200
+    )
     return wait_for(lambda: fake_slack.summaries(channel, ts))[0]
 
 
@@ -114,19 +135,22 @@ def test_help_lists_every_subcommand_in_the_ack(world, fake_slack):
     assert ask(world, fake_slack, "")[0]["text"] == ack["text"]  # a bare /symbl is help too
 
 
-@pytest.mark.parametrize("text, words", [
-    ("frobnicate", "I don't know the command `frobnicate`"),
-    ("append", "Append which recording?"),
-    ("append notaurl", "is not an http(s) link"),
-    ("append https://x.example/a.mp3 into 123", "only `to <conversation-id>` may follow"),
-    ("topics 1 2", "Too many arguments"),
-    ("search", "Search for what?"),
-    ("forget", "Say which conversation to forget."),
-    ("list everything", "`list` takes no arguments"),
-    ('topics "unclosed', "a quote is not closed"),
-    ("transcript srt vtt", "Choose one format."),
-    ("x" * 2100, "too long"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("frobnicate", "I don't know the command `frobnicate`"),
+        ("append", "Append which recording?"),
+        ("append notaurl", "is not an http(s) link"),
+        ("append https://x.example/a.mp3 into 123", "only `to <conversation-id>` may follow"),
+        ("topics 1 2", "Too many arguments"),
+        ("search", "Search for what?"),
+        ("forget", "Say which conversation to forget."),
+        ("list everything", "`list` takes no arguments"),
+        ('topics "unclosed', "a quote is not closed"),
+        ("transcript srt vtt", "Choose one format."),
+        ("x" * 2100, "too long"),
+    ],
+)
 def test_bad_input_gets_usage_in_the_ack_not_a_trace(world, fake_slack, text, words):
     ack, later = ask(world, fake_slack, text)
     assert later is None
@@ -135,7 +159,9 @@ def test_bad_input_gets_usage_in_the_ack_not_a_trace(world, fake_slack, text, wo
     assert "Traceback" not in ack["text"]
 
 
-@pytest.mark.parametrize("sub", ["topics", "actions", "status", "transcript", "forget", "append https://a.example/b.mp3 to"])
+@pytest.mark.parametrize(
+    "sub", ["topics", "actions", "status", "transcript", "forget", "append https://a.example/b.mp3 to"]
+)
 def test_unknown_conversation_id_is_a_clear_reason(world, fake_slack, sub):
     _, body = ask(world, fake_slack, f"{sub} 999-no-such")
     assert "I don't know a conversation `999-no-such` that you can see" in body["text"]
@@ -145,16 +171,27 @@ def test_unknown_conversation_id_is_a_clear_reason(world, fake_slack, sub):
 # --- queries ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sub, words", [
-    ("topics", ["Topics", "payment crash", "0.90", "release notes"]),
-    ("actions", ["Action items", "Fix the payment crash", "due Fri 15 Mar 2024"]),
-    ("questions", ["Questions", "Who owns the release notes?"]),
-    ("followups", ["Follow-ups", "Check in on the release next week", "Sam"]),
-    ("members", ["Members", "Sam", "Priya — <@U0PRIYA>"]),
-    ("sentiment", ["Sentiment", "Overall: positive", "Sam: negative", "Priya: positive"]),
-    ("status", ["Status", "standup.mp3", "done"]),
-    ("list", ["Recent conversations", "standup.mp3", "1 action item", "https://test.slack.com/archives/C0CHAN/p"]),
-])
+@pytest.mark.parametrize(
+    "sub, words",
+    [
+        ("topics", ["Topics", "payment crash", "0.90", "release notes"]),
+        ("actions", ["Action items", "Fix the payment crash", "due Fri 15 Mar 2024"]),
+        ("questions", ["Questions", "Who owns the release notes?"]),
+        ("followups", ["Follow-ups", "Check in on the release next week", "Sam"]),
+        ("members", ["Members", "Sam", "Priya — <@U0PRIYA>"]),
+        ("sentiment", ["Sentiment", "Overall: positive", "Sam: negative", "Priya: positive"]),
+        ("status", ["Status", "standup.mp3", "done"]),
+        (
+            "list",
+            [
+                "Recent conversations",
+                "standup.mp3",
+                "1 action item",
+                "https://test.slack.com/archives/C0CHAN/p",
+            ],
+        ),
+    ],
+)
 def test_queries_answer_about_the_channels_latest_conversation_privately(world, fake_slack, sub, words):
     ack, body = ask(world, fake_slack, sub)
     assert not ack.get("text")
@@ -175,12 +212,15 @@ def test_share_and_public_answer_in_the_channel_and_ids_pick_the_conversation(wo
     assert "zanzibar acquisition" in _text(body)
 
 
-@pytest.mark.parametrize("fmt, expected", [
-    ("", "[0:05] Priya: I will fix the payment crash by Friday."),
-    ("srt", "00:00:05,000 --> 00:00:52,000\nPriya: I will fix the payment crash by Friday."),
-    ("vtt", "WEBVTT\n\n00:00:00.000 --> 00:00:04.000\n<v Sam>The payment screen crashes on checkout."),
-    ("md", "**[0:05] Priya:** I will fix the payment crash by Friday."),
-])
+@pytest.mark.parametrize(
+    "fmt, expected",
+    [
+        ("", "[0:05] Priya: I will fix the payment crash by Friday."),
+        ("srt", "00:00:05,000 --> 00:00:52,000\nPriya: I will fix the payment crash by Friday."),
+        ("vtt", "WEBVTT\n\n00:00:00.000 --> 00:00:04.000\n<v Sam>The payment screen crashes on checkout."),
+        ("md", "**[0:05] Priya:** I will fix the payment crash by Friday."),
+    ],
+)
 def test_transcript_is_uploaded_privately_in_the_chosen_format(world, fake_slack, fmt, expected):
     _, body = ask(world, fake_slack, f"transcript {fmt}".strip())
     assert "Sent the transcript of *standup.mp3*" in body["text"] and "direct message" in body["text"]
@@ -193,7 +233,11 @@ def test_shared_transcript_goes_to_the_summary_thread(world, fake_slack):
     _, body = ask(world, fake_slack, "transcript md --share")
     assert "in the summary's thread" in body["text"]
     [upload] = list(fake_slack.uploads.values())
-    assert upload["channel_id"] == PUBLIC and upload["thread_ts"] == TS and upload["bytes"].startswith(b"# standup")
+    assert (
+        upload["channel_id"] == PUBLIC
+        and upload["thread_ts"] == TS
+        and upload["bytes"].startswith(b"# standup")
+    )
 
 
 def test_search_ranks_links_and_stays_in_the_users_channels(world, fake_slack):
@@ -215,14 +259,28 @@ def test_outsiders_get_nothing_of_a_private_channels_conversations(world, fake_s
     private_id = world["private_id"]
     bodies = []
     for user in ("U0ALICE", "U0MALLORY"):
-        for query in ("topics", "actions", "questions", "followups", "members", "sentiment", "status",
-                      "transcript", "forget"):
+        for query in (
+            "topics",
+            "actions",
+            "questions",
+            "followups",
+            "members",
+            "sentiment",
+            "status",
+            "transcript",
+            "forget",
+        ):
             # The private id is answered exactly like an id that does not exist (it only echoes what was typed).
             _, body = ask(world, fake_slack, f"{query} {private_id}", user=user)
             _, unknown = ask(world, fake_slack, f"{query} no-such-id", user=user)
             assert body["text"] == unknown["text"].replace("no-such-id", private_id), (user, query)
-            bodies.append({**body, "text": body["text"].replace(private_id, "<id>"),
-                           "blocks": json.loads(json.dumps(body.get("blocks")).replace(private_id, "<id>"))})
+            bodies.append(
+                {
+                    **body,
+                    "text": body["text"].replace(private_id, "<id>"),
+                    "blocks": json.loads(json.dumps(body.get("blocks")).replace(private_id, "<id>")),
+                }
+            )
         for text in ("search zanzibar", "search acquisition memo", "search board", "search carol"):
             bodies.append(ask(world, fake_slack, text, user=user)[1])
         _, body = ask(world, fake_slack, f"append https://a.example/x.mp3 to {private_id}", user=user)
@@ -240,8 +298,10 @@ def test_outsiders_get_nothing_of_a_private_channels_conversations(world, fake_s
         assert db["recordings"].count == 2
     assert convs.get(world["app"].store, "T0TEAM", private_id) is not None
     # The App Home of an outsider shows the public conversation only.
-    deliver(world["url"], event_envelope({"type": "app_home_opened", "user": "U0ALICE", "channel": "D0ALICE",
-                                          "tab": "home"}))
+    deliver(
+        world["url"],
+        event_envelope({"type": "app_home_opened", "user": "U0ALICE", "channel": "D0ALICE", "tab": "home"}),
+    )
     view = wait_for(lambda: fake_slack.calls_to("views.publish"))[0].body
     assert "standup.mp3" in _text(view)
     assert_no_secret(view)
@@ -249,8 +309,17 @@ def test_outsiders_get_nothing_of_a_private_channels_conversations(world, fake_s
     # A forged button click on the private conversation's item is refused and changes nothing.
     value = json.dumps({"c": private_id, "k": _buttons(world["private"])[0]["k"]})
     response_url = fake_slack.response_url()
-    interaction(world["url"], block_action("action_item_done", value, user="U0MALLORY", channel=PRIVATE,
-                                           message_ts=world["private"]["ts"], response_url=response_url))
+    interaction(
+        world["url"],
+        block_action(
+            "action_item_done",
+            value,
+            user="U0MALLORY",
+            channel=PRIVATE,
+            message_ts=world["private"]["ts"],
+            response_url=response_url,
+        ),
+    )
     [refusal] = wait_for(lambda: fake_slack.responses_to(response_url))
     assert "I don't know a conversation" in refusal["text"]
     assert_no_secret(refusal)
@@ -273,7 +342,12 @@ def test_forget_needs_the_uploader_or_an_admin_and_deletes_everything(world, fak
     store = world["app"].store
     assert convs.get(store, "T0TEAM", public_id) is None
     with store.read() as db:
-        assert db.execute("SELECT count(*) FROM conversation_text WHERE conversation_id = ?", [public_id]).fetchone()[0] == 0
+        assert (
+            db.execute(
+                "SELECT count(*) FROM conversation_text WHERE conversation_id = ?", [public_id]
+            ).fetchone()[0]
+            == 0
+        )
     summary = fake_slack.summaries(PUBLIC, TS)[0]
     assert "deleted by <@U0ALICE>" in summary["text"] and summary["blocks"] == []
     _, body = ask(world, fake_slack, "search payment")
@@ -306,13 +380,20 @@ def test_append_by_url_updates_the_summary_in_place(world, fake_slack, stub_symb
     assert put == [f"PUT /v1/process/audio/url/{world['public_id']}"]
     assert len(fake_slack.summaries(PUBLIC, TS)) == 1  # edited, not re-posted
     assert "Summary: standup.mp3 + part2.mp3" in _summary_text(fake_slack)
-    wait_for(lambda: any("Added *part2.mp3*" in (m.get("text") or "") for m in fake_slack.statuses(PUBLIC, TS)))
+    wait_for(
+        lambda: any("Added *part2.mp3*" in (m.get("text") or "") for m in fake_slack.statuses(PUBLIC, TS))
+    )
     rec = repo.get(world["app"].store, 3)
-    assert rec.append_to == world["public_id"] and rec.state == "posted" and rec.summary_ts == world["public"]["ts"]
+    assert (
+        rec.append_to == world["public_id"]
+        and rec.state == "posted"
+        and rec.summary_ts == world["public"]["ts"]
+    )
 
 
-def test_an_append_whose_summary_is_gone_fails_with_one_clear_message(world, fake_slack, stub_symbl,
-                                                                      file_server):
+def test_an_append_whose_summary_is_gone_fails_with_one_clear_message(
+    world, fake_slack, stub_symbl, file_server
+):
     # The base's summary vanishing while the append runs (never posted, or forgotten): the step raises and the
     # pipeline's error handler reports it, as for any permanent error.
     link = file_server.add("/late.mp3", AUDIO)
@@ -325,8 +406,9 @@ def test_an_append_whose_summary_is_gone_fails_with_one_clear_message(world, fak
     stub_symbl.finish(job_id)
     wait_for(lambda: repo.get(store, 3).state == "failed")
     assert "no summary any more" in repo.get(store, 3).error
-    wait_for(lambda: any("no summary any more" in (m.get("text") or "")
-                         for m in fake_slack.statuses(PUBLIC, TS)))
+    wait_for(
+        lambda: any("no summary any more" in (m.get("text") or "") for m in fake_slack.statuses(PUBLIC, TS))
+    )
 
 
 def test_a_recording_uploaded_into_the_summary_thread_is_appended(world, fake_slack, stub_symbl):
@@ -334,9 +416,14 @@ def test_a_recording_uploaded_into_the_summary_thread_is_appended(world, fake_sl
     file = fake_slack.add_file("F2", "second-half.m4a", AUDIO, mimetype="audio/mp4", filetype="m4a")
     event = file_share_event(file, ts="1699999999.000700", thread_ts=TS)
     for retry in (None, 1):
-        assert deliver(world["url"], event_envelope(event, event_id="EvAPPEND"), retry_num=retry).status_code == 200
+        assert (
+            deliver(world["url"], event_envelope(event, event_id="EvAPPEND"), retry_num=retry).status_code
+            == 200
+        )
     wait_for(lambda: "Send the Q3 pricing deck" in _summary_text(fake_slack))
-    assert [r for r in stub_symbl.requests if r.startswith("PUT ")] == [f"PUT /v1/process/audio/{world['public_id']}"]
+    assert [r for r in stub_symbl.requests if r.startswith("PUT ")] == [
+        f"PUT /v1/process/audio/{world['public_id']}"
+    ]
     assert len(fake_slack.summaries(PUBLIC, TS)) == 1
     with world["app"].store.read() as db:
         assert db["recordings"].count == 3
@@ -344,8 +431,14 @@ def test_a_recording_uploaded_into_the_summary_thread_is_appended(world, fake_sl
 
 def test_mentions_answer_in_the_thread_once_and_append_there(world, fake_slack, stub_symbl, file_server):
     url = world["url"]
-    mention = {"type": "app_mention", "user": "U0BOB", "text": "<@U0BOT> actions", "ts": "1699999999.000800",
-               "thread_ts": TS, "channel": PUBLIC}
+    mention = {
+        "type": "app_mention",
+        "user": "U0BOB",
+        "text": "<@U0BOT> actions",
+        "ts": "1699999999.000800",
+        "thread_ts": TS,
+        "channel": PUBLIC,
+    }
     twin = message_event("<@U0BOT> actions", ts="1699999999.000800", thread_ts=TS, user="U0BOB")
     for envelope in (event_envelope(mention), event_envelope(mention), event_envelope(twin)):
         assert deliver(url, envelope).status_code == 200
@@ -354,7 +447,9 @@ def test_mentions_answer_in_the_thread_once_and_append_there(world, fake_slack, 
     assert "Fix the payment crash" in _text(answer.body)
 
     # "@symbl transcript md public" in the thread posts the file there; "@symbl frob" gets usage, not a trace.
-    deliver(url, event_envelope({**mention, "text": "<@U0BOT> transcript md public", "ts": "1699999999.000810"}))
+    deliver(
+        url, event_envelope({**mention, "text": "<@U0BOT> transcript md public", "ts": "1699999999.000810"})
+    )
     upload = wait_for(lambda: [u for u in fake_slack.uploads.values() if u.get("thread_ts") == TS])[0]
     assert upload["channel_id"] == PUBLIC and upload["filename"] == "standup-transcript.md"
     deliver(url, event_envelope({**mention, "text": "<@U0BOT> frob", "ts": "1699999999.000820"}))
@@ -394,8 +489,17 @@ def test_mark_done_updates_the_summary_for_everyone_once(world, fake_slack):
     value = json.dumps({"c": buttons[0]["c"], "k": buttons[0]["k"]})
     urls = [fake_slack.response_url() for _ in range(2)]
     for response_url in urls:
-        response = interaction(world["url"], block_action("action_item_done", value, user="U0BOB", channel=PUBLIC,
-                                                          message_ts=summary["ts"], response_url=response_url))
+        response = interaction(
+            world["url"],
+            block_action(
+                "action_item_done",
+                value,
+                user="U0BOB",
+                channel=PUBLIC,
+                message_ts=summary["ts"],
+                response_url=response_url,
+            ),
+        )
         assert response.status_code == 200
     # The second click (whichever ran second) says so, and only it answers: the first edits the summary.
     wait_for(lambda: "done by <@U0BOB>" in _summary_text(fake_slack))
@@ -410,8 +514,17 @@ def test_mark_done_updates_the_summary_for_everyone_once(world, fake_slack):
 def test_remind_me_schedules_a_dm_for_the_next_morning(world, fake_slack):
     value = json.dumps({k: v for k, v in _buttons(world["public"])[1].items() if k != "action_id"})
     response_url = fake_slack.response_url()
-    interaction(world["url"], block_action("action_item_remind", value, user="U0BOB", channel=PUBLIC,
-                                           message_ts=world["public"]["ts"], response_url=response_url))
+    interaction(
+        world["url"],
+        block_action(
+            "action_item_remind",
+            value,
+            user="U0BOB",
+            channel=PUBLIC,
+            message_ts=world["public"]["ts"],
+            response_url=response_url,
+        ),
+    )
     [confirmation] = wait_for(lambda: fake_slack.responses_to(response_url))
     assert "I'll remind you on" in confirmation["text"] and "09:00" in confirmation["text"]
     [scheduled] = fake_slack.calls_to("chat.scheduleMessage")
@@ -424,9 +537,17 @@ def test_remind_me_schedules_a_dm_for_the_next_morning(world, fake_slack):
 
 
 def test_app_home_lists_visible_conversations_and_marks_the_users_own_items(world, fake_slack):
-    deliver(world["url"], event_envelope({"type": "app_home_opened", "user": "U0PRIYA", "channel": "D0P", "tab": "home"}))
-    deliver(world["url"], event_envelope({"type": "app_home_opened", "user": "U0CAROL", "channel": "D0C", "tab": "home"}))
-    calls = wait_for(lambda: len(fake_slack.calls_to("views.publish")) == 2 and fake_slack.calls_to("views.publish"))
+    deliver(
+        world["url"],
+        event_envelope({"type": "app_home_opened", "user": "U0PRIYA", "channel": "D0P", "tab": "home"}),
+    )
+    deliver(
+        world["url"],
+        event_envelope({"type": "app_home_opened", "user": "U0CAROL", "channel": "D0C", "tab": "home"}),
+    )
+    calls = wait_for(
+        lambda: len(fake_slack.calls_to("views.publish")) == 2 and fake_slack.calls_to("views.publish")
+    )
     views = {c.body["user_id"]: _text(c.body["view"]) for c in calls}
     assert "standup.mp3" in views["U0PRIYA"] and "Fix the payment crash" in views["U0PRIYA"]
     assert "_yours_" in views["U0PRIYA"] and "board.mp3" not in views["U0PRIYA"]
@@ -440,18 +561,27 @@ def test_message_shortcut_summarizes_an_old_recording_once(world, fake_slack):
     texts = []
     for _ in range(2):
         response_url = fake_slack.response_url()
-        response = interaction(world["url"], message_shortcut(message, user="U0BOB", channel=PUBLIC,
-                                                              response_url=response_url))
+        response = interaction(
+            world["url"], message_shortcut(message, user="U0BOB", channel=PUBLIC, response_url=response_url)
+        )
         assert response.status_code == 200
         texts.append(wait_for(lambda url=response_url: fake_slack.responses_to(url))[0]["text"])
         wait_for(lambda: fake_slack.summaries(PUBLIC, "1690000000.000100"))
     assert "Summarizing *kickoff.mp3*" in texts[0] and "already summarized or in progress" in texts[1]
     assert len(fake_slack.summaries(PUBLIC, "1690000000.000100")) == 1
     response_url = fake_slack.response_url()
-    interaction(world["url"], message_shortcut({"type": "message", "user": "U0BOB", "ts": "1690000000.000200",
-                                                "text": "lunch?"}, user="U0BOB", channel=PUBLIC,
-                                               response_url=response_url))
-    assert "no recording in that message" in wait_for(lambda: fake_slack.responses_to(response_url))[0]["text"]
+    interaction(
+        world["url"],
+        message_shortcut(
+            {"type": "message", "user": "U0BOB", "ts": "1690000000.000200", "text": "lunch?"},
+            user="U0BOB",
+            channel=PUBLIC,
+            response_url=response_url,
+        ),
+    )
+    assert (
+        "no recording in that message" in wait_for(lambda: fake_slack.responses_to(response_url))[0]["text"]
+    )
 
 
 # --- docs ----------------------------------------------------------------------------------------------------------

@@ -39,7 +39,9 @@ def test_sample_recording_gets_one_summary_with_its_topics_and_action_items(tmp_
 
     assert len(summaries) == 1 and summaries[0]["thread_ts"] == TS
     assert len(fake_slack.summaries(CHANNEL, TS)) == 1
-    text = " ".join(b.get("text", {}).get("text", "") for b in summaries[0]["blocks"] if b["type"] == "section")
+    text = " ".join(
+        b.get("text", {}).get("text", "") for b in summaries[0]["blocks"] if b["type"] == "section"
+    )
     assert "*Topics*" in text and "*Action items*" in text
     lowered = text.lower()
     assert "payment" in lowered and "crash" in lowered

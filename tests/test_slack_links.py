@@ -14,15 +14,20 @@ CHANNEL = "C0CHAN"
 TS = "1699999999.000300"
 
 
-@pytest.mark.parametrize("text, links", [
-    ("<https://media.example.com/call.mp3|call.mp3>", ["https://media.example.com/call.mp3"]),
-    ("see <https://media.example.com/a.MP4> and <https://media.example.com/a.MP4>",
-     ["https://media.example.com/a.MP4"]),
-    ("<https://example.com/page.html> and <mailto:a@b.c>", []),
-    ("<https://youtu.be/abc> <https://bit.ly/x1>", ["https://youtu.be/abc", "https://bit.ly/x1"]),
-    ("<https://cdn.example.com/r.wav?sig=1&amp;exp=2>", ["https://cdn.example.com/r.wav?sig=1&exp=2"]),
-    ("no links here https://bare.example.com/a.mp3", []),
-])
+@pytest.mark.parametrize(
+    "text, links",
+    [
+        ("<https://media.example.com/call.mp3|call.mp3>", ["https://media.example.com/call.mp3"]),
+        (
+            "see <https://media.example.com/a.MP4> and <https://media.example.com/a.MP4>",
+            ["https://media.example.com/a.MP4"],
+        ),
+        ("<https://example.com/page.html> and <mailto:a@b.c>", []),
+        ("<https://youtu.be/abc> <https://bit.ly/x1>", ["https://youtu.be/abc", "https://bit.ly/x1"]),
+        ("<https://cdn.example.com/r.wav?sig=1&amp;exp=2>", ["https://cdn.example.com/r.wav?sig=1&exp=2"]),
+        ("no links here https://bare.example.com/a.mp3", []),
+    ],
+)
 def test_media_links_are_found_in_slack_markup(text, links):
     assert media_links(text) == links
 
@@ -32,20 +37,26 @@ def test_public_audio_url_is_processed(tmp_path, fake_slack, stub_symbl, file_se
     settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl, allow_private_urls=True)
     link = file_server.add("/standup.mp3", b"ID3" + b"\x00" * 64)
     with running_bot(settings) as (_app, url):
-        assert deliver(url, event_envelope(message_event(f"notes: <{link}|standup.mp3>", ts=TS))).status_code == 200
+        assert (
+            deliver(url, event_envelope(message_event(f"notes: <{link}|standup.mp3>", ts=TS))).status_code
+            == 200
+        )
         summaries = wait_for(lambda: fake_slack.summaries(CHANNEL, TS))
         assert len(summaries) == 1 and "payment crash" in str(summaries[0]["blocks"])
         assert stub_symbl.submissions[0]["path"] == "/v1/process/audio/url"
         assert json.loads(stub_symbl.submissions[0]["body"])["url"] == link
 
 
-@pytest.mark.parametrize("link, reason", [
-    ("http://127.0.0.1:9/recording.mp3", "private or local address"),
-    ("http://10.1.2.3/recording.mp3", "private or local address"),
-    ("http://[::1]/recording.wav", "private or local address"),
-    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "YouTube"),
-    ("https://bit.ly/3xYzAbC", "link shortener"),
-])
+@pytest.mark.parametrize(
+    "link, reason",
+    [
+        ("http://127.0.0.1:9/recording.mp3", "private or local address"),
+        ("http://10.1.2.3/recording.mp3", "private or local address"),
+        ("http://[::1]/recording.wav", "private or local address"),
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "YouTube"),
+        ("https://bit.ly/3xYzAbC", "link shortener"),
+    ],
+)
 def test_private_and_refused_links_get_a_reply(bot, fake_slack, stub_symbl, link, reason):
     app, url = bot
     deliver(url, event_envelope(message_event(f"<{link}>", ts=TS)))

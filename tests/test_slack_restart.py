@@ -38,7 +38,9 @@ AUDIO = b"ID3" + b"\x00" * 4096
 
 
 def _completed_row(store, *, started: bool):
-    rec, _ = repo.record(store, team_id="T0TEAM", channel_id=CHANNEL, source="F1", message_ts=TS, name="a.mp3")
+    rec, _ = repo.record(
+        store, team_id="T0TEAM", channel_id=CHANNEL, source="F1", message_ts=TS, name="a.mp3"
+    )
     repo.mark_submitted(store, rec.id, "conv-1", "job-1", 0)
     repo.mark_completed(store, repo.get(store, rec.id), INSIGHTS)
     if started:
@@ -65,8 +67,9 @@ def test_a_post_that_went_out_before_a_crash_is_found_not_repeated(tmp_path, fak
     rec = _completed_row(store, started=True)
     services, client = _services(tmp_path, fake_slack, store)
     [message] = render_summary(INSIGHTS, title="a.mp3", recording_id=rec.id)
-    posted = client.chat_postMessage(channel=CHANNEL, thread_ts=TS, text=message.text, blocks=message.blocks,
-                                     metadata=message.metadata)  # the crash came right after this
+    posted = client.chat_postMessage(
+        channel=CHANNEL, thread_ts=TS, text=message.text, blocks=message.blocks, metadata=message.metadata
+    )  # the crash came right after this
 
     advance(services, rec.id)
 
@@ -85,8 +88,9 @@ def test_a_crash_between_parts_posts_only_the_missing_part(tmp_path, fake_slack,
     services, client = _services(tmp_path, fake_slack, store)
     parts = render_summary(big, title="a.mp3", recording_id=rec.id)
     assert len(parts) >= 2
-    first = client.chat_postMessage(channel=CHANNEL, thread_ts=TS, text=parts[0].text, blocks=parts[0].blocks,
-                                    metadata=parts[0].metadata)
+    first = client.chat_postMessage(
+        channel=CHANNEL, thread_ts=TS, text=parts[0].text, blocks=parts[0].blocks, metadata=parts[0].metadata
+    )
 
     advance(services, rec.id)
 
@@ -114,7 +118,10 @@ def _start(env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("ab") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
             [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", "serve"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -131,11 +138,19 @@ def test_sigkill_after_submission_then_restart_posts_exactly_once(tmp_path, fake
     port = _free_port()
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SYMBL_"))}
-    env.update({
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake_slack.api_url,
-        "SYMBL_APP_ID": "app", "SYMBL_APP_SECRET": "secret", "SYMBL_API_URL": stub_symbl.base,
-        "SYMBL_BOT_DATA_DIR": str(data), "SYMBL_BOT_POLL_SECONDS": "0.1", "PORT": str(port),
-    })
+    env.update(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake_slack.api_url,
+            "SYMBL_APP_ID": "app",
+            "SYMBL_APP_SECRET": "secret",
+            "SYMBL_API_URL": stub_symbl.base,
+            "SYMBL_BOT_DATA_DIR": str(data),
+            "SYMBL_BOT_POLL_SECONDS": "0.1",
+            "PORT": str(port),
+        }
+    )
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "bot.log"
     first = _start(env, log)

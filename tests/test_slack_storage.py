@@ -19,7 +19,14 @@ def store_fixture(tmp_path):
 
 
 def _record(store, **overrides):
-    values = {"team_id": "T1", "channel_id": "C1", "source": "F1", "message_ts": "1.1", "kind": "file", "name": "a.mp3"}
+    values = {
+        "team_id": "T1",
+        "channel_id": "C1",
+        "source": "F1",
+        "message_ts": "1.1",
+        "kind": "file",
+        "name": "a.mp3",
+    }
     values.update(overrides)
     return repo.record(store, **values)
 
@@ -76,7 +83,8 @@ def test_due_rows_and_resume(store):
 def test_due_query_is_served_by_the_index(store):
     plan = store.db.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM recordings WHERE state IN ('queued','submitted','processing',"
-        "'completed') AND next_poll_at <= ? ORDER BY next_poll_at LIMIT 100", [time.time()]
+        "'completed') AND next_poll_at <= ? ORDER BY next_poll_at LIMIT 100",
+        [time.time()],
     ).fetchall()
     assert any("recordings_due" in row[-1] for row in plan), plan
 

@@ -23,8 +23,10 @@ def test_sections_owner_due_date_speakers_duration_and_sentiment():
     assert sections[0].startswith("*Topics*") and "payment crash" in sections[0]
     assert "Fix the payment crash — _Priya_, due Fri 15 Mar 2024" in sections[1]
     assert sections[2].startswith("*Follow-ups*") and sections[3].startswith("*Questions*")
-    assert message.metadata == {"event_type": "symbl_summary",
-                                "event_payload": {"recording_id": 7, "part": 1, "parts": 1}}
+    assert message.metadata == {
+        "event_type": "symbl_summary",
+        "event_payload": {"recording_id": 7, "part": 1, "parts": 1},
+    }
     assert "Summary of standup.mp3" in message.text and "1 action items" in message.text
     assert "<!" not in blocks
 

@@ -40,19 +40,36 @@ def socket_bot(tmp_path, socket_slack, stub_symbl) -> Iterator[Path]:
     """`symbl-bot serve --mode socket` connected to the fake; yields its data directory."""
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SYMBL_"))}
-    env.update({
-        "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": socket_slack.api_url,
-        "SYMBL_APP_ID": "app", "SYMBL_APP_SECRET": "secret", "SYMBL_API_URL": stub_symbl.base,
-        "SYMBL_BOT_DATA_DIR": str(data), "SYMBL_BOT_POLL_SECONDS": "0.1",
-    })
+    env.update(
+        {
+            "SLACK_APP_TOKEN": APP_TOKEN,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_API_URL": socket_slack.api_url,
+            "SYMBL_APP_ID": "app",
+            "SYMBL_APP_SECRET": "secret",
+            "SYMBL_API_URL": stub_symbl.base,
+            "SYMBL_BOT_DATA_DIR": str(data),
+            "SYMBL_BOT_POLL_SECONDS": "0.1",
+        }
+    )
     log = tmp_path / "bot.log"
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", "serve",
-             "--mode", "socket"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-c",
+                "import sys; from bot.cli import main; sys.exit(main())",
+                "serve",
+                "--mode",
+                "socket",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
+
         def connected() -> bool:
             assert process.poll() is None, f"serve exited {process.returncode}:\n{log.read_text()}"
             return socket_slack.connected() is not None
@@ -78,8 +95,9 @@ def _recordings(data: Path) -> list[dict]:
         store.close()
 
 
-def test_socket_mode_upload_is_acked_and_summarised_once_even_when_redelivered(socket_bot, socket_slack,
-                                                                                stub_symbl):
+def test_socket_mode_upload_is_acked_and_summarised_once_even_when_redelivered(
+    socket_bot, socket_slack, stub_symbl
+):
     # The connection was opened as Slack requires: apps.connections.open with the app-level token, then the
     # one-off URL it answered.
     [opened] = socket_slack.calls_to("apps.connections.open")
@@ -106,7 +124,9 @@ def test_socket_mode_upload_is_acked_and_summarised_once_even_when_redelivered(s
     # A later upload goes all the way through: the pipeline is still live, and a duplicate of the first would
     # have been posted ahead of it.
     later = socket_slack.add_file("F2", "retro.mp3", AUDIO)
-    socket_slack.ack_for(socket_slack.push("events_api", event_envelope(file_share_event(later, ts=LATER_TS))))
+    socket_slack.ack_for(
+        socket_slack.push("events_api", event_envelope(file_share_event(later, ts=LATER_TS)))
+    )
     wait_for(lambda: socket_slack.summaries(CHANNEL, LATER_TS))
     wait_for(lambda: "Done" in (socket_slack.statuses(CHANNEL, LATER_TS) or [{}])[0].get("text", ""))
 
@@ -119,9 +139,19 @@ def test_socket_mode_upload_is_acked_and_summarised_once_even_when_redelivered(s
 
 def test_socket_mode_slash_command_help_is_answered_in_the_ack(socket_bot, socket_slack):
     payload = {
-        "token": "legacy", "team_id": TEAM, "team_domain": "test", "channel_id": CHANNEL, "channel_name": "general",
-        "user_id": "U0ALICE", "user_name": "alice", "command": "/symbl", "text": "help", "api_app_id": "A0APP",
-        "is_enterprise_install": "false", "response_url": socket_slack.response_url(), "trigger_id": "trig.1",
+        "token": "legacy",
+        "team_id": TEAM,
+        "team_domain": "test",
+        "channel_id": CHANNEL,
+        "channel_name": "general",
+        "user_id": "U0ALICE",
+        "user_name": "alice",
+        "command": "/symbl",
+        "text": "help",
+        "api_app_id": "A0APP",
+        "is_enterprise_install": "false",
+        "response_url": socket_slack.response_url(),
+        "trigger_id": "trig.1",
     }
     envelope_id = socket_slack.push("slash_commands", payload, accepts_response_payload=True)
     ack = socket_slack.ack_for(envelope_id)

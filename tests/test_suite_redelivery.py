@@ -88,7 +88,7 @@ def test_redelivery_storm_posts_every_recording_exactly_once(tmp_path, fake_slac
     per_thread = {}
     for channel in CHANNELS:
         per_thread.update(summaries_by_thread(fake_slack, channel))
-    assert per_thread == {ts: 1 for ts in threads}, "duplicate or missing summaries"
+    assert per_thread == dict.fromkeys(threads, 1), "duplicate or missing summaries"
     for ts, channel in threads.items():
         assert len(fake_slack.statuses(channel, ts)) == 1, f"status messages in {ts}"
     assert len(stub_symbl.submissions) == n  # each recording submitted once

@@ -321,14 +321,28 @@ def test_fetch_insights_returns_every_list(server):
     ]:
         server.default[f"/v1/conversations/c1/{resource}"] = ok({key: [{"id": resource}]})
     insights = client_for(server).fetch_insights("c1")
-    assert set(insights) == {"messages", "topics", "questions", "actionItems", "followUps", "members", "summary"}
+    assert set(insights) == {
+        "messages",
+        "topics",
+        "questions",
+        "actionItems",
+        "followUps",
+        "members",
+        "summary",
+    }
     assert insights["followUps"] == [{"id": "follow-ups"}]
     assert insights["summary"] == [{"id": "summary"}]
 
 
 def test_fetch_insights_without_a_summary_api_still_returns_the_rest(server):
     """A Symbl host that answers 404 for /summary still gives a note, with an empty summary."""
-    for resource, key in [("messages", "messages"), ("topics", "topics"), ("questions", "questions"),
-                          ("action-items", "actionItems"), ("follow-ups", "followUps"), ("members", "members")]:
+    for resource, key in [
+        ("messages", "messages"),
+        ("topics", "topics"),
+        ("questions", "questions"),
+        ("action-items", "actionItems"),
+        ("follow-ups", "followUps"),
+        ("members", "members"),
+    ]:
         server.default[f"/v1/conversations/c1/{resource}"] = ok({key: []})
     assert client_for(server).fetch_insights("c1")["summary"] == []

@@ -31,7 +31,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("source")
-@click.option("--json", "as_json", is_flag=True, help="Print the conversation as one Symbl-shaped JSON object.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the conversation as one Symbl-shaped JSON object."
+)
 @click.option("--name", help="Meeting name (default: the file name).")
 @click.option("--diarize/--no-diarize", default=True, show_default=True, help="Tell speakers apart.")
 @click.option("--speakers", type=click.IntRange(1, 20), help="Expected number of speakers (with --diarize).")
@@ -46,15 +48,28 @@ def process(source, as_json, name, diarize, speakers, model, language, quiet):
     from bot.cli.process import run_process
 
     run_process(
-        source, as_json=as_json, name=name, diarize=diarize, speakers=speakers, model=model,
-        language=language, show_progress=not quiet,
+        source,
+        as_json=as_json,
+        name=name,
+        diarize=diarize,
+        speakers=speakers,
+        model=model,
+        language=language,
+        show_progress=not quiet,
     )
 
 
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default SYMBL_ENGINE_HOST or 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default SYMBL_ENGINE_PORT or 8800; 0 picks a free one).")
-@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parallel jobs (default SYMBL_ENGINE_WORKERS or 1).")
+@click.option(
+    "--port", type=int, default=None, help="Port (default SYMBL_ENGINE_PORT or 8800; 0 picks a free one)."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Parallel jobs (default SYMBL_ENGINE_WORKERS or 1).",
+)
 def engine(host, port, workers):
     """Serve the offline engine as a Symbl-compatible Async API (token, process, append, job, conversations).
 
@@ -66,9 +81,16 @@ def engine(host, port, workers):
 
 
 @main.command()
-@click.option("--port", type=int, default=None, help="HTTP port (default PORT or 3000); unused in Socket Mode.")
-@click.option("--mode", type=click.Choice(["auto", "http", "socket"]), default="auto", show_default=True,
-              help="auto: Socket Mode when SLACK_APP_TOKEN is set; http/socket force one (the Procfile's lines).")
+@click.option(
+    "--port", type=int, default=None, help="HTTP port (default PORT or 3000); unused in Socket Mode."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["auto", "http", "socket"]),
+    default="auto",
+    show_default=True,
+    help="auto: Socket Mode when SLACK_APP_TOKEN is set; http/socket force one (the Procfile's lines).",
+)
 def serve(port, mode):
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events.
 

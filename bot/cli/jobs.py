@@ -55,7 +55,9 @@ def list_jobs(state, team, limit, as_json):
     for r in rows:
         where = f"{r.team_id}/{r.channel_id}"
         name = (r.name or "")[:28]
-        click.echo(f"{r.id:>6}  {r.state:<10} {_age(now - r.created_at):>5}  {where:<22} {name:<28} {r.error or ''}")
+        click.echo(
+            f"{r.id:>6}  {r.state:<10} {_age(now - r.created_at):>5}  {where:<22} {name:<28} {r.error or ''}"
+        )
 
 
 @jobs.command()
@@ -71,13 +73,21 @@ def retry(recording_id):
     if not done:
         if row is None:
             raise click.ClickException(f"No recording {recording_id}.")
-        raise click.ClickException(f"Recording {recording_id} is {row.state}; only failed ones can be retried.")
+        raise click.ClickException(
+            f"Recording {recording_id} is {row.state}; only failed ones can be retried."
+        )
     click.echo(f"Recording {recording_id} queued again.")
 
 
 @jobs.command()
-@click.option("--older-than", "days", type=click.FloatRange(min=1), default=30, show_default=True,
-              help="Days since the row last changed (at least 1: Slack may redeliver an event for minutes).")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.FloatRange(min=1),
+    default=30,
+    show_default=True,
+    help="Days since the row last changed (at least 1: Slack may redeliver an event for minutes).",
+)
 def purge(days):
     """Delete posted and failed rows older than N days (transcripts follow SYMBL_BOT_RETENTION_DAYS)."""
     store = _store()

@@ -11,22 +11,31 @@ from urllib.parse import urlsplit
 
 import click
 
+from bot.cli.report import render_text
 from bot.config import Settings
-from bot.engine.decode import probe
 from bot.engine.core import Engine, process_recording
+from bot.engine.decode import probe
 from bot.engine.input_identity import conversation_id_for, start_time_of
 from bot.engine.options import ProcessOptions
 from bot.engine.text_messages import process_transcript_file
 from bot.errors import BotError
 from bot.net import download
-from bot.cli.report import render_text
 from bot.transcript_import import transcript_kind
 
 STAGE_SPAN = {"decoding": (0, 8), "transcribing": (8, 90), "diarizing": (90, 100)}
 
 
-def run_process(source: str, *, as_json: bool, name: str | None, diarize: bool, speakers: int | None,
-                model: str | None, language: str | None, show_progress: bool) -> None:
+def run_process(
+    source: str,
+    *,
+    as_json: bool,
+    name: str | None,
+    diarize: bool,
+    speakers: int | None,
+    model: str | None,
+    language: str | None,
+    show_progress: bool,
+) -> None:
     settings = Settings.from_env()
     options = ProcessOptions(
         name=name or _default_name(source),
@@ -48,11 +57,17 @@ def run_process(source: str, *, as_json: bool, name: str | None, diarize: bool, 
             if kind:  # a transcript goes the Text API's way: no speech-to-text
                 conversation = process_transcript_file(path, kind, options, **identity)
             else:
-                duration = probe(path, max_duration_seconds=settings.max_duration_seconds).duration  # fail fast
+                duration = probe(
+                    path, max_duration_seconds=settings.max_duration_seconds
+                ).duration  # fail fast
                 with _progress_bar(show_progress) as progress:
                     conversation = process_recording(
-                        path, options, engine=engine, max_duration_seconds=settings.max_duration_seconds,
-                        progress=progress, **identity,
+                        path,
+                        options,
+                        engine=engine,
+                        max_duration_seconds=settings.max_duration_seconds,
+                        progress=progress,
+                        **identity,
                     )
     except click.ClickException:
         raise
@@ -74,7 +89,9 @@ def _local_path(source: str, tmp: Path, settings: Settings) -> Path:
     if urlsplit(source).scheme in ("http", "https"):
         suffix = Path(urlsplit(source).path).suffix[:8]
         return download(
-            source, tmp / f"download{suffix}", max_bytes=settings.max_file_bytes,
+            source,
+            tmp / f"download{suffix}",
+            max_bytes=settings.max_file_bytes,
             allow_private=settings.allow_private_urls,
         ).path
     if "://" in source:
@@ -83,7 +100,9 @@ def _local_path(source: str, tmp: Path, settings: Settings) -> Path:
     if not path.is_file():
         raise click.ClickException(f"{source}: no such file.")
     if path.stat().st_size > settings.max_file_bytes:
-        raise click.ClickException(f"{path.name} is larger than the {settings.max_file_bytes / 1024**2:,.0f} MB limit.")
+        raise click.ClickException(
+            f"{path.name} is larger than the {settings.max_file_bytes / 1024**2:,.0f} MB limit."
+        )
     return path
 
 
@@ -98,7 +117,9 @@ class _progress_bar:
 
     def __enter__(self):
         if self.enabled:
-            self._bar = click.progressbar(length=100, label="decoding", file=sys.stderr, show_eta=False, width=30)
+            self._bar = click.progressbar(
+                length=100, label="decoding", file=sys.stderr, show_eta=False, width=30
+            )
             self._bar.__enter__()
         return self
 

@@ -48,7 +48,11 @@ def render_text(conversation: dict, *, title: str | None = None, duration: float
         lines += ["", not_english_note()]
     summary = " ".join(item["text"] for item in conversation.get("summary") or [])
     if summary:
-        lines += ["", "Summary:", textwrap.fill(summary, width=100, initial_indent="  ", subsequent_indent="  ")]
+        lines += [
+            "",
+            "Summary:",
+            textwrap.fill(summary, width=100, initial_indent="  ", subsequent_indent="  "),
+        ]
     sections = [
         ("Topics", [t["text"] for t in conversation.get("topics", [])]),
         ("Action items", [item_line(a) for a in conversation.get("actionItems", [])]),

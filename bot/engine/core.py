@@ -8,20 +8,20 @@ with a Z suffix, word timings, and the `timeOffset`/`duration` extensions in sec
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
 from bot.engine import decode
-from bot.language import is_english
 from bot.engine.ids import new_conversation_id, stable_id
 from bot.engine.model import resolve_model
 from bot.engine.options import ProcessOptions
 from bot.engine.speaker_names import KnownPerson, Turn, identify
 from bot.engine.transcribe import Transcriber, Word
+from bot.language import is_english
 
 Progress = Callable[[str, float], None]  # (stage, fraction 0..1); stages: decoding, transcribing, diarizing
 
@@ -38,14 +38,17 @@ class Speaker:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 class Engine:
     """Decode → transcribe → speakers for one recording. One instance per process; thread-safe."""
 
-    def __init__(self, model_path: str | None = None, *, cpu_threads: int | None = None,
-                 cache_dir: Path | None = None):
+    def __init__(
+        self, model_path: str | None = None, *, cpu_threads: int | None = None, cache_dir: Path | None = None
+    ):
         self._model_path = model_path  # a packaged model's name or a model folder; None: best installed
         self._cpu_threads = cpu_threads
         self._cache_dir = cache_dir
@@ -150,11 +153,20 @@ def known_people(options: ProcessOptions) -> list[KnownPerson]:
     return [KnownPerson(c.name, c.email) for c in options.channel_metadata] + list(options.members)
 
 
-def _named_speakers(messages: list[dict], speakers: list[Speaker | None],
-                    known: list[KnownPerson]) -> list[Speaker | None]:
+def _named_speakers(
+    messages: list[dict], speakers: list[Speaker | None], known: list[KnownPerson]
+) -> list[Speaker | None]:
     """`speakers` with diarization labels replaced by the names the conversation gives them."""
-    turns = [Turn(str((m.get("from") or {}).get("name") or ""), m["text"], m["timeOffset"],
-                  m["timeOffset"] + m["duration"]) for m in messages if m.get("from")]
+    turns = [
+        Turn(
+            str((m.get("from") or {}).get("name") or ""),
+            m["text"],
+            m["timeOffset"],
+            m["timeOffset"] + m["duration"],
+        )
+        for m in messages
+        if m.get("from")
+    ]
     identities = identify(turns, known)
     renamed = {label: Speaker(i.name, i.email) for label, i in identities.items() if i.name != label}
     return [renamed.get(s.name, s) if s is not None else None for s in speakers]
@@ -165,7 +177,9 @@ def _within(report: Progress, stage: str, done: float, span: float) -> Callable[
     return lambda fraction: report(stage, min(1.0, done + fraction * span))
 
 
-def _reporting_reads(blocks: Iterator[np.ndarray], first_chunk_seconds: float, report: Progress) -> Iterator[np.ndarray]:
+def _reporting_reads(
+    blocks: Iterator[np.ndarray], first_chunk_seconds: float, report: Progress
+) -> Iterator[np.ndarray]:
     """`blocks` as they are, reporting "decoding" progress until the first chunk is read: that read takes
     ~10 s on a long recording before any word is heard, and a bar standing at 0 % looks hung (issue 10)."""
     read = 0.0
@@ -181,14 +195,16 @@ class _AudioBuffer:
     audio twice at the peak (~230 MB per hour of 16 kHz float32 each)."""
 
     def __init__(self, declared_seconds: float | None):
-        self._data = np.empty(int((declared_seconds or 60) * decode.SAMPLE_RATE) + decode.SAMPLE_RATE, np.float32)
+        self._data = np.empty(
+            int((declared_seconds or 60) * decode.SAMPLE_RATE) + decode.SAMPLE_RATE, np.float32
+        )
         self._size = 0
 
     def append(self, chunk: np.ndarray) -> None:
         end = self._size + len(chunk)
         if end > len(self._data):  # the container under-declared its length: grow geometrically
             self._data = np.resize(self._data, max(end, 2 * len(self._data)))
-        self._data[self._size:end] = chunk
+        self._data[self._size : end] = chunk
         self._size = end
 
     def array(self) -> np.ndarray:
@@ -213,7 +229,10 @@ def speaker_ref(conversation_id: str, speaker: Speaker | None) -> dict:
     if speaker is None:
         return {}
     key = speaker.email or speaker.name
-    ref = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"symbl-bot:{conversation_id}:{key}")), "name": speaker.name}
+    ref = {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"symbl-bot:{conversation_id}:{key}")),
+        "name": speaker.name,
+    }
     if speaker.email:
         ref["email"] = speaker.email
     return ref
@@ -247,7 +266,9 @@ def build_messages(
     return [m for m in messages if m["text"]]
 
 
-def _message(items: list[tuple[Word, Speaker | None]], conversation_id: str, start: datetime, offset: float) -> dict:
+def _message(
+    items: list[tuple[Word, Speaker | None]], conversation_id: str, start: datetime, offset: float
+) -> dict:
     first, last = items[0][0], items[-1][0]
     speaker = items[0][1]
     speaker_tag = _speaker_tag(speaker)
@@ -288,7 +309,11 @@ def members_of(messages: list[dict]) -> list[dict]:
     for message in messages:
         person = message.get("from") or {}
         if person.get("id") and person["id"] not in seen:
-            seen[person["id"]] = {"id": person["id"], "name": person.get("name"), "email": person.get("email")}
+            seen[person["id"]] = {
+                "id": person["id"],
+                "name": person.get("name"),
+                "email": person.get("email"),
+            }
     return list(seen.values())
 
 
@@ -345,7 +370,7 @@ def process_recording(
     followUps, members, summary}`. Pass `conversation_id` and `start_time` derived from the input (as
     `symbl-bot process` does) for the same output on every run; they default to a random id and now."""
     conversation_id = conversation_id or new_conversation_id()
-    start_time = start_time or datetime.now(timezone.utc)
+    start_time = start_time or datetime.now(UTC)
     messages = engine.process(
         media_path,
         options,
@@ -354,4 +379,7 @@ def process_recording(
         max_duration_seconds=max_duration_seconds,
         progress=progress,
     )
-    return {"conversationId": conversation_id, **analyze(messages, reference_time=start_time, options=options)}
+    return {
+        "conversationId": conversation_id,
+        **analyze(messages, reference_time=start_time, options=options),
+    }

@@ -7,11 +7,10 @@ never cuts a word in half.
 
 from __future__ import annotations
 
+import wave
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
-
-import wave
 
 import av
 import numpy as np
@@ -29,7 +28,17 @@ OVERRUN_SECONDS = 30.0
 # RIFF size fields of a WAV written to a pipe (FFmpeg, sox): the length was unknown, the data runs to EOF.
 STREAMED_WAV_SIZES = (0xFFFFFFFF, 0)
 # Demuxers FFmpeg uses for text and still images: they expose a "video" stream but are not recordings.
-NOT_VIDEO_FORMATS = {"tty", "image2", "png_pipe", "jpeg_pipe", "gif", "webp_pipe", "bmp_pipe", "svg_pipe", "txt"}
+NOT_VIDEO_FORMATS = {
+    "tty",
+    "image2",
+    "png_pipe",
+    "jpeg_pipe",
+    "gif",
+    "webp_pipe",
+    "bmp_pipe",
+    "svg_pipe",
+    "txt",
+}
 
 
 @dataclass(frozen=True)
@@ -62,10 +71,14 @@ def probe(path: Path, *, max_duration_seconds: float | None = None) -> MediaInfo
     with _open(path) as container:
         if not container.streams.audio:
             if container.streams.video and container.format.name not in NOT_VIDEO_FORMATS:
-                raise UnsupportedMedia(f"{path.name} is a video without sound: there is nothing to transcribe.")
+                raise UnsupportedMedia(
+                    f"{path.name} is a video without sound: there is nothing to transcribe."
+                )
             raise UnsupportedMedia(f"{path.name} is not an audio or video file.")
         stream = container.streams.audio[0]
-        duration = max(filter(None, [_declared_duration(container, stream), _wav_header_duration(path)]), default=None)
+        duration = max(
+            filter(None, [_declared_duration(container, stream), _wav_header_duration(path)]), default=None
+        )
         info = MediaInfo(
             duration=duration,
             channels=stream.codec_context.channels or 1,

@@ -190,7 +190,9 @@ def _windows_and_stats(audio: np.ndarray, regions: list[tuple[int, int]]) -> tup
         mfcc = _mfcc(audio[start:end]).astype(np.float64)
         for first, last in _window_frames(mfcc.shape[0]):
             offset = _seconds(start)
-            windows.append(_Window(offset + first * FRAME_HOP_SECONDS, offset + last * FRAME_HOP_SECONDS, index))
+            windows.append(
+                _Window(offset + first * FRAME_HOP_SECONDS, offset + last * FRAME_HOP_SECONDS, index)
+            )
             frames = mfcc[first:last]
             counts.append(len(frames))
             sums.append(frames.sum(axis=0))
@@ -305,7 +307,9 @@ def _merge_by_bic(stats: _Stats, labels: np.ndarray, *, target: int | None, max_
     pooled = [stats.pooled(g) for g in groups]
     while len(groups) > (target or 1):
         cost, i, j = min(
-            (_merge_cost(pooled[i], pooled[j]), i, j) for i in range(len(groups)) for j in range(i + 1, len(groups))
+            (_merge_cost(pooled[i], pooled[j]), i, j)
+            for i in range(len(groups))
+            for j in range(i + 1, len(groups))
         )
         if target is None and cost > 0 and len(groups) <= max_speakers:
             break
@@ -430,7 +434,9 @@ def _turns(windows: list[_Window], labels: np.ndarray, regions: list[tuple[int, 
     return _relabel(_merge(pieces))
 
 
-def _region_pieces(start: float, end: float, members: list[tuple[_Window, int]]) -> list[tuple[float, float, int]]:
+def _region_pieces(
+    start: float, end: float, members: list[tuple[_Window, int]]
+) -> list[tuple[float, float, int]]:
     pieces = []
     cursor = start
     for (window, label), (following, next_label) in itertools.pairwise(members):

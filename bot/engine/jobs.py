@@ -16,15 +16,16 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from bot.config import Settings
-from bot.engine.options import ProcessOptions
 from bot.engine import text_messages
+from bot.engine.options import ProcessOptions
 from bot.engine.store import Job, Store
 from bot.engine.text_messages import to_symbl_messages
 from bot.engine.wire_options import to_process_options
@@ -151,7 +152,9 @@ class JobQueue:
         if job.webhook_url and not self._stopping.is_set():
             try:
                 allow_private = self._settings.allow_private_urls
-                self._webhooks.submit(_post_webhook, job.webhook_url, job.id, status, allow_private=allow_private)
+                self._webhooks.submit(
+                    _post_webhook, job.webhook_url, job.id, status, allow_private=allow_private
+                )
             except RuntimeError:  # shut down meanwhile
                 pass
 

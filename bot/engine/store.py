@@ -16,9 +16,10 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
@@ -317,7 +318,9 @@ class Store:
     def set_insight(self, conversation_id: str, key: str, value: Any) -> bool:
         """Replace one stored insight (e.g. a regenerated summary); False when the conversation is gone."""
         with self._lock, self.db.atomic():
-            row = self.db.execute("SELECT insights FROM conversations WHERE id = ?", [conversation_id]).fetchone()
+            row = self.db.execute(
+                "SELECT insights FROM conversations WHERE id = ?", [conversation_id]
+            ).fetchone()
             if row is None:
                 return False
             insights = {**json.loads(row[0]), key: value}

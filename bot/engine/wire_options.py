@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from bot.engine.limits import MAX_JSON_DEPTH, json_too_deep
 from bot.engine.options import ChannelSpeaker, ProcessOptions
@@ -175,7 +176,9 @@ def _members(value: Any) -> tuple[KnownPerson, ...]:
     for item in value:
         name = item if isinstance(item, str) else item.get("name") if isinstance(item, dict) else None
         if not isinstance(name, str) or not name.strip():
-            raise InvalidOption(f"each members item must be {{name, email}} or a name, not {json.dumps(item)[:80]}.")
+            raise InvalidOption(
+                f"each members item must be {{name, email}} or a name, not {json.dumps(item)[:80]}."
+            )
         email = item.get("email") if isinstance(item, dict) else None
         people.append(KnownPerson(name.strip(), email if isinstance(email, str) and email else None))
     return tuple(people)

@@ -20,15 +20,15 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
-from bot.slack import oauth, pipeline
-from bot.slack.ops import lease, retention
 from bot.config import Settings
 from bot.errors import BotError
-from bot.slack.http_guard import SignedRequestGuard
-from bot.slack.ops.health import health
-from bot.slack.services import Services
-from bot.slack.ops.scheduler import Poller
 from bot.providers.symbl.client import SymblClient
+from bot.slack import oauth, pipeline
+from bot.slack.http_guard import SignedRequestGuard
+from bot.slack.ops import lease, retention
+from bot.slack.ops.health import health
+from bot.slack.ops.scheduler import Poller
+from bot.slack.services import Services
 from bot.waitress_thread import stop_server
 from storage import BotStore, open_store
 
@@ -44,7 +44,10 @@ def slack_client(settings: Settings, token: str | None = None) -> WebClient:
     return WebClient(
         # With OAuth every workspace has its own token (bot.slack.oauth.TeamClients); the base client carries none.
         token=token or (None if settings.oauth_enabled else settings.slack_bot_token),
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+        ],
         **kwargs,
     )
 
@@ -155,14 +158,16 @@ class Bot:
                 socket.connect()
                 from waitress import serve
 
-                serve(self.flask_app(), host=host, port=self.settings.port, threads=8,
-                      **self._waitress_limits())
+                serve(
+                    self.flask_app(), host=host, port=self.settings.port, threads=8, **self._waitress_limits()
+                )
             else:
                 from waitress import serve
 
                 log.info("HTTP mode on port %s at %s", self.settings.port, EVENTS_PATH)
-                serve(self.flask_app(), host=host, port=self.settings.port, threads=8,
-                      **self._waitress_limits())
+                serve(
+                    self.flask_app(), host=host, port=self.settings.port, threads=8, **self._waitress_limits()
+                )
         finally:
             self.close()
 
@@ -189,7 +194,9 @@ def symbl_client(settings: Settings) -> tuple[SymblClient, Any]:
     return SymblClient(engine.url, "local", "local"), engine
 
 
-def build_bot(settings: Settings, *, client: WebClient | None = None, symbl: SymblClient | None = None) -> Bot:
+def build_bot(
+    settings: Settings, *, client: WebClient | None = None, symbl: SymblClient | None = None
+) -> Bot:
     store = open_store(settings.bot_db_path)
     engine = None
     if symbl is None:
@@ -197,7 +204,9 @@ def build_bot(settings: Settings, *, client: WebClient | None = None, symbl: Sym
     web = client or slack_client(settings)
     slack_for: Any = lambda _team: web  # one workspace, one token
     if settings.oauth_enabled:
-        slack_for = oauth.TeamClients(oauth.installation_store(settings), lambda token: slack_client(settings, token))
+        slack_for = oauth.TeamClients(
+            oauth.installation_store(settings), lambda token: slack_client(settings, token)
+        )
     services = Services(settings=settings, store=store, symbl=symbl, slack_for=slack_for)
     poller = Poller(store, lambda rid: pipeline.advance(services, rid), interval=settings.poll_seconds)
     services.wake = poller.wake
@@ -209,11 +218,23 @@ def build_bot(settings: Settings, *, client: WebClient | None = None, symbl: Sym
         oauth.register_revocation_listeners(app)
     handlers.register(app, services)
     if settings.retention_days > 0:
-        poller.every(retention.RETENTION_INTERVAL_SECONDS, lambda: retention.run(services), retention.RETENTION_JOB)
-    owner = lease.SchedulerOwner(settings.data_dir / "scheduler.lock", poller.start, lambda: poller.stop(wait=True),
-                                 enabled=settings.scheduler)
+        poller.every(
+            retention.RETENTION_INTERVAL_SECONDS, lambda: retention.run(services), retention.RETENTION_JOB
+        )
+    owner = lease.SchedulerOwner(
+        settings.data_dir / "scheduler.lock",
+        poller.start,
+        lambda: poller.stop(wait=True),
+        enabled=settings.scheduler,
+    )
     # A tick that finds the previous one still running is skipped (max_instances=1): by design, not news.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    return Bot(settings=settings, store=store, services=services, app=app, poller=poller, engine=engine,
-               scheduler_owner=owner)
-
+    return Bot(
+        settings=settings,
+        store=store,
+        services=services,
+        app=app,
+        poller=poller,
+        engine=engine,
+        scheduler_owner=owner,
+    )

@@ -96,14 +96,24 @@ def _norm(value: Any) -> str:
 
 def _names(user: dict[str, Any]) -> set[str]:
     profile = user.get("profile") or {}
-    return {n for n in (_norm(user.get("name")), _norm(user.get("real_name")), _norm(profile.get("real_name")),
-                        _norm(profile.get("display_name"))) if n}
+    return {
+        n
+        for n in (
+            _norm(user.get("name")),
+            _norm(user.get("real_name")),
+            _norm(profile.get("real_name")),
+            _norm(profile.get("display_name")),
+        )
+        if n
+    }
 
 
 def _user_channels(client: WebClient, user_id: str) -> frozenset[str] | None:
     found: set[str] = set()
     try:
-        for page in client.users_conversations(user=user_id, types=CHANNEL_TYPES, exclude_archived=True, limit=999):
+        for page in client.users_conversations(
+            user=user_id, types=CHANNEL_TYPES, exclude_archived=True, limit=999
+        ):
             found.update(c["id"] for c in page.get("channels") or [])
     except (SlackApiError, SlackClientError) as err:
         log.warning("users.conversations for %s failed: %s", user_id, err)

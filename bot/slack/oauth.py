@@ -33,7 +33,9 @@ STATE_EXPIRATION_SECONDS = 600
 
 def installation_store(settings: Settings) -> SQLite3InstallationStore:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SQLite3InstallationStore(database=str(settings.oauth_db_path), client_id=settings.slack_client_id or "")
+    return SQLite3InstallationStore(
+        database=str(settings.oauth_db_path), client_id=settings.slack_client_id or ""
+    )
 
 
 class PurgingOAuthStateStore(SQLite3OAuthStateStore):

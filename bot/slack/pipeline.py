@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,11 +34,11 @@ from bot.errors import (
     UnsupportedMedia,
     UrlRefused,
 )
+from bot.providers.symbl.client import Submission
 from bot.slack import updates
 from bot.slack.services import Services
 from bot.slack.speaker_hints import known_speakers
 from bot.slack.thread import ensure_status, find_posted_parts, set_stage, without_connection_retries
-from bot.providers.symbl.client import Submission
 from bot.transcript_import import TEXT_OPTIONS, is_transcript_file, read_transcript, transcript_kind
 from storage import Recording, State
 from storage import conversations as convs
@@ -47,8 +47,28 @@ from storage import recordings as repo
 log = logging.getLogger(__name__)
 
 MEDIA_EXTENSIONS = {
-    ".mp3", ".wav", ".m4a", ".mp4", ".m4v", ".mov", ".webm", ".ogg", ".oga", ".opus", ".flac", ".aac",
-    ".wma", ".amr", ".mkv", ".avi", ".mpeg", ".mpg", ".3gp", ".aiff", ".aif", ".caf",
+    ".mp3",
+    ".wav",
+    ".m4a",
+    ".mp4",
+    ".m4v",
+    ".mov",
+    ".webm",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".flac",
+    ".aac",
+    ".wma",
+    ".amr",
+    ".mkv",
+    ".avi",
+    ".mpeg",
+    ".mpg",
+    ".3gp",
+    ".aiff",
+    ".aif",
+    ".caf",
 }
 MEDIA_FILETYPES = {ext.lstrip(".") for ext in MEDIA_EXTENSIONS} | {"mpga", "m4b", "qtz"}
 UNRETRIEVABLE_MODES = {"external", "hidden_by_limit", "tombstone"}
@@ -131,31 +151,64 @@ def tell_links_left_out(
 # --- recording (called by handlers; idempotent) -------------------------------------------------------------
 
 
-def record_file(services: Services, *, team_id: str, channel_id: str, message_ts: str, thread_ts: str | None,
-                user_id: str | None, file: dict[str, Any]) -> tuple[Recording, bool]:
+def record_file(
+    services: Services,
+    *,
+    team_id: str,
+    channel_id: str,
+    message_ts: str,
+    thread_ts: str | None,
+    user_id: str | None,
+    file: dict[str, Any],
+) -> tuple[Recording, bool]:
     """A recording uploaded into the thread of a posted summary is appended to that conversation."""
     append_to = convs.posted_in_thread(services.store, team_id, channel_id, thread_ts) if thread_ts else None
     return repo.record(
-        services.store, team_id=team_id, channel_id=channel_id, source=str(file["id"]),
-        message_ts=message_ts, thread_ts=thread_ts, user_id=user_id, kind="file",
+        services.store,
+        team_id=team_id,
+        channel_id=channel_id,
+        source=str(file["id"]),
+        message_ts=message_ts,
+        thread_ts=thread_ts,
+        user_id=user_id,
+        kind="file",
         name=file.get("title") or file.get("name"),
         download_url=file.get("url_private_download") or file.get("url_private"),
-        mimetype=file.get("mimetype"), size=file.get("size"), duration_ms=file.get("duration_ms"),
+        mimetype=file.get("mimetype"),
+        size=file.get("size"),
+        duration_ms=file.get("duration_ms"),
         append_to=append_to,
     )
 
 
-def record_link(services: Services, *, team_id: str, channel_id: str, message_ts: str, thread_ts: str | None,
-                user_id: str | None, url: str) -> tuple[Recording, bool]:
+def record_link(
+    services: Services,
+    *,
+    team_id: str,
+    channel_id: str,
+    message_ts: str,
+    thread_ts: str | None,
+    user_id: str | None,
+    url: str,
+) -> tuple[Recording, bool]:
     name = PurePosixPath(urlsplit(url).path).name or urlsplit(url).hostname
     return repo.record(
-        services.store, team_id=team_id, channel_id=channel_id, source=url, message_ts=message_ts,
-        thread_ts=thread_ts, user_id=user_id, kind="url", name=name, download_url=url,
+        services.store,
+        team_id=team_id,
+        channel_id=channel_id,
+        source=url,
+        message_ts=message_ts,
+        thread_ts=thread_ts,
+        user_id=user_id,
+        kind="url",
+        name=name,
+        download_url=url,
     )
 
 
-def record_shared_file(services: Services, *, team_id: str, channel_id: str, file_id: str,
-                       user_id: str | None) -> tuple[Recording, bool] | None:
+def record_shared_file(
+    services: Services, *, team_id: str, channel_id: str, file_id: str, user_id: str | None
+) -> tuple[Recording, bool] | None:
     """The `file_shared` path: find the sharing message through files.info, then record as the message would.
 
     Usually the `message`/`file_share` twin got here first and this costs one indexed lookup.
@@ -167,11 +220,21 @@ def record_shared_file(services: Services, *, team_id: str, channel_id: str, fil
         return None
     share = _first_share(file, channel_id)
     if share is None:
-        log.info("file_shared %s in %s: no share with a message ts yet; waiting for the message event",
-                 file_id, channel_id)
+        log.info(
+            "file_shared %s in %s: no share with a message ts yet; waiting for the message event",
+            file_id,
+            channel_id,
+        )
         return None
-    return record_file(services, team_id=team_id, channel_id=channel_id, message_ts=share["ts"],
-                       thread_ts=share.get("thread_ts"), user_id=user_id, file=file)
+    return record_file(
+        services,
+        team_id=team_id,
+        channel_id=channel_id,
+        message_ts=share["ts"],
+        thread_ts=share.get("thread_ts"),
+        user_id=user_id,
+        file=file,
+    )
 
 
 def _first_share(file: dict[str, Any], channel_id: str) -> dict[str, Any] | None:
@@ -222,19 +285,28 @@ def _handle_error(services: Services, rec: Recording, err: Exception) -> None:
         transient, reason = True, f"{err.__class__.__name__}: {err}"
     else:
         log.exception("recording %s: unexpected error", rec.id)
-        transient, reason = rec.attempts + 1 < MAX_UNEXPECTED_ATTEMPTS, f"internal error ({err.__class__.__name__})"
+        transient, reason = (
+            rec.attempts + 1 < MAX_UNEXPECTED_ATTEMPTS,
+            f"internal error ({err.__class__.__name__})",
+        )
     if transient and rec.attempts + 1 < MAX_TRANSIENT_ATTEMPTS:
         delay = retry_delay(services.settings, rec.attempts + 1)
         attempts = repo.retry_later(services.store, rec.id, reason, time.time() + delay)
-        log.info("recording %s: transient error (attempt %s, retry in %.1fs): %s", rec.id, attempts, delay, reason)
+        log.info(
+            "recording %s: transient error (attempt %s, retry in %.1fs): %s", rec.id, attempts, delay, reason
+        )
         return
     fail(services, rec, reason)
 
 
 def _slack_transient(err: SlackApiError) -> bool:
     status = getattr(err.response, "status_code", 200)
-    return status == 429 or status >= 500 or err.response.get("error") in {
-        "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+    return (
+        status == 429
+        or status >= 500
+        or err.response.get("error")
+        in {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+    )
 
 
 def retry_delay(settings: Settings, attempts: int) -> float:
@@ -243,7 +315,7 @@ def retry_delay(settings: Settings, attempts: int) -> float:
 
 def poll_delay(settings: Settings, polls: int) -> float:
     """2 ticks after submission, growing by half each poll, at most 30 s (the engine also notifies at once)."""
-    return min(settings.poll_seconds * 2 * 1.5 ** polls, 30.0)
+    return min(settings.poll_seconds * 2 * 1.5**polls, 30.0)
 
 
 def submit(services: Services, rec: Recording) -> None:
@@ -252,8 +324,9 @@ def submit(services: Services, rec: Recording) -> None:
     if rec.kind == "url":
         net.check_url(rec.source, allow_private=settings.allow_private_urls)
         if rec.append_to:
-            submission = services.symbl.append_url(rec.source, rec.append_to, _options(services, rec),
-                                                   media=_media_of(rec))
+            submission = services.symbl.append_url(
+                rec.source, rec.append_to, _options(services, rec), media=_media_of(rec)
+            )
         else:
             submission = services.symbl.submit_url(rec.source, _options(services, rec), media=_media_of(rec))
     else:
@@ -266,21 +339,32 @@ def submit(services: Services, rec: Recording) -> None:
             if kind:
                 submission = _submit_transcript(services, rec, path, kind)
             elif rec.append_to:
-                submission = services.symbl.append_file(path, rec.append_to, _options(services, rec),
-                                                        content_type=rec.mimetype or None, media=_media_of(rec))
+                submission = services.symbl.append_file(
+                    path,
+                    rec.append_to,
+                    _options(services, rec),
+                    content_type=rec.mimetype or None,
+                    media=_media_of(rec),
+                )
             else:
                 submission = services.symbl.submit_file(
-                    path, _options(services, rec), content_type=rec.mimetype or None, media=_media_of(rec))
+                    path, _options(services, rec), content_type=rec.mimetype or None, media=_media_of(rec)
+                )
         finally:
             path.unlink(missing_ok=True)
-    repo.mark_submitted(services.store, rec.id, submission.conversation_id, submission.job_id,
-                        time.time() + poll_delay(settings, 0))
+    repo.mark_submitted(
+        services.store,
+        rec.id,
+        submission.conversation_id,
+        submission.job_id,
+        time.time() + poll_delay(settings, 0),
+    )
     set_stage(services, rec.id, "transcribing")
 
 
 def _submit_transcript(services: Services, rec: Recording, path: Path, kind: str) -> Submission:
     """A transcript file as Text API messages, on the clock of the message that shared it."""
-    started = datetime.fromtimestamp(float(rec.message_ts), tz=timezone.utc)
+    started = datetime.fromtimestamp(float(rec.message_ts), tz=UTC)
     messages = read_transcript(path, kind, start_time=started)
     options = {k: v for k, v in _options(services, rec).items() if k in TEXT_OPTIONS}
     if rec.append_to:
@@ -291,8 +375,13 @@ def _submit_transcript(services: Services, rec: Recording, path: Path, kind: str
 def _options(services: Services, rec: Recording) -> dict[str, Any]:
     options = {**services.options, "name": rec.name or "Slack recording"}
     if not services.settings.uses_symbl_cloud:
-        members = known_speakers(services.slack_for(rec.team_id), services.directory, team_id=rec.team_id,
-                                 channel_id=rec.channel_id, uploader=rec.user_id)
+        members = known_speakers(
+            services.slack_for(rec.team_id),
+            services.directory,
+            team_id=rec.team_id,
+            channel_id=rec.channel_id,
+            uploader=rec.user_id,
+        )
         if members:
             options["members"] = members
     return options
@@ -307,7 +396,8 @@ def _media_of(rec: Recording) -> str:
 def _refuse_by_metadata(settings: Settings, rec: Recording) -> None:
     if rec.size and rec.size > settings.max_file_bytes:
         raise MediaTooLarge(
-            f"the file is {rec.size / 1024**2:,.0f} MB; the limit is {settings.max_file_bytes / 1024**2:,.0f} MB.")
+            f"the file is {rec.size / 1024**2:,.0f} MB; the limit is {settings.max_file_bytes / 1024**2:,.0f} MB."
+        )
     if rec.duration_ms and rec.duration_ms / 1000 > settings.max_duration_seconds:
         raise MediaTooLong(_too_long(rec.duration_ms / 1000, settings.max_duration_seconds))
 
@@ -395,7 +485,9 @@ def download_slack_file(services: Services, rec: Recording) -> Path:
     dest = services.download_dir / f"recording-{rec.id}{_download_suffix(rec.name)}"
     try:
         result = net.download(
-            url, dest, max_bytes=settings.max_file_bytes,
+            url,
+            dest,
+            max_bytes=settings.max_file_bytes,
             allow_private=settings.allow_private_urls,
             # Our configured Slack API host:port is trusted even on loopback (tests, proxies); each hop is checked.
             allow_private_for=lambda hop: _is_configured_api(hop, settings),
@@ -497,8 +589,13 @@ def post_summary(services: Services, rec: Recording) -> None:
         if part in already:
             continue
         response = poster.chat_postMessage(
-            channel=rec.channel_id, thread_ts=rec.thread_ts, text=message.text, blocks=message.blocks,
-            metadata=message.metadata, unfurl_links=False, unfurl_media=False,
+            channel=rec.channel_id,
+            thread_ts=rec.thread_ts,
+            text=message.text,
+            blocks=message.blocks,
+            metadata=message.metadata,
+            unfurl_links=False,
+            unfurl_media=False,
         )
         if part == 1:
             first_ts = response["ts"]
@@ -520,7 +617,9 @@ def fail(services: Services, rec: Recording, reason: str) -> None:
     try:
         set_stage(services, rec.id, "failed", error=reason)
     except (SlackDeliveryError, SlackClientError, OSError) as err:
-        if isinstance(err, SlackDeliveryError):  # Slack answered (or there is no client): heals only if 429/5xx
+        if isinstance(
+            err, SlackDeliveryError
+        ):  # Slack answered (or there is no client): heals only if 429/5xx
             transient = isinstance(err.__cause__, SlackApiError) and _slack_transient(err.__cause__)
         else:  # connection errors and timeouts
             transient = True

@@ -19,13 +19,13 @@ from urllib.parse import urlsplit
 
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import pipeline, replies, updates
-from bot.slack.render import transcripts
-from bot.slack.commands.grammar import Command
 from bot.errors import NotFound, Refused
-from bot.slack.services import Services
-from bot.slack.replies import Reply, answer, plain
+from bot.slack import pipeline, replies, updates
+from bot.slack.commands.grammar import Command
+from bot.slack.render import transcripts
 from bot.slack.render.summary import escape
+from bot.slack.replies import Reply, answer, plain
+from bot.slack.services import Services
 from storage import Recording, action_items
 from storage import conversations as convs
 from storage import recordings as repo
@@ -55,8 +55,10 @@ def can_read(services: Services, inv: Invocation, channel_id: str) -> bool:
 
 
 def _unknown(conversation_id: str) -> Refused:
-    return Refused(f"I don't know a conversation `{escape(conversation_id[:80])}` that you can see. "
-                   "`/symbl list` shows this channel's conversations and their ids.")
+    return Refused(
+        f"I don't know a conversation `{escape(conversation_id[:80])}` that you can see. "
+        "`/symbl list` shows this channel's conversations and their ids."
+    )
 
 
 def _check_share(inv: Invocation, channel_id: str, share: bool) -> None:
@@ -103,7 +105,9 @@ def actions(services: Services, inv: Invocation, cmd: Command) -> Reply:
     items = [i for i in conv.insights.get("actionItems") or [] if str(i.get("text", "")).strip()]
     done = action_items.done_in(services.store, conv.conversation_id)
     keys = [action_items.item_key(i) for i in items]
-    return answer(header(conv, "Action items"), replies.item_lines(items, done=done, keys=keys), share=cmd.share)
+    return answer(
+        header(conv, "Action items"), replies.item_lines(items, done=done, keys=keys), share=cmd.share
+    )
 
 
 def questions(services: Services, inv: Invocation, cmd: Command) -> Reply:
@@ -114,8 +118,9 @@ def questions(services: Services, inv: Invocation, cmd: Command) -> Reply:
 
 def followups(services: Services, inv: Invocation, cmd: Command) -> Reply:
     conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
-    return answer(header(conv, "Follow-ups"), replies.item_lines(conv.insights.get("followUps") or []),
-                  share=cmd.share)
+    return answer(
+        header(conv, "Follow-ups"), replies.item_lines(conv.insights.get("followUps") or []), share=cmd.share
+    )
 
 
 def members(services: Services, inv: Invocation, cmd: Command) -> Reply:
@@ -179,10 +184,16 @@ def list_conversations(services: Services, inv: Invocation, cmd: Command) -> Rep
     for conv in recent:
         url = permalink(services, inv.team_id, conv.channel_id, conv.summary_ts)
         n = len(conv.insights.get("actionItems") or [])
-        lines.append(f"• {replies.link(url, conv.title)} · {replies.when(conv.base.created_at)} · "
-                     f"{n} action item{'s' if n != 1 else ''} · id `{escape(conv.conversation_id)}`")
-    return answer("Recent conversations in this channel", lines, share=cmd.share,
-                  empty="_No summarized conversations here yet._")
+        lines.append(
+            f"• {replies.link(url, conv.title)} · {replies.when(conv.base.created_at)} · "
+            f"{n} action item{'s' if n != 1 else ''} · id `{escape(conv.conversation_id)}`"
+        )
+    return answer(
+        "Recent conversations in this channel",
+        lines,
+        share=cmd.share,
+        empty="_No summarized conversations here yet._",
+    )
 
 
 def search(services: Services, inv: Invocation, cmd: Command) -> Reply:
@@ -195,8 +206,9 @@ def search(services: Services, inv: Invocation, cmd: Command) -> Reply:
         conv = convs.get(services.store, inv.team_id, hit.conversation_id)
         url = permalink(services, inv.team_id, hit.channel_id, conv.summary_ts if conv else None)
         lines.append(replies.search_line(hit.title or "recording", url, hit.channel_id, hit.snippet))
-    return answer("Search results", lines, share=cmd.share,
-                  empty="_No conversation in your channels mentions that._")
+    return answer(
+        "Search results", lines, share=cmd.share, empty="_No conversation in your channels mentions that._"
+    )
 
 
 def transcript(services: Services, inv: Invocation, cmd: Command) -> Reply:
@@ -215,10 +227,17 @@ def transcript(services: Services, inv: Invocation, cmd: Command) -> Reply:
     else:  # files cannot be ephemeral: a private copy goes to the user's DM with the app
         channel = client.conversations_open(users=inv.user_id)["channel"]["id"]
         thread, where = None, "to you in a direct message"
-    client.files_upload_v2(channel=channel, thread_ts=thread, content=content, filename=filename,
-                           title=f"Transcript of {conv.title}")
-    return Reply(text=f":page_facing_up: Sent the transcript of *{escape(conv.title)}* ({cmd.fmt}) {where}.",
-                 share=False)
+    client.files_upload_v2(
+        channel=channel,
+        thread_ts=thread,
+        content=content,
+        filename=filename,
+        title=f"Transcript of {conv.title}",
+    )
+    return Reply(
+        text=f":page_facing_up: Sent the transcript of *{escape(conv.title)}* ({cmd.fmt}) {where}.",
+        share=False,
+    )
 
 
 def append(services: Services, inv: Invocation, cmd: Command) -> Reply:
@@ -229,15 +248,25 @@ def append(services: Services, inv: Invocation, cmd: Command) -> Reply:
     url = cmd.url or ""
     name = PurePosixPath(urlsplit(url).path).name or urlsplit(url).hostname
     rec, created = repo.record(
-        services.store, team_id=base.team_id, channel_id=base.channel_id, source=url,
-        message_ts=f"append:{inv.key}", thread_ts=base.thread_ts, user_id=inv.user_id, kind="url", name=name,
-        download_url=url, append_to=conv.conversation_id,
+        services.store,
+        team_id=base.team_id,
+        channel_id=base.channel_id,
+        source=url,
+        message_ts=f"append:{inv.key}",
+        thread_ts=base.thread_ts,
+        user_id=inv.user_id,
+        kind="url",
+        name=name,
+        download_url=url,
+        append_to=conv.conversation_id,
     )
     if created:
         services.wake()
-    return Reply(text=f":heavy_plus_sign: Adding *{escape(rec.name or url)}* to *{escape(conv.title)}* "
-                      f"(`{escape(conv.conversation_id)}`); its summary will be updated in place.",
-                 share=cmd.share)
+    return Reply(
+        text=f":heavy_plus_sign: Adding *{escape(rec.name or url)}* to *{escape(conv.title)}* "
+        f"(`{escape(conv.conversation_id)}`); its summary will be updated in place.",
+        share=cmd.share,
+    )
 
 
 def forget(services: Services, inv: Invocation, cmd: Command) -> Reply:
@@ -254,14 +283,18 @@ def forget(services: Services, inv: Invocation, cmd: Command) -> Reply:
         updates.remove_summary(services, conv.base, inv.user_id)
     except SlackApiError as err:
         log.warning("forget %s: summary not edited: %s", conv.conversation_id, err.response.get("error"))
-    return plain(f":wastebasket: Forgot *{escape(conv.title)}* (`{escape(conv.conversation_id)}`): deleted its "
-                 "transcript, insights, search entry and action-item state here, and its data in the engine.")
+    return plain(
+        f":wastebasket: Forgot *{escape(conv.title)}* (`{escape(conv.conversation_id)}`): deleted its "
+        "transcript, insights, search entry and action-item state here, and its data in the engine."
+    )
 
 
 # --- buttons, App Home, shortcut --------------------------------------------------------------------------------
 
 
-def _item(services: Services, inv: Invocation, conversation_id: str, key: str) -> tuple[SummarizedConversation, dict]:
+def _item(
+    services: Services, inv: Invocation, conversation_id: str, key: str
+) -> tuple[SummarizedConversation, dict]:
     conv = resolve(services, inv, conversation_id)
     item = action_items.find(conv.insights, key)
     if item is None:
@@ -296,7 +329,9 @@ def reminder_time(due_by: Any, tz_offset: int, now: float) -> float:
     return datetime(tomorrow.year, tomorrow.month, tomorrow.day, REMIND_HOUR, tzinfo=zone).timestamp()
 
 
-def remind(services: Services, inv: Invocation, conversation_id: str, key: str, now: float | None = None) -> str:
+def remind(
+    services: Services, inv: Invocation, conversation_id: str, key: str, now: float | None = None
+) -> str:
     """Schedule a DM to the clicker (chat.scheduleMessage) at the item's due date or the next morning."""
     conv, item = _item(services, inv, conversation_id, key)
     client = _client(services, inv)
@@ -307,8 +342,9 @@ def remind(services: Services, inv: Invocation, conversation_id: str, key: str, 
     at = reminder_time(item.get("dueBy"), tz_offset, time.time() if now is None else now)
     dm = client.conversations_open(users=inv.user_id)["channel"]["id"]
     url = permalink(services, inv.team_id, conv.channel_id, conv.summary_ts)
-    text = (f":alarm_clock: Reminder: {escape(str(item.get('text', '')))} — from "
-            f"{replies.link(url, conv.title)}")
+    text = (
+        f":alarm_clock: Reminder: {escape(str(item.get('text', '')))} — from {replies.link(url, conv.title)}"
+    )
     client.chat_scheduleMessage(channel=dm, post_at=int(at), text=text, unfurl_links=False)
     local = datetime.fromtimestamp(at, timezone(timedelta(seconds=tz_offset)))
     return f":alarm_clock: I'll remind you on {local:%a %-d %b at %H:%M} (your time) in a direct message."
@@ -326,9 +362,16 @@ def home_view(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
             key = action_items.item_key(item)
             if key not in done and str(item.get("text", "")).strip():
                 items.append((replies.item_lines([item])[0], owners.get(key) == user_id))
-        entries.append({"title": conv.title, "channel_id": conv.channel_id, "conversation_id": conv.conversation_id,
-                        "date": conv.base.created_at, "items": items,
-                        "url": permalink(services, team_id, conv.channel_id, conv.summary_ts)})
+        entries.append(
+            {
+                "title": conv.title,
+                "channel_id": conv.channel_id,
+                "conversation_id": conv.conversation_id,
+                "date": conv.base.created_at,
+                "items": items,
+                "url": permalink(services, team_id, conv.channel_id, conv.summary_ts),
+            }
+        )
     return replies.home_view(entries)
 
 
@@ -338,12 +381,19 @@ def summarize_message(services: Services, inv: Invocation, message: dict[str, An
     links, _left_out = pipeline.capped_links(services.settings, message.get("text"))
     if not files and not links:
         return "I found no recording in that message: an audio or video file, or a link to one."
-    common = {"team_id": inv.team_id, "channel_id": inv.channel_id, "message_ts": message["ts"],
-              "thread_ts": message.get("thread_ts"), "user_id": message.get("user") or inv.user_id}
+    common = {
+        "team_id": inv.team_id,
+        "channel_id": inv.channel_id,
+        "message_ts": message["ts"],
+        "thread_ts": message.get("thread_ts"),
+        "user_id": message.get("user") or inv.user_id,
+    }
     results = [pipeline.record_file(services, file=f, **common) for f in files]
     results += [pipeline.record_link(services, url=u, **common) for u in links]
     names = ", ".join(f"*{escape(r.name or r.source)}*" for r, _ in results)
     if any(created for _, created in results):
         services.wake()
-        return f":hourglass_flowing_sand: Summarizing {names}; the summary will appear in the message's thread."
+        return (
+            f":hourglass_flowing_sand: Summarizing {names}; the summary will appear in the message's thread."
+        )
     return f"{names}: already summarized or in progress — see the message's thread."

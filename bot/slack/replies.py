@@ -34,9 +34,11 @@ class Reply:
     share: bool = False
 
 
-def answer(title: str, lines: Iterable[str], *, share: bool = False, empty: str = "_Nothing found._") -> Reply:
+def answer(
+    title: str, lines: Iterable[str], *, share: bool = False, empty: str = "_Nothing found._"
+) -> Reply:
     lines = list(lines) or [empty]
-    blocks = [_section(t) for t in _sections(title, lines)][: MAX_BLOCKS]
+    blocks = [_section(t) for t in _sections(title, lines)][:MAX_BLOCKS]
     return Reply(text=_clip(title + ": " + "; ".join(lines), MAX_TEXT), blocks=blocks, share=share)
 
 
@@ -61,8 +63,13 @@ def topic_lines(insights: dict[str, Any]) -> list[str]:
     return out
 
 
-def item_lines(items: list[dict], *, with_owner: bool = True, done: dict[str, str] | None = None,
-               keys: list[str] | None = None) -> list[str]:
+def item_lines(
+    items: list[dict],
+    *,
+    with_owner: bool = True,
+    done: dict[str, str] | None = None,
+    keys: list[str] | None = None,
+) -> list[str]:
     lines = []
     for index, item in enumerate(items):
         line = _item_line(item, with_owner=with_owner)
@@ -99,8 +106,14 @@ def sentiment_lines(insights: dict[str, Any]) -> list[str]:
 
 def status_line(name: str | None, state: str, stage: str | None, error: str | None, appended: bool) -> str:
     what = escape(name or "recording") + (" (appended)" if appended else "")
-    detail = {"queued": "queued", "submitted": "transcribing", "processing": "transcribing",
-              "completed": "summarizing", "posted": "done", "failed": "failed"}.get(state, state)
+    detail = {
+        "queued": "queued",
+        "submitted": "transcribing",
+        "processing": "transcribing",
+        "completed": "summarizing",
+        "posted": "done",
+        "failed": "failed",
+    }.get(state, state)
     return f"• *{what}*: {detail}" + (f" — {escape(error)}" if error and state == "failed" else "")
 
 
@@ -117,8 +130,15 @@ def home_view(conversations: list[dict[str, Any]]) -> dict[str, Any]:
     """
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Your recent meetings", "emoji": True}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text":
-            "Conversations from channels you are in. `/symbl help` lists the commands."}]},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Conversations from channels you are in. `/symbl help` lists the commands.",
+                }
+            ],
+        },
     ]
     if not conversations:
         blocks.append(_section("_No summaries yet in the channels you are in. Drop a recording into one._"))
@@ -128,7 +148,9 @@ def home_view(conversations: list[dict[str, Any]]) -> dict[str, Any]:
         blocks.append({"type": "divider"})
         head = f"{link(c['url'], c['title'])} in <#{c['channel_id']}> · {when(c['date'])} · id `{escape(c['conversation_id'])}`"
         blocks.append(_section(head))
-        open_items = [f"{line} {':point_left: _yours_' if mine else ''}".rstrip() for line, mine in c["items"]]
+        open_items = [
+            f"{line} {':point_left: _yours_' if mine else ''}".rstrip() for line, mine in c["items"]
+        ]
         body = "\n".join(open_items) if open_items else "_No open action items._"
         blocks.append(_section(_clip("*Open action items*\n" + body, 2900)))
     return {"type": "home", "blocks": blocks}

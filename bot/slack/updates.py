@@ -19,8 +19,8 @@ from typing import Any
 
 from bot.errors import BotError
 from bot.slack import thread
-from bot.slack.services import Services
 from bot.slack.render.summary import SlackMessage, render_summary, summary_metadata
+from bot.slack.services import Services
 from storage import Recording, action_items
 from storage import conversations as convs
 from storage import recordings as repo
@@ -61,7 +61,10 @@ def owners_of(services: Services, team_id: str, insights: dict[str, Any]) -> dic
 def summary_messages(services: Services, base: Recording, insights: dict[str, Any]) -> list[SlackMessage]:
     conversation_id = base.conversation_id or ""
     return render_summary(
-        insights, title=summary_title(services, base), recording_id=base.id, conversation_id=conversation_id,
+        insights,
+        title=summary_title(services, base),
+        recording_id=base.id,
+        conversation_id=conversation_id,
         done=action_items.done_in(services.store, conversation_id),
         owners=owners_of(services, base.team_id, insights),
     )
@@ -81,17 +84,24 @@ def refresh_summary(services: Services, base: Recording) -> None:
         parts[1] = base.summary_ts
         for number, message in enumerate(messages, start=1):
             if number in parts:
-                client.chat_update(channel=base.channel_id, ts=parts[number], text=message.text,
-                                   blocks=message.blocks)
+                client.chat_update(
+                    channel=base.channel_id, ts=parts[number], text=message.text, blocks=message.blocks
+                )
             else:
                 client.chat_postMessage(
-                    channel=base.channel_id, thread_ts=base.thread_ts, text=message.text, blocks=message.blocks,
-                    metadata=summary_metadata(base.id, number, len(messages)), unfurl_links=False,
-                    unfurl_media=False)
+                    channel=base.channel_id,
+                    thread_ts=base.thread_ts,
+                    text=message.text,
+                    blocks=message.blocks,
+                    metadata=summary_metadata(base.id, number, len(messages)),
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
         for number, ts in parts.items():
             if number > len(messages):
-                client.chat_update(channel=base.channel_id, ts=ts, text="(This part of the summary moved up.)",
-                                   blocks=[])
+                client.chat_update(
+                    channel=base.channel_id, ts=ts, text="(This part of the summary moved up.)", blocks=[]
+                )
 
 
 def post_appended(services: Services, rec: Recording) -> None:
@@ -111,4 +121,6 @@ def remove_summary(services: Services, base: Recording, user_id: str) -> None:
     if not base.summary_ts:
         return
     text = f":wastebasket: This summary was deleted by <@{user_id}> with `/symbl forget`."
-    services.slack_for(base.team_id).chat_update(channel=base.channel_id, ts=base.summary_ts, text=text, blocks=[])
+    services.slack_for(base.team_id).chat_update(
+        channel=base.channel_id, ts=base.summary_ts, text=text, blocks=[]
+    )

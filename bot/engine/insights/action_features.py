@@ -17,14 +17,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import action_cues as cues
 from .dates import find_due_date
 from .text import remove_fillers, words
 
 # Due-date detection only asks "is a date said", so any fixed reference day will do.
-_ANY_DAY = datetime(2024, 1, 3, tzinfo=timezone.utc)
+_ANY_DAY = datetime(2024, 1, 3, tzinfo=UTC)
 CueTest = Callable[[str], bool]
 
 

@@ -18,8 +18,20 @@ from datetime import date, datetime, timedelta
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = tuple(m.lower() for m in calendar.month_name[1:])
-_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-            "ten": 10, "couple of": 2, "few": 3}
+_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "ten": 10,
+    "couple of": 2,
+    "few": 3,
+}
 _PREP = r"(?:(?:by|on|before|until|till|due|for|no later than)\s+)?"
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
 
@@ -89,21 +101,62 @@ def _month_and_day(ref: date, m: re.Match) -> date | None:
 
 _MONTH = "(?P<month>" + "|".join(MONTHS) + ")"
 _RULES: list[tuple[re.Pattern, object, str]] = [
-    (re.compile(rf"\b{_PREP}(?:the\s+)?day after tomorrow\b"), lambda ref, m: ref + timedelta(days=2), "date"),
+    (
+        re.compile(rf"\b{_PREP}(?:the\s+)?day after tomorrow\b"),
+        lambda ref, m: ref + timedelta(days=2),
+        "date",
+    ),
     (re.compile(rf"\b{_PREP}tomorrow\b"), lambda ref, m: ref + timedelta(days=1), "date"),
-    (re.compile(rf"\b{_PREP}(?:today|tonight|this (?:morning|afternoon|evening)|later today|"
-                rf"(?:the\s+)?end of (?:the\s+)?day|eod)\b"), lambda ref, m: ref, "date"),
-    (re.compile(rf"\b{_PREP}(?P<next>next\s+)?(?:this\s+(?:coming\s+)?)?(?P<weekday>{'|'.join(WEEKDAYS)})\b"),
-     _weekday, "date"),
-    (re.compile(rf"\b{_PREP}(?:the\s+)?(?:end of (?:the|this)\s+week|this week|the weekend)\b"), _end_of_week, "date"),
+    (
+        re.compile(
+            rf"\b{_PREP}(?:today|tonight|this (?:morning|afternoon|evening)|later today|"
+            rf"(?:the\s+)?end of (?:the\s+)?day|eod)\b"
+        ),
+        lambda ref, m: ref,
+        "date",
+    ),
+    (
+        re.compile(
+            rf"\b{_PREP}(?P<next>next\s+)?(?:this\s+(?:coming\s+)?)?(?P<weekday>{'|'.join(WEEKDAYS)})\b"
+        ),
+        _weekday,
+        "date",
+    ),
+    (
+        re.compile(rf"\b{_PREP}(?:the\s+)?(?:end of (?:the|this)\s+week|this week|the weekend)\b"),
+        _end_of_week,
+        "date",
+    ),
     (re.compile(rf"\b{_PREP}(?:the\s+)?(?:end of (?:the|this)\s+month)\b"), _end_of_month, "date"),
-    (re.compile(rf"\b{_PREP}(?:early\s+)?next week\b"), lambda ref, m: _monday_of_next_week(ref), "daterange"),
+    (
+        re.compile(rf"\b{_PREP}(?:early\s+)?next week\b"),
+        lambda ref, m: _monday_of_next_week(ref),
+        "daterange",
+    ),
     (re.compile(rf"\b{_PREP}next month\b"), _first_of_next_month, "daterange"),
-    (re.compile(r"\bin\s+(?:the\s+next\s+)?(?P<count>\d+|an?|one|two|three|four|five|six|seven|ten|couple of|few)\s+"
-                r"(?P<unit>days?|weeks?)\b"), _in_n_units, "date"),
-    (re.compile(rf"\b{_PREP}{_MONTH}\s+(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"), _month_and_day, "date"),
-    (re.compile(rf"\b{_PREP}the\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+of\s+{_MONTH}\b"), _month_and_day, "date"),
-    (re.compile(r"\b(?:by|on|before|until|till)\s+the\s+(?P<day>\d{1,2})(?:st|nd|rd|th)\b"), _day_of_month, "date"),
+    (
+        re.compile(
+            r"\bin\s+(?:the\s+next\s+)?(?P<count>\d+|an?|one|two|three|four|five|six|seven|ten|couple of|few)\s+"
+            r"(?P<unit>days?|weeks?)\b"
+        ),
+        _in_n_units,
+        "date",
+    ),
+    (
+        re.compile(rf"\b{_PREP}{_MONTH}\s+(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"),
+        _month_and_day,
+        "date",
+    ),
+    (
+        re.compile(rf"\b{_PREP}the\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+of\s+{_MONTH}\b"),
+        _month_and_day,
+        "date",
+    ),
+    (
+        re.compile(r"\b(?:by|on|before|until|till)\s+the\s+(?P<day>\d{1,2})(?:st|nd|rd|th)\b"),
+        _day_of_month,
+        "date",
+    ),
 ]
 
 
@@ -118,5 +171,5 @@ def find_due_date(sentence: str, reference_time: datetime) -> DueDate | None:
             continue
         day = resolve(ref, m)  # type: ignore[operator]
         if day is not None:
-            found.append(DueDate(sentence[m.start():m.end()], m.start(), day, kind))
+            found.append(DueDate(sentence[m.start() : m.end()], m.start(), day, kind))
     return min(found, key=lambda d: d.offset) if found else None

@@ -54,8 +54,14 @@ class Insights:
         return annotated
 
 
-def extract_insights(messages: list[dict], *, reference_time: datetime, members: list[dict] | None = None,
-                     confidence_threshold: float = 0.5, detect_phrases: bool = False) -> Insights:
+def extract_insights(
+    messages: list[dict],
+    *,
+    reference_time: datetime,
+    members: list[dict] | None = None,
+    confidence_threshold: float = 0.5,
+    detect_phrases: bool = False,
+) -> Insights:
     """Insights of one English conversation.
 
     `messages` are Symbl message dicts in time order (unknown keys are ignored); `reference_time` is the
@@ -64,14 +70,21 @@ def extract_insights(messages: list[dict], *, reference_time: datetime, members:
     dropped. Unknown people are `{}` in `from`/`assignee`; `dueBy` is present only when a date was said.
     """
     people = People(members, messages)
-    scores = {str(m.get("id")): sentiment.polarity(remove_fillers(str(m.get("text") or ""))) for m in messages}
+    scores = {
+        str(m.get("id")): sentiment.polarity(remove_fillers(str(m.get("text") or ""))) for m in messages
+    }
     hours = conversation_hours(messages)
     conversation = actions.Conversation(messages, people, reference_time, hours)
     candidates = actions.find_candidates(conversation)
-    action_items = actions.ranked(candidates, actions.ACTION_ITEM, _cap(hours, ACTION_ITEMS_PER_HOUR, MIN_ACTION_ITEMS),
-                                  confidence_threshold)
-    follow_ups = actions.ranked(candidates, actions.FOLLOW_UP, _cap(hours, FOLLOW_UPS_PER_HOUR, MIN_FOLLOW_UPS),
-                                confidence_threshold)
+    action_items = actions.ranked(
+        candidates,
+        actions.ACTION_ITEM,
+        _cap(hours, ACTION_ITEMS_PER_HOUR, MIN_ACTION_ITEMS),
+        confidence_threshold,
+    )
+    follow_ups = actions.ranked(
+        candidates, actions.FOLLOW_UP, _cap(hours, FOLLOW_UPS_PER_HOUR, MIN_FOLLOW_UPS), confidence_threshold
+    )
     topics = find_topics(messages, scores, hours, confidence_threshold, people.first_names())
     symbl_action_items = [actions.to_symbl(c) for c in action_items]
     return Insights(
@@ -95,7 +108,9 @@ def conversation_hours(messages: list[dict]) -> float:
         return max(0.0, end - float(first["timeOffset"])) / 3600
     try:
         start = datetime.fromisoformat(str(first["startTime"]).replace("Z", "+00:00"))
-        end_time = datetime.fromisoformat(str(last.get("endTime") or last["startTime"]).replace("Z", "+00:00"))
+        end_time = datetime.fromisoformat(
+            str(last.get("endTime") or last["startTime"]).replace("Z", "+00:00")
+        )
     except (KeyError, ValueError):
         return 0.0
     return max(0.0, (end_time - start).total_seconds()) / 3600
@@ -110,12 +125,11 @@ def _message_phrases(messages: list[dict], candidates: list[actions.Candidate], 
     phrases: dict[str, list[dict]] = {str(m.get("id")): [] for m in messages}
     for candidate in candidates:
         if candidate.action_phrase and candidate.phrase_message_id in phrases:
-            phrases[candidate.phrase_message_id].append({"type": "action_phrase", "text": candidate.action_phrase})
+            phrases[candidate.phrase_message_id].append(
+                {"type": "action_phrase", "text": candidate.action_phrase}
+            )
     for topic in topics:
         for message_id in topic["messageIds"]:
             if message_id in phrases:
                 phrases[message_id].append({"type": "noun_phrase", "text": topic["text"]})
     return phrases
-
-
-

@@ -34,7 +34,9 @@ def person_from_message(message: dict) -> Person | None:
     speaker = message.get("from") or {}
     if not (speaker.get("id") or speaker.get("name")):
         return None
-    return Person(str(speaker.get("id") or ""), str(speaker.get("name") or ""), str(speaker.get("email") or ""))
+    return Person(
+        str(speaker.get("id") or ""), str(speaker.get("name") or ""), str(speaker.get("email") or "")
+    )
 
 
 class People:
@@ -44,14 +46,20 @@ class People:
         self._by_key: dict[str, Person] = {}
         self.speakers: list[Person] = []
         for member in members or []:
-            self._add(Person(str(member.get("id") or ""), str(member.get("name") or ""), str(member.get("email") or "")))
+            self._add(
+                Person(
+                    str(member.get("id") or ""), str(member.get("name") or ""), str(member.get("email") or "")
+                )
+            )
         for message in messages:
             speaker = person_from_message(message)
             if speaker is not None:
                 known = self.resolve(speaker)
                 if known not in self.speakers:
                     self.speakers.append(known)
-        names = sorted({p.first_name for p in self._by_key.values() if len(p.first_name) > 1}, key=len, reverse=True)
+        names = sorted(
+            {p.first_name for p in self._by_key.values() if len(p.first_name) > 1}, key=len, reverse=True
+        )
         self._name_pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b") if names else None
 
     def _add(self, person: Person) -> Person:

@@ -11,11 +11,15 @@ from bot.engine.ids import stable_id
 
 # Disfluencies that speech-to-text and manual meeting transcripts keep; they carry no content and would
 # otherwise leak into action-item text and keyphrases.
-FILLERS = frozenset({"um", "uh", "erm", "er", "ah", "eh", "hmm", "hm", "mm", "mmm", "mm-hmm", "uh-huh", "huh"})
+FILLERS = frozenset(
+    {"um", "uh", "erm", "er", "ah", "eh", "hmm", "hm", "mm", "mmm", "mm-hmm", "uh-huh", "huh"}
+)
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+")
 _FILLER_TOKEN = re.compile(
-    r"(?<![\w'\-])(?:" + "|".join(sorted((re.escape(f) for f in FILLERS), key=len, reverse=True)) + r")(?![\w'\-])[,.]?\s*",
+    r"(?<![\w'\-])(?:"
+    + "|".join(sorted((re.escape(f) for f in FILLERS), key=len, reverse=True))
+    + r")(?![\w'\-])[,.]?\s*",
     re.IGNORECASE,
 )
 # "I'll I'll send", "we we should": a stutter, contractions included, so cues still see "I'll send".

@@ -21,9 +21,10 @@ import json
 import mimetypes
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -179,7 +180,7 @@ class SymblClient:
         self._backoff = backoff
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> "SymblClient":
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> SymblClient:
         """The client for `SYMBL_API_URL` with `SYMBL_APP_ID`/`SYMBL_APP_SECRET`.
 
         A loopback host (our engine bound to loopback accepts any credentials) gets placeholder ones.

@@ -19,7 +19,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from bot.config import Settings
 from bot.errors import BotError, JobFailed, ProviderError
@@ -93,7 +94,7 @@ class Conversation:
     def error(self) -> BaseException | None:
         return self._error
 
-    def on_complete(self, callback: CompleteCallback) -> "Conversation":
+    def on_complete(self, callback: CompleteCallback) -> Conversation:
         """Run `callback(conversation)` once when the job completes (at once if it already has)."""
         with self._lock:
             fire = self._done.is_set() and self._job_id is not None and self._error is None
@@ -103,7 +104,7 @@ class Conversation:
             self._run(callback, self)
         return self
 
-    def on_error(self, callback: ErrorCallback) -> "Conversation":
+    def on_error(self, callback: ErrorCallback) -> Conversation:
         """Run `callback(error)` once when the job fails or cannot be followed (at once if it already has)."""
         with self._lock:
             error = self._error if self._done.is_set() else None
@@ -113,7 +114,7 @@ class Conversation:
             self._run(callback, error)
         return self
 
-    def wait(self, timeout: float | None = None) -> "Conversation":
+    def wait(self, timeout: float | None = None) -> Conversation:
         """Block until the job ends; raises its error (JobFailed, ProviderError …) or TimeoutError."""
         if self._poller is None and not self._done.is_set():
             self._poll()
@@ -123,7 +124,7 @@ class Conversation:
             raise self._error
         return self
 
-    def _follow(self, wait: bool) -> "Conversation":
+    def _follow(self, wait: bool) -> Conversation:
         if self._job_id is None:
             return self
         if wait:

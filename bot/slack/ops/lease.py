@@ -60,8 +60,15 @@ class SchedulerOwner:
     state: "off" (disabled by configuration), "standby" (another process owns it), "owner", "stopped".
     """
 
-    def __init__(self, lock_path: Path, start: Callable[[], None], stop: Callable[[], None], *,
-                 enabled: bool = True, retry_seconds: float = 5.0):
+    def __init__(
+        self,
+        lock_path: Path,
+        start: Callable[[], None],
+        stop: Callable[[], None],
+        *,
+        enabled: bool = True,
+        retry_seconds: float = 5.0,
+    ):
         self._lock = FileLock(lock_path)
         self._start = start
         self._stop = stop
@@ -79,7 +86,9 @@ class SchedulerOwner:
         if self._try_own():
             return self.state
         self.state = "standby"
-        log.info("scheduler standby: %s is held by another process; taking over when it stops", self._lock.path)
+        log.info(
+            "scheduler standby: %s is held by another process; taking over when it stops", self._lock.path
+        )
         self._thread = threading.Thread(target=self._standby, name="scheduler-standby", daemon=True)
         self._thread.start()
         return self.state

@@ -43,13 +43,20 @@ def run(services: Services, now: float | None = None) -> RetentionResult:
         except NotFound:
             pass
         except ProviderError as err:
-            log.warning("retention: the provider did not delete conversation %s (%s); will retry", conversation_id,
-                        err)
+            log.warning(
+                "retention: the provider did not delete conversation %s (%s); will retry",
+                conversation_id,
+                err,
+            )
             result.failed += 1
             continue
         admin.forget_conversation(services.store, conversation_id)
         result.deleted += 1
     if result.deleted or result.failed:
-        log.info("retention (%s days): deleted %s conversations, %s left for the next run", days, result.deleted,
-                 result.failed)
+        log.info(
+            "retention (%s days): deleted %s conversations, %s left for the next run",
+            days,
+            result.deleted,
+            result.failed,
+        )
     return result

@@ -25,8 +25,15 @@ JOB_ID = "poll_due_recordings"
 
 
 class Poller:
-    def __init__(self, store: BotStore, advance: Callable[[int], None], *, interval: float = 1.0,
-                 workers: int = 4, batch: int = 100):
+    def __init__(
+        self,
+        store: BotStore,
+        advance: Callable[[int], None],
+        *,
+        interval: float = 1.0,
+        workers: int = 4,
+        batch: int = 100,
+    ):
         self._store = store
         self._advance = advance
         self._interval = interval
@@ -46,8 +53,14 @@ class Poller:
         if resumed:
             log.info("resuming %s recordings left in flight", resumed)
         self._scheduler.add_job(
-            self.tick, "interval", seconds=self._interval, id=JOB_ID, max_instances=1, coalesce=True,
-            next_run_time=datetime.now(UTC), misfire_grace_time=None,
+            self.tick,
+            "interval",
+            seconds=self._interval,
+            id=JOB_ID,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+            misfire_grace_time=None,
         )
         self._scheduler.start()
 
@@ -58,8 +71,15 @@ class Poller:
     def every(self, seconds: float, func: Callable[[], object], job_id: str) -> None:
         """Also run `func` every `seconds` (first run at start), never two at once: housekeeping jobs."""
         self._scheduler.add_job(
-            func, "interval", seconds=seconds, id=job_id, max_instances=1, coalesce=True,
-            next_run_time=datetime.now(UTC), misfire_grace_time=None, replace_existing=True,
+            func,
+            "interval",
+            seconds=seconds,
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+            misfire_grace_time=None,
+            replace_existing=True,
         )
 
     def stop(self, wait: bool = True) -> None:

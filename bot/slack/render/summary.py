@@ -73,8 +73,11 @@ def _time(value: Any) -> datetime | None:
 
 def duration_seconds(messages: list[dict]) -> float | None:
     """From the engine's timeOffset/duration extensions when present, else from start/end datetimes."""
-    ends = [m["timeOffset"] + m.get("duration", 0) for m in messages
-            if isinstance(m.get("timeOffset"), (int, float))]
+    ends = [
+        m["timeOffset"] + m.get("duration", 0)
+        for m in messages
+        if isinstance(m.get("timeOffset"), (int, float))
+    ]
     if ends:
         return float(max(ends))
     starts = [t for t in (_time(m.get("startTime")) for m in messages) if t]
@@ -123,7 +126,11 @@ def overall_sentiment(messages: list[dict]) -> str | None:
     mood = mean_sentiment(messages)
     if mood is None:
         return None
-    face = {"positive": "slightly_smiling_face", "negative": "slightly_frowning_face", "neutral": "neutral_face"}
+    face = {
+        "positive": "slightly_smiling_face",
+        "negative": "slightly_frowning_face",
+        "neutral": "neutral_face",
+    }
     return f"{mood[0]} :{face[mood[0]]}:"
 
 
@@ -182,8 +189,9 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def _action_blocks(items: list[dict], conversation_id: str, done: Mapping[str, str],
-                   owners: Mapping[str, str]) -> list[dict[str, Any]]:
+def _action_blocks(
+    items: list[dict], conversation_id: str, done: Mapping[str, str], owners: Mapping[str, str]
+) -> list[dict[str, Any]]:
     """Action items one by one: open ones with "Mark done" and "Remind me", done ones struck through."""
     blocks = [_section("*Action items*")]
     rest = []
@@ -198,12 +206,27 @@ def _action_blocks(items: list[dict], conversation_id: str, done: Mapping[str, s
         elif index < MAX_BUTTON_ITEMS:
             value = json.dumps({"c": conversation_id, "k": key})
             blocks.append(_section(line))
-            blocks.append({"type": "actions", "block_id": f"action_item:{key}", "elements": [
-                {"type": "button", "action_id": DONE_ACTION, "text": {"type": "plain_text", "text": "Mark done"},
-                 "style": "primary", "value": value},
-                {"type": "button", "action_id": REMIND_ACTION, "text": {"type": "plain_text", "text": "Remind me"},
-                 "value": value},
-            ]})
+            blocks.append(
+                {
+                    "type": "actions",
+                    "block_id": f"action_item:{key}",
+                    "elements": [
+                        {
+                            "type": "button",
+                            "action_id": DONE_ACTION,
+                            "text": {"type": "plain_text", "text": "Mark done"},
+                            "style": "primary",
+                            "value": value,
+                        },
+                        {
+                            "type": "button",
+                            "action_id": REMIND_ACTION,
+                            "text": {"type": "plain_text", "text": "Remind me"},
+                            "value": value,
+                        },
+                    ],
+                }
+            )
         else:
             rest.append(line)
     if rest:
@@ -211,9 +234,15 @@ def _action_blocks(items: list[dict], conversation_id: str, done: Mapping[str, s
     return blocks
 
 
-def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, conversation_id: str | None = None,
-                   done: Mapping[str, str] | None = None, owners: Mapping[str, str] | None = None,
-                   ) -> list[SlackMessage]:
+def render_summary(
+    insights: dict[str, Any],
+    *,
+    title: str,
+    recording_id: int,
+    conversation_id: str | None = None,
+    done: Mapping[str, str] | None = None,
+    owners: Mapping[str, str] | None = None,
+) -> list[SlackMessage]:
     """The summary as one or more messages for the recording's thread; empty sections are left out.
 
     With a `conversation_id`, action items get buttons (`done`: item key → who marked it done; `owners`:
@@ -249,15 +278,23 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, c
         if items and key == "actionItems" and conversation_id:
             body += _action_blocks(items, conversation_id, done or {}, owners or {})
         elif items:
-            body += [_section(t) for t in _sections(heading, [_item_line(i, with_owner=with_owner) for i in items])]
+            body += [
+                _section(t) for t in _sections(heading, [_item_line(i, with_owner=with_owner) for i in items])
+            ]
     if messages and not is_english(messages):
         body.insert(0, _section(f"_{escape(not_english_note())}_"))
     elif not body:
         body.append(_section("_No topics, action items or questions were found in this recording._"))
 
     head: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _clip(f"Summary: {title}", MAX_HEADER_CHARS),
-                                    "emoji": True}},
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": _clip(f"Summary: {title}", MAX_HEADER_CHARS),
+                "emoji": True,
+            },
+        },
     ]
     if facts:
         head.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "  ·  ".join(facts)}]})
@@ -267,19 +304,27 @@ def render_summary(insights: dict[str, Any], *, title: str, recording_id: int, c
     for index, blocks in enumerate(chunks, start=1):
         text = fallback if index == 1 else f"Summary of {title} (part {index}/{len(chunks)})"
         if len(chunks) > 1:
-            blocks = blocks + [{"type": "context", "elements": [
-                {"type": "mrkdwn", "text": f"Part {index} of {len(chunks)}"}]}]
-        out.append(SlackMessage(
-            text=_clip(text, MAX_FALLBACK_CHARS),
-            blocks=blocks,
-            metadata=summary_metadata(recording_id, index, len(chunks)),
-        ))
+            blocks = blocks + [
+                {
+                    "type": "context",
+                    "elements": [{"type": "mrkdwn", "text": f"Part {index} of {len(chunks)}"}],
+                }
+            ]
+        out.append(
+            SlackMessage(
+                text=_clip(text, MAX_FALLBACK_CHARS),
+                blocks=blocks,
+                metadata=summary_metadata(recording_id, index, len(chunks)),
+            )
+        )
     return out
 
 
 def summary_metadata(recording_id: int, part: int = 1, parts: int = 1) -> dict[str, Any]:
-    return {"event_type": SUMMARY_EVENT,
-            "event_payload": {"recording_id": recording_id, "part": part, "parts": parts}}
+    return {
+        "event_type": SUMMARY_EVENT,
+        "event_payload": {"recording_id": recording_id, "part": part, "parts": parts},
+    }
 
 
 def _chunk(head: list[dict], body: list[dict]) -> list[list[dict]]:
@@ -310,8 +355,12 @@ def _clip(text: str, limit: int) -> str:
 
 def _fallback(title: str, facts: list[str], insights: dict[str, Any]) -> str:
     counts = []
-    for label, key in (("topics", "topics"), ("action items", "actionItems"),
-                       ("follow-ups", "followUps"), ("questions", "questions")):
+    for label, key in (
+        ("topics", "topics"),
+        ("action items", "actionItems"),
+        ("follow-ups", "followUps"),
+        ("questions", "questions"),
+    ):
         n = len(insights.get(key) or [])
         if n:
             counts.append(f"{n} {label}")

@@ -59,10 +59,13 @@ def render(messages: list[dict[str, Any]], fmt: str, title: str = "Transcript") 
     if fmt == "srt":
         return "\n".join(
             f"{i}\n{_clock(a, ',')} --> {_clock(b, ',')}\n{(s + ': ') if s else ''}{t}\n"
-            for i, (a, b, s, t) in enumerate(lines, start=1))
+            for i, (a, b, s, t) in enumerate(lines, start=1)
+        )
     if fmt == "vtt":
-        cues = [f"{_clock(a, '.')} --> {_clock(b, '.')}\n{('<v ' + s + '>') if s else ''}{t}\n"
-                for a, b, s, t in lines]
+        cues = [
+            f"{_clock(a, '.')} --> {_clock(b, '.')}\n{('<v ' + s + '>') if s else ''}{t}\n"
+            for a, b, s, t in lines
+        ]
         return "WEBVTT\n\n" + "\n".join(cues)
     if fmt == "md":
         body = [f"**[{_short(a)}] {s or 'Speaker'}:** {t}" for a, _b, s, t in lines]
