@@ -139,11 +139,11 @@ def _addresses(host: str, port: int, *, allow_private: bool) -> tuple[str, ...]:
     try:
         infos = resolve(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as err:
-        error = FetchError(f"Could not resolve the host {host!r}: check the link.")
         # Only "try again" is the resolver's trouble; a name that does not exist will not start to (a link with a
         # typo would otherwise sit as "Queued" for the hours of transient retries).
-        error.transient = err.errno == socket.EAI_AGAIN
-        raise error from None
+        raise FetchError(
+            f"Could not resolve the host {host!r}: check the link.", transient=err.errno == socket.EAI_AGAIN
+        ) from None
     except (UnicodeError, ValueError):  # IDNA: a label too long, a character IDNA refuses
         raise UrlRefused(f"{host!r} is not a valid host name.") from None
     addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -162,8 +162,9 @@ def _require_public(host: str, addresses: tuple[str, ...]) -> None:
 def target(url: str, *, allow_private: bool = False) -> Target:
     """Parse, check and resolve `url` once: the returned Target is what `open_pinned` connects to."""
     parts = parse(url)
-    scheme = parts.scheme.lower()
-    host = parts.host.strip("[]").rstrip(".").lower()
+    # `parse` refused a URL without either, so the empty defaults only satisfy the type of urllib3's Url.
+    scheme = (parts.scheme or "").lower()
+    host = (parts.host or "").strip("[]").rstrip(".").lower()
     if not host:
         raise UrlRefused(f"{_shown(url)} has no host name.")
     service = _refused_service(host)
@@ -340,10 +341,9 @@ def post_json(
 def _raise_for_status(status: int, host: str) -> None:
     if status < 400:
         return
-    error = FetchError(f"{host} answered HTTP {status} for the file.")
     # 4xx other than 408/429 will not heal by retrying: the link is wrong or private.
-    error.transient = status in (408, 429) or status >= 500
-    raise error
+    transient = status in (408, 429) or status >= 500
+    raise FetchError(f"{host} answered HTTP {status} for the file.", transient=transient)
 
 
 def _stream_to_file(

@@ -38,9 +38,7 @@ class Speaker:
 
 
 def iso(moment: datetime) -> str:
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class Engine:
@@ -104,7 +102,7 @@ class Engine:
                 language=language,
                 # Not the members' names: as hotwords they made tiny.en append "Lee Jordan." to lines.
                 vocabulary=options.custom_vocabulary,
-                progress=lambda f, done=done, span=span: report("transcribing", min(1.0, done + f * span)),
+                progress=_within(report, "transcribing", done, span),
             )
             if chunk_words:  # the first chunk with speech fixes the language: one recording, one language
                 language = heard_in
@@ -170,6 +168,11 @@ def _named_speakers(
     identities = identify(turns, known)
     renamed = {label: Speaker(i.name, i.email) for label, i in identities.items() if i.name != label}
     return [renamed.get(s.name, s) if s is not None else None for s in speakers]
+
+
+def _within(report: Progress, stage: str, done: float, span: float) -> Callable[[float], None]:
+    """A chunk's own 0..1 progress reported as its share (`done` to `done + span`) of the whole stage."""
+    return lambda fraction: report(stage, min(1.0, done + fraction * span))
 
 
 def _reporting_reads(

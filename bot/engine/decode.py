@@ -143,14 +143,13 @@ def iter_pcm(
         layout = {2: "stereo"}.get(info.channels, f"{info.channels}c")
     resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
     decoded = 0
-    limit = int(max_duration_seconds * SAMPLE_RATE) if max_duration_seconds else None
     with _open(path) as container:
         stream = container.streams.audio[0]
         try:
             for frame in container.decode(stream):
                 for block in _resampled(resampler, frame, keep_channels):
                     decoded += block.shape[-1]
-                    if limit and decoded > limit:
+                    if max_duration_seconds and decoded > max_duration_seconds * SAMPLE_RATE:
                         raise MediaTooLong(_too_long(decoded / SAMPLE_RATE, max_duration_seconds))
                     if overrun and decoded > overrun:
                         raise UnsupportedMedia(_overrun(path, info.duration or 0.0))

@@ -44,6 +44,8 @@ MAX_MERGE_GAP_SECONDS = 0.75
 RESEGMENT_ROUNDS = 5
 # Clusters the cosine step leaves for ΔBIC to merge: enough that two voices rarely share one.
 INITIAL_CLUSTERS = 32
+# A cluster's sufficient statistics: frame count, per-coefficient sums, scatter matrix.
+Pooled = tuple[float, np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ class _Stats:
         second = np.diagonal(self.scatters, axis1=1, axis2=2) / self.counts[:, None]
         return np.hstack([means, np.sqrt(np.maximum(second - means**2, 0.0))])
 
-    def pooled(self, members: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    def pooled(self, members: np.ndarray) -> Pooled:
         return self.counts[members].sum(), self.sums[members].sum(axis=0), self.scatters[members].sum(axis=0)
 
 
@@ -311,10 +313,7 @@ def _merge_by_bic(stats: _Stats, labels: np.ndarray, *, target: int | None, max_
         )
         if target is None and cost > 0 and len(groups) <= max_speakers:
             break
-        groups[i], pooled[i] = (
-            np.concatenate([groups[i], groups[j]]),
-            tuple(a + b for a, b in zip(pooled[i], pooled[j])),
-        )
+        groups[i], pooled[i] = np.concatenate([groups[i], groups[j]]), _pool(pooled[i], pooled[j])
         del groups[j], pooled[j]
     merged = np.empty(len(labels), dtype=int)
     for k, members in enumerate(groups):
@@ -322,16 +321,21 @@ def _merge_by_bic(stats: _Stats, labels: np.ndarray, *, target: int | None, max_
     return merged
 
 
-def _merge_cost(a: tuple, b: tuple) -> float:
+def _pool(a: Pooled, b: Pooled) -> Pooled:
+    """The statistics of two clusters taken as one."""
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2]
+
+
+def _merge_cost(a: Pooled, b: Pooled) -> float:
     """ΔBIC of modelling two clusters as one speaker: negative means one Gaussian explains them well enough."""
-    merged = tuple(x + y for x, y in zip(a, b))
+    merged = _pool(a, b)
     d = a[1].shape[0]
     parameters = d + d * (d + 1) / 2
     gain = 0.5 * (_log_det_term(merged) - _log_det_term(a) - _log_det_term(b))
     return gain - BIC_PENALTY * 0.5 * parameters * np.log(merged[0])
 
 
-def _log_det_term(cluster: tuple) -> float:
+def _log_det_term(cluster: Pooled) -> float:
     count, total, scatter = cluster
     mean = total / count
     covariance = scatter / count - np.outer(mean, mean) + 1e-6 * np.eye(len(mean))

@@ -38,6 +38,7 @@ def channel_class(refuse: Refuse, *, spill_bytes: int) -> type[HTTPChannel]:
 
     class EarlyAuthParser(HTTPRequestParser):
         _checked = False
+        error: Error | None  # waitress's, declared for mypy (waitress has no type information)
 
         def received(self, data: bytes) -> int:
             consumed = super().received(data)

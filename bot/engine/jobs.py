@@ -38,7 +38,7 @@ WEBHOOK_TIMEOUT = (2.0, 5.0)
 IDLE_WAKEUP_SECONDS = 5.0  # a safety net: submissions wake workers at once through the condition
 
 
-class Transcriber(Protocol):
+class SpeechEngine(Protocol):
     """What the queue needs from `bot.engine.core.Engine` (tests may inject a faster stand-in)."""
 
     def process(
@@ -79,7 +79,7 @@ class JobQueue:
         self,
         store: Store,
         settings: Settings,
-        engine: Transcriber,
+        engine: SpeechEngine,
         analyze: Analyzer,
         *,
         media_dir: Path,

@@ -78,10 +78,10 @@ class Store:
 
     def _migrate(self) -> None:
         with self._lock, self.db.atomic():
-            self.db["tokens"].create(
+            self.db.table("tokens").create(
                 {"token": str, "app_id": str, "expires_at": float}, pk="token", if_not_exists=True
             )
-            self.db["conversations"].create(
+            self.db.table("conversations").create(
                 {
                     "id": str,
                     "name": str,
@@ -94,7 +94,7 @@ class Store:
                 pk="id",
                 if_not_exists=True,
             )
-            self.db["jobs"].create(
+            self.db.table("jobs").create(
                 {
                     "id": str,
                     "seq": int,
@@ -113,10 +113,10 @@ class Store:
                 if_not_exists=True,
             )
             for table in ("conversations", "jobs"):
-                if "owner" not in self.db[table].columns_dict:
-                    self.db[table].add_column("owner", str)
-            self.db["jobs"].create_index(["status", "seq"], if_not_exists=True)
-            self.db["jobs"].create_index(["conversation_id", "seq"], if_not_exists=True)
+                if "owner" not in self.db.table(table).columns_dict:
+                    self.db.table(table).add_column("owner", str)
+            self.db.table("jobs").create_index(["status", "seq"], if_not_exists=True)
+            self.db.table("jobs").create_index(["conversation_id", "seq"], if_not_exists=True)
 
     # --- tokens ------------------------------------------------------------------------------------
 
@@ -124,7 +124,7 @@ class Store:
         now = time.time()
         with self._lock, self.db.atomic():
             self.db.execute("DELETE FROM tokens WHERE expires_at < ?", [now])
-            self.db["tokens"].insert({"token": token, "app_id": app_id, "expires_at": now + lifetime})
+            self.db.table("tokens").insert({"token": token, "app_id": app_id, "expires_at": now + lifetime})
 
     def token_valid(self, token: str) -> bool:
         return self.token_app(token) is not None
@@ -177,7 +177,7 @@ class Store:
             if max_unfinished is not None and self._unfinished() >= max_unfinished:
                 raise JobLimitReached
             if new_conversation:
-                self.db["conversations"].insert(
+                self.db.table("conversations").insert(
                     {
                         "id": conversation_id,
                         "name": name,
@@ -194,7 +194,7 @@ class Store:
                 if not row or not _visible(row[0], owner):
                     return False
             seq = self.db.execute("SELECT coalesce(max(seq), 0) + 1 FROM jobs").fetchone()[0]
-            self.db["jobs"].insert(
+            self.db.table("jobs").insert(
                 {
                     "id": job_id,
                     "seq": seq,
@@ -252,7 +252,7 @@ class Store:
         """The job, or None when it does not exist or (given `owner`) belongs to another appId."""
         with self._lock:
             try:
-                job = _job(self.db["jobs"].get(job_id))
+                job = _job(self.db.table("jobs").get(job_id))
             except NotFoundError:
                 return None
         return job if _visible(job.owner, owner) else None
@@ -292,7 +292,7 @@ class Store:
         """The conversation, or None when it does not exist or (given `owner`) belongs to another appId."""
         with self._lock:
             try:
-                row = self.db["conversations"].get(conversation_id)
+                row = self.db.table("conversations").get(conversation_id)
             except NotFoundError:
                 return None
         if not _visible(row.get("owner"), owner):
@@ -345,7 +345,7 @@ class Store:
 
     def jobs(self) -> Iterator[Job]:
         with self._lock:
-            rows = list(self.db["jobs"].rows_where(order_by="seq"))
+            rows = list(self.db.table("jobs").rows_where(order_by="seq"))
         return (_job(r) for r in rows)
 
     def close(self) -> None:

@@ -1,0 +1,45 @@
+"""The state every route of the engine server shares, and how a route finds it.
+
+One `EngineService` per Flask app, kept in `app.extensions["symbl_engine"]`; routes live in blueprints and
+reach it through `current_service()` rather than closing over locals of `create_app`.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g
+
+from bot.config import Settings
+from bot.engine.core import Engine
+from bot.engine.jobs import Analyzer, JobQueue, SpeechEngine
+from bot.engine.store import Store
+
+EXTENSION_KEY = "symbl_engine"
+
+
+class EngineService:
+    """What the routes share: settings, the store and the queue (whose workers `create_app` starts)."""
+
+    def __init__(self, settings: Settings, engine: SpeechEngine | None, analyzer: Analyzer):
+        self.settings = settings
+        self.engine_dir = settings.data_dir / "engine"
+        self.media_dir = self.engine_dir / "media"
+        self.media_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store(settings.engine_db_path)
+        speech = engine or Engine(settings.engine_model, cache_dir=settings.model_cache_dir)
+        self.queue = JobQueue(self.store, settings, speech, analyzer, media_dir=self.media_dir)
+
+    def close(self) -> None:
+        if self.queue.stop():
+            self.store.close()
+
+
+def current_service() -> EngineService:
+    """The service of the app serving the current request."""
+    service: EngineService = current_app.extensions[EXTENSION_KEY]
+    return service
+
+
+def current_owner() -> str:
+    """The appId whose token authenticated this request (set by `auth`): the owner of what it touches."""
+    owner: str = g.app_id
+    return owner
