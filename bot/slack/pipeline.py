@@ -249,7 +249,7 @@ def resolve_pending_file(services: Services, pending: PendingFile) -> tuple[Reco
     result = None
     if not repo.source_seen(services.store, pending.team_id, pending.channel_id, pending.file_id):
         file = services.slack_for(pending.team_id).files_info(file=pending.file_id)["file"]
-        share = (
+        share: dict[str, Any] | None = (
             {"ts": pending.message_ts, "thread_ts": pending.thread_ts}
             if pending.message_ts
             else _first_share(file, pending.channel_id)
@@ -506,6 +506,7 @@ def _is_configured_api(hop: net.Target, settings: Settings) -> bool:
     if not settings.slack_api_url:
         return False
     api = net.parse(settings.slack_api_url)
+    assert api.scheme and api.host, "net.parse refuses a URL without a scheme or host"
     port = api.port or net.DEFAULT_PORTS[api.scheme.lower()]
     host = api.host.strip("[]").rstrip(".").lower()
     return (hop.scheme, hop.host, hop.port) == (api.scheme.lower(), host, port)
