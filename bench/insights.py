@@ -303,7 +303,7 @@ def held_out() -> tuple[str, tuple[int, int, int, int], tuple[int, int, int, int
 
 
 def _add(a: tuple, b: tuple) -> tuple:
-    return tuple(x + y for x, y in zip(a, b))
+    return tuple(x + y for x, y in zip(a, b, strict=True))
 
 
 def held_out_summary(pooled: tuple, base: tuple, seconds_per_hour: float) -> str:

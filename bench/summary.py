@@ -141,7 +141,7 @@ def with_constants(values: dict) -> None:
 
 def grid_scores(meetings: list[Meeting], scorer) -> tuple[list[dict], dict[tuple, dict[str, float]]]:
     """Mean of ROUGE-1/2/L F per meeting for every grid point (the choose step only: sentences precomputed)."""
-    points = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
+    points = [dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())]
     candidates = {m.id: summary.candidate_sentences(m.messages, People(None, m.messages)) for m in meetings}
     table: dict[tuple, dict[str, float]] = {}
     for point in points:

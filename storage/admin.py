@@ -82,7 +82,7 @@ def expired_conversations(
             [cutoff, limit],
         )
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def forget_conversation(store: BotStore, conversation_id: str) -> int:

@@ -46,7 +46,7 @@ _SELECT = (
 
 def _conversation(row: Any, description: Any) -> SummarizedConversation:
     names = [d[0] for d in description]
-    values = dict(zip(names[6:], row[6:]))
+    values = dict(zip(names[6:], row[6:], strict=True))
     return SummarizedConversation(
         conversation_id=row[0],
         team_id=row[1],

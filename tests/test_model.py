@@ -29,7 +29,7 @@ def _fake_split_packages(root: Path, payload: bytes) -> tuple[str, ...]:
     """Two importable packages holding model.bin in halves, laid out like the published base-model parts."""
     names = ("fake_model_part1", "fake_model_part2")
     half = len(payload) // 2
-    for i, (name, chunk) in enumerate(zip(names, (payload[:half], payload[half:])), start=1):
+    for i, (name, chunk) in enumerate(zip(names, (payload[:half], payload[half:]), strict=True), start=1):
         data = root / name / "data"
         data.mkdir(parents=True)
         (root / name / "__init__.py").write_text("")

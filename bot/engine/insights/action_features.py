@@ -83,7 +83,7 @@ def message_features(text: str) -> list[str]:
     tokens = words(clean)
     features = [_length_bin(len(tokens))]
     features += [f"w:{t}" for t in set(tokens)]
-    features += [f"b:{a}_{b}" for a, b in set(zip(tokens, tokens[1:]))]
+    features += [f"b:{a}_{b}" for a, b in set(zip(tokens, tokens[1:], strict=False))]
     if tokens:
         features.append(f"start:{tokens[0]}")
         if len(tokens) > 1:
