@@ -145,8 +145,8 @@ def held_out(by_series: dict[str, list]) -> str:
         for key, value in zip(totals, (gold, predicted, right, marked, marked_right), strict=True):
             totals[key] += value
         lines.append(
-            f"| {name} | {len(meetings)} | {gold} | {threshold:.2f} | {_ratio(right, predicted)} ({predicted}) | "
-            f"{_ratio(right, gold)} | {_ratio(marked_right, marked)} ({marked}) |"
+            f"| {name} | {len(meetings)} | {gold} | {threshold:.2f} | {_ratio(right, predicted)} "
+            f"({predicted}) | {_ratio(right, gold)} | {_ratio(marked_right, marked)} ({marked}) |"
         )
     lines.append(
         f"| **pooled** | {sum(len(m) for m in by_series.values())} | {totals['gold']} | | "
@@ -172,8 +172,8 @@ def write_weights(by_series: dict[str, list]) -> None:
     body = ",\n".join(f"    {json.dumps(name)}: {w}" for name, w in sorted(weights.items()))
     WEIGHTS.write_text(
         '"""Question model weights, written by `python bench/fit_questions.py --write`; do not edit by hand.\n\n'
-        "Fitted on the Elicit-*/MRDA question acts of the AMI and ICSI meetings in ../shared/eval/meetings and\n"
-        "../shared/eval/train (CC BY 4.0: Carletta et al., MLMI 2005; Janin et al., ICASSP 2003).\n"
+        "Fitted on the Elicit-*/MRDA question acts of the AMI and ICSI meetings in ../shared/eval/meetings "
+        "and\n../shared/eval/train (CC BY 4.0: Carletta et al., MLMI 2005; Janin et al., ICASSP 2003).\n"
         '"""\n\n'
         f"INTERCEPT = {round(float(model.intercept_[0]), 4)}\n"
         f"THRESHOLD = {threshold}\n"

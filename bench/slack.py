@@ -284,8 +284,8 @@ def main() -> None:
     acks = ack_latency(args.rounds, args.fakes_in_process)
     where = "in the bot's process" if args.fakes_in_process else "in their own process"
     print(
-        f"### Ack latency ({args.rounds} rounds × {CONCURRENCY} concurrent signed file_share events, HTTP mode, "
-        f"fakes {where})\n"
+        f"### Ack latency ({args.rounds} rounds × {CONCURRENCY} concurrent signed file_share events, HTTP "
+        f"mode, fakes {where})\n"
     )
     print("| app | n | p50 ms | p99 ms |\n|---|---:|---:|---:|")
     for name in ("bare", "ours"):

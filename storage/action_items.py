@@ -27,7 +27,8 @@ def mark_done(
     with store.tx() as db:
         return (
             db.execute(
-                "INSERT OR IGNORE INTO action_item_state (conversation_id, item_key, done_by, done_at) VALUES (?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO action_item_state (conversation_id, item_key, done_by, done_at) "
+                "VALUES (?, ?, ?, ?)",
                 [conversation_id, key, user_id, now],
             ).rowcount
             == 1

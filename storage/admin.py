@@ -36,7 +36,7 @@ def list_recordings(
 
 def counts_by_state(store: BotStore) -> dict[str, int]:
     with store.read() as db:
-        return {state: n for state, n in db.execute("SELECT state, count(*) FROM recordings GROUP BY state")}
+        return dict(db.execute("SELECT state, count(*) FROM recordings GROUP BY state"))
 
 
 def retry(store: BotStore, recording_id: int, now: float | None = None) -> bool:

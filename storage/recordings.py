@@ -20,7 +20,8 @@ from typing import Any
 from storage.db import BotStore
 
 
-class State(str, Enum):
+# Not StrEnum (UP042): that would change what str() and f-strings of a State give, which callers may rely on.
+class State(str, Enum):  # noqa: UP042
     QUEUED = "queued"
     SUBMITTED = "submitted"
     PROCESSING = "processing"
@@ -146,7 +147,8 @@ def record(
         # Read back inside the same transaction: on the ack path every extra lock round costs a thread switch.
         rows = list(
             db.query(
-                "SELECT * FROM recordings WHERE team_id = ? AND channel_id = ? AND source = ? AND message_ts = ?",
+                "SELECT * FROM recordings WHERE team_id = ? AND channel_id = ? AND source = ? AND message_ts "
+                "= ?",
                 [team_id, channel_id, source, message_ts],
             )
         )
@@ -271,7 +273,8 @@ def mark_completed(
         )
         return (
             db.execute(
-                "UPDATE recordings SET state = ?, next_poll_at = ?, attempts = 0, error = NULL, updated_at = ? "
+                "UPDATE recordings SET state = ?, next_poll_at = ?, attempts = 0, error = NULL, updated_at = "
+                "? "
                 "WHERE id = ? AND state IN (?, ?)",
                 [State.COMPLETED.value, now, now, rec.id, State.SUBMITTED.value, State.PROCESSING.value],
             ).rowcount
@@ -320,7 +323,8 @@ def retry_later(store: BotStore, recording_id: int, error: str, next_poll_at: fl
     """A transient error: keep the row, count the attempt, try again at `next_poll_at`. Returns attempts."""
     with store.tx() as db:
         db.execute(
-            "UPDATE recordings SET attempts = attempts + 1, error = ?, next_poll_at = ?, updated_at = ? WHERE id = ?",
+            "UPDATE recordings SET attempts = attempts + 1, error = ?, next_poll_at = ?, updated_at = ? "
+            "WHERE id = ?",
             [error, next_poll_at, time.time(), recording_id],
         )
         row = db.execute("SELECT attempts FROM recordings WHERE id = ?", [recording_id]).fetchone()

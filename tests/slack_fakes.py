@@ -1,7 +1,7 @@
 """Signed Slack requests (events, commands, interactions) and the bot under test, for the Slack tests.
 
-The bot reaches the fake Slack (tests/support/slack.py) through slack_sdk's `WebClient(base_url=…)` and the Symbl
-stub (tests/support/symbl.py) through `SymblClient`, so what the tests assert is what crossed the wire.
+The bot reaches the fake Slack (tests/support/slack.py) through slack_sdk's `WebClient(base_url=…)` and the
+Symbl stub (tests/support/symbl.py) through `SymblClient`, so what the tests assert is what crossed the wire.
 The fake Slack is re-exported here for the existing imports.
 """
 

@@ -1,4 +1,5 @@
-"""Helpers for the suites that try to break "exactly once, nothing lost" (tests/test_suite_*.py, bench/load.py).
+"""Helpers for the suites that try to break "exactly once, nothing lost" (tests/test_suite_*.py,
+bench/load.py).
 
 - `ChaosSlack`: the fake Slack with seeded fault injection and gates (tests/support/chaos.py; the chaos
   Symbl is `tests.support.symbl.ChaosSymbl`).

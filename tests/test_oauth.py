@@ -45,7 +45,8 @@ def install(url: str, code: str) -> requests.Response:
     query = parse_qs(urlsplit(authorize.replace("&amp;", "&")).query)
     assert query["client_id"] == [CLIENT_ID]
     assert "files:read" in query["scope"][0].split(",") and "chat:write" in query["scope"][0].split(",")
-    # The state cookie is marked Secure (production is https); a browser on this plain-http test sends it anyway.
+    # The state cookie is marked Secure (production is https); a browser on this plain-http test sends it
+    # anyway.
     cookie = page.headers["Set-Cookie"].split(";")[0]
     assert cookie == f"slack-app-oauth-state={query['state'][0]}"
     return requests.get(

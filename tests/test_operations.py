@@ -349,9 +349,10 @@ def test_the_bot_keeps_no_download_after_submitting(bot, fake_slack):
 
 @pytest.mark.slow
 def test_fake_workspace_and_the_procfile_web_line(tmp_path, stub_symbl):
-    """The README's offline try-out, as a user runs it: `python -m tests.fake_workspace FILE` prints a command;
-    `symbl-bot serve --mode http` (the Procfile's web line) started with it gets the recording and answers.
-    Twice, on the same ./data: the second run's upload is new to the bot, not a duplicate of the first."""
+    """The README's offline try-out, as a user runs it: `python -m tests.fake_workspace FILE` prints a
+    command; `symbl-bot serve --mode http` (the Procfile's web line) started with it gets the recording and
+    answers. Twice, on the same ./data: the second run's upload is new to the bot, not a duplicate of the
+    first."""
     procfile = dict(
         line.split(":", 1)
         for line in (ROOT / "Procfile").read_text().splitlines()

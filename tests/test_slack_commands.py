@@ -1,8 +1,9 @@
-"""`/symbl` subcommands, `@symbl` mentions, action-item buttons, App Home and the message shortcut, end to end.
+"""`/symbl` subcommands, `@symbl` mentions, action-item buttons, App Home and the message shortcut, end to
+end.
 
-Signed requests go to the running bot over HTTP; answers are read where Slack would see them: the HTTP ack body,
-the bodies POSTed to response_url, and the Web API calls the fake Slack server recorded. The Symbl side is the
-stub (the real engine's append runs in test_slack_append_engine.py).
+Signed requests go to the running bot over HTTP; answers are read where Slack would see them: the HTTP ack
+body, the bodies POSTed to response_url, and the Web API calls the fake Slack server recorded. The Symbl side
+is the stub (the real engine's append runs in test_slack_append_engine.py).
 
 Workspace: #general (C0CHAN: Alice, Bob, Priya, Admin) holds the public conversation; a private channel
 (G0PRIV: Carol only) holds one whose words ("zanzibar", "acquisition") must never reach anyone else.
@@ -271,7 +272,8 @@ def test_outsiders_get_nothing_of_a_private_channels_conversations(world, fake_s
             "transcript",
             "forget",
         ):
-            # The private id is answered exactly like an id that does not exist (it only echoes what was typed).
+            # The private id is answered exactly like an id that does not exist (it only echoes what was
+            # typed).
             _, body = ask(world, fake_slack, f"{query} {private_id}", user=user)
             _, unknown = ask(world, fake_slack, f"{query} no-such-id", user=user)
             assert body["text"] == unknown["text"].replace("no-such-id", private_id), (user, query)

@@ -1,5 +1,6 @@
-"""Redelivery storm: every event up to 4 times (with Slack's retry headers), in seeded random order, concurrently,
-with `file_shared` twins (some arriving before their message) and link messages → one summary per recording.
+"""Redelivery storm: every event up to 4 times (with Slack's retry headers), in seeded random order,
+concurrently, with `file_shared` twins (some arriving before their message) and link messages → one summary
+per recording.
 
 Sizes: SUITE_STORM_RECORDINGS (default 20), SUITE_SEED.
 """

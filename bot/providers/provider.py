@@ -1,7 +1,8 @@
-"""What the Slack pipeline needs from a provider: submit or append media, poll the job, read and delete results.
+"""What the Slack pipeline needs from a provider: submit or append media, poll the job, read and delete
+results.
 
-`bot.providers.symbl.client.SymblClient` is the implementation (the Symbl cloud, or our engine on loopback); a new
-provider implements these methods and is passed to `Services(symbl=...)`.
+`bot.providers.symbl.client.SymblClient` is the implementation (the Symbl cloud, or our engine on loopback); a
+new provider implements these methods and is passed to `Services(symbl=...)`.
 """
 
 from __future__ import annotations

@@ -228,7 +228,8 @@ def note_pending_file(
     user_id: str | None = None,
 ) -> PendingFile | None:
     """Before the ack (database only): a file the event names but does not describe (`file_shared`, a
-    `check_file_info` stub). None when the channel already has it (its `file_share` twin usually came first)."""
+    `check_file_info` stub). None when the channel already has it (its `file_share` twin usually came
+    first)."""
     if repo.source_seen(services.store, team_id, channel_id, file_id):
         return None
     return pending_files.note(
@@ -448,7 +449,8 @@ def _media_of(rec: Recording) -> str:
 def _refuse_by_metadata(settings: Settings, rec: Recording) -> None:
     if rec.size and rec.size > settings.max_file_bytes:
         raise MediaTooLarge(
-            f"the file is {rec.size / 1024**2:,.0f} MB; the limit is {settings.max_file_bytes / 1024**2:,.0f} MB."
+            f"the file is {rec.size / 1024**2:,.0f} MB; the limit is "
+            f"{settings.max_file_bytes / 1024**2:,.0f} MB."
         )
     if rec.duration_ms and rec.duration_ms / 1000 > settings.max_duration_seconds:
         raise MediaTooLong(_too_long(rec.duration_ms / 1000, settings.max_duration_seconds))
@@ -542,7 +544,8 @@ def download_slack_file(services: Services, rec: Recording) -> Path:
             dest,
             max_bytes=settings.max_file_bytes,
             allow_private=settings.allow_private_urls,
-            # Our configured Slack API host:port is trusted even on loopback (tests, proxies); each hop is checked.
+            # Our configured Slack API host:port is trusted even on loopback (tests, proxies); each hop is
+            # checked.
             allow_private_for=lambda hop: _is_configured_api(hop, settings),
             headers_for=lambda hop: _bearer(token) if token_allowed(hop, settings) else {},
             may_redirect_to=lambda _from, to: may_redirect(to, api_host),
@@ -661,7 +664,8 @@ def post_summary(services: Services, rec: Recording) -> None:
 
 
 def fail(services: Services, rec: Recording, reason: str) -> None:
-    """A permanent failure: the thread gets one clear message (the status edited), then the row ends as failed.
+    """A permanent failure: the thread gets one clear message (the status edited), then the row ends as
+    failed.
 
     The message goes first. If Slack cannot take it just now, the row stays active and retries with backoff
     (its step fails the same way again and reports again), so a Slack hiccup does not leave the thread saying

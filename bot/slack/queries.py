@@ -1,10 +1,10 @@
 """What `/symbl` and `@symbl` commands, the action-item buttons, the App Home tab and the message shortcut do.
 
 Plain functions over `Services`; the Slack listeners in `handlers/` only parse and deliver, and
-`bot.slack.commands.registry` maps each subcommand to its handler here. Every answer that
-touches a conversation first checks that the asking user is a member of the conversation's channel
-(`bot.slack.authz`). A conversation the user may not see is answered exactly like one that does not exist, so ids
-from private channels leak nothing.
+`bot.slack.commands.registry` maps each subcommand to its handler here. Every answer that touches a
+conversation first checks that the asking user is a member of the conversation's channel (`bot.slack.authz`).
+A conversation the user may not see is answered exactly like one that does not exist, so ids from private
+channels leak nothing.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Slack formatting for command answers and the App Home tab (a sibling of bot.slack.render.summary; pure functions).
+"""Slack formatting for command answers and the App Home tab (a sibling of bot.slack.render.summary; pure
+functions).
 
 Everything that came from a recording or a user is escaped (`summary.escape`) before it is put in mrkdwn.
 """

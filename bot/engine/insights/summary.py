@@ -100,7 +100,8 @@ def choose(sentences: list[_Sentence], budget: int, exclude: frozenset[str] = fr
     chosen: list[_Sentence] = []
     covered: set[str] = set()
     used = 0
-    # Only the most central sentences can win; bounding the pool keeps MMR's quadratic step cheap on long meetings.
+    # Only the most central sentences can win; bounding the pool keeps MMR's quadratic step cheap on long
+    # meetings.
     pool = sorted(sentences, key=lambda s: (-base[s.index], s.index))[:POOL_SIZE]
     while pool and budget - used >= MIN_SENTENCE_WORDS:
         gains = {s.index: base[s.index] / top - REDUNDANCY * _overlap(s, covered) for s in pool}
