@@ -411,7 +411,8 @@ CHOICES = (
 
 
 def choice_rows(clips: list[Path]) -> list[tuple[str, str, int, int, float, float]]:
-    """(model, decoding, reference words, errors, seconds, audio seconds) pooled over the clips, per choice."""
+    """(model, decoding, reference words, errors, seconds, audio seconds) pooled over the clips, per
+    choice."""
     references = {clip: normalise(reference_text(clip)) for clip in clips}
     audio_seconds = sum(len(decode(clip)) / 16000 for clip in clips)
     rows = []

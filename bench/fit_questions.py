@@ -171,7 +171,8 @@ def write_weights(by_series: dict[str, list]) -> None:
     }
     body = ",\n".join(f"    {json.dumps(name)}: {w}" for name, w in sorted(weights.items()))
     WEIGHTS.write_text(
-        '"""Question model weights, written by `python bench/fit_questions.py --write`; do not edit by hand.\n\n'
+        '"""Question model weights, written by `python bench/fit_questions.py --write`; '
+        "do not edit by hand.\n\n"
         "Fitted on the Elicit-*/MRDA question acts of the AMI and ICSI meetings in ../shared/eval/meetings "
         "and\n../shared/eval/train (CC BY 4.0: Carletta et al., MLMI 2005; Janin et al., ICASSP 2003).\n"
         '"""\n\n'

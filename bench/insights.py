@@ -351,7 +351,8 @@ TOPICS_AND_QUESTIONS_BEFORE = (
 
 
 def topic_shape(paths: list[Path]) -> tuple[int, int, int]:
-    """(topics, multi-word topics, topics that are a variant of another listed one: same or contained words)."""
+    """(topics, multi-word topics, topics that are a variant of another listed one: same or contained
+    words)."""
     total = multi = variants = 0
     for path in paths:
         meeting = load_meeting(path)

@@ -51,7 +51,8 @@ SEED = 7
 
 
 class CachedTokenizer(tokenizers.Tokenizer):
-    """rouge-score's own stemming tokenizer, memoised: the grid scores the same gold and sentences many times."""
+    """rouge-score's own stemming tokenizer, memoised: the grid scores the same gold and sentences many
+    times."""
 
     def __init__(self) -> None:
         self._inner = tokenizers.DefaultTokenizer(use_stemmer=True)
@@ -141,7 +142,8 @@ def with_constants(values: dict) -> None:
 
 
 def grid_scores(meetings: list[Meeting], scorer) -> tuple[list[dict], dict[tuple, dict[str, float]]]:
-    """Mean of ROUGE-1/2/L F per meeting for every grid point (the choose step only: sentences precomputed)."""
+    """Mean of ROUGE-1/2/L F per meeting for every grid point (the choose step only: sentences
+    precomputed)."""
     points = [dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())]
     candidates = {m.id: summary.candidate_sentences(m.messages, People(None, m.messages)) for m in meetings}
     table: dict[tuple, dict[str, float]] = {}

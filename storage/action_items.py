@@ -22,7 +22,8 @@ def item_key(item: dict[str, Any]) -> str:
 def mark_done(
     store: BotStore, conversation_id: str, key: str, user_id: str, now: float | None = None
 ) -> bool:
-    """Record who marked the item done. Returns False when it was done already (a second click changes nothing)."""
+    """Record who marked the item done. Returns False when it was done already (a second click changes
+    nothing)."""
     now = time.time() if now is None else now
     with store.tx() as db:
         return (

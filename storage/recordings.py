@@ -118,9 +118,9 @@ def record(
     with store.tx() as db:
         cursor = db.execute(
             """
-            INSERT OR IGNORE INTO recordings (team_id, channel_id, source, message_ts, thread_ts, user_id, kind,
-                name, download_url, mimetype, size, duration_ms, state, next_poll_at, created_at, updated_at,
-                append_to)
+            INSERT OR IGNORE INTO recordings (team_id, channel_id, source, message_ts, thread_ts, user_id,
+                kind, name, download_url, mimetype, size, duration_ms, state, next_poll_at, created_at,
+                updated_at, append_to)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
@@ -265,9 +265,11 @@ def mark_completed(
     with store.tx() as db:
         db.execute(
             """
-            INSERT INTO conversations (conversation_id, recording_id, team_id, channel_id, name, insights, fetched_at)
+            INSERT INTO conversations (conversation_id, recording_id, team_id, channel_id, name, insights,
+                fetched_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (conversation_id) DO UPDATE SET insights = excluded.insights, fetched_at = excluded.fetched_at
+            ON CONFLICT (conversation_id) DO UPDATE SET insights = excluded.insights,
+                fetched_at = excluded.fetched_at
             """,
             [rec.conversation_id, rec.id, rec.team_id, rec.channel_id, rec.name, json.dumps(insights), now],
         )

@@ -60,7 +60,8 @@ def refresh(store: BotStore) -> int:
 
 
 def search(store: BotStore, team_id: str, channel_ids: list[str], words: str, limit: int = 5) -> list[Hit]:
-    """Best matches first (bm25), only in the given channels; `words` are matched as plain terms, never syntax."""
+    """Best matches first (bm25), only in the given channels; `words` are matched as plain terms, never
+    syntax."""
     if not channel_ids or not words.strip():
         return []
     refresh(store)

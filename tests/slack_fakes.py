@@ -35,7 +35,7 @@ from tests.support.slack import (  # noqa: F401 — re-exported for the tests' i
 from tests.support.symbl import StubSymbl
 from tests.support.wait import wait_until as wait_for  # noqa: F401 — the Slack tests' name for it
 
-# --- signed Slack requests -------------------------------------------------------------------------------------
+# --- signed Slack requests ----------------------------------------------------------------------------------
 
 _event_ids = itertools.count(1)
 

@@ -44,7 +44,7 @@ def suite_seed() -> int:
     return suite_size("seed", 20240617)
 
 
-# --- the chaos Slack ------------------------------------------------------------------------------------------
+# --- the chaos Slack ----------------------------------------------------------------------------------------
 
 
 class ChaosSlack(Chaotic, FakeSlack):
@@ -125,7 +125,7 @@ def _call(method: str, h: BaseHTTPRequestHandler, body: dict, fault: str) -> Any
     return Call(method, {**dict(h.headers), "X-Injected-Fault": fault}, body)
 
 
-# --- the bot as a real subprocess -----------------------------------------------------------------------------
+# --- the bot as a real subprocess ---------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -207,7 +207,7 @@ class BotProcess:
                 self.kill()
 
 
-# --- no traffic leaves loopback ---------------------------------------------------------------------------------
+# --- no traffic leaves loopback -----------------------------------------------------------------------------
 
 
 class ConnectGuard:
@@ -249,7 +249,7 @@ def connect_guard() -> ConnectGuard:
     return _guard
 
 
-# --- assertions -----------------------------------------------------------------------------------------------
+# --- assertions ---------------------------------------------------------------------------------------------
 
 
 def summaries_by_thread(slack: FakeSlack, channel: str) -> Counter:

@@ -123,7 +123,8 @@ GRAPH = import_graph()
 
 
 def violations(source_prefix: str, allowed: Callable[[str], bool]) -> list[str]:
-    """Imports made by modules under `source_prefix` that `allowed` refuses, as `module:line imports target`."""
+    """Imports made by modules under `source_prefix` that `allowed` refuses, as `module:line imports
+    target`."""
     return [
         f"{i.source}:{i.line} imports {i.target}"
         for src, edges in GRAPH.items()

@@ -38,7 +38,8 @@ def oauth_settings(tmp_path, fake_slack, stub_symbl):
 
 
 def install(url: str, code: str) -> requests.Response:
-    """A person's browser: the install page (sets the state cookie), then Slack's redirect back with a code."""
+    """A person's browser: the install page (sets the state cookie), then Slack's redirect back with a
+    code."""
     page = requests.get(url + "/slack/install", timeout=10)
     assert page.status_code == 200
     authorize = re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', page.text).group(1)

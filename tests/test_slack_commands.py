@@ -125,7 +125,7 @@ def assert_no_secret(*bodies):
             assert word not in dumped, f"leaked {word!r}: {dumped[:300]}"
 
 
-# --- help and bad input ---------------------------------------------------------------------------------------
+# --- help and bad input -------------------------------------------------------------------------------------
 
 
 def test_help_lists_every_subcommand_in_the_ack(world, fake_slack):
@@ -170,7 +170,7 @@ def test_unknown_conversation_id_is_a_clear_reason(world, fake_slack, sub):
     assert body["response_type"] == "ephemeral"
 
 
-# --- queries ----------------------------------------------------------------------------------------------------
+# --- queries ------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -254,7 +254,7 @@ def test_search_ranks_links_and_stays_in_the_users_channels(world, fake_slack):
     assert_no_secret(body)
 
 
-# --- authorization: nothing of the private channel leaks ----------------------------------------------------------
+# --- authorization: nothing of the private channel leaks ----------------------------------------------------
 
 
 def test_outsiders_get_nothing_of_a_private_channels_conversations(world, fake_slack):
@@ -330,7 +330,7 @@ def test_outsiders_get_nothing_of_a_private_channels_conversations(world, fake_s
         assert db["action_item_state"].count == 0
 
 
-# --- forget --------------------------------------------------------------------------------------------------------
+# --- forget -------------------------------------------------------------------------------------------------
 
 
 def test_forget_needs_the_uploader_or_an_admin_and_deletes_everything(world, fake_slack, stub_symbl):
@@ -365,7 +365,7 @@ def test_a_workspace_admin_may_forget_another_users_conversation(world, fake_sla
     assert [c.body["user"] for c in fake_slack.calls_to("users.info")] == ["U0ADMIN"]
 
 
-# --- appends -------------------------------------------------------------------------------------------------------
+# --- appends ------------------------------------------------------------------------------------------------
 
 
 def _summary_text(fake_slack):
@@ -472,7 +472,7 @@ def test_mentions_answer_in_the_thread_once_and_append_there(world, fake_slack, 
     assert len(fake_slack.summaries(PUBLIC, TS)) == 1
 
 
-# --- action items ------------------------------------------------------------------------------------------------
+# --- action items -------------------------------------------------------------------------------------------
 
 
 def _buttons(summary):
@@ -536,7 +536,7 @@ def test_remind_me_schedules_a_dm_for_the_next_morning(world, fake_slack):
     assert time.time() < post_at <= time.time() + 36 * 3600 and post_at % 86400 == 9 * 3600  # due date passed
 
 
-# --- App Home and the shortcut -------------------------------------------------------------------------------------
+# --- App Home and the shortcut ------------------------------------------------------------------------------
 
 
 def test_app_home_lists_visible_conversations_and_marks_the_users_own_items(world, fake_slack):
@@ -587,7 +587,7 @@ def test_message_shortcut_summarizes_an_old_recording_once(world, fake_slack):
     )
 
 
-# --- docs ----------------------------------------------------------------------------------------------------------
+# --- docs ---------------------------------------------------------------------------------------------------
 
 
 def test_readme_command_table_matches_help(world, fake_slack):

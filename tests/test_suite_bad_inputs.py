@@ -285,7 +285,7 @@ def test_a_file_whose_download_link_points_outside_slack_is_refused_before_conne
     assert guard.blocked == []
 
 
-# --- oversized text -------------------------------------------------------------------------------------------
+# --- oversized text -----------------------------------------------------------------------------------------
 
 
 def test_oversized_message_and_command_text_get_answers_and_the_bot_keeps_working(

@@ -34,7 +34,8 @@ def _ts(i: int) -> str:
 
 
 def _plan(fake_slack, file_server, n: int, rng: random.Random) -> tuple[list[tuple], dict[str, str]]:
-    """Deliveries for n recordings: (envelope, retry_num) pairs, shuffled. Returns them and thread → channel."""
+    """Deliveries for n recordings: (envelope, retry_num) pairs, shuffled. Returns them and thread →
+    channel."""
     deliveries: list[tuple] = []
     threads: dict[str, str] = {}
     for i in range(n):

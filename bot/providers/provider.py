@@ -22,7 +22,8 @@ class Submission:
 
 
 class Provider(Protocol):
-    """Errors are `bot.errors.ProviderError`s; their `transient` says whether the pipeline should retry later."""
+    """Errors are `bot.errors.ProviderError`s; their `transient` says whether the pipeline should retry
+    later."""
 
     def submit_file(
         self,
@@ -75,11 +76,13 @@ class Provider(Protocol):
         ...
 
     def job(self, job_id: str) -> dict:
-        """The job body: `{"id", "status"}` (`in_progress`, `completed`, `failed`), plus `message` on failure."""
+        """The job body: `{"id", "status"}` (`in_progress`, `completed`, `failed`), plus `message` on
+        failure."""
         ...
 
     def fetch_insights(self, conversation_id: str) -> dict[str, list]:
-        """Everything a summary needs, keyed as on the Symbl wire (messages, topics, questions, actionItems, …)."""
+        """Everything a summary needs, keyed as on the Symbl wire (messages, topics, questions, actionItems,
+        …)."""
         ...
 
     def delete_conversation(self, conversation_id: str) -> None:

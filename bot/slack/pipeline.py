@@ -119,7 +119,8 @@ def is_file_stub(file: dict[str, Any]) -> bool:
 
 
 def is_candidate_link(url: str) -> bool:
-    """A link worth answering: a direct audio/video file, or a video site/shortener we must explain we refuse."""
+    """A link worth answering: a direct audio/video file, or a video site/shortener we must explain we
+    refuse."""
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
@@ -367,7 +368,8 @@ def retry_delay(settings: Settings, attempts: int) -> float:
 
 
 def poll_delay(settings: Settings, polls: int) -> float:
-    """2 ticks after submission, growing by half each poll, at most 30 s (the engine also notifies at once)."""
+    """2 ticks after submission, growing by half each poll, at most 30 s (the engine also notifies at
+    once)."""
     return min(settings.poll_seconds * 2 * 1.5**polls, 30.0)
 
 
@@ -486,7 +488,7 @@ def media_duration(path: Path) -> float | None:
     return None
 
 
-# --- Slack file download -------------------------------------------------------------------------------------
+# --- Slack file download ------------------------------------------------------------------------------------
 
 
 def slack_api_host(settings: Settings) -> str | None:
@@ -523,7 +525,8 @@ def token_allowed(hop: net.Target, settings: Settings) -> bool:
 
 
 def download_slack_file(services: Services, rec: Recording) -> Path:
-    """Fetch a Slack file with the bot token, which goes to Slack hosts only; redirects stay on Slack hosts."""
+    """Fetch a Slack file with the bot token, which goes to Slack hosts only; redirects stay on Slack
+    hosts."""
     settings = services.settings
     client = services.slack_for(rec.team_id)
     url = rec.download_url
@@ -576,7 +579,7 @@ def _looks_like_html(path: Path) -> bool:
     return head.startswith((b"<!doctype html", b"<html"))
 
 
-# --- polling -------------------------------------------------------------------------------------------------
+# --- polling ------------------------------------------------------------------------------------------------
 
 
 def poll(services: Services, rec: Recording) -> None:
@@ -618,7 +621,7 @@ def on_job_status(services: Services, job_id: str, status: str) -> None:
         services.wake()
 
 
-# --- posting -------------------------------------------------------------------------------------------------
+# --- posting ------------------------------------------------------------------------------------------------
 
 
 def post_summary(services: Services, rec: Recording) -> None:

@@ -43,7 +43,8 @@ _TOKEN = re.compile(r"[a-z']+")
 
 @dataclass(frozen=True)
 class Context:
-    """What the turn-taking says about a sentence: does someone else speak next, was the turn before a question."""
+    """What the turn-taking says about a sentence: does someone else speak next, was the turn before a
+    question."""
 
     other_speaks_next: bool = False
     after_question: bool = False

@@ -65,7 +65,8 @@ def candidate_sentences(messages: list[dict], people: People) -> list[_Sentence]
 
 
 def _weights(sentences: list[_Sentence]) -> dict[str, float]:
-    """TF·IDF of each term over the meeting's sentences: recurring but not ubiquitous vocabulary weighs most."""
+    """TF·IDF of each term over the meeting's sentences: recurring but not ubiquitous vocabulary weighs
+    most."""
     frequency: Counter[str] = Counter()
     spread: Counter[str] = Counter()
     for s in sentences:
