@@ -53,7 +53,7 @@ def _terms(text: str) -> list[str]:
 
 def candidate_sentences(messages: list[dict], people: People) -> list[_Sentence]:
     """Sentences worth quoting: long enough to say something, fillers removed, with their speaker's name."""
-    found = []
+    found: list[_Sentence] = []
     for message in messages:
         speaker = people.speaker_of(message)
         name = speaker.name if speaker else ""
