@@ -235,8 +235,9 @@ def der_rows(clips: list[Path]) -> list[DerRow]:
                 diarization_error(reference, blind_hyp, collar=COLLAR).der,
                 scored.der,
                 diarization_error(reference, told_hyp, collar=0.0).der,
-                f"{scored.missed / scored.reference_speech:.2f} / {scored.false_alarm / scored.reference_speech:.2f}"
-                f" / {scored.confusion / scored.reference_speech:.2f}",
+                f"{scored.missed / scored.reference_speech:.2f} / "
+                f"{scored.false_alarm / scored.reference_speech:.2f} / "
+                f"{scored.confusion / scored.reference_speech:.2f}",
                 blind["seconds"],
             )
         )
@@ -314,9 +315,10 @@ def _targets(speed: list[SpeedRow], wer: list[WerRow]) -> list[str]:
     verdict = {True: "met", False: "**missed**"}
     return [
         (
-            f"Targets (issue 2): RTF ≤ 0.15 — worst engine run {worst_rtf:.3f}, {verdict[worst_rtf <= 0.15]}; "
-            f"peak RSS ≤ 1.5 GB on 60 minutes — {hour_rss / 1024:.2f} GB, {verdict[hour_rss <= 1536]}; "
-            f"pooled WER ≤ 0.22 on the eval clips — {pooled:.3f}, {verdict[pooled <= 0.22]}."
+            f"Targets (issue 2): RTF ≤ 0.15 — worst engine run {worst_rtf:.3f}, "
+            f"{verdict[worst_rtf <= 0.15]}; peak RSS ≤ 1.5 GB on 60 minutes — {hour_rss / 1024:.2f} GB, "
+            f"{verdict[hour_rss <= 1536]}; pooled WER ≤ 0.22 on the eval clips — {pooled:.3f}, "
+            f"{verdict[pooled <= 0.22]}."
         )
     ]
 
@@ -336,7 +338,8 @@ def _wer_table(rows: list[WerRow]) -> list[str]:
     for r in rows:
         out.append(
             f"| {r.clip} | {r.reference_words} | {r.engine_errors / r.reference_words:.3f} | "
-            f"{r.baseline_errors / r.reference_words:.3f} | {r.engine_seconds:.1f} | {r.baseline_seconds:.1f} |"
+            f"{r.baseline_errors / r.reference_words:.3f} | {r.engine_seconds:.1f} | "
+            f"{r.baseline_seconds:.1f} |"
         )
     words = sum(r.reference_words for r in rows)
     engine, baseline = sum(r.engine_errors for r in rows), sum(r.baseline_errors for r in rows)
@@ -353,8 +356,8 @@ def _wer_table(rows: list[WerRow]) -> list[str]:
 def _der_table(rows: list[DerRow]) -> list[str]:
     out = [
         (
-            "| AMI clip | ref. speakers | found (count not given) | DER, count not given | DER, count given | "
-            "same, no collar | miss / FA / confusion (given) | diarize s |"
+            "| AMI clip | ref. speakers | found (count not given) | DER, count not given | DER, count given "
+            "| same, no collar | miss / FA / confusion (given) | diarize s |"
         ),
         "|---|---:|---:|---:|---:|---:|---|---:|",
     ]
@@ -369,16 +372,17 @@ def _der_table(rows: list[DerRow]) -> list[str]:
 def _notes() -> list[str]:
     return [
         (
-            f"RTF = processing seconds / audio seconds, model already loaded; peak RSS = the measuring process's "
-            f"`ru_maxrss` (fresh process per row, model included). Long recordings: the 5 eval clips and "
-            f"examples/standup.mp3, decoded and joined with 1 s of silence, repeated to ≥ 10 and ≥ 60 minutes "
-            f"(16 kHz WAV built by the script). WER: eval/README.md normalisation, pooled over all reference words; "
-            f"baseline = bare faster-whisper, same packaged tiny.en, int8, beam 5, vad_filter=True, same run; "
-            f"CTranslate2's random seed fixed at 0 in both (its temperature fallback samples). "
-            f"DER = (missed + false alarm + confusion) / reference speech, 10 ms grid, optimal one-to-one speaker "
-            f"mapping (Hungarian), overlapped reference speech counted per speaker (our turns never overlap, so "
-            f"overlap is always partly missed), {COLLAR} s collar around reference boundaries unless said. "
-            f"2 CPU cores shared with other engineers' jobs: timings are noisy (±20 % between runs is usual)."
+            f"RTF = processing seconds / audio seconds, model already loaded; peak RSS = the measuring "
+            f"process's `ru_maxrss` (fresh process per row, model included). Long recordings: the 5 eval "
+            f"clips and examples/standup.mp3, decoded and joined with 1 s of silence, repeated to ≥ 10 and ≥ "
+            f"60 minutes (16 kHz WAV built by the script). WER: eval/README.md normalisation, pooled over "
+            f"all reference words; baseline = bare faster-whisper, same packaged tiny.en, int8, beam 5, "
+            f"vad_filter=True, same run; CTranslate2's random seed fixed at 0 in both (its temperature "
+            f"fallback samples). DER = (missed + false alarm + confusion) / reference speech, 10 ms grid, "
+            f"optimal one-to-one speaker mapping (Hungarian), overlapped reference speech counted per "
+            f"speaker (our turns never overlap, so overlap is always partly missed), {COLLAR} s collar "
+            f"around reference boundaries unless said. 2 CPU cores shared with other engineers' jobs: "
+            f"timings are noisy (±20 % between runs is usual)."
         ),
     ]
 
@@ -407,7 +411,8 @@ CHOICES = (
 
 
 def choice_rows(clips: list[Path]) -> list[tuple[str, str, int, int, float, float]]:
-    """(model, decoding, reference words, errors, seconds, audio seconds) pooled over the clips, per choice."""
+    """(model, decoding, reference words, errors, seconds, audio seconds) pooled over the clips, per
+    choice."""
     references = {clip: normalise(reference_text(clip)) for clip in clips}
     audio_seconds = sum(len(decode(clip)) / 16000 for clip in clips)
     rows = []
@@ -430,12 +435,13 @@ def render_choices(rows, repeat_same: dict[str, bool]) -> str:
         CHOICES_SECTION,
         "",
         "`python bench/engine.py --choices` — the engine (`Engine.process`, no diarization) on every clip of "
-        "`shared/eval/audio`, each clip in a fresh process with the model loaded beforehand, all rows in one run "
-        "on this shared 2-core machine. *fallback*: faster-whisper's default temperatures 0…1 (samples on "
-        "doubtful segments; seeded here), as the engine decoded before issue 10; *deterministic*: temperature 0 "
-        "(beam 5) with no fallback and no repeated 4-gram, what the engine now uses.",
+        "`shared/eval/audio`, each clip in a fresh process with the model loaded beforehand, all rows in one "
+        "run on this shared 2-core machine. *fallback*: faster-whisper's default temperatures 0…1 (samples "
+        "on doubtful segments; seeded here), as the engine decoded before issue 10; *deterministic*: "
+        "temperature 0 (beam 5) with no fallback and no repeated 4-gram, what the engine now uses.",
         "",
-        "| model | decoding | pooled WER | seconds (5 clips) | RTF | time vs tiny.en deterministic | same text twice |",
+        "| model | decoding | pooled WER | seconds (5 clips) | RTF | time vs tiny.en deterministic | same "
+        "text twice |",
         "|---|---|---:|---:|---:|---:|---|",
     ]
     for model, decoding, words, errors, seconds, audio in rows:

@@ -103,7 +103,7 @@ def unit_predictions(vectorizer, model, meetings) -> list[tuple[float, bool]]:
             continue
         probabilities = model.predict_proba(vectorizer.transform([f for f, _, _ in rows]))[:, 1]
         best: dict[int, tuple[float, bool]] = {}
-        for (_, label, unit), p in zip(rows, probabilities):
+        for (_, label, unit), p in zip(rows, probabilities, strict=True):
             if unit not in best or p > best[unit][0]:
                 best[unit] = (p, label)
         predictions += best.values()
@@ -142,11 +142,11 @@ def held_out(by_series: dict[str, list]) -> str:
         predicted, right = precision_at(unit_predictions(vectorizer, model, meetings), threshold)
         gold = sum(m[1] for m in meetings)
         marked, marked_right = sum(m[2] for m in meetings), sum(m[3] for m in meetings)
-        for key, value in zip(totals, (gold, predicted, right, marked, marked_right)):
+        for key, value in zip(totals, (gold, predicted, right, marked, marked_right), strict=True):
             totals[key] += value
         lines.append(
-            f"| {name} | {len(meetings)} | {gold} | {threshold:.2f} | {_ratio(right, predicted)} ({predicted}) | "
-            f"{_ratio(right, gold)} | {_ratio(marked_right, marked)} ({marked}) |"
+            f"| {name} | {len(meetings)} | {gold} | {threshold:.2f} | {_ratio(right, predicted)} "
+            f"({predicted}) | {_ratio(right, gold)} | {_ratio(marked_right, marked)} ({marked}) |"
         )
     lines.append(
         f"| **pooled** | {sum(len(m) for m in by_series.values())} | {totals['gold']} | | "
@@ -166,14 +166,15 @@ def write_weights(by_series: dict[str, list]) -> None:
     vectorizer, model = fit([r for ms in by_series.values() for m in ms for r in m[0]])
     weights = {
         name: round(float(w), 4)
-        for name, w in zip(vectorizer.feature_names_, model.coef_[0])
+        for name, w in zip(vectorizer.feature_names_, model.coef_[0], strict=True)
         if abs(w) >= 1e-4
     }
     body = ",\n".join(f"    {json.dumps(name)}: {w}" for name, w in sorted(weights.items()))
     WEIGHTS.write_text(
-        '"""Question model weights, written by `python bench/fit_questions.py --write`; do not edit by hand.\n\n'
-        "Fitted on the Elicit-*/MRDA question acts of the AMI and ICSI meetings in ../shared/eval/meetings and\n"
-        "../shared/eval/train (CC BY 4.0: Carletta et al., MLMI 2005; Janin et al., ICASSP 2003).\n"
+        '"""Question model weights, written by `python bench/fit_questions.py --write`; '
+        "do not edit by hand.\n\n"
+        "Fitted on the Elicit-*/MRDA question acts of the AMI and ICSI meetings in ../shared/eval/meetings "
+        "and\n../shared/eval/train (CC BY 4.0: Carletta et al., MLMI 2005; Janin et al., ICASSP 2003).\n"
         '"""\n\n'
         f"INTERCEPT = {round(float(model.intercept_[0]), 4)}\n"
         f"THRESHOLD = {threshold}\n"

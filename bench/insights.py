@@ -42,8 +42,8 @@ REFERENCE_TIME = datetime(2024, 3, 13, 9, 0, tzinfo=UTC)
 
 # The README's naive rule: commitment phrases by regex, keep the last matches (10 per hour).
 BASELINE_PATTERN = re.compile(
-    r"\b(?:i'll|i will|i'm going to|i am going to|we'll|we will|we're going to|we need to|we have to|we should|"
-    r"you need to|you have to|you should|let's|let me|i have to|i need to|gonna|going to)\b",
+    r"\b(?:i'll|i will|i'm going to|i am going to|we'll|we will|we're going to|we need to|we have to|"
+    r"we should|you need to|you have to|you should|let's|let me|i have to|i need to|gonna|going to)\b",
     re.IGNORECASE,
 )
 
@@ -199,8 +199,8 @@ def row(s: MeetingScore) -> str:
         f"| {s.meeting} | {s.hours:.2f} | {s.gold_actions} | {ratio(s.action_hits, s.gold_actions)} | "
         f"{ratio(s.precise, s.predicted)} ({s.predicted}) | {ratio(s.base_hits, s.gold_actions)} | "
         f"{ratio(s.base_precise, s.base_predicted)} ({s.base_predicted}) | "
-        f"{ratio(s.questions_right, s.questions)} ({s.questions}) | {ratio(s.topics_covered, s.topics_gold)} | "
-        f"{s.seconds / s.hours:.2f} |"
+        f"{ratio(s.questions_right, s.questions)} ({s.questions}) | {ratio(s.topics_covered, s.topics_gold)} "
+        f"| {s.seconds / s.hours:.2f} |"
     )
 
 
@@ -234,9 +234,9 @@ def notes(scores: list[MeetingScore]) -> str:
     speed = sum(s.seconds for s in scores) / sum(s.hours for s in scores)
     return (
         f"Over the {len(with_evidence)} meetings whose gold action items have evidence (shipped model, "
-        f"fitted on them): recall {recall:.2f} "
-        f"(baseline {base_recall:.2f}, ×{recall / base_recall if base_recall else float('nan'):.2f}), precision "
-        f"{precision:.2f} (baseline {base_precision:.2f}, ×{precision / base_precision if base_precision else float('nan'):.2f}). "
+        f"fitted on them): recall {recall:.2f} (baseline {base_recall:.2f}, "
+        f"×{recall / base_recall if base_recall else float('nan'):.2f}), precision {precision:.2f} (baseline "
+        f"{base_precision:.2f}, ×{precision / base_precision if base_precision else float('nan'):.2f}). "
         f"Extraction target ≤ 2 s per hour; measured {speed:.2f} s per hour."
     )
 
@@ -303,7 +303,7 @@ def held_out() -> tuple[str, tuple[int, int, int, int], tuple[int, int, int, int
 
 
 def _add(a: tuple, b: tuple) -> tuple:
-    return tuple(x + y for x, y in zip(a, b))
+    return tuple(x + y for x, y in zip(a, b, strict=True))
 
 
 def held_out_summary(pooled: tuple, base: tuple, seconds_per_hour: float) -> str:
@@ -320,37 +320,39 @@ def held_out_summary(pooled: tuple, base: tuple, seconds_per_hour: float) -> str
 
 # What the figures mean.
 READING = (
-    "Reading. Action items are chosen by a logistic regression over named binary features of each unit "
-    "(its words and word pairs, opening words, commitment/request forms, task verbs, times after the "
-    "meeting, hedges, questions; the same cues of the two units either side; position in the meeting, "
-    "closing round, whether the speaker talks most), fitted by `python bench/train_actions.py` on meetings/ "
-    "+ train/ and 15 short synthetic workplace conversations (bench/workplace_actions.json, weighted 0.5 "
-    "against a real unit, without meeting-level features). Its threshold was chosen by the same "
-    "leave-series-out cross-validation (best recall at precision ≥ 0.5; radius 1, as radius 2 merges "
-    "separate requests two turns apart in workplace talk; C = 0.1, as 0.03 and 0.3 scored lower in earlier "
-    "runs of it), so the held-out table re-fits each series with those constants: a fair estimate of the "
-    "model, slightly optimistic about the choice of constants. The synthetic set costs a little on AMI "
-    "held out in train_actions' grid (which scores the chosen units without merging repeats): without it "
-    "recall 0.64, precision 0.52 at threshold 0.85; with it 0.61 / 0.49 there and 0.59 / 0.53 at the chosen "
-    "0.9, a few of 118 gold items. Without it the model misses plain workplace requests and commitments "
-    "(all of the sample recording's items), so it is kept. The per-meeting table uses the shipped model, fitted on "
-    "these meetings: not a held-out figure. Rules remain only for owners, due dates, third-person text and "
-    "merging repeats (bot/engine/insights/actions.py)."
+    "Reading. Action items are chosen by a logistic regression over named binary features of each unit (its "
+    "words and word pairs, opening words, commitment/request forms, task verbs, times after the meeting, "
+    "hedges, questions; the same cues of the two units either side; position in the meeting, closing round, "
+    "whether the speaker talks most), fitted by `python bench/train_actions.py` on meetings/ + train/ and 15 "
+    "short synthetic workplace conversations (bench/workplace_actions.json, weighted 0.5 against a real "
+    "unit, without meeting-level features). Its threshold was chosen by the same leave-series-out "
+    "cross-validation (best recall at precision ≥ 0.5; radius 1, as radius 2 merges separate requests two "
+    "turns apart in workplace talk; C = 0.1, as 0.03 and 0.3 scored lower in earlier runs of it), so the "
+    "held-out table re-fits each series with those constants: a fair estimate of the model, slightly "
+    "optimistic about the choice of constants. The synthetic set costs a little on AMI held out in "
+    "train_actions' grid (which scores the chosen units without merging repeats): without it recall 0.64, "
+    "precision 0.52 at threshold 0.85; with it 0.61 / 0.49 there and 0.59 / 0.53 at the chosen 0.9, a few of "
+    "118 gold items. Without it the model misses plain workplace requests and commitments (all of the sample "
+    "recording's items), so it is kept. The per-meeting table uses the shipped model, fitted on these "
+    "meetings: not a held-out figure. Rules remain only for owners, due dates, third-person text and merging "
+    "repeats (bot/engine/insights/actions.py)."
 )
 
 
 # Measured with the previous rules on all 54 meetings of meetings/ + train/ (same metrics as above).
 TOPICS_AND_QUESTIONS_BEFORE = (
     "Before (YAKE phrases and single words, cue-rule questions), on all 54 meetings of meetings/ + train/: "
-    "multi-word topics 0.49, variants of another listed topic 0.67, topic coverage 0.848; questions precision "
-    "0.65 at recall 0.59. Now on the same 54: multi-word 1.00, variants 0.01, coverage 0.860; questions held out "
+    "multi-word topics 0.49, variants of another listed topic 0.67, topic coverage 0.848; questions "
+    "precision 0.65 at recall 0.59. Now on the same 54: multi-word 1.00, variants 0.01, coverage 0.860; "
+    "questions held out "
     '0.82 at recall 0.49. The recall given up is mostly one- and two-word questions ("Okay?", "Sorry?", '
     '"How?"), which are never reported now: they ask for a reply but name no question a note could list.'
 )
 
 
 def topic_shape(paths: list[Path]) -> tuple[int, int, int]:
-    """(topics, multi-word topics, topics that are a variant of another listed one: same or contained words)."""
+    """(topics, multi-word topics, topics that are a variant of another listed one: same or contained
+    words)."""
     total = multi = variants = 0
     for path in paths:
         meeting = load_meeting(path)
@@ -373,11 +375,13 @@ def topics_and_questions(scores: list[MeetingScore], paths: list[Path]) -> str:
         [
             "### Topics and questions",
             "",
-            f"Topics: {multi} of {total} multi-word ({ratio(multi, total)}; target ≥ 0.80), {variants} a variant of "
-            f"another listed topic ({ratio(variants, total)}), topic coverage {ratio(covered, gold)}. Questions: "
-            f"precision {ratio(right, questions)} ({questions} predicted) on these meetings — in-sample, since the "
-            "question model is fitted on meetings/ + train/. Held out, as `python bench/fit_questions.py` last "
-            "measured it (leave-one-series-out over the 22 series of meetings/ + train/, the threshold chosen inside "
+            f"Topics: {multi} of {total} multi-word ({ratio(multi, total)}; target ≥ 0.80), {variants} a "
+            f"variant of another listed topic ({ratio(variants, total)}), topic coverage "
+            f"{ratio(covered, gold)}. Questions: precision {ratio(right, questions)} ({questions} predicted) "
+            f"on these meetings — in-sample, since the "
+            "question model is fitted on meetings/ + train/. Held out, as `python bench/fit_questions.py` "
+            "last measured it (leave-one-series-out over the 22 series of meetings/ + train/, the threshold "
+            "chosen inside "
             'each training split; "?" = every unit ending in a question mark, the naive baseline):',
             "",
             QUESTIONS_HELD_OUT.read_text().strip() if QUESTIONS_HELD_OUT.exists() else "(not yet measured)",
@@ -403,7 +407,8 @@ def main(argv: list[str]) -> int:
             cross_validated,
             held_out_summary(pooled, pooled_base, action_seconds),
             (
-                f"Per meeting of {meetings_dir.name}/ (action items from the shipped model, **fitted on these "
+                f"Per meeting of {meetings_dir.name}/ (action items from the shipped model, **fitted on "
+                f"these "
                 "meetings**):"
             ),
             table(scores),
@@ -411,11 +416,12 @@ def main(argv: list[str]) -> int:
             READING,
             topics_and_questions(scores, paths),
             (
-                "AI = action items (recall: gold items with evidence found within ±1 unit; precision: predicted items "
-                "within ±1 unit of any gold action/decision/problem evidence; at most 10 per hour, by score). base = "
-                "naive regex for commitment phrases, last 10 matches per hour, same run. Q prec. = predicted questions "
-                "whose unit is a gold question (elicit / MRDA question act). topic cov. = gold topic segments containing "
-                "a message cited by a predicted topic. s/hour = extraction time per hour of meeting on this machine."
+                "AI = action items (recall: gold items with evidence found within ±1 unit; precision: "
+                "predicted items within ±1 unit of any gold action/decision/problem evidence; at most 10 per "
+                "hour, by score). base = naive regex for commitment phrases, last 10 matches per hour, same "
+                "run. Q prec. = predicted questions whose unit is a gold question (elicit / MRDA question "
+                "act). topic cov. = gold topic segments containing a message cited by a predicted topic. "
+                "s/hour = extraction time per hour of meeting on this machine."
             ),
         ]
     )

@@ -4,12 +4,13 @@ and the bot process's peak RSS.
     python bench/load.py [--recordings 200] [--channels 10] [--concurrency 16] [--poll 1.0]
                          [--engine 0] [--clip-seconds 3]
 
-The bot runs as it does in production: `symbl-bot serve` in its own process (HTTP mode, waitress → Flask → Bolt,
-a real SQLite file, the APScheduler tick at --poll seconds). This process plays Slack (signed events, the fake
-Web API and file downloads from tests/slack_fakes.py) and, for the main burst, the Symbl-compatible provider
-(the stub: jobs complete at their first poll), so the figures are the bot's own throughput. `--engine N` adds
-a second, smaller burst of N clips through the real embedded engine (no Symbl credentials: speech-to-text in
-the bot process). Peak RSS is the bot process's VmHWM from /proc (Linux). Figures go to stdout as Markdown.
+The bot runs as it does in production: `symbl-bot serve` in its own process (HTTP mode, waitress → Flask →
+Bolt, a real SQLite file, the APScheduler tick at --poll seconds). This process plays Slack (signed events,
+the fake Web API and file downloads from tests/slack_fakes.py) and, for the main burst, the Symbl-compatible
+provider (the stub: jobs complete at their first poll), so the figures are the bot's own throughput. `--engine
+N` adds a second, smaller burst of N clips through the real embedded engine (no Symbl credentials:
+speech-to-text in the bot process). Peak RSS is the bot process's VmHWM from /proc (Linux). Figures go to
+stdout as Markdown.
 """
 
 from __future__ import annotations
@@ -168,9 +169,9 @@ def main() -> None:
     for r in runs:
         name = "embedded engine" if r["engine"] else "stub Symbl server"
         print(
-            f"| {name} | {r['n']} | {r['posted']} | {r['duplicates']} | {r['missing']} | {r['delivered_s']:.1f} "
-            f"| {r['total_s']:.1f} | {r['total_s'] * 1000 / r['n']:.0f} | {r['ack_p50']:.1f} | {r['ack_p99']:.1f} "
-            f"| {r['idle_mb']:.0f} | {r['peak_mb']:.0f} |"
+            f"| {name} | {r['n']} | {r['posted']} | {r['duplicates']} | {r['missing']} | "
+            f"{r['delivered_s']:.1f} | {r['total_s']:.1f} | {r['total_s'] * 1000 / r['n']:.0f} | "
+            f"{r['ack_p50']:.1f} | {r['ack_p99']:.1f} | {r['idle_mb']:.0f} | {r['peak_mb']:.0f} |"
         )
     for r in runs:
         if r["duplicates"] or r["missing"]:

@@ -110,4 +110,4 @@ def _map_speakers(ref: np.ndarray, hyp: np.ndarray) -> list[tuple[int, int]]:
         return []
     overlap = ref.astype(np.int64) @ hyp.T.astype(np.int64)
     rows, cols = linear_sum_assignment(-overlap)
-    return list(zip(rows.tolist(), cols.tolist()))
+    return list(zip(rows.tolist(), cols.tolist(), strict=True))

@@ -57,7 +57,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-# --- 1. ack latency --------------------------------------------------------------------------------------------
+# --- 1. ack latency -----------------------------------------------------------------------------------------
 
 
 def bare_bolt(settings) -> tuple[str, object]:
@@ -169,7 +169,7 @@ def ack_latency(rounds: int, fakes_in_process: bool = False) -> dict[str, list[f
     return results
 
 
-# --- 2. poll tick cost -----------------------------------------------------------------------------------------
+# --- 2. poll tick cost --------------------------------------------------------------------------------------
 
 
 def tick_cost(finished: int, active: int, due: int, repeats: int = 200) -> tuple[float, float]:
@@ -222,7 +222,7 @@ def tick_cost(finished: int, active: int, due: int, repeats: int = 200) -> tuple
     return statistics.median(timings), statistics.median(ticks)
 
 
-# --- 3. completion → summary posted ----------------------------------------------------------------------------
+# --- 3. completion → summary posted -------------------------------------------------------------------------
 
 
 class StampedSlack(FakeSlack):
@@ -284,8 +284,8 @@ def main() -> None:
     acks = ack_latency(args.rounds, args.fakes_in_process)
     where = "in the bot's process" if args.fakes_in_process else "in their own process"
     print(
-        f"### Ack latency ({args.rounds} rounds × {CONCURRENCY} concurrent signed file_share events, HTTP mode, "
-        f"fakes {where})\n"
+        f"### Ack latency ({args.rounds} rounds × {CONCURRENCY} concurrent signed file_share events, HTTP "
+        f"mode, fakes {where})\n"
     )
     print("| app | n | p50 ms | p99 ms |\n|---|---:|---:|---:|")
     for name in ("bare", "ours"):

@@ -9,9 +9,10 @@ words are scored with ROUGE-1/2/L F (rouge-score, stemmed):
 - **lead-N**: the meeting's first sentences (same filter for quotable sentences), up to as many words;
 - **random**: sentences drawn at random (seeded) from the same candidates, up to as many words, in order.
 
-The summary's fitted constants (LENGTH_EXPONENT, REDUNDANCY) are chosen from a small grid by leave-one-series-out cross-validation (a series: the a–d meetings of one AMI group; ICSI's Bed, Bmr,
-Bro): for each series the grid point best on all *other* series is scored on it, and the held-out scores are
-pooled. `--write` puts the tables into bench/README.md under "## Summary (bench/summary.py)".
+The summary's fitted constants (LENGTH_EXPONENT, REDUNDANCY) are chosen from a small grid by
+leave-one-series-out cross-validation (a series: the a–d meetings of one AMI group; ICSI's Bed, Bmr, Bro): for
+each series the grid point best on all *other* series is scored on it, and the held-out scores are pooled.
+`--write` puts the tables into bench/README.md under "## Summary (bench/summary.py)".
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ SEED = 7
 
 
 class CachedTokenizer(tokenizers.Tokenizer):
-    """rouge-score's own stemming tokenizer, memoised: the grid scores the same gold and sentences many times."""
+    """rouge-score's own stemming tokenizer, memoised: the grid scores the same gold and sentences many
+    times."""
 
     def __init__(self) -> None:
         self._inner = tokenizers.DefaultTokenizer(use_stemmer=True)
@@ -140,8 +142,9 @@ def with_constants(values: dict) -> None:
 
 
 def grid_scores(meetings: list[Meeting], scorer) -> tuple[list[dict], dict[tuple, dict[str, float]]]:
-    """Mean of ROUGE-1/2/L F per meeting for every grid point (the choose step only: sentences precomputed)."""
-    points = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
+    """Mean of ROUGE-1/2/L F per meeting for every grid point (the choose step only: sentences
+    precomputed)."""
+    points = [dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())]
     candidates = {m.id: summary.candidate_sentences(m.messages, People(None, m.messages)) for m in meetings}
     table: dict[tuple, dict[str, float]] = {}
     for point in points:
@@ -239,16 +242,18 @@ def main(argv: list[str]) -> None:
     lines += [
         "",
         f"Constants ({', '.join(GRID)}) chosen by leave-one-series-out CV over {len(chosen)} series on a "
-        f"{len(points)}-point grid (the choose step, without the closing 'Next steps' line): mean of ROUGE-1/2/L F "
-        f"held out {cv_mean:.3f}; shipped constants {tuple(shipped.values())} score {shipped_mean:.3f} on all "
-        f"meetings; the grid point most often chosen per fold is {common} ({counts[common]} of {len(chosen)} folds).",
-        f"Extraction of all insights, summary included: {seconds / sum(m.minutes / 60 for m in meetings):.2f} s "
+        f"{len(points)}-point grid (the choose step, without the closing 'Next steps' line): mean of "
+        f"ROUGE-1/2/L F held out {cv_mean:.3f}; shipped constants {tuple(shipped.values())} score "
+        f"{shipped_mean:.3f} on all meetings; the grid point most often chosen per fold is {common} "
+        f"({counts[common]} of {len(chosen)} folds).",
+        f"Extraction of all insights, summary included: "
+        f"{seconds / sum(m.minutes / 60 for m in meetings):.2f} s "
         "per hour of meeting on this machine.",
         "",
-        'Reading: the human abstracts are third-person prose ("The Project Manager presented the budget"); an '
-        "extractive summary shares their content words but not their phrasing, so ROUGE-2 stays low for every "
-        "extractive method. What the table can show is whether picking sentences by centrality beats taking the "
-        "start of the meeting or any sentences of the same length.",
+        'Reading: the human abstracts are third-person prose ("The Project Manager presented the budget"); '
+        "an extractive summary shares their content words but not their phrasing, so ROUGE-2 stays low "
+        "for every extractive method. What the table can show is whether picking sentences by centrality "
+        "beats taking the start of the meeting or any sentences of the same length.",
         "",
     ]
     print("\n".join(lines))

@@ -69,7 +69,9 @@ class Dataset:
     @classmethod
     def of(cls, meetings: list[action_data.Meeting]) -> Dataset:
         vectorizer = DictVectorizer(dtype=np.float64)
-        matrix = vectorizer.fit_transform(dict.fromkeys(row, 1) for m in meetings for row in m.features).tocsr()
+        matrix = vectorizer.fit_transform(
+            dict.fromkeys(row, 1) for m in meetings for row in m.features
+        ).tocsr()
         # liblinear takes 32-bit indices only.
         matrix.indices, matrix.indptr = matrix.indices.astype(np.int32), matrix.indptr.astype(np.int32)
         rows, start = {}, 0
@@ -88,7 +90,9 @@ def fit(data: Dataset, meetings: list[action_data.Meeting], c: float) -> action_
     labels = [y for m in meetings for y in m.labels]
     model = LogisticRegression(C=c, solver="liblinear", random_state=0, max_iter=1000)
     model.fit(x, labels, sample_weight=_sample_weights(meetings))
-    weights = {data.names[k]: round(float(w), WEIGHT_DECIMALS) for k, w in zip(kept, model.coef_[0])}
+    weights = {
+        data.names[k]: round(float(w), WEIGHT_DECIMALS) for k, w in zip(kept, model.coef_[0], strict=True)
+    }
     weights = {name: w for name, w in weights.items() if w != 0.0}
     return action_model.ActionModel(weights, round(float(model.intercept_[0]), WEIGHT_DECIMALS), 0.5, 1)
 
@@ -124,7 +128,7 @@ def score(model, meetings, threshold: float, radius: int) -> tuple[int, int, int
             counts = bench_insights.action_scores(
                 predicted_units(model, meeting, threshold, radius), meeting.gold
             )
-            totals = tuple(t + s for t, s in zip(totals, counts))
+            totals = tuple(t + s for t, s in zip(totals, counts, strict=True))
     return totals
 
 
@@ -150,7 +154,7 @@ def leave_series_out(data: Dataset, constants: list[Constants]):
 def pooled(results, constants: Constants) -> tuple[int, int, int, int]:
     totals = (0, 0, 0, 0)
     for per_series in results.values():
-        totals = tuple(t + s for t, s in zip(totals, per_series[constants]))
+        totals = tuple(t + s for t, s in zip(totals, per_series[constants], strict=True))
     return totals
 
 

@@ -92,10 +92,10 @@ def _before_ack(
 ) -> None:
     """Register a recording step to run before Bolt acks the event, and optionally one to run after.
 
-    Bolt acks an event before its listener runs, and Slack never delivers an acked event again: a process killed
-    in between lost the recording. Listener middleware runs before the ack (a failure there answers 500, so
-    Slack delivers again), so the step runs there — database only, never the network, which could outlast
-    Slack's 3 s — and the listener, run after the ack, does `after` (or nothing).
+    Bolt acks an event before its listener runs, and Slack never delivers an acked event again: a process
+    killed in between lost the recording. Listener middleware runs before the ack (a failure there answers
+    500, so Slack delivers again), so the step runs there — database only, never the network, which could
+    outlast Slack's 3 s — and the listener, run after the ack, does `after` (or nothing).
     """
 
     def record_then_ack(body: dict, event: dict, context: BoltContext, next_: Callable[[], None]) -> None:

@@ -1,4 +1,5 @@
-"""App Home: `app_home_opened` → `views.publish` with the user's recent conversations and open action items."""
+"""App Home: `app_home_opened` → `views.publish` with the user's recent conversations and open action
+items."""
 
 from __future__ import annotations
 

@@ -22,12 +22,14 @@ def item_key(item: dict[str, Any]) -> str:
 def mark_done(
     store: BotStore, conversation_id: str, key: str, user_id: str, now: float | None = None
 ) -> bool:
-    """Record who marked the item done. Returns False when it was done already (a second click changes nothing)."""
+    """Record who marked the item done. Returns False when it was done already (a second click changes
+    nothing)."""
     now = time.time() if now is None else now
     with store.tx() as db:
         return (
             db.execute(
-                "INSERT OR IGNORE INTO action_item_state (conversation_id, item_key, done_by, done_at) VALUES (?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO action_item_state (conversation_id, item_key, done_by, done_at) "
+                "VALUES (?, ?, ?, ?)",
                 [conversation_id, key, user_id, now],
             ).rowcount
             == 1

@@ -36,7 +36,7 @@ def list_recordings(
 
 def counts_by_state(store: BotStore) -> dict[str, int]:
     with store.read() as db:
-        return {state: n for state, n in db.execute("SELECT state, count(*) FROM recordings GROUP BY state")}
+        return dict(db.execute("SELECT state, count(*) FROM recordings GROUP BY state"))
 
 
 def retry(store: BotStore, recording_id: int, now: float | None = None) -> bool:
@@ -82,7 +82,7 @@ def expired_conversations(
             [cutoff, limit],
         )
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def forget_conversation(store: BotStore, conversation_id: str) -> int:

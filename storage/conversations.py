@@ -46,7 +46,7 @@ _SELECT = (
 
 def _conversation(row: Any, description: Any) -> SummarizedConversation:
     names = [d[0] for d in description]
-    values = dict(zip(names[6:], row[6:]))
+    values = dict(zip(names[6:], row[6:], strict=True))
     return SummarizedConversation(
         conversation_id=row[0],
         team_id=row[1],
@@ -103,8 +103,8 @@ def posted_in_thread(store: BotStore, team_id: str, channel_id: str, thread_ts: 
     with store.read() as db:
         row = db.execute(
             "SELECT conversation_id FROM recordings WHERE team_id = ? AND channel_id = ? AND thread_ts = ? "
-            "AND state = 'posted' AND append_to IS NULL AND summary_ts IS NOT NULL AND conversation_id IS NOT NULL "
-            "ORDER BY created_at LIMIT 1",
+            "AND state = 'posted' AND append_to IS NULL AND summary_ts IS NOT NULL AND conversation_id IS "
+            "NOT NULL ORDER BY created_at LIMIT 1",
             [team_id, channel_id, thread_ts],
         ).fetchone()
     return row[0] if row else None
@@ -162,7 +162,8 @@ def forget(store: BotStore, conversation_id: str) -> bool:
         db.execute("DELETE FROM conversation_text WHERE conversation_id = ?", [conversation_id])
         db.execute("DELETE FROM action_item_state WHERE conversation_id = ?", [conversation_id])
         db.execute(
-            "UPDATE recordings SET name = NULL, download_url = NULL WHERE conversation_id = ? OR append_to = ?",
+            "UPDATE recordings SET name = NULL, download_url = NULL WHERE conversation_id = ? OR append_to = "
+            "?",
             [conversation_id, conversation_id],
         )
     return deleted > 0

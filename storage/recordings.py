@@ -20,7 +20,8 @@ from typing import Any
 from storage.db import BotStore
 
 
-class State(str, Enum):
+# Not StrEnum (UP042): that would change what str() and f-strings of a State give, which callers may rely on.
+class State(str, Enum):  # noqa: UP042
     QUEUED = "queued"
     SUBMITTED = "submitted"
     PROCESSING = "processing"
@@ -117,9 +118,9 @@ def record(
     with store.tx() as db:
         cursor = db.execute(
             """
-            INSERT OR IGNORE INTO recordings (team_id, channel_id, source, message_ts, thread_ts, user_id, kind,
-                name, download_url, mimetype, size, duration_ms, state, next_poll_at, created_at, updated_at,
-                append_to)
+            INSERT OR IGNORE INTO recordings (team_id, channel_id, source, message_ts, thread_ts, user_id,
+                kind, name, download_url, mimetype, size, duration_ms, state, next_poll_at, created_at,
+                updated_at, append_to)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
@@ -146,7 +147,8 @@ def record(
         # Read back inside the same transaction: on the ack path every extra lock round costs a thread switch.
         rows = list(
             db.query(
-                "SELECT * FROM recordings WHERE team_id = ? AND channel_id = ? AND source = ? AND message_ts = ?",
+                "SELECT * FROM recordings WHERE team_id = ? AND channel_id = ? AND source = ? AND message_ts "
+                "= ?",
                 [team_id, channel_id, source, message_ts],
             )
         )
@@ -263,15 +265,18 @@ def mark_completed(
     with store.tx() as db:
         db.execute(
             """
-            INSERT INTO conversations (conversation_id, recording_id, team_id, channel_id, name, insights, fetched_at)
+            INSERT INTO conversations (conversation_id, recording_id, team_id, channel_id, name, insights,
+                fetched_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (conversation_id) DO UPDATE SET insights = excluded.insights, fetched_at = excluded.fetched_at
+            ON CONFLICT (conversation_id) DO UPDATE SET insights = excluded.insights,
+                fetched_at = excluded.fetched_at
             """,
             [rec.conversation_id, rec.id, rec.team_id, rec.channel_id, rec.name, json.dumps(insights), now],
         )
         return (
             db.execute(
-                "UPDATE recordings SET state = ?, next_poll_at = ?, attempts = 0, error = NULL, updated_at = ? "
+                "UPDATE recordings SET state = ?, next_poll_at = ?, attempts = 0, error = NULL, updated_at = "
+                "? "
                 "WHERE id = ? AND state IN (?, ?)",
                 [State.COMPLETED.value, now, now, rec.id, State.SUBMITTED.value, State.PROCESSING.value],
             ).rowcount
@@ -320,7 +325,8 @@ def retry_later(store: BotStore, recording_id: int, error: str, next_poll_at: fl
     """A transient error: keep the row, count the attempt, try again at `next_poll_at`. Returns attempts."""
     with store.tx() as db:
         db.execute(
-            "UPDATE recordings SET attempts = attempts + 1, error = ?, next_poll_at = ?, updated_at = ? WHERE id = ?",
+            "UPDATE recordings SET attempts = attempts + 1, error = ?, next_poll_at = ?, updated_at = ? "
+            "WHERE id = ?",
             [error, next_poll_at, time.time(), recording_id],
         )
         row = db.execute("SELECT attempts FROM recordings WHERE id = ?", [recording_id]).fetchone()

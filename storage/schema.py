@@ -34,7 +34,8 @@ def m001_recordings(db: Database) -> None:
             status_ts TEXT,
             status_stage TEXT,
             summary_ts TEXT,
-            summary_started_at REAL,       -- set before the first post attempt: a restart then searches the thread
+            summary_started_at REAL,       -- set before the first post attempt: a restart then searches the
+                                           -- thread
             conversation_id TEXT,
             job_id TEXT,
             created_at REAL NOT NULL,
@@ -57,7 +58,8 @@ def m002_conversations(db: Database) -> None:
             team_id TEXT NOT NULL,
             channel_id TEXT NOT NULL,
             name TEXT,
-            insights TEXT NOT NULL,        -- JSON: messages, topics, questions, actionItems, followUps, members
+            insights TEXT NOT NULL,        -- JSON: messages, topics, questions, actionItems, followUps,
+                                           -- members
             fetched_at REAL NOT NULL
         )
         """
@@ -76,7 +78,8 @@ def m003_commands(db: Database) -> None:
         """
         CREATE TABLE action_item_state (
             conversation_id TEXT NOT NULL,
-            item_key TEXT NOT NULL,        -- stable across re-extraction: a hash of the item's normalised text
+            item_key TEXT NOT NULL,        -- stable across re-extraction: a hash of the item's normalised
+                                           -- text
             done_by TEXT,
             done_at REAL,
             PRIMARY KEY (conversation_id, item_key)

@@ -36,10 +36,10 @@ def refresh(store: BotStore) -> int:
     """Index every conversation whose cached insights are newer than its entry. Returns how many."""
     with store.read() as db:
         stale = db.execute(
-            "SELECT c.conversation_id, c.team_id, c.channel_id, COALESCE(c.name, r.name), c.insights, c.fetched_at "
-            "FROM conversations c LEFT JOIN recordings r ON r.id = c.recording_id "
-            "LEFT JOIN conversation_text t ON t.conversation_id = c.conversation_id "
-            "WHERE t.conversation_id IS NULL OR t.indexed_at < c.fetched_at"
+            "SELECT c.conversation_id, c.team_id, c.channel_id, COALESCE(c.name, r.name), c.insights, "
+            "c.fetched_at FROM conversations c LEFT JOIN recordings r ON r.id = c.recording_id LEFT JOIN "
+            "conversation_text t ON t.conversation_id = c.conversation_id WHERE t.conversation_id IS NULL OR "
+            "t.indexed_at < c.fetched_at"
         ).fetchall()
     for conversation_id, team_id, channel_id, title, insights, fetched_at in stale:
         transcript, extracted = _document(json.loads(insights))
@@ -60,7 +60,8 @@ def refresh(store: BotStore) -> int:
 
 
 def search(store: BotStore, team_id: str, channel_ids: list[str], words: str, limit: int = 5) -> list[Hit]:
-    """Best matches first (bm25), only in the given channels; `words` are matched as plain terms, never syntax."""
+    """Best matches first (bm25), only in the given channels; `words` are matched as plain terms, never
+    syntax."""
     if not channel_ids or not words.strip():
         return []
     refresh(store)

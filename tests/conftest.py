@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
+from bot.engine.server import EngineServer
 from bot.slack.app import Bot
+from tests.engine_api_support import ScriptedEngine, running_engine
 from tests.slack_fakes import FakeSlack, bot_settings, running_bot
 from tests.support.files import FileServer
 from tests.support.symbl import StubSymbl
@@ -65,3 +68,26 @@ def file_server() -> Iterator[FileServer]:
 def bot(tmp_path: Path, fake_slack: FakeSlack, stub_symbl: StubSymbl) -> Iterator[tuple[Bot, str]]:
     with running_bot(bot_settings(tmp_path / "data", fake_slack, stub_symbl)) as running:
         yield running
+
+
+# --- the engine's HTTP API over a ScriptedEngine (tests/test_engine_server.py, tests/test_text_api.py) -----
+# A module that needs other settings or a real engine defines its own `settings` / `engine`; pytest prefers
+# the module's.
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", allow_private_urls=True, max_file_bytes=5 * 1024**2)
+
+
+@pytest.fixture
+def engine() -> ScriptedEngine:
+    """Scripted speech-to-text, so each job takes milliseconds (text jobs never call it)."""
+    return ScriptedEngine()
+
+
+@pytest.fixture
+def server(settings: Settings, engine: ScriptedEngine) -> Iterator[EngineServer]:
+    """A real engine server on an ephemeral loopback port, over whichever `settings` and `engine` apply."""
+    with running_engine(settings, engine) as srv:
+        yield srv

@@ -51,8 +51,8 @@ def run(recording: Path, bot_url: str, *, timeout: float = 600, out=sys.stdout) 
         print("Fake Slack Web API at", slack.api_url, file=out)
         print(
             "Start the bot in another terminal with:\n\n"
-            f"  SLACK_API_URL={slack.api_url} SLACK_BOT_TOKEN={BOT_TOKEN} SLACK_SIGNING_SECRET={SIGNING_SECRET} "
-            f"symbl-bot serve --port {bot_url.rsplit(':', 1)[-1]}\n",
+            f"  SLACK_API_URL={slack.api_url} SLACK_BOT_TOKEN={BOT_TOKEN} "
+            f"SLACK_SIGNING_SECRET={SIGNING_SECRET} symbl-bot serve --port {bot_url.rsplit(':', 1)[-1]}\n",
             file=out,
             flush=True,
         )

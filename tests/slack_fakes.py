@@ -1,7 +1,7 @@
 """Signed Slack requests (events, commands, interactions) and the bot under test, for the Slack tests.
 
-The bot reaches the fake Slack (tests/support/slack.py) through slack_sdk's `WebClient(base_url=…)` and the Symbl
-stub (tests/support/symbl.py) through `SymblClient`, so what the tests assert is what crossed the wire.
+The bot reaches the fake Slack (tests/support/slack.py) through slack_sdk's `WebClient(base_url=…)` and the
+Symbl stub (tests/support/symbl.py) through `SymblClient`, so what the tests assert is what crossed the wire.
 The fake Slack is re-exported here for the existing imports.
 """
 
@@ -35,7 +35,7 @@ from tests.support.slack import (  # noqa: F401 — re-exported for the tests' i
 from tests.support.symbl import StubSymbl
 from tests.support.wait import wait_until as wait_for  # noqa: F401 — the Slack tests' name for it
 
-# --- signed Slack requests -------------------------------------------------------------------------------------
+# --- signed Slack requests ----------------------------------------------------------------------------------
 
 _event_ids = itertools.count(1)
 

@@ -1,4 +1,5 @@
-"""Helpers for the suites that try to break "exactly once, nothing lost" (tests/test_suite_*.py, bench/load.py).
+"""Helpers for the suites that try to break "exactly once, nothing lost" (tests/test_suite_*.py,
+bench/load.py).
 
 - `ChaosSlack`: the fake Slack with seeded fault injection and gates (tests/support/chaos.py; the chaos
   Symbl is `tests.support.symbl.ChaosSymbl`).
@@ -43,7 +44,7 @@ def suite_seed() -> int:
     return suite_size("seed", 20240617)
 
 
-# --- the chaos Slack ------------------------------------------------------------------------------------------
+# --- the chaos Slack ----------------------------------------------------------------------------------------
 
 
 class ChaosSlack(Chaotic, FakeSlack):
@@ -124,7 +125,7 @@ def _call(method: str, h: BaseHTTPRequestHandler, body: dict, fault: str) -> Any
     return Call(method, {**dict(h.headers), "X-Injected-Fault": fault}, body)
 
 
-# --- the bot as a real subprocess -----------------------------------------------------------------------------
+# --- the bot as a real subprocess ---------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -206,7 +207,7 @@ class BotProcess:
                 self.kill()
 
 
-# --- no traffic leaves loopback ---------------------------------------------------------------------------------
+# --- no traffic leaves loopback -----------------------------------------------------------------------------
 
 
 class ConnectGuard:
@@ -248,7 +249,7 @@ def connect_guard() -> ConnectGuard:
     return _guard
 
 
-# --- assertions -----------------------------------------------------------------------------------------------
+# --- assertions ---------------------------------------------------------------------------------------------
 
 
 def summaries_by_thread(slack: FakeSlack, channel: str) -> Counter:

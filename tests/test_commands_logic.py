@@ -1,4 +1,5 @@
-"""The plain functions behind the commands: parser, transcripts, reminder times, owner matching, button caps."""
+"""The plain functions behind the commands: parser, transcripts, reminder times, owner matching, button
+caps."""
 
 from __future__ import annotations
 

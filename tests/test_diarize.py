@@ -94,7 +94,7 @@ def test_two_voices_are_found_without_being_told_how_many(two_voices: Conversati
 def test_each_voice_keeps_one_label(two_voices: Conversation) -> None:
     labels = _label_of_each_utterance(two_voices, diarize(two_voices.audio, two_voices.sample_rate))
     voices = [voice for _, _, voice in two_voices.truth]
-    mapping = dict(zip(voices, labels))
+    mapping = dict(zip(voices, labels, strict=True))
     assert len(set(mapping.values())) == 2
     assert labels == [mapping[v] for v in voices]
 
@@ -104,7 +104,7 @@ def test_speaker_changes_fall_in_the_pauses_between_utterances(two_voices: Conve
     changes = _change_points(diarize(two_voices.audio, two_voices.sample_rate))
     pauses = [(a[1], b[0]) for a, b in itertools.pairwise(two_voices.truth)]
     assert len(changes) == len(pauses)
-    for change, (pause_start, pause_end) in zip(changes, pauses):
+    for change, (pause_start, pause_end) in zip(changes, pauses, strict=True):
         assert pause_start - BOUNDARY_TOLERANCE <= change <= pause_end + BOUNDARY_TOLERANCE
 
 
@@ -121,7 +121,7 @@ def test_three_voices_are_counted(three_voices: Conversation) -> None:
     labels = _label_of_each_utterance(three_voices, diarize(three_voices.audio, three_voices.sample_rate))
     voices = [voice for _, _, voice in three_voices.truth]
     assert len(set(labels)) == 3
-    assert labels == [dict(zip(voices, labels))[v] for v in voices]
+    assert labels == [dict(zip(voices, labels, strict=True))[v] for v in voices]
 
 
 @needs_espeak

@@ -1,4 +1,5 @@
-"""`symbl-bot doctor` through the CLI against the fake Slack server (and the Symbl stub): good and bad cases."""
+"""`symbl-bot doctor` through the CLI against the fake Slack server (and the Symbl stub): good and bad
+cases."""
 
 from __future__ import annotations
 

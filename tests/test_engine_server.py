@@ -26,22 +26,6 @@ from tests.support.wait import wait_until
 STATUSES = {"scheduled", "in_progress", "completed", "failed"}
 
 
-@pytest.fixture
-def settings(tmp_path):
-    return Settings(data_dir=tmp_path / "data", allow_private_urls=True, max_file_bytes=5 * 1024**2)
-
-
-@pytest.fixture
-def engine():
-    return ScriptedEngine()
-
-
-@pytest.fixture
-def server(settings, engine):
-    with running_engine(settings, engine) as srv:
-        yield srv
-
-
 class Api:
     """A bare HTTP view of the server, so the tests see status codes and bodies as sent."""
 

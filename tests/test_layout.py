@@ -1,9 +1,10 @@
 """The layout's rules, checked statically: no import cycles, dependencies point the way DESIGN.md draws them.
 
-The graph is built with `ast` from every module of `bot`, `handlers` and `storage`. Function-level (lazy) imports
-count like top-level ones: a lazy import hides a cycle from the interpreter, not from the reader, so it is no
-excuse. `from pkg import name` is an edge to `pkg.name` when that is a module of ours, else to `pkg`; a module
-importing its own package's `__init__` implicitly (as Python does for every submodule) is not an edge.
+The graph is built with `ast` from every module of `bot`, `handlers` and `storage`. Function-level (lazy)
+imports count like top-level ones: a lazy import hides a cycle from the interpreter, not from the reader, so
+it is no excuse. `from pkg import name` is an edge to `pkg.name` when that is a module of ours, else to `pkg`;
+a module importing its own package's `__init__` implicitly (as Python does for every submodule) is not an
+edge.
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ GRAPH = import_graph()
 
 
 def violations(source_prefix: str, allowed: Callable[[str], bool]) -> list[str]:
-    """Imports made by modules under `source_prefix` that `allowed` refuses, as `module:line imports target`."""
+    """Imports made by modules under `source_prefix` that `allowed` refuses, as `module:line imports
+    target`."""
     return [
         f"{i.source}:{i.line} imports {i.target}"
         for src, edges in GRAPH.items()

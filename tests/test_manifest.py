@@ -1,5 +1,5 @@
-"""manifest.yml against the code: the schema's required keys, every subscribed event / command / shortcut has a
-listener and every listener is subscribed, and every Web API method the code calls has its scope requested.
+"""manifest.yml against the code: the schema's required keys, every subscribed event / command / shortcut has
+a listener and every listener is subscribed, and every Web API method the code calls has its scope requested.
 
 Listeners are read by registering the real handlers on a real Bolt App through a recorder that notes each
 `app.event(...)`, `app.command(...)`, `app.shortcut(...)`, `app.action(...)` … before delegating.

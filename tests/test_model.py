@@ -29,7 +29,7 @@ def _fake_split_packages(root: Path, payload: bytes) -> tuple[str, ...]:
     """Two importable packages holding model.bin in halves, laid out like the published base-model parts."""
     names = ("fake_model_part1", "fake_model_part2")
     half = len(payload) // 2
-    for i, (name, chunk) in enumerate(zip(names, (payload[:half], payload[half:])), start=1):
+    for i, (name, chunk) in enumerate(zip(names, (payload[:half], payload[half:]), strict=True), start=1):
         data = root / name / "data"
         data.mkdir(parents=True)
         (root / name / "__init__.py").write_text("")
@@ -84,8 +84,8 @@ def test_missing_model_folder_is_one_clear_cli_error(tmp_path, monkeypatch):
 
 
 def test_base_is_the_default_and_is_assembled_once_in_the_data_dir(tmp_path, monkeypatch):
-    """Without SYMBL_ENGINE_MODEL the multilingual base model is chosen, joined into the data dir's model folder
-    (not the working directory's), and found there again from any other working directory."""
+    """Without SYMBL_ENGINE_MODEL the multilingual base model is chosen, joined into the data dir's model
+    folder (not the working directory's), and found there again from any other working directory."""
     monkeypatch.setenv("SYMBL_BOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
     spec = model.resolve_model()

@@ -38,14 +38,16 @@ def oauth_settings(tmp_path, fake_slack, stub_symbl):
 
 
 def install(url: str, code: str) -> requests.Response:
-    """A person's browser: the install page (sets the state cookie), then Slack's redirect back with a code."""
+    """A person's browser: the install page (sets the state cookie), then Slack's redirect back with a
+    code."""
     page = requests.get(url + "/slack/install", timeout=10)
     assert page.status_code == 200
     authorize = re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', page.text).group(1)
     query = parse_qs(urlsplit(authorize.replace("&amp;", "&")).query)
     assert query["client_id"] == [CLIENT_ID]
     assert "files:read" in query["scope"][0].split(",") and "chat:write" in query["scope"][0].split(",")
-    # The state cookie is marked Secure (production is https); a browser on this plain-http test sends it anyway.
+    # The state cookie is marked Secure (production is https); a browser on this plain-http test sends it
+    # anyway.
     cookie = page.headers["Set-Cookie"].split(";")[0]
     assert cookie == f"slack-app-oauth-state={query['state'][0]}"
     return requests.get(

@@ -68,7 +68,7 @@ def test_healthz_is_503_when_the_scheduler_stopped(bot):
     assert response.status_code == 503 and response.json()["scheduler"]["ok"] is False
 
 
-# --- one scheduler per database ------------------------------------------------------------------------------
+# --- one scheduler per database -----------------------------------------------------------------------------
 
 
 def test_a_second_process_on_the_same_database_stands_by(tmp_path, fake_slack, stub_symbl):
@@ -195,7 +195,7 @@ def test_settings_read_the_operations_variables():
     )
 
 
-# --- symbl-bot jobs ------------------------------------------------------------------------------------------
+# --- symbl-bot jobs -----------------------------------------------------------------------------------------
 
 
 def seed(data_dir):
@@ -264,7 +264,7 @@ def test_a_retried_recording_is_carried_out_by_the_running_bot(tmp_path, fake_sl
         assert len(fake_slack.summaries("C0CHAN", "1.1")) == 1
 
 
-# --- retention -----------------------------------------------------------------------------------------------
+# --- retention ----------------------------------------------------------------------------------------------
 
 
 def age_conversations(store, days):
@@ -349,9 +349,10 @@ def test_the_bot_keeps_no_download_after_submitting(bot, fake_slack):
 
 @pytest.mark.slow
 def test_fake_workspace_and_the_procfile_web_line(tmp_path, stub_symbl):
-    """The README's offline try-out, as a user runs it: `python -m tests.fake_workspace FILE` prints a command;
-    `symbl-bot serve --mode http` (the Procfile's web line) started with it gets the recording and answers.
-    Twice, on the same ./data: the second run's upload is new to the bot, not a duplicate of the first."""
+    """The README's offline try-out, as a user runs it: `python -m tests.fake_workspace FILE` prints a
+    command; `symbl-bot serve --mode http` (the Procfile's web line) started with it gets the recording and
+    answers. Twice, on the same ./data: the second run's upload is new to the bot, not a duplicate of the
+    first."""
     procfile = dict(
         line.split(":", 1)
         for line in (ROOT / "Procfile").read_text().splitlines()

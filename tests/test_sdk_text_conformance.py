@@ -34,7 +34,8 @@ payload = {
     "name": "text meeting",
     "detectPhrases": True,
     "messages": [
-        {"payload": {"content": "Marco, please send the release notes by Thursday.", "contentType": "text/plain"},
+        {"payload": {"content": "Marco, please send the release notes by Thursday.",
+                     "contentType": "text/plain"},
          "from": {"name": "Priya Patel", "userId": "priya@example.com"},
          "duration": {"startTime": "2026-03-02T09:00:00.000Z", "endTime": "2026-03-02T09:00:04.000Z"}},
         {"payload": {"content": "Sure, I will send the release notes to the whole team tomorrow.",

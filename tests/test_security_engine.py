@@ -1,4 +1,5 @@
-"""The engine's auth, tenancy and limits, probed over real HTTP (issue 12 items 4, 5, 7, the engine low items).
+"""The engine's auth, tenancy and limits, probed over real HTTP (issue 12 items 4, 5, 7, the engine low
+items).
 
 Each test starts the real EngineServer (waitress + Flask + SQLite) with `ScriptedEngine` in place of
 speech-to-text, as tests/test_engine_server.py does.

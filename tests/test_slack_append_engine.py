@@ -1,4 +1,5 @@
-"""Appending with the real embedded engine: a recording uploaded into a summary's thread extends the conversation.
+"""Appending with the real embedded engine: a recording uploaded into a summary's thread extends the
+conversation.
 
 The engine transcribes the sample recording, then a 15-second clip cut from it is uploaded into the summary's
 thread; the engine appends it (PUT /v1/process/audio/{conversationId}) and the bot edits the summary in place.

@@ -1,8 +1,9 @@
-"""`/symbl` subcommands, `@symbl` mentions, action-item buttons, App Home and the message shortcut, end to end.
+"""`/symbl` subcommands, `@symbl` mentions, action-item buttons, App Home and the message shortcut, end to
+end.
 
-Signed requests go to the running bot over HTTP; answers are read where Slack would see them: the HTTP ack body,
-the bodies POSTed to response_url, and the Web API calls the fake Slack server recorded. The Symbl side is the
-stub (the real engine's append runs in test_slack_append_engine.py).
+Signed requests go to the running bot over HTTP; answers are read where Slack would see them: the HTTP ack
+body, the bodies POSTed to response_url, and the Web API calls the fake Slack server recorded. The Symbl side
+is the stub (the real engine's append runs in test_slack_append_engine.py).
 
 Workspace: #general (C0CHAN: Alice, Bob, Priya, Admin) holds the public conversation; a private channel
 (G0PRIV: Carol only) holds one whose words ("zanzibar", "acquisition") must never reach anyone else.
@@ -124,7 +125,7 @@ def assert_no_secret(*bodies):
             assert word not in dumped, f"leaked {word!r}: {dumped[:300]}"
 
 
-# --- help and bad input ---------------------------------------------------------------------------------------
+# --- help and bad input -------------------------------------------------------------------------------------
 
 
 def test_help_lists_every_subcommand_in_the_ack(world, fake_slack):
@@ -169,7 +170,7 @@ def test_unknown_conversation_id_is_a_clear_reason(world, fake_slack, sub):
     assert body["response_type"] == "ephemeral"
 
 
-# --- queries ----------------------------------------------------------------------------------------------------
+# --- queries ------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -253,7 +254,7 @@ def test_search_ranks_links_and_stays_in_the_users_channels(world, fake_slack):
     assert_no_secret(body)
 
 
-# --- authorization: nothing of the private channel leaks ----------------------------------------------------------
+# --- authorization: nothing of the private channel leaks ----------------------------------------------------
 
 
 def test_outsiders_get_nothing_of_a_private_channels_conversations(world, fake_slack):
@@ -271,7 +272,8 @@ def test_outsiders_get_nothing_of_a_private_channels_conversations(world, fake_s
             "transcript",
             "forget",
         ):
-            # The private id is answered exactly like an id that does not exist (it only echoes what was typed).
+            # The private id is answered exactly like an id that does not exist (it only echoes what was
+            # typed).
             _, body = ask(world, fake_slack, f"{query} {private_id}", user=user)
             _, unknown = ask(world, fake_slack, f"{query} no-such-id", user=user)
             assert body["text"] == unknown["text"].replace("no-such-id", private_id), (user, query)
@@ -328,7 +330,7 @@ def test_outsiders_get_nothing_of_a_private_channels_conversations(world, fake_s
         assert db["action_item_state"].count == 0
 
 
-# --- forget --------------------------------------------------------------------------------------------------------
+# --- forget -------------------------------------------------------------------------------------------------
 
 
 def test_forget_needs_the_uploader_or_an_admin_and_deletes_everything(world, fake_slack, stub_symbl):
@@ -363,7 +365,7 @@ def test_a_workspace_admin_may_forget_another_users_conversation(world, fake_sla
     assert [c.body["user"] for c in fake_slack.calls_to("users.info")] == ["U0ADMIN"]
 
 
-# --- appends -------------------------------------------------------------------------------------------------------
+# --- appends ------------------------------------------------------------------------------------------------
 
 
 def _summary_text(fake_slack):
@@ -470,7 +472,7 @@ def test_mentions_answer_in_the_thread_once_and_append_there(world, fake_slack, 
     assert len(fake_slack.summaries(PUBLIC, TS)) == 1
 
 
-# --- action items ------------------------------------------------------------------------------------------------
+# --- action items -------------------------------------------------------------------------------------------
 
 
 def _buttons(summary):
@@ -534,7 +536,7 @@ def test_remind_me_schedules_a_dm_for_the_next_morning(world, fake_slack):
     assert time.time() < post_at <= time.time() + 36 * 3600 and post_at % 86400 == 9 * 3600  # due date passed
 
 
-# --- App Home and the shortcut -------------------------------------------------------------------------------------
+# --- App Home and the shortcut ------------------------------------------------------------------------------
 
 
 def test_app_home_lists_visible_conversations_and_marks_the_users_own_items(world, fake_slack):
@@ -585,7 +587,7 @@ def test_message_shortcut_summarizes_an_old_recording_once(world, fake_slack):
     )
 
 
-# --- docs ----------------------------------------------------------------------------------------------------------
+# --- docs ---------------------------------------------------------------------------------------------------
 
 
 def test_readme_command_table_matches_help(world, fake_slack):

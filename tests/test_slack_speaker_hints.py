@@ -1,4 +1,5 @@
-"""The Slack uploader's and channel members' names as the engine's `members` hint (bot/slack/speaker_hints)."""
+"""The Slack uploader's and channel members' names as the engine's `members` hint
+(bot/slack/speaker_hints)."""
 
 from __future__ import annotations
 

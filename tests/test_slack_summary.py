@@ -1,4 +1,5 @@
-"""bot/slack/render/summary.py: rendering, empty sections left out, escaping, and hard caps on oversized input."""
+"""bot/slack/render/summary.py: rendering, empty sections left out, escaping, and hard caps on oversized
+input."""
 
 from __future__ import annotations
 

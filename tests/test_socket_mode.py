@@ -1,4 +1,5 @@
-"""`symbl-bot serve --mode socket` end to end: a real WebSocket on loopback, envelopes in, acks and Web API out.
+"""`symbl-bot serve --mode socket` end to end: a real WebSocket on loopback, envelopes in, acks and Web API
+out.
 
 The bot runs as a subprocess, as deployed (the Procfile's `worker:` line): it opens its connection through the
 fake Web API's `apps.connections.open` with the app-level token, receives `events_api` / `slash_commands`

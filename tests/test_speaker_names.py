@@ -1,4 +1,5 @@
-"""Speakers named from what is said and what is known, and over-split voices merged (bot/engine/speaker_names)."""
+"""Speakers named from what is said and what is known, and over-split voices merged
+(bot/engine/speaker_names)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Bad inputs: a corpus of broken, oversized, disguised and hostile recordings and links, interleaved with good
-ones → each bad one ends in exactly one clear message in its thread, the good ones still get their summary,
-nothing crashes, and a refused URL never reaches the network (an audit hook blocks and records any
+"""Bad inputs: a corpus of broken, oversized, disguised and hostile recordings and links, interleaved with
+good ones → each bad one ends in exactly one clear message in its thread, the good ones still get their
+summary, nothing crashes, and a refused URL never reaches the network (an audit hook blocks and records any
 connection to a non-loopback address, so "refused before connecting" is asserted, not assumed).
 
 The file corpus runs through the real embedded engine (decoding is what rejects garbage and truncated media);
@@ -207,8 +207,8 @@ def test_ssrf_links_refused_before_any_connection(tmp_path, slack, stub_symbl, f
 
 
 def test_regression_unresolvable_host_fails_at_once_instead_of_sitting_queued(tmp_path, slack, stub_symbl):
-    """Bug: a link whose host does not resolve (a typo, an invented name, an IPv6 literal with a zone) raised a
-    transient error, so the row retried with backoff for hours and the thread said "Queued…" all along."""
+    """Bug: a link whose host does not resolve (a typo, an invented name, an IPv6 literal with a zone) raised
+    a transient error, so the row retried with backoff for hours and the thread said "Queued…" all along."""
     guard = connect_guard()
     settings = bot_settings(tmp_path / "data", slack, stub_symbl)
     links = {
@@ -285,7 +285,7 @@ def test_a_file_whose_download_link_points_outside_slack_is_refused_before_conne
     assert guard.blocked == []
 
 
-# --- oversized text -------------------------------------------------------------------------------------------
+# --- oversized text -----------------------------------------------------------------------------------------
 
 
 def test_oversized_message_and_command_text_get_answers_and_the_bot_keeps_working(

@@ -194,17 +194,17 @@ def test_sigkill_at_random_points_every_recording_posted_exactly_once(tmp_path, 
     trial = Trial(bot, slack, symbl)
     recordings = [Recording(i, "url" if rng.random() < 0.2 else "file") for i in range(trials)]
     try:
-        for rec, point in zip(recordings, points):
+        for rec, point in zip(recordings, points, strict=True):
             getattr(trial, point)(rec)
             bot.kill()
             trial.release()
             bot.start()
         try:
             wait_until(lambda: _all_posted(data, trials), 120, "every recording posted")
-        except AssertionError:
+        except AssertionError as exc:
             raise AssertionError(
                 f"not all posted: {_states(data, trials)}; points: {list(enumerate(points))}"
-            )
+            ) from exc
     finally:
         bot.stop()
 
@@ -212,7 +212,7 @@ def test_sigkill_at_random_points_every_recording_posted_exactly_once(tmp_path, 
     assert bot.starts == trials + 1
     assert "Traceback" not in log, log[-4000:]
     assert summaries_by_thread(slack, CHANNEL) == {rec.ts: 1 for rec in recordings}, list(
-        zip(recordings, points)
+        zip(recordings, points, strict=True)
     )
     store = open_store(data / "bot.db")
     try:

@@ -1,10 +1,11 @@
-"""Faults: the Symbl-compatible stub and the fake Slack server fail ~30 % of calls (seeded): 429 with Retry-After,
-500, stalls past the client's timeout, connections dropped before the call took effect and *after* it did
-(the response is lost although the post exists) → every recording completes and is posted exactly once.
+"""Faults: the Symbl-compatible stub and the fake Slack server fail ~30 % of calls (seeded): 429 with
+Retry-After, 500, stalls past the client's timeout, connections dropped before the call took effect and
+*after* it did (the response is lost although the post exists) → every recording completes and is posted
+exactly once.
 
-The bot runs in-process with the production clients (`bot.slack.app.slack_client`, `SymblClient` with its retries),
-given short timeouts so a stall costs seconds, not minutes. Sizes: SUITE_FAULT_RECORDINGS (default 12),
-SUITE_FAULT_RATE (percent, default 30), SUITE_SEED.
+The bot runs in-process with the production clients (`bot.slack.app.slack_client`, `SymblClient` with its
+retries), given short timeouts so a stall costs seconds, not minutes. Sizes: SUITE_FAULT_RECORDINGS (default
+12), SUITE_FAULT_RATE (percent, default 30), SUITE_SEED.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ KINDS = tuple(os.environ.get("SUITE_FAULT_KINDS", ",".join(FAULTS)).split(","))
 @pytest.fixture
 def chaos_slack() -> Iterator[ChaosSlack]:
     rate = suite_size("fault_rate", 30) / 100
-    # auth.test runs once when the app is built; a failure there stops start-up, which is not this suite's claim.
+    # auth.test runs once when the app is built; a failure there stops start-up, which is not this suite's
+    # claim.
     server = ChaosSlack(
         Chaos(rate, suite_seed(), KINDS, stall_seconds=STALL, matches=lambda key: key != "auth.test")
     )

@@ -1,5 +1,6 @@
-"""Redelivery storm: every event up to 4 times (with Slack's retry headers), in seeded random order, concurrently,
-with `file_shared` twins (some arriving before their message) and link messages → one summary per recording.
+"""Redelivery storm: every event up to 4 times (with Slack's retry headers), in seeded random order,
+concurrently, with `file_shared` twins (some arriving before their message) and link messages → one summary
+per recording.
 
 Sizes: SUITE_STORM_RECORDINGS (default 20), SUITE_SEED.
 """
@@ -33,7 +34,8 @@ def _ts(i: int) -> str:
 
 
 def _plan(fake_slack, file_server, n: int, rng: random.Random) -> tuple[list[tuple], dict[str, str]]:
-    """Deliveries for n recordings: (envelope, retry_num) pairs, shuffled. Returns them and thread → channel."""
+    """Deliveries for n recordings: (envelope, retry_num) pairs, shuffled. Returns them and thread →
+    channel."""
     deliveries: list[tuple] = []
     threads: dict[str, str] = {}
     for i in range(n):

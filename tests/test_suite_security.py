@@ -1,7 +1,7 @@
-"""Security: requests that are unsigned, wrongly signed, tampered with or replayed (timestamp more than 5 minutes
-off) are rejected with 401 and do nothing; no secret (bot token, signing secret, Symbl app secret, Symbl access
-token) appears in the logs of a full processing run — in-process (caplog at DEBUG, every logger) and in the
-stderr of `symbl-bot serve` run as a subprocess.
+"""Security: requests that are unsigned, wrongly signed, tampered with or replayed (timestamp more than 5
+minutes off) are rejected with 401 and do nothing; no secret (bot token, signing secret, Symbl app secret,
+Symbl access token) appears in the logs of a full processing run — in-process (caplog at DEBUG, every logger)
+and in the stderr of `symbl-bot serve` run as a subprocess.
 """
 
 from __future__ import annotations

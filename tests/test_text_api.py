@@ -1,6 +1,7 @@
 """The Text API (`POST /v1/process/text`, `PUT /v1/process/text/{id}`) and the Summary API
-(`GET /v1/conversations/{id}/summary`) of the engine, over real HTTP, through bare requests, our client and
-the SDK-shaped `bot.providers.symbl.Text`. Text jobs need no speech-to-text: the real queue, store and insights run."""
+(`GET /v1/conversations/{id}/summary`) of the engine, over real HTTP, through bare requests, our client
+and the SDK-shaped `bot.providers.symbl.Text`. Text jobs need no speech-to-text: the real queue, store and
+insights run."""
 
 from __future__ import annotations
 
@@ -11,9 +12,6 @@ from bot.errors import BadRequest, NotFound
 from bot.providers.symbl import SymblClient, Text
 from tests.engine_api_support import SAMPLE
 from tests.support.wait import wait_until
-
-# The engine-server tests' fixtures: a real server over a ScriptedEngine (text jobs never call it).
-from tests.test_engine_server import engine, server, settings  # noqa: F401
 
 MESSAGES = [
     {

@@ -1,4 +1,5 @@
-"""Topics a participant would write: noun phrases, variants merged, ranked by coverage, grouped by parentRefs."""
+"""Topics a participant would write: noun phrases, variants merged, ranked by coverage, grouped by
+parentRefs."""
 
 from __future__ import annotations
 

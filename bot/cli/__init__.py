@@ -1,4 +1,5 @@
-"""`symbl-bot`: the command line. Errors surface as one `Error: …` line (click.ClickException), never a traceback."""
+"""`symbl-bot`: the command line. Errors surface as one `Error: …` line (click.ClickException), never a
+traceback."""
 
 from __future__ import annotations
 

@@ -122,7 +122,8 @@ def check_installations(settings: Settings) -> Iterator[Check]:
     store = installation_store(settings)
     with store.connect() as conn:
         rows = conn.execute(
-            "SELECT DISTINCT team_id, bot_token FROM slack_bots WHERE client_id = ? ORDER BY installed_at DESC",
+            "SELECT DISTINCT team_id, bot_token FROM slack_bots WHERE client_id = ? ORDER BY installed_at "
+            "DESC",
             [settings.slack_client_id],
         ).fetchall()
     latest: dict[str, str] = {}

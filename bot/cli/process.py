@@ -48,14 +48,14 @@ def run_process(
         with tempfile.TemporaryDirectory(prefix="symbl-bot-") as tmp:
             path = _local_path(source, Path(tmp), settings)
             # Derived from the input, not drawn at random: the same file gives the same note (issue 10).
-            identity = {
-                "conversation_id": conversation_id_for(path, options, model=model or settings.engine_model),
-                "start_time": start_time_of(path),
-            }
+            conversation_id = conversation_id_for(path, options, model=model or settings.engine_model)
+            start_time = start_time_of(path)
             kind = transcript_kind(path.name)
             duration = None
             if kind:  # a transcript goes the Text API's way: no speech-to-text
-                conversation = process_transcript_file(path, kind, options, **identity)
+                conversation = process_transcript_file(
+                    path, kind, options, conversation_id=conversation_id, start_time=start_time
+                )
             else:
                 duration = probe(
                     path, max_duration_seconds=settings.max_duration_seconds
@@ -67,7 +67,8 @@ def run_process(
                         engine=engine,
                         max_duration_seconds=settings.max_duration_seconds,
                         progress=progress,
-                        **identity,
+                        conversation_id=conversation_id,
+                        start_time=start_time,
                     )
     except click.ClickException:
         raise

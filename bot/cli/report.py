@@ -1,6 +1,7 @@
 """A conversation (Symbl shapes) as a readable plain-text meeting note, for the terminal.
 
-The facts (duration, speakers, sentiment) come from bot.slack.render.summary, which renders the same note for Slack.
+The facts (duration, speakers, sentiment) come from bot.slack.render.summary, which renders the same note for
+Slack.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""What the Slack pipeline needs from a provider: submit or append media, poll the job, read and delete results.
+"""What the Slack pipeline needs from a provider: submit or append media, poll the job, read and delete
+results.
 
-`bot.providers.symbl.client.SymblClient` is the implementation (the Symbl cloud, or our engine on loopback); a new
-provider implements these methods and is passed to `Services(symbl=...)`.
+`bot.providers.symbl.client.SymblClient` is the implementation (the Symbl cloud, or our engine on loopback); a
+new provider implements these methods and is passed to `Services(symbl=...)`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ class Submission:
 
 
 class Provider(Protocol):
-    """Errors are `bot.errors.ProviderError`s; their `transient` says whether the pipeline should retry later."""
+    """Errors are `bot.errors.ProviderError`s; their `transient` says whether the pipeline should retry
+    later."""
 
     def submit_file(
         self,
@@ -74,11 +76,13 @@ class Provider(Protocol):
         ...
 
     def job(self, job_id: str) -> dict:
-        """The job body: `{"id", "status"}` (`in_progress`, `completed`, `failed`), plus `message` on failure."""
+        """The job body: `{"id", "status"}` (`in_progress`, `completed`, `failed`), plus `message` on
+        failure."""
         ...
 
     def fetch_insights(self, conversation_id: str) -> dict[str, list]:
-        """Everything a summary needs, keyed as on the Symbl wire (messages, topics, questions, actionItems, …)."""
+        """Everything a summary needs, keyed as on the Symbl wire (messages, topics, questions, actionItems,
+        …)."""
         ...
 
     def delete_conversation(self, conversation_id: str) -> None:

@@ -43,7 +43,8 @@ def slack_client(settings: Settings, token: str | None = None) -> WebClient:
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
     return WebClient(
-        # With OAuth every workspace has its own token (bot.slack.oauth.TeamClients); the base client carries none.
+        # With OAuth every workspace has its own token (bot.slack.oauth.TeamClients); the base client carries
+        # none.
         token=token or (None if settings.oauth_enabled else settings.slack_bot_token),
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
@@ -157,7 +158,8 @@ class Bot:
                 if not self.settings.oauth_enabled:
                     socket.start()
                     return
-                # Installs still arrive over HTTP: serve /slack/install and the OAuth redirect beside the socket.
+                # Installs still arrive over HTTP: serve /slack/install and the OAuth redirect beside the
+                # socket.
                 socket.connect()
                 from waitress import serve
 

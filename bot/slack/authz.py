@@ -74,7 +74,8 @@ class Directory:
         return self._users.get(team_id, lambda: _all_users(client)) or []
 
     def slack_user_for(self, client: WebClient, team_id: str, person: dict[str, Any] | None) -> str | None:
-        """The Slack user a speaker/owner is, matched by email, then by name, only when exactly one matches."""
+        """The Slack user a speaker/owner is, matched by email, then by name, only when exactly one
+        matches."""
         if not isinstance(person, dict):
             return None
         email = str(person.get("email") or "").strip().lower()

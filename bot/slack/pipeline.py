@@ -119,7 +119,8 @@ def is_file_stub(file: dict[str, Any]) -> bool:
 
 
 def is_candidate_link(url: str) -> bool:
-    """A link worth answering: a direct audio/video file, or a video site/shortener we must explain we refuse."""
+    """A link worth answering: a direct audio/video file, or a video site/shortener we must explain we
+    refuse."""
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
@@ -228,7 +229,8 @@ def note_pending_file(
     user_id: str | None = None,
 ) -> PendingFile | None:
     """Before the ack (database only): a file the event names but does not describe (`file_shared`, a
-    `check_file_info` stub). None when the channel already has it (its `file_share` twin usually came first)."""
+    `check_file_info` stub). None when the channel already has it (its `file_share` twin usually came
+    first)."""
     if repo.source_seen(services.store, team_id, channel_id, file_id):
         return None
     return pending_files.note(
@@ -249,7 +251,7 @@ def resolve_pending_file(services: Services, pending: PendingFile) -> tuple[Reco
     result = None
     if not repo.source_seen(services.store, pending.team_id, pending.channel_id, pending.file_id):
         file = services.slack_for(pending.team_id).files_info(file=pending.file_id)["file"]
-        share = (
+        share: dict[str, Any] | None = (
             {"ts": pending.message_ts, "thread_ts": pending.thread_ts}
             if pending.message_ts
             else _first_share(file, pending.channel_id)
@@ -366,7 +368,8 @@ def retry_delay(settings: Settings, attempts: int) -> float:
 
 
 def poll_delay(settings: Settings, polls: int) -> float:
-    """2 ticks after submission, growing by half each poll, at most 30 s (the engine also notifies at once)."""
+    """2 ticks after submission, growing by half each poll, at most 30 s (the engine also notifies at
+    once)."""
     return min(settings.poll_seconds * 2 * 1.5**polls, 30.0)
 
 
@@ -448,7 +451,8 @@ def _media_of(rec: Recording) -> str:
 def _refuse_by_metadata(settings: Settings, rec: Recording) -> None:
     if rec.size and rec.size > settings.max_file_bytes:
         raise MediaTooLarge(
-            f"the file is {rec.size / 1024**2:,.0f} MB; the limit is {settings.max_file_bytes / 1024**2:,.0f} MB."
+            f"the file is {rec.size / 1024**2:,.0f} MB; the limit is "
+            f"{settings.max_file_bytes / 1024**2:,.0f} MB."
         )
     if rec.duration_ms and rec.duration_ms / 1000 > settings.max_duration_seconds:
         raise MediaTooLong(_too_long(rec.duration_ms / 1000, settings.max_duration_seconds))
@@ -484,7 +488,7 @@ def media_duration(path: Path) -> float | None:
     return None
 
 
-# --- Slack file download -------------------------------------------------------------------------------------
+# --- Slack file download ------------------------------------------------------------------------------------
 
 
 def slack_api_host(settings: Settings) -> str | None:
@@ -506,6 +510,7 @@ def _is_configured_api(hop: net.Target, settings: Settings) -> bool:
     if not settings.slack_api_url:
         return False
     api = net.parse(settings.slack_api_url)
+    assert api.scheme and api.host, "net.parse refuses a URL without a scheme or host"
     port = api.port or net.DEFAULT_PORTS[api.scheme.lower()]
     host = api.host.strip("[]").rstrip(".").lower()
     return (hop.scheme, hop.host, hop.port) == (api.scheme.lower(), host, port)
@@ -520,7 +525,8 @@ def token_allowed(hop: net.Target, settings: Settings) -> bool:
 
 
 def download_slack_file(services: Services, rec: Recording) -> Path:
-    """Fetch a Slack file with the bot token, which goes to Slack hosts only; redirects stay on Slack hosts."""
+    """Fetch a Slack file with the bot token, which goes to Slack hosts only; redirects stay on Slack
+    hosts."""
     settings = services.settings
     client = services.slack_for(rec.team_id)
     url = rec.download_url
@@ -541,7 +547,8 @@ def download_slack_file(services: Services, rec: Recording) -> Path:
             dest,
             max_bytes=settings.max_file_bytes,
             allow_private=settings.allow_private_urls,
-            # Our configured Slack API host:port is trusted even on loopback (tests, proxies); each hop is checked.
+            # Our configured Slack API host:port is trusted even on loopback (tests, proxies); each hop is
+            # checked.
             allow_private_for=lambda hop: _is_configured_api(hop, settings),
             headers_for=lambda hop: _bearer(token) if token_allowed(hop, settings) else {},
             may_redirect_to=lambda _from, to: may_redirect(to, api_host),
@@ -572,7 +579,7 @@ def _looks_like_html(path: Path) -> bool:
     return head.startswith((b"<!doctype html", b"<html"))
 
 
-# --- polling -------------------------------------------------------------------------------------------------
+# --- polling ------------------------------------------------------------------------------------------------
 
 
 def poll(services: Services, rec: Recording) -> None:
@@ -614,7 +621,7 @@ def on_job_status(services: Services, job_id: str, status: str) -> None:
         services.wake()
 
 
-# --- posting -------------------------------------------------------------------------------------------------
+# --- posting ------------------------------------------------------------------------------------------------
 
 
 def post_summary(services: Services, rec: Recording) -> None:
@@ -660,7 +667,8 @@ def post_summary(services: Services, rec: Recording) -> None:
 
 
 def fail(services: Services, rec: Recording, reason: str) -> None:
-    """A permanent failure: the thread gets one clear message (the status edited), then the row ends as failed.
+    """A permanent failure: the thread gets one clear message (the status edited), then the row ends as
+    failed.
 
     The message goes first. If Slack cannot take it just now, the row stays active and retries with backoff
     (its step fails the same way again and reports again), so a Slack hiccup does not leave the thread saying

@@ -1,10 +1,10 @@
 """What `/symbl` and `@symbl` commands, the action-item buttons, the App Home tab and the message shortcut do.
 
 Plain functions over `Services`; the Slack listeners in `handlers/` only parse and deliver, and
-`bot.slack.commands.registry` maps each subcommand to its handler here. Every answer that
-touches a conversation first checks that the asking user is a member of the conversation's channel
-(`bot.slack.authz`). A conversation the user may not see is answered exactly like one that does not exist, so ids
-from private channels leak nothing.
+`bot.slack.commands.registry` maps each subcommand to its handler here. Every answer that touches a
+conversation first checks that the asking user is a member of the conversation's channel (`bot.slack.authz`).
+A conversation the user may not see is answered exactly like one that does not exist, so ids from private
+channels leak nothing.
 """
 
 from __future__ import annotations
@@ -290,7 +290,7 @@ def forget(services: Services, inv: Invocation, cmd: Command) -> Reply:
     )
 
 
-# --- buttons, App Home, shortcut --------------------------------------------------------------------------------
+# --- buttons, App Home, shortcut ----------------------------------------------------------------------------
 
 
 def _item(
@@ -304,7 +304,8 @@ def _item(
 
 
 def mark_done(services: Services, inv: Invocation, conversation_id: str, key: str) -> str | None:
-    """Record the item as done and edit the summary for everyone (the answer); a second click changes nothing."""
+    """Record the item as done and edit the summary for everyone (the answer); a second click changes
+    nothing."""
     conv, _ = _item(services, inv, conversation_id, key)
     if not action_items.mark_done(services.store, conv.conversation_id, key, inv.user_id):
         return ":white_check_mark: That action item is already marked done."
@@ -313,7 +314,8 @@ def mark_done(services: Services, inv: Invocation, conversation_id: str, key: st
 
 
 def reminder_time(due_by: Any, tz_offset: int, now: float) -> float:
-    """09:00 in the user's time zone on the due date, or the next morning when there is none (or it passed)."""
+    """09:00 in the user's time zone on the due date, or the next morning when there is none (or it
+    passed)."""
     zone = timezone(timedelta(seconds=tz_offset))
     local_now = datetime.fromtimestamp(now, zone)
     due = None

@@ -1,4 +1,5 @@
-"""Slack formatting for command answers and the App Home tab (a sibling of bot.slack.render.summary; pure functions).
+"""Slack formatting for command answers and the App Home tab (a sibling of bot.slack.render.summary; pure
+functions).
 
 Everything that came from a recording or a user is escaped (`summary.escape`) before it is put in mrkdwn.
 """
@@ -146,7 +147,10 @@ def home_view(conversations: list[dict[str, Any]]) -> dict[str, Any]:
         if len(blocks) + 3 > HOME_MAX_BLOCKS:
             break
         blocks.append({"type": "divider"})
-        head = f"{link(c['url'], c['title'])} in <#{c['channel_id']}> · {when(c['date'])} · id `{escape(c['conversation_id'])}`"
+        head = (
+            f"{link(c['url'], c['title'])} in <#{c['channel_id']}> · {when(c['date'])} · "
+            f"id `{escape(c['conversation_id'])}`"
+        )
         blocks.append(_section(head))
         open_items = [
             f"{line} {':point_left: _yours_' if mine else ''}".rstrip() for line, mine in c["items"]

@@ -1,9 +1,10 @@
 """The bot token scopes the app asks for, and which Web API method needs which scope.
 
-`BOT_SCOPES` is what manifest.yml requests (tests/test_manifest.py keeps the two equal), what the OAuth install
-flow asks for, and what `symbl-bot doctor` compares a token's granted scopes with. `METHOD_SCOPES` names the
-scopes each Web API method the code calls needs; the manifest test finds every `client.<method>(` call in
-bot/ and handlers/ and fails when a method is missing here or its scopes are missing from the manifest.
+`BOT_SCOPES` is what manifest.yml requests (tests/test_manifest.py keeps the two equal), what the OAuth
+install flow asks for, and what `symbl-bot doctor` compares a token's granted scopes with. `METHOD_SCOPES`
+names the scopes each Web API method the code calls needs; the manifest test finds every `client.<method>(`
+call in bot/ and handlers/ and fails when a method is missing here or its scopes are missing from the
+manifest.
 """
 
 from __future__ import annotations

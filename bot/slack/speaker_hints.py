@@ -25,7 +25,8 @@ MAX_CHANNEL_MEMBERS = 40
 def known_speakers(
     client: WebClient, directory: Directory, *, team_id: str, channel_id: str, uploader: str | None
 ) -> list[dict[str, str]]:
-    """`[{name, email}]` for the uploader and the channel's members (uploader first); [] when Slack cannot say."""
+    """`[{name, email}]` for the uploader and the channel's members (uploader first); [] when Slack cannot
+    say."""
     users = {u["id"]: u for u in directory.users(client, team_id) if u.get("id")}
     ids = [uploader] if uploader else []
     ids += [m for m in _channel_members(client, channel_id) if m != uploader]

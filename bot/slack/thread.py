@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 def without_connection_retries(client: WebClient) -> WebClient:
     """`client` minus slack_sdk's connection-error retries, for posts that must not repeat.
 
-    A connection dropped after Slack stored a message looks like any other dropped connection, and the SDK would
-    post again at once. Without that retry the error reaches the row's transient retry, which searches the
-    thread for the part first (rate-limit retries stay: a 429 means nothing was stored).
+    A connection dropped after Slack stored a message looks like any other dropped connection, and the SDK
+    would post again at once. Without that retry the error reaches the row's transient retry, which searches
+    the thread for the part first (rate-limit retries stay: a 429 means nothing was stored).
     """
     return WebClient(
         token=client.token,

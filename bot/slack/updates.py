@@ -47,7 +47,8 @@ def summary_title(services: Services, base: Recording) -> str:
 
 
 def owners_of(services: Services, team_id: str, insights: dict[str, Any]) -> dict[str, str]:
-    """Action item key → the owner's Slack user, where the owner's name or email matches exactly one member."""
+    """Action item key → the owner's Slack user, where the owner's name or email matches exactly one
+    member."""
     items = insights.get("actionItems") or []
     if not items:
         return {}

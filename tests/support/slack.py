@@ -427,8 +427,10 @@ class FakeSlack(FakeServer):
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if refusal:
             payload = {"ok": False, "error": refusal}
+        elif handler:
+            payload = handler(body)
         else:
-            payload = handler(body) if handler else {"ok": True}
+            payload = {"ok": True}
         if not payload.get("ok"):
             with self.lock:
                 self.refused.append((method, str(payload.get("error"))))

@@ -40,7 +40,8 @@ CUES: tuple[Cue, ...] = (
     REQUEST_CUE,
     _cue(r"\b(?:don't|do not) forget to|\bremember to|\bmake sure (?:to|you|that you)", ADDRESSEE),
     _cue(
-        r"\byou(?:'ll| will)? (?:have to|need to|must|(?:'ve|have) got to)|\byou(?:'re| are) (?:going to|gonna) have to",
+        r"\byou(?:'ll| will)? (?:have to|need to|must|(?:'ve|have) got to)|\byou(?:'re| are) (?:going to|"
+        r"gonna) have to",
         ADDRESSEE,
         "needs to",
     ),
@@ -51,7 +52,8 @@ CUES: tuple[Cue, ...] = (
     _cue(r"\bi (?:have to|need to|must)|\bi(?:'ve| have) got to", SPEAKER, "needs to"),
     _cue(r"\blet me", SPEAKER),
     _cue(
-        r"\bwe(?:'ll| will)? (?:need to|have to|must)|\bwe(?:'ve| have) got to|\bwe(?:'re| are) (?:going to|gonna) have to",
+        r"\bwe(?:'ll| will)? (?:need to|have to|must)|\bwe(?:'ve| have) got to|\bwe(?:'re| are) (?:going to|"
+        r"gonna) have to",
         GROUP,
         "needs to",
     ),
@@ -59,14 +61,16 @@ CUES: tuple[Cue, ...] = (
     _cue(r"\blet(?:'s| us)", GROUP),
     _cue(r"\bwe(?:'ll| will| shall)|\bwe(?:'re| are) (?:going to|gonna)", GROUP),
     _cue(
-        r"\b(?:everyone|everybody|each of you|all of you|each (?:one|person)) (?:will|should|needs to|has to|must)",
+        r"\b(?:everyone|everybody|each of you|all of you|each (?:one|person)) (?:will|should|needs to|has to|"
+        r"must)",
         GROUP,
     ),
 )
 
 # "<Name> will/should … " about a known person; matched case-sensitively because names are capitalised.
 NAMED_SUBJECT = re.compile(
-    r"\b(?P<name>[A-Z][a-z]+)(?P<modal>'ll| will| should| needs to| has to| is going to| is gonna| can| could)\s+(?P<rest>\S.*)"
+    r"\b(?P<name>[A-Z][a-z]+)(?P<modal>'ll| will| should| needs to| has to| is going to| is gonna| can|"
+    r" could)\s+(?P<rest>\S.*)"
 )
 # Addressing someone: "Priya, …", "…, Priya?", and without commas (speech-to-text drops them) "Priya please…".
 VOCATIVE = (
@@ -77,15 +81,17 @@ VOCATIVE = (
 # Work the speakers do during the meeting itself ("let me show you", "we'll go to the next slide"); it is
 # not an action item unless something in the sentence points past the meeting.
 IN_MEETING = re.compile(
-    r"^(?:just |quickly |now |first |briefly )*(?:see|show|say|tell|talk|explain|present|go|start|begin|move|pass|"
-    r"open|close|stop|wait|sit|be|skip|repeat|read|hear|continue|introduce|summari[sz]e|recap|turn|switch|"
-    r"plug|try|leave|keep|call it|use|hold|paint|speak|input|give (?:me|us|you)|pass|hand|show (?:me|us)|tell (?:me|us)|have a look at (?:this|these|that|it)|look at (?:this|these|that|it)|"
-    r"think|guess|suppose|mean|know|imagine|hope|ask you|do (?:this|that|it) now|get started|put (?:this|it) on|"
+    r"^(?:just |quickly |now |first |briefly )*(?:see|show|say|tell|talk|explain|present|go|start|begin|move|"
+    r"pass|open|close|stop|wait|sit|be|skip|repeat|read|hear|continue|introduce|summari[sz]e|recap|turn|"
+    r"switch|plug|try|leave|keep|call it|use|hold|paint|speak|input|give (?:me|us|you)|pass|hand|show (?:me|"
+    r"us)|tell (?:me|us)|have a look at (?:this|these|that|it)|look at (?:this|these|that|it)|think|guess|"
+    r"suppose|mean|know|imagine|hope|ask you|do (?:this|that|it) now|get started|put (?:this|it) on|"
     # The meeting's own logistics and the presenter narrating what comes next.
     r"have (?:a |our |some |the )?(?:lunch|break|coffee|tea|rest)|take (?:a |the |our )?(?:lunch|break|rest)|"
     r"(?:finish|end|close|wrap up) (?:the|this) meeting|break (?:it )?up|take (?:this|that|the) one|"
-    r"take you (?:over|through)|walk you through|go (?:over|through)|let \w+\b(?! know)|"
-    r"draw (?:something|it|this|that)|(?:write|note|jot) (?:it|that|this|them) down|have a look\b(?! (?:into|at (?:the|what|how|whether|if)))|do an? (?:opening|intro))\b",
+    r"take you (?:over|through)|walk you through|go (?:over|through)|let \w+\b(?! know)|draw (?:something|it|"
+    r"this|that)|(?:write|note|jot) (?:it|that|this|them) down|have a look\b(?! (?:into|at (?:the|what|how|"
+    r"whether|if)))|do an? (?:opening|intro))\b",
     re.IGNORECASE,
 )
 _SOFTENERS = r"^(?:also |just |then |definitely |first |quickly |go and |try to |each |all |actually )*"
@@ -95,9 +101,9 @@ TASK_VERB = re.compile(
     _SOFTENERS
     + r"(?:send|e-?mail|mail|forward|share|post|upload|write|draft|prepare|finish|complete|fill|fix|"
     r"update|check|look (?:into|at|up|for)|have a look|take a look|find out|research|investigate|review|test|"
-    r"call|contact|ask|talk to|organi[sz]e|schedule|set up|arrange|book|work (?:\w+ ){0,2}on|come up with|figure out|"
-    r"think about|think of|collect|gather|sort out|follow up|order|buy|deliver|present|submit|draw up|sketch|"
-    r"report|document|implement|clean up|plan|read|do some|find|bring|send)\b",
+    r"call|contact|ask|talk to|organi[sz]e|schedule|set up|arrange|book|work (?:\w+ ){0,2}on|come up with|"
+    r"figure out|think about|think of|collect|gather|sort out|follow up|order|buy|deliver|present|submit|"
+    r"draw up|sketch|report|document|implement|clean up|plan|read|do some|find|bring|send)\b",
     re.IGNORECASE,
 )
 WEAK_TASK_VERB = re.compile(
@@ -105,7 +111,8 @@ WEAK_TASK_VERB = re.compile(
 )
 RIGHT_NOW = re.compile(
     r"\b(?:now|here|right now|at the moment|on the (?:white)?board|this slide|next slide|over there|"
-    r"in a (?:minute|moment|sec(?:ond)?)|at the end(?: of (?:the|this) meeting)?$|later (?:on )?in (?:the|this) meeting)\b",
+    r"in a (?:minute|moment|sec(?:ond)?)|at the end(?: of (?:the|this) meeting)?$|later (?:on )?in (?:the|"
+    r"this) meeting)\b",
     re.IGNORECASE,
 )
 AFTER_MEETING = re.compile(
@@ -124,15 +131,16 @@ NEGATED_OR_PAST = re.compile(
     r"were going to|should have|would have|had to|needed to|"
     # "I don't think that's something we have to…", "they're not gonna…", "you don't have to…": the
     # obligation is denied, so nobody is committing to anything.
-    r"(?:don't|do not|doesn't|does not) (?:think|have to|want to)|(?:not|n't) (?:gonna|going to)|no need to)\b",
+    r"(?:don't|do not|doesn't|does not) (?:think|have to|want to)|(?:not|n't) (?:gonna|going to)|"
+    r"no need to)\b",
     re.IGNORECASE,
 )
 # A "you have to…" inside a subordinate clause ("because you have to press…", "once you've learned it you
 # can…", "what you have to do is…") explains how something works; the "you" is anyone, not a person
 # being given a task. Habitual words ("every time", "always") say the same.
 GENERIC_YOU = re.compile(
-    r"\b(?:because|since|if|when|whenever|once|unless|until|where|which|what|how|that|then|but|as)\s+(?:\w+\s+)?"
-    r"you(?:'ll|'d)?\s+(?:have|need|must|should|will|can|could|got)\b",
+    r"\b(?:because|since|if|when|whenever|once|unless|until|where|which|what|how|that|then|but|"
+    r"as)\s+(?:\w+\s+)?you(?:'ll|'d)?\s+(?:have|need|must|should|will|can|could|got)\b",
     re.IGNORECASE,
 )
 # "I will do so after every meeting": a habit, not a task with an end.
@@ -147,8 +155,8 @@ OPINION_REQUEST = re.compile(
 # "Do I need to…?", "do you have to…?", "what can you do to…?": questions about what is required or
 # possible, asked to understand the task, not to set one.
 ASKS_ABOUT_OBLIGATION = re.compile(
-    r"\b(?:do|does|did|shall|should) (?:i|you|we) (?:have to|need to|must)\b|^(?:(?:so|but|and|because|'cause) )?(?:what|how|why|which) "
-    r"(?:\w+ )?(?:can|could|would|should|do|will) (?:you|we|i)\b",
+    r"\b(?:do|does|did|shall|should) (?:i|you|we) (?:have to|need to|must)\b|^(?:(?:so|but|and|because|"
+    r"'cause) )?(?:what|how|why|which) (?:\w+ )?(?:can|could|would|should|do|will) (?:you|we|i)\b",
     re.IGNORECASE,
 )
 # Design talk: "we need to make it…", "we have to build in a microphone". A group or "you" obligation whose
@@ -168,13 +176,14 @@ NEXT_STEPS_CUE = re.compile(
 FOLLOW_UP_CUE = re.compile(
     r"\b(?:get back to|follow(?:-| )?up|circle back|check (?:in )?with|check back|touch base|reconvene|"
     r"meet (?:again|up|with)|catch up (?:with|on|later|again)|let (?:you|them|him|her|everyone|us) know|"
-    r"keep (?:you|everyone|us) (?:posted|updated|informed)|"
-    r"(?:schedule|set up|arrange|organi[sz]e|book|plan|have)\s+(?:a|an|another|the)?\s*(?:follow(?:-| )?up\s+)?"
-    r"(?:meeting|call|sync|session|check-in|catch-up)\b|talk (?:again|later)|loop (?:in|back))",
+    r"keep (?:you|everyone|us) (?:posted|updated|informed)|(?:schedule|set up|arrange|organi[sz]e|book|plan|"
+    r"have)\s+(?:a|an|another|the)?\s*(?:follow(?:-| )?up\s+)?(?:meeting|call|sync|session|check-in|"
+    r"catch-up)\b|talk (?:again|later)|loop (?:in|back))",
     re.IGNORECASE,
 )
 ACCEPTANCE = re.compile(
-    r"^(?:yes|yeah|yep|sure|ok|okay|will do|no problem|of course|i will|i'll|absolutely|definitely|fine|alright)\b",
+    r"^(?:yes|yeah|yep|sure|ok|okay|will do|no problem|of course|i will|i'll|absolutely|definitely|fine|"
+    r"alright)\b",
     re.IGNORECASE,
 )
 FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself|i'm|i've|i'd)\b", re.IGNORECASE)

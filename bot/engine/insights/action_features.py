@@ -83,7 +83,7 @@ def message_features(text: str) -> list[str]:
     tokens = words(clean)
     features = [_length_bin(len(tokens))]
     features += [f"w:{t}" for t in set(tokens)]
-    features += [f"b:{a}_{b}" for a, b in set(zip(tokens, tokens[1:]))]
+    features += [f"b:{a}_{b}" for a, b in set(zip(tokens, tokens[1:], strict=False))]
     if tokens:
         features.append(f"start:{tokens[0]}")
         if len(tokens) > 1:
@@ -110,7 +110,7 @@ def conversation_features(messages: list[dict], speaker_key: Callable[[dict], st
     own = [message_features(str(m.get("text") or "")) for m in messages]
     carried = [[f for f in row if f.startswith(_CONTEXT_PREFIXES)] for row in own]
     total = len(messages)
-    talk = Counter()
+    talk: Counter[str] = Counter()
     for message in messages:
         talk[speaker_key(message)] += len(str(message.get("text") or "").split())
     chair = talk.most_common(1)[0][0] if talk else None

@@ -136,8 +136,8 @@ _RULES: list[tuple[re.Pattern, object, str]] = [
     (re.compile(rf"\b{_PREP}next month\b"), _first_of_next_month, "daterange"),
     (
         re.compile(
-            r"\bin\s+(?:the\s+next\s+)?(?P<count>\d+|an?|one|two|three|four|five|six|seven|ten|couple of|few)\s+"
-            r"(?P<unit>days?|weeks?)\b"
+            r"\bin\s+(?:the\s+next\s+)?(?P<count>\d+|an?|one|two|three|four|five|six|seven|ten|couple of|"
+            r"few)\s+(?P<unit>days?|weeks?)\b"
         ),
         _in_n_units,
         "date",

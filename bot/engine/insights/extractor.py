@@ -42,7 +42,8 @@ class Insights:
         }
 
     def annotate_messages(self, messages: list[dict], *, with_sentiment: bool = True) -> list[dict]:
-        """Copies of `messages` with `phrases` (and `sentiment`) merged in, as `GET …/messages` returns them."""
+        """Copies of `messages` with `phrases` (and `sentiment`) merged in, as `GET …/messages` returns
+        them."""
         annotated = []
         for message in messages:
             copy_ = copy.deepcopy(message)

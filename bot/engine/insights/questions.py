@@ -20,19 +20,21 @@ WH_START = re.compile(
     re.IGNORECASE,
 )
 AUX_START = re.compile(
-    r"^(?:so |and |but |okay |ok |well |now |then )*(?:do|does|did|is|are|was|were|can|could|should|shall|would|will|"
-    r"have|has|had|may|might|am|isn't|aren't|don't|doesn't|didn't|won't|can't|shouldn't)\s+"
-    r"(?:i|you|we|they|he|she|it|there|this|that|these|those|the|a|an|anyone|anybody|everyone|somebody|someone)\b",
+    r"^(?:so |and |but |okay |ok |well |now |then )*(?:do|does|did|is|are|was|were|can|could|should|shall|"
+    r"would|will|have|has|had|may|might|am|isn't|aren't|don't|doesn't|didn't|won't|can't|shouldn't)\s+(?:i|"
+    r"you|we|they|he|she|it|there|this|that|these|those|the|a|an|anyone|anybody|everyone|somebody|someone)\b",
     re.IGNORECASE,
 )
 # Tags that turn a statement into a question only in form ("…, right?"); the speaker is not asking.
 TAG_ONLY = re.compile(
-    r"^(?:right|okay|ok|yeah|yes|no|you know|isn't it|is it|don't you think|really|sorry|pardon|what|huh|correct|"
-    r"alright|all right|see|true|sure|yeah right|or not|hello|anyone|anybody|you see|are you|am i|innit)\W*$",
+    r"^(?:right|okay|ok|yeah|yes|no|you know|isn't it|is it|don't you think|really|sorry|pardon|what|huh|"
+    r"correct|alright|all right|see|true|sure|yeah right|or not|hello|anyone|anybody|you see|are you|am i|"
+    r"innit)\W*$",
     re.IGNORECASE,
 )
 TRAILING_TAG = re.compile(
-    r",\s*(?:right|okay|ok|yeah|you know|isn't it|don't you think|no|correct|yes|huh|innit|aren't they|isn't that right)\s*\?$",
+    r",\s*(?:right|okay|ok|yeah|you know|isn't it|don't you think|no|correct|yes|huh|innit|aren't they|"
+    r"isn't that right)\s*\?$",
     re.IGNORECASE,
 )
 INNER_WH = re.compile(r"\b(?:what|how|why|which|who|where|when)\b", re.IGNORECASE)
@@ -41,7 +43,8 @@ _TOKEN = re.compile(r"[a-z']+")
 
 @dataclass(frozen=True)
 class Context:
-    """What the turn-taking says about a sentence: does someone else speak next, was the turn before a question."""
+    """What the turn-taking says about a sentence: does someone else speak next, was the turn before a
+    question."""
 
     other_speaks_next: bool = False
     after_question: bool = False

@@ -53,7 +53,7 @@ def _terms(text: str) -> list[str]:
 
 def candidate_sentences(messages: list[dict], people: People) -> list[_Sentence]:
     """Sentences worth quoting: long enough to say something, fillers removed, with their speaker's name."""
-    found = []
+    found: list[_Sentence] = []
     for message in messages:
         speaker = people.speaker_of(message)
         name = speaker.name if speaker else ""
@@ -65,7 +65,8 @@ def candidate_sentences(messages: list[dict], people: People) -> list[_Sentence]
 
 
 def _weights(sentences: list[_Sentence]) -> dict[str, float]:
-    """TF·IDF of each term over the meeting's sentences: recurring but not ubiquitous vocabulary weighs most."""
+    """TF·IDF of each term over the meeting's sentences: recurring but not ubiquitous vocabulary weighs
+    most."""
     frequency: Counter[str] = Counter()
     spread: Counter[str] = Counter()
     for s in sentences:
@@ -100,7 +101,8 @@ def choose(sentences: list[_Sentence], budget: int, exclude: frozenset[str] = fr
     chosen: list[_Sentence] = []
     covered: set[str] = set()
     used = 0
-    # Only the most central sentences can win; bounding the pool keeps MMR's quadratic step cheap on long meetings.
+    # Only the most central sentences can win; bounding the pool keeps MMR's quadratic step cheap on long
+    # meetings.
     pool = sorted(sentences, key=lambda s: (-base[s.index], s.index))[:POOL_SIZE]
     while pool and budget - used >= MIN_SENTENCE_WORDS:
         gains = {s.index: base[s.index] / top - REDUNDANCY * _overlap(s, covered) for s in pool}

@@ -117,7 +117,8 @@ def _is_acronym(phrase: str) -> bool:
 
 
 def _is_named_phrase(phrase: str, named: dict[str, float]) -> bool:
-    """Every word written capitalised inside sentences: a person's name or a role, as transcripts write them."""
+    """Every word written capitalised inside sentences: a person's name or a role, as transcripts write
+    them."""
     tokens = phrase.split()
     return all(not t.isupper() and named.get(t.lower(), 0.0) >= NAMED_CAPITALISED_SHARE for t in tokens)
 

@@ -452,7 +452,8 @@ class SymblClient:
         return self._list(conversation_id, "members", "members")
 
     def get_summary(self, conversation_id: str, refresh: bool = False) -> list[dict]:
-        """`GET …/summary`: `[{id, text, messageRefs: [{id}]}]`; NotFound while the conversation's job runs."""
+        """`GET …/summary`: `[{id, text, messageRefs: [{id}]}]`; NotFound while the conversation's job
+        runs."""
         params = {"refresh": _wire_value(refresh)} if refresh else None
         return self._list(conversation_id, "summary", "summary", params)
 

@@ -1,4 +1,5 @@
-"""APScheduler wiring: one short poll tick that hands due recordings to a small worker pool. No business logic.
+"""APScheduler wiring: one short poll tick that hands due recordings to a small worker pool. No business
+logic.
 
 The tick (`max_instances=1`, `coalesce=True`) only selects due rows through the (state, next_poll_at) index,
 so it stays cheap however much history the table holds. Work (downloads, uploads, polls, posts) runs on the
