@@ -139,8 +139,8 @@ def _addresses(host: str, port: int, *, allow_private: bool) -> tuple[str, ...]:
     try:
         infos = resolve(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as err:
-        # Only "try again" is the resolver's trouble; a name that does not exist will not start to (a link with a
-        # typo would otherwise sit as "Queued" for the hours of transient retries).
+        # Only "try again" is the resolver's trouble; a name that does not exist will not start to (a link
+        # with a typo would otherwise sit as "Queued" for the hours of transient retries).
         raise FetchError(
             f"Could not resolve the host {host!r}: check the link.", transient=err.errno == socket.EAI_AGAIN
         ) from None

@@ -210,7 +210,8 @@ class _AudioBuffer:
 
 
 def _loudest_channel(chunk: np.ndarray, chunk_start: float, words: list[Word]) -> list[int]:
-    """1-based channel with the most energy during each word: who spoke it, on a one-person-per-channel file."""
+    """1-based channel with the most energy during each word: who spoke it, on a one-person-per-channel
+    file."""
     if chunk.ndim == 1:
         return [1] * len(words)
     result = []
@@ -253,7 +254,7 @@ def build_messages(
             messages.append(_message(current, conversation_id, start_time, time_offset))
             current.clear()
 
-    for word, speaker in zip(words, speakers):
+    for word, speaker in zip(words, speakers, strict=False):
         if current and (speaker != current[-1][1] or word.start - current[-1][0].end > MAX_PAUSE_IN_MESSAGE):
             flush()
         current.append((word, speaker))

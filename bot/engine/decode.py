@@ -58,7 +58,8 @@ def _open(path: Path) -> av.container.InputContainer:
         return av.open(str(path), mode="r", metadata_errors="ignore")
     except av.FFmpegError as exc:
         raise UnsupportedMedia(
-            f"{path.name} could not be read as audio or video; it may be corrupt or truncated ({_reason(exc)})."
+            f"{path.name} could not be read as audio or video; it may be corrupt or truncated "
+            f"({_reason(exc)})."
         ) from None
 
 
@@ -196,8 +197,8 @@ def chunks_at_silence(
 ) -> Iterator[tuple[float, np.ndarray]]:
     """Regroup PCM blocks into (start_seconds, chunk) pieces of about target_seconds, cut at a quiet point.
 
-    The cut is the quietest 100 ms window within the last `search_seconds` of each piece; the remainder carries
-    over to the next piece. Works on mono (n,) and multi-channel (c, n) blocks alike.
+    The cut is the quietest 100 ms window within the last `search_seconds` of each piece; the remainder
+    carries over to the next piece. Works on mono (n,) and multi-channel (c, n) blocks alike.
     """
     target = int(target_seconds * SAMPLE_RATE)
     search = int(search_seconds * SAMPLE_RATE)

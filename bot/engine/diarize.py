@@ -290,7 +290,8 @@ def _cluster(stats: _Stats, *, num_speakers: int | None, max_speakers: int) -> n
 
 
 def _k_clusters(embeddings: np.ndarray, sample: np.ndarray, tree: np.ndarray, k: int) -> np.ndarray:
-    """Cut the dendrogram into k groups, then let a few k-means steps undo average linkage's early mistakes."""
+    """Cut the dendrogram into k groups, then let a few k-means steps undo average linkage's early
+    mistakes."""
     labels = fcluster(tree, t=min(k, len(sample)), criterion="maxclust")
     return _refine(embeddings, _centroids(embeddings[sample], labels))
 
@@ -327,7 +328,8 @@ def _pool(a: Pooled, b: Pooled) -> Pooled:
 
 
 def _merge_cost(a: Pooled, b: Pooled) -> float:
-    """ΔBIC of modelling two clusters as one speaker: negative means one Gaussian explains them well enough."""
+    """ΔBIC of modelling two clusters as one speaker: negative means one Gaussian explains them well
+    enough."""
     merged = _pool(a, b)
     d = a[1].shape[0]
     parameters = d + d * (d + 1) / 2
@@ -426,7 +428,7 @@ def _absorb_lone_windows(labels: np.ndarray) -> np.ndarray:
 def _turns(windows: list[_Window], labels: np.ndarray, regions: list[tuple[int, int]]) -> list[Turn]:
     """Split each speech region where the label changes (midway between window centres), then merge."""
     by_region: dict[int, list[tuple[_Window, int]]] = {}
-    for window, label in zip(windows, labels):
+    for window, label in zip(windows, labels, strict=False):
         by_region.setdefault(window.region, []).append((window, int(label)))
     pieces: list[tuple[float, float, int]] = []
     for index, (start, end) in enumerate(regions):

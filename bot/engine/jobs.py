@@ -201,8 +201,9 @@ class JobQueue:
         self.announce(job, "failed", message)
 
     def _discard_media(self, job: Job) -> None:
-        """A finished job's recording bytes are not needed again (appends re-use the transcript, not the audio),
-        so they are deleted unless SYMBL_BOT_KEEP_AUDIO is set. Interrupted jobs keep theirs to resume."""
+        """A finished job's recording bytes are not needed again (appends re-use the transcript, not the
+        audio), so they are deleted unless SYMBL_BOT_KEEP_AUDIO is set. Interrupted jobs keep theirs to
+        resume."""
         if self._settings.keep_audio:
             return
         paths = [Path(job.media_path)] if job.media_path else []
