@@ -69,7 +69,9 @@ class Dataset:
     @classmethod
     def of(cls, meetings: list[action_data.Meeting]) -> Dataset:
         vectorizer = DictVectorizer(dtype=np.float64)
-        matrix = vectorizer.fit_transform(dict.fromkeys(row, 1) for m in meetings for row in m.features).tocsr()
+        matrix = vectorizer.fit_transform(
+            dict.fromkeys(row, 1) for m in meetings for row in m.features
+        ).tocsr()
         # liblinear takes 32-bit indices only.
         matrix.indices, matrix.indptr = matrix.indices.astype(np.int32), matrix.indptr.astype(np.int32)
         rows, start = {}, 0
