@@ -107,6 +107,46 @@ def test_request_and_acceptance_become_one_third_person_item_with_the_acceptors_
     assert item["messageIds"] == ["msg-0", "msg-1"]
 
 
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("Yes, I will fix the payment crash I Friday.", "I will fix the payment crash I Friday."),
+        ("Sure. Okay, so I'll call the vendor.", "I'll call the vendor."),
+        ("Great! The notes go to design.", "The notes go to design."),
+        # Not an acknowledgement closed by punctuation, or nothing after it: left as said.
+        ("Sure thing I'll call the vendor.", "Sure thing I'll call the vendor."),
+        ("Fine-tune the model by Friday.", "Fine-tune the model by Friday."),
+        ("Yes.", "Yes."),
+    ],
+)
+def test_a_leading_acknowledgement_is_not_part_of_the_item(said, kept):
+    assert actions._without_acknowledgement(said) == kept
+
+
+def test_yes_before_a_commitment_is_dropped_and_the_next_steps_read_in_the_third_person():
+    lines = ["Can you look into the payment crash?", "Yes, I will fix the payment crash by Friday."]
+    insights = extract_insights(conversation(lines, [ANNA, MARCO]), reference_time=WEDNESDAY, members=MEMBERS)
+
+    item = item_about(insights.action_items, "payment crash")
+    assert item["text"] == "Marco will fix the payment crash by Friday."
+    assert item["dueBy"] == "2024-03-15T00:00:00.000Z"
+    [next_steps] = [s["text"] for s in insights.summary if s["text"].startswith("Next steps:")]
+    assert next_steps == "Next steps: Marco will fix the payment crash by Friday."
+
+
+def test_an_item_kept_first_person_loses_its_yes_and_is_owned_in_the_next_steps():
+    """Speech-to-text made "by Friday" into "I Friday": a first-person word is left after the commitment form,
+    so the rewrite is unsafe and the item stays as said, but without the "Yes," that answered the request."""
+    lines = ["Can you look into the payment crash?", "Yes, I will fix the payment crash I Friday."]
+    insights = extract_insights(conversation(lines, [ANNA, MARCO]), reference_time=WEDNESDAY, members=MEMBERS)
+
+    item = item_about(insights.action_items, "payment crash")
+    assert item["text"] == "I will fix the payment crash I Friday."
+    assert item["assignee"] == MARCO
+    [next_steps] = [s["text"] for s in insights.summary if s["text"].startswith("Next steps:")]
+    assert next_steps == "Next steps: Marco Silva: I will fix the payment crash I Friday."
+
+
 def test_i_will_ask_someone_keeps_who_asks_and_who_is_asked():
     lines = ["What about the design review?", "I will ask Lee to review the mockups before Friday."]
     messages = conversation(lines, [ANNA, PRIYA])

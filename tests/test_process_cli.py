@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.engine.input_identity import start_time_of
+from bot.engine.insights.dates import find_due_date
 from tests.media import FORMATS, SAMPLE, read_pcm, tone, write_audio, write_video_only
 from tests.support.files import FileServer
 
@@ -91,6 +93,38 @@ def test_sample_summary_names_what_was_said():
     owners = [line.rsplit("— ", 1)[1].split(",")[0] for line in actions.splitlines() if "— " in line]
     assert owners == ["priya", "priya"]
     assert "Overall sentiment:" in note
+
+
+@pytest.mark.parametrize(
+    "model_name",
+    [pytest.param(None, marks=pytest.mark.slow, id="default model"), pytest.param("tiny.en", id="tiny.en")],
+)
+def test_sample_lists_priyas_tasks_under_her_name_in_the_third_person(model_name, monkeypatch):
+    """Issue 9's acceptance, with the model a user gets (Whisper base, the default) and the small one."""
+    if model_name is None:
+        monkeypatch.delenv("SYMBL_ENGINE_MODEL", raising=False)
+    else:
+        monkeypatch.setenv("SYMBL_ENGINE_MODEL", model_name)
+
+    result = run(str(SAMPLE), "--json", "-q")
+
+    assert result.exit_code == 0, result.stderr
+    conversation = json.loads(result.stdout)
+    recorded = start_time_of(SAMPLE)  # what `process` dates "by Friday" from
+    due = {
+        day: f"{find_due_date(day, recorded).day.isoformat()}T00:00:00.000Z"
+        for day in ("by Friday", "by Thursday")
+    }
+    items = [(i["text"], i["assignee"].get("name"), i.get("dueBy")) for i in conversation["actionItems"]]
+    assert items == [
+        ("Priya will fix the payment crash by Friday.", "Priya", due["by Friday"]),
+        ("Priya will send the release notes to the design team by Thursday.", "Priya", due["by Thursday"]),
+    ]
+    [next_steps] = [s["text"] for s in conversation["summary"] if s["text"].startswith("Next steps:")]
+    assert next_steps == (
+        "Next steps: Priya will fix the payment crash by Friday; "
+        "Priya will send the release notes to the design team by Thursday."
+    )
 
 
 def test_stereo_channels_map_to_named_speakers(excerpt, tmp_path):

@@ -54,6 +54,14 @@ __all__ = [
 ]
 
 YOU = re.compile(r"\byou\b(?!')", re.IGNORECASE)
+# "Yes, …", "Sure. …", "Okay, so …": the answer that opens a reply is not part of the task, so an item kept
+# as said does not start with it. Only stripped when punctuation closes it ("Sure thing", "Fine-tune the
+# model" stay) and something follows.
+ACKNOWLEDGEMENT = re.compile(
+    r"^(?:(?:yes|yeah|yep|yup|sure|ok|okay|alright|all right|of course|no problem|absolutely|definitely|fine|"
+    r"great|sounds good|will do)\s*[,.!;:]+\s*)+(?:(?:so|and|then)\s+)?(?=\S)",
+    re.IGNORECASE,
+)
 # A recap repeats most of a commitment's content words; two different tasks of one meeting rarely share
 # more than half of them.
 RECAP_OVERLAP = 0.6
@@ -197,7 +205,7 @@ def _candidate(conversation: Conversation, index: int, cited: list[int], probabi
             rest = _you_resolved(rest, _hearer(conversation, best.index, best.speaker))
         text = _normalised_text(best.sentence, rest, owner, best.cue, assignee)
     else:
-        text = as_sentence(best.sentence)
+        text = as_sentence(_without_acknowledgement(best.sentence))
     if due is not None and due.text.lower() not in text.lower():
         text = as_sentence(text.rstrip(".!?") + " " + due.text)
     said = " ".join(p.sentence for p in phrasings)
@@ -299,11 +307,15 @@ def _you_resolved(rest: str, hearer: Person | None) -> str:
     return YOU.sub(hearer.first_name, rest)
 
 
+def _without_acknowledgement(sentence: str) -> str:
+    return ACKNOWLEDGEMENT.sub("", sentence.strip(), count=1)
+
+
 def _normalised_text(sentence: str, rest: str, owner: str, cue: Cue, assignee: Person | None) -> str:
     """A third-person sentence ("Priya will send the release notes…") when that is a safe rewrite;
     otherwise the sentence as said. First-person words left in the rest would change meaning, so they
-    make us keep the original."""
-    said = as_sentence(sentence)
+    make us keep the original, less a leading acknowledgement ("Yes, I will…" → "I will…")."""
+    said = as_sentence(_without_acknowledgement(sentence))
     if owner == NAMED:
         subject = NAMED_SUBJECT.search(sentence)
         if subject and assignee and subject.group("name") == assignee.first_name:
