@@ -543,7 +543,8 @@ def test_explicit_assignments_stay_action_items(said, words):
 
 
 def closing_meeting(closing_lines: list[str], filler: int = 30) -> list[dict]:
-    """A meeting of `filler` lines of discussion, then `closing_lines`: long enough to have a closing round."""
+    """A meeting of `filler` lines of discussion, then `closing_lines`: long enough to have a closing
+    round."""
     discussion = [f"The figures for region {n} look similar to last quarter." for n in range(filler)]
     return conversation(discussion + closing_lines, [ANNA, MARCO, PRIYA])
 

@@ -1,4 +1,5 @@
-"""`symbl-bot process`: every supported format through the real engine, and one clear line for each bad input."""
+"""`symbl-bot process`: every supported format through the real engine, and one clear line for each bad
+input."""
 
 from __future__ import annotations
 

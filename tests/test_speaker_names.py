@@ -273,7 +273,8 @@ def test_owners_and_members_are_named_end_to_end(three_person_meeting):
         for item in conversation["actionItems"]
         if item["assignee"]
     }
-    assert "release checklist" in owners["Sam"]
+    # Owners are what this pins; tiny.en writes the compound as "checklist" or "check list".
+    assert "releasechecklist" in owners["Sam"].replace(" ", "")
     assert "pricing page" in owners["Maria"]
     said_by = {m["text"]: m["from"]["name"] for m in conversation["messages"]}
     assert said_by["Thanks, Lee."] == "Sam"
@@ -301,5 +302,5 @@ def test_known_members_give_owners_their_full_name_and_email(three_person_meetin
         for item in conversation["actionItems"]
         if item["assignee"]
     }
-    assert "release checklist" in owners["sam@example.com"]
+    assert "releasechecklist" in owners["sam@example.com"].replace(" ", "")
     assert "pricing page" in owners["maria@example.com"]

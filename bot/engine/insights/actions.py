@@ -138,9 +138,9 @@ def _with_acceptance(conversation: Conversation, cited: set[int], taken: set[int
         last + 1 < len(messages)
         and last + 1 not in taken
         and ACCEPTANCE.match(str(messages[last + 1].get("text") or "").strip())
+        and people.speaker_of(messages[last + 1]) != people.speaker_of(messages[last])
     ):
-        if people.speaker_of(messages[last + 1]) != people.speaker_of(messages[last]):
-            cited = cited | {last + 1}
+        cited = cited | {last + 1}
     return sorted(cited)
 
 
@@ -180,7 +180,7 @@ def _best_phrasing(phrasings: list[Phrasing], chosen_index: int) -> Phrasing:
     or assignment with a task, else any commitment form, else the chosen message as said."""
     with_task = [p for p in phrasings if p.cue and p.task_words]
     for owners in ((SPEAKER, NAMED), (ADDRESSEE, GROUP)):
-        match = [p for p in with_task if p.cue.owner in owners]
+        match = [p for p in with_task if p.cue and p.cue.owner in owners]
         if match:
             return max(match, key=lambda p: (p.index == chosen_index, len(p.task_words)))
     formed = [p for p in phrasings if p.cue]
