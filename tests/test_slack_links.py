@@ -62,5 +62,6 @@ def test_private_and_refused_links_get_a_reply(bot, fake_slack, stub_symbl, link
     deliver(url, event_envelope(message_event(f"<{link}>", ts=TS)))
     replies = wait_for(lambda: [m for m in fake_slack.thread(CHANNEL, TS) if reason in (m["text"] or "")])
     assert len(fake_slack.thread(CHANNEL, TS)) == 1, replies
-    assert repo.get(app.store, 1).state == "failed"
+    # The failure is reported before the row is marked failed (so a Slack error cannot lose the report).
+    wait_for(lambda: repo.get(app.store, 1).state == "failed")
     assert stub_symbl.submissions == []
