@@ -168,6 +168,11 @@ def _ssrf_links(file_port: int) -> list[str]:
     ]
 
 
+def _states(app) -> dict[str, str]:
+    with app.store.read() as db:
+        return {r["message_ts"]: r["state"] for r in db["recordings"].rows}
+
+
 def test_ssrf_links_refused_before_any_connection(tmp_path, slack, stub_symbl, file_server):
     file_port = file_server.port
     file_server.add("/meeting.mp3", b"ID3" + b"\x00" * 1024)
@@ -188,6 +193,8 @@ def test_ssrf_links_refused_before_any_connection(tmp_path, slack, stub_symbl, f
                 ),
                 timeout=60,
             )
+            # The failure is reported before its row is marked failed: wait for the rows too.
+            wait_for(lambda: all(_states(app).get(ts) == "failed" for ts in threads), timeout=60)
         finally:
             guard.active = False
         with app.store.read() as db:
