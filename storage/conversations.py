@@ -167,12 +167,3 @@ def forget(store: BotStore, conversation_id: str) -> bool:
             [conversation_id, conversation_id],
         )
     return deleted > 0
-
-
-def claim_mention(store: BotStore, key: str, now: float) -> bool:
-    """True the first time a mention (team:channel:ts) is seen; redeliveries and twins get False."""
-    with store.tx() as db:
-        return (
-            db.execute("INSERT OR IGNORE INTO handled_mentions (key, at) VALUES (?, ?)", [key, now]).rowcount
-            == 1
-        )
