@@ -208,6 +208,46 @@ def test_action_item_owner_and_due_date(said, speaker, assignee, due):
         assert item["text"][person["offset"] :].startswith(person["text"])
 
 
+@pytest.mark.parametrize(
+    ("lines", "speakers", "text", "due"),
+    [
+        (
+            ["Marco, can you send the slides to the client by Friday?", "Sure, I'll send them over."],
+            [ANNA, MARCO],
+            "Marco will send the slides to the client by Friday.",
+            "2024-03-15",
+        ),
+        (
+            [
+                "Priya, could you update the roadmap document before Monday's review?",
+                "Yes, I will update it.",
+            ],
+            [ANNA, PRIYA],
+            "Priya will update the roadmap document before Monday's review.",
+            "2024-03-18",
+        ),
+        (  # the answer's own date replaces the one asked for
+            ["Can you book the venue for the offsite next week?", "Sure, I'll book it today."],
+            [ANNA, PRIYA],
+            "Priya will book the venue for the offsite today.",
+            "2024-03-13",
+        ),
+    ],
+    ids=["them", "it", "answer sets the date"],
+)
+def test_an_acceptance_by_pronoun_is_written_from_the_request_it_answers(lines, speakers, text, due):
+    messages = conversation(["Good morning, let's go through the open points.", *lines, "Thanks."],
+                            [MARCO if speakers[0] != MARCO else PRIYA, *speakers, ANNA])  # fmt: skip
+
+    insights = extract_insights(messages, reference_time=WEDNESDAY, members=MEMBERS)
+
+    [item] = insights.action_items
+    assert item["text"] == text
+    assert item["assignee"] == speakers[1]
+    assert item["dueBy"] == f"{due}T00:00:00.000Z"
+    assert item["messageIds"] == ["msg-1", "msg-2"]
+
+
 @MODEL_MISS
 def test_can_you_goes_to_the_addressee_who_accepts():
     lines = ["Can you draft the announcement for the newsletter?", "Sure, no problem.", "Thanks."]

@@ -67,6 +67,9 @@ ACKNOWLEDGEMENT = re.compile(
 RECAP_OVERLAP = 0.6
 # Messages either side in which a request and its acceptance are one exchange.
 EXCHANGE_REACH = 2
+# An acceptance names its task by pronoun ("Sure, I'll send them over"): the request it answers says what
+# "them" is, so the item is written from the request's task under the accepter's name.
+TASK_PRONOUN = re.compile(r"\b(?:it|them|that|this|those|these)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -199,8 +202,14 @@ def _candidate(conversation: Conversation, index: int, cited: list[int], probabi
         assignee = _named_subject(conversation.people, best.sentence, speaker)
         owner = NAMED if assignee else None
     due = _first_due_date(phrasings, best, conversation.reference_time)
+    rest = best.rest
+    request = _answered_request(phrasings, best) if owner == SPEAKER else None
+    if request is not None:
+        # The request's own date stays in place unless the answer set another ("…next week?" / "…today").
+        asked_by = find_due_date(request.rest, conversation.reference_time)
+        kept = asked_by is None or (due is not None and asked_by.text.lower() == due.text.lower())
+        rest = request.rest if kept else _without_due(request.rest, asked_by)
     if best.cue is not None:
-        rest = best.rest
         if owner == SPEAKER:
             rest = _you_resolved(rest, _hearer(conversation, best.index, best.speaker))
         text = _normalised_text(best.sentence, rest, owner, best.cue, assignee)
@@ -219,10 +228,29 @@ def _candidate(conversation: Conversation, index: int, cited: list[int], probabi
         assignee=assignee,
         due=due,
         definitive=not HEDGE.search(best.sentence) and not best.sentence.rstrip().endswith("?"),
-        action_phrase=_without_due(best.rest, due) if best.cue else "",
-        content=content_words(best.rest if best.cue else said, STOPWORDS),
+        action_phrase=_without_due(rest, due) if best.cue else "",
+        content=content_words(rest if best.cue else said, STOPWORDS),
         phrase_message_id=str(conversation.messages[best.index].get("id")),
     )
+
+
+def _answered_request(phrasings: list[Phrasing], best: Phrasing) -> Phrasing | None:
+    """The earlier request whose task a pronoun in the accepted commitment stands for, when it says more
+    ("Can you send the slides to the client?" / "Sure, I'll send them." → send the slides to the client).
+    Not when the request speaks of its asker in the first person: "me" would then mean the wrong person."""
+    if not TASK_PRONOUN.search(best.rest):
+        return None
+    requests = [
+        p
+        for p in phrasings
+        if p.index < best.index
+        and p.cue is not None
+        and p.cue.owner in (ADDRESSEE, NAMED)
+        and p.speaker != best.speaker
+        and len(p.task_words) > len(best.task_words)
+        and not FIRST_PERSON.search(p.rest)
+    ]
+    return max(requests, key=lambda p: p.index) if requests else None
 
 
 def _first_due_date(phrasings: list[Phrasing], best: Phrasing, reference_time: datetime) -> DueDate | None:
