@@ -173,3 +173,56 @@ def test_host_and_origin_must_be_loopback_ip_literals_or_configured(settings):
         "rebound name": 403, "foreign origin": 403, "null origin": 403,
         "localhost": 200, "ip literal": 200, "configured": 200,
     }  # fmt: skip
+
+
+# The engine's tables as `bot.engine.store` created them before conversations and jobs had an owner.
+PRE_OWNER_SCHEMA = """
+CREATE TABLE [tokens] ([token] TEXT PRIMARY KEY, [app_id] TEXT, [expires_at] FLOAT);
+CREATE TABLE [conversations] ([id] TEXT PRIMARY KEY, [name] TEXT, [start_time] TEXT, [created_at] FLOAT,
+    [messages] TEXT, [insights] TEXT, [last_job_id] TEXT);
+CREATE TABLE [jobs] ([id] TEXT PRIMARY KEY, [seq] INTEGER, [conversation_id] TEXT, [status] TEXT,
+    [source] TEXT, [media_path] TEXT, [url] TEXT, [options] TEXT, [message] TEXT, [webhook_url] TEXT,
+    [created_at] FLOAT, [updated_at] FLOAT);
+INSERT INTO conversations VALUES ('legacy-c', 'standup', '2024-01-02T10:00:00.000Z', 1.0,
+    '[{"id": "m1", "text": "Ship it on Friday.", "startTime": "2024-01-02T10:00:00.000Z",
+      "endTime": "2024-01-02T10:00:01.500Z", "timeOffset": 0, "duration": 1.5}]', '{}', 'legacy-j');
+INSERT INTO jobs VALUES ('legacy-j', 1, 'legacy-c', 'completed', 'file', NULL, NULL, '{}', NULL, NULL, 1.0, 1.0);
+"""
+
+
+def _pre_owner_database(settings: Settings) -> None:
+    import sqlite3
+
+    settings.engine_db_path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(settings.engine_db_path) as db:
+        db.executescript(PRE_OWNER_SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("configured", "owner", "stranger"),
+    [(None, "local", "mallory"), ("acme", "acme", "local")],
+    ids=["embedded engine: the bot's appId", "configured SYMBL_ENGINE_APP_ID"],
+)
+def test_rows_from_before_the_owner_column_belong_to_the_installs_own_app_only(
+    settings, configured, owner, stranger
+):
+    """A pre-owner database keeps its history for the single-user install (the bot's embedded client uses
+    appId "local"; an engine with configured credentials has exactly one appId), and nobody else sees it."""
+    _pre_owner_database(settings)
+    if configured:
+        settings = dataclasses.replace(settings, engine_app_id=configured, engine_app_secret="s")
+    paths = ["/v1/job/legacy-j", "/v1/conversations/legacy-c", "/v1/conversations/legacy-c/messages"]
+    with running_engine(settings, ScriptedEngine()) as server:
+        own, other = _token(server.url, owner), _token(server.url, stranger) if not configured else None
+        if other is None:  # a configured engine gives no token to another appId: insert one as if it had
+            other = {"x-api-key": "stranger-token"}
+            server.service.store.add_token("stranger-token", stranger, 3600)
+        seen_by_other = {p: requests.get(server.url + p, headers=other, timeout=10).status_code for p in paths}
+        deleted_by_other = requests.delete(
+            server.url + "/v1/conversations/legacy-c", headers=other, timeout=10
+        ).status_code
+        seen_by_owner = {p: requests.get(server.url + p, headers=own, timeout=10).status_code for p in paths}
+        messages = requests.get(server.url + paths[2], headers=own, timeout=10).json().get("messages", [])
+    assert seen_by_other == dict.fromkeys(paths, 404) and deleted_by_other == 404
+    assert seen_by_owner == dict.fromkeys(paths, 200)
+    assert [m["text"] for m in messages] == ["Ship it on Friday."]

@@ -2,7 +2,9 @@
 
 Tenancy: every conversation and job records the appId (`owner`) whose token created it, and the lookups
 that take an `owner` answer None/False for another appId's rows, exactly as for rows that do not exist.
-Rows from before the column existed have no owner and stay visible to every appId.
+Rows from before the column existed are given to `legacy_owner` when the store opens: the single-user
+install's own appId (the bot's embedded client's "local", or the one configured SYMBL_ENGINE_APP_ID), so
+its history stays readable to it and to nobody else.
 
 Every state change is one transaction, so a process killed at any point leaves either the old or the new
 state, never half of one; that is what lets unfinished jobs resume after a restart. One connection is
@@ -27,6 +29,9 @@ from sqlite_utils.db import NotFoundError
 JOB_STATUSES = ("scheduled", "in_progress", "completed", "failed")
 UNFINISHED = ("scheduled", "in_progress")
 INSIGHT_KEYS = ("topics", "questions", "actionItems", "followUps", "members", "summary")
+# The appId the bot's client sends to an engine on loopback without configured credentials
+# (bot/providers/symbl/client.py): the owner of an embedded engine's pre-owner rows.
+LOCAL_APP_ID = "local"
 
 
 @dataclass(frozen=True)
@@ -65,18 +70,20 @@ def _job(row: dict) -> Job:
 
 
 def _visible(row_owner: str | None, owner: str | None) -> bool:
-    return owner is None or row_owner is None or row_owner == owner
+    """`owner` None: the engine's own callers (the queue), which see every row."""
+    return owner is None or row_owner == owner
 
 
 class Store:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, legacy_owner: str = LOCAL_APP_ID):
+        """`legacy_owner` receives the rows that have no owner (made before the column existed)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self.db = Database(sqlite3.connect(str(path), check_same_thread=False, timeout=30))
         self.db.enable_wal()
-        self._migrate()
+        self._migrate(legacy_owner)
 
-    def _migrate(self) -> None:
+    def _migrate(self, legacy_owner: str) -> None:
         with self._lock, self.db.atomic():
             self.db.table("tokens").create(
                 {"token": str, "app_id": str, "expires_at": float}, pk="token", if_not_exists=True
@@ -115,6 +122,9 @@ class Store:
             for table in ("conversations", "jobs"):
                 if "owner" not in self.db.table(table).columns_dict:
                     self.db.table(table).add_column("owner", str)
+                # Every open, not only when the column is added: a store that added the column earlier
+                # left its old rows ownerless, visible to every appId.
+                self.db.execute(f"UPDATE [{table}] SET owner = ? WHERE owner IS NULL", [legacy_owner])
             self.db.table("jobs").create_index(["status", "seq"], if_not_exists=True)
             self.db.table("jobs").create_index(["conversation_id", "seq"], if_not_exists=True)
 
@@ -166,7 +176,7 @@ class Store:
         media_path: str | None,
         url: str | None,
         options: dict,
-        owner: str | None = None,
+        owner: str,
         max_unfinished: int | None = None,
     ) -> bool:
         """Record a submission; False when appending to a conversation that does not exist (any more) or
