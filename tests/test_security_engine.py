@@ -186,7 +186,8 @@ CREATE TABLE [jobs] ([id] TEXT PRIMARY KEY, [seq] INTEGER, [conversation_id] TEX
 INSERT INTO conversations VALUES ('legacy-c', 'standup', '2024-01-02T10:00:00.000Z', 1.0,
     '[{"id": "m1", "text": "Ship it on Friday.", "startTime": "2024-01-02T10:00:00.000Z",
       "endTime": "2024-01-02T10:00:01.500Z", "timeOffset": 0, "duration": 1.5}]', '{}', 'legacy-j');
-INSERT INTO jobs VALUES ('legacy-j', 1, 'legacy-c', 'completed', 'file', NULL, NULL, '{}', NULL, NULL, 1.0, 1.0);
+INSERT INTO jobs VALUES ('legacy-j', 1, 'legacy-c', 'completed', 'file', NULL, NULL, '{}', NULL, NULL,
+    1.0, 1.0);
 """
 
 
@@ -213,11 +214,15 @@ def test_rows_from_before_the_owner_column_belong_to_the_installs_own_app_only(
         settings = dataclasses.replace(settings, engine_app_id=configured, engine_app_secret="s")
     paths = ["/v1/job/legacy-j", "/v1/conversations/legacy-c", "/v1/conversations/legacy-c/messages"]
     with running_engine(settings, ScriptedEngine()) as server:
-        own, other = _token(server.url, owner), _token(server.url, stranger) if not configured else None
-        if other is None:  # a configured engine gives no token to another appId: insert one as if it had
-            other = {"x-api-key": "stranger-token"}
+        own = _token(server.url, owner)
+        if configured:  # such an engine gives no other appId a token: store one as if it had
             server.service.store.add_token("stranger-token", stranger, 3600)
-        seen_by_other = {p: requests.get(server.url + p, headers=other, timeout=10).status_code for p in paths}
+            other = {"x-api-key": "stranger-token"}
+        else:
+            other = _token(server.url, stranger)
+        seen_by_other = {
+            p: requests.get(server.url + p, headers=other, timeout=10).status_code for p in paths
+        }
         deleted_by_other = requests.delete(
             server.url + "/v1/conversations/legacy-c", headers=other, timeout=10
         ).status_code
