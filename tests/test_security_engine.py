@@ -1,5 +1,5 @@
 """The engine's auth, tenancy and limits, probed over real HTTP (issue 12 items 4, 5, 7, the engine low
-items).
+items), the ownership of rows from before tenancy, and a full disk during the engine's own URL downloads.
 
 Each test starts the real EngineServer (waitress + Flask + SQLite) with `ScriptedEngine` in place of
 speech-to-text, as tests/test_engine_server.py does.
@@ -17,7 +17,11 @@ import pytest
 import requests
 
 from bot.config import Settings
+from bot.engine import jobs
 from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine
+from tests.support import disk
+from tests.support.files import FileServer
+from tests.support.wait import wait_until
 
 
 @pytest.fixture
@@ -231,3 +235,89 @@ def test_rows_from_before_the_owner_column_belong_to_the_installs_own_app_only(
     assert seen_by_other == dict.fromkeys(paths, 404) and deleted_by_other == 404
     assert seen_by_owner == dict.fromkeys(paths, 200)
     assert [m["text"] for m in messages] == ["Ship it on Friday."]
+
+
+@pytest.fixture
+def sample_host():
+    files = FileServer()
+    yield files, files.add("/standup.mp3", SAMPLE.read_bytes())
+    files.close()
+
+
+def _submit_url(server, headers: dict[str, str], url: str) -> str:
+    answer = requests.post(
+        server.url + "/v1/process/audio/url", json={"url": url}, headers=headers, timeout=10
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()["jobId"]
+
+
+def _job_status(server, headers: dict[str, str], job: str) -> dict:
+    return requests.get(f"{server.url}/v1/job/{job}", headers=headers, timeout=10).json()
+
+
+def _finished(server, headers: dict[str, str], job: str) -> dict:
+    def status() -> dict | None:
+        found = _job_status(server, headers, job)
+        return found if found["status"] in ("completed", "failed") else None
+
+    return wait_until(status, what=f"job {job} finished")
+
+
+def _health_if(server, status: int) -> dict | None:
+    answer = requests.get(server.url + "/healthz", timeout=10)
+    return (
+        {"status": answer.status_code, "text": answer.text, **answer.json()}
+        if answer.status_code == status
+        else None
+    )
+
+
+def _files_in(directory) -> list:
+    return [p for p in directory.rglob("*") if p.is_file()]
+
+
+def test_a_full_disk_during_the_engines_url_download_is_retried_and_shows_in_its_health(
+    settings, sample_host, monkeypatch
+):
+    """The engine downloads a URL job's media itself: a full disk (a real 64 KiB tmpfs under the 316 KB
+    sample) leaves the job unfinished, removes the partial file and makes /healthz 503; once there is
+    room again the next try completes the job and the health is ok again."""
+    monkeypatch.setattr(jobs, "STORAGE_RETRY_SECONDS", 0.2, raising=False)
+    # This test frees the disk before the tries run out; the next one lets them run out.
+    monkeypatch.setattr(jobs, "STORAGE_TRIES", 1000, raising=False)
+    files, url = sample_host
+    media = settings.data_dir / "engine" / "media"
+    with disk.tiny_disk(media, "64k") as full, running_engine(settings, ScriptedEngine()) as server:
+        headers = _token(server.url, "a")
+        job = _submit_url(server, headers, url)
+        full_health = wait_until(lambda: _health_if(server, 503), what="healthz reporting the full disk")
+        while_full = _job_status(server, headers, job)["status"]
+        left_behind = _files_in(media)
+        full.free()
+        done = _finished(server, headers, job)
+        healthy = wait_until(lambda: _health_if(server, 200), what="healthz ok again")
+    assert while_full in ("scheduled", "in_progress")  # not failed: a full disk is transient
+    assert left_behind == []  # the partial download was removed
+    assert full_health["disk"]["ok"] is False and "disk is full" in full_health["disk"]["error"]
+    assert str(settings.data_dir) not in full_health["text"]  # no server paths
+    assert done["status"] == "completed", done
+    assert len(files.requests) >= 2  # tried again after the failure
+    assert healthy["disk"]["ok"] is True
+
+
+def test_a_disk_that_stays_full_fails_the_url_job_after_a_bounded_number_of_tries(
+    settings, sample_host, monkeypatch
+):
+    monkeypatch.setattr(jobs, "STORAGE_RETRY_SECONDS", 0.05, raising=False)
+    files, url = sample_host
+    media = settings.data_dir / "engine" / "media"
+    with disk.tiny_disk(media, "64k"), running_engine(settings, ScriptedEngine()) as server:
+        headers = _token(server.url, "a")
+        job = _submit_url(server, headers, url)
+        done = _finished(server, headers, job)
+        left_behind = _files_in(media)
+    assert done["status"] == "failed" and "disk is full" in done["message"], done
+    assert len(files.requests) > 1  # retried …
+    assert len(files.requests) == jobs.STORAGE_TRIES  # … and bounded
+    assert left_behind == []

@@ -17,6 +17,7 @@ import requests
 
 from bot.logs import RedactingFilter
 from tests.slack_fakes import bot_settings, deliver, event_envelope, file_share_event, running_bot, wait_for
+from tests.support import disk
 
 CHANNEL = "C0OPS"
 AUDIO = b"ID3" + b"\x00" * (1024 * 1024)  # 1 MiB: larger than the tiny disk
@@ -24,16 +25,8 @@ AUDIO = b"ID3" + b"\x00" * (1024 * 1024)  # 1 MiB: larger than the tiny disk
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    mount_point = tmp_path / "data" / "downloads"
-    mount_point.mkdir(parents=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
-                          capture_output=True, check=False)  # fmt: skip
-    if done.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    with disk.tiny_disk(tmp_path / "data" / "downloads") as mounted:
+        yield mounted.mount_point
 
 
 def test_a_full_disk_is_transient_with_backoff_leaves_no_partial_file_and_shows_in_healthz(

@@ -47,6 +47,7 @@ class Job:
     message: str | None
     webhook_url: str | None
     owner: str | None = None
+    tries: int = 0  # downloads that failed for a full disk (the job waits `retry_at` before the next)
 
 
 class JobLimitReached(Exception):
@@ -66,6 +67,7 @@ def _job(row: dict) -> Job:
         message=row["message"],
         webhook_url=row["webhook_url"],
         owner=row.get("owner"),
+        tries=row.get("tries") or 0,
     )
 
 
@@ -119,6 +121,9 @@ class Store:
                 pk="id",
                 if_not_exists=True,
             )
+            for column, kind in (("tries", int), ("retry_at", float)):
+                if column not in self.db.table("jobs").columns_dict:
+                    self.db.table("jobs").add_column(column, kind)
             for table in ("conversations", "jobs"):
                 if "owner" not in self.db.table(table).columns_dict:
                     self.db.table(table).add_column("owner", str)
@@ -236,27 +241,49 @@ class Store:
         return ids
 
     def claim_next(self) -> Job | None:
-        """The oldest scheduled job whose conversation has no earlier unfinished job, now `in_progress`.
+        """The oldest runnable job whose conversation has no earlier unfinished job, now `in_progress`.
 
+        Runnable: `scheduled`, or `in_progress` and waiting to retry (`retry_later`) whose time has come.
         Appends to one conversation therefore run in submission order, one at a time, while different
         conversations proceed in parallel.
         """
+        now = time.time()
         with self._lock, self.db.atomic():
             row = self.db.execute(
                 """
                 SELECT j.id FROM jobs j
-                WHERE j.status = 'scheduled'
+                WHERE (j.status = 'scheduled' OR (j.status = 'in_progress' AND j.retry_at IS NOT NULL))
+                  AND coalesce(j.retry_at, 0) <= ?
                   AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.conversation_id = j.conversation_id
                                   AND e.seq < j.seq AND e.status IN ('scheduled', 'in_progress'))
                 ORDER BY j.seq LIMIT 1
-                """
+                """,
+                [now],
             ).fetchone()
             if row is None:
                 return None
             self.db.execute(
-                "UPDATE jobs SET status = 'in_progress', updated_at = ? WHERE id = ?", [time.time(), row[0]]
+                "UPDATE jobs SET status = 'in_progress', retry_at = NULL, updated_at = ? WHERE id = ?",
+                [now, row[0]],
             )
             return self.job(row[0])
+
+    def retry_later(self, job_id: str, at: float) -> None:
+        """The job stays `in_progress` (to its clients it is still being worked on) and is claimed again at
+        `at`; its `tries` count one more."""
+        with self._lock, self.db.atomic():
+            self.db.execute(
+                "UPDATE jobs SET retry_at = ?, tries = coalesce(tries, 0) + 1, updated_at = ? WHERE id = ?",
+                [at, time.time(), job_id],
+            )
+
+    def seconds_to_next_retry(self) -> float | None:
+        """How long until the earliest waiting retry is due (0 when one is due now), or None."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT min(retry_at) FROM jobs WHERE status IN ('scheduled', 'in_progress')"
+            ).fetchone()
+        return None if row[0] is None else max(0.0, row[0] - time.time())
 
     def job(self, job_id: str, owner: str | None = None) -> Job | None:
         """The job, or None when it does not exist or (given `owner`) belongs to another appId."""
