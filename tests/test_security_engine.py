@@ -321,3 +321,19 @@ def test_a_disk_that_stays_full_fails_the_url_job_after_a_bounded_number_of_trie
     assert len(files.requests) > 1  # retried …
     assert len(files.requests) == jobs.STORAGE_TRIES  # … and bounded
     assert left_behind == []
+
+
+def test_an_upload_to_a_full_disk_is_a_507_with_retry_after_and_leaves_nothing(settings):
+    media = settings.data_dir / "engine" / "media"
+    with disk.tiny_disk(media, "64k") as full, running_engine(settings, ScriptedEngine()) as server:
+        headers = _token(server.url, "a")
+        refused = _upload(server.url, headers)
+        left_behind = _files_in(media)
+        unhealthy = _health_if(server, 503)
+        full.free()
+        accepted = _upload(server.url, headers)
+        healthy = _health_if(server, 200)
+    assert refused.status_code == 507 and refused.headers["Retry-After"], refused.text
+    assert "disk is full" in refused.json()["message"] and str(settings.data_dir) not in refused.text
+    assert left_behind == []
+    assert unhealthy and accepted.status_code == 201 and healthy

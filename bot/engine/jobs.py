@@ -108,7 +108,8 @@ class JobQueue:
         self._listeners_lock = threading.Lock()
         # One sender keeps each job's webhook calls in the order the statuses happened.
         self._webhooks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-webhook")
-        self.storage_full_at: float | None = None  # the last download that failed for a full disk
+        # When a download (or, set by the server, an upload) last failed for a full disk; None once one fits.
+        self.storage_full_at: float | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """`GET /healthz`: the engine's disk and queue as JSON; 200 when fine, else 503.
 
 No token is needed (a platform's health check has none), so it names no file paths and no job; the Host and
-Origin checks still apply. The disk is not ok after a download failed for a full disk, until one fits again.
+Origin checks still apply. The disk is not ok after a download or upload failed for a full disk, until one
+fits again.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def disk_status(service: EngineService) -> dict[str, Any]:
     except OSError:
         pass
     if full_at is not None:
-        status["error"] = "the disk is full: a URL download did not fit; it is retried with backoff"
+        status["error"] = "the disk is full: the last download or upload did not fit (downloads are retried)"
     return status
 
 
