@@ -4,7 +4,8 @@
 port: the "public" one on 11.0.0.1 and the "internal" one on 127.0.0.1; every probe reports how many requests
 the internal one got, which must be none. Names resolve through a scripted resolver installed before
 `bot.net` is imported: `public.example` → 11.0.0.1; `rebind.example` → 11.0.0.1 on the first lookup and
-127.0.0.1 on every later one (DNS rebinding).
+127.0.0.1 on every later one (DNS rebinding); `internal.example` → 127.0.0.1; `corp-only.example` does not
+resolve (only the proxy of the `proxy` probe knows it).
 """
 
 from __future__ import annotations
@@ -26,13 +27,20 @@ SAMPLE = ROOT / "examples" / "standup.mp3"
 PUBLIC_IP = "11.0.0.1"
 _real_getaddrinfo = socket.getaddrinfo
 lookups: Counter = Counter()
-ANSWERS = {"public.example": [PUBLIC_IP], "rebind.example": [PUBLIC_IP, "127.0.0.1"]}
+ANSWERS = {
+    "public.example": [PUBLIC_IP],
+    "rebind.example": [PUBLIC_IP, "127.0.0.1"],
+    "internal.example": ["127.0.0.1"],
+    "corp-only.example": [],
+}
 
 
 def scripted_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list:
     name = str(host).rstrip(".").lower() if host is not None else host
     if name in ANSWERS:
         answers = ANSWERS[name]
+        if not answers:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         address = answers[min(lookups[name], len(answers) - 1)]
         lookups[name] += 1
         return _real_getaddrinfo(address, port, *args, **kwargs)
@@ -187,7 +195,62 @@ def probe_webhook() -> dict[str, Any]:
     return results
 
 
-PROBES = {"fetch": probe_fetch, "webhook": probe_webhook}
+def probe_proxy() -> dict[str, Any]:
+    """net.download with HTTP_PROXY naming a forward proxy on loopback: public hosts go through it (a name
+    only the proxy resolves too); what the policy refuses never reaches it; NO_PROXY exempts a host."""
+    import os
+
+    from bot import net
+    from tests.support.proxy import ForwardProxy
+
+    public, internal, port = _servers()
+    proxy = ForwardProxy(hosts={"corp-only.example": PUBLIC_IP})
+    os.environ["HTTP_PROXY"] = proxy.base
+    backslash = f"http://127.0.0.1:{port}\\@public.example/../internal/x.mp3"
+
+    def redirect(to: str) -> str:
+        return f"http://public.example:{port}/redirect?to={quote(to, safe='')}"
+
+    cases = {
+        "public": f"http://public.example:{port}/x.mp3",
+        "resolved only by the proxy": f"http://corp-only.example:{port}/x.mp3",
+        "backslash": backslash,
+        "userinfo": f"http://127.0.0.1:{port}@public.example:{port}/x.mp3",
+        "private literal": f"http://127.0.0.1:{port}/x.mp3",
+        "mapped private literal": f"http://[::ffff:127.0.0.1]:{port}/x.mp3",
+        "name resolving to loopback": f"http://internal.example:{port}/x.mp3",
+        "redirect to a name resolving to loopback": redirect(f"http://internal.example:{port}/x.mp3"),
+        "redirect to a private literal": redirect(f"http://127.0.0.1:{port}/x.mp3"),
+        "redirect to backslash": redirect(backslash),
+    }
+    results: dict[str, Any] = {}
+
+    def run(name: str, url: str) -> None:
+        before = len(public.requests), len(internal.requests), len(proxy.requests)
+        with tempfile.TemporaryDirectory() as tmp:
+
+            def fetch() -> str:
+                # Any host may be redirected to here: the hop's own check is what is probed.
+                got = net.download(url, Path(tmp) / "x.bin", max_bytes=10 * 1024**2,
+                                   may_redirect_to=lambda a, b: True)  # fmt: skip
+                return "public" if got.path.read_bytes() == SAMPLE.read_bytes() else "other"
+
+            outcome = _outcome(fetch)
+        results[name] = {
+            "outcome": outcome,
+            "public_hits": len(public.requests) - before[0],
+            "internal_hits": len(internal.requests) - before[1],
+            "through_proxy": [u for _m, u in proxy.requests[before[2] :]],
+        }
+
+    for name, url in cases.items():
+        run(name, url)
+    os.environ["NO_PROXY"] = "public.example"
+    run("exempted by NO_PROXY", cases["public"])
+    return results
+
+
+PROBES = {"fetch": probe_fetch, "webhook": probe_webhook, "proxy": probe_proxy}
 
 if __name__ == "__main__":
     print(json.dumps(PROBES[sys.argv[1]](*sys.argv[2:])))

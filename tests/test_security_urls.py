@@ -2,7 +2,8 @@
 
 Reproduces issue 12 items 1, 2 and the `[::1` / IDNA low items: a URL-parser differential (`\\@`), userinfo,
 whitespace and control characters, DNS rebinding between the check and the connection, redirect hops that
-rebind, and the engine's `webhookUrl`, checked at submission and again (pinned) at every POST.
+rebind, and the engine's `webhookUrl`, checked at submission and again (pinned) at every POST; and downloads
+through a forward proxy named by `HTTP_PROXY` (the policy still refuses before anything reaches the proxy).
 """
 
 from __future__ import annotations
@@ -45,6 +46,72 @@ def test_engine_refuses_backslash_urls_and_pins_every_webhook_post():
     assert result["internal_hits"] == 0  # … and no POST ever went to loopback after the name rebound
     # The webhook that stays public got every status of its job.
     assert result["public_hooks"] == ["scheduled", "in_progress", "completed"]
+
+
+@pytest.fixture(scope="module")
+def proxy_results():
+    require_netns()
+    return run_probe("proxy")
+
+
+def test_downloads_go_through_the_proxy_that_http_proxy_names(proxy_results):
+    public = proxy_results["public"]
+    assert public["outcome"] == "ok: public" and public["public_hits"] == 1
+    assert public["through_proxy"] == [f"http://public.example:{_port(public)}/x.mp3"]
+    # Behind a corporate proxy often only the proxy resolves outside names: best-effort, let through.
+    corp = proxy_results["resolved only by the proxy"]
+    assert corp["outcome"] == "ok: public" and len(corp["through_proxy"]) == 1
+
+
+def _port(result: dict) -> str:
+    return result["through_proxy"][0].split(":")[2].split("/")[0]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["backslash", "userinfo", "private literal", "mapped private literal", "name resolving to loopback"],
+)
+def test_urls_the_policy_refuses_never_reach_the_proxy(proxy_results, case):
+    result = proxy_results[case]
+    assert result["outcome"].startswith("refused: "), result
+    assert (result["through_proxy"], result["internal_hits"]) == ([], 0)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["redirect to a name resolving to loopback", "redirect to a private literal", "redirect to backslash"],
+)
+def test_each_redirect_hop_through_the_proxy_is_checked_again(proxy_results, case):
+    result = proxy_results[case]
+    assert result["outcome"].startswith("refused: "), result
+    assert len(result["through_proxy"]) == 1 and "/redirect?" in result["through_proxy"][0]  # the first hop
+    assert result["internal_hits"] == 0
+
+
+def test_no_proxy_exempts_a_host_which_is_then_fetched_directly_and_pinned(proxy_results):
+    result = proxy_results["exempted by NO_PROXY"]
+    assert result == {"outcome": "ok: public", "public_hits": 1, "internal_hits": 0, "through_proxy": []}
+
+
+@pytest.mark.parametrize(
+    ("env", "url", "expected"),
+    [
+        ({}, "http://a.example/x", None),
+        ({"HTTP_PROXY": "http://proxy.corp:3128"}, "http://a.example/x", "http://proxy.corp:3128"),
+        ({"HTTP_PROXY": "proxy.corp:3128"}, "http://a.example/x", "http://proxy.corp:3128"),
+        ({"http_proxy": "http://proxy.corp:3128"}, "https://a.example/x", None),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "https://a.example/x", "http://proxy.corp:3128"),
+        ({"ALL_PROXY": "http://proxy.corp:3128"}, "https://a.example/x", "http://proxy.corp:3128"),
+        ({"HTTP_PROXY": "http://p:1", "NO_PROXY": "a.example"}, "http://a.example/x", None),
+        ({"HTTP_PROXY": "http://p:1", "NO_PROXY": ".example"}, "http://b.a.example/x", None),
+        ({"HTTP_PROXY": "http://p:1", "NO_PROXY": "11.0.0.0/8"}, "http://11.2.3.4/x", None),
+        ({"HTTP_PROXY": "http://p:1", "NO_PROXY": "other.example"}, "http://a.example/x", "http://p:1"),
+    ],
+)
+def test_proxy_for_reads_the_environment_as_requests_does(monkeypatch, env, url, expected):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert net.proxy_for(url) == expected
 
 
 @pytest.mark.parametrize(
