@@ -250,7 +250,74 @@ def probe_proxy() -> dict[str, Any]:
     return results
 
 
-PROBES = {"fetch": probe_fetch, "webhook": probe_webhook, "proxy": probe_proxy}
+def probe_append() -> dict[str, Any]:
+    """`/symbl append '<url>' to <id>` as signed slash commands against the real bot (HTTP mode, its real
+    scheduler), whose provider is the engine server (scripted transcriber) downloading the links itself."""
+    from bot.providers.symbl.client import SymblClient
+    from storage import recordings as repo
+    from tests.engine_api_support import ScriptedEngine, running_engine
+    from tests.slack_fakes import (
+        FakeSlack,
+        bot_settings,
+        deliver,
+        event_envelope,
+        message_event,
+        running_bot,
+        slash_command,
+        wait_for,
+    )
+
+    public, internal, port = _servers()
+    slack = FakeSlack()
+    slack.add_user("U0ALICE", "Alice", channels=("C0CHAN",))
+    backslash = f"http://127.0.0.1:{port}\\@public.example/../internal/x.mp3"
+
+    def redirect(to: str) -> str:
+        return f"http://public.example:{port}/redirect?to={quote(to, safe='')}"
+
+    cases = {  # quoted in the command text, so its shell-like words keep the backslash
+        "backslash": backslash,
+        "redirect to backslash": redirect(backslash),
+        "redirect to loopback": redirect(f"http://127.0.0.1:{port}/x.mp3"),
+        "redirect same host, rebound": f"http://rebind.example:{port}/redirect?to=/x.mp3",
+        "public": f"http://public.example:{port}/x.mp3",
+    }
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = bot_settings(Path(tmp) / "data", slack, None)  # private URLs NOT allowed: the policy is on
+        with (
+            running_engine(settings, ScriptedEngine()) as engine,
+            running_bot(settings, symbl=SymblClient(engine.url, "local", "local")) as (bot, url),
+        ):
+            first = f"<http://public.example:{port}/x.mp3>"
+            assert deliver(url, event_envelope(message_event(first, ts="1701200000.000100"))).ok
+
+            def finished(recording_id: int) -> Any:
+                found = repo.get(bot.store, recording_id)
+                return found if found and found.state in ("posted", "failed") else None
+
+            base = wait_for(lambda: finished(1), timeout=60)
+            assert base.state == "posted", base.error
+            for n, (name, link) in enumerate(cases.items()):
+                lookups.clear()
+                before = len(internal.requests), len(public.requests)
+                command = f"append '{link}' to {base.conversation_id}"
+                answer = slash_command(url, command, response_url=slack.response_url(f"r{n}"))
+                row = wait_for(lambda n=n: finished(n + 2), timeout=60)
+                results[name] = {
+                    "ack": answer.status_code,
+                    "state": row.state,
+                    "error": row.error,
+                    "source_kept": row.source == link,
+                    "internal_hits": len(internal.requests) - before[0],
+                    "public_hits": len(public.requests) - before[1],
+                }
+    slack.close()
+    results["internal_hits"] = len(internal.requests)
+    return results
+
+
+PROBES = {"fetch": probe_fetch, "webhook": probe_webhook, "proxy": probe_proxy, "append": probe_append}
 
 if __name__ == "__main__":
     print(json.dumps(PROBES[sys.argv[1]](*sys.argv[2:])))

@@ -49,6 +49,36 @@ def test_engine_refuses_backslash_urls_and_pins_every_webhook_post():
 
 
 @pytest.fixture(scope="module")
+def append_results():
+    require_netns()
+    return run_probe("append")
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("backslash", "backslash"),
+        ("redirect to backslash", "redirects to another host"),
+        ("redirect to loopback", "redirects to another host"),
+        ("redirect same host, rebound", "private or local address"),
+    ],
+)
+def test_symbl_append_refuses_differential_and_redirected_links_and_never_reaches_loopback(
+    append_results, case, reason
+):
+    """Signed `/symbl append '<url>' to <id>` commands to the real bot, whose engine downloads the link."""
+    result = append_results[case]
+    assert result["ack"] == 200 and result["source_kept"]  # the command took the link as typed
+    assert result["state"] == "failed" and reason in result["error"], result
+    assert result["internal_hits"] == 0
+
+
+def test_symbl_append_of_a_public_link_is_fetched_from_the_public_host(append_results):
+    assert append_results["public"]["state"] == "posted"
+    assert (append_results["public"]["public_hits"], append_results["internal_hits"]) == (1, 0)
+
+
+@pytest.fixture(scope="module")
 def proxy_results():
     require_netns()
     return run_probe("proxy")
