@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 import urllib3
 from requests.utils import get_environ_proxies, select_proxy
@@ -259,8 +259,11 @@ def _through_proxy(
 ) -> urllib3.BaseHTTPResponse:
     assert to.proxy is not None
     proxy = parse_url(to.proxy)
-    # Credentials in the proxy URL go in Proxy-Authorization (urllib3 leaves that to its caller).
-    proxy_headers = urllib3.make_headers(proxy_basic_auth=proxy.auth) if proxy.auth else None
+    proxy_headers = None
+    # urllib3 leaves Proxy-Authorization to its caller; percent-escapes are decoded, as requests does.
+    if proxy.auth:
+        user, _, password = proxy.auth.partition(":")
+        proxy_headers = urllib3.make_headers(proxy_basic_auth=f"{unquote(user)}:{unquote(password)}")
     manager = urllib3.ProxyManager(
         proxy._replace(auth=None).url,
         proxy_headers=proxy_headers,

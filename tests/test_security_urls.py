@@ -123,6 +123,29 @@ def test_no_proxy_exempts_a_host_which_is_then_fetched_directly_and_pinned(proxy
     assert result == {"outcome": "ok: public", "public_hits": 1, "internal_hits": 0, "through_proxy": []}
 
 
+def test_proxy_credentials_go_to_the_proxy_only_and_an_unreachable_proxy_is_a_transient_error(
+    tmp_path, monkeypatch, file_server
+):
+    import base64
+
+    from bot.errors import FetchError
+    from tests.support.proxy import ForwardProxy
+
+    link = file_server.add("/a.mp3", b"ID3" + b"\x00" * 1024)
+    proxy = ForwardProxy()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", proxy.base.replace("http://", "http://corp%5Cme:s3cret@"))
+        got = net.download(link, tmp_path / "a.bin", max_bytes=1 << 20, allow_private=True)
+    finally:
+        proxy.close()
+    assert got.size == 1027 and proxy.requests == [("GET", link)]
+    assert proxy.authorizations == ["Basic " + base64.b64encode(b"corp\\me:s3cret").decode()]
+    monkeypatch.setenv("HTTP_PROXY", proxy.base)  # closed now: nothing listens there
+    with pytest.raises(FetchError, match="through the proxy") as refused:
+        net.download(link, tmp_path / "b.bin", max_bytes=1 << 20, allow_private=True)
+    assert refused.value.transient and len(file_server.requests) == 1
+
+
 @pytest.mark.parametrize(
     ("env", "url", "expected"),
     [

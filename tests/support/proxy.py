@@ -24,12 +24,14 @@ class ForwardProxy(FakeServer):
     def __init__(self, hosts: dict[str, str] | None = None) -> None:
         self.hosts = dict(hosts or {})
         self.requests: list[tuple[str, str]] = []  # (method, the absolute URL asked for)
+        self.authorizations: list[str | None] = []  # each request's Proxy-Authorization header
         self._lock = threading.Lock()
         super().__init__()
 
     def handle(self, h: Any, raw: bytes) -> None:
         with self._lock:
             self.requests.append((h.command, h.path))
+            self.authorizations.append(h.headers.get("Proxy-Authorization"))
         target = urlsplit(h.path)
         if target.scheme != "http" or not target.hostname:
             return h._reply(400, b"an absolute http URL is expected", "text/plain")
