@@ -123,7 +123,7 @@ def test_no_proxy_exempts_a_host_which_is_then_fetched_directly_and_pinned(proxy
     assert result == {"outcome": "ok: public", "public_hits": 1, "internal_hits": 0, "through_proxy": []}
 
 
-def test_proxy_credentials_go_to_the_proxy_only_and_an_unreachable_proxy_is_a_transient_error(
+def test_proxy_credentials_are_sent_to_the_proxy_and_an_unreachable_proxy_is_a_transient_error(
     tmp_path, monkeypatch, file_server
 ):
     import base64
