@@ -252,7 +252,8 @@ def probe_proxy() -> dict[str, Any]:
 
 def probe_append() -> dict[str, Any]:
     """`/symbl append '<url>' to <id>` as signed slash commands against the real bot (HTTP mode, its real
-    scheduler), whose provider is the engine server (scripted transcriber) downloading the links itself."""
+    scheduler), whose provider is the engine server (scripted transcriber) downloading the links itself; and
+    the backslash link in a message."""
     from bot.providers.symbl.client import SymblClient
     from storage import recordings as repo
     from tests.engine_api_support import ScriptedEngine, running_engine
@@ -312,6 +313,17 @@ def probe_append() -> dict[str, Any]:
                     "internal_hits": len(internal.requests) - before[0],
                     "public_hits": len(public.requests) - before[1],
                 }
+            # The same link in a message: Slack sends it as <url>.
+            before = len(internal.requests), len(public.requests)
+            assert deliver(url, event_envelope(message_event(f"<{backslash}>", ts="1701200000.000900"))).ok
+            row = wait_for(lambda: finished(len(cases) + 2), timeout=60)
+            results["message link, backslash"] = {
+                "state": row.state,
+                "error": row.error,
+                "source_kept": row.source == backslash,
+                "internal_hits": len(internal.requests) - before[0],
+                "public_hits": len(public.requests) - before[1],
+            }
     slack.close()
     results["internal_hits"] = len(internal.requests)
     return results

@@ -73,6 +73,12 @@ def test_symbl_append_refuses_differential_and_redirected_links_and_never_reache
     assert result["internal_hits"] == 0
 
 
+def test_a_backslash_link_in_a_message_is_refused_and_never_reaches_loopback(append_results):
+    result = append_results["message link, backslash"]
+    assert result["state"] == "failed" and "backslash" in result["error"] and result["source_kept"], result
+    assert (result["internal_hits"], result["public_hits"]) == (0, 0)
+
+
 def test_symbl_append_of_a_public_link_is_fetched_from_the_public_host(append_results):
     assert append_results["public"]["state"] == "posted"
     assert (append_results["public"]["public_hits"], append_results["internal_hits"]) == (1, 0)
