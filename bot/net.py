@@ -58,6 +58,13 @@ CHUNK_BYTES = 1 << 16
 DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read (between bytes)
 WEBHOOK_TIMEOUT = (5.0, 10.0)
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Every urlopen: redirects are ours to check, a retry would be a second request, the body is streamed.
+ONE_STREAMED_REQUEST: dict[str, Any] = {
+    "redirect": False,
+    "retries": False,
+    "preload_content": False,
+    "assert_same_host": False,
+}
 
 # The resolver every check uses; tests replace it (e.g. one that answers differently the second time).
 Resolver = Callable[..., list]
@@ -237,10 +244,7 @@ def open_pinned(
     for address in to.addresses:
         pool = _pool(to, address, urllib3.Timeout(connect=connect, read=read))
         try:
-            response = pool.urlopen(
-                method, to.request_uri, body=body, headers=sent, redirect=False, retries=False,
-                preload_content=False, assert_same_host=False,
-            )  # fmt: skip
+            response = pool.urlopen(method, to.request_uri, body=body, headers=sent, **ONE_STREAMED_REQUEST)
         except urllib3.exceptions.NewConnectionError as err:  # try the next checked address
             pool.close()
             last = err
@@ -274,16 +278,7 @@ def _through_proxy(
         cert_reqs="CERT_REQUIRED",
     )
     try:
-        response = manager.urlopen(
-            method,
-            to.url,
-            body=body,
-            headers=headers,
-            redirect=False,
-            retries=False,
-            preload_content=False,
-            assert_same_host=False,
-        )
+        response = manager.urlopen(method, to.url, body=body, headers=headers, **ONE_STREAMED_REQUEST)
     except BaseException:
         manager.clear()
         raise
