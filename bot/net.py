@@ -40,6 +40,7 @@ from urllib3.exceptions import LocationParseError, ProtocolError, ProxyError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util import Url, parse_url
 
+from bot import net_log
 from bot.errors import FetchError, MediaTooLarge, StorageFull, UnsupportedMedia, UrlRefused
 
 # Symbl refuses these too: video platforms serve players, not media, and shorteners hide where a link goes.
@@ -364,10 +365,18 @@ def _host_of(url: str) -> str:
 
 
 def _request(
-    to: Target, method: str, headers: dict[str, str], body: bytes | None, timeout: Any
+    to: Target,
+    method: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    timeout: Any,
+    *,
+    hidden: net_log.Hidden = "query",
 ) -> urllib3.BaseHTTPResponse:
+    """`hidden`: what urllib3's DEBUG line must not show of the URL (a webhook's "all", a link's "query")."""
     try:
-        return open_pinned(to, method, headers=headers, body=body, timeout=timeout)
+        with net_log.hiding(hidden):
+            return open_pinned(to, method, headers=headers, body=body, timeout=timeout)
     except ProxyError as exc:  # before the others: the proxy, not the host, could not be reached
         cause = exc.original_error.__class__.__name__ if exc.original_error else "ProxyError"
         raise FetchError(f"Could not reach {to.host} through the proxy: {cause}.") from None
@@ -392,7 +401,7 @@ def post_json(
     Redirects are not followed. Raises UrlRefused when the URL is (now) refused, FetchError when unreachable.
     """
     to = target(url, allow_private=allow_private)
-    response = _request(to, "POST", {"Content-Type": "application/json"}, payload, timeout)
+    response = _request(to, "POST", {"Content-Type": "application/json"}, payload, timeout, hidden="all")
     try:
         return response.status
     finally:

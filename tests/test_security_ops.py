@@ -1,5 +1,6 @@
 """Operations under attack or trouble (issue 12 items 7 and 8): a full disk, a database locked by another
-process, what /healthz discloses, a long file-name extension, and secrets in webhook/response URLs in logs.
+process, what /healthz discloses, a long file-name extension, and secrets in webhook/response URLs and signed
+links in logs.
 
 The full disk is real: a 256 KiB tmpfs mounted on the bot's download directory (root only; skipped elsewhere).
 """
@@ -129,3 +130,32 @@ def test_anonymous_install_visits_leave_no_expired_state_rows(tmp_path, fake_sla
             ).fetchone()
             total = db.execute("SELECT count(*) FROM oauth_states").fetchone()
     assert (total[0], live[0]) == (1, 1)
+
+
+def test_debug_logs_show_no_webhook_path_or_query_nor_a_signed_links_query(tmp_path, file_server):
+    """urllib3 logs each request's target at DEBUG: a webhook URL's path and a link's query stay hidden."""
+    import io
+    from pathlib import Path
+
+    from bot import logs, net
+    from bot.config import Settings
+
+    link = file_server.add("/recordings/standup.mp3", b"ID3" + b"\x00" * 1024)
+    out = io.StringIO()
+    handler = logs.handler_for(Settings(data_dir=Path(tmp_path)), stream=out)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        hook = file_server.base + "/hooks/T0/s3cr3tpath?token=webh00ksecret"
+        net.post_json(hook, b"{}", allow_private=True)
+        signed = link + "?X-Amz-Signature=s1gnature"
+        net.download(signed, tmp_path / "a.mp3", max_bytes=1 << 20, allow_private=True)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    logged = out.getvalue()
+    assert '"POST [redacted] HTTP/1.1"' in logged  # the request lines were logged …
+    assert '"GET /recordings/standup.mp3?[redacted] HTTP/1.1"' in logged
+    assert not any(s in logged for s in ("s3cr3tpath", "webh00ksecret", "s1gnature"))  # … without the secrets
