@@ -11,7 +11,9 @@ resolve (only the proxy of the `proxy` probe knows it).
 from __future__ import annotations
 
 import json
+import os
 import socket
+import ssl
 import sys
 import tempfile
 import threading
@@ -53,7 +55,7 @@ socket.getaddrinfo = scripted_getaddrinfo  # before bot.net binds its resolver
 class Recorder:
     """One of the two servers: records (method, path, body) and serves media, redirects and webhooks."""
 
-    def __init__(self, address: str, port: int, label: bytes):
+    def __init__(self, address: str, port: int, label: bytes, tls: ssl.SSLContext | None = None):
         self.requests: list[tuple[str, str, bytes]] = []
         self.label = label
         recorder = self
@@ -71,6 +73,8 @@ class Recorder:
 
         self.httpd = ThreadingHTTPServer((address, port), Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:  # https; a client refusing the certificate fails the handshake in accept()
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
     def serve(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
@@ -196,16 +200,17 @@ def probe_webhook() -> dict[str, Any]:
 
 
 def probe_proxy() -> dict[str, Any]:
-    """net.download with HTTP_PROXY naming a forward proxy on loopback: public hosts go through it (a name
-    only the proxy resolves too); what the policy refuses never reaches it; NO_PROXY exempts a host."""
-    import os
+    """net.download with HTTP(S)_PROXY naming a forward proxy on loopback: public hosts go through it (a
+    name only the proxy resolves too; https through CONNECT, the certificate checked against the link's
+    name); what the policy refuses never reaches it; NO_PROXY exempts a host."""
 
     from bot import net
     from tests.support.proxy import ForwardProxy
 
     public, internal, port = _servers()
     proxy = ForwardProxy(hosts={"corp-only.example": PUBLIC_IP})
-    os.environ["HTTP_PROXY"] = proxy.base
+    os.environ["HTTP_PROXY"] = os.environ["HTTPS_PROXY"] = proxy.base
+    tls_port = _https_public(public)
     backslash = f"http://127.0.0.1:{port}\\@public.example/../internal/x.mp3"
 
     def redirect(to: str) -> str:
@@ -222,6 +227,9 @@ def probe_proxy() -> dict[str, Any]:
         "redirect to a name resolving to loopback": redirect(f"http://internal.example:{port}/x.mp3"),
         "redirect to a private literal": redirect(f"http://127.0.0.1:{port}/x.mp3"),
         "redirect to backslash": redirect(backslash),
+        "https": f"https://public.example:{tls_port}/x.mp3",
+        # The tunnel reaches the same server, whose certificate names public.example only.
+        "https, certificate for another name": f"https://corp-only.example:{tls_port}/x.mp3",
     }
     results: dict[str, Any] = {}
 
@@ -247,7 +255,24 @@ def probe_proxy() -> dict[str, Any]:
         run(name, url)
     os.environ["NO_PROXY"] = "public.example"
     run("exempted by NO_PROXY", cases["public"])
+    run("https exempted by NO_PROXY", cases["https"])  # pinned to the address, SNI and check on the name
     return results
+
+
+def _https_public(public: Recorder) -> int:
+    """An https server on the public address that records into `public`; its certificate (for
+    public.example, from a throwaway CA this process then trusts) is checked by every client."""
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("public.example").configure_cert(context)
+    with tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False) as bundle:
+        bundle.write(ca.cert_pem.bytes())
+    os.environ["SSL_CERT_FILE"] = bundle.name  # OpenSSL's default verify paths: what urllib3 loads
+    server = Recorder(PUBLIC_IP, 0, b"public", tls=context)
+    server.requests = public.requests  # one record of what reached the public host
+    return server.httpd.server_address[1]
 
 
 def probe_append() -> dict[str, Any]:

@@ -124,9 +124,21 @@ def test_each_redirect_hop_through_the_proxy_is_checked_again(proxy_results, cas
     assert result["internal_hits"] == 0
 
 
+def test_https_goes_through_a_connect_tunnel_with_the_certificate_checked_against_the_links_name(
+    proxy_results,
+):
+    https = proxy_results["https"]
+    assert https["outcome"] == "ok: public" and https["public_hits"] == 1, https
+    assert [u.split(":")[0] for u in https["through_proxy"]] == ["public.example"]  # CONNECT host:port
+    other = proxy_results["https, certificate for another name"]
+    assert other["outcome"].startswith("error: ") and other["public_hits"] == 0, other
+    assert len(other["through_proxy"]) == 1
+
+
 def test_no_proxy_exempts_a_host_which_is_then_fetched_directly_and_pinned(proxy_results):
-    result = proxy_results["exempted by NO_PROXY"]
-    assert result == {"outcome": "ok: public", "public_hits": 1, "internal_hits": 0, "through_proxy": []}
+    for case in ("exempted by NO_PROXY", "https exempted by NO_PROXY"):
+        result = proxy_results[case]
+        assert result == {"outcome": "ok: public", "public_hits": 1, "internal_hits": 0, "through_proxy": []}
 
 
 def test_proxy_credentials_are_sent_to_the_proxy_and_an_unreachable_proxy_is_a_transient_error(
