@@ -154,11 +154,26 @@ def _shown(url: str) -> str:
 
 def proxy_for(url: str) -> str | None:
     """The proxy URL that `HTTP(S)_PROXY`/`ALL_PROXY` name for `url`, None when none does or `NO_PROXY`
-    exempts it (requests' reading of them: lower case first, CIDR ranges in NO_PROXY)."""
+    exempts it (requests' reading of them: lower case first, CIDR ranges in NO_PROXY). Loopback is never
+    proxied (a proxy would reach its own loopback, not ours), as Go's net/http decides too."""
+    if _is_loopback(_host_of(url)):
+        return None
     proxy = select_proxy(url, get_environ_proxies(url))
     if not proxy:
         return None
     return proxy if "://" in proxy else "http://" + proxy  # `HTTP_PROXY=proxy:3128` means http
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
 
 
 def _addresses(host: str, port: int, *, allow_private: bool, best_effort: bool = False) -> tuple[str, ...]:

@@ -256,6 +256,13 @@ def probe_proxy() -> dict[str, Any]:
     os.environ["NO_PROXY"] = "public.example"
     run("exempted by NO_PROXY", cases["public"])
     run("https exempted by NO_PROXY", cases["https"])  # pinned to the address, SNI and check on the name
+    del os.environ["NO_PROXY"]
+    os.environ["HTTP_PROXY"] = proxy.base.replace("http://", "http://corp%5Cme:s3cret@")
+    run("proxy with credentials", cases["public"])
+    results["proxy with credentials"]["authorization"] = proxy.authorizations[-1]
+    proxy.close()  # nothing listens there now
+    run("proxy unreachable", cases["public"])
+    results["loopback, never proxied"] = net.proxy_for(f"http://127.0.0.1:{port}/x.mp3")
     return results
 
 

@@ -337,3 +337,21 @@ def test_an_upload_to_a_full_disk_is_a_507_with_retry_after_and_leaves_nothing(s
     assert "disk is full" in refused.json()["message"] and str(settings.data_dir) not in refused.text
     assert left_behind == []
     assert unhealthy and accepted.status_code == 201 and healthy
+
+
+def test_the_bots_client_reaches_an_engine_on_loopback_directly_whatever_http_proxy_says(
+    settings, monkeypatch
+):
+    """Behind a corporate proxy (HTTP_PROXY set, no NO_PROXY) the bot still reaches its embedded engine: a
+    proxy would reach its own loopback, not ours."""
+    from bot.providers.symbl.client import SymblClient
+
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens on the discard port
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    with running_engine(settings, ScriptedEngine()) as server:
+        client = SymblClient(server.url, "local", "local", retries=0)
+        submitted = client.submit_text(
+            [{"payload": {"content": "Ship it on Friday."}, "from": {"name": "Sam"}}]
+        )
+        status = client.job_status(submitted.job_id)
+    assert status in ("scheduled", "in_progress", "completed")

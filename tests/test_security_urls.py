@@ -141,27 +141,15 @@ def test_no_proxy_exempts_a_host_which_is_then_fetched_directly_and_pinned(proxy
         assert result == {"outcome": "ok: public", "public_hits": 1, "internal_hits": 0, "through_proxy": []}
 
 
-def test_proxy_credentials_are_sent_to_the_proxy_and_an_unreachable_proxy_is_a_transient_error(
-    tmp_path, monkeypatch, file_server
-):
+def test_proxy_credentials_go_to_the_proxy_and_an_unreachable_proxy_is_an_error_saying_so(proxy_results):
     import base64
 
-    from bot.errors import FetchError
-    from tests.support.proxy import ForwardProxy
-
-    link = file_server.add("/a.mp3", b"ID3" + b"\x00" * 1024)
-    proxy = ForwardProxy()
-    try:
-        monkeypatch.setenv("HTTP_PROXY", proxy.base.replace("http://", "http://corp%5Cme:s3cret@"))
-        got = net.download(link, tmp_path / "a.bin", max_bytes=1 << 20, allow_private=True)
-    finally:
-        proxy.close()
-    assert got.size == 1027 and proxy.requests == [("GET", link)]
-    assert proxy.authorizations == ["Basic " + base64.b64encode(b"corp\\me:s3cret").decode()]
-    monkeypatch.setenv("HTTP_PROXY", proxy.base)  # closed now: nothing listens there
-    with pytest.raises(FetchError, match="through the proxy") as refused:
-        net.download(link, tmp_path / "b.bin", max_bytes=1 << 20, allow_private=True)
-    assert refused.value.transient and len(file_server.requests) == 1
+    with_credentials = proxy_results["proxy with credentials"]
+    assert with_credentials["outcome"] == "ok: public" and len(with_credentials["through_proxy"]) == 1
+    assert with_credentials["authorization"] == "Basic " + base64.b64encode(b"corp\\me:s3cret").decode()
+    unreachable = proxy_results["proxy unreachable"]
+    assert unreachable["outcome"].startswith("error: ") and "through the proxy" in unreachable["outcome"]
+    assert unreachable["public_hits"] == 0 and proxy_results["loopback, never proxied"] is None
 
 
 @pytest.mark.parametrize(
@@ -177,6 +165,10 @@ def test_proxy_credentials_are_sent_to_the_proxy_and_an_unreachable_proxy_is_a_t
         ({"HTTP_PROXY": "http://p:1", "NO_PROXY": ".example"}, "http://b.a.example/x", None),
         ({"HTTP_PROXY": "http://p:1", "NO_PROXY": "11.0.0.0/8"}, "http://11.2.3.4/x", None),
         ({"HTTP_PROXY": "http://p:1", "NO_PROXY": "other.example"}, "http://a.example/x", "http://p:1"),
+        ({"HTTP_PROXY": "http://p:1"}, "http://127.0.0.1:8800/x", None),  # loopback: never proxied
+        ({"HTTP_PROXY": "http://p:1"}, "http://[::1]:8800/x", None),
+        ({"HTTP_PROXY": "http://p:1"}, "http://[::ffff:127.0.0.1]:8800/x", None),
+        ({"HTTP_PROXY": "http://p:1"}, "http://localhost:8800/x", None),
     ],
 )
 def test_proxy_for_reads_the_environment_as_requests_does(monkeypatch, env, url, expected):
