@@ -144,9 +144,13 @@ def test_debug_logs_show_no_webhook_path_or_query_nor_a_signed_links_query(tmp_p
     out = io.StringIO()
     handler = logs.handler_for(Settings(data_dir=Path(tmp_path)), stream=out)
     root = logging.getLogger()
-    level = root.level
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
+    # DEBUG on, whatever earlier tests (or libraries they imported) left on these loggers.
+    loggers = [root, logging.getLogger("urllib3"), logging.getLogger("urllib3.connectionpool")]
+    saved = [(logger.level, logger.disabled) for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
+        logger.disabled = False
     try:
         hook = file_server.base + "/hooks/T0/s3cr3tpath?token=webh00ksecret"
         net.post_json(hook, b"{}", allow_private=True)
@@ -154,7 +158,9 @@ def test_debug_logs_show_no_webhook_path_or_query_nor_a_signed_links_query(tmp_p
         net.download(signed, tmp_path / "a.mp3", max_bytes=1 << 20, allow_private=True)
     finally:
         root.removeHandler(handler)
-        root.setLevel(level)
+        for logger, (level, disabled) in zip(loggers, saved, strict=True):
+            logger.setLevel(level)
+            logger.disabled = disabled
     logged = out.getvalue()
     assert '"POST [redacted] HTTP/1.1"' in logged  # the request lines were logged …
     assert '"GET /recordings/standup.mp3?[redacted] HTTP/1.1"' in logged
