@@ -13,6 +13,13 @@ so the SSRF rules live in one place:
 - **Every hop.** Redirects are followed by hand, each hop parsed, resolved, checked and pinned the same way;
   credentials go only where the caller's `headers_for` says — `requests` would follow any redirect and
   `urllib` would forward the Authorization header.
+- **A proxy when one applies.** When `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY` names a proxy for a URL (and
+  `NO_PROXY` does not exempt it, read as `requests` does), the request goes through that proxy (urllib3's
+  ProxyManager; https through a CONNECT tunnel, the certificate checked against the original name). The
+  spelling checks and the refusal of private IP literals stay; the name is still resolved here, but only
+  best-effort: private answers are refused, no answer is let through (behind a corporate proxy, often only
+  the proxy can resolve outside names). The proxy resolves the name again and connects where it likes, so
+  the proxy is then the trust boundary for DNS rebinding and for what "internal" means.
 """
 
 from __future__ import annotations
@@ -24,14 +31,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 import urllib3
+from requests.utils import get_environ_proxies, select_proxy
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import LocationParseError, ProtocolError
+from urllib3.exceptions import LocationParseError, ProtocolError, ProxyError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util import Url, parse_url
 
+from bot import net_log
 from bot.errors import FetchError, MediaTooLarge, StorageFull, UnsupportedMedia, UrlRefused
 
 # Symbl refuses these too: video platforms serve players, not media, and shorteners hide where a link goes.
@@ -50,6 +59,13 @@ CHUNK_BYTES = 1 << 16
 DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read (between bytes)
 WEBHOOK_TIMEOUT = (5.0, 10.0)
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Every urlopen: redirects are ours to check, a retry would be a second request, the body is streamed.
+ONE_STREAMED_REQUEST: dict[str, Any] = {
+    "redirect": False,
+    "retries": False,
+    "preload_content": False,
+    "assert_same_host": False,
+}
 
 # The resolver every check uses; tests replace it (e.g. one that answers differently the second time).
 Resolver = Callable[..., list]
@@ -65,7 +81,8 @@ class Target:
     host: str  # lower-case, no trailing dot; IPv6 without brackets
     port: int
     request_uri: str
-    addresses: tuple[str, ...]
+    addresses: tuple[str, ...]  # empty only through a proxy, when the name did not resolve here
+    proxy: str | None = None  # the proxy URL the request goes through (from the environment), if any
 
     @property
     def host_header(self) -> str:
@@ -135,10 +152,37 @@ def _shown(url: str) -> str:
     return repr(url if len(url) <= 200 else url[:200] + "…")
 
 
-def _addresses(host: str, port: int, *, allow_private: bool) -> tuple[str, ...]:
+def proxy_for(url: str) -> str | None:
+    """The proxy URL that `HTTP(S)_PROXY`/`ALL_PROXY` name for `url`, None when none does or `NO_PROXY`
+    exempts it (requests' reading of them: lower case first, CIDR ranges in NO_PROXY). Loopback is never
+    proxied (a proxy would reach its own loopback, not ours), as Go's net/http decides too."""
+    if _is_loopback(_host_of(url)):
+        return None
+    proxy = select_proxy(url, get_environ_proxies(url))
+    if not proxy:
+        return None
+    return proxy if "://" in proxy else "http://" + proxy  # `HTTP_PROXY=proxy:3128` means http
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def _addresses(host: str, port: int, *, allow_private: bool, best_effort: bool = False) -> tuple[str, ...]:
+    """The checked addresses of `host`; `best_effort` (through a proxy): () when it does not resolve here."""
     try:
         infos = resolve(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as err:
+        if best_effort:
+            return ()
         # Only "try again" is the resolver's trouble; a name that does not exist will not start to (a link
         # with a typo would otherwise sit as "Queued" for the hours of transient retries).
         raise FetchError(
@@ -147,7 +191,7 @@ def _addresses(host: str, port: int, *, allow_private: bool) -> tuple[str, ...]:
     except (UnicodeError, ValueError):  # IDNA: a label too long, a character IDNA refuses
         raise UrlRefused(f"{host!r} is not a valid host name.") from None
     addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
-    if not addresses:
+    if not addresses and not best_effort:
         raise FetchError(f"Could not resolve the host {host!r}: check the link.")
     if not allow_private:
         _require_public(host, addresses)
@@ -173,13 +217,15 @@ def target(url: str, *, allow_private: bool = False) -> Target:
             f"Links to {service} cannot be processed: share a direct link to the audio or video file instead."
         )
     port = parts.port or DEFAULT_PORTS[scheme]
+    proxy = proxy_for(parts.url)
     return Target(
         url=parts.url,
         scheme=scheme,
         host=host,
         port=port,
         request_uri=parts.request_uri,
-        addresses=_addresses(host, port, allow_private=allow_private),
+        addresses=_addresses(host, port, allow_private=allow_private, best_effort=proxy is not None),
+        proxy=proxy,
     )
 
 
@@ -201,20 +247,20 @@ def open_pinned(
     body: bytes | None = None,
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
 ) -> urllib3.BaseHTTPResponse:
-    """Send one request to the checked address of `to` (no redirects followed, no retries).
+    """Send one request to the checked address of `to`, or through `to.proxy` (no redirects followed, no
+    retries).
 
-    The caller must `release_conn()`/`close()` the response; its pool is closed with it.
+    The caller must `close_response()` the response; its pool (or proxy manager) is closed with it.
     """
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
     sent = {**(headers or {}), "Host": to.host_header}
+    if to.proxy:
+        return _through_proxy(to, method, sent, body, urllib3.Timeout(connect=connect, read=read))
     last: Exception | None = None
     for address in to.addresses:
         pool = _pool(to, address, urllib3.Timeout(connect=connect, read=read))
         try:
-            response = pool.urlopen(
-                method, to.request_uri, body=body, headers=sent, redirect=False, retries=False,
-                preload_content=False, assert_same_host=False,
-            )  # fmt: skip
+            response = pool.urlopen(method, to.request_uri, body=body, headers=sent, **ONE_STREAMED_REQUEST)
         except urllib3.exceptions.NewConnectionError as err:  # try the next checked address
             pool.close()
             last = err
@@ -222,17 +268,45 @@ def open_pinned(
         except BaseException:
             pool.close()
             raise
-        response._symbl_pool = pool  # type: ignore[attr-defined]  # closed in close_response
+        response._symbl_close = pool.close  # type: ignore[attr-defined]  # called by close_response
         return response
     assert last is not None
     raise last
 
 
+def _through_proxy(
+    to: Target, method: str, headers: dict[str, str], body: bytes | None, timeout: urllib3.Timeout
+) -> urllib3.BaseHTTPResponse:
+    assert to.proxy is not None
+    proxy = parse_url(to.proxy)
+    proxy_headers = None
+    # urllib3 leaves Proxy-Authorization to its caller; percent-escapes are decoded, as requests does.
+    if proxy.auth:
+        user, _, password = proxy.auth.partition(":")
+        proxy_headers = urllib3.make_headers(proxy_basic_auth=f"{unquote(user)}:{unquote(password)}")
+    manager = urllib3.ProxyManager(
+        proxy._replace(auth=None).url,
+        proxy_headers=proxy_headers,
+        timeout=timeout,
+        retries=False,
+        num_pools=1,
+        maxsize=1,
+        cert_reqs="CERT_REQUIRED",
+    )
+    try:
+        response = manager.urlopen(method, to.url, body=body, headers=headers, **ONE_STREAMED_REQUEST)
+    except BaseException:
+        manager.clear()
+        raise
+    response._symbl_close = manager.clear  # type: ignore[attr-defined]  # called by close_response
+    return response
+
+
 def close_response(response: urllib3.BaseHTTPResponse) -> None:
     response.release_conn()
-    pool = getattr(response, "_symbl_pool", None)
-    if pool is not None:
-        pool.close()
+    close = getattr(response, "_symbl_close", None)
+    if close is not None:
+        close()
 
 
 def _pool(to: Target, address: str, timeout: urllib3.Timeout) -> urllib3.HTTPConnectionPool:
@@ -306,10 +380,21 @@ def _host_of(url: str) -> str:
 
 
 def _request(
-    to: Target, method: str, headers: dict[str, str], body: bytes | None, timeout: Any
+    to: Target,
+    method: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    timeout: Any,
+    *,
+    hidden: net_log.Hidden = "query",
 ) -> urllib3.BaseHTTPResponse:
+    """`hidden`: what urllib3's DEBUG line must not show of the URL (a webhook's "all", a link's "query")."""
     try:
-        return open_pinned(to, method, headers=headers, body=body, timeout=timeout)
+        with net_log.hiding(hidden):
+            return open_pinned(to, method, headers=headers, body=body, timeout=timeout)
+    except ProxyError as exc:  # before the others: the proxy, not the host, could not be reached
+        cause = exc.original_error.__class__.__name__ if exc.original_error else "ProxyError"
+        raise FetchError(f"Could not reach {to.host} through the proxy: {cause}.") from None
     # NewConnectionError (refused, unreachable) subclasses ConnectTimeoutError: it must come first.
     except urllib3.exceptions.NewConnectionError as exc:
         raise FetchError(f"Could not reach {to.host}: {exc.__class__.__name__}.") from None
@@ -331,7 +416,7 @@ def post_json(
     Redirects are not followed. Raises UrlRefused when the URL is (now) refused, FetchError when unreachable.
     """
     to = target(url, allow_private=allow_private)
-    response = _request(to, "POST", {"Content-Type": "application/json"}, payload, timeout)
+    response = _request(to, "POST", {"Content-Type": "application/json"}, payload, timeout, hidden="all")
     try:
         return response.status
     finally:

@@ -20,8 +20,9 @@ from tests.support.files import FileServer
 from tests.support.symbl import StubSymbl
 
 # Stray credentials from a developer's shell must not change modes under test (a SLACK_CLIENT_ID switches Bolt
-# to OAuth; SYMBL_APP_ID switches the bot to the cloud provider).
+# to OAuth; SYMBL_APP_ID switches the bot to the cloud provider), nor a proxy send test downloads elsewhere.
 _PREFIXES = ("SLACK_", "SYMBL_")
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -34,7 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch, tmp_path):
     for name in list(os.environ):
-        if name.startswith(_PREFIXES):
+        if name.startswith(_PREFIXES) or name.lower() in _PROXY_VARIABLES:
             monkeypatch.delenv(name)
     monkeypatch.setenv("SYMBL_BOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

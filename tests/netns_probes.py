@@ -4,13 +4,16 @@
 port: the "public" one on 11.0.0.1 and the "internal" one on 127.0.0.1; every probe reports how many requests
 the internal one got, which must be none. Names resolve through a scripted resolver installed before
 `bot.net` is imported: `public.example` → 11.0.0.1; `rebind.example` → 11.0.0.1 on the first lookup and
-127.0.0.1 on every later one (DNS rebinding).
+127.0.0.1 on every later one (DNS rebinding); `internal.example` → 127.0.0.1; `corp-only.example` does not
+resolve (only the proxy of the `proxy` probe knows it).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
+import ssl
 import sys
 import tempfile
 import threading
@@ -26,13 +29,20 @@ SAMPLE = ROOT / "examples" / "standup.mp3"
 PUBLIC_IP = "11.0.0.1"
 _real_getaddrinfo = socket.getaddrinfo
 lookups: Counter = Counter()
-ANSWERS = {"public.example": [PUBLIC_IP], "rebind.example": [PUBLIC_IP, "127.0.0.1"]}
+ANSWERS = {
+    "public.example": [PUBLIC_IP],
+    "rebind.example": [PUBLIC_IP, "127.0.0.1"],
+    "internal.example": ["127.0.0.1"],
+    "corp-only.example": [],
+}
 
 
 def scripted_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list:
     name = str(host).rstrip(".").lower() if host is not None else host
     if name in ANSWERS:
         answers = ANSWERS[name]
+        if not answers:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         address = answers[min(lookups[name], len(answers) - 1)]
         lookups[name] += 1
         return _real_getaddrinfo(address, port, *args, **kwargs)
@@ -45,7 +55,7 @@ socket.getaddrinfo = scripted_getaddrinfo  # before bot.net binds its resolver
 class Recorder:
     """One of the two servers: records (method, path, body) and serves media, redirects and webhooks."""
 
-    def __init__(self, address: str, port: int, label: bytes):
+    def __init__(self, address: str, port: int, label: bytes, tls: ssl.SSLContext | None = None):
         self.requests: list[tuple[str, str, bytes]] = []
         self.label = label
         recorder = self
@@ -63,6 +73,8 @@ class Recorder:
 
         self.httpd = ThreadingHTTPServer((address, port), Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:  # https; a client refusing the certificate fails the handshake in accept()
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
     def serve(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
@@ -187,7 +199,169 @@ def probe_webhook() -> dict[str, Any]:
     return results
 
 
-PROBES = {"fetch": probe_fetch, "webhook": probe_webhook}
+def probe_proxy() -> dict[str, Any]:
+    """net.download with HTTP(S)_PROXY naming a forward proxy on loopback: public hosts go through it (a
+    name only the proxy resolves too; https through CONNECT, the certificate checked against the link's
+    name); what the policy refuses never reaches it; NO_PROXY exempts a host."""
+
+    from bot import net
+    from tests.support.proxy import ForwardProxy
+
+    public, internal, port = _servers()
+    proxy = ForwardProxy(hosts={"corp-only.example": PUBLIC_IP})
+    os.environ["HTTP_PROXY"] = os.environ["HTTPS_PROXY"] = proxy.base
+    tls_port = _https_public(public)
+    backslash = f"http://127.0.0.1:{port}\\@public.example/../internal/x.mp3"
+
+    def redirect(to: str) -> str:
+        return f"http://public.example:{port}/redirect?to={quote(to, safe='')}"
+
+    cases = {
+        "public": f"http://public.example:{port}/x.mp3",
+        "resolved only by the proxy": f"http://corp-only.example:{port}/x.mp3",
+        "backslash": backslash,
+        "userinfo": f"http://127.0.0.1:{port}@public.example:{port}/x.mp3",
+        "private literal": f"http://127.0.0.1:{port}/x.mp3",
+        "mapped private literal": f"http://[::ffff:127.0.0.1]:{port}/x.mp3",
+        "name resolving to loopback": f"http://internal.example:{port}/x.mp3",
+        "redirect to a name resolving to loopback": redirect(f"http://internal.example:{port}/x.mp3"),
+        "redirect to a private literal": redirect(f"http://127.0.0.1:{port}/x.mp3"),
+        "redirect to backslash": redirect(backslash),
+        "https": f"https://public.example:{tls_port}/x.mp3",
+        # The tunnel reaches the same server, whose certificate names public.example only.
+        "https, certificate for another name": f"https://corp-only.example:{tls_port}/x.mp3",
+    }
+    results: dict[str, Any] = {}
+
+    def run(name: str, url: str) -> None:
+        before = len(public.requests), len(internal.requests), len(proxy.requests)
+        with tempfile.TemporaryDirectory() as tmp:
+
+            def fetch() -> str:
+                # Any host may be redirected to here: the hop's own check is what is probed.
+                got = net.download(url, Path(tmp) / "x.bin", max_bytes=10 * 1024**2,
+                                   may_redirect_to=lambda a, b: True)  # fmt: skip
+                return "public" if got.path.read_bytes() == SAMPLE.read_bytes() else "other"
+
+            outcome = _outcome(fetch)
+        results[name] = {
+            "outcome": outcome,
+            "public_hits": len(public.requests) - before[0],
+            "internal_hits": len(internal.requests) - before[1],
+            "through_proxy": [u for _m, u in proxy.requests[before[2] :]],
+        }
+
+    for name, url in cases.items():
+        run(name, url)
+    os.environ["NO_PROXY"] = "public.example"
+    run("exempted by NO_PROXY", cases["public"])
+    run("https exempted by NO_PROXY", cases["https"])  # pinned to the address, SNI and check on the name
+    del os.environ["NO_PROXY"]
+    os.environ["HTTP_PROXY"] = proxy.base.replace("http://", "http://corp%5Cme:s3cret@")
+    run("proxy with credentials", cases["public"])
+    results["proxy with credentials"]["authorization"] = proxy.authorizations[-1]
+    proxy.close()  # nothing listens there now
+    run("proxy unreachable", cases["public"])
+    results["loopback, never proxied"] = net.proxy_for(f"http://127.0.0.1:{port}/x.mp3")
+    return results
+
+
+def _https_public(public: Recorder) -> int:
+    """An https server on the public address that records into `public`; its certificate (for
+    public.example, from a throwaway CA this process then trusts) is checked by every client."""
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("public.example").configure_cert(context)
+    with tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False) as bundle:
+        bundle.write(ca.cert_pem.bytes())
+    os.environ["SSL_CERT_FILE"] = bundle.name  # OpenSSL's default verify paths: what urllib3 loads
+    server = Recorder(PUBLIC_IP, 0, b"public", tls=context)
+    server.requests = public.requests  # one record of what reached the public host
+    return server.httpd.server_address[1]
+
+
+def probe_append() -> dict[str, Any]:
+    """`/symbl append '<url>' to <id>` as signed slash commands against the real bot (HTTP mode, its real
+    scheduler), whose provider is the engine server (scripted transcriber) downloading the links itself; and
+    the backslash link in a message."""
+    from bot.providers.symbl.client import SymblClient
+    from storage import recordings as repo
+    from tests.engine_api_support import ScriptedEngine, running_engine
+    from tests.slack_fakes import (
+        FakeSlack,
+        bot_settings,
+        deliver,
+        event_envelope,
+        message_event,
+        running_bot,
+        slash_command,
+        wait_for,
+    )
+
+    public, internal, port = _servers()
+    slack = FakeSlack()
+    slack.add_user("U0ALICE", "Alice", channels=("C0CHAN",))
+    backslash = f"http://127.0.0.1:{port}\\@public.example/../internal/x.mp3"
+
+    def redirect(to: str) -> str:
+        return f"http://public.example:{port}/redirect?to={quote(to, safe='')}"
+
+    cases = {  # quoted in the command text, so its shell-like words keep the backslash
+        "backslash": backslash,
+        "redirect to backslash": redirect(backslash),
+        "redirect to loopback": redirect(f"http://127.0.0.1:{port}/x.mp3"),
+        "redirect same host, rebound": f"http://rebind.example:{port}/redirect?to=/x.mp3",
+        "public": f"http://public.example:{port}/x.mp3",
+    }
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = bot_settings(Path(tmp) / "data", slack, None)  # private URLs NOT allowed: the policy is on
+        with (
+            running_engine(settings, ScriptedEngine()) as engine,
+            running_bot(settings, symbl=SymblClient(engine.url, "local", "local")) as (bot, url),
+        ):
+            first = f"<http://public.example:{port}/x.mp3>"
+            assert deliver(url, event_envelope(message_event(first, ts="1701200000.000100"))).ok
+
+            def finished(recording_id: int) -> Any:
+                found = repo.get(bot.store, recording_id)
+                return found if found and found.state in ("posted", "failed") else None
+
+            base = wait_for(lambda: finished(1), timeout=60)
+            assert base.state == "posted", base.error
+            for n, (name, link) in enumerate(cases.items()):
+                lookups.clear()
+                before = len(internal.requests), len(public.requests)
+                command = f"append '{link}' to {base.conversation_id}"
+                answer = slash_command(url, command, response_url=slack.response_url(f"r{n}"))
+                row = wait_for(lambda n=n: finished(n + 2), timeout=60)
+                results[name] = {
+                    "ack": answer.status_code,
+                    "state": row.state,
+                    "error": row.error,
+                    "source_kept": row.source == link,
+                    "internal_hits": len(internal.requests) - before[0],
+                    "public_hits": len(public.requests) - before[1],
+                }
+            # The same link in a message: Slack sends it as <url>.
+            before = len(internal.requests), len(public.requests)
+            assert deliver(url, event_envelope(message_event(f"<{backslash}>", ts="1701200000.000900"))).ok
+            row = wait_for(lambda: finished(len(cases) + 2), timeout=60)
+            results["message link, backslash"] = {
+                "state": row.state,
+                "error": row.error,
+                "source_kept": row.source == backslash,
+                "internal_hits": len(internal.requests) - before[0],
+                "public_hits": len(public.requests) - before[1],
+            }
+    slack.close()
+    results["internal_hits"] = len(internal.requests)
+    return results
+
+
+PROBES = {"fetch": probe_fetch, "webhook": probe_webhook, "proxy": probe_proxy, "append": probe_append}
 
 if __name__ == "__main__":
     print(json.dumps(PROBES[sys.argv[1]](*sys.argv[2:])))

@@ -25,6 +25,7 @@ KERNEL = {
     "bot.language",
     "bot.logs",
     "bot.net",
+    "bot.net_log",
     "bot.transcript_import",
     "bot.waitress_thread",
 }

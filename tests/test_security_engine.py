@@ -1,5 +1,5 @@
 """The engine's auth, tenancy and limits, probed over real HTTP (issue 12 items 4, 5, 7, the engine low
-items).
+items), the ownership of rows from before tenancy, and a full disk during the engine's own URL downloads.
 
 Each test starts the real EngineServer (waitress + Flask + SQLite) with `ScriptedEngine` in place of
 speech-to-text, as tests/test_engine_server.py does.
@@ -17,7 +17,11 @@ import pytest
 import requests
 
 from bot.config import Settings
+from bot.engine import jobs
 from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine
+from tests.support import disk
+from tests.support.files import FileServer
+from tests.support.wait import wait_until
 
 
 @pytest.fixture
@@ -173,3 +177,181 @@ def test_host_and_origin_must_be_loopback_ip_literals_or_configured(settings):
         "rebound name": 403, "foreign origin": 403, "null origin": 403,
         "localhost": 200, "ip literal": 200, "configured": 200,
     }  # fmt: skip
+
+
+# The engine's tables as `bot.engine.store` created them before conversations and jobs had an owner.
+PRE_OWNER_SCHEMA = """
+CREATE TABLE [tokens] ([token] TEXT PRIMARY KEY, [app_id] TEXT, [expires_at] FLOAT);
+CREATE TABLE [conversations] ([id] TEXT PRIMARY KEY, [name] TEXT, [start_time] TEXT, [created_at] FLOAT,
+    [messages] TEXT, [insights] TEXT, [last_job_id] TEXT);
+CREATE TABLE [jobs] ([id] TEXT PRIMARY KEY, [seq] INTEGER, [conversation_id] TEXT, [status] TEXT,
+    [source] TEXT, [media_path] TEXT, [url] TEXT, [options] TEXT, [message] TEXT, [webhook_url] TEXT,
+    [created_at] FLOAT, [updated_at] FLOAT);
+INSERT INTO conversations VALUES ('legacy-c', 'standup', '2024-01-02T10:00:00.000Z', 1.0,
+    '[{"id": "m1", "text": "Ship it on Friday.", "startTime": "2024-01-02T10:00:00.000Z",
+      "endTime": "2024-01-02T10:00:01.500Z", "timeOffset": 0, "duration": 1.5}]', '{}', 'legacy-j');
+INSERT INTO jobs VALUES ('legacy-j', 1, 'legacy-c', 'completed', 'file', NULL, NULL, '{}', NULL, NULL,
+    1.0, 1.0);
+"""
+
+
+def _pre_owner_database(settings: Settings) -> None:
+    import sqlite3
+
+    settings.engine_db_path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(settings.engine_db_path) as db:
+        db.executescript(PRE_OWNER_SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("configured", "owner", "stranger"),
+    [(None, "local", "mallory"), ("acme", "acme", "local")],
+    ids=["embedded engine: the bot's appId", "configured SYMBL_ENGINE_APP_ID"],
+)
+def test_rows_from_before_the_owner_column_belong_to_the_installs_own_app_only(
+    settings, configured, owner, stranger
+):
+    """A pre-owner database keeps its history for the single-user install (the bot's embedded client uses
+    appId "local"; an engine with configured credentials has exactly one appId), and nobody else sees it."""
+    _pre_owner_database(settings)
+    if configured:
+        settings = dataclasses.replace(settings, engine_app_id=configured, engine_app_secret="s")
+    paths = ["/v1/job/legacy-j", "/v1/conversations/legacy-c", "/v1/conversations/legacy-c/messages"]
+    with running_engine(settings, ScriptedEngine()) as server:
+        own = _token(server.url, owner)
+        if configured:  # such an engine gives no other appId a token: store one as if it had
+            server.service.store.add_token("stranger-token", stranger, 3600)
+            other = {"x-api-key": "stranger-token"}
+        else:
+            other = _token(server.url, stranger)
+        seen_by_other = {
+            p: requests.get(server.url + p, headers=other, timeout=10).status_code for p in paths
+        }
+        deleted_by_other = requests.delete(
+            server.url + "/v1/conversations/legacy-c", headers=other, timeout=10
+        ).status_code
+        seen_by_owner = {p: requests.get(server.url + p, headers=own, timeout=10).status_code for p in paths}
+        messages = requests.get(server.url + paths[2], headers=own, timeout=10).json().get("messages", [])
+    assert seen_by_other == dict.fromkeys(paths, 404) and deleted_by_other == 404
+    assert seen_by_owner == dict.fromkeys(paths, 200)
+    assert [m["text"] for m in messages] == ["Ship it on Friday."]
+
+
+@pytest.fixture
+def sample_host():
+    files = FileServer()
+    yield files, files.add("/standup.mp3", SAMPLE.read_bytes())
+    files.close()
+
+
+def _submit_url(server, headers: dict[str, str], url: str) -> str:
+    answer = requests.post(
+        server.url + "/v1/process/audio/url", json={"url": url}, headers=headers, timeout=10
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()["jobId"]
+
+
+def _job_status(server, headers: dict[str, str], job: str) -> dict:
+    return requests.get(f"{server.url}/v1/job/{job}", headers=headers, timeout=10).json()
+
+
+def _finished(server, headers: dict[str, str], job: str) -> dict:
+    def status() -> dict | None:
+        found = _job_status(server, headers, job)
+        return found if found["status"] in ("completed", "failed") else None
+
+    return wait_until(status, what=f"job {job} finished")
+
+
+def _health_if(server, status: int) -> dict | None:
+    answer = requests.get(server.url + "/healthz", timeout=10)
+    return (
+        {"status": answer.status_code, "text": answer.text, **answer.json()}
+        if answer.status_code == status
+        else None
+    )
+
+
+def _files_in(directory) -> list:
+    return [p for p in directory.rglob("*") if p.is_file()]
+
+
+def test_a_full_disk_during_the_engines_url_download_is_retried_and_shows_in_its_health(
+    settings, sample_host, monkeypatch
+):
+    """The engine downloads a URL job's media itself: a full disk (a real 64 KiB tmpfs under the 316 KB
+    sample) leaves the job unfinished, removes the partial file and makes /healthz 503; once there is
+    room again the next try completes the job and the health is ok again."""
+    monkeypatch.setattr(jobs, "STORAGE_RETRY_SECONDS", 0.2, raising=False)
+    # This test frees the disk before the tries run out; the next one lets them run out.
+    monkeypatch.setattr(jobs, "STORAGE_TRIES", 1000, raising=False)
+    files, url = sample_host
+    media = settings.data_dir / "engine" / "media"
+    with disk.tiny_disk(media, "64k") as full, running_engine(settings, ScriptedEngine()) as server:
+        headers = _token(server.url, "a")
+        job = _submit_url(server, headers, url)
+        full_health = wait_until(lambda: _health_if(server, 503), what="healthz reporting the full disk")
+        while_full = _job_status(server, headers, job)["status"]
+        left_behind = _files_in(media)
+        full.free()
+        done = _finished(server, headers, job)
+        healthy = wait_until(lambda: _health_if(server, 200), what="healthz ok again")
+    assert while_full in ("scheduled", "in_progress")  # not failed: a full disk is transient
+    assert left_behind == []  # the partial download was removed
+    assert full_health["disk"]["ok"] is False and "disk is full" in full_health["disk"]["error"]
+    assert str(settings.data_dir) not in full_health["text"]  # no server paths
+    assert done["status"] == "completed", done
+    assert len(files.requests) >= 2  # tried again after the failure
+    assert healthy["disk"]["ok"] is True
+
+
+def test_a_disk_that_stays_full_fails_the_url_job_after_a_bounded_number_of_tries(
+    settings, sample_host, monkeypatch
+):
+    monkeypatch.setattr(jobs, "STORAGE_RETRY_SECONDS", 0.05, raising=False)
+    files, url = sample_host
+    media = settings.data_dir / "engine" / "media"
+    with disk.tiny_disk(media, "64k"), running_engine(settings, ScriptedEngine()) as server:
+        headers = _token(server.url, "a")
+        job = _submit_url(server, headers, url)
+        done = _finished(server, headers, job)
+        left_behind = _files_in(media)
+    assert done["status"] == "failed" and "disk is full" in done["message"], done
+    assert len(files.requests) > 1  # retried …
+    assert len(files.requests) == jobs.STORAGE_TRIES  # … and bounded
+    assert left_behind == []
+
+
+def test_an_upload_to_a_full_disk_is_a_507_with_retry_after_and_leaves_nothing(settings):
+    media = settings.data_dir / "engine" / "media"
+    with disk.tiny_disk(media, "64k") as full, running_engine(settings, ScriptedEngine()) as server:
+        headers = _token(server.url, "a")
+        refused = _upload(server.url, headers)
+        left_behind = _files_in(media)
+        unhealthy = _health_if(server, 503)
+        full.free()
+        accepted = _upload(server.url, headers)
+        healthy = _health_if(server, 200)
+    assert refused.status_code == 507 and refused.headers["Retry-After"], refused.text
+    assert "disk is full" in refused.json()["message"] and str(settings.data_dir) not in refused.text
+    assert left_behind == []
+    assert unhealthy and accepted.status_code == 201 and healthy
+
+
+def test_the_bots_client_reaches_an_engine_on_loopback_directly_whatever_http_proxy_says(
+    settings, monkeypatch
+):
+    """Behind a corporate proxy (HTTP_PROXY set, no NO_PROXY) the bot still reaches its embedded engine: a
+    proxy would reach its own loopback, not ours."""
+    from bot.providers.symbl.client import SymblClient
+
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens on the discard port
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    with running_engine(settings, ScriptedEngine()) as server:
+        client = SymblClient(server.url, "local", "local", retries=0)
+        submitted = client.submit_text(
+            [{"payload": {"content": "Ship it on Friday."}, "from": {"name": "Sam"}}]
+        )
+        status = client.job_status(submitted.job_id)
+    assert status in ("scheduled", "in_progress", "completed")

@@ -1,5 +1,6 @@
 """Operations under attack or trouble (issue 12 items 7 and 8): a full disk, a database locked by another
-process, what /healthz discloses, a long file-name extension, and secrets in webhook/response URLs in logs.
+process, what /healthz discloses, a long file-name extension, and secrets in webhook/response URLs and signed
+links in logs.
 
 The full disk is real: a 256 KiB tmpfs mounted on the bot's download directory (root only; skipped elsewhere).
 """
@@ -17,6 +18,7 @@ import requests
 
 from bot.logs import RedactingFilter
 from tests.slack_fakes import bot_settings, deliver, event_envelope, file_share_event, running_bot, wait_for
+from tests.support import disk
 
 CHANNEL = "C0OPS"
 AUDIO = b"ID3" + b"\x00" * (1024 * 1024)  # 1 MiB: larger than the tiny disk
@@ -24,16 +26,8 @@ AUDIO = b"ID3" + b"\x00" * (1024 * 1024)  # 1 MiB: larger than the tiny disk
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    mount_point = tmp_path / "data" / "downloads"
-    mount_point.mkdir(parents=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
-                          capture_output=True, check=False)  # fmt: skip
-    if done.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    with disk.tiny_disk(tmp_path / "data" / "downloads") as mounted:
+        yield mounted.mount_point
 
 
 def test_a_full_disk_is_transient_with_backoff_leaves_no_partial_file_and_shows_in_healthz(
@@ -136,3 +130,38 @@ def test_anonymous_install_visits_leave_no_expired_state_rows(tmp_path, fake_sla
             ).fetchone()
             total = db.execute("SELECT count(*) FROM oauth_states").fetchone()
     assert (total[0], live[0]) == (1, 1)
+
+
+def test_debug_logs_show_no_webhook_path_or_query_nor_a_signed_links_query(tmp_path, file_server):
+    """urllib3 logs each request's target at DEBUG: a webhook URL's path and a link's query stay hidden."""
+    import io
+    from pathlib import Path
+
+    from bot import logs, net
+    from bot.config import Settings
+
+    link = file_server.add("/recordings/standup.mp3", b"ID3" + b"\x00" * 1024)
+    out = io.StringIO()
+    handler = logs.handler_for(Settings(data_dir=Path(tmp_path)), stream=out)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    # DEBUG on, whatever earlier tests (or libraries they imported) left on these loggers.
+    loggers = [root, logging.getLogger("urllib3"), logging.getLogger("urllib3.connectionpool")]
+    saved = [(logger.level, logger.disabled) for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
+        logger.disabled = False
+    try:
+        hook = file_server.base + "/hooks/T0/s3cr3tpath?token=webh00ksecret"
+        net.post_json(hook, b"{}", allow_private=True)
+        signed = link + "?X-Amz-Signature=s1gnature"
+        net.download(signed, tmp_path / "a.mp3", max_bytes=1 << 20, allow_private=True)
+    finally:
+        root.removeHandler(handler)
+        for logger, (level, disabled) in zip(loggers, saved, strict=True):
+            logger.setLevel(level)
+            logger.disabled = disabled
+    logged = out.getvalue()
+    assert '"POST [redacted] HTTP/1.1"' in logged  # the request lines were logged …
+    assert '"GET /recordings/standup.mp3?[redacted] HTTP/1.1"' in logged
+    assert not any(s in logged for s in ("s3cr3tpath", "webh00ksecret", "s1gnature"))  # … without the secrets

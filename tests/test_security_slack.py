@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 
-from tests.slack_fakes import bot_settings, deliver, event_envelope, message_event, running_bot, wait_for
+from tests.slack_fakes import (
+    bot_settings,
+    deliver,
+    event_envelope,
+    file_share_event,
+    message_event,
+    running_bot,
+    wait_for,
+)
 from tests.test_slack_commands import world  # noqa: F401 — the fixture: a public and a private conversation
 
 CHANNEL = "C0SECSL"
@@ -77,3 +85,32 @@ def test_a_shared_answer_never_carries_a_private_channels_conversation_elsewhere
     uploads = [u for u in fake_slack.uploads.values() if u.get("channel_id") == PUBLIC]
     shared = [(b or a) for a, b in answers if (b or a).get("response_type") == "in_channel"]
     assert_no_secret(*posted, *uploads, *shared)
+
+
+def test_a_file_title_with_a_link_and_mentions_reaches_no_text_unescaped(tmp_path, fake_slack, stub_symbl):
+    """Issue 12 item 6: `<url|label>`, `<!channel>` and `<@U…>` in a file title would be a phishing link and a
+    channel-wide ping in the summary's fallback `text` (notifications show it) and its mrkdwn blocks
+    (plain_text, as in the header, is never parsed by Slack)."""
+    settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl)
+    title = "<https://evil.example/login|Click to keep your account> <!channel> <@U0BOSS>.mp3"
+    ts = "1701000002.000100"
+    with running_bot(settings) as (_app, url):
+        file = fake_slack.add_file("FT1", title, b"ID3" + b"\x00" * 2048)
+        assert deliver(url, event_envelope(file_share_event(file, channel=CHANNEL, ts=ts))).status_code == 200
+        wait_for(lambda: fake_slack.summaries(CHANNEL, ts))
+        posted = fake_slack.thread(CHANNEL, ts)
+    for message in posted:
+        for where in (message.get("text") or "", *_mrkdwn_texts(message.get("blocks") or [])):
+            assert "<https://evil.example" not in where and "<!channel>" not in where, where
+            assert "<@U0BOSS>" not in where, where
+    assert any("&lt;https://evil.example/login|Click" in (m.get("text") or "") for m in posted)
+    assert sum(len(_mrkdwn_texts(m.get("blocks") or [])) for m in posted) > 3  # the blocks were looked at
+
+
+def _mrkdwn_texts(node) -> list[str]:
+    if isinstance(node, list):
+        return [t for item in node for t in _mrkdwn_texts(item)]
+    if isinstance(node, dict):
+        own = [node["text"]] if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str) else []
+        return own + [t for value in node.values() for t in _mrkdwn_texts(value)]
+    return []

@@ -6,6 +6,13 @@ killed process left `in_progress` go back to `scheduled`, so they run again from
 Appends to one conversation run one after another in submission order; each places its messages after the
 conversation's current end and re-runs the insights over the whole conversation (contract §3.3).
 
+A full disk while the engine downloads a URL job's media is transient: the partial file is removed, the job
+stays `in_progress` and is tried again after a doubling wait, `STORAGE_TRIES` times in all (about 7.5
+minutes), then fails saying the disk is full. Bounded because a client polling the job, or a person waiting
+for a note, would rather read "the server's disk is full" within minutes than watch a job that never ends;
+retried because the engine frees space itself (every finished job's media is deleted) and an operator may
+too. `storage_full_at` (cleared by the next download that fits) is what the server's /healthz reports.
+
 Every status change is announced twice: to in-process listeners (`on_job_status`, how an embedded bot
 learns of completion at once) and, when the submission named one, to its `webhookUrl` (one POST, errors
 ignored, contract §3.7).
@@ -16,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,13 +37,15 @@ from bot.engine.options import ProcessOptions
 from bot.engine.store import Job, Store
 from bot.engine.text_messages import to_symbl_messages
 from bot.engine.wire_options import to_process_options
-from bot.errors import BotError
+from bot.errors import BotError, StorageFull
 from bot.net import download, parse, post_json
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_TIMEOUT = (2.0, 5.0)
 IDLE_WAKEUP_SECONDS = 5.0  # a safety net: submissions wake workers at once through the condition
+STORAGE_TRIES = 5  # downloads of a URL job tried on a full disk before it fails
+STORAGE_RETRY_SECONDS = 30.0  # the first wait after a full disk, doubled after each try: 30 s … 4 min
 
 
 class SpeechEngine(Protocol):
@@ -98,6 +108,8 @@ class JobQueue:
         self._listeners_lock = threading.Lock()
         # One sender keeps each job's webhook calls in the order the statuses happened.
         self._webhooks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-webhook")
+        # When a download (or, set by the server, an upload) last failed for a full disk; None once one fits.
+        self.storage_full_at: float | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -169,10 +181,12 @@ class JobQueue:
         while not self._stopping.is_set():
             job = self._store.claim_next()
             if job is None:
+                retry_in = self._store.seconds_to_next_retry()
                 with self._wakeup:
-                    self._wakeup.wait(IDLE_WAKEUP_SECONDS)
+                    self._wakeup.wait(min(IDLE_WAKEUP_SECONDS, retry_in if retry_in is not None else 1e9))
                 continue
-            self.announce(job, "in_progress")
+            if not job.tries:  # a retried job was announced in_progress when it first started
+                self.announce(job, "in_progress")
             self._run(job)
             # A finished job may unblock the next append of its conversation for another worker.
             with self._wakeup:
@@ -181,6 +195,9 @@ class JobQueue:
     def _run(self, job: Job) -> None:
         try:
             stored = self._process(job)
+        except StorageFull:
+            self._storage_full(job)
+            return
         except BotError as err:
             self._fail(job, str(err))
         except Exception as err:  # an engine bug must fail the job, not kill the worker
@@ -192,6 +209,28 @@ class JobQueue:
                 self.announce(job, "completed")
             else:
                 log.info("conversation %s was deleted while job %s ran", job.conversation_id, job.id)
+
+    def _storage_full(self, job: Job) -> None:
+        self.storage_full_at = time.time()
+        tries = job.tries + 1
+        if tries >= STORAGE_TRIES:
+            self._fail(
+                job,
+                f"The engine's disk is full: the recording could not be downloaded ({tries} tries). "
+                "Free space on the server, then submit it again.",
+            )
+            return
+        if self._stopping.is_set():
+            return  # left in_progress: it resumes at the next start
+        delay = STORAGE_RETRY_SECONDS * 2 ** (tries - 1)
+        self._store.retry_later(job.id, time.time() + delay)
+        log.warning(
+            "job %s: the disk is full; download try %d of %d in %.0f s",
+            job.id,
+            tries + 1,
+            STORAGE_TRIES,
+            delay,
+        )
 
     def _fail(self, job: Job, message: str) -> None:
         if self._stopping.is_set():
@@ -242,12 +281,14 @@ class JobQueue:
     def _download(self, job: Job) -> Path:
         assert job.url is not None
         dest = self._media_dir / job.conversation_id / f"{job.id}.download"
-        return download(
+        path = download(
             job.url,
             dest,
             max_bytes=self._settings.max_file_bytes,
             allow_private=self._settings.allow_private_urls,
         ).path
+        self.storage_full_at = None  # it fitted: the disk has room again
+        return path
 
 
 def _post_webhook(url: str, job_id: str, status: str, *, allow_private: bool) -> None:

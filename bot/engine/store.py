@@ -2,7 +2,9 @@
 
 Tenancy: every conversation and job records the appId (`owner`) whose token created it, and the lookups
 that take an `owner` answer None/False for another appId's rows, exactly as for rows that do not exist.
-Rows from before the column existed have no owner and stay visible to every appId.
+Rows from before the column existed are given to `legacy_owner` when the store opens: the single-user
+install's own appId (the bot's embedded client's "local", or the one configured SYMBL_ENGINE_APP_ID), so
+its history stays readable to it and to nobody else.
 
 Every state change is one transaction, so a process killed at any point leaves either the old or the new
 state, never half of one; that is what lets unfinished jobs resume after a restart. One connection is
@@ -27,6 +29,9 @@ from sqlite_utils.db import NotFoundError
 JOB_STATUSES = ("scheduled", "in_progress", "completed", "failed")
 UNFINISHED = ("scheduled", "in_progress")
 INSIGHT_KEYS = ("topics", "questions", "actionItems", "followUps", "members", "summary")
+# The appId the bot's client sends to an engine on loopback without configured credentials
+# (bot/providers/symbl/client.py): the owner of an embedded engine's pre-owner rows.
+LOCAL_APP_ID = "local"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Job:
     message: str | None
     webhook_url: str | None
     owner: str | None = None
+    tries: int = 0  # downloads that failed for a full disk (the job waits `retry_at` before the next)
 
 
 class JobLimitReached(Exception):
@@ -61,22 +67,25 @@ def _job(row: dict) -> Job:
         message=row["message"],
         webhook_url=row["webhook_url"],
         owner=row.get("owner"),
+        tries=row.get("tries") or 0,
     )
 
 
 def _visible(row_owner: str | None, owner: str | None) -> bool:
-    return owner is None or row_owner is None or row_owner == owner
+    """`owner` None: the engine's own callers (the queue), which see every row."""
+    return owner is None or row_owner == owner
 
 
 class Store:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, legacy_owner: str = LOCAL_APP_ID):
+        """`legacy_owner` receives the rows that have no owner (made before the column existed)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self.db = Database(sqlite3.connect(str(path), check_same_thread=False, timeout=30))
         self.db.enable_wal()
-        self._migrate()
+        self._migrate(legacy_owner)
 
-    def _migrate(self) -> None:
+    def _migrate(self, legacy_owner: str) -> None:
         with self._lock, self.db.atomic():
             self.db.table("tokens").create(
                 {"token": str, "app_id": str, "expires_at": float}, pk="token", if_not_exists=True
@@ -112,9 +121,15 @@ class Store:
                 pk="id",
                 if_not_exists=True,
             )
+            for column, kind in (("tries", int), ("retry_at", float)):
+                if column not in self.db.table("jobs").columns_dict:
+                    self.db.table("jobs").add_column(column, kind)
             for table in ("conversations", "jobs"):
                 if "owner" not in self.db.table(table).columns_dict:
                     self.db.table(table).add_column("owner", str)
+                # Every open, not only when the column is added: a store that added the column earlier
+                # left its old rows ownerless, visible to every appId.
+                self.db.execute(f"UPDATE [{table}] SET owner = ? WHERE owner IS NULL", [legacy_owner])
             self.db.table("jobs").create_index(["status", "seq"], if_not_exists=True)
             self.db.table("jobs").create_index(["conversation_id", "seq"], if_not_exists=True)
 
@@ -166,7 +181,7 @@ class Store:
         media_path: str | None,
         url: str | None,
         options: dict,
-        owner: str | None = None,
+        owner: str,
         max_unfinished: int | None = None,
     ) -> bool:
         """Record a submission; False when appending to a conversation that does not exist (any more) or
@@ -226,27 +241,49 @@ class Store:
         return ids
 
     def claim_next(self) -> Job | None:
-        """The oldest scheduled job whose conversation has no earlier unfinished job, now `in_progress`.
+        """The oldest runnable job whose conversation has no earlier unfinished job, now `in_progress`.
 
+        Runnable: `scheduled`, or `in_progress` and waiting to retry (`retry_later`) whose time has come.
         Appends to one conversation therefore run in submission order, one at a time, while different
         conversations proceed in parallel.
         """
+        now = time.time()
         with self._lock, self.db.atomic():
             row = self.db.execute(
                 """
                 SELECT j.id FROM jobs j
-                WHERE j.status = 'scheduled'
+                WHERE (j.status = 'scheduled' OR (j.status = 'in_progress' AND j.retry_at IS NOT NULL))
+                  AND coalesce(j.retry_at, 0) <= ?
                   AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.conversation_id = j.conversation_id
                                   AND e.seq < j.seq AND e.status IN ('scheduled', 'in_progress'))
                 ORDER BY j.seq LIMIT 1
-                """
+                """,
+                [now],
             ).fetchone()
             if row is None:
                 return None
             self.db.execute(
-                "UPDATE jobs SET status = 'in_progress', updated_at = ? WHERE id = ?", [time.time(), row[0]]
+                "UPDATE jobs SET status = 'in_progress', retry_at = NULL, updated_at = ? WHERE id = ?",
+                [now, row[0]],
             )
             return self.job(row[0])
+
+    def retry_later(self, job_id: str, at: float) -> None:
+        """The job stays `in_progress` (to its clients it is still being worked on) and is claimed again at
+        `at`; its `tries` count one more."""
+        with self._lock, self.db.atomic():
+            self.db.execute(
+                "UPDATE jobs SET retry_at = ?, tries = coalesce(tries, 0) + 1, updated_at = ? WHERE id = ?",
+                [at, time.time(), job_id],
+            )
+
+    def seconds_to_next_retry(self) -> float | None:
+        """How long until the earliest waiting retry is due (0 when one is due now), or None."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT min(retry_at) FROM jobs WHERE status IN ('scheduled', 'in_progress')"
+            ).fetchone()
+        return None if row[0] is None else max(0.0, row[0] - time.time())
 
     def job(self, job_id: str, owner: str | None = None) -> Job | None:
         """The job, or None when it does not exist or (given `owner`) belongs to another appId."""

@@ -17,6 +17,7 @@ The modules, one concern each:
 - `submissions`: process and append (audio, video, URL, text), capacity and webhook checks;
 - `uploads`: receiving an upload's bytes to disk and checking them with FFmpeg;
 - `conversations`: job status, conversation reads, summary refresh, delete;
+- `health`: `GET /healthz` (no token), the disk and the queue;
 - `request_input`: reading a request's JSON body, boolean flags and wire options into `ApiError`s;
 - `errors`: `ApiError` and every other exception → a JSON `{"message"}` response;
 - `app`: `create_app`, the composition of the above; `serving`: `EngineServer` under waitress.

@@ -1,7 +1,8 @@
 """Who may call the engine: Host/Origin (DNS rebinding), token issue and check, and the early refusal.
 
-Every request but a token request needs a live `x-api-key`; its appId becomes the request's owner. Large
-bodies are refused at their headers, before waitress buffers them, by `early_refusal` (see `early_auth`).
+Every request but a token request and /healthz needs a live `x-api-key`; its appId becomes the request's
+owner. Large bodies are refused at their headers, before waitress buffers them, by `early_refusal` (see
+`early_auth`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from bot.config import Settings
 from bot.engine import limits
 from bot.engine.server.errors import error_response
+from bot.engine.server.health import HEALTH_PATH
 from bot.engine.server.request_input import json_body
 from bot.engine.server.service import EngineService, current_service
 from bot.engine.store import Store
@@ -71,7 +73,7 @@ def authenticate() -> Response | None:
     if refusal:
         log.warning("refused %s %s: %s", request.method, request.path, refusal)
         return error_response(403, refusal)
-    if request.path.startswith(TOKEN_PATH):
+    if request.path.startswith(TOKEN_PATH) or request.path == HEALTH_PATH:
         return None
     refusal = auth_refusal(service.store, request.headers.get("x-api-key", ""))
     if refusal:

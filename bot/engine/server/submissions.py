@@ -6,6 +6,7 @@ is read) and again atomically with the job's insert; a refused job leaves no med
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,10 +21,11 @@ from bot.engine.server.uploads import receive_upload
 from bot.engine.store import JobLimitReached
 from bot.engine.text_messages import TextMessage, dumps, earliest_start, parse_text_messages
 from bot.engine.wire_options import from_body, from_query, text_body_options
-from bot.errors import ApiError, InputError
+from bot.errors import ApiError, InputError, StorageFull
 from bot.net import check_url
 
 RETRY_AFTER_SECONDS = 30
+DISK_FULL_RETRY_AFTER_SECONDS = 60
 MEDIA_KINDS = ("audio", "video")
 
 blueprint = Blueprint("submissions", __name__)
@@ -59,7 +61,14 @@ def _stage_media(
 ) -> str | None:
     """Where the job's input is kept: an upload's checked bytes or a transcript's JSON (None for a URL)."""
     if source == "file":
-        return str(receive_upload(service.settings, service.media_dir / cid, job_id))
+        try:
+            path = receive_upload(service.settings, service.media_dir / cid, job_id)
+        except StorageFull as err:
+            # A 5xx with Retry-After: Symbl clients (the bot's among them) send it again later.
+            service.queue.storage_full_at = time.time()
+            raise ApiError(507, str(err), {"Retry-After": str(DISK_FULL_RETRY_AFTER_SECONDS)}) from None
+        service.queue.storage_full_at = None  # it fitted: the disk has room again
+        return str(path)
     if source == "text" and text is not None:
         # Stored like an upload, so a text job resumes after a crash exactly as a recording does.
         (service.media_dir / cid).mkdir(parents=True, exist_ok=True)

@@ -5,13 +5,14 @@ A corrupt or over-long file is refused now (400/413/415) rather than failing as 
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from flask import request
 
 from bot.config import Settings
 from bot.engine import decode
-from bot.errors import ApiError, InputError, MediaTooLong
+from bot.errors import ApiError, InputError, MediaTooLong, StorageFull
 
 UPLOAD_CHUNK = 1 << 20
 
@@ -21,7 +22,10 @@ def too_large(limit: int) -> str:
 
 
 def receive_upload(settings: Settings, job_dir: Path, job_id: str) -> Path:
-    """Stream the request body to `job_dir/<job_id>.media`, checked; nothing is left behind on refusal."""
+    """Stream the request body to `job_dir/<job_id>.media`, checked; nothing is left behind on refusal.
+
+    Raises StorageFull (the partial file removed) when the disk is full.
+    """
     if (request.mimetype or "").startswith("multipart/"):
         # `curl -F file=@x.mp3` wraps the bytes in a form; Symbl takes the raw bytes as the body.
         raise ApiError(
@@ -32,11 +36,16 @@ def receive_upload(settings: Settings, job_dir: Path, job_id: str) -> Path:
     limit = settings.max_file_bytes
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, too_large(limit))
-    job_dir.mkdir(parents=True, exist_ok=True)
     partial = job_dir / f"{job_id}.part"
     try:
+        job_dir.mkdir(parents=True, exist_ok=True)
         _write_body(partial, limit)
         check_media(settings, partial)
+    except OSError as err:
+        partial.unlink(missing_ok=True)
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull("The engine's disk is full; send the recording again later.") from None
+        raise
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

@@ -197,6 +197,8 @@ class SymblClient:
         session = getattr(self._local, name, None)
         if session is None:
             session = requests.Session()
+            # An engine on loopback is never behind HTTP(S)_PROXY: a proxy would reach its own loopback.
+            session.trust_env = not is_loopback_url(self.base_url)
             adapter = HTTPAdapter(max_retries=_retry(self._retries, self._backoff, retry_reads=retry_reads))
             session.mount("http://", adapter)
             session.mount("https://", adapter)
