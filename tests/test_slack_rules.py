@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 
 import pytest
 
@@ -419,34 +418,6 @@ def test_item10_a_reminder_due_past_slacks_120_day_horizon_is_scheduled_at_the_h
         [scheduled] = fake_slack.scheduled
         assert "Renew the domain" in scheduled["text"]
     stub.close()
-
-
-# --- item 11: ack latency (the figures are bench/slack.py's) ------------------------------------------------
-
-
-def test_item11_background_steps_give_way_to_slack_requests_in_flight():
-    """Item 11: a step about to start waits while Slack's requests are answered, and never longer than
-    `max_wait` (background work is delayed, not starved)."""
-    from bot.slack.ops.intake_gate import IntakeGate
-
-    gate = IntakeGate(max_wait=60)
-    started, finished, idle = threading.Event(), threading.Event(), []
-
-    def step():
-        started.set()
-        idle.append(gate.wait_idle())
-        finished.set()
-
-    with gate.request():
-        worker = threading.Thread(target=step)
-        worker.start()
-        started.wait(5)
-        assert not finished.wait(0.2)  # held while the request is in flight
-    assert finished.wait(5) and idle == [True]
-    worker.join()
-    impatient = IntakeGate(max_wait=0.01)
-    with impatient.request():
-        assert impatient.wait_idle() is False  # gave up waiting: the step goes ahead
 
 
 def test_item10_owners_in_a_large_workspace_need_no_full_users_list_scan(tmp_path, fake_slack):
