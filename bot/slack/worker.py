@@ -22,7 +22,7 @@ from typing import Any
 
 from bot import logs
 from bot.config import Settings
-from bot.slack.app import Background, build_background, build_services, slack_client, symbl_client
+from bot.slack.background import Background, build_background, build_services, slack_client, symbl_client
 from bot.slack.ops import worker_link
 from storage import open_store
 

@@ -28,6 +28,7 @@ from typing import Any
 from bot.config import Settings
 from bot.errors import ProviderUnavailable
 from bot.providers.symbl.client import SymblClient
+from bot.slack import worker
 from bot.slack.ops import worker_link
 from bot.slack.ops.health import BackgroundState
 
@@ -154,8 +155,6 @@ class WorkerSupervisor:
             self.restarts += 1
 
     def _spawn(self) -> tuple[Any, Any]:
-        from bot.slack import worker  # the child's entry point; imported here, not at module level (a cycle)
-
         ours, theirs = worker_link.socket_pair()
         process = self._context.Process(
             target=worker.run, args=(self._settings, theirs), name="symbl-bot-worker", daemon=True
