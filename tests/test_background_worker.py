@@ -176,3 +176,22 @@ def test_healthz_reports_the_workers_scheduler_and_shutdown_leaves_no_process(
     wait_until(lambda: not alive(worker_pid), timeout=30, what="the worker gone")
     # The standby's worker takes the lease over.
     wait_until(lambda: health(second)["scheduler"]["state"] == "owner", timeout=30)
+
+
+def test_the_worker_checkpoints_the_wal_the_web_process_leaves_alone(tmp_path):
+    """The web process's connection never checkpoints (an fsync under the store's lock stalled acks); the
+    worker's periodic PASSIVE checkpoint copies every frame the web process wrote into the database."""
+    from bot.slack.worker import _checkpoint
+
+    web, worker = open_store(tmp_path / "bot.db"), open_store(tmp_path / "bot.db")
+    web.db.execute("PRAGMA wal_autocheckpoint = 0")
+    for i in range(300):
+        repo.record(web, team_id="T1", channel_id="C1", source=f"F{i}", message_ts=f"{i}.0001")
+    database = tmp_path / "bot.db"
+    before = database.stat().st_size  # the rows are only in the WAL so far
+    _checkpoint(worker)
+    assert database.stat().st_size > before + 300 * 50  # copied into the database file itself
+    with worker.read() as db:
+        assert db.execute("SELECT count(*) FROM recordings").fetchone()[0] == 300
+    web.close()
+    worker.close()

@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import threading
 from typing import Any
 
@@ -24,12 +25,15 @@ from bot import logs
 from bot.config import Settings
 from bot.slack.background import Background, build_background, build_services, slack_client, symbl_client
 from bot.slack.ops import worker_link
-from storage import open_store
+from storage import BotStore, open_store
 
 log = logging.getLogger(__name__)
 
 NICENESS = 10  # added to the web process's: the scheduler yields the CPU to acks
 REPORT_SECONDS = 1.0
+# The web process leaves WAL checkpoints to us (its acks must not wait for one): our own commits checkpoint
+# past SQLite's 1,000 pages, and this bounds the WAL while we write nothing and the web process does.
+CHECKPOINT_EVERY_REPORTS = 5
 
 
 def run(settings: Settings, link: socket.socket) -> None:
@@ -49,8 +53,11 @@ def run(settings: Settings, link: socket.socket) -> None:
             target=_obey, args=(link, background, stopping), name="worker-link", daemon=True
         ).start()
         background.start()
+        reports = 0
         while _report(link, background, engine_url) and not stopping.wait(REPORT_SECONDS):
-            pass
+            reports += 1
+            if reports % CHECKPOINT_EVERY_REPORTS == 0:
+                _checkpoint(store)
     finally:
         log.info("background worker stopping")
         background.stop()
@@ -68,6 +75,15 @@ def _obey(link: socket.socket, background: Background, stopping: threading.Event
         elif op == "poll_now":
             background.poller.poll_now(int(message["id"]))
     stopping.set()
+
+
+def _checkpoint(store: BotStore) -> None:
+    """Copy what the WAL holds into the database without blocking anyone (PASSIVE)."""
+    try:
+        with store.read() as db:
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error as err:  # busy or the like: the next one catches up
+        log.info("WAL checkpoint skipped: %s", err)
 
 
 def _report(link: socket.socket, background: Background, engine_url: str | None) -> bool:
