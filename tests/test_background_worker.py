@@ -195,3 +195,14 @@ def test_the_worker_checkpoints_the_wal_the_web_process_leaves_alone(tmp_path):
         assert db.execute("SELECT count(*) FROM recordings").fetchone()[0] == 300
     web.close()
     worker.close()
+
+
+def test_a_worker_whose_web_process_was_killed_stops_by_itself(tmp_path, fake_slack, stub_symbl, started):
+    """SIGKILL leaves the web process no chance to stop its worker: the worker sees its pipe close and exits
+    (no orphan polling on without supervision), and a new serve on the same data dir owns the lease."""
+    bot = serve(started, tmp_path, fake_slack, stub_symbl)
+    worker_pid = health(bot)["worker"]["pid"]
+    bot.kill()
+    wait_until(lambda: not alive(worker_pid), timeout=30, what="the orphaned worker gone")
+    again = serve(started, tmp_path, fake_slack, stub_symbl)
+    assert wait_until(lambda: health(again)["scheduler"]["state"] == "owner", timeout=30)
