@@ -206,3 +206,13 @@ def test_a_worker_whose_web_process_was_killed_stops_by_itself(tmp_path, fake_sl
     wait_until(lambda: not alive(worker_pid), timeout=30, what="the orphaned worker gone")
     again = serve(started, tmp_path, fake_slack, stub_symbl)
     assert wait_until(lambda: health(again)["scheduler"]["state"] == "owner", timeout=30)
+
+
+def test_the_background_setting():
+    from bot.config import Settings
+    from bot.errors import ConfigError
+
+    assert Settings.from_env({}).background == "process"  # serve's default
+    assert Settings.from_env({"SYMBL_BOT_BACKGROUND": " Thread "}).background == "thread"
+    with pytest.raises(ConfigError, match="SYMBL_BOT_BACKGROUND must be one of process, thread"):
+        Settings.from_env({"SYMBL_BOT_BACKGROUND": "fork"})
