@@ -1,11 +1,12 @@
 """Slack bot figures: ack latency vs a bare Bolt app, poll tick cost, completion → summary posted.
 
-    python bench/slack.py [--rounds 6] [--summaries 5] [--skip-engine] [--fakes-in-process]
+    python bench/slack.py [--rounds 6] [--summaries 5] [--skip-engine] [--background process|thread|off]
 
 Everything runs locally: the fake Slack Web API and stub Symbl server from tests/slack_fakes.py (in their own
-process for the ack figures, as remote as the real services are, unless --fakes-in-process), real HTTP
-(waitress + Flask + Bolt, as `symbl-bot serve` runs), a real SQLite file, and the embedded engine for the
-completion figure. Figures go to stdout as Markdown for bench/README.md.
+process for the ack figures, as remote as the real services are), real HTTP (waitress + Flask + Bolt), our bot
+as `symbl-bot serve` (a real subprocess with, by default, its background worker process), the bare Bolt app
+in a process of its own, a real SQLite file, and the embedded engine for the completion figure. Figures go to
+stdout as Markdown for bench/README.md.
 """
 
 from __future__ import annotations
@@ -32,12 +33,14 @@ from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from waitress.server import create_server
 
+from bot.config import Settings
 from bot.slack.app import slack_client
 from bot.slack.ops.scheduler import Poller
 from storage import open_store
 from storage import recordings as repo
 from tests.media import SAMPLE
 from tests.slack_fakes import (
+    BOT_TOKEN,
     SIGNING_SECRET,
     FakeSlack,
     bot_settings,
@@ -47,6 +50,7 @@ from tests.slack_fakes import (
     running_bot,
     signed_headers,
 )
+from tests.suite_support import BotProcess, bot_env, free_port
 from tests.support.symbl import StubSymbl
 
 CONCURRENCY = 50
@@ -58,9 +62,18 @@ def pct(values: list[float], q: float) -> float:
 
 
 # --- 1. ack latency -----------------------------------------------------------------------------------------
+#
+# Five processes, so that nothing but the app under test runs in the app's interpreter: the bare Bolt app
+# (spawned, alone), ours as `symbl-bot serve` runs it (its web process and the background worker it spawns),
+# the fakes (spawned), and the load generator (a spawned pool). Until issue 11 the bare app and our bot shared
+# the bench's process, so our background work slowed the baseline too.
 
 
-def bare_bolt(settings) -> tuple[str, object]:
+def bare_bolt(conn, api_url: str) -> None:
+    """In its own process: a Bolt app with one no-op `message` listener on the same Flask + waitress stack
+    as ours (8 threads), until told to stop."""
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    settings = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=api_url)
     app = App(client=slack_client(settings), signing_secret=SIGNING_SECRET)
 
     @app.event("message")
@@ -72,7 +85,9 @@ def bare_bolt(settings) -> tuple[str, object]:
     flask.add_url_rule("/slack/events", "events", lambda: handler.handle(request), methods=["POST"])
     server = create_server(flask, host="127.0.0.1", port=0, threads=8)
     threading.Thread(target=server.run, daemon=True).start()
-    return f"http://127.0.0.1:{server.effective_port}", server
+    conn.send(f"http://127.0.0.1:{server.effective_port}")
+    conn.recv()
+    server.close()
 
 
 def fire(url: str, bodies: list[str]) -> list[float]:
@@ -94,8 +109,7 @@ def fire(url: str, bodies: list[str]) -> list[float]:
 
 
 def burst(load, url: str, files: dict[str, dict], tag: str, round_no: int) -> list[float]:
-    """50 concurrent signed file_share events, each a distinct upload, sent from a separate process so the
-    client does not share the servers' interpreter lock."""
+    """50 concurrent signed file_share events, each a distinct upload, sent from the load process."""
     bodies = []
     for i in range(CONCURRENCY):
         file = files[f"F{tag}{round_no}x{i}"]
@@ -112,15 +126,11 @@ def _file_ids(rounds: int) -> list[str]:
     return [f"F{tag}{r}x{i}" for tag, r in tags for i in range(CONCURRENCY)]
 
 
-def _fakes(file_ids: list[str]) -> tuple[FakeSlack, StubSymbl, dict[str, dict]]:
-    # Slack's rate-limit tiers off: 500 uploads in a minute would otherwise sleep the background on 429s.
-    fake, stub = FakeSlack(rate_limits=False), StubSymbl()
-    return fake, stub, {fid: fake.add_file(fid, "clip.mp3", b"ID3" + b"\0" * 256) for fid in file_ids}
-
-
 def serve_fakes(conn, file_ids: list[str]) -> None:
     """In the fakes' own process: the fake Slack and stub Symbl, as remote as the real ones, until told."""
-    fake, stub, files = _fakes(file_ids)
+    # Slack's rate-limit tiers off: 500 uploads in a minute would otherwise sleep the background on 429s.
+    fake, stub = FakeSlack(rate_limits=False), StubSymbl()
+    files = {fid: fake.add_file(fid, "clip.mp3", b"ID3" + b"\0" * 256) for fid in file_ids}
     conn.send((fake.api_url, stub.base, files))
     conn.recv()
     fake.close()
@@ -129,44 +139,52 @@ def serve_fakes(conn, file_ids: list[str]) -> None:
 
 @dataclass
 class RemoteFakes:
-    api_url: str  # what bot_settings reads from a FakeSlack
+    api_url: str  # what bot_env reads from a FakeSlack
     base: str  # … and from a StubSymbl
 
 
-def ack_latency(rounds: int, fakes_in_process: bool = False) -> dict[str, list[float]]:
-    """Ours vs the bare app, rounds alternated. The fakes run in their own process unless `fakes_in_process`
-    (the setup before issue 11, where serving the bot's background traffic competed with its acks)."""
+@dataclass
+class AckRun:
+    latencies: dict[str, list[float]]
+    recordings: dict[str, int]  # ours by state when the last round ended (the background's progress)
+
+
+def ack_latency(rounds: int, background: str) -> AckRun:
+    """Ours (`symbl-bot serve`, its background per `background`) vs the bare app, rounds alternated."""
     context = multiprocessing.get_context("spawn")
-    if fakes_in_process:
-        fake, stub, files = _fakes(_file_ids(rounds))
-        remote = RemoteFakes(fake.api_url, stub.base)
-    else:
-        parent, child = context.Pipe()
-        server = context.Process(target=serve_fakes, args=(child, _file_ids(rounds)), daemon=True)
-        server.start()
-        api_url, base, files = parent.recv()
-        remote = RemoteFakes(api_url, base)
+    fakes_end, fakes_child = context.Pipe()
+    fakes = context.Process(target=serve_fakes, args=(fakes_child, _file_ids(rounds)), daemon=True)
+    fakes.start()
+    api_url, base, files = fakes_end.recv()
+    remote = RemoteFakes(api_url, base)
+    bare_end, bare_child = context.Pipe()
+    bare = context.Process(target=bare_bolt, args=(bare_child, api_url), daemon=True)
+    bare.start()
+    bare_url = bare_end.recv()
     results: dict[str, list[float]] = {"ours": [], "bare": []}
     with tempfile.TemporaryDirectory() as tmp:
-        settings = bot_settings(Path(tmp), remote, remote)
-        bare_url, bare_server = bare_bolt(settings)
-        with running_bot(settings) as (_bot, ours_url), context.Pool(1) as load:
-            for name, url in (("ours", ours_url), ("bare", bare_url)):  # warm-up (auth.test, connections)
-                burst(load, url, files, "w" + name, 0)
-            for r in range(1, rounds + 1):
-                order = [("ours", ours_url), ("bare", bare_url)]
-                if r % 2:
-                    order.reverse()
-                for name, url in order:
-                    results[name] += burst(load, url, files, name, r)
-        bare_server.close()
-    if fakes_in_process:
-        fake.close()
-        stub.close()
-    else:
-        parent.send("stop")
-        server.join(30)
-    return results
+        extra = {"SYMBL_BOT_BACKGROUND": "thread" if background == "thread" else "process"}
+        if background == "off":
+            extra["SYMBL_BOT_SCHEDULER"] = "off"
+        env = bot_env(Path(tmp) / "data", remote, remote, free_port(), **extra)  # type: ignore[arg-type]
+        ours = BotProcess(env, Path(tmp) / "serve.log").start()
+        try:
+            with context.Pool(1) as load:
+                for name, url in (("ours", ours.url), ("bare", bare_url)):  # warm-up (auth.test, connections)
+                    burst(load, url, files, "w" + name, 0)
+                for r in range(1, rounds + 1):
+                    order = [("ours", ours.url), ("bare", bare_url)]
+                    if r % 2:
+                        order.reverse()
+                    for name, url in order:
+                        results[name] += burst(load, url, files, name, r)
+            recordings = requests.get(ours.url + "/healthz", timeout=10).json()["db"]["recordings"]
+        finally:
+            ours.stop()
+    for end, process in ((bare_end, bare), (fakes_end, fakes)):
+        end.send("stop")
+        process.join(30)
+    return AckRun(results, recordings)
 
 
 # --- 2. poll tick cost --------------------------------------------------------------------------------------
@@ -274,18 +292,19 @@ def main() -> None:
     parser.add_argument("--summaries", type=int, default=5)
     parser.add_argument("--skip-engine", action="store_true")
     parser.add_argument(
-        "--fakes-in-process",
-        action="store_true",
-        help="serve the fake Slack and stub Symbl in the bot's process (the pre-issue-11 setup)",
+        "--background",
+        choices=("process", "thread", "off"),
+        default="process",
+        help="where our bot's background runs (SYMBL_BOT_BACKGROUND); off: no scheduler at all (a floor)",
     )
     args = parser.parse_args()
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # 50 requests on 8 threads queue by design
 
-    acks = ack_latency(args.rounds, args.fakes_in_process)
-    where = "in the bot's process" if args.fakes_in_process else "in their own process"
+    run = ack_latency(args.rounds, args.background)
+    acks = run.latencies
     print(
         f"### Ack latency ({args.rounds} rounds × {CONCURRENCY} concurrent signed file_share events, HTTP "
-        f"mode, fakes {where})\n"
+        f"mode, background: {args.background})\n"
     )
     print("| app | n | p50 ms | p99 ms |\n|---|---:|---:|---:|")
     for name in ("bare", "ours"):
@@ -296,8 +315,9 @@ def main() -> None:
         )
     print(
         f"\nratio ours/bare: p50 {pct(acks['ours'], 50) / pct(acks['bare'], 50):.2f}×, "
-        f"p99 {pct(acks['ours'], 99) / pct(acks['bare'], 99):.2f}×\n"
+        f"p99 {pct(acks['ours'], 99) / pct(acks['bare'], 99):.2f}×"
     )
+    print(f"our recordings by state at the end of the last round: {run.recordings}\n")
 
     print("### Poll tick cost (medians, ms; a tick hands at most 100 due rows to the pool)\n")
     print(

@@ -44,6 +44,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(value)
 
 
+BACKGROUND_MODES = ("process", "thread")  # the first is the default
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """The variable, lower-cased, as one of `choices` (the first when unset); `ConfigError` otherwise."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return choices[0]
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}.")
+    return raw
+
+
 def _default_data_dir() -> Path:
     return Path.cwd() / "data"
 
@@ -90,6 +103,9 @@ class Settings:
 
     # Operations.
     scheduler: bool = True  # off for extra web processes: exactly one process may poll (see README, Procfile)
+    # Where `serve` runs the background (scheduler, pipeline steps, housekeeping, embedded engine): "process"
+    # (a lower-priority child process, so acks never wait for it) or "thread" (in the web process).
+    background: str = "process"
     log_format: str = "text"  # or "json": one JSON object per line
     log_level: str = "INFO"
     keep_audio: bool = False  # keep uploaded media after a job completes
@@ -153,6 +169,7 @@ class Settings:
             slack_client_secret=get("SLACK_CLIENT_SECRET"),
             slack_redirect_uri=get("SLACK_REDIRECT_URI"),
             scheduler=_bool(env.get("SYMBL_BOT_SCHEDULER"), default=True),
+            background=_choice(env, "SYMBL_BOT_BACKGROUND", BACKGROUND_MODES),
             log_format=(get("SYMBL_BOT_LOG_FORMAT") or "text").lower(),
             log_level=(get("SYMBL_BOT_LOG_LEVEL") or "INFO").upper(),
             keep_audio=_bool(env.get("SYMBL_BOT_KEEP_AUDIO")),

@@ -115,13 +115,16 @@ def record(
 ) -> tuple[Recording, bool]:
     """Insert a queued recording unless its key exists. Returns (row, created)."""
     now = time.time() if now is None else now
+    # One statement on the ack path: under concurrent requests every statement inside the store's lock costs
+    # a hand-over of the interpreter lock (sqlite3 releases it per step), so the row comes back by RETURNING.
     with store.tx() as db:
         cursor = db.execute(
             """
-            INSERT OR IGNORE INTO recordings (team_id, channel_id, source, message_ts, thread_ts, user_id,
+            INSERT INTO recordings (team_id, channel_id, source, message_ts, thread_ts, user_id,
                 kind, name, download_url, mimetype, size, duration_ms, state, next_poll_at, created_at,
                 updated_at, append_to)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING RETURNING *
             """,
             [
                 team_id,
@@ -143,8 +146,11 @@ def record(
                 append_to,
             ],
         )
-        created = cursor.rowcount == 1
-        # Read back inside the same transaction: on the ack path every extra lock round costs a thread switch.
+        columns = [c[0] for c in cursor.description]
+        inserted = cursor.fetchall()
+        if inserted:
+            return Recording.from_row(dict(zip(columns, inserted[0], strict=True))), True
+        # Already recorded (a redelivery): the existing row, read inside the same transaction.
         rows = list(
             db.query(
                 "SELECT * FROM recordings WHERE team_id = ? AND channel_id = ? AND source = ? AND message_ts "
@@ -152,7 +158,7 @@ def record(
                 [team_id, channel_id, source, message_ts],
             )
         )
-    return Recording.from_row(rows[0]), created
+    return Recording.from_row(rows[0]), False
 
 
 def due(store: BotStore, now: float, limit: int = 100) -> list[int]:

@@ -301,6 +301,7 @@ def bot_settings(
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.api_url,
         poll_seconds=0.1,
+        background="thread",  # in-process: these tests inject fakes and reach into the poller
     )
     if stub_symbl is not None:
         settings = dataclasses.replace(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 
 import pytest
 
@@ -421,32 +420,37 @@ def test_item10_a_reminder_due_past_slacks_120_day_horizon_is_scheduled_at_the_h
     stub.close()
 
 
-# --- item 11: ack latency (the figures are bench/slack.py's) ------------------------------------------------
+# --- item 11: background steps never sleep on a progress edit's 429 -----------------------------------------
 
 
-def test_item11_background_steps_give_way_to_slack_requests_in_flight():
-    """Item 11: a step about to start waits while Slack's requests are answered, and never longer than
-    `max_wait` (background work is delayed, not starved)."""
-    from bot.slack.ops.intake_gate import IntakeGate
+def test_item11_a_rate_limited_progress_edit_is_skipped_while_a_final_edit_is_retried(tmp_path, fake_slack):
+    """Item 11: slack_sdk's rate-limit handler slept Retry-After (up to a minute) on "Transcribing…" edits,
+    holding the step; a progress edit answered 429 is now skipped (the next edit or the note supersedes it),
+    while a final edit (the failure message) is still retried."""
+    from bot.slack.app import build_services, slack_client
+    from bot.slack.thread import ensure_status, set_stage
+    from storage import open_store
 
-    gate = IntakeGate(max_wait=60)
-    started, finished, idle = threading.Event(), threading.Event(), []
-
-    def step():
-        started.set()
-        idle.append(gate.wait_idle())
-        finished.set()
-
-    with gate.request():
-        worker = threading.Thread(target=step)
-        worker.start()
-        started.wait(5)
-        assert not finished.wait(0.2)  # held while the request is in flight
-    assert finished.wait(5) and idle == [True]
-    worker.join()
-    impatient = IntakeGate(max_wait=0.01)
-    with impatient.request():
-        assert impatient.wait_idle() is False  # gave up waiting: the step goes ahead
+    settings = bot_settings(tmp_path / "data", fake_slack, None)
+    store = open_store(tmp_path / "bot.db")
+    # The bot's own client, with slack_sdk's rate-limit retry handler; no provider is reached here.
+    services = build_services(settings, store, None, slack_client(settings))
+    rec, _ = repo.record(store, team_id=TEAM, channel_id=CHANNEL, source="F1", message_ts=TS, name="a.mp3")
+    ensure_status(services, rec, "queued")
+    status_ts = repo.get(store, rec.id).status_ts
+    # chat.update's Tier 3 window (50 a minute) is spent: the next edit is answered 429, Retry-After ~60 s.
+    for _ in range(50):
+        fake_slack.windows.take((TEAM, "chat.update"), 50)
+    set_stage(services, rec.id, "transcribing")
+    assert fake_slack.refused == [("chat.update", "ratelimited")]  # asked once: no retry after Retry-After
+    assert repo.get(store, rec.id).status_stage == "queued"  # not recorded as shown
+    fake_slack.advance(61)  # a minute on, the window has room again
+    fake_slack.fail_next("chat.update", 429, {"Retry-After": "0"})
+    set_stage(services, rec.id, "failed", error="the file is empty")
+    [status] = [m for m in fake_slack.messages[CHANNEL] if m["ts"] == status_ts]
+    assert "Could not summarize" in status["text"]  # retried past the 429
+    assert repo.get(store, rec.id).status_stage == "failed"
+    store.close()
 
 
 def test_item10_owners_in_a_large_workspace_need_no_full_users_list_scan(tmp_path, fake_slack):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import signal
+from typing import Any, NoReturn
 
 import click
 
@@ -33,4 +35,11 @@ def run_serve(port: int | None = None, mode: str = "auto") -> None:
         bot = build_bot(settings)
     except BotError as err:
         raise click.ClickException(err.user_message) from None
+    signal.signal(signal.SIGTERM, _stop_serving)
     bot.serve()
+
+
+def _stop_serving(_signo: int, _frame: Any) -> NoReturn:
+    """SIGTERM (a platform stopping the dyno, `kill`) ends `serve` like Ctrl-C: its `finally` stops the
+    background worker process in order instead of leaving it to notice that its pipe closed."""
+    raise SystemExit(0)

@@ -3,13 +3,17 @@
 The only module that imports every part. `build_bot(settings)` wires them; `Bot.serve()` runs Socket Mode when
 an app-level token is set, otherwise HTTP at `/slack/events` under waitress (the same WSGI stack as the
 engine server).
+
+The background (the scheduler and the steps it runs, housekeeping, the embedded engine) runs, per
+`settings.background`, in a supervised child process (`bot.slack.worker`, the default for `serve`: Slack's
+acks then never wait for the interpreter while steps download and upload) or in threads of this process.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request
@@ -17,41 +21,26 @@ from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
-from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
 from bot.config import Settings
 from bot.errors import BotError
 from bot.providers.symbl.client import SymblClient
-from bot.slack import oauth, pipeline
+from bot.slack import oauth
+from bot.slack.background import Background, build_background, build_services, slack_client, symbl_client
 from bot.slack.http_guard import SignedRequestGuard
-from bot.slack.ops import lease, retention
-from bot.slack.ops.health import health
-from bot.slack.ops.intake_gate import IntakeGate
+from bot.slack.ops import lease
+from bot.slack.ops.health import BackgroundState, health
 from bot.slack.ops.scheduler import Poller
+from bot.slack.ops.supervisor import EngineViaWorker, WorkerSupervisor
 from bot.slack.services import Services
 from bot.waitress_thread import stop_server
 from storage import BotStore, open_store
+from storage import recordings as repo
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-
-
-def slack_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client with slack-sdk's rate-limit and connection retry handlers."""
-    kwargs: dict[str, Any] = {}
-    if settings.slack_api_url:
-        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
-    return WebClient(
-        # With OAuth every workspace has its own token (bot.slack.oauth.TeamClients); the base client carries
-        # none.
-        token=token or (None if settings.oauth_enabled else settings.slack_bot_token),
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-        ],
-        **kwargs,
-    )
+__all__ = ["Bot", "build_bot", "slack_client", "symbl_client"]  # the clients live in bot.slack.background
 
 
 class _ClientCarriesTheToken(logging.Filter):
@@ -85,16 +74,39 @@ def bolt_app(settings: Settings, client: WebClient) -> App:
 
 @dataclass
 class Bot:
+    """The web side: Bolt, its handlers and the HTTP routes, plus the background in one of two places.
+
+    Thread mode: `background` runs here (`poller`, `engine`, `scheduler_owner` are its parts). Process mode:
+    `worker` supervises the child process that runs it, and those three are None.
+    """
+
     settings: Settings
     store: BotStore
     services: Services
     app: App
-    poller: Poller
-    engine: Any = None  # bot.engine.server.EngineServer when embedded
-    scheduler_owner: lease.SchedulerOwner | None = None  # set by build_bot: only one process polls
-    intake: IntakeGate = field(default_factory=IntakeGate)  # Slack's requests before background steps
-    _http: Any = field(default=None, repr=False)
-    _http_thread: threading.Thread | None = field(default=None, repr=False)
+    background: Background | None = None
+    worker: WorkerSupervisor | None = None
+    _http: Any = None
+    _http_thread: threading.Thread | None = None
+
+    @property
+    def poller(self) -> Poller | None:
+        return self.background.poller if self.background else None
+
+    @property
+    def engine(self) -> Any:
+        return self.background.engine if self.background else None
+
+    @property
+    def scheduler_owner(self) -> lease.SchedulerOwner | None:
+        return self.background.owner if self.background else None
+
+    def background_state(self) -> BackgroundState:
+        """What /healthz reports about the scheduler, the disk and the engine, wherever they run."""
+        if self.worker is not None:
+            return self.worker.state()
+        assert self.background is not None
+        return self.background.state()
 
     def flask_app(self) -> Flask:
         flask = Flask("symbl-slack-bot")
@@ -102,8 +114,7 @@ class Bot:
 
         @flask.route(EVENTS_PATH, methods=["POST"])
         def slack_events() -> Any:
-            with self.intake.request():  # background steps give way until it is answered
-                return handler.handle(request)
+            return handler.handle(request)
 
         # Multi-workspace installs (Bolt answers 404 on these when OAuth is not configured).
         @flask.route(oauth.INSTALL_PATH, methods=["GET"])
@@ -130,10 +141,11 @@ class Bot:
         return {"max_request_body_size": self.settings.max_request_bytes, "ident": "symbl-bot"}
 
     def start_background(self) -> None:
-        if self.scheduler_owner is None:
-            self.poller.start()
+        if self.worker is not None:
+            self.worker.start()
         else:
-            self.scheduler_owner.start()
+            assert self.background is not None
+            self.background.start()
 
     def start_http(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> str:
         """HTTP mode in a background thread (tests, benchmarks); returns the base URL."""
@@ -180,84 +192,54 @@ class Bot:
         if self._http is not None:
             server, self._http = self._http, None
             stop_server(server, self._http_thread)
-        if self.scheduler_owner is not None:
-            self.scheduler_owner.stop()  # stops the poller first, then hands ownership on
-        self.poller.stop(wait=True)
+        if self.worker is not None:
+            self.worker.stop()
+        if self.background is not None:
+            self.background.stop()
         self.services.interactive.shutdown(wait=False, cancel_futures=True)
-        if self.engine is not None:
-            self.engine.stop()
-            self.engine = None
 
 
-def symbl_client(settings: Settings) -> tuple[SymblClient, Any]:
-    """The Symbl cloud (or any compatible host) with credentials, else the embedded engine on loopback."""
-    if settings.uses_symbl_cloud:
-        return SymblClient.from_settings(settings), None
-    from bot.engine.server import EngineServer
-
-    engine = EngineServer(settings, host="127.0.0.1", port=0).start()
-    log.info("embedded engine at %s", engine.url)
-    return SymblClient(engine.url, "local", "local"), engine
+def listening_app(settings: Settings, services: Services, web: WebClient) -> App:
+    """The Bolt app with every listener registered."""
+    app = bolt_app(settings, web)
+    if settings.oauth_enabled:
+        oauth.register_revocation_listeners(app)
+    handlers.register(app, services)
+    return app
 
 
 def build_bot(
     settings: Settings, *, client: WebClient | None = None, symbl: SymblClient | None = None
 ) -> Bot:
+    """The bot per `settings.background`. Injected `client` / `symbl` (tests) need thread mode: they cannot
+    cross into another process."""
     store = open_store(settings.bot_db_path)
-    engine = None
-    if symbl is None:
-        symbl, engine = symbl_client(settings)
     web = client or slack_client(settings)
-    slack_for: Any = lambda _team: web  # one workspace, one token
-    if settings.oauth_enabled:
-        slack_for = oauth.TeamClients(
-            oauth.installation_store(settings), lambda token: slack_client(settings, token)
-        )
-    services = Services(settings=settings, store=store, symbl=symbl, slack_for=slack_for)
-    intake = IntakeGate()
+    if settings.background == "process":
+        if client is not None or symbl is not None:
+            raise ValueError("an injected client or provider needs SYMBL_BOT_BACKGROUND=thread")
+        # Checkpoints (copying the WAL into the database, with an fsync) are the worker's job: run on this
+        # connection they took ~20 ms every few hundred rows, holding the store's lock while acks waited.
+        store.db.execute("PRAGMA wal_autocheckpoint = 0")
+        provider: Any = EngineViaWorker()
+        if settings.uses_symbl_cloud:  # the web process's own calls (`/symbl delete`) go to Symbl directly
+            provider = SymblClient.from_settings(settings)
+        services = build_services(settings, store, provider, web)
+        worker = WorkerSupervisor(settings, provider if isinstance(provider, EngineViaWorker) else None)
 
-    def step(recording_id: int) -> None:
-        intake.wait_idle()  # acks have a 3 s deadline, steps none (bot/slack/ops/intake_gate.py)
-        pipeline.advance(services, recording_id)
+        def poll_now(recording_id: int) -> None:
+            repo.poll_now(store, recording_id)  # durable even if the worker is restarting just now
+            worker.poll_now(recording_id)
 
-    poller = Poller(store, step, interval=settings.poll_seconds)
-    services.wake = poller.wake
-    services.poll_now = poller.poll_now
-    if engine is not None:
-        engine.on_job_status(lambda event: pipeline.on_job_status(services, event.job_id, event.status))
-    app = bolt_app(settings, web)
-    if settings.oauth_enabled:
-        oauth.register_revocation_listeners(app)
-    handlers.register(app, services)
-    poller.every(
-        pipeline.LEFTOVER_FILE_INTERVAL,
-        lambda: pipeline.resolve_leftover_files(services),
-        pipeline.LEFTOVER_FILE_JOB,
-    )
-    poller.every(
-        pipeline.LEFTOVER_FILE_INTERVAL,
-        lambda: handlers.mentions.answer_leftovers(services),
-        "unanswered-mentions",
-    )
-    if settings.retention_days > 0:
-        poller.every(
-            retention.RETENTION_INTERVAL_SECONDS, lambda: retention.run(services), retention.RETENTION_JOB
-        )
-    owner = lease.SchedulerOwner(
-        settings.data_dir / "scheduler.lock",
-        poller.start,
-        lambda: poller.stop(wait=True),
-        enabled=settings.scheduler,
-    )
-    # A tick that finds the previous one still running is skipped (max_instances=1): by design, not news.
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    return Bot(
-        settings=settings,
-        store=store,
-        services=services,
-        app=app,
-        poller=poller,
-        engine=engine,
-        scheduler_owner=owner,
-        intake=intake,
-    )
+        services.wake, services.poll_now = worker.wake, poll_now
+        app = listening_app(settings, services, web)
+        bot = Bot(settings=settings, store=store, services=services, app=app, worker=worker)
+    else:
+        engine = None
+        if symbl is None:
+            symbl, engine = symbl_client(settings)
+        services = build_services(settings, store, symbl, web)
+        background = build_background(services, engine)
+        app = listening_app(settings, services, web)
+        bot = Bot(settings=settings, store=store, services=services, app=app, background=background)
+    return bot

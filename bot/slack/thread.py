@@ -11,7 +11,8 @@ from collections.abc import Iterable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import ConnectionErrorRetryHandler
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
 
 from bot.errors import SlackDeliveryError
 from bot.slack.render.summary import STATUS_EVENT, SUMMARY_EVENT, status_metadata, status_text
@@ -21,6 +22,9 @@ from storage import recordings as repo
 
 log = logging.getLogger(__name__)
 
+# Edits that only say how far along a recording is: the next one, or the note itself, supersedes each.
+PROGRESS_STAGES = frozenset({"transcribing", "extracting"})
+
 
 def without_connection_retries(client: WebClient) -> WebClient:
     """`client` minus slack_sdk's connection-error retries, for posts that must not repeat.
@@ -29,6 +33,16 @@ def without_connection_retries(client: WebClient) -> WebClient:
     would post again at once. Without that retry the error reaches the row's transient retry, which searches
     the thread for the part first (rate-limit retries stay: a 429 means nothing was stored).
     """
+    return _without(client, ConnectionErrorRetryHandler)
+
+
+def without_rate_limit_retries(client: WebClient) -> WebClient:
+    """`client` minus slack_sdk's rate-limit retries, which sleep the whole `Retry-After` (up to a minute)
+    before trying again: for progress edits, which are better skipped than late."""
+    return _without(client, RateLimitErrorRetryHandler)
+
+
+def _without(client: WebClient, kind: type[RetryHandler]) -> WebClient:
     return WebClient(
         token=client.token,
         base_url=client.base_url,
@@ -37,7 +51,7 @@ def without_connection_retries(client: WebClient) -> WebClient:
         proxy=client.proxy,
         headers=client.headers,
         logger=client.logger,
-        retry_handlers=[h for h in client.retry_handlers if not isinstance(h, ConnectionErrorRetryHandler)],
+        retry_handlers=[h for h in client.retry_handlers if not isinstance(h, kind)],
     )
 
 
@@ -111,11 +125,19 @@ def ensure_status(services: Services, rec: Recording, stage: str) -> None:
 
 
 def set_stage(services: Services, recording_id: int, stage: str, error: str | None = None) -> None:
-    """Edit the status message to `stage`. Progress edits are best effort; the row's state is what counts."""
+    """Edit the status message to `stage`. Progress edits are best effort; the row's state is what counts.
+
+    A rate-limited progress edit (`PROGRESS_STAGES`) is skipped, not slept on: the step it would hold up
+    has no use for it, and the next edit or the note supersedes it. Final edits ("done", "failed") keep
+    slack_sdk's rate-limit retries.
+    """
     rec = repo.get(services.store, recording_id)
     if rec is None or rec.status_stage == stage and stage != "failed":
         return
     client = services.slack_for(rec.team_id)
+    progress = stage in PROGRESS_STAGES
+    if progress:
+        client = without_rate_limit_retries(client)
     text = status_text(stage, rec.name, error)
     try:
         if rec.status_ts:
@@ -134,4 +156,7 @@ def set_stage(services: Services, recording_id: int, stage: str, error: str | No
     except SlackApiError as err:
         if stage == "failed":
             raise SlackDeliveryError(f"could not report the failure: {err.response.get('error')}") from err
+        if progress and err.response.status_code == 429:
+            log.info("recording %s: status update to %r rate limited; skipped", rec.id, stage)
+            return
         log.warning("recording %s: status update to %r failed: %s", rec.id, stage, err.response.get("error"))

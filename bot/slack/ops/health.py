@@ -2,9 +2,11 @@
 fine, else 503. It names no file paths (it may be reachable from outside), and its database check uses its own
 read-only connection with a short busy timeout, so a lock held by another process cannot freeze it.
 
-The scheduler counts as fine when this process owns it and ticked recently, or when it stands by / is
+The scheduler counts as fine when its process owns it and ticked recently, or when it stands by / is
 switched off on purpose (another process polls). A platform's health check can therefore point at every
-web process.
+web process. With the background in its worker process (bot.slack.worker), the scheduler, disk-full and
+engine parts are what the worker last reported (`BackgroundState`, sent over the pipe every second), and a
+`worker` part says whether that process is up.
 """
 
 from __future__ import annotations
@@ -12,12 +14,25 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
 
 STALE_TICK_SECONDS = 60.0
 BUSY_TIMEOUT_SECONDS = 0.5  # a locked database is reported, not waited for
+
+
+@dataclass(frozen=True)
+class BackgroundState:
+    """The background as /healthz reports it, wherever it runs (JSON-able: the worker sends it as a dict)."""
+
+    scheduler: str  # the lease's state (owner, standby, off, stopped), or "down": no worker process running
+    running: bool = False  # the poller's scheduler is running
+    last_tick_at: float | None = None  # epoch seconds
+    storage_full_at: float | None = None  # a download last failed for a full disk then
+    engine: dict[str, Any] = field(default_factory=dict)  # engine_status()
+    worker: dict[str, Any] | None = None  # process mode: {"ok", "pid", "restarts"}
 
 
 def database_status(bot: Any) -> dict[str, Any]:
@@ -38,39 +53,37 @@ def database_status(bot: Any) -> dict[str, Any]:
     return {"ok": not pending, "pending_migrations": pending, "recordings": counts}
 
 
-def disk_status(bot: Any) -> dict[str, Any]:
+def disk_status(bot: Any, background: BackgroundState) -> dict[str, Any]:
     """Not ok after a download failed for a full disk, until one succeeds again; and the free space."""
-    full_at = getattr(bot.services, "storage_full_at", None)
-    status: dict[str, Any] = {"ok": full_at is None}
+    status: dict[str, Any] = {"ok": background.storage_full_at is None}
     try:
         status["free_mb"] = shutil.disk_usage(bot.settings.data_dir).free // 1024**2
     except OSError:
         pass
-    if full_at is not None:
+    if background.storage_full_at is not None:
         status["error"] = "the disk was full at the last download; downloads are retried with backoff"
     return status
 
 
-def scheduler_status(bot: Any, now: float | None = None) -> dict[str, Any]:
+def scheduler_status(bot: Any, background: BackgroundState, now: float | None = None) -> dict[str, Any]:
     now = time.time() if now is None else now
-    owner = getattr(bot, "scheduler_owner", None)
-    state = owner.state if owner is not None else ("owner" if bot.poller.running else "stopped")
+    state = background.scheduler
     status: dict[str, Any] = {"state": state}
-    last = bot.poller.last_tick_at
+    last = background.last_tick_at
     if last is not None:
         status["last_tick_seconds_ago"] = round(now - last, 3)
     stale_after = max(STALE_TICK_SECONDS, bot.settings.poll_seconds * 10)
     if state == "owner":
-        status["ok"] = bot.poller.running and last is not None and now - last < stale_after
+        status["ok"] = background.running and last is not None and now - last < stale_after
     else:
         status["ok"] = state in ("standby", "off")
     return status
 
 
-def engine_status(bot: Any) -> dict[str, Any]:
-    if bot.settings.uses_symbl_cloud:
-        return {"ok": True, "provider": "symbl", "url": bot.settings.symbl_api_url}
-    engine = bot.engine
+def engine_status(settings: Any, engine: Any) -> dict[str, Any]:
+    """The provider: the Symbl host, or the embedded engine's server thread (`engine`, None if injected)."""
+    if settings.uses_symbl_cloud:
+        return {"ok": True, "provider": "symbl", "url": settings.symbl_api_url}
     if engine is None:
         return {"ok": True, "provider": "injected"}
     thread = getattr(engine, "_thread", None)
@@ -79,11 +92,15 @@ def engine_status(bot: Any) -> dict[str, Any]:
 
 
 def health(bot: Any) -> tuple[dict[str, Any], int]:
+    """`bot` is a bot.slack.app.Bot: its settings, store and `background_state()`."""
+    background = bot.background_state()
     report = {
         "db": database_status(bot),
-        "scheduler": scheduler_status(bot),
-        "engine": engine_status(bot),
-        "disk": disk_status(bot),
+        "scheduler": scheduler_status(bot, background),
+        "engine": background.engine,
+        "disk": disk_status(bot, background),
     }
+    if background.worker is not None:
+        report["worker"] = background.worker
     ok = all(part["ok"] for part in report.values())
     return {"ok": ok, **report}, 200 if ok else 503

@@ -1,0 +1,130 @@
+"""The background, composed: the scheduler (`Poller`) running the pipeline's steps, its housekeeping jobs, the
+scheduler lease and the embedded engine, wired to one `Services`.
+
+Built in the worker process (bot.slack.worker, `SYMBL_BOT_BACKGROUND=process`) or in the web process
+(`thread`) by bot.slack.app; the clients both processes build for themselves are here too.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+import handlers
+from bot.config import Settings
+from bot.providers.symbl.client import SymblClient
+from bot.slack import oauth, pipeline
+from bot.slack.ops import lease, retention
+from bot.slack.ops.health import BackgroundState, engine_status
+from bot.slack.ops.scheduler import Poller
+from bot.slack.services import Services
+from storage import BotStore
+
+log = logging.getLogger(__name__)
+
+
+def slack_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client with slack-sdk's rate-limit and connection retry handlers."""
+    kwargs: dict[str, Any] = {}
+    if settings.slack_api_url:
+        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
+    return WebClient(
+        # With OAuth every workspace has its own token (bot.slack.oauth.TeamClients); the base client carries
+        # none.
+        token=token or (None if settings.oauth_enabled else settings.slack_bot_token),
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+        **kwargs,
+    )
+
+
+def symbl_client(settings: Settings) -> tuple[SymblClient, Any]:
+    """The Symbl cloud (or any compatible host) with credentials, else the embedded engine on loopback."""
+    if settings.uses_symbl_cloud:
+        return SymblClient.from_settings(settings), None
+    from bot.engine.server import EngineServer
+
+    engine = EngineServer(settings, host="127.0.0.1", port=0).start()
+    log.info("embedded engine at %s", engine.url)
+    return SymblClient(engine.url, "local", "local"), engine
+
+
+def build_services(settings: Settings, store: BotStore, symbl: Any, web: WebClient) -> Services:
+    """The bundle every listener and step receives; `web` is the one-workspace Web API client."""
+    slack_for: Any = lambda _team: web  # one workspace, one token
+    if settings.oauth_enabled:
+        slack_for = oauth.TeamClients(
+            oauth.installation_store(settings), lambda token: slack_client(settings, token)
+        )
+    return Services(settings=settings, store=store, symbl=symbl, slack_for=slack_for)
+
+
+@dataclass
+class Background:
+    """The scheduler and what it runs, wired to one `Services`: in the web process (thread mode) or in the
+    worker process (`bot.slack.worker`). `start()` contests the scheduler lease; `stop()` ends everything."""
+
+    services: Services
+    poller: Poller
+    owner: lease.SchedulerOwner
+    engine: Any = None  # bot.engine.server.EngineServer when embedded
+
+    def start(self) -> None:
+        self.owner.start()
+
+    def stop(self) -> None:
+        self.owner.stop()  # stops the poller first, then hands ownership on
+        self.poller.stop(wait=True)
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
+
+    def state(self) -> BackgroundState:
+        return BackgroundState(
+            scheduler=self.owner.state,
+            running=self.poller.running,
+            last_tick_at=self.poller.last_tick_at,
+            storage_full_at=self.services.storage_full_at,
+            engine=engine_status(self.services.settings, self.engine),
+        )
+
+
+def build_background(services: Services, engine: Any = None) -> Background:
+    """The poller running the pipeline's steps, its housekeeping jobs and the scheduler lease, wired to
+    `services` (its `wake` and `poll_now` become the poller's); not started."""
+    settings = services.settings
+    poller = Poller(services.store, lambda recording_id: pipeline.advance(services, recording_id),
+                    interval=settings.poll_seconds)  # fmt: skip
+    services.wake = poller.wake
+    services.poll_now = poller.poll_now
+    if engine is not None:
+        engine.on_job_status(lambda event: pipeline.on_job_status(services, event.job_id, event.status))
+    poller.every(
+        pipeline.LEFTOVER_FILE_INTERVAL,
+        lambda: pipeline.resolve_leftover_files(services),
+        pipeline.LEFTOVER_FILE_JOB,
+    )
+    poller.every(
+        pipeline.LEFTOVER_FILE_INTERVAL,
+        lambda: handlers.mentions.answer_leftovers(services),
+        "unanswered-mentions",
+    )
+    if settings.retention_days > 0:
+        poller.every(
+            retention.RETENTION_INTERVAL_SECONDS, lambda: retention.run(services), retention.RETENTION_JOB
+        )
+    owner = lease.SchedulerOwner(
+        settings.data_dir / "scheduler.lock",
+        poller.start,
+        lambda: poller.stop(wait=True),
+        enabled=settings.scheduler,
+    )
+    # A tick that finds the previous one still running is skipped (max_instances=1): by design, not news.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    return Background(services=services, poller=poller, owner=owner, engine=engine)

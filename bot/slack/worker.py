@@ -1,0 +1,95 @@
+"""The background worker process: the scheduler and its steps, housekeeping, retention, the embedded engine.
+
+Started (spawned) and supervised by the web process (bot.slack.ops.supervisor) when
+`SYMBL_BOT_BACKGROUND=process`, the default for `symbl-bot serve`. It answers no Slack request, so its CPU
+priority is lowered: it has no deadline, and acks do. Over its pipe (bot.slack.ops.worker_link) it turns the
+web process's wakes into ticks and reports its state (scheduler, disk, engine URL) every `REPORT_SECONDS`.
+
+It stops on SIGTERM (the poller waits for the steps under way) and when the pipe closes (the web process is
+gone: nobody would supervise it). SIGINT is ignored: Ctrl-C in a terminal reaches the whole process group, and
+the web process stops it in order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import signal
+import socket
+import sqlite3
+import threading
+from typing import Any
+
+from bot import logs
+from bot.config import Settings
+from bot.slack.background import Background, build_background, build_services, slack_client, symbl_client
+from bot.slack.ops import worker_link
+from storage import BotStore, open_store
+
+log = logging.getLogger(__name__)
+
+NICENESS = 10  # added to the web process's: the scheduler yields the CPU to acks
+REPORT_SECONDS = 1.0
+# The web process leaves WAL checkpoints to us (its acks must not wait for one): our own commits checkpoint
+# past SQLite's 1,000 pages, and this bounds the WAL while we write nothing and the web process does.
+CHECKPOINT_EVERY_REPORTS = 5
+
+
+def run(settings: Settings, link: socket.socket) -> None:
+    """The worker's main (a multiprocessing "spawn" target): build the background, run it until stopped."""
+    # First, before any thread exists: on Linux a thread's nice value is its own, and new threads inherit it.
+    os.nice(NICENESS)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signo, _frame: stopping.set())
+    logs.configure(settings)
+    store = open_store(settings.bot_db_path)
+    symbl, engine = symbl_client(settings)
+    background = build_background(build_services(settings, store, symbl, slack_client(settings)), engine)
+    engine_url = engine.url if engine is not None else None
+    try:
+        threading.Thread(
+            target=_obey, args=(link, background, stopping), name="worker-link", daemon=True
+        ).start()
+        background.start()
+        reports = 0
+        while _report(link, background, engine_url) and not stopping.wait(REPORT_SECONDS):
+            reports += 1
+            if reports % CHECKPOINT_EVERY_REPORTS == 0:
+                _checkpoint(store)
+    finally:
+        log.info("background worker stopping")
+        background.stop()
+        background.services.interactive.shutdown(wait=False, cancel_futures=True)
+        store.close()
+        link.close()
+
+
+def _obey(link: socket.socket, background: Background, stopping: threading.Event) -> None:
+    """Turn the web process's messages into the poller's calls; the pipe closing means it is gone: stop."""
+    while (message := worker_link.receive(link)) is not None:
+        op = message.get("op")
+        if op == "wake":
+            background.poller.wake()
+        elif op == "poll_now":
+            background.poller.poll_now(int(message["id"]))
+    stopping.set()
+
+
+def _checkpoint(store: BotStore) -> None:
+    """Copy what the WAL holds into the database without blocking anyone (PASSIVE)."""
+    try:
+        with store.read() as db:
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error as err:  # busy or the like: the next one catches up
+        log.info("WAL checkpoint skipped: %s", err)
+
+
+def _report(link: socket.socket, background: Background, engine_url: str | None) -> bool:
+    """Send the state to the web process; False when it can no longer be reached."""
+    state: dict[str, Any] = dataclasses.asdict(background.state())
+    try:
+        return worker_link.send(link, {"op": "state", "state": state, "engine_url": engine_url})
+    except OSError:
+        return False
