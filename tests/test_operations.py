@@ -29,9 +29,12 @@ from tests.slack_fakes import (
     deliver,
     event_envelope,
     file_share_event,
+    message_event,
     running_bot,
     wait_for,
 )
+from tests.support.disk import tiny_disk
+from tests.support.files import FileServer
 from tests.support.wait import wait_until
 
 AUDIO = b"ID3" + b"\x00" * 2048
@@ -66,6 +69,27 @@ def test_healthz_is_503_when_the_scheduler_stopped(bot):
     app.poller.stop(wait=True)
     response = requests.get(url + "/healthz", timeout=5)
     assert response.status_code == 503 and response.json()["scheduler"]["ok"] is False
+
+
+def test_healthz_reports_a_full_disk_in_the_embedded_engines_own_download(tmp_path, fake_slack):
+    """A link is downloaded by the embedded engine, not the bot: its full disk (a real 64 KiB tmpfs under the
+    316 KB sample) must show in the bot's /healthz too, where a platform's health check looks."""
+    files = FileServer()
+    link = files.add("/standup.mp3", SAMPLE.read_bytes())
+    settings = bot_settings(
+        tmp_path / "data", fake_slack, None, allow_private_urls=True
+    )  # the embedded engine
+    try:
+        with tiny_disk(settings.data_dir / "engine" / "media", "64k"), running_bot(settings) as (_bot, url):
+            assert deliver(url, event_envelope(message_event(f"Notes please <{link}>", ts="7.1"))).ok
+            body = wait_until(
+                lambda: (r := requests.get(url + "/healthz", timeout=5)).status_code == 503 and r.json(),
+                what="the bot's /healthz reporting the engine's full disk",
+            )
+    finally:
+        files.close()
+    assert body["engine"]["ok"] is False and "disk was full" in body["engine"]["error"]
+    assert str(settings.data_dir) not in json.dumps(body)
 
 
 # --- one scheduler per database -----------------------------------------------------------------------------

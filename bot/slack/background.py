@@ -52,7 +52,7 @@ def symbl_client(settings: Settings) -> tuple[SymblClient, Any]:
 
     engine = EngineServer(settings, host="127.0.0.1", port=0).start()
     log.info("embedded engine at %s", engine.url)
-    return SymblClient(engine.url, "local", "local"), engine
+    return SymblClient.local(engine.url), engine
 
 
 def build_services(settings: Settings, store: BotStore, symbl: Any, web: WebClient) -> Services:

@@ -42,6 +42,8 @@ from bot.errors import (
 )
 from bot.providers.provider import Submission
 
+LOCAL_APP_ID = "local"  # what the bot calls itself to an engine that accepts any credentials
+
 # The only two options that travel in the query string of URL submissions (contract §3.4).
 URL_QUERY_OPTIONS = ("enableSpeakerDiarization", "diarizationSpeakerCount")
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -187,8 +189,14 @@ class SymblClient:
         """
         app_id, app_secret = settings.symbl_app_id, settings.symbl_app_secret
         if not (app_id and app_secret) and is_loopback_url(settings.symbl_api_url):
-            app_id, app_secret = "local", "local"
+            return cls.local(settings.symbl_api_url, **kwargs)
         return cls(settings.symbl_api_url, app_id or "", app_secret or "", **kwargs)
+
+    @classmethod
+    def local(cls, base_url: str, **kwargs: Any) -> SymblClient:
+        """A client of our engine on loopback, as the install's own appId (the engine's store gives that
+        appId the rows made before conversations had owners: bot.engine.store.LOCAL_APP_ID)."""
+        return cls(base_url, LOCAL_APP_ID, LOCAL_APP_ID, **kwargs)
 
     # --- transport ---------------------------------------------------------------------------------
 

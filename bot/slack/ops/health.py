@@ -88,7 +88,13 @@ def engine_status(settings: Any, engine: Any) -> dict[str, Any]:
         return {"ok": True, "provider": "injected"}
     thread = getattr(engine, "_thread", None)
     alive = thread is not None and thread.is_alive()
-    return {"ok": alive, "provider": "embedded", "url": engine.url if alive else None}
+    status = {"ok": alive, "provider": "embedded", "url": engine.url if alive else None}
+    # The engine downloads links itself; a full disk there stalls jobs as surely as one in the bot.
+    if getattr(getattr(engine, "service", None), "queue", None) and engine.service.queue.storage_full_at:
+        status.update(
+            ok=False, error="the engine's disk was full at its last download; it retries with backoff"
+        )
+    return status
 
 
 def health(bot: Any) -> tuple[dict[str, Any], int]:

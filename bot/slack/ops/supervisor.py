@@ -55,7 +55,7 @@ class EngineViaWorker:
 
     def use(self, url: str) -> None:
         if self.url != url.rstrip("/"):
-            self._client = SymblClient(url, "local", "local")
+            self._client = SymblClient.local(url)
 
     def __getattr__(self, name: str) -> Any:  # the Provider methods of the current client
         if name.startswith("_"):
