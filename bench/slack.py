@@ -1,6 +1,7 @@
 """Slack bot figures: ack latency vs a bare Bolt app, poll tick cost, completion → summary posted.
 
     python bench/slack.py [--rounds 6] [--summaries 5] [--skip-engine] [--background process|thread|off]
+                           [--fakes-nice 10]
 
 Everything runs locally: the fake Slack Web API and stub Symbl server from tests/slack_fakes.py (in their own
 process for the ack figures, as remote as the real services are), real HTTP (waitress + Flask + Bolt), our bot
@@ -15,6 +16,7 @@ import argparse
 import json
 import logging
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -126,8 +128,14 @@ def _file_ids(rounds: int) -> list[str]:
     return [f"F{tag}{r}x{i}" for tag, r in tags for i in range(CONCURRENCY)]
 
 
-def serve_fakes(conn, file_ids: list[str]) -> None:
-    """In the fakes' own process: the fake Slack and stub Symbl, as remote as the real ones, until told."""
+def serve_fakes(conn, file_ids: list[str], nice: int = 10) -> None:
+    """In the fakes' own process: the fake Slack and stub Symbl, as remote as the real ones, until told.
+
+    Niced (`nice`, like our worker) by default: they stand for Slack's and Symbl's servers, which in
+    production do not run on the bot's cores. At normal priority, serving our worker's background traffic
+    (downloads, posts) takes CPU from the web process under test, which the bare app, with no background,
+    never pays. `--fakes-nice 0` measures that setup."""
+    os.nice(nice)
     # Slack's rate-limit tiers off: 500 uploads in a minute would otherwise sleep the background on 429s.
     fake, stub = FakeSlack(rate_limits=False), StubSymbl()
     files = {fid: fake.add_file(fid, "clip.mp3", b"ID3" + b"\0" * 256) for fid in file_ids}
@@ -149,11 +157,13 @@ class AckRun:
     recordings: dict[str, int]  # ours by state when the last round ended (the background's progress)
 
 
-def ack_latency(rounds: int, background: str) -> AckRun:
+def ack_latency(rounds: int, background: str, fakes_nice: int = 10) -> AckRun:
     """Ours (`symbl-bot serve`, its background per `background`) vs the bare app, rounds alternated."""
     context = multiprocessing.get_context("spawn")
     fakes_end, fakes_child = context.Pipe()
-    fakes = context.Process(target=serve_fakes, args=(fakes_child, _file_ids(rounds)), daemon=True)
+    fakes = context.Process(
+        target=serve_fakes, args=(fakes_child, _file_ids(rounds), fakes_nice), daemon=True
+    )
     fakes.start()
     api_url, base, files = fakes_end.recv()
     remote = RemoteFakes(api_url, base)
@@ -297,14 +307,17 @@ def main() -> None:
         default="process",
         help="where our bot's background runs (SYMBL_BOT_BACKGROUND); off: no scheduler at all (a floor)",
     )
+    parser.add_argument(
+        "--fakes-nice", type=int, default=10, help="CPU niceness of the fakes' process (0: normal priority)"
+    )
     args = parser.parse_args()
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # 50 requests on 8 threads queue by design
 
-    run = ack_latency(args.rounds, args.background)
+    run = ack_latency(args.rounds, args.background, args.fakes_nice)
     acks = run.latencies
     print(
         f"### Ack latency ({args.rounds} rounds × {CONCURRENCY} concurrent signed file_share events, HTTP "
-        f"mode, background: {args.background})\n"
+        f"mode, background: {args.background}, fakes at nice {args.fakes_nice})\n"
     )
     print("| app | n | p50 ms | p99 ms |\n|---|---:|---:|---:|")
     for name in ("bare", "ours"):
