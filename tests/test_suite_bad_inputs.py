@@ -228,6 +228,8 @@ def test_regression_unresolvable_host_fails_at_once_instead_of_sitting_queued(tm
             for ts, link in links.items():
                 assert deliver(url, event_envelope(message_event(f"<{link}>", channel=CHANNEL, ts=ts))).ok
             wait_for(lambda: all(any("Could not" in t for t in _thread_texts(slack, ts)) for ts in links))
+            # The row is marked failed after the reply is posted: wait for that too, not just the reply.
+            wait_for(lambda: all(_states(app).get(ts) == "failed" for ts in links))
         finally:
             guard.active = False
         with app.store.read() as db:
