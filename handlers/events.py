@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot.slack import pipeline
+from bot.slack import intake
 from bot.slack.commands.registry import is_command
 from bot.slack.services import Services
 
@@ -32,19 +32,19 @@ def register(app: App, services: Services) -> None:
             return
         created = False
         for file in event.get("files") or []:
-            if pipeline.is_media_file(file):
-                _, new = pipeline.record_file(services, file=file, **_origin(event, context))
+            if intake.is_media_file(file):
+                _, new = intake.record_file(services, file=file, **_origin(event, context))
                 created = created or new
         if created:
             services.wake()
 
-        for stub in [f for f in event.get("files") or [] if pipeline.is_file_stub(f)]:
-            pipeline.note_pending_file(services, file_id=stub["id"], **_origin(event, context))
+        for stub in [f for f in event.get("files") or [] if intake.is_file_stub(f)]:
+            intake.note_pending_file(services, file_id=stub["id"], **_origin(event, context))
 
     def on_file_stubs(body: dict, event: dict, context: BoltContext) -> None:
         """After the ack: Slack Connect stubs need files.info before they can be recorded."""
         if not _from_self(event, context):
-            stubs = [f["id"] for f in event.get("files") or [] if pipeline.is_file_stub(f)]
+            stubs = [f["id"] for f in event.get("files") or [] if intake.is_file_stub(f)]
             _resolve(services, [(team_of(context), event["channel"], f) for f in stubs])
 
     _before_ack(app, {"type": "message", "subtype": "file_share"}, on_file_share, after=on_file_stubs)
@@ -55,12 +55,12 @@ def register(app: App, services: Services) -> None:
         if f"<@{context.bot_user_id}>" in (event.get("text") or "") and is_command(event.get("text") or ""):
             return  # "@symbl append <url>": a command for handlers.mentions, not a new recording
         created = False
-        links, left_out = pipeline.capped_links(services.settings, event.get("text"))
+        links, left_out = intake.capped_links(services.settings, event.get("text"))
         for url in links:
-            _, new = pipeline.record_link(services, url=url, **_origin(event, context))
+            _, new = intake.record_link(services, url=url, **_origin(event, context))
             created = created or new
         if created and left_out:  # once: a redelivered event creates nothing
-            pipeline.tell_links_left_out(services, team_id=team_of(context), channel_id=event["channel"],
+            intake.tell_links_left_out(services, team_id=team_of(context), channel_id=event["channel"],
                                          message_ts=event["ts"], left_out=left_out)  # fmt: skip
         if created:
             services.wake()
@@ -70,7 +70,7 @@ def register(app: App, services: Services) -> None:
     def note_shared_file(body: dict, event: dict, context: BoltContext) -> None:
         """Before the ack, database only: files.info may be rate limited (slack_sdk sleeps on Retry-After)."""
         if not (event.get("user_id") and event.get("user_id") == context.bot_user_id):
-            pipeline.note_pending_file(
+            intake.note_pending_file(
                 services,
                 team_id=team_of(context),
                 channel_id=event["channel_id"],
@@ -108,8 +108,8 @@ def _before_ack(
 def _resolve(services: Services, files: list[tuple[str, str, str]]) -> None:
     """After the ack: the pending notes of these (team, channel, file) looked up and recorded."""
     created = False
-    for pending in pipeline.pending_files_named(services, files):
-        result = pipeline.resolve_pending_file(services, pending)
+    for pending in intake.pending_files_named(services, files):
+        result = intake.resolve_pending_file(services, pending)
         created = created or bool(result and result[1])
     if created:
         services.wake()
@@ -126,7 +126,7 @@ def team_of(context: BoltContext) -> str:
 
 
 def _origin(event: dict[str, Any], context: BoltContext) -> dict[str, Any]:
-    """Where a message's recordings come from, as `pipeline.record_*` take it."""
+    """Where a message's recordings come from, as `intake.record_*` take it."""
     return {
         "team_id": team_of(context),
         "channel_id": event["channel"],

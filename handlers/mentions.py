@@ -15,7 +15,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.errors import UsageError
-from bot.slack import pipeline, queries
+from bot.slack import intake, queries
 from bot.slack.commands.grammar import strip_mention
 from bot.slack.commands.registry import help_text, is_command, parse, run, usage_text
 from bot.slack.render.summary import escape
@@ -52,7 +52,7 @@ def _request(event: dict[str, Any], context: BoltContext) -> dict[str, Any] | No
     if not user or user == context.bot_user_id or event.get("bot_id"):
         return None
     text = event.get("text") or ""
-    if not is_command(text) and (pipeline.media_links(text) or event.get("files")):
+    if not is_command(text) and (intake.media_links(text) or event.get("files")):
         return None  # "@symbl here is the recording <link>" or an upload: the message listeners record it
     team, channel = team_of(context), event["channel"]
     return {

@@ -137,7 +137,7 @@ def violations(source_prefix: str, allowed: Callable[[str], bool]) -> list[str]:
 
 def test_the_scan_sees_the_imports_it_must():
     edges = ours(GRAPH)
-    assert "bot.slack.pipeline" in edges["handlers.events"]
+    assert "bot.slack.intake" in edges["handlers.events"]
     assert "bot.slack.services" in edges["handlers"]
     assert "bot.net" in edges["bot.engine.jobs"]
     assert any(i.target == "slack_bolt" for i in GRAPH["bot.slack.app"])

@@ -206,7 +206,7 @@ def test_host_header_keeps_the_name_and_a_non_default_port():
 )
 def test_bot_token_goes_only_to_the_exact_api_host_port_or_https_slack_hosts(tmp_path, url, sent):
     from bot.config import Settings
-    from bot.slack.pipeline import token_allowed
+    from bot.slack.downloads import token_allowed
 
     settings = Settings(data_dir=tmp_path, slack_api_url="http://127.0.0.1:9000/api/")
     parts = net.parse(url)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.slack.pipeline import media_links
+from bot.slack.intake import media_links
 from storage import recordings as repo
 from tests.slack_fakes import bot_settings, deliver, event_envelope, message_event, running_bot, wait_for
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.slack.pipeline import is_media_file
+from bot.slack.intake import is_media_file
 from storage import recordings as repo
 from tests.slack_fakes import (
     bot_settings,

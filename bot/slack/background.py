@@ -17,7 +17,7 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetr
 import handlers
 from bot.config import Settings
 from bot.providers.symbl.client import SymblClient
-from bot.slack import oauth, pipeline
+from bot.slack import intake, oauth, pipeline
 from bot.slack.ops import lease, retention
 from bot.slack.ops.health import BackgroundState, engine_status
 from bot.slack.ops.scheduler import Poller
@@ -106,12 +106,12 @@ def build_background(services: Services, engine: Any = None) -> Background:
     if engine is not None:
         engine.on_job_status(lambda event: pipeline.on_job_status(services, event.job_id, event.status))
     poller.every(
-        pipeline.LEFTOVER_FILE_INTERVAL,
-        lambda: pipeline.resolve_leftover_files(services),
-        pipeline.LEFTOVER_FILE_JOB,
+        intake.LEFTOVER_FILE_INTERVAL,
+        lambda: intake.resolve_leftover_files(services),
+        intake.LEFTOVER_FILE_JOB,
     )
     poller.every(
-        pipeline.LEFTOVER_FILE_INTERVAL,
+        intake.LEFTOVER_FILE_INTERVAL,
         lambda: handlers.mentions.answer_leftovers(services),
         "unanswered-mentions",
     )

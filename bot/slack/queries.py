@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import NotFound, Refused
-from bot.slack import pipeline, replies, updates
+from bot.slack import intake, replies, updates
 from bot.slack.commands.grammar import Command
 from bot.slack.render import transcripts
 from bot.slack.render.summary import escape
@@ -389,12 +389,12 @@ def home_view(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
 def summarize_message(services: Services, inv: Invocation, message: dict[str, Any]) -> str:
     """The message shortcut: summarize the recordings a message carries (it may predate the bot)."""
     client = _client(services, inv)
-    files = [f for f in message.get("files") or [] if pipeline.is_media_file(f)]
-    for stub in [f for f in message.get("files") or [] if pipeline.is_file_stub(f)]:
+    files = [f for f in message.get("files") or [] if intake.is_media_file(f)]
+    for stub in [f for f in message.get("files") or [] if intake.is_file_stub(f)]:
         file = client.files_info(file=stub["id"])["file"]  # a Slack Connect stub: files.info knows the rest
-        if pipeline.is_media_file(file):
+        if intake.is_media_file(file):
             files.append(file)
-    links, _left_out = pipeline.capped_links(services.settings, message.get("text"))
+    links, _left_out = intake.capped_links(services.settings, message.get("text"))
     if not files and not links:
         return "I found no recording in that message: an audio or video file, or a link to one."
     if not _bot_is_member(client, inv.channel_id):
@@ -409,8 +409,8 @@ def summarize_message(services: Services, inv: Invocation, message: dict[str, An
         "thread_ts": message.get("thread_ts"),
         "user_id": message.get("user") or inv.user_id,
     }
-    results = [pipeline.record_file(services, file=f, **common) for f in files]
-    results += [pipeline.record_link(services, url=u, **common) for u in links]
+    results = [intake.record_file(services, file=f, **common) for f in files]
+    results += [intake.record_link(services, url=u, **common) for u in links]
     names = ", ".join(f"*{escape(r.name or r.source)}*" for r, _ in results)
     if any(created for _, created in results):
         services.wake()
