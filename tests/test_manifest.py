@@ -98,7 +98,7 @@ def registered(tmp_path_factory) -> ListenerRecorder:
     services = Services(
         settings=settings,
         store=open_store(settings.bot_db_path),
-        symbl=SymblClient("http://127.0.0.1:9", "a", "b"),
+        provider=SymblClient("http://127.0.0.1:9", "a", "b"),
         slack_for=lambda _team: app.client,
     )
     recorder = ListenerRecorder(app)

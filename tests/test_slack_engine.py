@@ -26,7 +26,7 @@ def test_sample_recording_gets_one_summary_with_its_topics_and_action_items(tmp_
     shares = {"public": {CHANNEL: [{"ts": TS}]}}
     file = fake_slack.add_file("F1", "standup.mp3", SAMPLE.read_bytes(), shares=shares)
     with running_bot(settings) as (bot, url):
-        assert bot.engine is not None and bot.services.symbl.base_url.startswith("http://127.0.0.1:")
+        assert bot.engine is not None and bot.services.provider.base_url.startswith("http://127.0.0.1:")
         envelope = event_envelope(file_share_event(file, ts=TS))
         assert deliver(url, envelope).status_code == 200
         for retry in (1, 2, 3):

@@ -60,7 +60,7 @@ def _services(tmp_path, fake_slack, store):
     client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
     # The provider is never reached here: insights are cached and the job is done.
     symbl = SymblClient("http://127.0.0.1:9", "x", "y", retries=0)
-    return Services(settings=settings, store=store, symbl=symbl, slack_for=lambda _t: client), client
+    return Services(settings=settings, store=store, provider=symbl, slack_for=lambda _t: client), client
 
 
 def test_a_post_that_went_out_before_a_crash_is_found_not_repeated(tmp_path, fake_slack, store):

@@ -2,7 +2,7 @@
 results.
 
 `bot.providers.symbl.client.SymblClient` is the implementation (the Symbl cloud, or our engine on loopback); a
-new provider implements these methods and is passed to `Services(symbl=...)`.
+new provider implements these methods and is passed to `Services(provider=...)`.
 """
 
 from __future__ import annotations

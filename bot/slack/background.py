@@ -62,7 +62,7 @@ def build_services(settings: Settings, store: BotStore, symbl: Any, web: WebClie
         slack_for = oauth.TeamClients(
             oauth.installation_store(settings), lambda token: slack_client(settings, token)
         )
-    return Services(settings=settings, store=store, symbl=symbl, slack_for=slack_for)
+    return Services(settings=settings, store=store, provider=symbl, slack_for=slack_for)
 
 
 @dataclass

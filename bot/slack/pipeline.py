@@ -116,11 +116,13 @@ def submit(services: Services, rec: Recording) -> None:
     if rec.kind == "url":
         net.check_url(rec.source, allow_private=settings.allow_private_urls)
         if rec.append_to:
-            submission = services.symbl.append_url(
+            submission = services.provider.append_url(
                 rec.source, rec.append_to, _options(services, rec), media=_media_of(rec)
             )
         else:
-            submission = services.symbl.submit_url(rec.source, _options(services, rec), media=_media_of(rec))
+            submission = services.provider.submit_url(
+                rec.source, _options(services, rec), media=_media_of(rec)
+            )
     else:
         _refuse_by_metadata(settings, rec)
         path = download_slack_file(services, rec)
@@ -131,7 +133,7 @@ def submit(services: Services, rec: Recording) -> None:
             if kind:
                 submission = _submit_transcript(services, rec, path, kind)
             elif rec.append_to:
-                submission = services.symbl.append_file(
+                submission = services.provider.append_file(
                     path,
                     rec.append_to,
                     _options(services, rec),
@@ -139,7 +141,7 @@ def submit(services: Services, rec: Recording) -> None:
                     media=_media_of(rec),
                 )
             else:
-                submission = services.symbl.submit_file(
+                submission = services.provider.submit_file(
                     path, _options(services, rec), content_type=rec.mimetype or None, media=_media_of(rec)
                 )
         finally:
@@ -160,8 +162,8 @@ def _submit_transcript(services: Services, rec: Recording, path: Path, kind: str
     messages = read_transcript(path, kind, start_time=started)
     options = {k: v for k, v in _options(services, rec).items() if k in TEXT_OPTIONS}
     if rec.append_to:
-        return services.symbl.append_text(messages, rec.append_to, options)
-    return services.symbl.submit_text(messages, options)
+        return services.provider.append_text(messages, rec.append_to, options)
+    return services.provider.submit_text(messages, options)
 
 
 def _options(services: Services, rec: Recording) -> dict[str, Any]:
@@ -230,7 +232,7 @@ def media_duration(path: Path) -> float | None:
 
 def poll(services: Services, rec: Recording) -> None:
     assert rec.job_id and rec.conversation_id
-    job = services.symbl.job(rec.job_id)
+    job = services.provider.job(rec.job_id)
     status = job["status"]
     polls = rec.polls + 1
     next_at = time.time() + poll_delay(services.settings, polls)
@@ -249,7 +251,7 @@ def poll(services: Services, rec: Recording) -> None:
 
 def fetch_insights(services: Services, rec: Recording) -> None:
     set_stage(services, rec.id, "extracting")
-    insights = services.symbl.fetch_insights(rec.conversation_id or "")
+    insights = services.provider.fetch_insights(rec.conversation_id or "")
     repo.mark_completed(services.store, rec, insights)
 
 
@@ -280,7 +282,7 @@ def post_summary(services: Services, rec: Recording) -> None:
         return
     insights = repo.insights_for(services.store, rec.conversation_id or "")
     if insights is None:  # the cache was lost: fetch again
-        insights = services.symbl.fetch_insights(rec.conversation_id or "")
+        insights = services.provider.fetch_insights(rec.conversation_id or "")
     messages = updates.summary_messages(services, rec, insights)
     client = services.slack_for(rec.team_id)
     poster = without_connection_retries(client)

@@ -276,7 +276,7 @@ def forget(services: Services, inv: Invocation, cmd: Command) -> Reply:
     if inv.user_id != conv.base.user_id and not services.directory.is_admin(client, inv.team_id, inv.user_id):
         raise Refused("Only the person who uploaded the recording or a workspace admin can forget it.")
     try:
-        services.symbl.delete_conversation(conv.conversation_id)
+        services.provider.delete_conversation(conv.conversation_id)
     except NotFound:
         pass  # the engine had already dropped it
     convs.forget(services.store, conv.conversation_id)

@@ -28,7 +28,7 @@ class Services:
 
     settings: Settings
     store: BotStore
-    symbl: Provider  # the provider (today the Symbl client; our engine speaks the same API)
+    provider: Provider  # today the Symbl client (our engine speaks the same API)
     slack_for: Callable[[str], WebClient]  # team id → a Web API client with that workspace's bot token
     wake: Callable[[], None] = lambda: None  # ask the scheduler for a tick now
     poll_now: Callable[[int], None] | None = (

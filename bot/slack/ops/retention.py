@@ -39,7 +39,7 @@ def run(services: Services, now: float | None = None) -> RetentionResult:
     for row in admin.expired_conversations(services.store, days, now):
         conversation_id = row["conversation_id"]
         try:
-            services.symbl.delete_conversation(conversation_id)
+            services.provider.delete_conversation(conversation_id)
         except NotFound:
             pass
         except ProviderError as err:
