@@ -2,6 +2,7 @@
 and the bot process's peak RSS.
 
     python bench/load.py [--recordings 200] [--channels 10] [--concurrency 16] [--poll 1.0]
+                         [--background process|thread] [--slack-rate-limits]
                          [--engine 0] [--clip-seconds 3]
 
 The bot runs as it does in production: `symbl-bot serve` in its own process (HTTP mode, waitress → Flask →
@@ -44,13 +45,32 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (serve's background worker, multiprocessing's helper), from /proc."""
+    found, index = [pid], 0
+    while index < len(found):
+        try:
+            for task in Path(f"/proc/{found[index]}/task").iterdir():
+                found += [int(child) for child in (task / "children").read_text().split()]
+        except FileNotFoundError:  # exited meanwhile
+            pass
+        index += 1
+    return found
+
+
 def memory_kb(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM (peak) of a process, in kB."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0])
+    """VmRSS and VmHWM (peak) in kB, summed over the bot's processes: since the background runs in a worker
+    process (SYMBL_BOT_BACKGROUND=process), the web process alone would leave out the engine's memory."""
+    fields = {"VmRSS": 0, "VmHWM": 0}
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except FileNotFoundError:
+            continue
+        for line in status.splitlines():
+            key, _, value = line.partition(":")
+            if key in fields:
+                fields[key] += int(value.split()[0])
     return fields
 
 
@@ -59,13 +79,28 @@ def clip(seconds: float, work: Path) -> bytes:
     return write_audio(work / f"clip-{seconds}.mp3", read_pcm(SAMPLE, seconds=seconds), "mp3").read_bytes()
 
 
-def run_burst(n: int, channels: int, concurrency: int, poll: float, audio: bytes, engine: bool) -> dict:
-    slack = FakeSlack()
+def run_burst(
+    n: int,
+    channels: int,
+    concurrency: int,
+    poll: float,
+    audio: bytes,
+    engine: bool,
+    options: argparse.Namespace,
+) -> dict:
+    slack = FakeSlack(rate_limits=options.slack_rate_limits)
     stub = None if engine else StubSymbl()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         data = work / "data"
-        env = bot_env(data, slack, stub, free_port(), SYMBL_BOT_POLL_SECONDS=str(poll))
+        env = bot_env(
+            data,
+            slack,
+            stub,
+            free_port(),
+            SYMBL_BOT_POLL_SECONDS=str(poll),
+            SYMBL_BOT_BACKGROUND=options.background,
+        )
         bot = BotProcess(env, work / "bot.log").start(timeout=120)
         try:
             idle = memory_kb(bot.pid)
@@ -150,16 +185,23 @@ def main() -> None:
     parser.add_argument("--poll", type=float, default=1.0, help="the bot's tick (production default 1 s)")
     parser.add_argument("--engine", type=int, default=0, help="clips for the embedded-engine burst (0: skip)")
     parser.add_argument("--clip-seconds", type=float, default=3.0)
+    parser.add_argument("--background", choices=("process", "thread"), default="process")
+    parser.add_argument(
+        "--slack-rate-limits",
+        action="store_true",
+        help="the fake Slack enforces the Web API's rate-limit tiers (then Slack's limits set the pace)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         audio = clip(args.clip_seconds, Path(tmp))
-    runs = [run_burst(args.recordings, args.channels, args.concurrency, args.poll, audio, engine=False)]
+    runs = [run_burst(args.recordings, args.channels, args.concurrency, args.poll, audio, False, args)]
     if args.engine:
-        runs.append(run_burst(args.engine, args.channels, args.concurrency, args.poll, audio, engine=True))
+        runs.append(run_burst(args.engine, args.channels, args.concurrency, args.poll, audio, True, args))
     print(
         f"{os.cpu_count()} CPUs; {args.clip_seconds:g} s MP3 clips ({len(audio):,} bytes), "
-        f"{args.channels} channels, {args.concurrency} concurrent deliveries, tick {args.poll:g} s\n"
+        f"{args.channels} channels, {args.concurrency} concurrent deliveries, tick {args.poll:g} s, "
+        f"background {args.background}, Slack rate limits {'on' if args.slack_rate_limits else 'off'}\n"
     )
     print(
         "| provider | recordings | posted once | duplicates | missing | all acked in s | all posted in s "
