@@ -34,6 +34,7 @@ context for logs. They are the same unless a class knows better (`BadRequest` sh
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping
 
 
@@ -92,6 +93,11 @@ class FetchError(BotError):
 
 class StorageFull(BotError):
     transient = True
+
+    @staticmethod
+    def caused(err: OSError) -> bool:
+        """Whether an OSError from writing a file means the disk (or the user's quota) is full."""
+        return err.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 class EngineError(BotError):

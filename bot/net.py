@@ -24,7 +24,6 @@ so the SSRF rules live in one place:
 
 from __future__ import annotations
 
-import errno
 import ipaddress
 import socket
 from collections.abc import Callable
@@ -454,7 +453,7 @@ def _stream_to_file(
         raise FetchError(f"The download was interrupted: {exc.__class__.__name__}.") from None
     except OSError as exc:
         dest.unlink(missing_ok=True)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        if StorageFull.caused(exc):
             raise StorageFull("The server's disk is full; the download will be tried again later.") from None
         raise
     except MediaTooLarge:

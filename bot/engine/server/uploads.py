@@ -5,7 +5,6 @@ A corrupt or over-long file is refused now (400/413/415) rather than failing as 
 
 from __future__ import annotations
 
-import errno
 from pathlib import Path
 
 from flask import request
@@ -43,7 +42,7 @@ def receive_upload(settings: Settings, job_dir: Path, job_id: str) -> Path:
         check_media(settings, partial)
     except OSError as err:
         partial.unlink(missing_ok=True)
-        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        if StorageFull.caused(err):
             raise StorageFull("The engine's disk is full; send the recording again later.") from None
         raise
     except BaseException:

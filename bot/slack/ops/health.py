@@ -89,8 +89,9 @@ def engine_status(settings: Any, engine: Any) -> dict[str, Any]:
     thread = getattr(engine, "_thread", None)
     alive = thread is not None and thread.is_alive()
     status = {"ok": alive, "provider": "embedded", "url": engine.url if alive else None}
-    # The engine downloads links itself; a full disk there stalls jobs as surely as one in the bot.
-    if getattr(getattr(engine, "service", None), "queue", None) and engine.service.queue.storage_full_at:
+    # The engine downloads links itself; a full disk there stalls jobs as surely as one in the bot (the
+    # same flag the engine's own /healthz reports).
+    if engine.service.queue.storage_full_at is not None:
         status.update(
             ok=False, error="the engine's disk was full at its last download; it retries with backoff"
         )
