@@ -191,6 +191,44 @@ def test_json_log_lines(tmp_path):
     assert "ZeroDivisionError" in lines[1]["exc"]
 
 
+def test_waitress_queue_depth_is_logged_once_a_minute_with_a_count_of_the_rest():
+    """Waitress logs the queue depth for every request that queues; a burst of events must not write (and
+    make the I/O thread format) a line each."""
+    clock = [1000.0]
+    throttle = logs.Throttle(60, clock=lambda: clock[0])
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    log = logging.getLogger("tests.queue-depth")
+    log.addFilter(throttle)
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        for depth in range(1, 43):
+            log.warning("Task queue depth is %d", depth)
+        clock[0] += 61
+        log.warning("Task queue depth is %d", 7)
+    finally:
+        log.removeHandler(handler)
+    assert stream.getvalue().splitlines() == [
+        "Task queue depth is 1",
+        "Task queue depth is 7 (41 more like this since the last one)",
+    ]
+
+
+def test_serve_logging_throttles_waitress_queue_depth(tmp_path):
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        logs.configure(Settings(data_dir=tmp_path), io.StringIO())
+        assert any(isinstance(f, logs.Throttle) for f in logging.getLogger("waitress.queue").filters)
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
+
+
 def test_settings_read_the_operations_variables():
     settings = Settings.from_env(
         {
