@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -24,7 +25,10 @@ class BotStore:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+        # Autocommit outside `tx()`: a lone statement is its own transaction (no BEGIN/COMMIT round trips,
+        # which on the ack path each hand the interpreter lock to another thread), and nothing can leave an
+        # implicit transaction open holding SQLite's write lock. `tx()` begins its own.
+        conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30, isolation_level=None)
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
         self.db.execute("PRAGMA busy_timeout = 30000")
@@ -38,6 +42,11 @@ class BotStore:
         """A write transaction: committed when the block ends, rolled back if it raises."""
         with self._lock, self.db.atomic():
             yield self.db
+
+    def write_one(self, sql: str, params: list[Any]) -> sqlite3.Cursor:
+        """One statement, committed on its own (autocommit): the cheapest durable write there is."""
+        with self._lock:
+            return self.db.conn.execute(sql, params)
 
     @contextmanager
     def read(self) -> Iterator[sqlite_utils.Database]:

@@ -67,7 +67,10 @@ class Recording:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Recording:
-        return cls(**{f.name: row[f.name] for f in fields(cls)})
+        return cls(**{name: row[name] for name in _FIELDS})
+
+
+_FIELDS = tuple(f.name for f in fields(Recording))
 
 
 def _one(store: BotStore, where: str, params: list[Any]) -> Recording | None:
@@ -95,6 +98,10 @@ def source_seen(store: BotStore, team_id: str, channel_id: str, source: str) -> 
         )
 
 
+# What the schema gives the columns `record` leaves out (a test compares the result with the stored row).
+_NEW_ROW_DEFAULTS: dict[str, Any] = dict.fromkeys(_FIELDS) | {"attempts": 0, "polls": 0}
+
+
 def record(
     store: BotStore,
     *,
@@ -115,42 +122,37 @@ def record(
 ) -> tuple[Recording, bool]:
     """Insert a queued recording unless its key exists. Returns (row, created)."""
     now = time.time() if now is None else now
-    # One statement on the ack path: under concurrent requests every statement inside the store's lock costs
-    # a hand-over of the interpreter lock (sqlite3 releases it per step), so the row comes back by RETURNING.
-    with store.tx() as db:
-        cursor = db.execute(
-            """
-            INSERT INTO recordings (team_id, channel_id, source, message_ts, thread_ts, user_id,
-                kind, name, download_url, mimetype, size, duration_ms, state, next_poll_at, created_at,
-                updated_at, append_to)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT DO NOTHING RETURNING *
-            """,
-            [
-                team_id,
-                channel_id,
-                source,
-                message_ts,
-                thread_ts or message_ts,
-                user_id,
-                kind,
-                name,
-                download_url,
-                mimetype,
-                size,
-                duration_ms,
-                State.QUEUED.value,
-                now,
-                now,
-                now,
-                append_to,
-            ],
-        )
-        columns = [c[0] for c in cursor.description]
-        inserted = cursor.fetchall()
-        if inserted:
-            return Recording.from_row(dict(zip(columns, inserted[0], strict=True))), True
-        # Already recorded (a redelivery): the existing row, read inside the same transaction.
+    values = {
+        "team_id": team_id,
+        "channel_id": channel_id,
+        "source": source,
+        "message_ts": message_ts,
+        "thread_ts": thread_ts or message_ts,
+        "user_id": user_id,
+        "kind": kind,
+        "name": name,
+        "download_url": download_url,
+        "mimetype": mimetype,
+        "size": size,
+        "duration_ms": duration_ms,
+        "state": State.QUEUED.value,
+        "next_poll_at": now,
+        "created_at": now,
+        "updated_at": now,
+        "append_to": append_to,
+    }
+    # On the ack path, so one autocommitted statement and nothing read back: under concurrent requests each
+    # statement (and BEGIN, COMMIT, each row fetched) hands the interpreter lock to another thread and waits
+    # to get it back. The new row is the values written plus the columns' defaults.
+    cursor = store.write_one(
+        f"INSERT INTO recordings ({', '.join(values)}) VALUES ({', '.join('?' * len(values))}) "
+        "ON CONFLICT DO NOTHING",
+        list(values.values()),
+    )
+    if cursor.rowcount == 1:
+        return Recording.from_row({**_NEW_ROW_DEFAULTS, **values, "id": cursor.lastrowid}), True
+    # Already recorded (a redelivery).
+    with store.read() as db:
         rows = list(
             db.query(
                 "SELECT * FROM recordings WHERE team_id = ? AND channel_id = ? AND source = ? AND message_ts "

@@ -52,6 +52,19 @@ def test_same_key_records_once(store):
     assert repo.source_seen(store, "T1", "C1", "F1") and not repo.source_seen(store, "T1", "C2", "F1")
 
 
+def test_a_new_recording_is_returned_as_stored(store):
+    """`record` builds the new row from what it wrote and the schema's defaults instead of reading it back."""
+    new, created = _record(
+        store, thread_ts="1.0", user_id="U1", download_url="https://files.slack.com/x", size=9, append_to="c"
+    )
+    assert created and new == repo.get(store, new.id)
+
+
+def test_a_lone_write_leaves_no_transaction_open(store):
+    _record(store)
+    assert not store.db.conn.in_transaction  # autocommit: SQLite's write lock is free for the worker
+
+
 def test_state_machine_moves_forward_only(store):
     rec, _ = _record(store)
     assert rec.state == "queued" and rec.thread_ts == "1.1"
