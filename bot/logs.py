@@ -95,37 +95,35 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-class Throttle(logging.Filter):
-    """Lets one record through per `interval` seconds and counts the rest into the next one let through.
+class ThrottledLogger:
+    """What waitress's task dispatcher logs the queue depth with: one line per `interval`, the rest counted.
 
-    For waitress's "Task queue depth is N", logged on its I/O thread for every request that finds all
-    worker threads busy: a burst of Slack events queues by design, and formatting and writing a line per
-    queued request delays reading and acking the others. The depth stays visible, once a minute.
+    Waitress logs "Task queue depth is N" on its I/O thread for every request that finds all worker threads
+    busy. A burst of Slack events queues by design, and a record built, redacted and written per queued
+    request delays reading and acking the others; a logging.Filter would still build every record first.
+    The depth stays visible, once a minute, with how many lines were held back.
     """
 
-    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic):
-        super().__init__()
+    def __init__(self, logger: logging.Logger, interval: float, clock: Callable[[], float] = time.monotonic):
+        self.logger = logger
         self.interval = interval
         self.clock = clock
         self._lock = threading.Lock()
         self._next_at = 0.0
         self._held_back = 0
 
-    def filter(self, record: logging.LogRecord) -> bool:
+    def warning(self, msg: str, *args: object) -> None:
         with self._lock:
             now = self.clock()
             if now < self._next_at:
                 self._held_back += 1
-                return False
+                return
             self._next_at = now + self.interval
             held_back, self._held_back = self._held_back, 0
         if held_back:
-            record.msg = f"{record.msg} ({held_back} more like this since the last one)"
-        return True
+            msg = f"{msg} ({held_back} more like this since the last one)"
+        self.logger.warning(msg, *args)
 
-
-# Loggers that speak once per request under load, and how often they may.
-THROTTLED = {"waitress.queue": 60.0}
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -156,8 +154,4 @@ def configure(settings: Settings, stream: IO[str] | None = None) -> logging.Hand
     handler = handler_for(settings, stream)
     root.addHandler(handler)
     root.setLevel(getattr(logging, settings.log_level, logging.INFO))
-    for name, interval in THROTTLED.items():
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, Throttle) for f in logger.filters):
-            logger.addFilter(Throttle(interval))
     return handler

@@ -150,7 +150,7 @@ def record(
         list(values.values()),
     )
     if cursor.rowcount == 1:
-        return Recording.from_row({**_NEW_ROW_DEFAULTS, **values, "id": cursor.lastrowid}), True
+        return Recording(**{**_NEW_ROW_DEFAULTS, **values, "id": cursor.lastrowid}), True
     # Already recorded (a redelivery).
     with store.read() as db:
         rows = list(

@@ -192,21 +192,20 @@ def test_json_log_lines(tmp_path):
 
 
 def test_waitress_queue_depth_is_logged_once_a_minute_with_a_count_of_the_rest():
-    """Waitress logs the queue depth for every request that queues; a burst of events must not write (and
-    make the I/O thread format) a line each."""
+    """Waitress logs the queue depth for every request that queues; a burst of events must not build (and
+    make the I/O thread format and write) a line each."""
     clock = [1000.0]
-    throttle = logs.Throttle(60, clock=lambda: clock[0])
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     log = logging.getLogger("tests.queue-depth")
-    log.addFilter(throttle)
     log.addHandler(handler)
     log.propagate = False
+    throttled = logs.ThrottledLogger(log, 60, clock=lambda: clock[0])
     try:
         for depth in range(1, 43):
-            log.warning("Task queue depth is %d", depth)
+            throttled.warning("Task queue depth is %d", depth)
         clock[0] += 61
-        log.warning("Task queue depth is %d", 7)
+        throttled.warning("Task queue depth is %d", 7)
     finally:
         log.removeHandler(handler)
     assert stream.getvalue().splitlines() == [
@@ -215,18 +214,9 @@ def test_waitress_queue_depth_is_logged_once_a_minute_with_a_count_of_the_rest()
     ]
 
 
-def test_serve_logging_throttles_waitress_queue_depth(tmp_path):
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
-        logs.configure(Settings(data_dir=tmp_path), io.StringIO())
-        assert any(isinstance(f, logs.Throttle) for f in logging.getLogger("waitress.queue").filters)
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
+def test_the_bots_waitress_logs_its_queue_depth_throttled(bot):
+    running, _url = bot  # `serve` and `start_http` build their server alike (Bot._http_server)
+    assert isinstance(running._http.task_dispatcher.queue_logger, logs.ThrottledLogger)
 
 
 def test_settings_read_the_operations_variables():

@@ -23,6 +23,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_sdk import WebClient
 
 import handlers
+from bot import logs
 from bot.config import Settings
 from bot.errors import BotError
 from bot.providers.symbl.client import SymblClient
@@ -136,9 +137,22 @@ class Bot:
         )  # fmt: skip
         return flask
 
-    def _waitress_limits(self) -> dict[str, Any]:
-        # waitress itself refuses (413) bodies past this before buffering them; the guard reads the rest.
-        return {"max_request_body_size": self.settings.max_request_bytes, "ident": "symbl-bot"}
+    def _http_server(self, host: str, port: int, threads: int = 8) -> Any:
+        """Waitress serving `flask_app()` (what `waitress.serve` builds, minus its per-request queue log)."""
+        from waitress.server import create_server
+
+        server = create_server(
+            self.flask_app(),
+            host=host,
+            port=port,
+            threads=threads,
+            # waitress itself refuses (413) bodies past this before buffering them; the guard reads the rest.
+            max_request_body_size=self.settings.max_request_bytes,
+            ident="symbl-bot",
+        )
+        server.task_dispatcher.queue_logger = logs.ThrottledLogger(logging.getLogger("waitress.queue"), 60)
+        server.print_listen("Serving on http://{}:{}")
+        return server
 
     def start_background(self) -> None:
         if self.worker is not None:
@@ -149,11 +163,7 @@ class Bot:
 
     def start_http(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> str:
         """HTTP mode in a background thread (tests, benchmarks); returns the base URL."""
-        from waitress.server import create_server
-
-        self._http = create_server(
-            self.flask_app(), host=host, port=port, threads=threads, **self._waitress_limits()
-        )
+        self._http = self._http_server(host, port, threads)
         self._http_thread = threading.Thread(target=self._http.run, name="bot-http", daemon=True)
         self._http_thread.start()
         return f"http://{host}:{self._http.effective_port}"
@@ -173,18 +183,10 @@ class Bot:
                 # Installs still arrive over HTTP: serve /slack/install and the OAuth redirect beside the
                 # socket.
                 socket.connect()
-                from waitress import serve
-
-                serve(
-                    self.flask_app(), host=host, port=self.settings.port, threads=8, **self._waitress_limits()
-                )
+                self._http_server(host, self.settings.port).run()
             else:
-                from waitress import serve
-
                 log.info("HTTP mode on port %s at %s", self.settings.port, EVENTS_PATH)
-                serve(
-                    self.flask_app(), host=host, port=self.settings.port, threads=8, **self._waitress_limits()
-                )
+                self._http_server(host, self.settings.port).run()
         finally:
             self.close()
 

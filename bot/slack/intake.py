@@ -73,11 +73,11 @@ def is_media_file(file: dict[str, Any]) -> bool:
     if file.get("mode") in UNRETRIEVABLE_MODES:
         return False
     mimetype = str(file.get("mimetype") or "")
-    return (
-        is_transcript_file(file)
-        or mimetype.startswith(("audio/", "video/"))
+    return (  # the cheap tests first: this runs before the ack
+        mimetype.startswith(("audio/", "video/"))
         or str(file.get("filetype") or "").lower() in MEDIA_FILETYPES
         or file.get("subtype") in ("slack_audio", "slack_video")
+        or is_transcript_file(file)
         or file_extension(file.get("name")) in MEDIA_EXTENSIONS
     )
 
