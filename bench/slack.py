@@ -4,7 +4,7 @@
                            [--fakes-nice 10]
 
 Everything runs locally: the fake Slack Web API and stub Symbl server from tests/slack_fakes.py (in their own
-process for the ack figures, as remote as the real services are), real HTTP (waitress + Flask + Bolt), our bot
+process for the ack figures, as remote as the real services are), real HTTP (waitress + Bolt), our bot
 as `symbl-bot serve` (a real subprocess with, by default, its background worker process), the bare Bolt app
 in a process of its own, a real SQLite file, and the embedded engine for the completion figure. Figures go to
 stdout as Markdown for bench/README.md.
@@ -30,9 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests
-from flask import Flask, request
 from slack_bolt import App
-from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
 from bot.config import Settings
@@ -72,8 +71,8 @@ def pct(values: list[float], q: float) -> float:
 
 
 def bare_bolt(conn, api_url: str) -> None:
-    """In its own process: a Bolt app with one no-op `message` listener on the same Flask + waitress stack
-    as ours (8 threads), until told to stop."""
+    """In its own process: a Bolt app with one no-op `message` listener on the same stack as ours (Bolt's
+    WSGI adapter under waitress, 8 threads), until told to stop."""
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     settings = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=api_url)
     app = App(client=slack_client(settings), signing_secret=SIGNING_SECRET)
@@ -82,10 +81,7 @@ def bare_bolt(conn, api_url: str) -> None:
     def noop(body):  # the smallest app that answers the same events
         pass
 
-    flask = Flask("bare")
-    handler = SlackRequestHandler(app)
-    flask.add_url_rule("/slack/events", "events", lambda: handler.handle(request), methods=["POST"])
-    server = create_server(flask, host="127.0.0.1", port=0, threads=8)
+    server = create_server(SlackRequestHandler(app), host="127.0.0.1", port=0, threads=8)
     threading.Thread(target=server.run, daemon=True).start()
     conn.send(f"http://127.0.0.1:{server.effective_port}")
     conn.recv()

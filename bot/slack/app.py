@@ -16,9 +16,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
 from slack_bolt import App
-from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler as BoltWsgiHandler
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
@@ -109,40 +109,39 @@ class Bot:
         assert self.background is not None
         return self.background.state()
 
-    def flask_app(self) -> Flask:
+    def wsgi_app(self) -> Any:
+        """Slack's paths straight to Bolt's own WSGI adapter, the rest (`/healthz`) to Flask.
+
+        Bolt's WSGI adapter, not its Flask one, for Slack: building Flask's request, context and response
+        around every event cost 0.35 ms of interpreter time (a bare Bolt app called in-process: 0.73 ms per
+        event through Flask, 0.37 ms without), as much as writing the recording, on the path every ack waits
+        on.
+        """
+        bolt = BoltWsgiHandler(self.app, path=EVENTS_PATH)
+        slack_paths = frozenset((EVENTS_PATH, oauth.INSTALL_PATH, oauth.REDIRECT_PATH))
         flask = Flask("symbl-slack-bot")
-        handler = SlackRequestHandler(self.app)
-
-        @flask.route(EVENTS_PATH, methods=["POST"])
-        def slack_events() -> Any:
-            return handler.handle(request)
-
-        # Multi-workspace installs (Bolt answers 404 on these when OAuth is not configured).
-        @flask.route(oauth.INSTALL_PATH, methods=["GET"])
-        def slack_install() -> Any:
-            return handler.handle(request)
-
-        @flask.route(oauth.REDIRECT_PATH, methods=["GET"])
-        def slack_oauth_redirect() -> Any:
-            return handler.handle(request)
 
         @flask.route("/healthz", methods=["GET"])
         def healthz() -> Any:
             return health(self)
 
+        def route(environ: dict, start_response: Any) -> Any:
+            # Bolt answers 404 on the OAuth paths when OAuth is not configured.
+            app = bolt if environ.get("PATH_INFO") in slack_paths else flask
+            return app(environ, start_response)
+
         # Body cap and signature before Bolt reads or parses anything (bot.slack.http_guard).
-        flask.wsgi_app = SignedRequestGuard(  # type: ignore[method-assign]
-            flask.wsgi_app, self.settings.slack_signing_secret,
+        return SignedRequestGuard(
+            route, self.settings.slack_signing_secret,
             max_bytes=self.settings.max_request_bytes, paths=[EVENTS_PATH],
         )  # fmt: skip
-        return flask
 
     def _http_server(self, host: str, port: int, threads: int = 8) -> Any:
-        """Waitress serving `flask_app()` (what `waitress.serve` builds, minus its per-request queue log)."""
+        """Waitress serving `wsgi_app()` (what `waitress.serve` builds, minus its per-request queue log)."""
         from waitress.server import create_server
 
         server = create_server(
-            self.flask_app(),
+            self.wsgi_app(),
             host=host,
             port=port,
             threads=threads,
