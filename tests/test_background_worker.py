@@ -137,7 +137,12 @@ def test_a_killed_worker_is_restarted_and_the_recording_still_gets_one_note(tmp_
         bot = serve(started, tmp_path, fake_slack, symbl)
         first_pid = health(bot)["worker"]["pid"]
         share(bot, fake_slack, "F1", "1700500004.000100")
-        wait_until(lambda: symbl.jobs, what="the job submitted by the worker")
+        # Killed once the row holds the job id: killed between Symbl's answer and that write, the worker has
+        # not recorded the job, and its successor rightly submits again (a second job this test never ends).
+        wait_until(
+            lambda: any(r.job_id for r in rows(bot) if r.message_ts == "1700500004.000100"),
+            what="the job submitted by the worker and recorded",
+        )
         os.kill(first_pid, signal.SIGKILL)
         restarted = wait_until(
             lambda: (h := health(bot))["worker"]["ok"] and h["worker"]["pid"] != first_pid and h,
