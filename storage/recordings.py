@@ -11,6 +11,7 @@ Finished rows (posted, failed) have `next_poll_at` NULL and cost the tick nothin
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, fields
@@ -102,6 +103,15 @@ def source_seen(store: BotStore, team_id: str, channel_id: str, source: str) -> 
 _NEW_ROW_DEFAULTS: dict[str, Any] = dict.fromkeys(_FIELDS) | {"attempts": 0, "polls": 0}
 
 
+@functools.cache
+def _insert_sql(columns: tuple[str, ...]) -> str:
+    """Built once: `record` runs before every ack."""
+    return (
+        f"INSERT INTO recordings ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        "ON CONFLICT DO NOTHING"
+    )
+
+
 def record(
     store: BotStore,
     *,
@@ -144,11 +154,7 @@ def record(
     # On the ack path, so one autocommitted statement and nothing read back: under concurrent requests each
     # statement (and BEGIN, COMMIT, each row fetched) hands the interpreter lock to another thread and waits
     # to get it back. The new row is the values written plus the columns' defaults.
-    cursor = store.write_one(
-        f"INSERT INTO recordings ({', '.join(values)}) VALUES ({', '.join('?' * len(values))}) "
-        "ON CONFLICT DO NOTHING",
-        list(values.values()),
-    )
+    cursor = store.write_one(_insert_sql(tuple(values)), list(values.values()))
     if cursor.rowcount == 1:
         return Recording(**{**_NEW_ROW_DEFAULTS, **values, "id": cursor.lastrowid}), True
     # Already recorded (a redelivery).
