@@ -162,3 +162,21 @@ def test_signing_secret_still_guards_events_in_oauth_mode(tmp_path, fake_slack, 
     with running_bot(settings) as (_bot, url):
         envelope = event_envelope({"type": "app_home_opened", "user": "U1", "tab": "home"}, team="T0A")
         assert deliver(url, envelope, secret="not-" + SIGNING_SECRET).status_code == 401
+
+
+def test_socket_mode_installs_page_takes_no_events_over_http(tmp_path, fake_slack, stub_symbl):
+    """Socket Mode with OAuth serves /slack/install and the redirect over HTTP, and needs no signing secret:
+    events come over the socket. A POST to /slack/events on that port is nobody's event, so it must not
+    reach Bolt, which in Socket Mode checks no signature."""
+    settings = dataclasses.replace(
+        oauth_settings(tmp_path, fake_slack, stub_symbl),
+        slack_app_token="xapp-1-test",
+        slack_signing_secret=None,
+    )
+    fake_slack.add_workspace("T0B", "xoxb-team-b-token", bot_user="U0BOTB", bot_id="B0BOTB", code="code-b")
+    with running_bot(settings) as (bot, url):
+        assert install(url, "code-b").status_code == 200
+        upload = fake_slack.add_file("FX1", "a.mp3", AUDIO)
+        forged = event_envelope(file_share_event(upload, ts="5.5"), team="T0B")
+        assert deliver(url, forged, secret="anything").status_code == 404
+        assert repo.get(bot.store, 1) is None
