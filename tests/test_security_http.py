@@ -7,9 +7,11 @@ traceback, and none of them reaches Bolt (no row, no listener, no Slack call).
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import logging
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -70,6 +72,34 @@ def test_oversized_unsigned_and_garbled_requests_never_reach_bolt(bot, fake_slac
     assert not [r for r in caplog.records if r.name.startswith("slack_bolt") and r.levelno >= logging.WARNING]
     # The signed request still works: the guard hands Bolt the exact bytes it read.
     assert _events(url, body.encode(), signed_headers(body)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/slack/events"),
+        ("POST", "/slack/events/"),
+        ("POST", "//slack/events"),
+        ("POST", "/slack/%65vents"),
+        ("POST", "/slack/events?ssl_check=1"),
+        ("POST", "/slack/events;x"),
+        ("PUT", "/slack/events"),
+    ],
+)
+def test_no_spelling_of_the_events_request_gets_past_the_signature_check(bot, fake_slack, method, path):
+    """The guard is the only signature check (Bolt's is off: it recomputed the same HMAC). So every
+    request line that reaches Bolt's dispatch must have passed the guard: the guard, the router and Bolt's
+    adapter read the same method and path."""
+    app, url = bot
+    file = fake_slack.add_file("FH9", "a.mp3", b"ID3")
+    body = json.dumps(event_envelope(file_share_event(file, channel=CHANNEL)))
+    connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=30)
+    connection.request(method, path, body=body.encode(), headers={"Content-Type": "application/json"})
+    status = connection.getresponse().status
+    connection.close()
+    assert status in (400, 401, 404, 405)
+    with app.store.read() as db:
+        assert db["recordings"].count == 0
 
 
 class _CountingStream(io.BytesIO):
