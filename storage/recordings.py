@@ -158,15 +158,13 @@ def record(
     if cursor.rowcount == 1:
         return Recording(**{**_NEW_ROW_DEFAULTS, **values, "id": cursor.lastrowid}), True
     # Already recorded (a redelivery).
-    with store.read() as db:
-        rows = list(
-            db.query(
-                "SELECT * FROM recordings WHERE team_id = ? AND channel_id = ? AND source = ? AND message_ts "
-                "= ?",
-                [team_id, channel_id, source, message_ts],
-            )
-        )
-    return Recording.from_row(rows[0]), False
+    existing = _one(
+        store,
+        "team_id = ? AND channel_id = ? AND source = ? AND message_ts = ?",
+        [team_id, channel_id, source, message_ts],
+    )
+    assert existing is not None  # the key the INSERT conflicted on
+    return existing, False
 
 
 def due(store: BotStore, now: float, limit: int = 100) -> list[int]:

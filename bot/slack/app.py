@@ -123,8 +123,8 @@ class Bot:
         bolt = BoltWsgiHandler(self.app, path=EVENTS_PATH)
         slack_paths = {oauth.INSTALL_PATH, oauth.REDIRECT_PATH}
         if not self.settings.slack_app_token:
-            # In Socket Mode events come over the socket and Bolt checks no signature (there may be no
-            # signing secret): served here, a forged POST to /slack/events would be dispatched as an event.
+            # In Socket Mode events come over the socket, and there may be no signing secret for the guard
+            # to check: served here, a forged POST to /slack/events would be dispatched as an event.
             slack_paths.add(EVENTS_PATH)
         flask = Flask("symbl-slack-bot")
 
