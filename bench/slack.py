@@ -1,7 +1,7 @@
 """Slack bot figures: ack latency vs a bare Bolt app, poll tick cost, completion → summary posted.
 
     python bench/slack.py [--rounds 6] [--summaries 5] [--skip-engine] [--background process|thread|off]
-                           [--fakes-nice 10]
+                           [--fakes-nice 10] [--arrival threads|at-once]
 
 Everything runs locally: the fake Slack Web API and stub Symbl server from tests/slack_fakes.py (in their own
 process for the ack figures, as remote as the real services are), real HTTP (waitress + Bolt), our bot
@@ -13,6 +13,7 @@ stdout as Markdown for bench/README.md.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import multiprocessing
@@ -25,6 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -106,7 +108,52 @@ def fire(url: str, bodies: list[str]) -> list[float]:
         return list(pool.map(one, bodies))
 
 
-def burst(load, url: str, files: dict[str, dict], tag: str, round_no: int) -> list[float]:
+def fire_at_once(url: str, bodies: list[str]) -> list[float]:
+    """In the load process: every body sent at once from one asyncio loop, each on a connection of its own.
+
+    The threaded `fire` spreads a burst over the time its 50 threads take to start and to get the load
+    process's interpreter lock, and counts that time as latency. Here the requests are bytes built before
+    the clock starts, so the burst reaches the server within a few milliseconds and what is timed is the
+    server's queue. Raw HTTP/1.1 on purpose: an HTTP client library's per-request work is what is left out."""
+    parts = urlsplit(url)
+    host, port = parts.hostname, parts.port
+    requests_bytes = []
+    for body in bodies:
+        data = body.encode()
+        head = "".join(
+            f"{name}: {value}\r\n"
+            for name, value in {
+                "Host": f"{host}:{port}",
+                "Content-Length": str(len(data)),
+                "Connection": "close",
+                **signed_headers(body),
+            }.items()
+        )
+        requests_bytes.append(f"POST /slack/events HTTP/1.1\r\n{head}\r\n".encode() + data)
+
+    async def one(request: bytes) -> float:
+        start = time.perf_counter()
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(request)
+        status_line = await reader.readline()
+        await reader.read()  # the rest, to the server's close
+        elapsed = (time.perf_counter() - start) * 1000
+        writer.close()
+        assert status_line.split()[1] == b"200", status_line
+        return elapsed
+
+    async def all_at_once() -> list[float]:
+        return list(await asyncio.gather(*(one(r) for r in requests_bytes)))
+
+    return asyncio.run(all_at_once())
+
+
+ARRIVALS = {"threads": fire, "at-once": fire_at_once}
+
+
+def burst(
+    load, url: str, files: dict[str, dict], tag: str, round_no: int, arrival: str = "threads"
+) -> list[float]:
     """50 concurrent signed file_share events, each a distinct upload, sent from the load process."""
     bodies = []
     for i in range(CONCURRENCY):
@@ -114,7 +161,7 @@ def burst(load, url: str, files: dict[str, dict], tag: str, round_no: int) -> li
         bodies.append(
             json.dumps(event_envelope(file_share_event(file, ts=f"17000{round_no:02d}{i:03d}.000100")))
         )
-    return load.apply(fire, (url, bodies))
+    return load.apply(ARRIVALS[arrival], (url, bodies))
 
 
 def _file_ids(rounds: int) -> list[str]:
@@ -153,7 +200,7 @@ class AckRun:
     recordings: dict[str, int]  # ours by state when the last round ended (the background's progress)
 
 
-def ack_latency(rounds: int, background: str, fakes_nice: int = 10) -> AckRun:
+def ack_latency(rounds: int, background: str, fakes_nice: int = 10, arrival: str = "threads") -> AckRun:
     """Ours (`symbl-bot serve`, its background per `background`) vs the bare app, rounds alternated."""
     context = multiprocessing.get_context("spawn")
     fakes_end, fakes_child = context.Pipe()
@@ -177,13 +224,13 @@ def ack_latency(rounds: int, background: str, fakes_nice: int = 10) -> AckRun:
         try:
             with context.Pool(1) as load:
                 for name, url in (("ours", ours.url), ("bare", bare_url)):  # warm-up (auth.test, connections)
-                    burst(load, url, files, "w" + name, 0)
+                    burst(load, url, files, "w" + name, 0, arrival)
                 for r in range(1, rounds + 1):
                     order = [("ours", ours.url), ("bare", bare_url)]
                     if r % 2:
                         order.reverse()
                     for name, url in order:
-                        results[name] += burst(load, url, files, name, r)
+                        results[name] += burst(load, url, files, name, r, arrival)
             recordings = requests.get(ours.url + "/healthz", timeout=10).json()["db"]["recordings"]
         finally:
             ours.stop()
@@ -306,14 +353,20 @@ def main() -> None:
     parser.add_argument(
         "--fakes-nice", type=int, default=10, help="CPU niceness of the fakes' process (0: normal priority)"
     )
+    parser.add_argument(
+        "--arrival",
+        choices=tuple(ARRIVALS),
+        default="threads",
+        help="how a burst is sent: one thread per request (spread by thread start-up), or at-once (asyncio)",
+    )
     args = parser.parse_args()
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # 50 requests on 8 threads queue by design
 
-    run = ack_latency(args.rounds, args.background, args.fakes_nice)
+    run = ack_latency(args.rounds, args.background, args.fakes_nice, args.arrival)
     acks = run.latencies
     print(
         f"### Ack latency ({args.rounds} rounds × {CONCURRENCY} concurrent signed file_share events, HTTP "
-        f"mode, background: {args.background}, fakes at nice {args.fakes_nice})\n"
+        f"mode, background: {args.background}, fakes at nice {args.fakes_nice}, arrival: {args.arrival})\n"
     )
     print("| app | n | p50 ms | p99 ms |\n|---|---:|---:|---:|")
     for name in ("bare", "ours"):
