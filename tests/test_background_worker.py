@@ -189,7 +189,7 @@ def test_the_worker_checkpoints_the_wal_the_web_process_leaves_alone(tmp_path):
     from bot.slack.worker import _checkpoint
 
     web, worker = open_store(tmp_path / "bot.db"), open_store(tmp_path / "bot.db")
-    web.db.execute("PRAGMA wal_autocheckpoint = 0")
+    web.leave_checkpoints_to_another_process()
     for i in range(300):
         repo.record(web, team_id="T1", channel_id="C1", source=f"F{i}", message_ts=f"{i}.0001")
     database = tmp_path / "bot.db"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -63,6 +65,53 @@ def test_a_new_recording_is_returned_as_stored(store):
 def test_a_lone_write_leaves_no_transaction_open(store):
     _record(store)
     assert not store.db.conn.in_transaction  # autocommit: SQLite's write lock is free for the worker
+
+
+def test_a_recording_is_written_while_another_thread_holds_the_store(store):
+    """The ack path's INSERT takes no turn behind the store's lock (a holder waiting for the interpreter lock
+    made every request queue behind it): with the lock held elsewhere, `record` still finishes."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.read():
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    outcome: list = []
+    writer = threading.Thread(target=lambda: outcome.append(_record(store)))
+    writer.start()
+    writer.join(10)
+    finished = not writer.is_alive()
+    release.set()
+    holder.join(10)
+    writer.join(10)
+    assert finished
+    assert outcome[0][1] and repo.get(store, outcome[0][0].id) == outcome[0][0]
+
+
+def test_concurrent_records_each_get_their_own_row_and_a_redelivery_none(store):
+    """Many threads at once: each new key is created exactly once, with the id SQLite gave it (a pooled
+    connection's rowcount and lastrowid are one writer's at a time)."""
+    keys = [f"{i}.1" for i in range(40)] * 2  # every key delivered twice
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda ts: _record(store, message_ts=ts), keys))
+    created = [rec for rec, new in results if new]
+    assert sorted(rec.message_ts for rec in created) == sorted(set(keys))
+    assert all(repo.get(store, rec.id) == rec for rec in created)
+    by_key = {rec.message_ts: rec.id for rec in created}
+    assert all(rec.id == by_key[rec.message_ts] for rec, _ in results)
+
+
+def test_a_write_inside_a_transaction_joins_it(store):
+    """Inside `tx()` the write uses the transaction's connection: a pooled one would wait for the write lock
+    this very thread holds, and what the transaction rolls back goes with it."""
+    with pytest.raises(RuntimeError), store.tx():
+        _record(store, message_ts="9.1")
+        raise RuntimeError("rolled back")
+    assert not repo.source_seen(store, "T1", "C1", "F1")
 
 
 def test_state_machine_moves_forward_only(store):

@@ -226,9 +226,7 @@ def build_bot(
     if settings.background == "process":
         if client is not None or symbl is not None:
             raise ValueError("an injected client or provider needs SYMBL_BOT_BACKGROUND=thread")
-        # Checkpoints (copying the WAL into the database, with an fsync) are the worker's job: run on this
-        # connection they took ~20 ms every few hundred rows, holding the store's lock while acks waited.
-        store.db.execute("PRAGMA wal_autocheckpoint = 0")
+        store.leave_checkpoints_to_another_process()
         provider: Any = EngineViaWorker()
         if settings.uses_symbl_cloud:  # the web process's own calls (`/symbl delete`) go to Symbl directly
             provider = SymblClient.from_settings(settings)
