@@ -30,20 +30,23 @@ class BotStore:
         # Autocommit outside `tx()`: a lone statement is its own transaction (no BEGIN/COMMIT round trips,
         # which on the ack path each hand the interpreter lock to another thread), and nothing can leave an
         # implicit transaction open holding SQLite's write lock. `tx()` begins its own.
+        self._auto_checkpoint = True
         self.db = sqlite_utils.Database(self._connect())
         self._lock = threading.RLock()
         self._holder = threading.local()  # .depth: how deep this thread is inside the store's lock
         self._writers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._all_writers: list[sqlite3.Connection] = []  # to close; appended under _writers_lock
         self._writers_lock = threading.Lock()  # not the store's: a new writer must not wait for a transaction
-        self._auto_checkpoint = True
         self.db.enable_wal()
         with self._locked():
             migrations.apply(self.db)
 
     def _connect(self) -> sqlite3.Connection:
+        """A connection set up like every other of this store (the locked one and the pooled writers)."""
         conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30, isolation_level=None)
         conn.execute("PRAGMA synchronous = NORMAL")
+        if not self._auto_checkpoint:
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
         return conn
 
     @contextmanager
@@ -77,7 +80,7 @@ class BotStore:
         It runs on a connection taken from a pool, not under the store's lock. Under concurrent requests
         SQLite hands the interpreter lock to another thread during the statement, and getting it back can
         take the whole 5 ms switch interval. A thread holding the store's lock meanwhile made every other
-        request queue behind it (p99 1.6–2.2× the bare Bolt app's when 50 events arrived at once, bench
+        request queue behind it (p99 1.6–2.6× the bare Bolt app's when 50 events arrived at once, bench
         `--arrival at-once`). Across connections SQLite's own file lock serializes the writers, and a writer
         that finds it taken waits outside the interpreter. Each connection's rowcount and lastrowid belong
         to one writer at a time. Inside `tx()` or `read()` the statement joins that connection instead: a
@@ -95,8 +98,6 @@ class BotStore:
 
     def _new_writer(self) -> sqlite3.Connection:
         conn = self._connect()
-        if not self._auto_checkpoint:
-            conn.execute("PRAGMA wal_autocheckpoint = 0")
         with self._writers_lock:
             self._all_writers.append(conn)
         return conn
