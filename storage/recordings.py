@@ -31,6 +31,10 @@ class State(str, Enum):  # noqa: UP042
     FAILED = "failed"
 
 
+# A recording's name (a file's title, a link's last path segment) is shown in every heading and link about its
+# conversation: clipped here, where it enters, so no renderer meets a name the length of a URL.
+MAX_NAME_CHARS = 200
+
 ACTIVE_STATES = (State.QUEUED, State.SUBMITTED, State.PROCESSING, State.COMPLETED)
 _ACTIVE_SQL = ", ".join(f"'{s.value}'" for s in ACTIVE_STATES)
 
@@ -140,7 +144,7 @@ def record(
         "thread_ts": thread_ts or message_ts,
         "user_id": user_id,
         "kind": kind,
-        "name": name,
+        "name": clip_name(name),
         "download_url": download_url,
         "mimetype": mimetype,
         "size": size,
@@ -165,6 +169,10 @@ def record(
     )
     assert existing is not None  # the key the INSERT conflicted on
     return existing, False
+
+
+def clip_name(name: str | None) -> str | None:
+    return name if name is None or len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 1] + "…"
 
 
 def due(store: BotStore, now: float, limit: int = 100) -> list[int]:

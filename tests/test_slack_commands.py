@@ -23,6 +23,7 @@ from bot.slack.commands.registry import SUBCOMMANDS
 from storage import conversations as convs
 from storage import recordings as repo
 from tests.slack_fakes import (
+    TEAM,
     block_action,
     bot_settings,
     deliver,
@@ -35,6 +36,7 @@ from tests.slack_fakes import (
     slash_command,
     wait_for,
 )
+from tests.support.slack import validate_blocks
 from tests.support.symbl import INSIGHTS
 
 PUBLIC, PRIVATE = "C0CHAN", "G0PRIV"
@@ -534,6 +536,28 @@ def test_remind_me_schedules_a_dm_for_the_next_morning(world, fake_slack):
     assert scheduled.body["channel"] == "D0BOB" and "Fix the payment crash" in scheduled.body["text"]
     post_at = int(scheduled.body["post_at"])
     assert time.time() < post_at <= time.time() + 36 * 3600 and post_at % 86400 == 9 * 3600  # due date passed
+
+
+@pytest.mark.timeout(120)  # issue 21 finding 1: the answer's section splitting never ended
+def test_a_recording_with_a_long_name_is_answered_within_slacks_limits(world, fake_slack):
+    file = fake_slack.add_file("FLONG", "long.mp3", AUDIO)
+    file["title"] = "&" * 576 + "<x>" * 400  # 4,600 characters after escaping
+    event = file_share_event(file, channel=PUBLIC, ts="1699999999.000900", user="U0ALICE")
+    assert deliver(world["url"], event_envelope(event)).status_code == 200
+    wait_for(lambda: fake_slack.summaries(PUBLIC, "1699999999.000900"))
+    stored = convs.latest_in_channel(world["app"].store, TEAM, PUBLIC)
+    assert stored is not None and stored.title.startswith("&&&") and len(stored.title) <= repo.MAX_NAME_CHARS
+    ack, body = ask(world, fake_slack, "topics")
+    answer = body or ack
+    validate_blocks(answer["blocks"])
+    assert "payment crash" in _text(answer) and "&amp;&amp;" in answer["blocks"][0]["text"]["text"]
+    deliver(
+        world["url"],
+        event_envelope({"type": "app_home_opened", "user": "U0ALICE", "channel": "D0A", "tab": "home"}),
+    )
+    [publish] = wait_for(lambda: fake_slack.calls_to("views.publish"))
+    view = publish.body["view"]
+    validate_blocks((json.loads(view) if isinstance(view, str) else view)["blocks"], max_blocks=100)
 
 
 # --- App Home and the shortcut ------------------------------------------------------------------------------

@@ -6,8 +6,17 @@ from __future__ import annotations
 import copy
 import json
 
-from bot.slack.render.summary import MAX_BLOCKS, render_summary, status_text
+import pytest
+
+from bot.slack.render.summary import MAX_BLOCKS, _split_long, escape, render_summary, status_text
+from bot.slack.replies import answer, home_view
+from tests.support.slack import validate_blocks
 from tests.support.symbl import INSIGHTS
+
+# Titles that, escaped, leave a section heading no room (issue 21 finding 1: `_split_long` looped forever on a
+# limit <= 0 and the App Home had a section over 3,000 characters): 576 `&` in a file name, a link's last path
+# segment as long as the URL cap allows, a title of words.
+LONG_TITLES = ["&" * 576 + ".mp3", "x" * 4096, "<a> " * 1000]
 
 
 def _texts(message):
@@ -70,3 +79,41 @@ def test_status_texts_per_stage():
     assert "Extracting" in status_text("extracting", "a.mp3")
     assert "Done" in status_text("done", "a.mp3")
     assert "files:read" in status_text("failed", "a.mp3", "missing `files:read`")
+
+
+@pytest.mark.timeout(30)  # the loop this pins never ended
+@pytest.mark.parametrize("title", LONG_TITLES)
+def test_a_long_title_answers_within_slack_limits(title):
+    lines = ["• " + "word " * 700, "• " + "&amp;" * 700, "• short"]
+    reply = answer(f"Topics — {escape(title)}", lines)
+    validate_blocks(reply.blocks)
+    text = "".join(b["text"]["text"] for b in reply.blocks)
+    assert "word word" in text and "• short" in text and "&amp;&amp;" in text
+    assert all(len(b["text"]["text"]) <= 3000 for b in reply.blocks)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("title", LONG_TITLES)
+def test_a_long_title_renders_the_summary_and_the_app_home_within_slack_limits(title):
+    for message in render_summary(INSIGHTS, title=title, recording_id=1, conversation_id="c1"):
+        validate_blocks(message.blocks)
+        assert len(message.text) <= 3000
+    item = ("• Fix the payment crash", True)
+    entries = [
+        {"title": title, "channel_id": "C1", "conversation_id": "c1", "date": 0, "items": [item], "url": url}
+        for url in ("https://example.slack.com/archives/C1/p1", None)
+    ]
+    view = home_view(entries)
+    validate_blocks(view["blocks"], max_blocks=100)
+    assert "Fix the payment crash" in json.dumps(view)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("limit", [-3000, -1, 0, 1, 2, 4, 7, 100])
+def test_split_long_ends_for_any_limit_and_never_cuts_an_escape(limit):
+    line = "&amp;" * 300 + "x" * 50
+    pieces = _split_long(line, limit)
+    assert "".join(pieces) == line
+    assert all(1 <= len(p) <= max(limit, 5) for p in pieces)
+    if limit >= 5:
+        assert all(p.count("&") == p.count(";") for p in pieces[:-1])

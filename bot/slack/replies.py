@@ -24,6 +24,7 @@ from bot.slack.render.summary import (
 
 HOME_MAX_BLOCKS = 95  # Slack allows 100 in a Home tab
 MAX_TEXT = 3000
+MAX_LABEL_CHARS = 200  # a link's label, before escaping (at most 5 × as long after)
 
 
 @dataclass
@@ -48,7 +49,10 @@ def plain(text: str) -> Reply:
 
 
 def link(url: str | None, label: str) -> str:
-    return f"<{url}|{escape(label)}>" if url else f"*{escape(label)}*"
+    """A link (or bold text without a url) labelled with a title: clipped, so a title of old rows stored
+    unclipped still leaves a line (and an App Home section) within Slack's limits."""
+    label = escape(_clip(label, MAX_LABEL_CHARS))
+    return f"<{url}|{label}>" if url else f"*{label}*"
 
 
 def when(epoch: float) -> str:

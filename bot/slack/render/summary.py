@@ -24,6 +24,7 @@ MAX_BLOCKS = 40  # Slack allows 50
 MAX_SECTION_CHARS = 2900  # Slack allows 3000
 MAX_MESSAGE_CHARS = 10_000
 MAX_HEADER_CHARS = 150
+MAX_HEADING_CHARS = 300  # a section's bold first line; it may hold an escaped title of up to 5 × its length
 MAX_FALLBACK_CHARS = 3000
 
 STAGES = ("queued", "transcribing", "extracting", "done")
@@ -157,7 +158,11 @@ def _item_line(item: dict, *, with_owner: bool) -> str:
 
 
 def _sections(heading: str, lines: Iterable[str]) -> list[str]:
-    """Pack lines under a heading into section texts of at most MAX_SECTION_CHARS."""
+    """Pack lines under a heading into section texts of at most MAX_SECTION_CHARS.
+
+    The heading (which may name the conversation) is clipped, so it always leaves most of a section to the
+    lines."""
+    heading = clip_escaped(heading, MAX_HEADING_CHARS)
     texts: list[str] = []
     current = f"*{heading}*"
     for line in lines:
@@ -171,20 +176,36 @@ def _sections(heading: str, lines: Iterable[str]) -> list[str]:
 
 
 def _split_long(line: str, limit: int) -> list[str]:
-    if len(line) <= limit:
-        return [line]
-    pieces, rest = [], line
-    while len(rest) > limit:
-        cut = rest.rfind(" ", 0, limit)
-        cut = cut if cut > limit // 2 else limit
-        # never cut inside an escape such as &amp;
-        amp = rest.rfind("&", max(cut - 5, 0), cut)
-        if amp != -1 and ";" not in rest[amp:cut]:
-            cut = amp
-        pieces.append(rest[:cut])
-        rest = rest[cut:].lstrip()
-    pieces.append(rest)
+    """`line` in pieces of at most `limit` characters (at least 1), cut at a space near the limit when there
+    is one and never inside an escape such as &amp;. Every piece is at least one character long and the line
+    is read by index, so this ends, in linear time, for any line and any limit."""
+    limit = max(limit, 1)
+    pieces, start, end = [], 0, len(line)
+    while end - start > limit:
+        cut = line.rfind(" ", start, start + limit)
+        cut = cut if cut > start + limit // 2 else start + limit
+        cut = _escape_boundary(line, start, cut)
+        pieces.append(line[start:cut])
+        start = cut
+        while start < end and line[start].isspace():
+            start += 1
+    pieces.append(line[start:])
     return pieces
+
+
+def _escape_boundary(text: str, start: int, cut: int) -> int:
+    """`cut`, moved back to the `&` of an escape it would split, unless that is `start` (then the piece would
+    be empty and a splitter using it would never end)."""
+    amp = text.rfind("&", max(cut - 5, start), cut)
+    return amp if amp > start and ";" not in text[amp:cut] else cut
+
+
+def clip_escaped(text: str, limit: int) -> str:
+    """`text` (already escaped for mrkdwn) in at most `limit` characters, with "…" where it was cut, and no
+    escape cut in half."""
+    if len(text) <= limit:
+        return text
+    return text[: _escape_boundary(text, 0, max(limit - 1, 1))] + "…"
 
 
 def _section(text: str) -> dict[str, Any]:
