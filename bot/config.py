@@ -57,6 +57,21 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def _database_url(ours: str | None, platform: str | None) -> str | None:
+    """SYMBL_BOT_DATABASE_URL, else DATABASE_URL (what Heroku-like platforms set) when it is PostgreSQL's:
+    a platform's URL for another engine is not ours to refuse, an explicit setting we cannot use is."""
+    if ours is not None:
+        if not ours.startswith(POSTGRES_SCHEMES):
+            raise ConfigError(
+                "SYMBL_BOT_DATABASE_URL must be a postgresql:// URL (unset, the bot uses SQLite)."
+            )
+        return ours
+    return platform if platform is not None and platform.startswith(POSTGRES_SCHEMES) else None
+
+
 def _default_data_dir() -> Path:
     return Path.cwd() / "data"
 
@@ -88,6 +103,9 @@ class Settings:
 
     # Storage.
     data_dir: Path = field(default_factory=_default_data_dir)
+    # The bot's state in PostgreSQL (any number of web and worker processes) instead of SQLite under
+    # data_dir (one machine). The engine's jobs and media stay under data_dir either way.
+    database_url: str | None = None
 
     # Slack.
     slack_bot_token: str | None = None
@@ -128,6 +146,11 @@ class Settings:
         return self.data_dir / "bot.db"
 
     @property
+    def bot_database(self) -> Path | str:
+        """What storage.open_store opens: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url or self.bot_db_path
+
+    @property
     def model_cache_dir(self) -> Path:
         return self.data_dir / "models"
 
@@ -159,6 +182,7 @@ class Settings:
             max_request_bytes=_int(env, "SYMBL_BOT_MAX_REQUEST_BYTES", 1024**2),
             max_links_per_message=max(1, _int(env, "SYMBL_BOT_MAX_LINKS_PER_MESSAGE", 10)),
             data_dir=Path(get("SYMBL_BOT_DATA_DIR") or _default_data_dir()),
+            database_url=_database_url(get("SYMBL_BOT_DATABASE_URL"), get("DATABASE_URL")),
             slack_bot_token=get("SLACK_BOT_TOKEN"),
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
             slack_app_token=get("SLACK_APP_TOKEN"),

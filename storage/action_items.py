@@ -28,8 +28,8 @@ def mark_done(
     with store.tx() as db:
         return (
             db.execute(
-                "INSERT OR IGNORE INTO action_item_state (conversation_id, item_key, done_by, done_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO action_item_state (conversation_id, item_key, done_by, done_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [conversation_id, key, user_id, now],
             ).rowcount
             == 1

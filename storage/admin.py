@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from storage import recordings
 from storage.db import BotStore
 from storage.recordings import ACTIVE_STATES, Recording, State
 
@@ -27,11 +28,7 @@ def list_recordings(
     if team_id:
         where.append("team_id = ?")
         params.append(team_id)
-    with store.read() as db:
-        rows = db["recordings"].rows_where(
-            " AND ".join(where) or None, params, order_by="id DESC", limit=limit
-        )
-        return [Recording.from_row(r) for r in rows]
+    return recordings.rows(store, " AND ".join(where) or "1 = 1", params, "id DESC", limit)
 
 
 def counts_by_state(store: BotStore) -> dict[str, int]:
@@ -93,18 +90,10 @@ def forget_conversation(store: BotStore, conversation_id: str) -> int:
     """
     deleted = 0
     with store.tx() as db:
-        # Plain tables only: full-text indexes follow their content table through its triggers.
-        tables = [
-            r[0]
-            for r in db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' "
-                "AND name NOT LIKE 'sqlite_%' AND name != 'recordings'"
-            )
-        ]
-        for table in tables:
-            if "conversation_id" in {c.name for c in db[table].columns}:
+        for table in store.tables_with_column("conversation_id"):
+            if table != "recordings":
                 deleted += db.execute(
-                    f"DELETE FROM [{table}] WHERE conversation_id = ?", [conversation_id]
+                    f'DELETE FROM "{table}" WHERE conversation_id = ?', [conversation_id]
                 ).rowcount
     return deleted
 

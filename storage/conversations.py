@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from storage import recordings
 from storage.db import BotStore
 from storage.recordings import Recording
 
@@ -111,42 +112,24 @@ def posted_in_thread(store: BotStore, team_id: str, channel_id: str, thread_ts: 
 
 
 def latest_recording_in_channel(store: BotStore, team_id: str, channel_id: str) -> Recording | None:
-    with store.read() as db:
-        rows = list(
-            db["recordings"].rows_where(
-                "team_id = ? AND channel_id = ?",
-                [team_id, channel_id],
-                order_by="created_at DESC, id DESC",
-                limit=1,
-            )
-        )
-    return Recording.from_row(rows[0]) if rows else None
+    found = recordings.rows(
+        store, "team_id = ? AND channel_id = ?", [team_id, channel_id], "created_at DESC, id DESC", 1
+    )
+    return found[0] if found else None
 
 
 def recordings_of(store: BotStore, conversation_id: str) -> list[Recording]:
     """The base recording and its appends, oldest first."""
-    with store.read() as db:
-        rows = list(
-            db["recordings"].rows_where(
-                "conversation_id = ? OR append_to = ?",
-                [conversation_id, conversation_id],
-                order_by="created_at, id",
-            )
-        )
-    return [Recording.from_row(r) for r in rows]
+    return recordings.rows(
+        store, "conversation_id = ? OR append_to = ?", [conversation_id, conversation_id], "created_at, id"
+    )
 
 
 def base_recording(store: BotStore, conversation_id: str) -> Recording | None:
-    with store.read() as db:
-        rows = list(
-            db["recordings"].rows_where(
-                "conversation_id = ? AND append_to IS NULL",
-                [conversation_id],
-                order_by="created_at, id",
-                limit=1,
-            )
-        )
-    return Recording.from_row(rows[0]) if rows else None
+    found = recordings.rows(
+        store, "conversation_id = ? AND append_to IS NULL", [conversation_id], "created_at, id", 1
+    )
+    return found[0] if found else None
 
 
 def forget(store: BotStore, conversation_id: str) -> bool:

@@ -1,118 +1,90 @@
-"""Opening the database: WAL, migrations applied on open, one locked connection for reads and transactions.
+"""The storage seam: what the repository functions need from a database, and the two backends behind it.
 
-One connection guarded by a lock keeps SQLite's single-writer rule simple for the bot's few threads (Bolt's
-listener pool, the scheduler and its workers); every statement is short, so the lock is never held for long.
-The one exception is `write_one`, the ack path's INSERT, which has connections of its own (see there).
+`open_store(target)` picks the backend from the target: a path opens the embedded SQLite file
+(`storage.sqlite_store`), a `postgresql://` URL a PostgreSQL database through psycopg 3
+(`storage.postgres_store`, imported only then: psycopg is an optional extra). The repository modules write
+their SQL once, with `?` placeholders and the statements both dialects share (`ON CONFLICT … DO NOTHING`,
+`RETURNING`); where the dialects differ (the schema, full-text search, the catalog) they ask `store.dialect`
+or the store itself.
 """
 
 from __future__ import annotations
 
-import queue
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol
 
-import sqlite_utils
-
-from storage.schema import migrations
-
-
-class BotStore:
-    """The bot's database (the engine's jobs have their own, `bot.engine.store`). Use `store.tx()` for one
-    transaction per state change."""
-
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit outside `tx()`: a lone statement is its own transaction (no BEGIN/COMMIT round trips,
-        # which on the ack path each hand the interpreter lock to another thread), and nothing can leave an
-        # implicit transaction open holding SQLite's write lock. `tx()` begins its own.
-        self._auto_checkpoint = True
-        self.db = sqlite_utils.Database(self._connect())
-        self._lock = threading.RLock()
-        self._holder = threading.local()  # .depth: how deep this thread is inside the store's lock
-        self._writers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-        self._all_writers: list[sqlite3.Connection] = []  # to close; appended under _writers_lock
-        self._writers_lock = threading.Lock()  # not the store's: a new writer must not wait for a transaction
-        self.db.enable_wal()
-        with self._locked():
-            migrations.apply(self.db)
-
-    def _connect(self) -> sqlite3.Connection:
-        """A connection set up like every other of this store (the locked one and the pooled writers)."""
-        conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30, isolation_level=None)
-        conn.execute("PRAGMA synchronous = NORMAL")
-        if not self._auto_checkpoint:
-            conn.execute("PRAGMA wal_autocheckpoint = 0")
-        return conn
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        with self._lock:
-            self._holder.depth = getattr(self._holder, "depth", 0) + 1
-            try:
-                yield
-            finally:
-                self._holder.depth -= 1
-
-    def leave_checkpoints_to_another_process(self) -> None:
-        """No automatic WAL checkpoints on this store's connections: another process (the worker) runs them.
-
-        A checkpoint copies the WAL into the database with an fsync, ~20 ms every few hundred rows, inside
-        whichever write crossed the threshold: on the web process's connections, an ack. Call it before the
-        first write."""
-        self._auto_checkpoint = False
-        with self._locked():
-            self.db.execute("PRAGMA wal_autocheckpoint = 0")
-
-    @contextmanager
-    def tx(self) -> Iterator[sqlite_utils.Database]:
-        """A write transaction: committed when the block ends, rolled back if it raises."""
-        with self._locked(), self.db.atomic():
-            yield self.db
-
-    def write_one(self, sql: str, params: list[Any]) -> sqlite3.Cursor:
-        """One statement, committed on its own (autocommit): the cheapest durable write there is.
-
-        It runs on a connection taken from a pool, not under the store's lock. Under concurrent requests
-        SQLite hands the interpreter lock to another thread during the statement, and getting it back can
-        take the whole 5 ms switch interval. A thread holding the store's lock meanwhile made every other
-        request queue behind it (p99 1.6–2.6× the bare Bolt app's when 50 events arrived at once, bench
-        `--arrival at-once`). Across connections SQLite's own file lock serializes the writers, and a writer
-        that finds it taken waits outside the interpreter. Each connection's rowcount and lastrowid belong
-        to one writer at a time. Inside `tx()` or `read()` the statement joins that connection instead: a
-        second connection would wait for the lock the same thread holds."""
-        if getattr(self._holder, "depth", 0):
-            return self.db.conn.execute(sql, params)
-        try:
-            conn = self._writers.get_nowait()
-        except queue.Empty:
-            conn = self._new_writer()
-        try:
-            return conn.execute(sql, params)
-        finally:
-            self._writers.put(conn)
-
-    def _new_writer(self) -> sqlite3.Connection:
-        conn = self._connect()
-        with self._writers_lock:
-            self._all_writers.append(conn)
-        return conn
-
-    @contextmanager
-    def read(self) -> Iterator[sqlite_utils.Database]:
-        with self._locked():
-            yield self.db
-
-    def close(self) -> None:
-        with self._locked(), self._writers_lock:
-            for conn in self._all_writers:
-                conn.close()
-            self.db.close()
+Dialect = Literal["sqlite", "postgres"]
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
-def open_store(path: Path | str) -> BotStore:
-    return BotStore(path)
+class Cursor(Protocol):
+    """The DB-API cursor both drivers return (sqlite3's and psycopg's)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def description(self) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Any: ...
+
+
+class Handle(Protocol):
+    """What `tx()` and `read()` yield: one connection's `execute`, `?` placeholders on both backends."""
+
+    def execute(self, sql: str, parameters: Any = None, /) -> Any: ...
+
+
+class BotStore(Protocol):
+    """The bot's database. `tx()` is one transaction per state change (committed when the block ends, rolled
+    back if it raises; a nested one joins it); `read()` lone statements, each its own transaction."""
+
+    dialect: Dialect
+
+    def tx(self) -> AbstractContextManager[Handle]: ...
+
+    def read(self) -> AbstractContextManager[Handle]: ...
+
+    def write_one(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """One statement committed on its own, off the store's shared connection (the ack path); its rows."""
+        ...
+
+    def tables_with_column(self, column: str) -> list[str]:
+        """The plain tables (not search indexes) that have `column`."""
+        ...
+
+    def pending_migrations(self) -> list[str]: ...
+
+    def leave_checkpoints_to_another_process(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def redacted(url: str) -> str:
+    """A database URL without its password (for logs, /healthz and the doctor)."""
+    head, sep, rest = url.partition("://")
+    credentials, at, place = rest.rpartition("@")
+    if not at:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{head}{sep}{user}@{place}"
+
+
+def is_postgres_url(target: Path | str) -> bool:
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+
+
+def open_store(target: Path | str) -> BotStore:
+    """The store for a SQLite file path or a PostgreSQL URL, migrated to the current schema."""
+    if is_postgres_url(target):
+        from storage.postgres_store import PostgresStore
+
+        return PostgresStore(str(target))
+    from storage.sqlite_store import SqliteStore
+
+    return SqliteStore(target)

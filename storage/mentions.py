@@ -18,7 +18,7 @@ def claim(store: BotStore, key: str, request: dict[str, Any], now: float) -> boo
     with store.tx() as db:
         return (
             db.execute(
-                "INSERT OR IGNORE INTO handled_mentions (key, at, request) VALUES (?, ?, ?)",
+                "INSERT INTO handled_mentions (key, at, request) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [key, now, json.dumps(request)],
             ).rowcount
             == 1

@@ -41,8 +41,8 @@ def note(
     now = time.time() if now is None else now
     with store.tx() as db:
         db.execute(
-            "INSERT OR IGNORE INTO pending_files (team_id, channel_id, file_id, message_ts, thread_ts, "
-            "user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO pending_files (team_id, channel_id, file_id, message_ts, thread_ts, "
+            "user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [team_id, channel_id, file_id, message_ts, thread_ts, user_id, now],
         )
     return PendingFile(team_id, channel_id, file_id, message_ts, thread_ts, user_id, now)

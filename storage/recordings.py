@@ -78,10 +78,22 @@ class Recording:
 _FIELDS = tuple(f.name for f in fields(Recording))
 
 
-def _one(store: BotStore, where: str, params: list[Any]) -> Recording | None:
+def rows(
+    store: BotStore, where: str, params: list[Any], order_by: str = "id", limit: int | None = None
+) -> list[Recording]:
+    """The recordings matching `where` (SQL with `?` placeholders), in `order_by` order."""
+    sql = f"SELECT * FROM recordings WHERE {where} ORDER BY {order_by}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
     with store.read() as db:
-        rows = list(db["recordings"].rows_where(where, params, limit=1))
-    return Recording.from_row(rows[0]) if rows else None
+        cursor = db.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [Recording.from_row(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+
+def _one(store: BotStore, where: str, params: list[Any]) -> Recording | None:
+    found = rows(store, where, params, limit=1)
+    return found[0] if found else None
 
 
 def get(store: BotStore, recording_id: int) -> Recording | None:
@@ -112,7 +124,7 @@ def _insert_sql(columns: tuple[str, ...]) -> str:
     """Built once: `record` runs before every ack."""
     return (
         f"INSERT INTO recordings ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-        "ON CONFLICT DO NOTHING"
+        "ON CONFLICT DO NOTHING RETURNING id"
     )
 
 
@@ -158,9 +170,9 @@ def record(
     # On the ack path, so one autocommitted statement and nothing read back: under concurrent requests each
     # statement (and BEGIN, COMMIT, each row fetched) hands the interpreter lock to another thread and waits
     # to get it back. The new row is the values written plus the columns' defaults.
-    cursor = store.write_one(_insert_sql(tuple(values)), list(values.values()))
-    if cursor.rowcount == 1:
-        return Recording(**{**_NEW_ROW_DEFAULTS, **values, "id": cursor.lastrowid}), True
+    inserted = store.write_one(_insert_sql(tuple(values)), list(values.values()))
+    if inserted:
+        return Recording(**{**_NEW_ROW_DEFAULTS, **values, "id": inserted[0][0]}), True
     # Already recorded (a redelivery).
     existing = _one(
         store,

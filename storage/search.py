@@ -1,16 +1,21 @@
-"""Full-text search over transcripts and insights (SQLite FTS5 through sqlite-utils, porter stemming).
+"""Full-text search over transcripts and insights: SQLite FTS5 (porter stemming) or PostgreSQL's text search
+(`websearch_to_tsquery`, English stemming).
 
-`conversation_text` holds one row per conversation; `enable_fts(..., create_triggers=True)` keeps its FTS5
-index in step. Entries are brought up to date lazily, before each search, from `conversations.fetched_at`:
-the pipeline caches insights without knowing about search, and an append (which refreshes the cache) or a
-crash between the two writes leaves nothing permanently stale.
+`conversation_text` holds one row per conversation; on SQLite `enable_fts(..., create_triggers=True)` keeps
+its FTS5 index in step, on PostgreSQL a generated `tsvector` column (storage.postgres_schema). Entries are
+brought up to date lazily, before each search, from `conversations.fetched_at`: the pipeline caches insights
+without knowing about search, and an append (which refreshes the cache) or a crash between the two writes
+leaves nothing permanently stale.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
+
+import sqlite_utils
 
 from storage.db import BotStore
 
@@ -27,8 +32,10 @@ class Hit:
 def _document(insights: dict[str, Any]) -> tuple[str, str]:
     transcript = "\n".join(str(m.get("text") or "") for m in insights.get("messages") or [])
     parts = []
-    for key in ("topics", "actionItems", "followUps", "questions"):
-        parts += [str(i.get("text") or "") for i in insights.get(key) or []]
+    # Every insight list (the kinds table is the bot's, which storage does not import), not the people.
+    for key, items in insights.items():
+        if key not in ("messages", "members", "summary") and isinstance(items, list):
+            parts += [str(i.get("text") or "") for i in items if isinstance(i, dict)]
     return transcript, "\n".join(p for p in parts if p)
 
 
@@ -44,17 +51,13 @@ def refresh(store: BotStore) -> int:
     for conversation_id, team_id, channel_id, title, insights, fetched_at in stale:
         transcript, extracted = _document(json.loads(insights))
         with store.tx() as db:
-            db.table("conversation_text").upsert(
-                {
-                    "conversation_id": conversation_id,
-                    "team_id": team_id,
-                    "channel_id": channel_id,
-                    "title": title or "",
-                    "transcript": transcript,
-                    "insights": extracted,
-                    "indexed_at": fetched_at,
-                },
-                pk="conversation_id",
+            db.execute(
+                "INSERT INTO conversation_text (conversation_id, team_id, channel_id, title, transcript, "
+                "insights, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO UPDATE "
+                "SET team_id = excluded.team_id, channel_id = excluded.channel_id, title = excluded.title, "
+                "transcript = excluded.transcript, insights = excluded.insights, "
+                "indexed_at = excluded.indexed_at",
+                [conversation_id, team_id, channel_id, title or "", transcript, extracted, fetched_at],
             )
     return len(stale)
 
@@ -66,13 +69,36 @@ def search(store: BotStore, team_id: str, channel_ids: list[str], words: str, li
         return []
     refresh(store)
     marks = ", ".join("?" for _ in channel_ids)
-    sql = f"""
-        SELECT t.conversation_id, t.channel_id, t.title,
-               snippet(conversation_text_fts, -1, '*', '*', '…', 16), conversation_text_fts.rank
-        FROM conversation_text_fts JOIN conversation_text t ON t.rowid = conversation_text_fts.rowid
-        WHERE conversation_text_fts MATCH ? AND t.team_id = ? AND t.channel_id IN ({marks})
-        ORDER BY conversation_text_fts.rank LIMIT ?
-    """
     with store.read() as db:
-        rows = db.execute(sql, [db.quote_fts(words), team_id, *channel_ids, limit]).fetchall()
+        if store.dialect == "postgres":
+            sql, query = _POSTGRES_SEARCH.format(marks=marks), _plain_websearch(words)
+        else:  # the handle is a sqlite_utils.Database
+            sql, query = _SQLITE_SEARCH.format(marks=marks), cast(sqlite_utils.Database, db).quote_fts(words)
+        rows = db.execute(sql, [query, team_id, *channel_ids, limit]).fetchall()
     return [Hit(*row) for row in rows]
+
+
+# Both give the best match first, with the rank ascending (FTS5's rank is negated bm25; ts_rank negated).
+_SQLITE_SEARCH = """
+    SELECT t.conversation_id, t.channel_id, t.title,
+           snippet(conversation_text_fts, -1, '*', '*', '…', 16), conversation_text_fts.rank
+    FROM conversation_text_fts JOIN conversation_text t ON t.rowid = conversation_text_fts.rowid
+    WHERE conversation_text_fts MATCH ? AND t.team_id = ? AND t.channel_id IN ({marks})
+    ORDER BY conversation_text_fts.rank LIMIT ?
+"""
+_POSTGRES_SEARCH = """
+    SELECT t.conversation_id, t.channel_id, t.title,
+           ts_headline('english', t.title || ' ' || t.transcript || ' ' || t.insights, q,
+                       'StartSel=*, StopSel=*, MaxWords=16, MinWords=5, MaxFragments=1, FragmentDelimiter=…'),
+           -ts_rank(t.document, q) AS rank
+    FROM conversation_text t, websearch_to_tsquery('english', ?) q
+    WHERE t.document @@ q AND t.team_id = ? AND t.channel_id IN ({marks})
+    ORDER BY rank LIMIT ?
+"""
+
+
+def _plain_websearch(words: str) -> str:
+    """The words without websearch_to_tsquery's syntax (quotes, a leading minus, `or`): plain terms, all
+    required, as on SQLite."""
+    terms = re.sub(r'["\\-]', " ", words).split()
+    return " ".join(t for t in terms if t.lower() != "or")

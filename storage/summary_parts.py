@@ -21,7 +21,8 @@ def remember(store: BotStore, recording_id: int, parts: dict[int, str]) -> None:
     with store.tx() as db:
         for part, ts in parts.items():
             db.execute(
-                "INSERT OR REPLACE INTO summary_parts (recording_id, part, ts) VALUES (?, ?, ?)",
+                "INSERT INTO summary_parts (recording_id, part, ts) VALUES (?, ?, ?) "
+                "ON CONFLICT (recording_id, part) DO UPDATE SET ts = excluded.ts",
                 [recording_id, part, ts],
             )
 

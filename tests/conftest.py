@@ -16,12 +16,13 @@ from bot.engine.server import EngineServer
 from bot.slack.app import Bot
 from tests.engine_api_support import ScriptedEngine, running_engine
 from tests.slack_fakes import FakeSlack, bot_settings, running_bot
+from tests.support import postgres
 from tests.support.files import FileServer
 from tests.support.symbl import StubSymbl
 
 # Stray credentials from a developer's shell must not change modes under test (a SLACK_CLIENT_ID switches Bolt
 # to OAuth; SYMBL_APP_ID switches the bot to the cloud provider), nor a proxy send test downloads elsewhere.
-_PREFIXES = ("SLACK_", "SYMBL_")
+_PREFIXES = ("SLACK_", "SYMBL_", "DATABASE_URL")
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
@@ -42,6 +43,25 @@ def _clean_environment(monkeypatch, tmp_path):
     # Whisper base is the default model but about twice as slow: tests that do not test the model choice pin
     # tiny.en (those that do, e.g. tests/test_languages.py, delete or override this).
     monkeypatch.setenv("SYMBL_ENGINE_MODEL", "tiny.en")
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[postgres.PostgresCluster]:
+    """One throwaway PostgreSQL cluster for the session; skipped where initdb or psycopg is absent."""
+    if not postgres.available():
+        pytest.skip("PostgreSQL's initdb is not installed")
+    pytest.importorskip("psycopg", reason="the [postgres] extra is not installed")
+    cluster = postgres.PostgresCluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def bot_database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where the bot's state goes, once per backend: a SQLite file, or a fresh PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        return tmp_path / "bot.db"
+    return request.getfixturevalue("postgres_cluster").new_database()
 
 
 @pytest.fixture

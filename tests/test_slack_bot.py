@@ -1,6 +1,7 @@
 """The bot end to end over real HTTP: signed events in, Web API calls to the fake Slack server out.
 
-The Symbl side is a local stub with scripted job states (the real engine runs in test_slack_engine.py).
+The Symbl side is a local stub with scripted job states (the real engine runs in test_slack_engine.py). The
+tests taking the `bot` fixture run once per storage backend (SQLite; PostgreSQL where initdb exists).
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ from tests.slack_fakes import (
 CHANNEL = "C0CHAN"
 TS = "1699999999.000200"
 AUDIO = b"ID3" + b"\x00" * 2048
+
+
+@pytest.fixture
+def bot(tmp_path, fake_slack, stub_symbl, bot_database):
+    database_url = bot_database if isinstance(bot_database, str) else None
+    with running_bot(
+        bot_settings(tmp_path / "data", fake_slack, stub_symbl, database_url=database_url)
+    ) as running:
+        yield running
 
 
 def _replied(fake_slack, words):
@@ -71,8 +81,7 @@ def test_redeliveries_and_file_shared_twin_make_one_summary(bot, fake_slack, stu
     assert len(fake_slack.summaries(CHANNEL, TS)) == 1
     assert len(stub_symbl.submissions) == 1
     assert len(fake_slack.statuses(CHANNEL, TS)) == 1
-    with app.store.read() as db:
-        assert db["recordings"].count == 1
+    assert len(repo.rows(app.store, "1 = 1", [])) == 1
 
 
 def test_file_shared_alone_resolves_the_message_through_files_info(bot, fake_slack):
@@ -93,8 +102,7 @@ def test_non_media_file_gets_no_reply(bot, fake_slack):
     deliver(url, event_envelope(file_share_event(media, ts="1699999999.000900")))
     wait_for(lambda: fake_slack.summaries(CHANNEL, "1699999999.000900"))
     assert fake_slack.thread(CHANNEL, TS) == []
-    with app.store.read() as db:
-        assert [r["source"] for r in db["recordings"].rows] == ["F5"]
+    assert [r.source for r in repo.rows(app.store, "1 = 1", [])] == ["F5"]
 
 
 def test_html_login_page_gets_the_files_read_message(bot, fake_slack, stub_symbl):
@@ -209,8 +217,7 @@ def test_bot_own_messages_and_edits_are_ignored(bot, fake_slack, file_server):
     media = fake_slack.add_file("F13", "later.mp3", AUDIO)
     deliver(url, event_envelope(file_share_event(media, ts="1699999999.000900")))
     wait_for(lambda: fake_slack.summaries(CHANNEL, "1699999999.000900"))
-    with app.store.read() as db:
-        assert [r["source"] for r in db["recordings"].rows] == ["F13"]
+    assert [r.source for r in repo.rows(app.store, "1 = 1", [])] == ["F13"]
 
 
 def test_every_subscribed_event_is_acknowledged(bot):

@@ -1,4 +1,5 @@
-"""storage/: migrations, idempotent recording keys, the state machine and the due-row index."""
+"""storage/: migrations, idempotent recording keys, the state machine and the due-row index, on both backends
+(SQLite always; PostgreSQL where initdb exists), and the SQLite specifics (WAL, the query plan)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,21 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from storage import open_store
+from storage import admin, conversations, open_store, search
 from storage import recordings as repo
+from storage.postgres_schema import MIGRATIONS
 from storage.schema import migrations
 
 
 @pytest.fixture(name="store")
-def store_fixture(tmp_path):
+def store_fixture(bot_database):
+    opened = open_store(bot_database)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(name="sqlite_store")
+def sqlite_store_fixture(tmp_path):
     opened = open_store(tmp_path / "bot.db")
     yield opened
     opened.close()
@@ -62,7 +71,8 @@ def test_a_new_recording_is_returned_as_stored(store):
     assert created and new == repo.get(store, new.id)
 
 
-def test_a_lone_write_leaves_no_transaction_open(store):
+def test_a_lone_write_leaves_no_transaction_open(sqlite_store):
+    store = sqlite_store
     _record(store)
     assert not store.db.conn.in_transaction  # autocommit: SQLite's write lock is free for the worker
 
@@ -142,8 +152,8 @@ def test_due_rows_and_resume(store):
     assert repo.by_job(store, "j").id == b.id
 
 
-def test_due_query_is_served_by_the_index(store):
-    plan = store.db.execute(
+def test_due_query_is_served_by_the_index(sqlite_store):
+    plan = sqlite_store.db.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM recordings WHERE state IN ('queued','submitted','processing',"
         "'completed') AND next_poll_at <= ? ORDER BY next_poll_at LIMIT 100",
         [time.time()],
@@ -157,3 +167,75 @@ def test_retry_later_keeps_the_row_and_counts(store):
     assert repo.retry_later(store, rec.id, "503", time.time() + 10) == 2
     kept = repo.get(store, rec.id)
     assert (kept.state, kept.error) == ("queued", "503")
+
+
+def test_epoch_seconds_keep_their_precision(store):
+    """Times are compared to the microsecond (a due row, a lease): PostgreSQL's REAL would round them."""
+    now = 1_790_000_000.123456
+    rec, _ = _record(store, now=now)
+    assert repo.get(store, rec.id).created_at == now
+    assert repo.due(store, now) == [rec.id] and repo.due(store, now - 0.000001) == []
+
+
+def test_search_finds_stems_in_the_given_channels_only_and_reads_no_syntax(store):
+    for source, channel, text in [("A", "C1", "We are releasing the mobile app on Friday"),
+                                  ("B", "C2", "The mobile release slips"),
+                                  ("C", "C1", "Budget talk only")]:  # fmt: skip
+        rec, _ = _record(store, source=source, channel_id=channel, name=f"{source}.mp3")
+        repo.mark_submitted(store, rec.id, f"conv-{source}", f"job-{source}", time.time())
+        repo.mark_completed(store, repo.get(store, rec.id), {"messages": [{"text": text}]})
+    hits = search.search(store, "T1", ["C1"], "released apps")
+    assert [h.conversation_id for h in hits] == ["conv-A"] and "*" in hits[0].snippet
+    assert [h.conversation_id for h in search.search(store, "T1", ["C1", "C2"], "mobile")] != []
+    assert {h.channel_id for h in search.search(store, "T1", ["C1", "C2"], "mobile")} == {"C1", "C2"}
+    assert [h.conversation_id for h in search.search(store, "T1", ["C1"], '"mobile')] == ["conv-A"]
+    assert search.search(store, "T1", ["C1"], "mobile or budget") == []  # plain terms, all required
+
+
+def test_forgetting_a_conversation_deletes_it_everywhere_but_the_recording(store):
+    rec, _ = _record(store)
+    repo.mark_submitted(store, rec.id, "conv", "job", time.time())
+    repo.mark_completed(store, repo.get(store, rec.id), {"messages": [{"text": "hello there"}]})
+    assert search.search(store, "T1", ["C1"], "hello")
+    assert admin.forget_conversation(store, "conv") >= 2  # the cached insights and the search entry
+    assert (
+        conversations.get(store, "T1", "conv") is None and search.search(store, "T1", ["C1"], "hello") == []
+    )
+    assert repo.get(store, rec.id) is not None
+
+
+def test_many_processes_opening_a_new_postgres_database_at_once_migrate_it_once(postgres_cluster):
+    """The migrations run under an advisory lock: ten processes starting together do not race."""
+    import subprocess
+    import sys
+
+    url = postgres_cluster.new_database()
+    code = "import sys; from storage import open_store; open_store(sys.argv[1]).close()"
+    starters = [
+        subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE) for _ in range(10)
+    ]
+    errors = [p.communicate(timeout=120)[1].decode() for p in starters]
+    assert [p.returncode for p in starters] == [0] * 10, errors
+    store = open_store(url)
+    try:
+        with store.read() as db:
+            applied = [r[0] for r in db.execute("SELECT name FROM schema_migrations ORDER BY name")]
+        assert applied == [name for name, _ in MIGRATIONS] and store.pending_migrations() == []
+    finally:
+        store.close()
+
+
+def test_the_default_never_imports_the_postgres_driver(tmp_path):
+    """psycopg is an optional extra: the bot, its storage and a SQLite store load without it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bot, bot.slack.app, bot.cli, storage; storage.open_store(sys.argv[1]).close(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'psycopg_pool')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "bot.db")], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -188,11 +188,14 @@ def check_storage(settings: Settings) -> Iterator[Check]:
         )
         return
     yield Check("Data directory", True, f"{data_dir.resolve()} is writable")
-    from storage import open_store
+    if settings.database_url:
+        yield from check_postgres(settings.database_url)
+        return
     from storage.schema import migrations
+    from storage.sqlite_store import SqliteStore
 
     try:
-        store = open_store(settings.bot_db_path)  # applies pending migrations, as the bot does at start
+        store = SqliteStore(settings.bot_db_path)  # applies pending migrations, as the bot does at start
         try:
             with store.read() as db:
                 pending = [m.name for m in migrations.pending(db)]
@@ -211,12 +214,38 @@ def check_storage(settings: Settings) -> Iterator[Check]:
             "check the file's permissions and free disk space; stop a process holding it locked",
         )
         return
+    yield _migrations_check(pending, f"{settings.bot_db_path}: writable, {applied} migrations applied")
+
+
+def _migrations_check(pending: list[str], fine: str) -> Check:
     if pending:
-        yield Check(
+        return Check(
             "Database", False, f"migrations pending: {', '.join(pending)}", "run symbl-bot serve once"
         )
-    else:
-        yield Check("Database", True, f"{settings.bot_db_path}: writable, {applied} migrations applied")
+    return Check("Database", True, fine)
+
+
+def check_postgres(url: str) -> Iterator[Check]:
+    from storage import open_store
+    from storage.db import redacted
+
+    try:
+        store = open_store(url)  # applies pending migrations under their lock, as the bot does at start
+        try:
+            pending = store.pending_migrations()
+            with store.tx() as db:
+                db.execute("SELECT 1")
+        finally:
+            store.close()
+    except Exception as err:  # noqa: BLE001 — psycopg's errors (not importable without the extra) and the pool's
+        yield Check(
+            "Database",
+            False,
+            f"{redacted(url)}: {err.__class__.__name__}",
+            "check SYMBL_BOT_DATABASE_URL, that the server is reachable and `pip install '.[postgres]'`",
+        )
+        return
+    yield _migrations_check(pending, f"{redacted(url)}: PostgreSQL reachable, migrations applied")
 
 
 def run_checks(settings: Settings) -> list[Check]:

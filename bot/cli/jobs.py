@@ -13,7 +13,7 @@ from storage import State, admin, open_store, recordings
 
 
 def _store():
-    return open_store(Settings.from_env().bot_db_path)
+    return open_store(Settings.from_env().bot_database)
 
 
 def _age(seconds: float) -> str:

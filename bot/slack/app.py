@@ -221,7 +221,7 @@ def build_bot(
 ) -> Bot:
     """The bot per `settings.background`. Injected `client` / `symbl` (tests) need thread mode: they cannot
     cross into another process."""
-    store = open_store(settings.bot_db_path)
+    store = open_store(settings.bot_database)
     web = client or slack_client(settings)
     if settings.background == "process":
         if client is not None or symbl is not None:

@@ -44,7 +44,7 @@ def run(settings: Settings, link: socket.socket) -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda _signo, _frame: stopping.set())
     logs.configure(settings)
-    store = open_store(settings.bot_db_path)
+    store = open_store(settings.bot_database)
     symbl, engine = symbl_client(settings)
     background = build_background(build_services(settings, store, symbl, slack_client(settings)), engine)
     engine_url = engine.url if engine is not None else None
@@ -78,7 +78,10 @@ def _obey(link: socket.socket, background: Background, stopping: threading.Event
 
 
 def _checkpoint(store: BotStore) -> None:
-    """Copy what the WAL holds into the database without blocking anyone (PASSIVE)."""
+    """Copy what the WAL holds into the database without blocking anyone (PASSIVE). SQLite's only: the
+    PostgreSQL server checkpoints by itself."""
+    if store.dialect != "sqlite":
+        return
     try:
         with store.read() as db:
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
