@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,8 +26,9 @@ from storage import Recording, open_store
 from storage import recordings as repo
 from tests.slack_fakes import deliver, event_envelope, file_share_event, slash_command
 from tests.suite_support import BotProcess, bot_env, free_port, summaries_by_thread
+from tests.support.chaos import Gate
 from tests.support.slack import FakeSlack
-from tests.support.symbl import StubSymbl
+from tests.support.symbl import ChaosSymbl, StubSymbl
 from tests.support.wait import wait_until
 from tests.test_transcript_files import ZOOM_VTT
 
@@ -221,3 +224,52 @@ def test_the_background_setting():
     assert Settings.from_env({"SYMBL_BOT_BACKGROUND": " Thread "}).background == "thread"
     with pytest.raises(ConfigError, match="SYMBL_BOT_BACKGROUND must be one of process, thread"):
         Settings.from_env({"SYMBL_BOT_BACKGROUND": "fork"})
+
+
+def test_a_killed_web_process_leaves_no_worker_even_mid_step_and_a_restarted_bot_processes(
+    tmp_path, fake_slack, started
+):
+    """issue 21, finding 2: SIGKILL of the web process while a step is stuck (here a submission Symbl holds
+    for two minutes). The orphan used to wait for that step before stopping, holding the scheduler lease the
+    whole time: a restarted bot stood by, reported healthy and processed nothing. The worker must be gone
+    within seconds, and the restarted bot's worker must own the lease and carry a new recording to its
+    note."""
+    symbl = ChaosSymbl()
+    held = symbl.gates.add(
+        Gate(lambda key, info: key.startswith("POST /v1/process/"), after_effect=False, limit=120)
+    )
+    try:
+        bot = serve(started, tmp_path, fake_slack, symbl)
+        worker_pid = health(bot)["worker"]["pid"]
+        share(bot, fake_slack, "F1", "1700500005.000100")
+        wait_until(held.arrived.is_set, timeout=60, what="the worker's submission held by Symbl")
+        bot.kill()
+        wait_until(lambda: not alive(worker_pid), timeout=20, what="the orphaned worker gone")
+        again = serve(started, tmp_path, fake_slack, symbl)
+        wait_until(lambda: health(again)["scheduler"]["state"] == "owner", timeout=30, what="the new owner")
+        share(again, fake_slack, "F2", "1700500006.000100")
+        wait_until(lambda: posted_state(again, "1700500006.000100"), timeout=60, what="the new note")
+    finally:
+        symbl.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_kernel_ends_a_worker_whose_parent_was_killed(tmp_path):
+    """The first of the worker's ties to its web process (bot.slack.ops.lifeline): a process that asked for
+    the parent-death signal and then waits on nothing else (as a wedged worker would) ends with its parent."""
+    child = (
+        "import os, signal, sys; from bot.slack.ops import lifeline; "
+        "assert lifeline.die_with_parent(int(sys.argv[1])); print(os.getpid(), flush=True); signal.pause()"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", "import os, signal, subprocess, sys; "
+         f"subprocess.Popen([sys.executable, '-c', {child!r}, str(os.getpid())]); signal.pause()"],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as parent:  # fmt: skip
+        try:
+            child_pid = int(parent.stdout.readline())  # type: ignore[union-attr]
+            assert alive(child_pid)
+        finally:
+            parent.kill()
+    wait_until(lambda: not alive(child_pid), timeout=10, what="the child gone with its parent")

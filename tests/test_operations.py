@@ -8,6 +8,7 @@ import dataclasses
 import io
 import json
 import logging
+import os
 import time
 
 import pytest
@@ -105,6 +106,24 @@ def test_a_second_process_on_the_same_database_stands_by(tmp_path, fake_slack, s
         # Events reaching the standby process are recorded there and carried out by the owner.
         post_one(fake_slack, url2)
         assert second.poller.last_tick_at is None
+
+
+def test_a_standby_reports_a_lease_holder_that_stopped_ticking(tmp_path, fake_slack, stub_symbl):
+    """issue 21, finding 2: a holder alive but processing nothing (an orphan stuck in a step) keeps the lock;
+    a standby behind it must not report "all fine". The holder's last tick is the lock file's mtime."""
+    settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl)
+    with running_bot(settings) as (first, _url1), running_bot(settings) as (second, url2):
+        assert second.scheduler_owner.state == "standby"
+        assert requests.get(url2 + "/healthz", timeout=5).json()["scheduler"]["ok"]
+        first.poller.stop()  # the holder keeps the lease and ticks no more
+        assert first.scheduler_owner.state == "owner"
+        hour_ago = time.time() - 3600  # as its heartbeat reads an hour later
+        os.utime(settings.data_dir / "scheduler.lock", (hour_ago, hour_ago))
+        stale = requests.get(url2 + "/healthz", timeout=5)
+        assert stale.status_code == 503
+        assert stale.json()["scheduler"]["state"] == "standby" and not stale.json()["scheduler"]["ok"]
+        assert "stopped ticking" in stale.json()["scheduler"]["error"]
+        assert stale.json()["scheduler"]["last_tick_seconds_ago"] >= 3600
 
 
 def test_scheduler_off_never_polls(tmp_path, fake_slack, stub_symbl):

@@ -89,7 +89,9 @@ class Background:
         return BackgroundState(
             scheduler=self.owner.state,
             running=self.poller.running,
-            last_tick_at=self.poller.last_tick_at,
+            # A standby reports the holder's last tick: standing by behind a holder that stopped ticking is
+            # as stale as not ticking oneself.
+            last_tick_at=self.owner.holder_last_tick or self.poller.last_tick_at,
             storage_full_at=self.services.storage_full_at,
             engine=engine_status(self.services.settings, self.engine),
         )
@@ -125,6 +127,7 @@ def build_background(services: Services, engine: Any = None) -> Background:
         lambda: poller.stop(wait=True),
         enabled=settings.scheduler,
     )
+    poller.on_tick = owner.beat
     # A tick that finds the previous one still running is skipped (max_instances=1): by design, not news.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     return Background(services=services, poller=poller, owner=owner, engine=engine)

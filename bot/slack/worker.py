@@ -5,9 +5,11 @@ Started (spawned) and supervised by the web process (bot.slack.ops.supervisor) w
 priority is lowered: it has no deadline, and acks do. Over its pipe (bot.slack.ops.worker_link) it turns the
 web process's wakes into ticks and reports its state (scheduler, disk, engine URL) every `REPORT_SECONDS`.
 
-It stops on SIGTERM (the poller waits for the steps under way) and when the pipe closes (the web process is
-gone: nobody would supervise it). SIGINT is ignored: Ctrl-C in a terminal reaches the whole process group, and
-the web process stops it in order.
+It stops on SIGTERM (the poller waits for the steps under way) and when the web process is gone (nobody
+would supervise it): its pipe closes, its pid is no longer our parent's, and on Linux the kernel sends
+SIGTERM. Every stop is bounded (`STOP_SECONDS`, bot.slack.ops.lifeline): a step that never ends cannot keep
+an orphan, and its scheduler lease, alive. SIGINT is ignored: Ctrl-C in a terminal reaches the whole process
+group, and the web process stops it in order.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 from bot import logs
 from bot.config import Settings
 from bot.slack.background import Background, build_background, build_services, slack_client, symbl_client
-from bot.slack.ops import worker_link
+from bot.slack.ops import lifeline, worker_link
 from storage import BotStore, open_store
 
 log = logging.getLogger(__name__)
@@ -34,15 +36,21 @@ REPORT_SECONDS = 1.0
 # The web process leaves WAL checkpoints to us (its acks must not wait for one): our own commits checkpoint
 # past SQLite's 1,000 pages, and this bounds the WAL while we write nothing and the web process does.
 CHECKPOINT_EVERY_REPORTS = 5
+# An orderly stop (the poller waiting for steps under way) gets this long, then the process exits regardless.
+# Shorter than the supervisor's SIGKILL deadline, so a worker the web process stops ends by itself.
+STOP_SECONDS = 8.0
 
 
-def run(settings: Settings, link: socket.socket) -> None:
-    """The worker's main (a multiprocessing "spawn" target): build the background, run it until stopped."""
+def run(settings: Settings, link: socket.socket, parent_pid: int) -> None:
+    """The worker's main (a multiprocessing "spawn" target): build the background, run it until stopped.
+    `parent_pid` is the web process's (the worker must not outlive it)."""
     # First, before any thread exists: on Linux a thread's nice value is its own, and new threads inherit it.
     os.nice(NICENESS)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda _signo, _frame: stopping.set())
+    signal.signal(signal.SIGTERM, lambda _signo, _frame: stopping.set())  # also the parent-death signal
+    if not lifeline.die_with_parent(parent_pid):
+        return  # the web process died while we started
     logs.configure(settings)
     store = open_store(settings.bot_database)
     symbl, engine = symbl_client(settings)
@@ -54,12 +62,17 @@ def run(settings: Settings, link: socket.socket) -> None:
         ).start()
         background.start()
         reports = 0
-        while _report(link, background, engine_url) and not stopping.wait(REPORT_SECONDS):
+        while (
+            _report(link, background, engine_url)
+            and not lifeline.parent_gone(parent_pid)
+            and not stopping.wait(REPORT_SECONDS)
+        ):
             reports += 1
             if reports % CHECKPOINT_EVERY_REPORTS == 0:
                 _checkpoint(store)
     finally:
         log.info("background worker stopping")
+        lifeline.exit_after(STOP_SECONDS, "the background worker")
         background.stop()
         background.services.interactive.shutdown(wait=False, cancel_futures=True)
         store.close()

@@ -2,8 +2,9 @@
 fine, else 503. It names no file paths (it may be reachable from outside), and its database check uses its own
 read-only connection with a short busy timeout, so a lock held by another process cannot freeze it.
 
-The scheduler counts as fine when its process owns it and ticked recently, or when it stands by / is
-switched off on purpose (another process polls). A platform's health check can therefore point at every
+The scheduler counts as fine when its process owns it and ticked recently, when it stands by behind a holder
+that ticked recently (the lease's heartbeat, bot.slack.ops.lease), or is switched off on purpose (another
+process polls). A platform's health check can therefore point at every
 web process. With the background in its worker process (bot.slack.worker), the scheduler, disk-full and
 engine parts are what the worker last reported (`BackgroundState`, sent over the pipe every second), and a
 `worker` part says whether that process is up.
@@ -86,10 +87,15 @@ def scheduler_status(bot: Any, background: BackgroundState, now: float | None = 
     if last is not None:
         status["last_tick_seconds_ago"] = round(now - last, 3)
     stale_after = max(STALE_TICK_SECONDS, bot.settings.poll_seconds * 10)
+    recent = last is not None and now - last < stale_after
     if state == "owner":
-        status["ok"] = background.running and last is not None and now - last < stale_after
+        status["ok"] = background.running and recent
+    elif state == "standby":
+        status["ok"] = recent
+        if not recent:
+            status["error"] = "the process holding the scheduler lease has stopped ticking"
     else:
-        status["ok"] = state in ("standby", "off")
+        status["ok"] = state == "off"
     return status
 
 

@@ -7,6 +7,11 @@ process owns the schedule. Ownership is an exclusive `flock` on a file beside th
 releases it when the owner exits or is killed, and a standby process takes over within `retry_seconds`.
 `SYMBL_BOT_SCHEDULER=off` keeps a process out of the contest entirely (extra web processes on another host
 that share no disk with the owner still must not poll: give them the flag).
+
+A holder that is alive but processes nothing (issue 21: an orphaned worker stuck in a step) keeps the lock, so
+the owner also leaves a heartbeat: the lock file's mtime is its last tick (`beat`, at most once a second, one
+`utime` on the open descriptor). A standby reads it (`holder_last_tick`, one `stat`) and /healthz reports it
+stale like an owner's own stale tick, instead of "standing by, all fine" behind a holder that does nothing.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+
+BEAT_EVERY_SECONDS = 1.0
 
 
 class FileLock:
@@ -46,6 +54,17 @@ class FileLock:
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
         return True
+
+    def touch(self, at: float) -> None:
+        """Set the file's mtime to `at` (the holder's heartbeat)."""
+        if self._fd is not None:
+            os.utime(self._fd, (at, at))
+
+    def mtime(self) -> float | None:
+        try:
+            return self.path.stat().st_mtime
+        except OSError:
+            return None
 
     def release(self) -> None:
         if self._fd is not None:
@@ -77,7 +96,19 @@ class SchedulerOwner:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._mutex = threading.Lock()
+        self._beaten_at = 0.0
         self.state = "off" if not enabled else "stopped"
+
+    def beat(self, tick_at: float) -> None:
+        """The owner's poller ticked at `tick_at` (epoch seconds): leave it where a standby can see it."""
+        if self.state == "owner" and time.monotonic() - self._beaten_at >= BEAT_EVERY_SECONDS:
+            self._beaten_at = time.monotonic()
+            self._lock.touch(tick_at)
+
+    @property
+    def holder_last_tick(self) -> float | None:
+        """In standby: the lock holder's last tick (epoch seconds), from the lock file's mtime."""
+        return self._lock.mtime() if self.state == "standby" else None
 
     def start(self) -> str:
         if not self._enabled:

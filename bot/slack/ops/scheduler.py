@@ -47,6 +47,7 @@ class Poller:
         self._ticking = False
         self._again = False
         self.last_tick_at: float | None = None  # epoch seconds of the last tick's start (health reports it)
+        self.on_tick: Callable[[float], None] | None = None  # told each tick's start (the lease's heartbeat)
 
     def start(self) -> None:
         """Resume every row that was in flight (this process owns the schedule), then tick every interval."""
@@ -113,6 +114,8 @@ class Poller:
         with self._lock:
             self._ticking = True
         self.last_tick_at = time.time()
+        if self.on_tick is not None:
+            self.on_tick(self.last_tick_at)
         handed = 0
         try:
             while True:

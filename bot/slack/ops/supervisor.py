@@ -11,8 +11,9 @@ process, lowered in CPU priority, they share nothing with the acks but the SQLit
 - **Restarted with backoff** (1 s doubling to 30 s, back to 1 s once a worker has lived a minute). The
   scheduler lease (bot.slack.ops.lease) is held by the worker, so "exactly one process polls" holds across
   restarts (the kernel frees a killed worker's lock) and across extra web processes (their workers stand by).
-- **No orphans**: `stop()` sends SIGTERM (the worker stops its poller, waiting for steps under way) and kills
-  it if that takes longer than `STOP_SECONDS`; a worker whose web process died sees its pipe close and stops.
+- **No orphans**: `stop()` sends SIGTERM (the worker stops its poller, waiting for steps under way, at most
+  `worker.STOP_SECONDS`) and kills it if that takes longer than `STOP_SECONDS`; a worker whose web process
+  died (even by SIGKILL) stops by itself within `worker.STOP_SECONDS` (bot.slack.ops.lifeline says how).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from multiprocessing.connection import wait as wait_ready
@@ -37,7 +39,7 @@ log = logging.getLogger(__name__)
 FIRST_RESTART_SECONDS = 1.0
 MAX_RESTART_SECONDS = 30.0
 STABLE_SECONDS = 60.0  # a worker that ran this long before dying restarts after the shortest backoff again
-STOP_SECONDS = 10.0  # SIGTERM → this long for steps under way → SIGKILL
+STOP_SECONDS = worker.STOP_SECONDS + 2  # SIGTERM → this long for steps under way → SIGKILL
 READY_SECONDS = 120.0  # start() waits this long for the first worker's first report (the engine starts first)
 
 
@@ -157,7 +159,10 @@ class WorkerSupervisor:
     def _spawn(self) -> tuple[Any, Any]:
         ours, theirs = worker_link.socket_pair()
         process = self._context.Process(
-            target=worker.run, args=(self._settings, theirs), name="symbl-bot-worker", daemon=True
+            target=worker.run,
+            args=(self._settings, theirs, os.getpid()),
+            name="symbl-bot-worker",
+            daemon=True,
         )
         with self._lock:
             process.start()

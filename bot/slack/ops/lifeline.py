@@ -1,0 +1,63 @@
+"""The background worker's tie to its web process: it must not outlive it, nor take long to stop.
+
+Why (issue 21, finding 2): a web process killed with SIGKILL left its worker running. The worker saw its pipe
+close and began an orderly stop, but that stop waited for the steps under way, and a step stuck forever (an
+endless loop, a peer that never answers) kept the process, and with it the scheduler lease, alive for good.
+The `flock` lease was never the problem: the kernel frees it when its holder dies; this holder never died.
+
+So, three ties, each enough on its own:
+- **The kernel's**: on Linux, `prctl(PR_SET_PDEATHSIG, SIGTERM)` has the kernel signal the worker when its
+  parent goes away. Strictly, when the *thread* that spawned it exits; that is the supervisor's monitor
+  thread, which lives until it has stopped the worker, so the signal means "the web process is gone".
+- **The portable one**: the parent's pid, checked every report; a re-parented worker sees another `getppid()`
+  (the pipe's end-of-file, bot.slack.worker, is the third).
+- **A bounded stop**: once stopping starts, for any reason, the worker has `deadline` seconds for an orderly
+  stop and is then ended with `os._exit` (the kernel frees its lease; the steps' recorded states make an
+  interrupted step resume in the next owner, as after any crash).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+import signal
+import sys
+import threading
+
+log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+EXIT_STATUS = 3  # what the supervisor logs for a worker its own deadline ended
+
+
+def die_with_parent(parent_pid: int, signo: int = signal.SIGTERM) -> bool:
+    """Ask the kernel for `signo` when the parent dies (Linux; elsewhere a no-op). False when the parent is
+    already gone (it died before the request was in place, so no signal will come)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, int(signo), 0, 0, 0) != 0:
+            log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
+    return not parent_gone(parent_pid)
+
+
+def parent_gone(parent_pid: int) -> bool:
+    """A process whose parent died is re-parented (to init or a subreaper): its parent pid changes."""
+    return os.getppid() != parent_pid
+
+
+def exit_after(deadline: float, what: str) -> threading.Timer:
+    """End the process with `os._exit` after `deadline` seconds unless it has exited by then."""
+
+    def end() -> None:
+        log.error("%s did not stop within %.0f s; exiting now", what, deadline)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(EXIT_STATUS)
+
+    timer = threading.Timer(deadline, end)
+    timer.name = "exit-deadline"
+    timer.daemon = True
+    timer.start()
+    return timer
