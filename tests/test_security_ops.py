@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import stat
 import subprocess
 import sys
 import threading
@@ -18,7 +19,10 @@ import requests
 
 from bot.logs import RedactingFilter
 from tests.slack_fakes import bot_settings, deliver, event_envelope, file_share_event, running_bot, wait_for
+from tests.suite_support import BotProcess, bot_env, free_port
 from tests.support import disk
+from tests.support.drip import DripServer
+from tests.support.wait import wait_until
 
 CHANNEL = "C0OPS"
 AUDIO = b"ID3" + b"\x00" * (1024 * 1024)  # 1 MiB: larger than the tiny disk
@@ -168,3 +172,43 @@ def test_debug_logs_show_no_webhook_path_or_query_nor_a_signed_links_query(tmp_p
     assert '"POST [redacted] HTTP/1.1"' in logged  # the request lines were logged …
     assert '"GET /recordings/standup.mp3?[redacted] HTTP/1.1"' in logged
     assert not any(s in logged for s in ("s3cr3tpath", "webh00ksecret", "s1gnature"))  # … without the secrets
+
+
+def test_the_data_directory_and_the_files_the_services_create_in_it_are_private(tmp_path, fake_slack):
+    """issue 21, finding 6: the data directory was 0755 and its files 0644, readable by every local user:
+    `slack_oauth.db` holds every workspace's token. A real `serve` (OAuth mode, the embedded engine in its
+    worker) on a directory an older version left open: the directory is narrowed, and what the web process,
+    the worker, SQLite and the engine create in it (databases and their -wal/-shm, the OAuth stores, the
+    scheduler lock, a recording being downloaded) is the service user's alone."""
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o755)
+    link = DripServer(b"ID3" + b"\x00" * 4096, interval=5)  # a download in progress for the whole test
+    env = bot_env(
+        data, fake_slack, None, free_port(),
+        SLACK_CLIENT_ID="1111.2222", SLACK_CLIENT_SECRET="shh", SYMBL_ALLOW_PRIVATE_URLS="true",
+    )  # fmt: skip
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        assert requests.get(bot.url + "/slack/install", allow_redirects=False, timeout=5).status_code < 400
+        engine = requests.get(bot.url + "/healthz", timeout=5).json()["engine"]["url"]
+        credentials = {"type": "application", "appId": "a", "appSecret": "b"}
+        token = requests.post(engine + "/oauth2/token:generate", json=credentials, timeout=5).json()
+        submitted = requests.post(
+            engine + "/v1/process/audio/url",
+            json={"url": link.base + "/call.mp3"},
+            headers={"x-api-key": token["accessToken"]},
+            timeout=5,
+        )
+        assert submitted.ok, submitted.text
+        wait_until(lambda: list(data.rglob("*.download")), timeout=30, what="the recording being downloaded")
+        modes = {str(p.relative_to(data)): stat.S_IMODE(p.stat().st_mode) for p in data.rglob("*")}
+    finally:
+        link.close()
+        bot.stop()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    names = {name.rsplit("/", 1)[-1] for name in modes}
+    assert {"bot.db", "bot.db-wal", "bot.db-shm", "engine.db", "slack_oauth.db", "scheduler.lock"} <= names
+    assert any(name.endswith(".download") for name in names)
+    opened = {name: oct(mode) for name, mode in modes.items() if mode & 0o077}
+    assert not opened, opened

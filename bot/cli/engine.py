@@ -9,6 +9,7 @@ import click
 
 from bot import logs
 from bot.config import Settings
+from bot.data_dir import make_private
 from bot.engine.core import Engine
 from bot.engine.server import EngineServer
 from bot.errors import BotError
@@ -17,6 +18,7 @@ from bot.errors import BotError
 def run_engine(*, host: str | None, port: int | None, workers: int | None) -> None:
     settings = Settings.from_env()
     logs.configure(settings)  # the bot's format and secret redaction, here too
+    make_private(settings.data_dir)
     if workers:
         settings = dataclasses.replace(settings, engine_workers=workers)
     try:

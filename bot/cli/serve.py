@@ -10,6 +10,7 @@ import click
 
 from bot import logs
 from bot.config import Settings
+from bot.data_dir import make_private
 from bot.errors import BotError
 from bot.slack.app import build_bot
 
@@ -18,6 +19,7 @@ def run_serve(port: int | None = None, mode: str = "auto") -> None:
     """Build the bot from the environment and serve until interrupted; bad settings are one `Error:` line."""
     settings = Settings.from_env()
     logs.configure(settings)
+    make_private(settings.data_dir)
     if port is not None:
         settings = dataclasses.replace(settings, port=port)
     if mode == "http":
