@@ -18,6 +18,7 @@ import requests
 
 from bot.config import Settings
 from bot.engine import jobs
+from bot.engine.server import auth
 from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine
 from tests.support import disk
 from tests.support.files import FileServer
@@ -30,12 +31,22 @@ def settings(tmp_path):
 
 
 def _token(url: str, app_id: str) -> dict[str, str]:
+    return _token_with(url, app_id, "s")
+
+
+def _token_with(url: str, app_id: str, secret: str) -> dict[str, str]:
     answer = requests.post(
         url + "/oauth2/token:generate",
-        json={"type": "application", "appId": app_id, "appSecret": "s"},
+        json={"type": "application", "appId": app_id, "appSecret": secret},
         timeout=10,
     )
+    assert answer.ok, answer.text
     return {"x-api-key": answer.json()["accessToken"]}
+
+
+def _status(url: str, headers: dict[str, str]) -> int:
+    """401 for a dead token; 404 (no such job) for a live one."""
+    return requests.get(url + "/v1/job/no-such-job", headers=headers, timeout=10).status_code
 
 
 def _upload(url: str, headers: dict[str, str], conversation_id: str | None = None) -> requests.Response:
@@ -220,7 +231,8 @@ def test_rows_from_before_the_owner_column_belong_to_the_installs_own_app_only(
     with running_engine(settings, ScriptedEngine()) as server:
         own = _token(server.url, owner)
         if configured:  # such an engine gives no other appId a token: store one as if it had
-            server.service.store.add_token("stranger-token", stranger, 3600)
+            fingerprint = auth.credentials_fingerprint(settings)
+            server.service.store.add_token("stranger-token", stranger, 3600, fingerprint)
             other = {"x-api-key": "stranger-token"}
         else:
             other = _token(server.url, stranger)
@@ -355,3 +367,56 @@ def test_the_bots_client_reaches_an_engine_on_loopback_directly_whatever_http_pr
         )
         status = client.job_status(submitted.job_id)
     assert status in ("scheduled", "in_progress", "completed")
+
+
+# --- tokens and the credentials that minted them (issue 21, finding 9) -------------------------------------
+
+
+def test_a_secret_rotation_ends_the_tokens_the_old_secret_minted(settings):
+    configured = dataclasses.replace(settings, engine_app_id="acme", engine_app_secret="first secret")
+    with running_engine(configured, ScriptedEngine()) as server:
+        old = _token_with(server.url, "acme", "first secret")
+        assert _status(server.url, old) == 404
+    with running_engine(configured, ScriptedEngine()) as server:  # a restart with the same credentials
+        assert _status(server.url, old) == 404
+    rotated = dataclasses.replace(configured, engine_app_secret="second secret")
+    with running_engine(rotated, ScriptedEngine()) as server:
+        assert _status(server.url, old) == 401
+        assert _status(server.url, _token_with(server.url, "acme", "second secret")) == 404
+
+
+def test_credentials_configured_where_the_engine_ran_open_end_the_open_tokens(settings):
+    with running_engine(settings, ScriptedEngine()) as server:
+        open_token = _token(server.url, "acme")  # open mode: any appId and secret
+        assert _status(server.url, open_token) == 404
+    configured = dataclasses.replace(settings, engine_app_id="acme", engine_app_secret="a real secret")
+    with running_engine(configured, ScriptedEngine()) as server:
+        assert _status(server.url, open_token) == 401
+
+
+def test_tokens_are_stored_as_their_hash_and_clear_text_rows_of_old_databases_go(settings):
+    import hashlib
+    import sqlite3
+
+    settings.engine_db_path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(settings.engine_db_path) as db:  # the table as versions before stored tokens
+        db.execute("CREATE TABLE tokens (token TEXT PRIMARY KEY, app_id TEXT, expires_at FLOAT)")
+        db.execute("INSERT INTO tokens VALUES ('an-old-clear-token', 'local', 9999999999)")
+    db.close()
+    with running_engine(settings, ScriptedEngine()) as server:
+        assert _status(server.url, {"x-api-key": "an-old-clear-token"}) == 401  # invalid now: by design
+        token = _token(server.url, "local")["x-api-key"]
+        assert _status(server.url, {"x-api-key": token}) == 404
+    raw = settings.engine_db_path.read_bytes() + _wal(settings).read_bytes()
+    assert token.encode() not in raw
+    with sqlite3.connect(settings.engine_db_path) as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        stored = db.execute("SELECT token_sha256 FROM access_tokens").fetchall()
+    db.close()
+    assert "tokens" not in tables
+    assert stored == [(hashlib.sha256(token.encode()).hexdigest(),)]
+
+
+def _wal(settings: Settings):
+    wal = settings.engine_db_path.with_name(settings.engine_db_path.name + "-wal")
+    return wal if wal.exists() else settings.engine_db_path

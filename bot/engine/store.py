@@ -14,6 +14,7 @@ statements, and WAL mode keeps readers in other processes unblocked.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -71,6 +72,12 @@ def _job(row: dict) -> Job:
     )
 
 
+def _token_hash(token: str) -> str:
+    """What is stored of a token: a leaked database yields no usable one (tokens are 256 random bits, so an
+    unsalted hash is enough)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def _visible(row_owner: str | None, owner: str | None) -> bool:
     """`owner` None: the engine's own callers (the queue), which see every row."""
     return owner is None or row_owner == owner
@@ -87,8 +94,14 @@ class Store:
 
     def _migrate(self, legacy_owner: str) -> None:
         with self._lock, self.db.atomic():
-            self.db.table("tokens").create(
-                {"token": str, "app_id": str, "expires_at": float}, pk="token", if_not_exists=True
+            # Tokens are kept as their sha256 only, with the fingerprint of the credentials that minted them
+            # (issue 21, finding 9). The old table held them in clear: dropped, so its tokens stop working
+            # (a client asks for a new one on its next 401) and none stays readable on disk.
+            self.db.execute("DROP TABLE IF EXISTS tokens")
+            self.db.table("access_tokens").create(
+                {"token_sha256": str, "app_id": str, "credentials": str, "expires_at": float},
+                pk="token_sha256",
+                if_not_exists=True,
             )
             self.db.table("conversations").create(
                 {
@@ -135,19 +148,25 @@ class Store:
 
     # --- tokens ------------------------------------------------------------------------------------
 
-    def add_token(self, token: str, app_id: str, lifetime: float) -> None:
+    def add_token(self, token: str, app_id: str, lifetime: float, credentials: str) -> None:
+        """Keep `token` (as its hash) for `app_id`, minted under `credentials` (a fingerprint of the
+        server's configured credentials); tokens expired or minted under other credentials are dropped."""
         now = time.time()
+        row = {"token_sha256": _token_hash(token), "app_id": app_id, "credentials": credentials}
         with self._lock, self.db.atomic():
-            self.db.execute("DELETE FROM tokens WHERE expires_at < ?", [now])
-            self.db.table("tokens").insert({"token": token, "app_id": app_id, "expires_at": now + lifetime})
+            self.db.execute(
+                "DELETE FROM access_tokens WHERE expires_at < ? OR credentials != ?", [now, credentials]
+            )
+            self.db.table("access_tokens").insert({**row, "expires_at": now + lifetime})
 
-    def token_valid(self, token: str) -> bool:
-        return self.token_app(token) is not None
-
-    def token_app(self, token: str) -> str | None:
-        """The appId a live token was generated for, else None."""
+    def token_app(self, token: str, credentials: str) -> str | None:
+        """The appId a live token was generated for under `credentials` (the server's current ones), else
+        None: a token minted before a secret rotation, or in open mode, no longer counts."""
         with self._lock:
-            row = self.db.execute("SELECT app_id, expires_at FROM tokens WHERE token = ?", [token]).fetchone()
+            row = self.db.execute(
+                "SELECT app_id, expires_at FROM access_tokens WHERE token_sha256 = ? AND credentials = ?",
+                [_token_hash(token), credentials],
+            ).fetchone()
         return row[0] if row and row[1] > time.time() else None
 
     # --- submissions -------------------------------------------------------------------------------

@@ -1,12 +1,16 @@
 """Who may call the engine: Host/Origin (DNS rebinding), token issue and check, and the early refusal.
 
 Every request but a token request and /healthz needs a live `x-api-key`; its appId becomes the request's
-owner. Large bodies are refused at their headers, before waitress buffers them, by `early_refusal` (see
-`early_auth`).
+owner. A token is live while it has not expired *and* the server's credentials are still the ones that minted
+it (`credentials_fingerprint`): rotating `SYMBL_ENGINE_APP_SECRET`, or configuring credentials where the
+engine ran open, ends every token issued before, instead of leaving them valid for up to 24 h. The store keeps
+tokens as hashes only (bot.engine.store). Large bodies are refused at their headers, before waitress
+buffers them, by `early_refusal` (see `early_auth`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import secrets
@@ -32,11 +36,29 @@ TOKEN_PATH = "/oauth2/token:generate"
 blueprint = Blueprint("auth", __name__)
 
 
-def auth_refusal(store: Store, token: str) -> str | None:
+OPEN_MODE = "open"  # the fingerprint of an engine without configured credentials (any appId gets a token)
+
+
+def credentials_fingerprint(settings: Settings) -> str:
+    """Which credentials mint tokens now: "open", or the appId with an HMAC of it keyed by the secret (the
+    secret itself never reaches the database)."""
+    app_id, secret = settings.engine_app_id, settings.engine_app_secret
+    if not (app_id and secret):
+        return OPEN_MODE
+    digest = hmac.new(secret.encode(), b"symbl-engine-token\0" + app_id.encode(), hashlib.sha256)
+    return f"{app_id}:{digest.hexdigest()}"
+
+
+def token_owner(store: Store, settings: Settings, token: str) -> str | None:
+    """The appId of a live token minted under the current credentials, else None."""
+    return store.token_app(token, credentials_fingerprint(settings)) if token else None
+
+
+def auth_refusal(store: Store, settings: Settings, token: str) -> str | None:
     """Why a request with this x-api-key is refused (401), or None for a live token."""
     if not token:
         return "Missing x-api-key header: generate a token at /oauth2/token:generate."
-    if store.token_app(token) is None:
+    if token_owner(store, settings, token) is None:
         return "The x-api-key token is unknown or expired."
     return None
 
@@ -47,7 +69,7 @@ def early_refusal(service: EngineService) -> Callable[[str, str, Any], str | Non
     def refusal(method: str, path: str, headers: Any) -> str | None:
         if path.startswith(TOKEN_PATH):
             return "A token request is a small JSON body."
-        return auth_refusal(service.store, headers.get("X_API_KEY", ""))
+        return auth_refusal(service.store, service.settings, headers.get("X_API_KEY", ""))
 
     return refusal
 
@@ -75,10 +97,11 @@ def authenticate() -> Response | None:
         return error_response(403, refusal)
     if request.path.startswith(TOKEN_PATH) or request.path == HEALTH_PATH:
         return None
-    refusal = auth_refusal(service.store, request.headers.get("x-api-key", ""))
+    token = request.headers.get("x-api-key", "")
+    refusal = auth_refusal(service.store, service.settings, token)
     if refusal:
         return error_response(401, refusal)
-    g.app_id = service.store.token_app(request.headers["x-api-key"])
+    g.app_id = token_owner(service.store, service.settings, token)
     return None
 
 
@@ -95,5 +118,7 @@ def generate_token() -> Response:
     if not credentials_ok(service.settings, body.get("appId"), body.get("appSecret")):
         raise ApiError(401, "Unknown appId or wrong appSecret.")
     token = secrets.token_urlsafe(32)
-    service.store.add_token(token, str(body["appId"]), TOKEN_LIFETIME)
+    service.store.add_token(
+        token, str(body["appId"]), TOKEN_LIFETIME, credentials_fingerprint(service.settings)
+    )
     return jsonify({"accessToken": token, "expiresIn": TOKEN_LIFETIME})
