@@ -45,6 +45,7 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 BACKGROUND_MODES = ("process", "thread")  # the first is the default
+CLAIM_MODES = ("lease", "select")  # the first is the default
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
@@ -100,12 +101,24 @@ class Settings:
     max_duration_seconds: int = DEFAULT_MAX_DURATION_SECONDS
     max_request_bytes: int = 1024**2  # a Slack event or command body; larger ones get 413 before any parsing
     max_links_per_message: int = 10  # media links taken from one message; the rest get a reply saying so
+    # Wall-clock bounds on a whole download (every hop, headers and body) and on a whole webhook POST: a peer
+    # that drips a byte at a time never trips the per-read timeouts, and would hold a worker for good.
+    download_deadline_seconds: float = 900.0  # ~1 GB at 1 MB/s; the file-size cap bounds the rest
+    webhook_deadline_seconds: float = 15.0
+    # The engine's webhook senders: one tenant's slow endpoint holds one of them, never another tenant's POSTs.
+    webhook_senders: int = 4
 
     # Storage.
     data_dir: Path = field(default_factory=_default_data_dir)
     # The bot's state in PostgreSQL (any number of web and worker processes) instead of SQLite under
     # data_dir (one machine). The engine's jobs and media stay under data_dir either way.
     database_url: str | None = None
+    # How long a worker's claim on a recording lasts without renewal (storage.leases): a killed worker's rows
+    # are taken over this long after it stopped renewing. A post to Slack gets at most a quarter of it.
+    lease_seconds: float = 60.0
+    # "lease" (claims with leases and fenced writes); "select" is the unfenced selection of before, kept as
+    # the chaos tests' negative control only: with several workers it posts twice.
+    claim_mode: str = "lease"
 
     # Slack.
     slack_bot_token: str | None = None
@@ -181,8 +194,13 @@ class Settings:
             max_duration_seconds=_int(env, "SYMBL_MAX_DURATION_SECONDS", DEFAULT_MAX_DURATION_SECONDS),
             max_request_bytes=_int(env, "SYMBL_BOT_MAX_REQUEST_BYTES", 1024**2),
             max_links_per_message=max(1, _int(env, "SYMBL_BOT_MAX_LINKS_PER_MESSAGE", 10)),
+            download_deadline_seconds=max(1.0, _float(env, "SYMBL_DOWNLOAD_DEADLINE_SECONDS", 900.0)),
+            webhook_deadline_seconds=max(1.0, _float(env, "SYMBL_WEBHOOK_DEADLINE_SECONDS", 15.0)),
+            webhook_senders=max(1, _int(env, "SYMBL_ENGINE_WEBHOOK_SENDERS", 4)),
             data_dir=Path(get("SYMBL_BOT_DATA_DIR") or _default_data_dir()),
             database_url=_database_url(get("SYMBL_BOT_DATABASE_URL"), get("DATABASE_URL")),
+            lease_seconds=max(1.0, _float(env, "SYMBL_BOT_LEASE_SECONDS", 60.0)),
+            claim_mode=_choice(env, "SYMBL_BOT_CLAIM_MODE", CLAIM_MODES),
             slack_bot_token=get("SLACK_BOT_TOKEN"),
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
             slack_app_token=get("SLACK_APP_TOKEN"),

@@ -125,6 +125,14 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    (
+        "m002_leases",
+        (
+            "ALTER TABLE recordings ADD COLUMN lease_owner TEXT",
+            "ALTER TABLE recordings ADD COLUMN lease_until DOUBLE PRECISION",
+            "CREATE TABLE housekeeping (job TEXT PRIMARY KEY, next_run_at DOUBLE PRECISION NOT NULL)",
+        ),
+    ),
 )
 
 _LEDGER = (

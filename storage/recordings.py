@@ -19,6 +19,7 @@ from enum import Enum
 from typing import Any
 
 from storage.db import BotStore
+from storage.fence import hold
 
 
 # Not StrEnum (UP042): that would change what str() and f-strings of a State give, which callers may rely on.
@@ -69,6 +70,8 @@ class Recording:
     updated_at: float
     append_to: str | None = None  # the conversation this recording extends (an append), else None
     status_started_at: float | None = None  # a status post went out (maybe unanswered): search before posting
+    lease_owner: str | None = None  # the worker process stepping it (storage.leases), until lease_until
+    lease_until: float | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Recording:
@@ -227,6 +230,7 @@ def _update(
     if only_from:
         where += " AND state IN (" + ", ".join(f"'{s.value}'" for s in only_from) + ")"
     with store.tx() as db:
+        hold(db, recording_id)
         return (
             db.execute(f"UPDATE recordings SET {sets} WHERE {where}", [*params, recording_id]).rowcount == 1
         )
@@ -240,6 +244,7 @@ def start_status(store: BotStore, recording_id: int, now: float | None = None) -
     """Note that the status message is about to be posted: a retry after this searches the thread first."""
     now = time.time() if now is None else now
     with store.tx() as db:
+        hold(db, recording_id)
         db.execute(
             "UPDATE recordings SET status_started_at = COALESCE(status_started_at, ?) WHERE id = ?",
             [now, recording_id],
@@ -295,6 +300,7 @@ def mark_completed(
     """Cache the conversation's insights and move the row to `completed`, in one transaction."""
     now = time.time() if now is None else now
     with store.tx() as db:
+        hold(db, rec.id)
         db.execute(
             """
             INSERT INTO conversations (conversation_id, recording_id, team_id, channel_id, name, insights,
@@ -328,6 +334,7 @@ def start_summary(store: BotStore, recording_id: int, now: float | None = None) 
     """Note that a summary post is about to go out: a restart after this point searches the thread first."""
     now = time.time() if now is None else now
     with store.tx() as db:
+        hold(db, recording_id)
         db.execute(
             "UPDATE recordings SET summary_started_at = COALESCE(summary_started_at, ?) WHERE id = ?",
             [now, recording_id],
@@ -356,6 +363,7 @@ def mark_failed(store: BotStore, recording_id: int, error: str) -> bool:
 def retry_later(store: BotStore, recording_id: int, error: str, next_poll_at: float) -> int:
     """A transient error: keep the row, count the attempt, try again at `next_poll_at`. Returns attempts."""
     with store.tx() as db:
+        hold(db, recording_id)
         db.execute(
             "UPDATE recordings SET attempts = attempts + 1, error = ?, next_poll_at = ?, updated_at = ? "
             "WHERE id = ?",

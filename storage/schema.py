@@ -142,3 +142,11 @@ def m004_summary_parts(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m005_leases(db: Database) -> None:
+    """Issue 22: which worker steps a row, until when (storage.leases); housekeeping runs, claimed."""
+    db.execute("ALTER TABLE recordings ADD COLUMN lease_owner TEXT")
+    db.execute("ALTER TABLE recordings ADD COLUMN lease_until REAL")
+    db.execute("CREATE TABLE housekeeping (job TEXT PRIMARY KEY, next_run_at REAL NOT NULL)")

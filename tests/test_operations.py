@@ -130,7 +130,11 @@ def test_scheduler_off_never_polls(tmp_path, fake_slack, stub_symbl):
     settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl, scheduler=False)
     with running_bot(settings) as (bot, url):
         assert bot.scheduler_owner.state == "off" and not bot.poller.running
-        assert requests.get(url + "/healthz", timeout=5).json()["scheduler"] == {"state": "off", "ok": True}
+        assert requests.get(url + "/healthz", timeout=5).json()["scheduler"] == {
+            "state": "off",
+            "claim": "lease",
+            "ok": True,
+        }
 
 
 def test_standby_takes_over_when_the_owner_stops(tmp_path):

@@ -102,7 +102,7 @@ class Bot:
         return self.background.engine if self.background else None
 
     @property
-    def scheduler_owner(self) -> lease.SchedulerOwner | None:
+    def scheduler_owner(self) -> lease.SchedulerOwner | lease.SharedSchedule | None:
         return self.background.owner if self.background else None
 
     def background_state(self) -> BackgroundState:

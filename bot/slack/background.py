@@ -72,7 +72,7 @@ class Background:
 
     services: Services
     poller: Poller
-    owner: lease.SchedulerOwner
+    owner: lease.SchedulerOwner | lease.SharedSchedule
     engine: Any = None  # bot.engine.server.EngineServer when embedded
 
     def start(self) -> None:
@@ -101,8 +101,12 @@ def build_background(services: Services, engine: Any = None) -> Background:
     """The poller running the pipeline's steps, its housekeeping jobs and the scheduler lease, wired to
     `services` (its `wake` and `poll_now` become the poller's); not started."""
     settings = services.settings
+    # On SQLite one process owns the file's schedule (scheduler.lock) and may resume everything at start; on
+    # PostgreSQL every worker process claims rows (storage.leases) and housekeeping runs where claimed.
+    exclusive = services.store.dialect == "sqlite"
     poller = Poller(services.store, lambda recording_id: pipeline.advance(services, recording_id),
-                    interval=settings.poll_seconds)  # fmt: skip
+                    interval=settings.poll_seconds, lease_seconds=settings.lease_seconds,
+                    exclusive=exclusive, claim_mode=settings.claim_mode)  # fmt: skip
     services.wake = poller.wake
     services.poll_now = poller.poll_now
     if engine is not None:
@@ -121,12 +125,16 @@ def build_background(services: Services, engine: Any = None) -> Background:
         poller.every(
             retention.RETENTION_INTERVAL_SECONDS, lambda: retention.run(services), retention.RETENTION_JOB
         )
-    owner = lease.SchedulerOwner(
-        settings.data_dir / "scheduler.lock",
-        poller.start,
-        lambda: poller.stop(wait=True),
-        enabled=settings.scheduler,
-    )
+    owner: lease.SchedulerOwner | lease.SharedSchedule
+    if exclusive:
+        owner = lease.SchedulerOwner(
+            settings.data_dir / "scheduler.lock",
+            poller.start,
+            lambda: poller.stop(wait=True),
+            enabled=settings.scheduler,
+        )
+    else:
+        owner = lease.SharedSchedule(poller.start, lambda: poller.stop(wait=True), enabled=settings.scheduler)
     poller.on_tick = owner.beat
     # A tick that finds the previous one still running is skipped (max_instances=1): by design, not news.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)

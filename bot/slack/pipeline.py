@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.errors import (
     BotError,
     JobFailed,
+    LeaseLost,
     MediaTooLarge,
     MediaTooLong,
     SlackDeliveryError,
@@ -39,7 +40,7 @@ from bot.slack.services import Services
 from bot.slack.speaker_hints import known_speakers
 from bot.slack.thread import ensure_status, find_posted_parts, set_stage, without_connection_retries
 from bot.transcript_import import TEXT_OPTIONS, read_transcript, transcript_kind
-from storage import Recording, State, summary_parts
+from storage import Recording, State, leases, summary_parts
 from storage import recordings as repo
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ def advance(services: Services, recording_id: int) -> None:
             poll(services, rec)
         elif rec.state == State.COMPLETED:
             post_summary(services, rec)
+    except LeaseLost as err:  # stalled past the lease: the new owner repeats the step; nothing to record
+        log.warning("recording %s: step abandoned: %s", rec.id, err)
     except Exception as err:  # noqa: BLE001 — every outcome is recorded on the row
         _handle_error(services, rec, err)
 
@@ -297,6 +300,10 @@ def post_summary(services: Services, rec: Recording) -> None:
     for part, message in enumerate(messages, start=1):
         if part in already:
             continue
+        # Inside the lease (storage.leases): renewed, and a client timeout that ends before it can expire.
+        budget = leases.secure_post(services.store, rec.id, client.timeout)
+        if budget is not None:
+            poster.timeout = budget  # type: ignore[assignment]  # urllib takes a float; slack_sdk says int
         response = poster.chat_postMessage(
             channel=rec.channel_id,
             thread_ts=rec.thread_ts,

@@ -53,7 +53,7 @@ def database_status(bot: Any) -> dict[str, Any]:
         # The class and SQLite's words only: str() of some errors carries the file's path.
         words = f": {err}" if isinstance(err, sqlite3.Error) else ""
         return {"ok": False, "error": err.__class__.__name__ + words}
-    return {"ok": not pending, "pending_migrations": pending, "recordings": counts}
+    return {"ok": not pending, "backend": "sqlite", "pending_migrations": pending, "recordings": counts}
 
 
 def _postgres_status(store: Any) -> dict[str, Any]:
@@ -88,7 +88,8 @@ def scheduler_status(bot: Any, background: BackgroundState, now: float | None = 
         status["last_tick_seconds_ago"] = round(now - last, 3)
     stale_after = max(STALE_TICK_SECONDS, bot.settings.poll_seconds * 10)
     recent = last is not None and now - last < stale_after
-    if state == "owner":
+    status["claim"] = bot.settings.claim_mode
+    if state in ("owner", "claiming"):  # claiming: one of any number of processes sharing PostgreSQL
         status["ok"] = background.running and recent
     elif state == "standby":
         status["ok"] = recent

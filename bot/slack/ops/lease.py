@@ -149,3 +149,33 @@ class SchedulerOwner:
             if self.state != "off":
                 self.state = "stopped"
 
+
+class SharedSchedule:
+    """On PostgreSQL no process owns the schedule: every worker process ticks and claims rows with leases
+    (storage.leases), so there is no lock to contest. `SYMBL_BOT_SCHEDULER=off` still keeps a process (a web
+    process beside `symbl-bot worker` processes) from ticking at all.
+
+    state: "off" (disabled by configuration), "claiming", "stopped". Same surface as `SchedulerOwner`.
+    """
+
+    holder_last_tick: float | None = None  # nobody to stand by behind
+
+    def __init__(self, start: Callable[[], None], stop: Callable[[], None], *, enabled: bool = True):
+        self._start = start
+        self._stop = stop
+        self._enabled = enabled
+        self.state = "off" if not enabled else "stopped"
+
+    def beat(self, tick_at: float) -> None:
+        """Nothing to leave: health reads each process's own tick."""
+
+    def start(self) -> str:
+        if self._enabled:
+            self._start()
+            self.state = "claiming"
+        return self.state
+
+    def stop(self) -> None:
+        if self.state == "claiming":
+            self._stop()
+            self.state = "stopped"
