@@ -10,6 +10,7 @@ or the store itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -61,6 +62,16 @@ class BotStore(Protocol):
     def pending_migrations(self) -> list[str]: ...
 
     def leave_checkpoints_to_another_process(self) -> None: ...
+
+    def wake_others(self) -> None:
+        """Tell every process listening on this database that rows may be due now (PostgreSQL's NOTIFY; on
+        SQLite nothing: the web process wakes its own worker over their pipe)."""
+        ...
+
+    def listen(self, on_wake: Callable[[], None]) -> bool:
+        """Call `on_wake` on every `wake_others()` of any process, from a thread of the store's, until
+        `close()`. False where the backend has no such channel (SQLite)."""
+        ...
 
     def close(self) -> None: ...
 

@@ -13,8 +13,9 @@ literal `%` into `%%`). None of the bot's SQL has a `?` inside a string literal.
 from __future__ import annotations
 
 import functools
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,10 +25,14 @@ from psycopg_pool import ConnectionPool
 from storage import postgres_schema
 from storage.db import Dialect
 
+log = logging.getLogger(__name__)
+
 # Per process: the ack path's INSERTs, the pipeline's steps (4 workers), the tick and housekeeping. Beyond
 # it a caller waits for a connection (up to POOL_TIMEOUT_SECONDS) instead of opening more.
 POOL_MAX = 8
 POOL_TIMEOUT_SECONDS = 30.0
+WAKE_CHANNEL = "symbl_bot_due"
+LISTEN_RETRY_SECONDS = 1.0  # a lost listening connection is opened again after this (the 1 s tick covers)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -51,6 +56,8 @@ class PostgresStore:
     def __init__(self, url: str, *, max_connections: int = POOL_MAX):
         self.url = url
         self._held = threading.local()  # .conn: the connection this thread's open block uses
+        self._closing = threading.Event()
+        self._listener: threading.Thread | None = None
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url,
             min_size=1,
@@ -105,8 +112,33 @@ class PostgresStore:
         with self._connection() as conn:
             return postgres_schema.pending(conn)
 
+    def wake_others(self) -> None:
+        with self.read() as db:
+            db.execute(f"NOTIFY {WAKE_CHANNEL}")
+
+    def listen(self, on_wake: Callable[[], None]) -> bool:
+        """A connection of its own (not the pool's: LISTEN belongs to a session) waits for notifications."""
+        self._listener = threading.Thread(target=self._listen, args=(on_wake,), name="db-listen", daemon=True)
+        self._listener.start()
+        return True
+
+    def _listen(self, on_wake: Callable[[], None]) -> None:
+        while not self._closing.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {WAKE_CHANNEL}")
+                    while not self._closing.is_set():
+                        for _notice in conn.notifies(timeout=1.0):
+                            on_wake()
+            except psycopg.Error as err:
+                log.warning("database notifications lost (%s); the tick still polls", err.__class__.__name__)
+                self._closing.wait(LISTEN_RETRY_SECONDS)
+
     def leave_checkpoints_to_another_process(self) -> None:
         """Nothing to do: PostgreSQL's checkpointer is a server process, not a client's commit."""
 
     def close(self) -> None:
+        self._closing.set()
+        if self._listener is not None:
+            self._listener.join(5)
         self._pool.close()

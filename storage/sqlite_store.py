@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,12 @@ class SqliteStore:
                 )
             ]
             return [n for n in names if column in {c.name for c in self.db[n].columns}]
+
+    def wake_others(self) -> None:
+        """Nothing: one machine, and the web process wakes its own worker over their pipe."""
+
+    def listen(self, on_wake: Callable[[], None]) -> bool:
+        return False
 
     def pending_migrations(self) -> list[str]:
         with self._locked():

@@ -158,6 +158,8 @@ def bot_env(
 class BotProcess:
     """`symbl-bot serve` in HTTP mode; `kill()` is SIGKILL, `start()` again resumes on the same data dir."""
 
+    command = "serve"
+
     def __init__(self, env: dict[str, str], log: Path):
         self.env = env
         self.log = log
@@ -168,7 +170,12 @@ class BotProcess:
     def start(self, timeout: float = 60) -> BotProcess:
         with self.log.open("ab") as out:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", "serve"],
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from bot.cli import main; sys.exit(main())",
+                    self.command,
+                ],
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,

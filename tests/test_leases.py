@@ -111,6 +111,7 @@ time.sleep(3600)
 """
 
 
+@pytest.mark.slow  # starts a process
 def test_a_killed_workers_row_is_stepped_again_within_the_lease_and_two_ticks(bot_database, tmp_path):
     lease_seconds, tick = 2.0, 0.1
     store = open_store(bot_database)
@@ -141,3 +142,48 @@ def test_a_killed_workers_row_is_stepped_again_within_the_lease_and_two_ticks(bo
         stalled.stdout.close()
         poller.stop(wait=True)
         store.close()
+
+
+def test_a_wake_reaches_every_process_listening_on_postgres(postgres_cluster, tmp_path):
+    url = postgres_cluster.new_database()
+    listener, waker = open_store(url), open_store(url)
+    woken = threading.Event()
+    try:
+        assert listener.listen(woken.set)
+        # Repeated until heard: the listening connection may not be LISTENing yet at the first NOTIFY.
+        wait_until(lambda: waker.wake_others() or woken.is_set(), timeout=10, what="the wake heard")
+    finally:
+        listener.close()
+        waker.close()
+    sqlite = open_store(tmp_path / "bot.db")
+    try:
+        assert sqlite.listen(woken.set) is False  # SQLite: the web process wakes its worker over their pipe
+    finally:
+        sqlite.close()
+
+
+@pytest.mark.slow  # starts a process
+def test_symbl_bot_worker_steps_what_a_web_process_recorded(bot_database, tmp_path, fake_slack, stub_symbl):
+    """`symbl-bot worker`: the background alone, in its own process, on either backend."""
+    from tests.suite_support import ROOT, bot_env, free_port
+
+    database = {"SYMBL_BOT_DATABASE_URL": bot_database} if isinstance(bot_database, str) else {}
+    data = tmp_path / "data"
+    env = bot_env(data, fake_slack, stub_symbl, free_port(), **database)
+    store = open_store(bot_database if database else data / "bot.db")
+    file = fake_slack.add_file("FW1", "w.mp3", b"ID3" + b"\x00" * 2048)
+    rec, _ = repo.record(store, team_id="T0TEAM", channel_id="C0CHAN", source="FW1", message_ts="1.5",
+                         name="w.mp3", download_url=file["url_private_download"], size=2051)  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", "worker"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: fake_slack.summaries("C0CHAN", "1.5"), timeout=60, what="the summary posted")
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+        store.close()
+    assert worker.returncode == 0, output  # SIGTERM: an orderly stop
+    assert len(fake_slack.summaries("C0CHAN", "1.5")) == 1
+    assert "Traceback" not in output, output

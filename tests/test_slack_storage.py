@@ -204,6 +204,7 @@ def test_forgetting_a_conversation_deletes_it_everywhere_but_the_recording(store
     assert repo.get(store, rec.id) is not None
 
 
+@pytest.mark.slow  # starts processes
 def test_many_processes_opening_a_new_postgres_database_at_once_migrate_it_once(postgres_cluster):
     """The migrations run under an advisory lock: ten processes starting together do not race."""
     import subprocess

@@ -103,6 +103,18 @@ def serve(port, mode):
 
 
 @main.command()
+def worker():
+    """Run the background alone, without a web server: claim recordings and step them, housekeeping.
+
+    With SYMBL_BOT_DATABASE_URL (PostgreSQL) any number of workers, on any machines, share the work beside
+    `serve`'s own; see the README's "Running on several machines". Stops on SIGTERM or Ctrl-C.
+    """
+    from bot.cli.serve import run_worker
+
+    run_worker()
+
+
+@main.command()
 def doctor():
     """Check the Slack tokens and scopes, the speech model (or Symbl host), and the database; say what to fix.
 

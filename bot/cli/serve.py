@@ -41,6 +41,18 @@ def run_serve(port: int | None = None, mode: str = "auto") -> None:
     bot.serve()
 
 
+def run_worker() -> None:
+    """`symbl-bot worker`: the background from the environment until SIGTERM or Ctrl-C."""
+    from bot.slack.worker import run_alone
+
+    settings = Settings.from_env()
+    make_private(settings.data_dir)
+    try:
+        run_alone(settings)
+    except BotError as err:
+        raise click.ClickException(err.user_message) from None
+
+
 def _stop_serving(_signo: int, _frame: Any) -> NoReturn:
     """SIGTERM (a platform stopping the dyno, `kill`) ends `serve` like Ctrl-C: its `finally` stops the
     background worker process in order instead of leaving it to notice that its pipe closed."""

@@ -237,7 +237,11 @@ def build_bot(
             repo.poll_now(store, recording_id)  # durable even if the worker is restarting just now
             worker.poll_now(recording_id)
 
-        services.wake, services.poll_now = worker.wake, poll_now
+        def wake() -> None:
+            worker.wake()
+            store.wake_others()  # PostgreSQL: every worker process listening (SQLite: nothing to do)
+
+        services.wake, services.poll_now = wake, poll_now
         app = listening_app(settings, services, web)
         bot = Bot(settings=settings, store=store, services=services, app=app, worker=worker)
     else:

@@ -77,6 +77,9 @@ class Background:
 
     def start(self) -> None:
         self.owner.start()
+        if not self.poller.exclusive and self.poller.running:
+            # Another process's new recording or finished job ticks us at once (the tick is the safety net).
+            self.services.store.listen(self.poller.wake)
 
     def stop(self) -> None:
         self.owner.stop()  # stops the poller first, then hands ownership on
@@ -97,6 +100,11 @@ class Background:
         )
 
 
+def _wake_all(services: Services, poller: Poller) -> None:
+    poller.wake()
+    services.store.wake_others()
+
+
 def build_background(services: Services, engine: Any = None) -> Background:
     """The poller running the pipeline's steps, its housekeeping jobs and the scheduler lease, wired to
     `services` (its `wake` and `poll_now` become the poller's); not started."""
@@ -107,7 +115,7 @@ def build_background(services: Services, engine: Any = None) -> Background:
     poller = Poller(services.store, lambda recording_id: pipeline.advance(services, recording_id),
                     interval=settings.poll_seconds, lease_seconds=settings.lease_seconds,
                     exclusive=exclusive, claim_mode=settings.claim_mode)  # fmt: skip
-    services.wake = poller.wake
+    services.wake = poller.wake if exclusive else lambda: _wake_all(services, poller)
     services.poll_now = poller.poll_now
     if engine is not None:
         engine.on_job_status(lambda event: pipeline.on_job_status(services, event.job_id, event.status))

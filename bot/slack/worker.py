@@ -52,10 +52,7 @@ def run(settings: Settings, link: socket.socket, parent_pid: int) -> None:
     if not lifeline.die_with_parent(parent_pid):
         return  # the web process died while we started
     logs.configure(settings)
-    store = open_store(settings.bot_database)
-    symbl, engine = symbl_client(settings)
-    background = build_background(build_services(settings, store, symbl, slack_client(settings)), engine)
-    engine_url = engine.url if engine is not None else None
+    store, background, engine_url = _build(settings)
     try:
         threading.Thread(
             target=_obey, args=(link, background, stopping), name="worker-link", daemon=True
@@ -71,12 +68,47 @@ def run(settings: Settings, link: socket.socket, parent_pid: int) -> None:
             if reports % CHECKPOINT_EVERY_REPORTS == 0:
                 _checkpoint(store)
     finally:
-        log.info("background worker stopping")
-        lifeline.exit_after(STOP_SECONDS, "the background worker")
-        background.stop()
-        background.services.interactive.shutdown(wait=False, cancel_futures=True)
-        store.close()
+        _stop(store, background)
         link.close()
+
+
+def _build(settings: Settings) -> tuple[BotStore, Background, str | None]:
+    store = open_store(settings.bot_database)
+    symbl, engine = symbl_client(settings)
+    background = build_background(build_services(settings, store, symbl, slack_client(settings)), engine)
+    return store, background, engine.url if engine is not None else None
+
+
+def run_alone(settings: Settings) -> None:
+    """`symbl-bot worker`: the background without a web server, until SIGTERM or Ctrl-C.
+
+    For a shared PostgreSQL database (SYMBL_BOT_DATABASE_URL): any number of these, on any machines, claim
+    recordings beside the web processes' own workers. Over SQLite it contests `scheduler.lock` like any other
+    process (so it polls only while no other process does)."""
+    stopping = threading.Event()
+    for signo in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signo, lambda _signo, _frame: stopping.set())
+    logs.configure(settings)
+    store, background, engine_url = _build(settings)
+    try:
+        background.start()
+        log.info("background worker running (%s, engine %s)", background.owner.state, engine_url or "remote")
+        ticks = 0
+        while not stopping.wait(REPORT_SECONDS):
+            ticks += 1
+            if ticks % CHECKPOINT_EVERY_REPORTS == 0:
+                _checkpoint(store)
+    finally:
+        _stop(store, background)
+
+
+def _stop(store: BotStore, background: Background) -> None:
+    """In order, and bounded (`STOP_SECONDS`): a step that never ends cannot keep the process alive."""
+    log.info("background worker stopping")
+    lifeline.exit_after(STOP_SECONDS, "the background worker")
+    background.stop()
+    background.services.interactive.shutdown(wait=False, cancel_futures=True)
+    store.close()
 
 
 def _obey(link: socket.socket, background: Background, stopping: threading.Event) -> None:
