@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from storage.schema import SLACK_OAUTH_TABLES
+
 # The advisory lock's key: any constant the bot's database uses for nothing else ("symbl" in ASCII).
 MIGRATION_LOCK = 0x73796D626C
 
@@ -133,6 +135,7 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "CREATE TABLE housekeeping (job TEXT PRIMARY KEY, next_run_at DOUBLE PRECISION NOT NULL)",
         ),
     ),
+    ("m003_slack_oauth", SLACK_OAUTH_TABLES),
 )
 
 _LEDGER = (

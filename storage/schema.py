@@ -150,3 +150,32 @@ def m005_leases(db: Database) -> None:
     db.execute("ALTER TABLE recordings ADD COLUMN lease_owner TEXT")
     db.execute("ALTER TABLE recordings ADD COLUMN lease_until REAL")
     db.execute("CREATE TABLE housekeeping (job TEXT PRIMARY KEY, next_run_at REAL NOT NULL)")
+
+
+@migrations()
+def m006_slack_oauth(db: Database) -> None:
+    """Issue 22: Slack installations and OAuth states beside the bot's rows (storage.slack_oauth)."""
+    for statement in SLACK_OAUTH_TABLES:
+        db.execute(statement)
+
+
+# The same in both dialects (storage.postgres_schema uses it too): `data` is the slack-sdk model as JSON,
+# the key columns hold '' for "none" so that equality finds them.
+SLACK_OAUTH_TABLES = (
+    """
+    CREATE TABLE slack_installations (
+        client_id TEXT NOT NULL, enterprise_id TEXT NOT NULL, team_id TEXT NOT NULL, user_id TEXT NOT NULL,
+        installed_at DOUBLE PRECISION NOT NULL, data TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX slack_installations_key ON slack_installations "
+    "(client_id, enterprise_id, team_id, installed_at)",
+    """
+    CREATE TABLE slack_bots (
+        client_id TEXT NOT NULL, enterprise_id TEXT NOT NULL, team_id TEXT NOT NULL,
+        installed_at DOUBLE PRECISION NOT NULL, data TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX slack_bots_key ON slack_bots (client_id, enterprise_id, team_id, installed_at)",
+    "CREATE TABLE slack_oauth_states (state TEXT PRIMARY KEY, expire_at DOUBLE PRECISION NOT NULL)",
+)

@@ -37,9 +37,9 @@ def oauth_settings(tmp_path, fake_slack, stub_symbl):
     )
 
 
-def install(url: str, code: str) -> requests.Response:
+def install(url: str, code: str, back_to: str | None = None) -> requests.Response:
     """A person's browser: the install page (sets the state cookie), then Slack's redirect back with a
-    code."""
+    code (to `back_to`: another web process behind the same load balancer)."""
     page = requests.get(url + "/slack/install", timeout=10)
     assert page.status_code == 200
     authorize = re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', page.text).group(1)
@@ -51,7 +51,7 @@ def install(url: str, code: str) -> requests.Response:
     cookie = page.headers["Set-Cookie"].split(";")[0]
     assert cookie == f"slack-app-oauth-state={query['state'][0]}"
     return requests.get(
-        url + "/slack/oauth_redirect",
+        (back_to or url) + "/slack/oauth_redirect",
         params={"code": code, "state": query["state"][0]},
         headers={"Cookie": cookie},
         timeout=10,
@@ -180,3 +180,48 @@ def test_socket_mode_installs_page_takes_no_events_over_http(tmp_path, fake_slac
         forged = event_envelope(file_share_event(upload, ts="5.5"), team="T0B")
         assert deliver(url, forged, secret="anything").status_code == 404
         assert repo.get(bot.store, 1) is None
+
+
+def test_an_install_started_on_one_web_process_completes_on_another(tmp_path, fake_slack, stub_symbl,
+                                                                    postgres_cluster):  # fmt: skip
+    """With SYMBL_BOT_DATABASE_URL the OAuth state and the installation are in the shared database."""
+    fake_slack.add_workspace("T0B", "xoxb-team-b-token", bot_user="U0BOTB", bot_id="B0BOTB", code="code-b")
+    database_url = postgres_cluster.new_database()
+    first, second = (
+        dataclasses.replace(
+            oauth_settings(tmp_path / name, fake_slack, stub_symbl), database_url=database_url
+        )
+        for name in ("a", "b")
+    )
+    with running_bot(first) as (_a, url_a), running_bot(second) as (_b, url_b):
+        assert install(url_a, "code-b", back_to=url_b).status_code == 200
+        bot = installation_store(first).find_bot(enterprise_id=None, team_id="T0B")
+        assert bot is not None and bot.bot_token == "xoxb-team-b-token"
+    assert not (tmp_path / "a" / "data" / "slack_oauth.db").exists()  # nothing in the file stores
+
+
+def test_the_database_stores_keep_installs_and_spend_states_once(bot_database):
+    from bot.slack.oauth_stores import DatabaseInstallationStore, DatabaseOAuthStateStore
+    from storage import open_store
+
+    store = open_store(bot_database)
+    try:
+        installs = DatabaseInstallationStore(store, CLIENT_ID)
+        for token, at in (("xoxb-old", 1_700_000_000.0), ("xoxb-new", 1_700_000_100.0)):
+            installs.save(Installation(team_id="T1", user_id="U1", bot_token=token, bot_id="B1",
+                                       bot_user_id="U0", installed_at=at))  # fmt: skip
+        assert installs.find_bot(enterprise_id=None, team_id="T1").bot_token == "xoxb-new"
+        assert installs.find_installation(enterprise_id=None, team_id="T1").bot_token == "xoxb-new"
+        assert [b.bot_token for b in installs.latest_bots()] == ["xoxb-new"]
+        assert (
+            DatabaseInstallationStore(store, "another-app").find_bot(enterprise_id=None, team_id="T1") is None
+        )
+        installs.delete_all(enterprise_id=None, team_id="T1")
+        assert installs.find_bot(enterprise_id=None, team_id="T1") is None
+        states = DatabaseOAuthStateStore(store, 600)
+        state = states.issue()
+        assert states.consume(state) and not states.consume(state) and not states.consume("forged")
+        expired = DatabaseOAuthStateStore(store, -1).issue()
+        assert not states.consume(expired)
+    finally:
+        store.close()

@@ -117,18 +117,24 @@ def check_slack(settings: Settings) -> Iterator[Check]:
 
 
 def check_installations(settings: Settings) -> Iterator[Check]:
+    from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
+
     from bot.slack.oauth import INSTALL_PATH, installation_store
+    from bot.slack.oauth_stores import DatabaseInstallationStore
 
     store = installation_store(settings)
-    with store.connect() as conn:
-        rows = conn.execute(
-            "SELECT DISTINCT team_id, bot_token FROM slack_bots WHERE client_id = ? ORDER BY installed_at "
-            "DESC",
-            [settings.slack_client_id],
-        ).fetchall()
     latest: dict[str, str] = {}
-    for team_id, bot_token in rows:
-        latest.setdefault(team_id, bot_token)
+    if isinstance(store, SQLite3InstallationStore):
+        with store.connect() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT team_id, bot_token FROM slack_bots WHERE client_id = ? "
+                "ORDER BY installed_at DESC",
+                [settings.slack_client_id],
+            ).fetchall()
+        for team_id, bot_token in rows:
+            latest.setdefault(team_id, bot_token)
+    elif isinstance(store, DatabaseInstallationStore):  # the bot's database (SYMBL_BOT_DATABASE_URL)
+        latest = {bot.team_id or "": bot.bot_token or "" for bot in store.latest_bots()}
     if not latest:
         yield Check(
             "Slack installs",

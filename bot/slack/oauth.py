@@ -1,14 +1,17 @@
 """Multi-workspace installs: Bolt's OAuth flow with slack-sdk's SQLite stores, and a bot token per team.
 
 Used when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set. Installations and one-time OAuth states live in
-`<data dir>/slack_oauth.db` (slack-sdk's own tables), beside the bot's database. Incoming requests are
-authorized by Bolt from the installation store; the pipeline's background work (downloads, status messages,
-summaries) asks `TeamClients` for the installing team's client, so every workspace is answered with its own
-token. The bot's rows are keyed by team, so one workspace's recordings never reach another's channels.
+`<data dir>/slack_oauth.db` (slack-sdk's own tables), beside the bot's database; with SYMBL_BOT_DATABASE_URL
+in that database (bot.slack.oauth_stores), so an install started on one web process completes on another.
+Incoming requests are authorized by Bolt from the installation store; the pipeline's background work
+(downloads, status messages, summaries) asks `TeamClients` for the installing team's client, so every
+workspace is answered with its own token. The bot's rows are keyed by team, so one workspace's recordings
+never reach another's channels.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -17,12 +20,16 @@ from collections.abc import Callable
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
+from slack_sdk.oauth.state_store import OAuthStateStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 
 from bot.config import Settings
 from bot.errors import SlackDeliveryError
+from bot.slack.oauth_stores import DatabaseInstallationStore, DatabaseOAuthStateStore
 from bot.slack.scopes import BOT_SCOPES
+from storage.db import BotStore
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +38,17 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 STATE_EXPIRATION_SECONDS = 600
 
 
-def installation_store(settings: Settings) -> SQLite3InstallationStore:
+@functools.cache
+def _database(url: str) -> BotStore:
+    """One small pool per process for the OAuth stores (Bolt asks the installation store on every request)."""
+    from storage.postgres_store import PostgresStore
+
+    return PostgresStore(url, max_connections=2)
+
+
+def installation_store(settings: Settings) -> InstallationStore:
+    if settings.database_url:
+        return DatabaseInstallationStore(_database(settings.database_url), settings.slack_client_id or "")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return SQLite3InstallationStore(
         database=str(settings.oauth_db_path), client_id=settings.slack_client_id or ""
@@ -55,7 +72,15 @@ class PurgingOAuthStateStore(SQLite3OAuthStateStore):
         return super().issue(*args, **kwargs)
 
 
-def oauth_settings(settings: Settings, store: SQLite3InstallationStore | None = None) -> OAuthSettings:
+def state_store(settings: Settings) -> OAuthStateStore:
+    if settings.database_url:
+        return DatabaseOAuthStateStore(_database(settings.database_url), STATE_EXPIRATION_SECONDS)
+    return PurgingOAuthStateStore(
+        database=str(settings.oauth_db_path), expiration_seconds=STATE_EXPIRATION_SECONDS
+    )
+
+
+def oauth_settings(settings: Settings, store: InstallationStore | None = None) -> OAuthSettings:
     """Bolt's OAuth settings: install at /slack/install, callback at /slack/oauth_redirect, SQLite stores."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return OAuthSettings(
@@ -66,9 +91,7 @@ def oauth_settings(settings: Settings, store: SQLite3InstallationStore | None = 
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         installation_store=store or installation_store(settings),
-        state_store=PurgingOAuthStateStore(
-            database=str(settings.oauth_db_path), expiration_seconds=STATE_EXPIRATION_SECONDS
-        ),
+        state_store=state_store(settings),
         state_expiration_seconds=STATE_EXPIRATION_SECONDS,
     )
 
@@ -80,7 +103,7 @@ class TeamClients:
     installation deleted) stops the bot from acting in that workspace.
     """
 
-    def __init__(self, store: SQLite3InstallationStore, make_client: Callable[[str], WebClient]):
+    def __init__(self, store: InstallationStore, make_client: Callable[[str], WebClient]):
         self._store = store
         self._make_client = make_client
         self._clients: dict[str, WebClient] = {}
