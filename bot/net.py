@@ -20,13 +20,21 @@ so the SSRF rules live in one place:
   best-effort: private answers are refused, no answer is let through (behind a corporate proxy, often only
   the proxy can resolve outside names). The proxy resolves the name again and connects where it likes, so
   the proxy is then the trust boundary for DNS rebinding and for what "internal" means.
+- **A deadline on the whole exchange.** Timeouts bound each connect and each read; a peer that drips a byte
+  every few seconds trips neither, and held a worker indefinitely (issue 21, finding 5). Every download and
+  webhook POST also takes a wall-clock `deadline` across all of it (hops, headers, body): when it passes, the
+  exchange's sockets are shut down, which ends a read blocked in another call at once, and the caller gets a
+  `FetchError` that says so. The values are settings (bot.config: `download_deadline_seconds`,
+  `webhook_deadline_seconds`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +42,7 @@ from urllib.parse import unquote, urljoin
 
 import urllib3
 from requests.utils import get_environ_proxies, select_proxy
+from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import LocationParseError, ProtocolError, ProxyError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
@@ -95,6 +104,99 @@ class Download:
     size: int
     content_type: str
     final_url: str
+
+
+class Deadline:
+    """A wall-clock limit on one exchange: at `seconds`, every socket it opened is shut down.
+
+    Shutting a socket down (not closing it) is what wakes a `recv` blocked in another thread; the exchange
+    then fails with whatever urllib3 makes of that, and `expired` tells the caller why.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.name = "net-deadline"
+        self._timer.start()
+
+    def track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        # The plain socket's shutdown, also under TLS: the SSL layer's would first drop its state, which the
+        # reading thread is still using.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass
+
+
+@contextmanager
+def _within(seconds: float, what: str) -> Iterator[Deadline]:
+    """Run the block under a `Deadline`; any failure after it expired is a FetchError saying so (not
+    transient: the same peer would be as slow again)."""
+    deadline = Deadline(seconds)
+    too_slow = FetchError(f"{what} took longer than {seconds:g} s; gave up.", transient=False)
+    try:
+        yield deadline
+    except BaseException as err:
+        if deadline.expired and not isinstance(err, KeyboardInterrupt):
+            raise too_slow from None
+        raise
+    finally:
+        deadline.cancel()
+    # A cut exchange may also look finished (headers cut short read as complete): it is not to be trusted.
+    if deadline.expired:
+        raise too_slow
+
+
+@contextmanager
+def _removed_on_failure(dest: Path) -> Iterator[None]:
+    try:
+        yield
+    except FetchError:
+        dest.unlink(missing_ok=True)
+        raise
+
+
+def _tracked_connection(cls: type[Any], deadline: Deadline | None) -> type[Any]:
+    """`cls` whose sockets `deadline` can shut down (a subclass per exchange: urllib3 makes connections)."""
+    if deadline is None:
+        return cls
+    limit = deadline
+
+    class Tracked(cls):
+        def connect(self) -> None:
+            super().connect()
+            limit.track(self.sock)
+
+    return Tracked
+
+
+def _tracked_pool(cls: type[HTTPConnectionPool], deadline: Deadline | None) -> type[HTTPConnectionPool]:
+    class Tracked(cls):  # type: ignore[misc, valid-type]
+        ConnectionCls = _tracked_connection(cls.ConnectionCls, deadline)
+
+    return Tracked
 
 
 def _refused_service(host: str) -> str | None:
@@ -245,19 +347,21 @@ def open_pinned(
     headers: dict[str, str] | None = None,
     body: bytes | None = None,
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+    deadline: Deadline | None = None,
 ) -> urllib3.BaseHTTPResponse:
     """Send one request to the checked address of `to`, or through `to.proxy` (no redirects followed, no
-    retries).
+    retries); `deadline` can shut its sockets down.
 
     The caller must `close_response()` the response; its pool (or proxy manager) is closed with it.
     """
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
     sent = {**(headers or {}), "Host": to.host_header}
     if to.proxy:
-        return _through_proxy(to, method, sent, body, urllib3.Timeout(connect=connect, read=read))
+        timeouts = urllib3.Timeout(connect=connect, read=read)
+        return _through_proxy(to, method, sent, body, timeouts, deadline)
     last: Exception | None = None
     for address in to.addresses:
-        pool = _pool(to, address, urllib3.Timeout(connect=connect, read=read))
+        pool = _pool(to, address, urllib3.Timeout(connect=connect, read=read), deadline)
         try:
             response = pool.urlopen(method, to.request_uri, body=body, headers=sent, **ONE_STREAMED_REQUEST)
         except urllib3.exceptions.NewConnectionError as err:  # try the next checked address
@@ -274,7 +378,12 @@ def open_pinned(
 
 
 def _through_proxy(
-    to: Target, method: str, headers: dict[str, str], body: bytes | None, timeout: urllib3.Timeout
+    to: Target,
+    method: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    timeout: urllib3.Timeout,
+    deadline: Deadline | None,
 ) -> urllib3.BaseHTTPResponse:
     assert to.proxy is not None
     proxy = parse_url(to.proxy)
@@ -292,6 +401,10 @@ def _through_proxy(
         maxsize=1,
         cert_reqs="CERT_REQUIRED",
     )
+    if deadline is not None:
+        manager.pool_classes_by_scheme = {
+            scheme: _tracked_pool(pool, deadline) for scheme, pool in manager.pool_classes_by_scheme.items()
+        }
     try:
         response = manager.urlopen(method, to.url, body=body, headers=headers, **ONE_STREAMED_REQUEST)
     except BaseException:
@@ -302,20 +415,29 @@ def _through_proxy(
 
 
 def close_response(response: urllib3.BaseHTTPResponse) -> None:
+    # Closed, not only released: every pool here serves one request, and a body left unread (a webhook's
+    # answer, a download cut by its deadline) would keep the socket open until garbage collection.
+    response.close()
     response.release_conn()
     close = getattr(response, "_symbl_close", None)
     if close is not None:
         close()
 
 
-def _pool(to: Target, address: str, timeout: urllib3.Timeout) -> urllib3.HTTPConnectionPool:
+def _pool(
+    to: Target, address: str, timeout: urllib3.Timeout, deadline: Deadline | None = None
+) -> urllib3.HTTPConnectionPool:
     ip = address.split("%", 1)[0]
+    pool: urllib3.HTTPConnectionPool
     if to.scheme == "https":
-        return urllib3.HTTPSConnectionPool(
+        pool = urllib3.HTTPSConnectionPool(
             ip, to.port, timeout=timeout, maxsize=1, retries=False,
             server_hostname=to.host, assert_hostname=to.host, cert_reqs="CERT_REQUIRED",
         )  # fmt: skip
-    return urllib3.HTTPConnectionPool(ip, to.port, timeout=timeout, maxsize=1, retries=False)
+    else:
+        pool = urllib3.HTTPConnectionPool(ip, to.port, timeout=timeout, maxsize=1, retries=False)
+    pool.ConnectionCls = _tracked_connection(pool.ConnectionCls, deadline)
+    return pool
 
 
 def download(
@@ -323,13 +445,15 @@ def download(
     dest: Path,
     *,
     max_bytes: int,
+    deadline: float,
     allow_private: bool = False,
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
     headers_for: Callable[[Target], dict[str, str]] | None = None,
     may_redirect_to: Callable[[str, str], bool] | None = None,
     allow_private_for: Callable[[Target], bool] | None = None,
 ) -> Download:
-    """Stream `url` into `dest`, checking and pinning every hop and counting bytes.
+    """Stream `url` into `dest`, checking and pinning every hop and counting bytes, all within `deadline`
+    seconds (else FetchError, the partial file removed).
 
     headers_for(target) gives extra headers for a hop (e.g. a bearer token for exact Slack hosts only).
     may_redirect_to(from_host, to_host) decides cross-host redirects; by default only same-host redirects.
@@ -337,29 +461,30 @@ def download(
     Raises UrlRefused, MediaTooLarge, UnsupportedMedia (an HTML page instead of media), StorageFull (the disk
     is full: transient; the partial file is removed) or FetchError.
     """
-    current = url
-    first_host = ""
-    for _hop in range(MAX_REDIRECTS + 1):
-        hop = _hop_target(current, allow_private, allow_private_for)
-        first_host = first_host or hop.host
-        response = _request(hop, "GET", headers_for(hop) if headers_for else {}, None, timeout)
-        try:
-            if response.get_redirect_location():
-                next_url = urljoin(hop.url, str(response.get_redirect_location()))
-                next_host = _host_of(next_url)
-                allowed = (may_redirect_to or (lambda a, b: a == b))(first_host, next_host)
-                if not allowed:
-                    raise UrlRefused(
-                        f"The link redirects to another host ({next_host}); "
-                        "share the direct file link instead."
-                    )
-                current = next_url
-                continue
-            _raise_for_status(response.status, hop.host)
-            return _stream_to_file(response, dest, max_bytes=max_bytes, final_url=hop.url)
-        finally:
-            close_response(response)
-    raise UrlRefused(f"The link redirects more than {MAX_REDIRECTS} times.")
+    with _within(deadline, "The download") as limit, _removed_on_failure(dest):
+        current = url
+        first_host = ""
+        for _hop in range(MAX_REDIRECTS + 1):
+            hop = _hop_target(current, allow_private, allow_private_for)
+            first_host = first_host or hop.host
+            response = _request(hop, "GET", headers_for(hop) if headers_for else {}, None, timeout, limit)
+            try:
+                if response.get_redirect_location():
+                    next_url = urljoin(hop.url, str(response.get_redirect_location()))
+                    next_host = _host_of(next_url)
+                    allowed = (may_redirect_to or (lambda a, b: a == b))(first_host, next_host)
+                    if not allowed:
+                        raise UrlRefused(
+                            f"The link redirects to another host ({next_host}); "
+                            "share the direct file link instead."
+                        )
+                    current = next_url
+                    continue
+                _raise_for_status(response.status, hop.host)
+                return _stream_to_file(response, dest, max_bytes=max_bytes, final_url=hop.url)
+            finally:
+                close_response(response)
+        raise UrlRefused(f"The link redirects more than {MAX_REDIRECTS} times.")
 
 
 def _hop_target(url: str, allow_private: bool, allow_private_for: Callable[[Target], bool] | None) -> Target:
@@ -384,13 +509,14 @@ def _request(
     headers: dict[str, str],
     body: bytes | None,
     timeout: Any,
+    deadline: Deadline,
     *,
     hidden: net_log.Hidden = "query",
 ) -> urllib3.BaseHTTPResponse:
     """`hidden`: what urllib3's DEBUG line must not show of the URL (a webhook's "all", a link's "query")."""
     try:
         with net_log.hiding(hidden):
-            return open_pinned(to, method, headers=headers, body=body, timeout=timeout)
+            return open_pinned(to, method, headers=headers, body=body, timeout=timeout, deadline=deadline)
     except ProxyError as exc:  # before the others: the proxy, not the host, could not be reached
         cause = exc.original_error.__class__.__name__ if exc.original_error else "ProxyError"
         raise FetchError(f"Could not reach {to.host} through the proxy: {cause}.") from None
@@ -407,19 +533,24 @@ def post_json(
     url: str,
     payload: bytes,
     *,
+    deadline: float,
     allow_private: bool = False,
     timeout: float | tuple[float, float] = WEBHOOK_TIMEOUT,
 ) -> int:
-    """POST a JSON body to `url` (checked and pinned now, not only when it was first given); the status.
+    """POST a JSON body to `url` (checked and pinned now, not only when it was first given); the status,
+    all within `deadline` seconds.
 
-    Redirects are not followed. Raises UrlRefused when the URL is (now) refused, FetchError when unreachable.
+    Redirects are not followed. Raises UrlRefused when the URL is (now) refused, FetchError when unreachable
+    or too slow.
     """
     to = target(url, allow_private=allow_private)
-    response = _request(to, "POST", {"Content-Type": "application/json"}, payload, timeout, hidden="all")
-    try:
-        return response.status
-    finally:
-        close_response(response)
+    with _within(deadline, "The webhook POST") as limit:
+        headers = {"Content-Type": "application/json"}
+        response = _request(to, "POST", headers, payload, timeout, limit, hidden="all")
+        try:
+            return response.status
+        finally:
+            close_response(response)
 
 
 def _raise_for_status(status: int, host: str) -> None:

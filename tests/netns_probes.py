@@ -143,7 +143,7 @@ def probe_fetch() -> dict[str, Any]:
             dest = Path(tmp) / "x.bin"
 
             def fetch(url: str = url, dest: Path = dest) -> str:
-                got = net.download(url, dest, max_bytes=10 * 1024**2)
+                got = net.download(url, dest, max_bytes=10 * 1024**2, deadline=60)
                 return "public" if got.path.read_bytes() == SAMPLE.read_bytes() else "other"
 
             results[name] = {"outcome": _outcome(fetch), "internal_hits": len(internal.requests) - before}
@@ -239,7 +239,7 @@ def probe_proxy() -> dict[str, Any]:
 
             def fetch() -> str:
                 # Any host may be redirected to here: the hop's own check is what is probed.
-                got = net.download(url, Path(tmp) / "x.bin", max_bytes=10 * 1024**2,
+                got = net.download(url, Path(tmp) / "x.bin", max_bytes=10 * 1024**2, deadline=60,
                                    may_redirect_to=lambda a, b: True)  # fmt: skip
                 return "public" if got.path.read_bytes() == SAMPLE.read_bytes() else "other"
 

@@ -160,9 +160,9 @@ def test_debug_logs_show_no_webhook_path_or_query_nor_a_signed_links_query(tmp_p
         logger.disabled = False
     try:
         hook = file_server.base + "/hooks/T0/s3cr3tpath?token=webh00ksecret"
-        net.post_json(hook, b"{}", allow_private=True)
+        net.post_json(hook, b"{}", deadline=10, allow_private=True)
         signed = link + "?X-Amz-Signature=s1gnature"
-        net.download(signed, tmp_path / "a.mp3", max_bytes=1 << 20, allow_private=True)
+        net.download(signed, tmp_path / "a.mp3", max_bytes=1 << 20, deadline=10, allow_private=True)
     finally:
         root.removeHandler(handler)
         for logger, (level, disabled) in zip(loggers, saved, strict=True):
@@ -183,7 +183,7 @@ def test_the_data_directory_and_the_files_the_services_create_in_it_are_private(
     data = tmp_path / "data"
     data.mkdir()
     data.chmod(0o755)
-    link = DripServer(b"ID3" + b"\x00" * 4096, interval=5)  # a download in progress for the whole test
+    link = DripServer.media(b"ID3" + b"\x00" * 4096, interval=5)  # a download in progress for the whole test
     env = bot_env(
         data, fake_slack, None, free_port(),
         SLACK_CLIENT_ID="1111.2222", SLACK_CLIENT_SECRET="shh", SYMBL_ALLOW_PRIVATE_URLS="true",

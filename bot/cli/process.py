@@ -93,6 +93,7 @@ def _local_path(source: str, tmp: Path, settings: Settings) -> Path:
             source,
             tmp / f"download{suffix}",
             max_bytes=settings.max_file_bytes,
+            deadline=settings.download_deadline_seconds,
             allow_private=settings.allow_private_urls,
         ).path
     if "://" in source:

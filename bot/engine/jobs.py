@@ -14,18 +14,16 @@ retried because the engine frees space itself (every finished job's media is del
 too. `storage_full_at` (cleared by the next download that fits) is what the server's /healthz reports.
 
 Every status change is announced twice: to in-process listeners (`on_job_status`, how an embedded bot
-learns of completion at once) and, when the submission named one, to its `webhookUrl` (one POST, errors
-ignored, contract §3.7).
+learns of completion at once) and, when the submission named one, to its `webhookUrl` (bot.engine.webhooks:
+one POST, errors ignored, contract §3.7).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,13 +34,13 @@ from bot.engine import text_messages
 from bot.engine.options import ProcessOptions
 from bot.engine.store import Job, Store
 from bot.engine.text_messages import to_symbl_messages
+from bot.engine.webhooks import WebhookSender
 from bot.engine.wire_options import to_process_options
 from bot.errors import BotError, StorageFull
-from bot.net import download, parse, post_json
+from bot.net import download
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_TIMEOUT = (2.0, 5.0)
 IDLE_WAKEUP_SECONDS = 5.0  # a safety net: submissions wake workers at once through the condition
 STORAGE_TRIES = 5  # downloads of a URL job tried on a full disk before it fails
 STORAGE_RETRY_SECONDS = 30.0  # the first wait after a full disk, doubled after each try: 30 s … 4 min
@@ -106,8 +104,7 @@ class JobQueue:
         self._threads: list[threading.Thread] = []
         self._listeners: list[StatusListener] = []
         self._listeners_lock = threading.Lock()
-        # One sender keeps each job's webhook calls in the order the statuses happened.
-        self._webhooks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-webhook")
+        self._webhooks = WebhookSender(settings)
         # When a download (or, set by the server, an upload) last failed for a full disk; None once one fits.
         self.storage_full_at: float | None = None
 
@@ -132,7 +129,7 @@ class JobQueue:
             self._wakeup.notify_all()
         for thread in self._threads:
             thread.join(timeout)
-        self._webhooks.shutdown(wait=False, cancel_futures=True)
+        self._webhooks.shutdown()
         return not any(t.is_alive() for t in self._threads)
 
     # --- notifications -----------------------------------------------------------------------------
@@ -162,13 +159,7 @@ class JobQueue:
             except Exception:
                 log.exception("job status listener failed for job %s", job.id)
         if job.webhook_url and not self._stopping.is_set():
-            try:
-                allow_private = self._settings.allow_private_urls
-                self._webhooks.submit(
-                    _post_webhook, job.webhook_url, job.id, status, allow_private=allow_private
-                )
-            except RuntimeError:  # shut down meanwhile
-                pass
+            self._webhooks.send(job.owner or "", job.webhook_url, job.id, status)
 
     def submitted(self, job: Job) -> None:
         self.announce(job, "scheduled")
@@ -285,24 +276,8 @@ class JobQueue:
             job.url,
             dest,
             max_bytes=self._settings.max_file_bytes,
+            deadline=self._settings.download_deadline_seconds,
             allow_private=self._settings.allow_private_urls,
         ).path
         self.storage_full_at = None  # it fitted: the disk has room again
         return path
-
-
-def _post_webhook(url: str, job_id: str, status: str, *, allow_private: bool) -> None:
-    """One POST, checked and pinned now (the name may resolve elsewhere than at submission); failures are
-    logged with the host only, since webhook URLs often carry a secret in their path or query."""
-    payload = json.dumps({"jobId": job_id, "status": status}).encode()
-    try:
-        post_json(url, payload, allow_private=allow_private, timeout=WEBHOOK_TIMEOUT)
-    except BotError as err:
-        log.info("webhook to %s for job %s (%s) not delivered: %s", _host_only(url), job_id, status, err)
-
-
-def _host_only(url: str) -> str:
-    try:
-        return parse(url).host or "?"
-    except BotError:
-        return "?"

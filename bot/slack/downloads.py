@@ -88,6 +88,7 @@ def download_slack_file(services: Services, rec: Recording) -> Path:
             url,
             dest,
             max_bytes=settings.max_file_bytes,
+            deadline=settings.download_deadline_seconds,
             allow_private=settings.allow_private_urls,
             # Our configured Slack API host:port is trusted even on loopback (tests, proxies); each hop is
             # checked.

@@ -13,36 +13,45 @@ from tests.support.http import FakeServer
 
 
 class DripServer(FakeServer):
-    """Answers every request 200 with `head` at once, then a byte every `interval` s up to `length` bytes."""
+    """Answers every request with the raw bytes `head` at once, then `drip` every `interval` s, `count` times.
 
-    def __init__(
-        self, head: bytes, *, interval: float, length: int = 1 << 20, content_type: str = "audio/mpeg"
-    ):
+    `media()` drips a media body after complete headers; `headers()` never finishes its headers.
+    """
+
+    def __init__(self, head: bytes, *, interval: float, drip: bytes = b"\x00", count: int = 1 << 20):
         self.head = head
         self.interval = interval
-        self.length = length
-        self.content_type = content_type
+        self.drip = drip
+        self.count = count
         self.answering = threading.Event()  # set once an answer has started
         self.requests: list[str] = []
         self._closing = threading.Event()
         super().__init__()
         self.httpd.handle_error = lambda request, address: None  # a client that gave up: expected
 
+    @classmethod
+    def media(cls, first: bytes, *, interval: float, length: int = 1 << 20) -> DripServer:
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nContent-Length: {length}\r\n\r\n".encode()
+        return cls(head + first, interval=interval, count=length - len(first))
+
+    @classmethod
+    def headers(cls, *, interval: float) -> DripServer:
+        return cls(b"HTTP/1.1 200 OK\r\nX-Slow: ", interval=interval, drip=b"a", count=60_000)
+
     def handle(self, h: Any, raw: bytes) -> None:
         self.requests.append(f"{h.command} {h.path}")
-        h.send_response(200)
-        h.send_header("Content-Type", self.content_type)
-        h.send_header("Content-Length", str(self.length))
-        h.end_headers()
-        h.wfile.write(self.head)
-        h.wfile.flush()
-        self.answering.set()
-        sent = len(self.head)
-        while sent < self.length and not self._closing.wait(self.interval):
-            h.wfile.write(b"\x00")
-            h.wfile.flush()
-            sent += 1
         h.close_connection = True
+        try:
+            h.wfile.write(self.head)
+            h.wfile.flush()
+            self.answering.set()
+            for _ in range(self.count):
+                if self._closing.wait(self.interval):
+                    return
+                h.wfile.write(self.drip)
+                h.wfile.flush()
+        except OSError:  # the client gave up
+            return
 
     def close(self) -> None:
         self._closing.set()

@@ -1,0 +1,106 @@
+"""The engine's webhook POSTs (contract §3.7): `{"jobId", "status"}` to a job's `webhookUrl` on every status
+change, one POST each, failures logged and dropped.
+
+Senders: a small pool (`Settings.webhook_senders`), each tenant's (appId's) POSTs one after another in the
+order the statuses happened, different tenants side by side. Why (issue 21, finding 5): with one sender, a
+tenant whose endpoint answered slowly held every other tenant's webhooks behind it. Each POST is bounded by
+`Settings.webhook_deadline_seconds` (bot.net's deadline), so a slow endpoint holds one sender for that long
+at most, and only its own tenant's later POSTs wait for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from bot.config import Settings
+from bot.errors import BotError
+from bot.net import parse, post_json
+
+log = logging.getLogger(__name__)
+
+CONNECT_AND_READ_SECONDS = (2.0, 5.0)
+
+
+class SerialPerKey:
+    """Runs tasks on a pool of `workers` threads: tasks of one key in submission order, one at a time; tasks
+    of different keys side by side. A key holds at most one thread, so `workers` slow keys are needed to
+    delay anyone else."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._lock = threading.Lock()
+        self._queues: dict[str, deque[Callable[[], None]]] = {}
+
+    def submit(self, key: str, task: Callable[[], None]) -> None:
+        """Queue `task` after `key`'s earlier ones. Raises RuntimeError once shut down."""
+        with self._lock:
+            queue = self._queues.get(key)
+            if queue is not None:  # a thread is draining this key: it will run the task in turn
+                queue.append(task)
+                return
+            self._queues[key] = deque([task])
+        try:
+            self._pool.submit(self._drain, key)
+        except RuntimeError:
+            with self._lock:
+                del self._queues[key]
+            raise
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _drain(self, key: str) -> None:
+        while True:
+            with self._lock:
+                queue = self._queues[key]
+                if not queue:
+                    del self._queues[key]
+                    return
+                task = queue.popleft()
+            try:
+                task()
+            except Exception:  # a task's failure must not strand the key's later tasks
+                log.exception("task for %s failed", key)
+
+
+class WebhookSender:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._senders = SerialPerKey(settings.webhook_senders, "engine-webhook")
+
+    def send(self, tenant: str, url: str, job_id: str, status: str) -> None:
+        """Queue the POST for `tenant` (the job's appId); dropped once the sender is shut down."""
+        try:
+            self._senders.submit(tenant, lambda: self._post(url, job_id, status))
+        except RuntimeError:  # shut down meanwhile
+            pass
+
+    def shutdown(self) -> None:
+        self._senders.shutdown()
+
+    def _post(self, url: str, job_id: str, status: str) -> None:
+        """One POST, checked and pinned now (the name may resolve elsewhere than at submission); failures
+        are logged with the host only, since webhook URLs often carry a secret in their path or query."""
+        payload = json.dumps({"jobId": job_id, "status": status}).encode()
+        try:
+            post_json(
+                url,
+                payload,
+                allow_private=self._settings.allow_private_urls,
+                timeout=CONNECT_AND_READ_SECONDS,
+                deadline=self._settings.webhook_deadline_seconds,
+            )
+        except BotError as err:
+            log.info("webhook to %s for job %s (%s) not delivered: %s", _host_only(url), job_id, status, err)
+
+
+def _host_only(url: str) -> str:
+    try:
+        return parse(url).host or "?"
+    except BotError:
+        return "?"
