@@ -1,12 +1,13 @@
 """Slack bot figures: ack latency vs a bare Bolt app, poll tick cost, completion → summary posted.
 
     python bench/slack.py [--rounds 6] [--summaries 5] [--skip-engine] [--background process|thread|off]
-                           [--fakes-nice 10] [--arrival threads|at-once]
+                           [--fakes-nice 10] [--arrival threads|at-once] [--postgres]
 
 Everything runs locally: the fake Slack Web API and stub Symbl server from tests/slack_fakes.py (in their own
 process for the ack figures, as remote as the real services are), real HTTP (waitress + Bolt), our bot
 as `symbl-bot serve` (a real subprocess with, by default, its background worker process), the bare Bolt app
-in a process of its own, a real SQLite file, and the embedded engine for the completion figure. Figures go to
+in a process of its own, a real SQLite file (with `--postgres`, a throwaway PostgreSQL cluster as the tests
+start it, tests/support/postgres.py), and the embedded engine for the completion figure. Figures go to
 stdout as Markdown for bench/README.md.
 """
 
@@ -200,8 +201,15 @@ class AckRun:
     recordings: dict[str, int]  # ours by state when the last round ended (the background's progress)
 
 
-def ack_latency(rounds: int, background: str, fakes_nice: int = 10, arrival: str = "threads") -> AckRun:
-    """Ours (`symbl-bot serve`, its background per `background`) vs the bare app, rounds alternated."""
+def ack_latency(
+    rounds: int,
+    background: str,
+    fakes_nice: int = 10,
+    arrival: str = "threads",
+    database_url: str | None = None,
+) -> AckRun:
+    """Ours (`symbl-bot serve`, its background per `background`, its state in `database_url` or SQLite) vs the
+    bare app, rounds alternated."""
     context = multiprocessing.get_context("spawn")
     fakes_end, fakes_child = context.Pipe()
     fakes = context.Process(
@@ -219,6 +227,8 @@ def ack_latency(rounds: int, background: str, fakes_nice: int = 10, arrival: str
         extra = {"SYMBL_BOT_BACKGROUND": "thread" if background == "thread" else "process"}
         if background == "off":
             extra["SYMBL_BOT_SCHEDULER"] = "off"
+        if database_url:
+            extra["SYMBL_BOT_DATABASE_URL"] = database_url
         env = bot_env(Path(tmp) / "data", remote, remote, free_port(), **extra)  # type: ignore[arg-type]
         ours = BotProcess(env, Path(tmp) / "serve.log").start()
         try:
@@ -359,14 +369,28 @@ def main() -> None:
         default="threads",
         help="how a burst is sent: one thread per request (spread by thread start-up), or at-once (asyncio)",
     )
+    parser.add_argument(
+        "--postgres", action="store_true", help="our bot's state in a throwaway PostgreSQL instead of SQLite"
+    )
     args = parser.parse_args()
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # 50 requests on 8 threads queue by design
 
-    run = ack_latency(args.rounds, args.background, args.fakes_nice, args.arrival)
+    cluster = None
+    if args.postgres:
+        from tests.support.postgres import PostgresCluster
+
+        cluster = PostgresCluster()
+    try:
+        database_url = cluster.new_database() if cluster else None
+        run = ack_latency(args.rounds, args.background, args.fakes_nice, args.arrival, database_url)
+    finally:
+        if cluster:
+            cluster.stop()
     acks = run.latencies
     print(
         f"### Ack latency ({args.rounds} rounds × {CONCURRENCY} concurrent signed file_share events, HTTP "
-        f"mode, background: {args.background}, fakes at nice {args.fakes_nice}, arrival: {args.arrival})\n"
+        f"mode, background: {args.background}, fakes at nice {args.fakes_nice}, arrival: {args.arrival}, "
+        f"database: {'PostgreSQL' if args.postgres else 'SQLite'})\n"
     )
     print("| app | n | p50 ms | p99 ms |\n|---|---:|---:|---:|")
     for name in ("bare", "ours"):

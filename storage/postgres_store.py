@@ -47,7 +47,8 @@ class _Handle:
         self.conn = conn
 
     def execute(self, sql: str, parameters: Any = None, /) -> psycopg.Cursor[Any]:
-        return self.conn.execute(_pg_sql(sql), parameters)
+        # Without parameters psycopg sends the text as it is (a `%` stays a `%`).
+        return self.conn.execute(sql if parameters is None else _pg_sql(sql), parameters)
 
 
 class PostgresStore:
