@@ -11,6 +11,7 @@ import http.client
 import io
 import json
 import logging
+import socket
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,6 +19,7 @@ import requests
 
 from bot.slack.http_guard import SignedRequestGuard
 from tests.slack_fakes import bot_settings, event_envelope, file_share_event, running_bot, signed_headers
+from tests.support.wait import wait_until
 
 CHANNEL = "C0HTTP"
 CAP = 64 * 1024
@@ -123,3 +125,68 @@ def test_a_chunked_body_is_read_only_up_to_the_cap():
     guard(environ, lambda status, headers: statuses.append(status))
     assert statuses == ["413 Payload Too Large"] and reached == []
     assert stream.read_bytes <= CAP + 64 * 1024  # stopped at the cap, not at the end of the body
+
+
+# --- slowloris (issue 21, finding 8) ------------------------------------------------------------------------
+
+IDLE_CONNECTIONS = 120  # more than waitress's default connection_limit (100), which these used to exhaust
+
+
+def test_idle_and_dripping_connections_do_not_shut_out_slack_or_healthz(tmp_path, fake_slack, stub_symbl):
+    """Connections that send part of a request and then stay silent, or drip a byte now and then, each hold a
+    waitress channel. With the defaults, 100 of them took every channel: signed events and /healthz waited in
+    the listen backlog until their clients gave up. Now both still answer (bot.slack.http_limits)."""
+    settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl)
+    with running_bot(settings) as (_bot, url):
+        address = (urlsplit(url).hostname, urlsplit(url).port)
+        held = [socket.create_connection(address, timeout=5) for _ in range(IDLE_CONNECTIONS)]
+        try:
+            for n, sock in enumerate(held):  # half a request line each; every other one drips a byte more
+                sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: bot\r\nX-Drip: " + b"a" * (n % 2))
+            wait_until(
+                lambda: _open_channels(_bot) >= IDLE_CONNECTIONS,
+                timeout=10,
+                what="every connection accepted (the default connection_limit stops near 100)",
+            )
+            for sock in held[1::2]:
+                sock.sendall(b"a")
+            file = fake_slack.add_file("FS1", "a.mp3", b"ID3")
+            event = event_envelope(file_share_event(file, channel=CHANNEL))
+            body = json.dumps(event)
+            answered = requests.post(
+                url + "/slack/events", data=body, headers=signed_headers(body), timeout=5
+            )
+            health = requests.get(url + "/healthz", timeout=5)
+        finally:
+            for sock in held:
+                sock.close()
+    assert answered.status_code == 200
+    assert health.status_code == 200 and health.json()["ok"]
+
+
+def _open_channels(bot) -> int:
+    return sum(1 for channel in bot._http._map.values() if channel is not bot._http and channel is not
+               bot._http.trigger)  # fmt: skip
+
+
+def test_serve_raises_its_open_files_limit_for_the_connections_it_may_hold():
+    """Many systems start processes at a soft limit of 1024 descriptors, fewer than 1000 channels can need."""
+    import resource
+    import subprocess
+    import sys
+
+    from bot.slack.http_limits import SPARE_FILES, WAITRESS_LIMITS
+
+    wanted = WAITRESS_LIMITS["connection_limit"] * 3 + SPARE_FILES
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        pytest.skip(f"the hard limit ({hard}) is below {wanted}")
+    script = "from bot.slack.http_limits import raise_open_files_limit; print(raise_open_files_limit())"
+    raised = subprocess.run(
+        [sys.executable, "-c", script],
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard)),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(raised.stdout) == wanted

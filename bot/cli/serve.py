@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.data_dir import make_private
 from bot.errors import BotError
 from bot.slack.app import build_bot
+from bot.slack.http_limits import raise_open_files_limit
 
 
 def run_serve(port: int | None = None, mode: str = "auto") -> None:
@@ -20,6 +21,7 @@ def run_serve(port: int | None = None, mode: str = "auto") -> None:
     settings = Settings.from_env()
     logs.configure(settings)
     make_private(settings.data_dir)
+    raise_open_files_limit()  # the connections waitress may hold (bot.slack.http_limits)
     if port is not None:
         settings = dataclasses.replace(settings, port=port)
     if mode == "http":

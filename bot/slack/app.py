@@ -27,7 +27,7 @@ from bot import logs
 from bot.config import Settings
 from bot.errors import BotError
 from bot.providers.symbl.client import SymblClient
-from bot.slack import oauth
+from bot.slack import http_limits, oauth
 from bot.slack.background import Background, build_background, build_services, slack_client, symbl_client
 from bot.slack.http_guard import SignedRequestGuard
 from bot.slack.ops import lease
@@ -155,6 +155,8 @@ class Bot:
             # waitress itself refuses (413) bodies past this before buffering them; the guard reads the rest.
             max_request_body_size=self.settings.max_request_bytes,
             ident="symbl-bot",
+            # Connection limit and idle timeouts for facing the network (the why and waitress's words there).
+            **http_limits.WAITRESS_LIMITS,
         )
         server.task_dispatcher.queue_logger = logs.ThrottledLogger(logging.getLogger("waitress.queue"), 60)
         server.print_listen("Serving on http://{}:{}")
