@@ -461,7 +461,7 @@ def download(
     Raises UrlRefused, MediaTooLarge, UnsupportedMedia (an HTML page instead of media), StorageFull (the disk
     is full: transient; the partial file is removed) or FetchError.
     """
-    with _within(deadline, "The download") as limit, _removed_on_failure(dest):
+    with _removed_on_failure(dest), _within(deadline, "The download") as limit:
         current = url
         first_host = ""
         for _hop in range(MAX_REDIRECTS + 1):
