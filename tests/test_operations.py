@@ -163,6 +163,7 @@ def test_no_secret_reaches_the_logs_while_a_recording_is_processed(tmp_path, fak
         symbl_app_secret="symbl-app-secret-value",
         slack_app_token=None,
     )
+    stub_symbl.credentials["appSecret"] = settings.symbl_app_secret  # the stub grants tokens to it only
     stream = io.StringIO()
     handler = logs.handler_for(settings, stream)
     root = logging.getLogger()

@@ -46,7 +46,7 @@ def slack() -> Iterator[ChaosSlack]:
 
 @pytest.fixture
 def symbl() -> Iterator[ChaosSymbl]:
-    server = ChaosSymbl(token=SYMBL_ACCESS)
+    server = ChaosSymbl(token=SYMBL_ACCESS, app_secret=SYMBL_SECRET)
     yield server
     server.close()
 
@@ -72,7 +72,7 @@ def _rejections(body: str) -> dict[str, dict[str, str]]:
 
 
 def test_unsigned_wrongly_signed_tampered_and_replayed_requests_are_rejected(tmp_path, slack, symbl):
-    settings = bot_settings(tmp_path / "data", slack, symbl)
+    settings = bot_settings(tmp_path / "data", slack, symbl, symbl_app_secret=SYMBL_SECRET)
     file = slack.add_file("FS1", "secret-meeting.mp3", AUDIO)
     envelope = event_envelope(file_share_event(file, channel=CHANNEL, ts="1700900000.000100"))
     body = json.dumps(envelope)

@@ -3,7 +3,9 @@
 Membership comes from `users.conversations` (one paginated call per user lists every channel they are in),
 which scales with one user's channels rather than with one `conversations.members` call per channel a search
 touches. Answers are cached briefly (`MEMBERSHIP_TTL`): a user who leaves a channel loses access within a
-minute. Any failure to ask Slack counts as "not a member" — queries fail closed.
+minute. Any failure to ask Slack counts as "not a member" — queries fail closed. Who a speaker or owner is
+(users.lookupByEmail, users.list) is an enrichment: a failure or a malformed answer leaves them a plain name
+(bot.slack.enrichment).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.slack.enrichment import Enrichments, list_field, object_field, text_field
 
 log = logging.getLogger(__name__)
 
@@ -59,19 +62,25 @@ class Directory:
         self._admins = _TtlCache(membership_ttl)
         self._users = _TtlCache(directory_ttl)
         self._by_email = _TtlCache(directory_ttl)
+        self.enrichments = Enrichments()  # every lookup here, and the other optional ones (permalinks …)
 
     def channels_of(self, client: WebClient, team_id: str, user_id: str) -> frozenset[str]:
         """The channels (and DMs) the user is a member of; empty when Slack cannot tell us."""
-        return self._channels.get((team_id, user_id), lambda: _user_channels(client, user_id)) or frozenset()
+        return (
+            self._channels.get((team_id, user_id), lambda: _user_channels(self.enrichments, client, user_id))
+            or frozenset()
+        )
 
     def can_read(self, client: WebClient, team_id: str, user_id: str, channel_id: str) -> bool:
         return channel_id in self.channels_of(client, team_id, user_id)
 
     def is_admin(self, client: WebClient, team_id: str, user_id: str) -> bool:
-        return bool(self._admins.get((team_id, user_id), lambda: _is_admin(client, user_id)))
+        return bool(
+            self._admins.get((team_id, user_id), lambda: _is_admin(self.enrichments, client, user_id))
+        )
 
     def users(self, client: WebClient, team_id: str) -> list[dict[str, Any]]:
-        return self._users.get(team_id, lambda: _all_users(client)) or []
+        return self._users.get(team_id, lambda: _all_users(self.enrichments, client)) or []
 
     def slack_user_for(self, client: WebClient, team_id: str, person: dict[str, Any] | None) -> str | None:
         """The Slack user a speaker/owner is, matched by email, then by name, only when exactly one
@@ -80,7 +89,9 @@ class Directory:
             return None
         email = str(person.get("email") or "").strip().lower()
         if email:  # one users.lookupByEmail (Tier 3) instead of scanning the workspace
-            found = self._by_email.get((team_id, email), lambda: _user_by_email(client, email))
+            found = self._by_email.get(
+                (team_id, email), lambda: _user_by_email(self.enrichments, client, email)
+            )
             if found:
                 return found
         return match_user(self.users(client, team_id), {**person, "email": None})
@@ -89,7 +100,7 @@ class Directory:
 def match_user(users: list[dict[str, Any]], person: dict[str, Any]) -> str | None:
     email = str(person.get("email") or "").strip().lower()
     if email:
-        found = {u["id"] for u in users if (u.get("profile") or {}).get("email", "").lower() == email}
+        found = {u["id"] for u in users if _norm(profile_of(u).get("email")) == email}
         if len(found) == 1:
             return found.pop()
     name = _norm(person.get("name"))
@@ -105,8 +116,14 @@ def _norm(value: Any) -> str:
     return " ".join(str(value or "").lower().split())
 
 
+def profile_of(user: dict[str, Any]) -> dict[str, Any]:
+    """A users.info / users.list member's `profile`; {} when it is missing or not an object."""
+    profile = user.get("profile")
+    return profile if isinstance(profile, dict) else {}
+
+
 def _names(user: dict[str, Any]) -> set[str]:
-    profile = user.get("profile") or {}
+    profile = profile_of(user)
     return {
         n
         for n in (
@@ -119,51 +136,50 @@ def _names(user: dict[str, Any]) -> set[str]:
     }
 
 
-def _user_channels(client: WebClient, user_id: str) -> frozenset[str] | None:
-    found: set[str] = set()
-    try:
-        for page in client.users_conversations(
+def _user_channels(ask: Enrichments, client: WebClient, user_id: str) -> frozenset[str] | None:
+    def channels() -> frozenset[str]:
+        pages = client.users_conversations(
             user=user_id, types=CHANNEL_TYPES, exclude_archived=True, limit=999
-        ):
-            found.update(c["id"] for c in page.get("channels") or [])
-    except (SlackApiError, SlackClientError) as err:
-        log.warning("users.conversations for %s failed: %s", user_id, err)
-        return None
-    return frozenset(found)
+        )
+        return frozenset(
+            text_field(object_field(c)["id"]) for page in pages for c in list_field(page["channels"])
+        )
+
+    return ask.ask("users.conversations", channels, None)
 
 
-def _is_admin(client: WebClient, user_id: str) -> bool | None:
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except (SlackApiError, SlackClientError) as err:
-        log.warning("users.info for %s failed: %s", user_id, err)
-        return None
-    return bool(user.get("is_admin") or user.get("is_owner"))
+def _is_admin(ask: Enrichments, client: WebClient, user_id: str) -> bool | None:
+    def admin() -> bool:
+        user = object_field(client.users_info(user=user_id)["user"])
+        return bool(user.get("is_admin") or user.get("is_owner"))
+
+    return ask.ask("users.info", admin, None)
 
 
-def _all_users(client: WebClient) -> list[dict[str, Any]] | None:
+def _all_users(ask: Enrichments, client: WebClient) -> list[dict[str, Any]] | None:
     """Every active human of the workspace, or [] (remembered) when it is larger than MAX_USER_PAGES pages."""
-    users: list[dict[str, Any]] = []
-    try:
+
+    def scan() -> list[dict[str, Any]]:
+        users: list[dict[str, Any]] = []
         for number, page in enumerate(client.users_list(limit=USERS_PAGE), start=1):
-            users += [u for u in page.get("members") or [] if not u.get("deleted") and not u.get("is_bot")]
+            members = [object_field(u) for u in list_field(page["members"])]
+            users += [u for u in members if _is_person(u)]
             if number >= MAX_USER_PAGES and (page.get("response_metadata") or {}).get("next_cursor"):
                 log.info("users.list: over %s users; speakers are matched by email only", len(users))
                 return []
-    except (SlackApiError, SlackClientError) as err:
-        log.warning("users.list failed: %s", err)
-        return None
-    return users
+        return users
+
+    return ask.ask("users.list", scan, None)
 
 
-def _user_by_email(client: WebClient, email: str) -> str | None:
+def _is_person(user: dict[str, Any]) -> bool:
+    return isinstance(user.get("id"), str) and not user.get("deleted") and not user.get("is_bot")
+
+
+def _user_by_email(ask: Enrichments, client: WebClient, email: str) -> str | None:
     """The user id, "" when Slack knows no such user (remembered), None when Slack could not answer."""
-    try:
-        return str(client.users_lookupByEmail(email=email)["user"]["id"])
-    except SlackApiError as err:
-        if err.response.get("error") == "users_not_found":
-            return ""
-        log.warning("users.lookupByEmail failed: %s", err.response.get("error"))
-    except SlackClientError as err:
-        log.warning("users.lookupByEmail failed: %s", err)
-    return None
+
+    def lookup() -> str:
+        return text_field(object_field(client.users_lookupByEmail(email=email)["user"])["id"])
+
+    return ask.ask("users.lookupByEmail", lookup, None, absent={"users_not_found": ""})

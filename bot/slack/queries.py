@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import NotFound, Refused
 from bot.slack import intake, replies, updates
 from bot.slack.commands.grammar import Command
+from bot.slack.enrichment import object_field, text_field
 from bot.slack.render import transcripts
 from bot.slack.render.summary import escape
 from bot.slack.replies import Reply, answer, plain
@@ -169,12 +170,15 @@ def _status_recordings(services: Services, inv: Invocation, conversation_id: str
 
 
 def permalink(services: Services, team_id: str, channel_id: str, ts: str | None) -> str | None:
+    """The message's link, or None (the caller shows plain text) when Slack does not give one."""
     if not ts:
         return None
-    try:
-        return services.slack_for(team_id).chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"]
-    except SlackApiError:
-        return None
+    client = services.slack_for(team_id)
+    return services.directory.enrichments.ask(
+        "chat.getPermalink",
+        lambda: text_field(client.chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"]),
+        None,
+    )
 
 
 def list_conversations(services: Services, inv: Invocation, cmd: Command) -> Reply:
@@ -338,10 +342,11 @@ def remind(
     """Schedule a DM to the clicker (chat.scheduleMessage) at the item's due date or the next morning."""
     conv, item = _item(services, inv, conversation_id, key)
     client = _client(services, inv)
-    try:
-        tz_offset = int(client.users_info(user=inv.user_id)["user"].get("tz_offset") or 0)
-    except SlackApiError:
-        tz_offset = 0
+    tz_offset = services.directory.enrichments.ask(  # unknown: UTC
+        "users.info",
+        lambda: int(object_field(client.users_info(user=inv.user_id)["user"]).get("tz_offset") or 0),
+        0,
+    )
     now = time.time() if now is None else now
     at = reminder_time(item.get("dueBy"), tz_offset, now)
     # chat.scheduleMessage refuses dates past 120 days (`time_too_far`): remind at the latest Slack allows.
@@ -397,7 +402,7 @@ def summarize_message(services: Services, inv: Invocation, message: dict[str, An
     links, _left_out = intake.capped_links(services.settings, message.get("text"))
     if not files and not links:
         return "I found no recording in that message: an audio or video file, or a link to one."
-    if not _bot_is_member(client, inv.channel_id):
+    if not _bot_is_member(services, client, inv.channel_id):
         return (
             "I'm not in this channel, so I could not post the summary here: invite me with "
             "`/invite @symbl`, then try the shortcut again."
@@ -420,11 +425,16 @@ def summarize_message(services: Services, inv: Invocation, message: dict[str, An
     return f"{names}: already summarized or in progress — see the message's thread."
 
 
-def _bot_is_member(client: Any, channel_id: str) -> bool:
-    """Whether the bot can post in the channel; direct messages and unknown shapes count as yes."""
+def _bot_is_member(services: Services, client: Any, channel_id: str) -> bool:
+    """Whether the bot can post in the channel; direct messages, and any answer but a clear no, count as yes
+    (the post itself then fails and says why)."""
     if not channel_id.startswith(("C", "G")):
         return True
-    try:
-        return client.conversations_info(channel=channel_id)["channel"].get("is_member", True) is not False
-    except SlackApiError:
-        return True  # let the post itself fail and report why
+    return services.directory.enrichments.ask(
+        "conversations.info",
+        lambda: (
+            object_field(client.conversations_info(channel=channel_id)["channel"]).get("is_member")
+            is not False
+        ),
+        True,
+    )

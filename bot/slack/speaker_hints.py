@@ -7,15 +7,12 @@ them: the Symbl cloud does not document the option.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.slack.authz import Directory
-
-log = logging.getLogger(__name__)
+from bot.slack.authz import Directory, profile_of
+from bot.slack.enrichment import list_field, text_field
 
 # A large channel's member list is no hint about who is in one meeting, and long hotword lists hurt
 # recognition; past this size only the uploader is named.
@@ -29,7 +26,7 @@ def known_speakers(
     say."""
     users = {u["id"]: u for u in directory.users(client, team_id) if u.get("id")}
     ids = [uploader] if uploader else []
-    ids += [m for m in _channel_members(client, channel_id) if m != uploader]
+    ids += [m for m in _channel_members(client, directory, channel_id) if m != uploader]
     people = []
     for user_id in ids:
         person = _person(users.get(user_id))
@@ -38,26 +35,23 @@ def known_speakers(
     return people
 
 
-def _channel_members(client: WebClient, channel_id: str) -> list[str]:
-    try:
-        members = client.conversations_members(channel=channel_id, limit=MAX_CHANNEL_MEMBERS + 1).get(
-            "members"
-        )
-    except (SlackApiError, SlackClientError) as err:
-        log.warning("conversations.members for %s failed: %s", channel_id, err)
-        return []
-    members = list(members or [])
-    return members if len(members) <= MAX_CHANNEL_MEMBERS else []
+def _channel_members(client: WebClient, directory: Directory, channel_id: str) -> list[str]:
+    def members() -> list[str]:
+        answer = client.conversations_members(channel=channel_id, limit=MAX_CHANNEL_MEMBERS + 1)
+        return [text_field(m) for m in list_field(answer["members"])]
+
+    found: list[str] = directory.enrichments.ask("conversations.members", members, [])
+    return found if len(found) <= MAX_CHANNEL_MEMBERS else []
 
 
 def _person(user: dict[str, Any] | None) -> dict[str, str] | None:
     if not user:
         return None
-    profile = user.get("profile") or {}
+    profile = profile_of(user)
     name = profile.get("real_name") or user.get("real_name") or profile.get("display_name") or ""
-    if not name.strip():
+    if not isinstance(name, str) or not name.strip():
         return None
     person = {"name": name.strip()}
-    if profile.get("email"):
+    if isinstance(profile.get("email"), str) and profile["email"]:
         person["email"] = profile["email"]
     return person

@@ -14,6 +14,12 @@ it), so what Slack refuses, the tests refuse too:
   answer is HTTP 429 with `Retry-After`. `conversations.replies` for apps outside the Marketplace: 1 call a
   minute and `limit` ≤ 15 (changelog 2025-05-29; existing installs from 2026-03-03).
 - `chat.scheduleMessage`: `time_in_past`, and `time_too_far` past 120 days.
+- Methods: only the ones modelled here (a `_m_<method>` each, with its reference page) answer; any other is
+  `unknown_method`, as Slack answers a method it does not have. A modelled method checks its required
+  arguments (`invalid_arguments`) and the token's scopes (`missing_scope`, with `needed` and `provided`)
+  before it answers; its documented errors (`user_not_found`, `message_not_found` …) come from its model.
+- Faults: `fail_next` (an HTTP status, e.g. 429), `refuse` (an `ok: false` error) and `malform` (an `ok: true`
+  answer without the fields the method documents) let a test see how the bot takes each.
 - Posting in a channel the bot is not in (`bot_channels`) is `not_in_channel`.
 - Slack Connect: events can carry an envelope `team_id` of the partner org, with the installing workspace in
   `authorizations[0].team_id` (see `event_envelope(..., origin_team=…)`); `file_share` files may arrive as
@@ -42,7 +48,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block, BlockElement
 
-from bot.slack.scopes import BOT_SCOPES
+from bot.slack.scopes import BOT_SCOPES, METHOD_SCOPES
 from tests.support.http import FakeServer
 
 TEAM = "T0TEAM"
@@ -89,6 +95,27 @@ METHOD_TIER = {
     "conversations.replies": 1,  # non-Marketplace apps: 1 a minute
 }
 POST_PER_CHANNEL_PER_MINUTE = 60  # chat.postMessage: "1 per second per channel, short bursts allowed"
+
+# "Required arguments" of each modelled method's reference page (besides the token); one missing is Slack's
+# `invalid_arguments`. chat.postMessage's text-or-blocks rule is `no_text`, in `_refusal`.
+REQUIRED_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "chat.postMessage": ("channel",),
+    "chat.update": ("channel", "ts"),
+    "chat.delete": ("channel", "ts"),
+    "chat.postEphemeral": ("channel", "user"),
+    "chat.scheduleMessage": ("channel", "post_at"),
+    "chat.getPermalink": ("channel", "message_ts"),
+    "conversations.replies": ("channel", "ts"),
+    "conversations.members": ("channel",),
+    "conversations.info": ("channel",),
+    "conversations.open": ("users",),  # or `channel`, which the bot never sends
+    "users.info": ("user",),
+    "users.lookupByEmail": ("email",),
+    "files.info": ("file",),
+    "files.getUploadURLExternal": ("filename", "length"),
+    "files.completeUploadExternal": ("files",),
+    "views.publish": ("user_id", "view"),
+}
 
 
 def is_summary_post(body: dict) -> bool:
@@ -198,6 +225,7 @@ class FakeSlack(FakeServer):
         self.redirects: dict[str, str] = {}
         self.faults: dict[str, deque] = defaultdict(deque)
         self.refusals: list[tuple[str, str, Any]] = []
+        self.malformed: dict[str, dict] = {}  # method → the answer it gets instead of its model's
         # Valid bot tokens → the identity auth.test reports and the scopes granted (x-oauth-scopes header).
         self.tokens: dict[str, dict] = {
             BOT_TOKEN: {"team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "scopes": list(BOT_SCOPES)}
@@ -242,6 +270,18 @@ class FakeSlack(FakeServer):
     def refuse(self, method: str, error: str, *, when: Any = lambda _body: True) -> None:
         """Answer `method` with `{"ok": false, "error": error}` (HTTP 200, as Slack does) if `when(body)`."""
         self.refusals.append((method, error, when))
+
+    def malform(self, method: str, answer: dict | None = None) -> None:
+        """Answer `method` with `answer` (default `{"ok": true}`: ok, but none of the fields its page
+        documents) until `heal(method)`: a malformed answer, which the bot must survive."""
+        with self.lock:
+            self.malformed[method] = {"ok": True} if answer is None else answer
+
+    def heal(self, method: str) -> None:
+        """Stop refusing and malforming `method`."""
+        with self.lock:
+            self.malformed.pop(method, None)
+            self.refusals = [r for r in self.refusals if r[0] != method]
 
     def add_file(
         self,
@@ -423,18 +463,31 @@ class FakeSlack(FakeServer):
                 self._m_auth_test(body) | {k: identity[k] for k in ("team_id", "user_id", "bot_id")},
                 {"x-oauth-scopes": ",".join(identity["scopes"])},
             )
-        refusal = next((e for m, e, when in self.refusals if m == method and when(body)), None)
-        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
-        if refusal:
-            payload = {"ok": False, "error": refusal}
-        elif handler:
-            payload = handler(body)
-        else:
-            payload = {"ok": True}
+        payload = self._answer(method, body, identity["scopes"])
         if not payload.get("ok"):
             with self.lock:
                 self.refused.append((method, str(payload.get("error"))))
         self._json(h, payload)
+
+    def _answer(self, method: str, body: dict, scopes: list[str]) -> dict:
+        """What Slack answers a call with a valid token: unknown method, bad arguments, missing scope, an
+        injected refusal or malformed answer, or the method's model."""
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return {"ok": False, "error": "unknown_method", "req_method": method}
+        if any(body.get(name) in (None, "") for name in REQUIRED_ARGUMENTS.get(method, ())):
+            return {"ok": False, "error": "invalid_arguments"}
+        needed = METHOD_SCOPES.get(method.replace(".", "_"), ())
+        if needed and not set(needed) & set(scopes):  # one of them: the conversation type's own
+            return {"ok": False, "error": "missing_scope", "needed": needed[0], "provided": ",".join(scopes)}
+        with self.lock:
+            refusal = next((e for m, e, when in self.refusals if m == method and when(body)), None)
+            malformed = self.malformed.get(method)
+        if refusal:
+            return {"ok": False, "error": refusal}
+        if malformed is not None:
+            return dict(malformed)
+        return handler(body)
 
     @staticmethod
     def api_arguments(h: BaseHTTPRequestHandler, query: str, raw: bytes) -> dict[str, Any]:
@@ -483,6 +536,8 @@ class FakeSlack(FakeServer):
         return f"{1_700_000_000 + next(self._ts)}.000100"
 
     def _m_auth_test(self, body: dict) -> dict:
+        """auth.test: identity of the token (answered in `_api`, with the x-oauth-scopes header).
+        https://docs.slack.dev/reference/methods/auth.test"""
         return {
             "ok": True,
             "url": "https://test.slack.com/",
@@ -495,6 +550,9 @@ class FakeSlack(FakeServer):
         }
 
     def _m_chat_postMessage(self, body: dict) -> dict:
+        """chat.postMessage: `channel`, `ts`, `message`; errors as `_refusal` (invalid_blocks, no_text,
+        msg_too_long, not_in_channel).
+        https://docs.slack.dev/reference/methods/chat.postMessage"""
         metadata = body.get("metadata")
         if isinstance(metadata, str):
             metadata = json.loads(metadata)
@@ -519,6 +577,8 @@ class FakeSlack(FakeServer):
         return {"ok": True, "channel": body["channel"], "ts": ts, "message": message}
 
     def _m_chat_update(self, body: dict) -> dict:
+        """chat.update: `channel`, `ts`; `message_not_found` for a ts the channel does not hold.
+        https://docs.slack.dev/reference/methods/chat.update"""
         refusal = self._refusal(body)
         if refusal:
             return refusal
@@ -534,6 +594,8 @@ class FakeSlack(FakeServer):
         return {"ok": False, "error": "message_not_found"}
 
     def _m_chat_delete(self, body: dict) -> dict:
+        """chat.delete: `channel`, `ts`; `message_not_found`.
+        https://docs.slack.dev/reference/methods/chat.delete"""
         with self.lock:
             messages = self.messages[body.get("channel", "")]
             for index, message in enumerate(messages):
@@ -543,7 +605,9 @@ class FakeSlack(FakeServer):
         return {"ok": False, "error": "message_not_found"}
 
     def _m_conversations_replies(self, body: dict) -> dict:
-        """The thread, oldest first, in pages of at most 15 (a larger `limit` is capped, as Slack does)."""
+        """The thread, oldest first, in pages of at most 15 (a larger `limit` is capped, as Slack does).
+        https://docs.slack.dev/reference/methods/conversations.replies
+        """
         with_metadata = str(body.get("include_all_metadata")).lower() in ("1", "true")
         limit = min(int(body.get("limit") or REPLIES_PAGE_LIMIT), REPLIES_PAGE_LIMIT)
         start = int(body.get("cursor") or 0)
@@ -562,12 +626,16 @@ class FakeSlack(FakeServer):
         }
 
     def _m_users_conversations(self, body: dict) -> dict:
+        """users.conversations: `channels` of the user, paginated.
+        https://docs.slack.dev/reference/methods/users.conversations"""
         user = body.get("user", "")
         with self.lock:
             channels = [{"id": c} for c, users in self.members.items() if user in users]
         return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
 
     def _m_conversations_members(self, body: dict) -> dict:
+        """conversations.members: member ids, paginated.
+        https://docs.slack.dev/reference/methods/conversations.members"""
         with self.lock:
             return {
                 "ok": True,
@@ -576,11 +644,15 @@ class FakeSlack(FakeServer):
             }
 
     def _m_users_info(self, body: dict) -> dict:
+        """users.info: `user`; `user_not_found`.
+        https://docs.slack.dev/reference/methods/users.info"""
         user = self.users.get(body.get("user", ""))
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
     def _m_users_list(self, body: dict) -> dict:
-        """Pages of `limit` members (Slack: at most 1000 a page, 200 recommended)."""
+        """Pages of `limit` members (Slack: at most 1000 a page, 200 recommended).
+        https://docs.slack.dev/reference/methods/users.list
+        """
         limit = min(int(body.get("limit") or 200), 1000)
         start = int(body.get("cursor") or 0)
         members = list(self.users.values())
@@ -592,6 +664,8 @@ class FakeSlack(FakeServer):
         }
 
     def _m_users_lookupByEmail(self, body: dict) -> dict:
+        """users.lookupByEmail: `user`; `users_not_found`.
+        https://docs.slack.dev/reference/methods/users.lookupByEmail"""
         email = str(body.get("email") or "").lower()
         for user in self.users.values():
             if str((user.get("profile") or {}).get("email") or "").lower() == email:
@@ -599,12 +673,21 @@ class FakeSlack(FakeServer):
         return {"ok": False, "error": "users_not_found"}
 
     def _m_conversations_info(self, body: dict) -> dict:
+        """conversations.info: `channel` with `is_member`.
+        https://docs.slack.dev/reference/methods/conversations.info"""
         channel = str(body.get("channel") or "")
         member = self.bot_channels is None or channel in self.bot_channels
         return {"ok": True, "channel": {"id": channel, "is_channel": True, "is_member": member}}
 
     def _m_chat_getPermalink(self, body: dict) -> dict:
-        ts = body.get("message_ts", "")
+        """chat.getPermalink: `channel`, `permalink`; `message_not_found` for a ts the channel does not
+        hold (the fake holds only the bot's own posts, so a permalink is asked of those).
+        https://docs.slack.dev/reference/methods/chat.getPermalink"""
+        ts = str(body.get("message_ts") or "")
+        with self.lock:
+            held = any(m["ts"] == ts for m in self.messages.get(str(body.get("channel")), []))
+        if not held:
+            return {"ok": False, "error": "message_not_found"}
         return {
             "ok": True,
             "channel": body.get("channel"),
@@ -612,6 +695,8 @@ class FakeSlack(FakeServer):
         }
 
     def _m_chat_postEphemeral(self, body: dict) -> dict:
+        """chat.postEphemeral: `message_ts`; message errors as `_refusal`.
+        https://docs.slack.dev/reference/methods/chat.postEphemeral"""
         refusal = self._refusal(body)
         if refusal:
             return refusal
@@ -627,6 +712,8 @@ class FakeSlack(FakeServer):
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _m_chat_scheduleMessage(self, body: dict) -> dict:
+        """chat.scheduleMessage: `scheduled_message_id`, `post_at`; `time_in_past`, `time_too_far`.
+        https://docs.slack.dev/reference/methods/chat.scheduleMessage"""
         refusal = self._refusal(body)
         if refusal:
             return refusal
@@ -647,9 +734,13 @@ class FakeSlack(FakeServer):
         }
 
     def _m_conversations_open(self, body: dict) -> dict:
+        """conversations.open: the direct message `channel` with `users`.
+        https://docs.slack.dev/reference/methods/conversations.open"""
         return {"ok": True, "channel": {"id": "D" + str(body.get("users", "")).lstrip("U")}}
 
     def _m_views_publish(self, body: dict) -> dict:
+        """views.publish: the `view`; `invalid_arguments` for blocks Slack refuses.
+        https://docs.slack.dev/reference/methods/views.publish"""
         view = body.get("view")
         view = json.loads(view) if isinstance(view, str) else view
         try:
@@ -659,15 +750,21 @@ class FakeSlack(FakeServer):
         return {"ok": True, "view": view}
 
     def _m_files_getUploadURLExternal(self, body: dict) -> dict:
+        """files.getUploadURLExternal: `upload_url`, `file_id`.
+        https://docs.slack.dev/reference/methods/files.getUploadURLExternal"""
         file_id = f"FUP{next(self._file_ids)}"
         with self.lock:
             self.uploads[file_id] = {"filename": body.get("filename")}
         return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
 
     def _m_files_completeUploadExternal(self, body: dict) -> dict:
+        """files.completeUploadExternal: `files`; `file_not_found` for an id never reserved.
+        https://docs.slack.dev/reference/methods/files.completeUploadExternal"""
         files = body.get("files")
         files = json.loads(files) if isinstance(files, str) else files
         with self.lock:
+            if any(f.get("id") not in self.uploads for f in files):
+                return {"ok": False, "error": "file_not_found"}
             for f in files:
                 self.uploads[f["id"]].update(
                     title=f.get("title"),
@@ -678,5 +775,7 @@ class FakeSlack(FakeServer):
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     def _m_files_info(self, body: dict) -> dict:
+        """files.info: `file`; `file_not_found`.
+        https://docs.slack.dev/reference/methods/files.info"""
         info = self.files.get(body.get("file", ""))
         return {"ok": True, "file": info} if info else {"ok": False, "error": "file_not_found"}

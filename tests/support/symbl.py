@@ -65,6 +65,10 @@ class StubSymbl(FakeServer):
     mode: "complete" (a job completes at its `polls_to_complete`-th poll), "hold" (in_progress until
     `finish(job)`), "fail" (the job fails). `fail_next(prefix, status, times)` answers matching paths with an
     error first. Jobs remember the `name` option of their submission (`jobs_named`).
+
+    Like the engine (bot/engine/server/auth.py, conversations.py): a token is granted only for `app_id` /
+    `app_secret` (the credentials `tests/slack_fakes.bot_settings` configures), 401 otherwise; a conversation
+    no submission created is a 404, on reading and on DELETE.
     """
 
     def __init__(
@@ -74,8 +78,11 @@ class StubSymbl(FakeServer):
         *,
         polls_to_complete: int = 1,
         token: str = "stub-token",
+        app_id: str = "app",
+        app_secret: str = "secret",
     ) -> None:
         self.mode = mode
+        self.credentials = {"appId": app_id, "appSecret": app_secret}
         self.insights = insights or INSIGHTS
         self.polls_to_complete = polls_to_complete
         self.token = token
@@ -117,13 +124,15 @@ class StubSymbl(FakeServer):
         parts = urlsplit(h.path)
         path = parts.path
         if path == "/oauth2/token:generate":
-            return self._json(h, 200, {"accessToken": self.token, "expiresIn": 86400})
+            return self._grant(h, raw)
         if h.headers.get("x-api-key") != self.token:
-            return self._json(h, 401, {"message": "bad token"})
+            return self._json(h, 401, {"message": "The x-api-key token is unknown or expired."})
         if h.command in ("POST", "PUT") and path.startswith("/v1/process/"):
             return self._submit(h, raw, path, parts.query)
         if path.startswith("/v1/job/"):
             return self._poll(h, path.rsplit("/", 1)[1])
+        if path.startswith("/v1/conversations/") and not self._known(path.split("/")[3]):
+            return self._json(h, 404, {"message": f"Conversation {path.split('/')[3]} was not found."})
         if h.command == "DELETE" and path.startswith("/v1/conversations/"):
             with self.lock:
                 self.deleted.append(path.rsplit("/", 1)[1])
@@ -134,9 +143,26 @@ class StubSymbl(FakeServer):
                 return self._json(h, 200, {key: self.insights[key]})
         self._json(h, 404, {"message": "not found"})
 
+    def _grant(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or body.get("type") != "application":
+            return self._json(h, 400, {"message": 'The body must be JSON: {"type": "application", …}.'})
+        if {k: body.get(k) for k in self.credentials} != self.credentials:
+            return self._json(h, 401, {"message": "Unknown appId or wrong appSecret."})
+        self._json(h, 200, {"accessToken": self.token, "expiresIn": 86400})
+
+    def _known(self, conversation_id: str) -> bool:
+        with self.lock:
+            return any(job["conversationId"] == conversation_id for job in self.jobs.values())
+
     def _submit(self, h: BaseHTTPRequestHandler, raw: bytes, path: str, query: str) -> None:
         # PUT …/{conversationId} appends: same conversation, new job.
         conversation_id = path.rsplit("/", 1)[1] if h.command == "PUT" else str(uuid.uuid4())
+        if h.command == "PUT" and not self._known(conversation_id):
+            return self._json(h, 404, {"message": f"Conversation {conversation_id} was not found."})
         job = {"id": str(uuid.uuid4()), "conversationId": conversation_id, "status": "scheduled"}
         name = _submitted_name(query, raw) or ""
         with self.lock:
@@ -180,12 +206,19 @@ class ChaosSymbl(Chaotic, StubSymbl):
     """StubSymbl whose jobs complete after `polls_to_complete` polls, with seeded faults and gates."""
 
     def __init__(
-        self, chaos: Chaos | None = None, *, polls_to_complete: int = 1, token: str = "stub-token"
+        self,
+        chaos: Chaos | None = None,
+        *,
+        polls_to_complete: int = 1,
+        token: str = "stub-token",
+        app_secret: str = "secret",
     ) -> None:
         self.chaos = chaos or Chaos()
         self.gates = Gates()
         self.closing = threading.Event()
-        super().__init__(mode="complete", polls_to_complete=polls_to_complete, token=token)
+        super().__init__(
+            mode="complete", polls_to_complete=polls_to_complete, token=token, app_secret=app_secret
+        )
         quiet(self)
 
     def handle(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
