@@ -16,11 +16,25 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import IO
 
 from bot.config import Settings
+
+
+@contextmanager
+def silenced(name: str) -> Iterator[None]:
+    """No records from logger `name` inside the block: for a start-up step whose failure the caller reports
+    itself, in one line (the CLI's `Error:`), which the library's own ERROR lines would only repeat."""
+    logger = logging.getLogger(name)
+    disabled, logger.disabled = logger.disabled, True
+    try:
+        yield
+    finally:
+        logger.disabled = disabled
+
 
 MASK = "[redacted]"
 # (pattern, replacement): tokens by their prefixes, then credentials by the name they travel under.

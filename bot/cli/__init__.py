@@ -1,30 +1,53 @@
-"""`symbl-bot`: the command line. Errors surface as one `Error: …` line (click.ClickException), never a
-traceback."""
+"""`symbl-bot`: the command line. Every failure ends as one `Error: …` line and exit status 1
+(click.ClickException), never a traceback; `symbl-bot --verbose …` prints the traceback too."""
 
 from __future__ import annotations
+
+import traceback
 
 import click
 from dotenv import find_dotenv, load_dotenv
 
 from bot import __version__
 from bot.cli.jobs import jobs as jobs_group
-from bot.errors import ConfigError
+from bot.errors import BotError
+
+HELP_WIDTH = 100  # click's default of 80 cut the options' help into short ragged lines
 
 
 class _Cli(click.Group):
-    """The group, plus: a `ConfigError` from any subcommand is click's one `Error: …` line, exit status 1."""
+    """The group, plus: whatever a subcommand raises is click's one `Error: …` line, exit status 1.
+
+    A `BotError` says what went wrong in its `user_message` (a bad setting, a port in use, Slack refusing the
+    token); anything else is a bug, named by its class so that it can be reported.
+    """
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except ConfigError as err:
-            raise click.ClickException(err.user_message) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise  # click's own ends: already one line, or a clean exit / Ctrl-C
+        except Exception as err:  # noqa: BLE001 — the CLI's promise: one line for any failure
+            if ctx.meta.get("verbose"):
+                traceback.print_exc()
+            message = err.user_message if isinstance(err, BotError) else _unexpected(err)
+            raise click.ClickException(message) from None
 
 
-@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+def _unexpected(err: Exception) -> str:
+    return f"unexpected {type(err).__name__}: {err} (symbl-bot --verbose … shows where)"
+
+
+@click.group(
+    cls=_Cli,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": HELP_WIDTH},
+)
 @click.version_option(__version__, prog_name="symbl-bot")
-def main() -> None:
+@click.option("--verbose", "-v", is_flag=True, help="On an error, print its traceback too.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
     """Meeting recordings → summaries: offline engine, Symbl-compatible API server and Slack bot."""
+    ctx.meta["verbose"] = verbose
     # The working directory's .env (searched upwards from it). A bare load_dotenv() searches from this file's
     # folder instead, which only finds the checkout's .env after an editable install.
     load_dotenv(find_dotenv(usecwd=True))

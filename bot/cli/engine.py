@@ -12,7 +12,6 @@ from bot.config import Settings
 from bot.data_dir import make_private
 from bot.engine.core import Engine
 from bot.engine.server import EngineServer
-from bot.errors import BotError
 
 
 def run_engine(*, host: str | None, port: int | None, workers: int | None) -> None:
@@ -21,12 +20,10 @@ def run_engine(*, host: str | None, port: int | None, workers: int | None) -> No
     make_private(settings.data_dir)
     if workers:
         settings = dataclasses.replace(settings, engine_workers=workers)
-    try:
-        engine = Engine(settings.engine_model, cache_dir=settings.model_cache_dir)
-        engine.check_ready()  # a missing or tampered model is a start-up error, not a failed first job
-        server = EngineServer(settings, host=host, port=port, engine=engine).bind()
-    except BotError as exc:
-        raise click.ClickException(exc.user_message) from None
+    # A BotError (port in use, a missing model) is the CLI's one `Error:` line (bot.cli._Cli).
+    engine = Engine(settings.engine_model, cache_dir=settings.model_cache_dir)
+    engine.check_ready()  # a missing or tampered model is a start-up error, not a failed first job
+    server = EngineServer(settings, host=host, port=port, engine=engine).bind()
     # Flushed at once: a supervisor (or a test) reads the bound URL from this line.
     click.echo(f"symbl-bot engine listening on {server.url}", nl=True)
     signal.signal(signal.SIGTERM, _interrupt)  # a supervisor's stop: finish like Ctrl-C, not mid-write

@@ -18,7 +18,6 @@ from bot.engine.decode import probe
 from bot.engine.input_identity import conversation_id_for, start_time_of
 from bot.engine.options import ProcessOptions
 from bot.engine.text_messages import process_transcript_file
-from bot.errors import BotError
 from bot.net import download
 from bot.transcript_import import transcript_kind
 
@@ -44,38 +43,30 @@ def run_process(
         diarization_speaker_count=speakers,
     )
     engine = Engine(model or settings.engine_model, cache_dir=settings.model_cache_dir)
-    try:
-        with tempfile.TemporaryDirectory(prefix="symbl-bot-") as tmp:
-            path = _local_path(source, Path(tmp), settings)
-            # Derived from the input, not drawn at random: the same file gives the same note (issue 10).
-            conversation_id = conversation_id_for(path, options, model=model or settings.engine_model)
-            start_time = start_time_of(path)
-            kind = transcript_kind(path.name)
-            duration = None
-            if kind:  # a transcript goes the Text API's way: no speech-to-text
-                conversation = process_transcript_file(
-                    path, kind, options, conversation_id=conversation_id, start_time=start_time
+    # Failures end as one `Error:` line in the click group (bot.cli._Cli), BotErrors with their user_message.
+    with tempfile.TemporaryDirectory(prefix="symbl-bot-") as tmp:
+        path = _local_path(source, Path(tmp), settings)
+        # Derived from the input, not drawn at random: the same file gives the same note (issue 10).
+        conversation_id = conversation_id_for(path, options, model=model or settings.engine_model)
+        start_time = start_time_of(path)
+        kind = transcript_kind(path.name)
+        duration = None
+        if kind:  # a transcript goes the Text API's way: no speech-to-text
+            conversation = process_transcript_file(
+                path, kind, options, conversation_id=conversation_id, start_time=start_time
+            )
+        else:
+            duration = probe(path, max_duration_seconds=settings.max_duration_seconds).duration  # fail fast
+            with _progress_bar(show_progress) as progress:
+                conversation = process_recording(
+                    path,
+                    options,
+                    engine=engine,
+                    max_duration_seconds=settings.max_duration_seconds,
+                    progress=progress,
+                    conversation_id=conversation_id,
+                    start_time=start_time,
                 )
-            else:
-                duration = probe(
-                    path, max_duration_seconds=settings.max_duration_seconds
-                ).duration  # fail fast
-                with _progress_bar(show_progress) as progress:
-                    conversation = process_recording(
-                        path,
-                        options,
-                        engine=engine,
-                        max_duration_seconds=settings.max_duration_seconds,
-                        progress=progress,
-                        conversation_id=conversation_id,
-                        start_time=start_time,
-                    )
-    except click.ClickException:
-        raise
-    except BotError as exc:
-        raise click.ClickException(exc.user_message) from None
-    except Exception as exc:  # a bug, not bad input: still one line, with enough to report it
-        raise click.ClickException(f"unexpected {type(exc).__name__}: {exc}") from None
     if as_json:
         click.echo(json.dumps(conversation, indent=2))
     else:
@@ -99,6 +90,8 @@ def _local_path(source: str, tmp: Path, settings: Settings) -> Path:
     if "://" in source:
         raise click.ClickException("Only local files and http(s) URLs can be processed.")
     path = Path(source)
+    if path.is_dir():
+        raise click.ClickException(f"{source} is a folder: give one recording or transcript file in it.")
     if not path.is_file():
         raise click.ClickException(f"{source}: no such file.")
     if path.stat().st_size > settings.max_file_bytes:

@@ -11,6 +11,7 @@ import numpy as np
 
 from bot.engine.decode import SAMPLE_RATE
 from bot.engine.model import ModelSpec, offline_hub
+from bot.engine.options import whisper_language
 from bot.errors import InputError
 
 
@@ -65,7 +66,7 @@ class Transcriber:
         is multilingual. An English-only model has nothing to detect."""
         if not language_code:
             return None if self.model.model.is_multilingual else "en"
-        language = language_code.split("-")[0].lower()
+        language = whisper_language(language_code)
         if language != "en" and not self.model.model.is_multilingual:
             raise InputError(
                 f"The installed speech model ({self.spec.name}) understands English only; "

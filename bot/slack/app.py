@@ -19,13 +19,15 @@ from typing import Any
 from flask import Flask
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler as BoltWsgiHandler
+from slack_bolt.error import BoltError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 import handlers
 from bot import logs
 from bot.config import Settings
-from bot.errors import BotError
+from bot.errors import BotError, ConfigError
 from bot.providers.symbl.client import SymblClient
 from bot.slack import http_limits, oauth
 from bot.slack.background import Background, build_background, build_services, slack_client, symbl_client
@@ -35,7 +37,7 @@ from bot.slack.ops.health import BackgroundState, health
 from bot.slack.ops.scheduler import Poller
 from bot.slack.ops.supervisor import EngineViaWorker, WorkerSupervisor
 from bot.slack.services import Services
-from bot.waitress_thread import stop_server
+from bot.waitress_thread import create_server, stop_server
 from storage import BotStore, open_store
 from storage import recordings as repo
 
@@ -63,6 +65,25 @@ def bolt_app(settings: Settings, client: WebClient) -> App:
     bolt_log = logging.getLogger("slack_bolt.App")  # Bolt's framework logger when none is passed
     if not any(isinstance(f, _ClientCarriesTheToken) for f in bolt_log.filters):
         bolt_log.addFilter(_ClientCarriesTheToken())
+    try:
+        with logs.silenced("slack_sdk.web.base_client"):  # its ERROR per failed try of auth.test
+            return _bolt(settings, client)
+    except BoltError as err:  # Bolt's auth.test of the token at start, answered ok: false
+        refused = err.__context__  # Bolt raises inside its `except SlackApiError`
+        code = refused.response.get("error") if isinstance(refused, SlackApiError) else err
+        raise ConfigError(
+            f"Slack refused SLACK_BOT_TOKEN ({code}). Copy the Bot User OAuth Token (xoxb-…) again from the "
+            "app's OAuth & Permissions page; `symbl-bot doctor` checks it."
+        ) from err
+    except (SlackClientError, OSError) as err:  # no answer: urllib's URLError, a refused connection, timeouts
+        reason = getattr(err, "reason", None) or err
+        raise ConfigError(
+            f"Slack could not be reached at {client.base_url} ({reason}). Check the network, or "
+            "SLACK_API_URL."
+        ) from err
+
+
+def _bolt(settings: Settings, client: WebClient) -> App:
     return App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
@@ -145,8 +166,6 @@ class Bot:
 
     def _http_server(self, host: str, port: int, threads: int = 8) -> Any:
         """Waitress serving `wsgi_app()` (what `waitress.serve` builds, minus its per-request queue log)."""
-        from waitress.server import create_server
-
         server = create_server(
             self.wsgi_app(),
             host=host,
@@ -178,8 +197,10 @@ class Bot:
 
     def serve(self, host: str = "0.0.0.0") -> None:
         """Block serving Slack: Socket Mode with an app-level token, else HTTP on settings.port."""
-        self.start_background()
         try:
+            # The port first: one in use is a start-up error before any worker process exists.
+            server = None if self.settings.slack_app_token else self._http_server(host, self.settings.port)
+            self.start_background()
             if self.settings.slack_app_token:
                 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -194,7 +215,8 @@ class Bot:
                 self._http_server(host, self.settings.port).run()
             else:
                 log.info("HTTP mode on port %s at %s", self.settings.port, EVENTS_PATH)
-                self._http_server(host, self.settings.port).run()
+                assert server is not None
+                server.run()
         finally:
             self.close()
 

@@ -15,7 +15,7 @@ from bot.engine.server.app import create_app
 from bot.engine.server.service import EXTENSION_KEY, EngineService
 from bot.engine.server.uploads import UPLOAD_CHUNK
 from bot.errors import EngineError
-from bot.waitress_thread import stop_server
+from bot.waitress_thread import create_server, stop_server
 
 
 def is_loopback(host: str) -> bool:
@@ -74,8 +74,6 @@ class EngineServer:
     def bind(self) -> EngineServer:
         """Open the listening socket (so `url` is known) without serving yet."""
         if self._server is None:
-            from waitress.server import create_server
-
             # waitress buffers request bodies past `inbuf_overflow` in temporary files, not memory.
             self._server = create_server(
                 self.app,
