@@ -13,7 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import platformdirs
+
 from bot.errors import ConfigError
+
+APP_NAME = "symbl-bot"  # the user data folder's name (platformdirs)
 
 DEFAULT_SYMBL_API_URL = "https://api.symbl.ai"
 DEFAULT_MAX_FILE_BYTES = 1024**3  # Slack's own per-file upload limit is 1 GB
@@ -74,7 +78,11 @@ def _database_url(ours: str | None, platform: str | None) -> str | None:
 
 
 def _default_data_dir() -> Path:
-    return Path.cwd() / "data"
+    """The user's data folder, whatever directory a command runs from (platformdirs: ~/.local/share/symbl-bot
+    on Linux, ~/Library/Application Support/symbl-bot on macOS, %LOCALAPPDATA%\\symbl-bot on Windows), so the
+    assembled speech model and the job history exist once per user. A folder per working directory only when
+    asked for: SYMBL_BOT_DATA_DIR=./data. (It was ./data: a 142 MB model copy in every directory run from.)"""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 @dataclass(frozen=True)

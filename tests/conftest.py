@@ -6,12 +6,14 @@ The fakes live in `tests/support/` (and tests/slack_fakes.py); a module asks for
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import platformdirs
 import pytest
 
-from bot.config import Settings
+from bot.config import APP_NAME, Settings
 from bot.engine.server import EngineServer
 from bot.slack.app import Bot
 from tests.engine_api_support import ScriptedEngine, running_engine
@@ -39,10 +41,33 @@ def _clean_environment(monkeypatch, tmp_path):
         if name.startswith(_PREFIXES) or name.lower() in _PROXY_VARIABLES:
             monkeypatch.delenv(name)
     monkeypatch.setenv("SYMBL_BOT_DATA_DIR", str(tmp_path / "data"))
+    # The default data folder is the user's (platformdirs, bot/config.py): a test that unsets
+    # SYMBL_BOT_DATA_DIR, or builds a Settings() without data_dir, lands in its own folder, never the
+    # developer's (`_users_data_folder_untouched` checks). Subprocesses inherit both variables.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    if sys.platform == "darwin":  # platformdirs ignores XDG there: ~/Library/Application Support
+        monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     # Whisper base is the default model but about twice as slow: tests that do not test the model choice pin
     # tiny.en (those that do, e.g. tests/test_languages.py, delete or override this).
     monkeypatch.setenv("SYMBL_ENGINE_MODEL", "tiny.en")
+
+
+def _listing(folder: Path) -> list[tuple[str, int]]:
+    if not folder.is_dir():
+        return []
+    entries = [*folder.glob("*"), *folder.glob("*/*")]
+    return sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns) for p in entries)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _users_data_folder_untouched() -> Iterator[None]:
+    """Nothing in the suite writes into the real user's data folder (read before any test changes HOME or
+    XDG_DATA_HOME)."""
+    real = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    before = _listing(real)
+    yield
+    assert _listing(real) == before, f"a test wrote into the user's data folder {real}"
 
 
 @pytest.fixture(scope="session")

@@ -57,8 +57,9 @@ def run(recording: Path, bot_url: str, *, timeout: float = 600, out=sys.stdout) 
             flush=True,
         )
         wait_for_bot(bot_url, timeout)
-        # A new file id and message ts on every run, as Slack would give: the bot keeps what it has seen in
-        # ./data/bot.db, and a fixed id would make a second run's upload a duplicate it silently ignores.
+        # A new file id and message ts on every run, as Slack would give: the bot keeps what it has seen
+        # in its data folder's bot.db, and a fixed id would make a second run's upload a duplicate it
+        # silently ignores.
         file_id, ts = f"F{uuid.uuid4().hex[:10].upper()}", f"{time.time():.6f}"
         file = slack.add_file(
             file_id,

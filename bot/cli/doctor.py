@@ -12,6 +12,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -193,7 +194,14 @@ def check_storage(settings: Settings) -> Iterator[Check]:
             "make SYMBL_BOT_DATA_DIR a writable, persistent directory (a mounted volume in production)",
         )
         return
-    yield Check("Data directory", True, f"{data_dir.resolve()} is writable")
+    detail = f"{data_dir.resolve()} is writable"
+    older = Path.cwd() / "data" / "bot.db"  # the default before the per-user folder
+    if older.is_file() and older.parent.resolve() != data_dir.resolve():
+        detail += (
+            "; the ./data here (an earlier version's default) is not used: move its files there, or set "
+            "SYMBL_BOT_DATA_DIR=./data"
+        )
+    yield Check("Data directory", True, detail)
     if settings.database_url:
         yield from check_postgres(settings.database_url)
         return
