@@ -78,3 +78,32 @@ def test_the_engine_walk_through_runs_as_shown(tmp_path):
         assert json.loads(lines[2])["topics"], lines[2]
         assert json.loads(lines[3])["message"].startswith("Missing x-api-key header")
     assert submitted[0]["conversationId"] != submitted[1]["conversationId"]
+
+
+def test_the_text_api_block_runs_as_shown(tmp_path):
+    """The Text API block after the walk-through, with the walk-through's TOKEN line before it: no hard-coded
+    conversation id (a pasted id was a 404 for everyone else)."""
+    walk_through = README.split("Walk-through", 1)[1].split("```sh\n", 1)[1]
+    token_line = walk_through.split("\n\n", 1)[0]
+    block = README.split("A transcript you already have goes to the Text API", 1)[1]
+    block = block.split("```sh\n", 1)[1].split("```", 1)[0]
+    with running_engine(Settings(data_dir=tmp_path / "data"), ScriptedEngine()) as server:
+        script = f"{token_line}\n{block}".replace("http://127.0.0.1:8800", server.url)
+        run = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+    assert run.returncode == 0, run.stderr
+    submitted, summary = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+    assert set(submitted) == {"conversationId", "jobId"}
+    assert "Marco will send" in summary["summary"][0]["text"]
+
+
+def test_every_relative_link_in_the_readme_resolves():
+    """The README links only to files in the repository (the API contract was a link to ../shared/)."""
+    targets = re.findall(r"\]\(([^)\s]+)\)", README)
+    relative = [t.split("#", 1)[0] for t in targets if not re.match(r"[a-z]+:|#", t)]
+    assert "docs/symbl-async-api.md" in relative  # the scan works
+    missing = [
+        t for t in relative if not (ROOT / t).resolve().is_relative_to(ROOT) or not (ROOT / t).exists()
+    ]
+    assert missing == [], missing

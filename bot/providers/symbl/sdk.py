@@ -1,5 +1,17 @@
-"""The SDK-shaped API of the Symbl docs page (`Audio().process_file(...)`, `conversation.get_topics()` …),
-built on `SymblClient` and without the official SDK's traps (contract §7, §10):
+"""The SDK-shaped API of the Symbl docs page, built on `SymblClient` and without the official SDK's traps
+(contract §7, §10).
+
+`Audio`, `Video` and `Text` are module-level instances, as `symbl.Audio` is: the page's samples run with only
+their import line changed (`from bot.providers.symbl import Audio, Text`):
+`Audio.process_file(file_path=…, parameters=…)`, `process_url`, `append_file`, `append_url`, `wait=False` with
+`on_complete` / `on_error`, then `conversation.get_topics()` …. Calling one (`Audio(client)`,
+`Audio(settings=…)`) gives another instance on that client or settings.
+
+Where the calls go: `credentials` given to a call, else SYMBL_APP_ID / SYMBL_APP_SECRET at SYMBL_API_URL (or
+any SYMBL_API_URL that is set, e.g. a `symbl-bot engine` on loopback); with none of these, the built-in engine
+started in this process (`bot.providers.symbl.local`), as `symbl-bot process` uses it: no account needed.
+
+Compared with the official SDK:
 
 - polling starts at once (first poll after `FIRST_POLL_SECONDS`, then backoff to `MAX_POLL_SECONDS`),
   not 30 s later;
@@ -9,7 +21,8 @@ built on `SymblClient` and without the official SDK's traps (contract §7, §10)
   error, never both;
 - errors are raised (`wait=True`) or passed to `on_error` (`wait=False`), never swallowed; getters raise
   the typed errors of `bot.errors` instead of returning a fixed message;
-- each call may name its own `credentials`; the host comes from `SYMBL_API_URL` (via `Settings`).
+- each call may name its own `credentials`; the host comes from `SYMBL_API_URL` (via `Settings`);
+- without any Symbl settings, the built-in engine answers instead of a traceback about credentials.
 
 Getters return plain JSON values (lists of dicts with the wire's camelCase keys), not generated models.
 """
@@ -22,10 +35,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.config import Settings
+from bot.config import DEFAULT_SYMBL_API_URL, Settings
 from bot.errors import BotError, JobFailed, ProviderError
 from bot.providers.provider import Submission
 from bot.providers.symbl.client import SymblClient
+from bot.providers.symbl.local import embedded_client
 
 log = logging.getLogger(__name__)
 
@@ -239,26 +253,42 @@ class Conversation:
     summary = get_summary
 
 
-class Audio:
-    """`process_file`, `process_url`, `append_file`, `append_url` as on the Symbl docs page."""
+class AudioApi:
+    """`process_file`, `process_url`, `append_file`, `append_url` of the Symbl docs page (`Audio` is one)."""
 
     media = "audio"
 
     def __init__(self, client: SymblClient | None = None, *, settings: Settings | None = None):
         self._client = client
         self._settings = settings
+        self._lock = threading.Lock()
+        self._latest: str | None = None  # the conversation this instance submitted last
+
+    def __call__(self, client: SymblClient | None = None, *, settings: Settings | None = None) -> AudioApi:
+        """Another instance, on `client` or `settings` (`Audio(client).process_file(…)`)."""
+        return type(self)(client, settings=settings)
 
     def _client_for(self, credentials: Mapping[str, str] | None) -> SymblClient:
         settings = self._settings or Settings.from_env()
         if credentials:
             base = self._client.base_url if self._client else settings.symbl_api_url
             return SymblClient(base, credentials.get("app_id", ""), credentials.get("app_secret", ""))
-        if self._client is None:
-            self._client = SymblClient.from_settings(settings)
-        return self._client
+        with self._lock:  # the module-level instances are shared by every thread of the program
+            if self._client is None:
+                self._client = _configured_client(settings)
+            return self._client
 
     def _conversation(self, submission: Submission, client: SymblClient, wait: bool) -> Conversation:
+        self._latest = submission.conversation_id
         return Conversation(submission.conversation_id, submission.job_id, client=client)._follow(wait)
+
+    def _append_target(self, conversation_id: str | None) -> str:
+        """The conversation to append to: the one given, else the last one this instance submitted (the docs
+        page's `Audio.append_file(file_path=…)` names none)."""
+        target = conversation_id or self._latest
+        if not target:
+            raise ValueError("conversation_id is required to append (no conversation was processed before)")
+        return target
 
     def process_file(
         self,
@@ -291,7 +321,7 @@ class Audio:
     def append_file(
         self,
         file_path: str,
-        conversation_id: str,
+        conversation_id: str | None = None,
         credentials: Mapping[str, str] | None = None,
         content_type: str = "",
         wait: bool = True,
@@ -299,8 +329,7 @@ class Audio:
     ) -> Conversation:
         if not file_path:
             raise ValueError("file_path is required")
-        if not conversation_id:
-            raise ValueError("conversation_id is required to append")
+        conversation_id = self._append_target(conversation_id)
         client = self._client_for(credentials)
         submission = client.append_file(
             file_path, conversation_id, parameters or {}, content_type=content_type or None, media=self.media
@@ -316,8 +345,7 @@ class Audio:
         parameters: Mapping[str, Any] | None = None,
         payload: Mapping[str, Any] | None = None,
     ) -> Conversation:
-        if not conversation_id:
-            raise ValueError("conversation_id is required to append")
+        conversation_id = self._append_target(conversation_id)
         target, options = _url_and_options(url, payload, parameters)
         client = self._client_for(credentials)
         return self._conversation(
@@ -325,19 +353,30 @@ class Audio:
         )
 
 
-class Video(Audio):
+def _configured_client(settings: Settings) -> SymblClient:
+    """The settings' Symbl host, or the built-in engine when no Symbl setting is there at all."""
+    if settings.uses_symbl_cloud or settings.symbl_api_url != DEFAULT_SYMBL_API_URL:
+        return SymblClient.from_settings(settings)
+    return embedded_client(settings)
+
+
+class VideoApi(AudioApi):
     media = "video"
 
 
-class Text:
-    """`process` and `append` of the Text API, as the official SDK's `symbl.Text` names them.
+class TextApi:
+    """`process` and `append` of the Text API, as the official SDK's `symbl.Text` names them (`Text` is one).
 
     `payload` is the Text API body: `{"messages": [{payload: {content}, from: {name, userId}, duration:
     {startTime, endTime}}], "name": …, …}`; `parameters` adds options (the SDK's way) over it.
     """
 
     def __init__(self, client: SymblClient | None = None, *, settings: Settings | None = None):
-        self._audio = Audio(client, settings=settings)  # the same credentials and host handling
+        self._audio = AudioApi(client, settings=settings)  # the same credentials and host handling
+
+    def __call__(self, client: SymblClient | None = None, *, settings: Settings | None = None) -> TextApi:
+        """Another instance, on `client` or `settings` (`Text(client).process(…)`)."""
+        return TextApi(client, settings=settings)
 
     def process(
         self,
@@ -384,3 +423,9 @@ def _url_and_options(
     if not target:
         raise ValueError("a url is required (url=… or payload={'url': …})")
     return target, {**(parameters or {}), **payload}
+
+
+# The docs page's objects: `from bot.providers.symbl import Audio` then `Audio.process_file(file_path=…)`.
+Audio = AudioApi()
+Video = VideoApi()
+Text = TextApi()
