@@ -114,20 +114,18 @@ def _cues(text: str, kind: str, start_time: datetime) -> list[dict]:
 
 
 def _lines(text: str) -> list[dict]:
-    messages: list[dict] = []
+    utterances: list[tuple[str | None, list[str]]] = []  # (speaker, lines): joined once at the end
     speaker: str | None = None
     for line in text.splitlines():
         if not line.strip():
             continue
         named, content = _speaker_and_text(line)
-        if named is None and messages and speaker is not None:
-            # A wrapped line of the same utterance.
-            payload = messages[-1]["payload"]
-            payload["content"] = f"{payload['content']} {' '.join(content.split())}"
+        if named is None and utterances and speaker is not None:
+            utterances[-1][1].append(content)  # a wrapped line of the same utterance
             continue
         speaker = named
-        messages.append(_message(content, named, None, None))
-    return messages
+        utterances.append((named, [content]))
+    return [_message(" ".join(lines), named, None, None) for named, lines in utterances]
 
 
 def _sniffed(text: str, kind: str) -> str:

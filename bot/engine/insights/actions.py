@@ -299,8 +299,7 @@ def _addressee(
             and ACCEPTANCE.match(str(messages[index + 1].get("text") or "").strip())
         ):
             return responder
-    others = [p for p in conversation.people.speakers if p != speaker]
-    return others[0] if speaker is not None and len(others) == 1 else None
+    return conversation.people.other_party(speaker)
 
 
 def _clean_rest(rest: str) -> str:
@@ -317,9 +316,9 @@ def _without_due(rest: str, due: DueDate | None) -> str:
 def _hearer(conversation: Conversation, index: int, speaker: Person | None) -> Person | None:
     """Whom a speaker's "you" means: the other party of a two-person call, else the person who spoke just
     before (who asked), if that is someone else."""
-    others = [p for p in conversation.people.speakers if p != speaker]
-    if speaker is not None and len(others) == 1:
-        return others[0]
+    other = conversation.people.other_party(speaker)
+    if other is not None:
+        return other
     if index > 0:
         previous = conversation.people.speaker_of(conversation.messages[index - 1])
         if previous is not None and previous != speaker:

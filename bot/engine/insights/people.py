@@ -44,7 +44,11 @@ class People:
 
     def __init__(self, members: list[dict] | None, messages: list[dict]):
         self._by_key: dict[str, Person] = {}
+        # Indexes kept beside the lists, so that a conversation where every message has a new speaker costs
+        # linear time, not a scan of everyone per message or per name found.
+        self._by_first_name: dict[str, set[Person]] = {}
         self.speakers: list[Person] = []
+        said: set[Person] = set()
         for member in members or []:
             self._add(
                 Person(
@@ -55,7 +59,8 @@ class People:
             speaker = person_from_message(message)
             if speaker is not None:
                 known = self.resolve(speaker)
-                if known not in self.speakers:
+                if known not in said:
+                    said.add(known)
                     self.speakers.append(known)
         names = sorted(
             {p.first_name for p in self._by_key.values() if len(p.first_name) > 1}, key=len, reverse=True
@@ -64,8 +69,9 @@ class People:
 
     def _add(self, person: Person) -> Person:
         for key in (person.id, person.email.lower(), person.name.lower()):
-            if key:
-                self._by_key.setdefault(key, person)
+            if key and key not in self._by_key:
+                self._by_key[key] = person
+                self._by_first_name.setdefault(person.first_name.lower(), set()).add(person)
         return person
 
     def resolve(self, speaker: Person) -> Person:
@@ -79,12 +85,20 @@ class People:
         speaker = person_from_message(message)
         return self.resolve(speaker) if speaker else None
 
+    def other_party(self, speaker: Person | None) -> Person | None:
+        """The one other speaker of a two-person conversation (None without a speaker, or with more people).
+        Constant time: it is asked for every action item, and every message may have a new speaker."""
+        if speaker is None or len(self.speakers) > 2:
+            return None
+        others = [p for p in self.speakers if p != speaker]
+        return others[0] if len(others) == 1 else None
+
     def first_names(self) -> frozenset[str]:
-        return frozenset(p.first_name.lower() for p in self._by_key.values() if p.first_name)
+        return frozenset(name for name in self._by_first_name if name)
 
     def by_first_name(self, name: str) -> Person | None:
-        matches = {p for p in self._by_key.values() if p.first_name.lower() == name.lower()}
-        return matches.pop() if len(matches) == 1 else None
+        matches = self._by_first_name.get(name.lower(), set())
+        return next(iter(matches)) if len(matches) == 1 else None
 
     def named_in(self, text: str) -> list[tuple[Person, int, str]]:
         """People named in `text` (capitalised first name, as a transcript writes it), with offsets."""

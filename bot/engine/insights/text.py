@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -26,6 +27,10 @@ _FILLER_TOKEN = re.compile(
 _REPEATED_WORD = re.compile(r"\b(\w+(?:'\w+)?)(?:,?\s+\1\b)+", re.IGNORECASE)
 _INNER_SENTENCE_END = re.compile(r"[.!?]\s+\S")
 _SPACES = re.compile(r"\s+")
+# Where a sentence may end, counted to size pysbd's windows (its work grows with the square of the sentences
+# in one call: a message of a thousand "Ok." cost it 40 × what ordinary text of the same length does).
+_CANDIDATE_END = re.compile(r"[.!?]\s|\n")
+SEGMENT_WINDOW = 40  # candidate ends per pysbd call
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +46,31 @@ def split_sentences(text: str) -> list[str]:
         return []
     if not _INNER_SENTENCE_END.search(text):
         return [text]
-    return [s.strip() for s in _segmenter().segment(text) if s.strip()]
+    return [s.strip() for s in _segments(text) if s.strip()]
+
+
+def _segments(text: str) -> list[str]:
+    """pysbd's sentences of `text`, segmented a window of SEGMENT_WINDOW candidate ends at a time, so the work
+    is linear in the text. A window's last sentence may be cut by the window, so it is segmented again at the
+    head of the next one (pysbd's segments, with clean=False, are the text cut in pieces: lengths add up)."""
+    ends = [m.end() for m in _CANDIDATE_END.finditer(text)]
+    segmenter = _segmenter()
+    sentences: list[str] = []
+    start = 0
+    while True:
+        first = bisect.bisect_right(ends, start)
+        if len(ends) - first <= SEGMENT_WINDOW:
+            return sentences + segmenter.segment(text[start:])
+        stop = ends[first + SEGMENT_WINDOW - 1]
+        window = segmenter.segment(text[start:stop])
+        kept = window[:-1]
+        taken = sum(map(len, kept))
+        if taken < (stop - start) // 2 or "".join(window) != text[start:stop]:
+            # One long sentence (or pieces that are not the text's): the whole window, so every window
+            # moves on by at least half its length.
+            kept, taken = window, stop - start
+        sentences += kept
+        start += taken
 
 
 def remove_fillers(text: str) -> str:
