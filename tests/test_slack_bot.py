@@ -6,6 +6,8 @@ tests taking the `bot` fixture run once per storage backend (SQLite; PostgreSQL 
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from click.testing import CliRunner
 
@@ -170,14 +172,18 @@ def test_serve_without_a_bot_token_is_one_clear_error():
     assert result.exit_code == 1 and "Error: SLACK_BOT_TOKEN is not set." in result.output
 
 
-def test_failed_job_posts_one_clear_message(bot, fake_slack, stub_symbl):
+def test_failed_job_posts_one_clear_message(bot, fake_slack, stub_symbl, caplog):
     _app, url = bot
     stub_symbl.mode = "fail"
+    caplog.set_level(logging.INFO, logger="bot.slack.pipeline")
     file = fake_slack.add_file("F10", "standup.mp3", AUDIO)
     deliver(url, event_envelope(file_share_event(file, ts=TS)))
     wait_for(lambda: _replied(fake_slack, "could not be decoded"))
     assert len(fake_slack.thread(CHANNEL, TS)) == 1
     assert fake_slack.summaries(CHANNEL, TS) == []
+    # The operator sees it too, at the default level (issue 24: serve logged nothing).
+    failed = wait_for(lambda: [r for r in caplog.records if "recording 1 failed" in r.getMessage()])
+    assert failed[0].levelno == logging.INFO and "could not be decoded" in failed[0].getMessage()
 
 
 def test_transient_provider_errors_retry_and_the_row_survives(tmp_path, fake_slack, stub_symbl):

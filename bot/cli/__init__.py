@@ -53,7 +53,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
     load_dotenv(find_dotenv(usecwd=True))
 
 
-@main.command()
+@main.command(short_help="Transcribe and summarise one recording or transcript, offline.")
 @click.argument("source")
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the conversation as one Symbl-shaped JSON object."
@@ -62,7 +62,12 @@ def main(ctx: click.Context, verbose: bool) -> None:
 @click.option("--diarize/--no-diarize", default=True, show_default=True, help="Tell speakers apart.")
 @click.option("--speakers", type=click.IntRange(1, 20), help="Expected number of speakers (with --diarize).")
 @click.option("--model", help="Packaged model name (tiny.en, base) or a local faster-whisper model folder.")
-@click.option("--language", default=None, help="BCP-47 language code (default en-US).")
+@click.option(
+    "--language",
+    default=None,
+    help="BCP-47 code of the language spoken, e.g. de-DE (default: detected from the speech; the note says "
+    "when the speech contradicts the one given). tiny.en knows English only.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def process(source, as_json, name, diarize, speakers, model, language, quiet):
     """Transcribe and summarise a recording (a file PATH or an http(s) URL) offline.
@@ -83,7 +88,7 @@ def process(source, as_json, name, diarize, speakers, model, language, quiet):
     )
 
 
-@main.command()
+@main.command(short_help="Serve the offline engine as a Symbl-compatible API.")
 @click.option("--host", default=None, help="Address to bind (default SYMBL_ENGINE_HOST or 127.0.0.1).")
 @click.option(
     "--port", type=int, default=None, help="Port (default SYMBL_ENGINE_PORT or 8800; 0 picks a free one)."
@@ -104,7 +109,7 @@ def engine(host, port, workers):
     run_engine(host=host, port=port, workers=workers)
 
 
-@main.command()
+@main.command(short_help="Run the Slack bot (Socket Mode or HTTP).")
 @click.option(
     "--port", type=int, default=None, help="HTTP port (default PORT or 3000); unused in Socket Mode."
 )
@@ -125,7 +130,7 @@ def serve(port, mode):
     run_serve(port=port, mode=mode)
 
 
-@main.command()
+@main.command(short_help="Run the background alone, without a web server.")
 def worker():
     """Run the background alone, without a web server: claim recordings and step them, housekeeping.
 
@@ -137,7 +142,7 @@ def worker():
     run_worker()
 
 
-@main.command()
+@main.command(short_help="Check tokens, scopes, speech model and database.")
 def doctor():
     """Check the Slack tokens and scopes, the speech model (or Symbl host), and the database; say what to fix.
 

@@ -26,7 +26,7 @@ def _age(seconds: float) -> str:
     return f"{seconds / 86400:.0f}d"
 
 
-@click.group()
+@click.group(short_help="List, retry and purge recordings.")
 def jobs() -> None:
     """Inspect and repair recordings: list them, retry a failed one, purge old finished ones."""
 

@@ -190,7 +190,7 @@ class JobQueue:
             self._storage_full(job)
             return
         except BotError as err:
-            self._fail(job, str(err))
+            self._fail(job, _without_internal_names(str(err), job))
         except Exception as err:  # an engine bug must fail the job, not kill the worker
             log.exception("job %s failed unexpectedly", job.id)
             self._fail(job, f"The engine failed unexpectedly ({err.__class__.__name__}).")
@@ -281,3 +281,14 @@ class JobQueue:
         ).path
         self.storage_full_at = None  # it fitted: the disk has room again
         return path
+
+def _without_internal_names(message: str, job: Job) -> str:
+    """A job's failure as its submitter reads it: the engine's own file names (the stored upload, a download
+    named after the job id) become the recording's name, or "The recording"."""
+    name = job.options.get("name") if isinstance(job.options, dict) else None
+    label = str(name) if name else "The recording"
+    internal = [Path(job.media_path).name] if job.media_path else []
+    internal.append(f"{job.id}.download")
+    for file_name in internal:
+        message = message.replace(file_name, label)
+    return message

@@ -347,4 +347,6 @@ def fail(services: Services, rec: Recording, reason: str) -> None:
             repo.retry_later(services.store, rec.id, f"reporting the failure: {reason}", time.time() + delay)
             return
         log.warning("recording %s failed (%s) and the failure could not be reported in Slack", rec.id, reason)
+    else:  # at INFO, the default level: `serve` said nothing when a recording failed (issue 24)
+        log.info("recording %s failed: %s", rec.id, reason)
     repo.mark_failed(services.store, rec.id, reason)
