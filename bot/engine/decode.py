@@ -27,6 +27,11 @@ OVERRUN_FACTOR = 1.5
 OVERRUN_SECONDS = 30.0
 # RIFF size fields of a WAV written to a pipe (FFmpeg, sox): the length was unknown, the data runs to EOF.
 STREAMED_WAV_SIZES = (0xFFFFFFFF, 0)
+# FFmpeg's downmix knows the standard layouts (up to 7.1); wider files are averaged here instead (its
+# rematrixing refuses some counts, 9 or 32 channels among them).
+MAX_DOWNMIX_CHANNELS = 8
+# More channels than any meeting recorder writes: each costs decoding work for every second of audio.
+MAX_CHANNELS = 64
 # Demuxers FFmpeg uses for text and still images: they expose a "video" stream but are not recordings.
 NOT_VIDEO_FORMATS = {
     "tty",
@@ -77,12 +82,18 @@ def probe(path: Path, *, max_duration_seconds: float | None = None) -> MediaInfo
                 )
             raise UnsupportedMedia(f"{path.name} is not an audio or video file.")
         stream = container.streams.audio[0]
+        channels = stream.codec_context.channels or 1
+        if channels > MAX_CHANNELS:
+            raise UnsupportedMedia(
+                f"{path.name} has {channels} audio channels; at most {MAX_CHANNELS} are supported: "
+                "mix it down (to mono or stereo) and send it again."
+            )
         duration = max(
             filter(None, [_declared_duration(container, stream), _wav_header_duration(path)]), default=None
         )
         info = MediaInfo(
             duration=duration,
-            channels=stream.codec_context.channels or 1,
+            channels=channels,
             has_video=bool(container.streams.video),
             format_name=container.format.name,
         )
@@ -139,10 +150,11 @@ def iter_pcm(
     """
     info = probe(path, max_duration_seconds=max_duration_seconds)
     overrun = int((info.duration * OVERRUN_FACTOR + OVERRUN_SECONDS) * SAMPLE_RATE) if info.duration else None
-    layout = "mono"
-    if keep_channels and info.channels > 1:
-        layout = {2: "stereo"}.get(info.channels, f"{info.channels}c")
-    resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+    # Packed samples ("flt"): one plane whatever the channel count. PyAV's to_ndarray of a planar frame with
+    # eight or more channels read past FFmpeg's eight data pointers and crashed the process (issue 21).
+    # Channels kept, or averaged here, stay in the file's own layout (None): no layout name to invent.
+    own_layout = (keep_channels and info.channels > 1) or info.channels > MAX_DOWNMIX_CHANNELS
+    resampler = av.AudioResampler(format="flt", layout=None if own_layout else "mono", rate=SAMPLE_RATE)
     decoded = 0
     with _open(path) as container:
         stream = container.streams.audio[0]
@@ -160,6 +172,8 @@ def iter_pcm(
                 yield block
         except av.FFmpegError as exc:
             raise UnsupportedMedia(f"{path.name} is corrupt ({_reason(exc)}).") from None
+        except ValueError as exc:  # PyAV: a frame whose layout or format differs from the stream's first
+            raise UnsupportedMedia(f"{path.name} changes its audio format midway ({exc}).") from None
     if decoded == 0:
         raise UnsupportedMedia(f"{path.name} contains no decodable audio.")
     if info.duration and decoded / SAMPLE_RATE < info.duration * TRUNCATION_TOLERANCE:
@@ -178,9 +192,14 @@ def _overrun(path: Path, declared: float) -> str:
 
 def _resampled(resampler: av.AudioResampler, frame, keep_channels: bool) -> Iterator[np.ndarray]:
     for out in resampler.resample(frame):
-        planes = out.to_ndarray()  # fltp → (channels, n)
-        if planes.shape[-1]:
-            yield planes if keep_channels else planes[0]
+        interleaved = out.to_ndarray()  # flt → (1, n × channels)
+        planes = interleaved.reshape(-1, len(out.layout.channels)).T  # → (channels, n)
+        if not planes.shape[-1]:
+            continue
+        if keep_channels:
+            yield np.ascontiguousarray(planes)
+        else:
+            yield planes[0] if len(planes) == 1 else planes.mean(axis=0, dtype=np.float32)
 
 
 def decode(path: Path, **kwargs) -> np.ndarray:

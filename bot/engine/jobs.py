@@ -44,6 +44,14 @@ log = logging.getLogger(__name__)
 IDLE_WAKEUP_SECONDS = 5.0  # a safety net: submissions wake workers at once through the condition
 STORAGE_TRIES = 5  # downloads of a URL job tried on a full disk before it fails
 STORAGE_RETRY_SECONDS = 30.0  # the first wait after a full disk, doubled after each try: 30 s … 4 min
+# A job the engine was running when it died is resumed at the next start; one that was running at two
+# deaths is failed instead, so a recording that crashes the decoder cannot crash the engine at every start.
+MAX_JOB_STARTS = 2
+CRASHED_JOB_MESSAGE = (
+    "The engine stopped twice while processing this recording, so it is not tried again: the file may be "
+    "damaged or in a form the decoder cannot handle. Convert it (for example to a mono WAV or MP3) and "
+    "submit it again."
+)
 
 
 class SpeechEngine(Protocol):
@@ -102,6 +110,8 @@ class JobQueue:
         self._wakeup = threading.Condition()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._running: set[str] = set()  # ids of the jobs this process's workers are running
+        self._running_lock = threading.Lock()
         self._listeners: list[StatusListener] = []
         self._listeners_lock = threading.Lock()
         self._webhooks = WebhookSender(settings)
@@ -111,9 +121,13 @@ class JobQueue:
     # --- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
-        resumed = self._store.requeue_interrupted()
+        resumed, failed = self._store.requeue_interrupted(MAX_JOB_STARTS, CRASHED_JOB_MESSAGE)
         if resumed:
             log.info("resuming %d interrupted job(s): %s", len(resumed), ", ".join(resumed))
+        for job in filter(None, map(self._store.job, failed)):
+            log.warning("job %s was running at %d engine stops: failed, not resumed", job.id, MAX_JOB_STARTS)
+            self._discard_media(job)
+            self.announce(job, "failed", CRASHED_JOB_MESSAGE)
         for n in range(self._workers):
             thread = threading.Thread(target=self._work, name=f"engine-worker-{n + 1}", daemon=True)
             thread.start()
@@ -129,6 +143,9 @@ class JobQueue:
             self._wakeup.notify_all()
         for thread in self._threads:
             thread.join(timeout)
+        with self._running_lock:
+            # A clean stop is not a crash: the jobs it interrupts keep the start it cost them.
+            self._store.give_back_starts(sorted(self._running))
         self._webhooks.shutdown()
         return not any(t.is_alive() for t in self._threads)
 
@@ -178,7 +195,15 @@ class JobQueue:
                 continue
             if not job.tries:  # a retried job was announced in_progress when it first started
                 self.announce(job, "in_progress")
-            self._run(job)
+            with self._running_lock:
+                self._running.add(job.id)
+            try:
+                self._run(job)
+            finally:
+                with self._running_lock:
+                    self._running.discard(job.id)
+                if self._stopping.is_set():  # left in_progress by a clean stop (see stop())
+                    self._store.give_back_starts([job.id])
             # A finished job may unblock the next append of its conversation for another worker.
             with self._wakeup:
                 self._wakeup.notify_all()
@@ -281,6 +306,7 @@ class JobQueue:
         ).path
         self.storage_full_at = None  # it fitted: the disk has room again
         return path
+
 
 def _without_internal_names(message: str, job: Job) -> str:
     """A job's failure as its submitter reads it: the engine's own file names (the stored upload, a download

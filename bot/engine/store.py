@@ -49,6 +49,7 @@ class Job:
     webhook_url: str | None
     owner: str | None = None
     tries: int = 0  # downloads that failed for a full disk (the job waits `retry_at` before the next)
+    starts: int = 0  # times a worker took it up (not counting the retries above)
 
 
 class JobLimitReached(Exception):
@@ -69,6 +70,7 @@ def _job(row: dict) -> Job:
         webhook_url=row["webhook_url"],
         owner=row.get("owner"),
         tries=row.get("tries") or 0,
+        starts=row.get("starts") or 0,
     )
 
 
@@ -134,7 +136,7 @@ class Store:
                 pk="id",
                 if_not_exists=True,
             )
-            for column, kind in (("tries", int), ("retry_at", float)):
+            for column, kind in (("tries", int), ("retry_at", float), ("starts", int)):
                 if column not in self.db.table("jobs").columns_dict:
                     self.db.table("jobs").add_column(column, kind)
             for table in ("conversations", "jobs"):
@@ -249,15 +251,30 @@ class Store:
 
     # --- the queue ---------------------------------------------------------------------------------
 
-    def requeue_interrupted(self) -> list[str]:
-        """Jobs a killed process left `in_progress` go back to `scheduled`; returns their ids."""
+    def requeue_interrupted(self, max_starts: int, message: str) -> tuple[list[str], list[str]]:
+        """Jobs a killed process left running go back to `scheduled`, unless they were started `max_starts`
+        times already: those are `failed` with `message`, so a recording that kills its worker is not
+        resumed at every start. Returns (resumed ids, failed ids). Jobs waiting to retry stay as they are."""
+        running = "status = 'in_progress' AND retry_at IS NULL"
         with self._lock, self.db.atomic():
-            ids = [r[0] for r in self.db.execute("SELECT id FROM jobs WHERE status = 'in_progress'")]
+            rows = self.db.execute(f"SELECT id, coalesce(starts, 0) FROM jobs WHERE {running}").fetchall()
+            failed = [r[0] for r in rows if r[1] >= max_starts]
+            now = time.time()
             self.db.execute(
-                "UPDATE jobs SET status = 'scheduled', updated_at = ? WHERE status = 'in_progress'",
-                [time.time()],
+                f"UPDATE jobs SET status = 'failed', message = ?, updated_at = ? "
+                f"WHERE {running} AND coalesce(starts, 0) >= ?",
+                [message, now, max_starts],
             )
-        return ids
+            self.db.execute(f"UPDATE jobs SET status = 'scheduled', updated_at = ? WHERE {running}", [now])
+        return [r[0] for r in rows if r[1] < max_starts], failed
+
+    def give_back_starts(self, job_ids: list[str]) -> None:
+        """Jobs a clean shutdown left running: their start does not count as a crash."""
+        with self._lock, self.db.atomic():
+            for job_id in job_ids:
+                self.db.execute(
+                    "UPDATE jobs SET starts = max(coalesce(starts, 0) - 1, 0) WHERE id = ?", [job_id]
+                )
 
     def claim_next(self) -> Job | None:
         """The oldest runnable job whose conversation has no earlier unfinished job, now `in_progress`.
@@ -282,7 +299,8 @@ class Store:
             if row is None:
                 return None
             self.db.execute(
-                "UPDATE jobs SET status = 'in_progress', retry_at = NULL, updated_at = ? WHERE id = ?",
+                "UPDATE jobs SET status = 'in_progress', retry_at = NULL, updated_at = ?, "
+                "starts = coalesce(starts, 0) + (status = 'scheduled') WHERE id = ?",
                 [now, row[0]],
             )
             return self.job(row[0])
