@@ -1,7 +1,8 @@
 """Issue 24 (Build 4, 6, 7, smaller points): what a new user reads in the first hour says what happened.
 
 `--help` is not cut and says what `--language` does; an engine job's failure names the recording, never the
-engine's own file (an upload stored as `<id>.bin`, a download as `<job id>.download`).
+engine's own file (an upload stored as `<id>.bin`, a download as `<job id>.download`); a note on another
+language shows the transcript and measures no sentiment; a forced language the speech contradicts is said.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import requests
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.cli.report import render_text
 from bot.config import Settings
 from bot.engine import decode
 from tests.engine_api_support import running_engine
-from tests.media import tone, write_audio
+from tests.media import SAMPLE, read_pcm, tone, write_audio
 from tests.support.files import FileServer
 from tests.support.wait import wait_until
 
@@ -87,3 +89,54 @@ def test_a_downloads_failure_names_the_recording_not_the_download(tmp_path):
         files.close()
     assert message.startswith("The recording "), message
     assert ".download" not in message
+
+
+GERMAN = {
+    "messages": [
+        {
+            "id": "1",
+            "text": "Guten Morgen zusammen, wir fangen mit dem Bericht an.",
+            "from": {"name": "Anna"},
+        },
+        {
+            "id": "2",
+            "text": "Die neue Version der App ist fertig und geht morgen raus.",
+            "from": {"name": "Jonas"},
+        },
+    ],
+    "summary": [],
+}
+
+
+def test_a_non_english_note_shows_the_transcript_and_no_sentiment_score():
+    note = render_text(GERMAN, title="standup")
+    assert "Transcript:\n  Anna: Guten Morgen zusammen" in note and "  Jonas: Die neue Version" in note
+    assert "Overall sentiment: not measured (English only)." in note and "neutral" not in note
+
+
+def test_an_english_note_keeps_its_sentiment_and_no_transcript():
+    english = {
+        "messages": [
+            {"id": "1", "text": "We will ship the release on Friday and the team is happy with it."}
+        ],
+    }
+    note = render_text(english)
+    assert "Transcript:" not in note and "Overall sentiment:" in note and "not measured" not in note
+
+
+def test_the_notes_extension_is_printed_first():
+    note = render_text({**GERMAN, "notes": ["The language was given as de-DE, but …"]})
+    assert note.index("The language was given as de-DE") < note.index("Transcript:")
+
+
+@pytest.mark.engine
+def test_a_forced_language_the_speech_contradicts_is_reported(tmp_path, monkeypatch):
+    """English speech processed with --language de (the multilingual default model): the note says why it is
+    empty or garbled; with --language en it says nothing of the kind."""
+    monkeypatch.setenv("SYMBL_ENGINE_MODEL", "base")
+    excerpt = write_audio(tmp_path / "standup.wav", read_pcm(SAMPLE, seconds=12.5), "wav")
+    forced = CliRunner().invoke(main, ["process", str(excerpt), "--language", "de", "--quiet"])
+    assert forced.exit_code == 0, forced.output
+    assert "The language was given as de, but the speech sounds like en" in forced.output
+    right = CliRunner().invoke(main, ["process", str(excerpt), "--language", "en-US", "--quiet"])
+    assert right.exit_code == 0 and "The language was given" not in right.output

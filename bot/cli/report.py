@@ -45,7 +45,9 @@ def render_text(conversation: dict, *, title: str | None = None, duration: float
     speakers = talk_time(messages)
     if speakers:
         lines.append("Speakers: " + ", ".join(f"{name} ({clock(sec)})" for name, sec in speakers))
-    if messages and not is_english(messages):
+    lines += [line for note in conversation.get("notes") or [] for line in ("", note)]
+    english = not messages or is_english(messages)
+    if not english:
         lines += ["", not_english_note()]
     summary = " ".join(item["text"] for item in conversation.get("summary") or [])
     if summary:
@@ -63,6 +65,17 @@ def render_text(conversation: dict, *, title: str | None = None, duration: float
     for heading, items in sections:
         if items:
             lines += ["", f"{heading}:"] + [f"  • {text}" for text in items]
+    if not english:  # no summary or topics to read instead: the words themselves
+        lines += ["", "Transcript:"] + [f"  {speaker_line(m)}" for m in messages]
+        # The sentiment model is an English lexicon: elsewhere it scores nothing and would say "neutral".
+        lines += ["", "Overall sentiment: not measured (English only)."]
+        return "\n".join(lines)
     label, score = mean_sentiment(messages) or ("neutral", 0.0)
     lines += ["", f"Overall sentiment: {label} ({score:+.2f})"]
     return "\n".join(lines)
+
+
+def speaker_line(message: dict) -> str:
+    """'Name: text' (or the text alone when nobody is named) for one transcript message."""
+    name = (message.get("from") or {}).get("name")
+    return f"{name}: {message.get('text', '')}" if name else str(message.get("text", ""))

@@ -74,6 +74,15 @@ class Transcriber:
             )
         return language
 
+    def heard_language(self, audio: np.ndarray) -> tuple[str, float] | None:
+        """The language Whisper hears in mono 16 kHz `audio` and its probability; None with an English-only
+        model (it has nothing to compare)."""
+        if not self.model.model.is_multilingual:
+            return None
+        with self._lock:
+            language, probability, _all = self.model.detect_language(audio, vad_filter=True)
+        return language, float(probability)
+
     def transcribe(
         self,
         audio: np.ndarray,
