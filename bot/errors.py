@@ -22,8 +22,10 @@
     │   ├── BadRequest            400/413/415: the provider refused the input    (permanent)
     │   └── JobFailed             the job ended as `failed`                      (permanent)
     ├── Refused                   a `/symbl` query that cannot be answered (unknown id, no permission)
-    ├── SlackDeliveryError        a Slack Web API call failed for good
-    └── LeaseLost                 a step's lease on its row expired and another worker took it over
+    └── SlackDeliveryError        a Slack Web API call failed for good
+
+One exception lives elsewhere: storage.fence.LeaseLost (a step's lease taken over by another worker) is
+storage's, which knows nothing of the bot.
 
 `transient` tells callers (the scheduler, the SDK-shaped client) whether a retry later may succeed: a class
 attribute, or a constructor argument where one class covers both cases (`FetchError`). Nothing patches it onto
@@ -176,8 +178,3 @@ class Refused(BotError):
 
 class SlackDeliveryError(BotError):
     pass
-
-
-class LeaseLost(BotError):
-    """The row's lease is another worker's now (this one stalled past it): the step stops without writing,
-    the new owner repeats it. Raised by storage's fenced writes (storage.leases)."""

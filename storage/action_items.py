@@ -11,7 +11,7 @@ import re
 import time
 from typing import Any
 
-from storage.db import BotStore
+from storage.backend import BotStore
 
 
 def item_key(item: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from storage import recordings
-from storage.db import BotStore
+from storage.backend import BotStore
 from storage.recordings import ACTIVE_STATES, Recording, State
 
 FINISHED_STATES = (State.POSTED, State.FAILED)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage import recordings
-from storage.db import BotStore
+from storage.backend import BotStore
 from storage.recordings import Recording
 
 

@@ -16,14 +16,19 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from bot.errors import LeaseLost
-from storage.db import Handle
+from storage.backend import Handle
+
+
+class LeaseLost(Exception):
+    """The row's lease is another worker's now (this one stalled past it): the step stops without writing,
+    and the new owner repeats it. Here rather than in bot.errors: storage knows nothing of the bot."""
 
 
 @dataclass(frozen=True)
 class Fence:
     owner: str
     seconds: float  # the lease's length: renewals extend it to now + seconds
+    recording_id: int  # the row the step is for: its lease fences every write, to any row (an append's base)
 
 
 _current: ContextVar[Fence | None] = ContextVar("storage_lease_fence", default=None)
@@ -35,9 +40,9 @@ def new_owner() -> str:
 
 
 @contextmanager
-def fenced(owner: str, seconds: float) -> Iterator[Fence]:
-    """Fence every write made in this block (this thread or task) by `owner`'s lease."""
-    fence = Fence(owner, seconds)
+def fenced(owner: str, seconds: float, recording_id: int) -> Iterator[Fence]:
+    """Fence every write made in this block (this thread or task) by `owner`'s lease on `recording_id`."""
+    fence = Fence(owner, seconds, recording_id)
     token = _current.set(fence)
     try:
         yield fence
@@ -49,8 +54,9 @@ def current() -> Fence | None:
     return _current.get()
 
 
-def hold(db: Handle, recording_id: int) -> None:
-    """First statement of a step's write transaction: lock the row and check the lease is still ours.
+def hold(db: Handle) -> None:
+    """First statement of a step's write transaction: lock the stepped row and check its lease is still ours
+    (whichever rows the transaction then writes: an append's step also writes its base recording's).
 
     The no-op update takes the row's lock (on SQLite the write lock), so no claim can slip in before the
     transaction's other writes commit. Raises `LeaseLost` otherwise; does nothing outside a step."""
@@ -59,7 +65,7 @@ def hold(db: Handle, recording_id: int) -> None:
         return
     held = db.execute(
         "UPDATE recordings SET lease_until = lease_until WHERE id = ? AND lease_owner = ?",
-        [recording_id, fence.owner],
+        [fence.recording_id, fence.owner],
     ).rowcount
     if held != 1:
-        raise LeaseLost(f"recording {recording_id}: the lease is no longer {fence.owner}'s")
+        raise LeaseLost(f"recording {fence.recording_id}: the lease is no longer {fence.owner}'s")

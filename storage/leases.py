@@ -22,9 +22,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.errors import LeaseLost
-from storage.db import BotStore
-from storage.fence import current
+from storage.backend import BotStore
+from storage.fence import LeaseLost, current
 from storage.recordings import ACTIVE_STATES
 
 _ACTIVE_SQL = ", ".join(f"'{s.value}'" for s in ACTIVE_STATES)
@@ -88,13 +87,14 @@ def release_all(store: BotStore) -> int:
         )
 
 
-def secure_post(store: BotStore, recording_id: int, timeout: float) -> float | None:
-    """Before a post inside a step: renew the row's lease and return the client timeout to post with (at most
-    `timeout`, at most POST_SHARE of the lease). Raises `LeaseLost` when the lease is gone or too little of it
-    is left. None outside a step (no lease: post with the client's own timeout)."""
+def secure_post(store: BotStore, timeout: float) -> float | None:
+    """Before a post inside a step: renew the stepped row's lease and return the client timeout to post with
+    (at most `timeout`, at most POST_SHARE of the lease). Raises `LeaseLost` when the lease is gone or too
+    little of it is left. None outside a step (no lease: post with the client's own timeout)."""
     fence = current()
     if fence is None:
         return None
+    recording_id = fence.recording_id
     until = time.time() + fence.seconds
     if renew(store, fence.owner, fence.seconds, [recording_id]) != 1:
         raise LeaseLost(f"recording {recording_id}: the lease is no longer {fence.owner}'s")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from storage.db import BotStore
+from storage.backend import BotStore
 
 
 def claim(store: BotStore, key: str, request: dict[str, Any], now: float) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from storage.db import BotStore
+from storage.backend import BotStore
 
 COLUMNS = "team_id, channel_id, file_id, message_ts, thread_ts, user_id, created_at"  # PendingFile's fields
 

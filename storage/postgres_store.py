@@ -23,7 +23,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from storage import postgres_schema
-from storage.db import Dialect
+from storage.backend import Dialect
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from enum import Enum
 from typing import Any
 
-from storage.db import BotStore
+from storage.backend import BotStore
 from storage.fence import hold
 
 
@@ -230,7 +230,7 @@ def _update(
     if only_from:
         where += " AND state IN (" + ", ".join(f"'{s.value}'" for s in only_from) + ")"
     with store.tx() as db:
-        hold(db, recording_id)
+        hold(db)
         return (
             db.execute(f"UPDATE recordings SET {sets} WHERE {where}", [*params, recording_id]).rowcount == 1
         )
@@ -244,7 +244,7 @@ def start_status(store: BotStore, recording_id: int, now: float | None = None) -
     """Note that the status message is about to be posted: a retry after this searches the thread first."""
     now = time.time() if now is None else now
     with store.tx() as db:
-        hold(db, recording_id)
+        hold(db)
         db.execute(
             "UPDATE recordings SET status_started_at = COALESCE(status_started_at, ?) WHERE id = ?",
             [now, recording_id],
@@ -300,7 +300,7 @@ def mark_completed(
     """Cache the conversation's insights and move the row to `completed`, in one transaction."""
     now = time.time() if now is None else now
     with store.tx() as db:
-        hold(db, rec.id)
+        hold(db)
         db.execute(
             """
             INSERT INTO conversations (conversation_id, recording_id, team_id, channel_id, name, insights,
@@ -334,7 +334,7 @@ def start_summary(store: BotStore, recording_id: int, now: float | None = None) 
     """Note that a summary post is about to go out: a restart after this point searches the thread first."""
     now = time.time() if now is None else now
     with store.tx() as db:
-        hold(db, recording_id)
+        hold(db)
         db.execute(
             "UPDATE recordings SET summary_started_at = COALESCE(summary_started_at, ?) WHERE id = ?",
             [now, recording_id],
@@ -363,7 +363,7 @@ def mark_failed(store: BotStore, recording_id: int, error: str) -> bool:
 def retry_later(store: BotStore, recording_id: int, error: str, next_poll_at: float) -> int:
     """A transient error: keep the row, count the attempt, try again at `next_poll_at`. Returns attempts."""
     with store.tx() as db:
-        hold(db, recording_id)
+        hold(db)
         db.execute(
             "UPDATE recordings SET attempts = attempts + 1, error = ?, next_poll_at = ?, updated_at = ? "
             "WHERE id = ?",

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import sqlite_utils
 
-from storage.db import BotStore
+from storage.backend import BotStore
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,8 @@ def search(store: BotStore, team_id: str, channel_ids: list[str], words: str, li
             sql, query = _POSTGRES_SEARCH.format(marks=marks), _plain_websearch(words)
         else:  # the handle is a sqlite_utils.Database
             sql, query = _SQLITE_SEARCH.format(marks=marks), cast(sqlite_utils.Database, db).quote_fts(words)
+        if not query:  # only quotes or syntax (`/symbl search "`): no term to look for, and FTS5 refuses ''
+            return []
         rows = db.execute(sql, [query, team_id, *channel_ids, limit]).fetchall()
     return [Hit(*row) for row in rows]
 

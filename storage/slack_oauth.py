@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from storage.db import BotStore
+from storage.backend import BotStore
 
 _TABLES = {"installation": "slack_installations", "bot": "slack_bots"}
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.db import Dialect
+from storage.backend import Dialect
 from storage.schema import migrations
 
 

@@ -6,7 +6,7 @@ searching the thread; rows from before this table existed are found in the threa
 
 from __future__ import annotations
 
-from storage.db import BotStore
+from storage.backend import BotStore
 from storage.fence import hold
 
 
@@ -20,7 +20,7 @@ def of(store: BotStore, recording_id: int) -> dict[int, str]:
 
 def remember(store: BotStore, recording_id: int, parts: dict[int, str]) -> None:
     with store.tx() as db:
-        hold(db, recording_id)
+        hold(db)
         for part, ts in parts.items():
             db.execute(
                 "INSERT INTO summary_parts (recording_id, part, ts) VALUES (?, ?, ?) "
@@ -32,5 +32,5 @@ def remember(store: BotStore, recording_id: int, parts: dict[int, str]) -> None:
 def forget_after(store: BotStore, recording_id: int, last_part: int) -> None:
     """The summary now has `last_part` parts: the rows of parts beyond it go."""
     with store.tx() as db:
-        hold(db, recording_id)
+        hold(db)
         db.execute("DELETE FROM summary_parts WHERE recording_id = ? AND part > ?", [recording_id, last_part])

@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.errors import LeaseLost
 from bot.slack.ops.scheduler import Poller
-from storage import fence, leases, open_store
+from storage import fence, leases, open_store, summary_parts
 from storage import recordings as repo
+from storage.fence import LeaseLost
 from tests.support.wait import wait_until
 
 
@@ -52,26 +52,31 @@ def test_workers_claiming_at_once_each_get_different_rows(store):
 
 def test_an_expired_lease_is_taken_over_and_the_old_owners_writes_are_fenced_off(store):
     now = time.time()
-    (rid,) = _record(store, 1, now)
+    rid, other = _record(store, 2, now)
+    repo.mark_failed(store, other, "not due: stays out of the claims")
     assert leases.claim(store, "A", 10, 5, now=now) == [rid]
     assert leases.claim(store, "B", 10, 5, now=now + 5) == []  # A's lease holds
     assert leases.claim(store, "B", 10, 5, now=now + 11) == [rid]  # expired: B takes the row over
-    with fence.fenced("A", 10), pytest.raises(LeaseLost):
+    with fence.fenced("A", 10, rid), pytest.raises(LeaseLost):
         repo.mark_submitted(store, rid, "conv-A", "job-A", now)
-    with fence.fenced("A", 10), pytest.raises(LeaseLost):
-        leases.secure_post(store, rid, 30)
-    assert repo.get(store, rid).job_id is None  # A changed nothing
-    with fence.fenced("B", 10):
+    with fence.fenced("A", 10, rid), pytest.raises(LeaseLost):
+        leases.secure_post(store, 30)
+    with fence.fenced("A", 10, rid), pytest.raises(LeaseLost):  # another row's write (an append's base's)
+        summary_parts.remember(store, other, {1: "9.1"})
+    assert repo.get(store, rid).job_id is None and summary_parts.of(store, other) == {}  # A changed nothing
+    with fence.fenced("B", 10, rid):
         assert repo.mark_submitted(store, rid, "conv-B", "job-B", now)
+        summary_parts.remember(store, other, {1: "9.1"})  # the step's lease fences writes to any row
+    assert summary_parts.of(store, other) == {1: "9.1"}
     assert (repo.get(store, rid).job_id, repo.get(store, rid).lease_owner) == ("job-B", "B")
 
 
 def test_a_post_gets_a_timeout_inside_the_renewed_lease(store):
     (rid,) = _record(store, 1)
     assert leases.claim(store, "A", 8, 1) == [rid]
-    assert leases.secure_post(store, rid, 30) is None  # outside a step: no lease to keep
-    with fence.fenced("A", 8):
-        budget = leases.secure_post(store, rid, 30)
+    assert leases.secure_post(store, 30) is None  # outside a step: no lease to keep
+    with fence.fenced("A", 8, rid):
+        budget = leases.secure_post(store, 30)
     assert budget == 2.0  # a quarter of the lease, not the client's 30 s
     assert repo.get(store, rid).lease_until > time.time() + 8 - 2  # renewed before the post
 

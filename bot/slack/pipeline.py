@@ -26,7 +26,6 @@ from bot.config import Settings
 from bot.errors import (
     BotError,
     JobFailed,
-    LeaseLost,
     MediaTooLarge,
     MediaTooLong,
     SlackDeliveryError,
@@ -42,6 +41,7 @@ from bot.slack.thread import ensure_status, find_posted_parts, set_stage, withou
 from bot.transcript_import import TEXT_OPTIONS, read_transcript, transcript_kind
 from storage import Recording, State, leases, summary_parts
 from storage import recordings as repo
+from storage.fence import LeaseLost
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +301,7 @@ def post_summary(services: Services, rec: Recording) -> None:
         if part in already:
             continue
         # Inside the lease (storage.leases): renewed, and a client timeout that ends before it can expire.
-        budget = leases.secure_post(services.store, rec.id, client.timeout)
+        budget = leases.secure_post(services.store, client.timeout)
         if budget is not None:
             poster.timeout = budget  # type: ignore[assignment]  # urllib takes a float; slack_sdk says int
         response = poster.chat_postMessage(

@@ -8,6 +8,7 @@ PostgreSQL refuses to run as root, so when the tests do, the cluster runs as the
 
 from __future__ import annotations
 
+import glob
 import itertools
 import os
 import shutil
@@ -16,8 +17,19 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-# Where Debian's package and a source install put the server binaries; PATH is searched first.
-_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/local/bin", "/usr/local/pgsql/bin")
+
+def _version(name: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in name.split("."))
+
+
+# Where Debian's packages (any version, newest first) and a source install put the server binaries.
+_BIN_DIRS = (
+    *sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: _version(Path(d).parent.name), reverse=True
+    ),
+    "/usr/local/bin",
+    "/usr/local/pgsql/bin",
+)
 
 
 def _binary(name: str) -> str | None:

@@ -206,7 +206,7 @@ class Poller:
     def _work(self, recording_id: int) -> None:
         try:
             if self.claim_mode == "lease":
-                with fence.fenced(self.owner, self.lease_seconds):
+                with fence.fenced(self.owner, self.lease_seconds, recording_id):
                     self._advance(recording_id)
             else:
                 self._advance(recording_id)
