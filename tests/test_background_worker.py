@@ -273,3 +273,16 @@ def test_the_kernel_ends_a_worker_whose_parent_was_killed(tmp_path):
         finally:
             parent.kill()
     wait_until(lambda: not alive(child_pid), timeout=10, what="the child gone with its parent")
+
+
+def test_a_stop_asked_for_ends_the_process_even_while_its_main_thread_is_stuck():
+    """The worker's stop is bounded from the moment it is asked for (a signal, the pipe closing), not from
+    when its main thread gets round to it: that thread may be waiting on a lock a stuck step holds."""
+    from bot.slack.ops import lifeline
+
+    script = (
+        "import threading; from bot.slack.ops import lifeline; "
+        "lifeline.Stopping(0.5, 'a stuck worker').set(); threading.Event().wait()"
+    )
+    ended = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert ended.returncode == lifeline.EXIT_STATUS

@@ -47,7 +47,7 @@ def run(settings: Settings, link: socket.socket, parent_pid: int) -> None:
     # First, before any thread exists: on Linux a thread's nice value is its own, and new threads inherit it.
     os.nice(NICENESS)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    stopping = threading.Event()
+    stopping = lifeline.Stopping(STOP_SECONDS, "the background worker")
     signal.signal(signal.SIGTERM, lambda _signo, _frame: stopping.set())  # also the parent-death signal
     if not lifeline.die_with_parent(parent_pid):
         return  # the web process died while we started
@@ -59,16 +59,14 @@ def run(settings: Settings, link: socket.socket, parent_pid: int) -> None:
         ).start()
         background.start()
         reports = 0
-        while (
-            _report(link, background, engine_url)
-            and not lifeline.parent_gone(parent_pid)
-            and not stopping.wait(REPORT_SECONDS)
-        ):
+        while _report(link, background, engine_url) and not stopping.wait(REPORT_SECONDS):
+            if lifeline.parent_gone(parent_pid):
+                break
             reports += 1
             if reports % CHECKPOINT_EVERY_REPORTS == 0:
                 _checkpoint(store)
     finally:
-        _stop(store, background)
+        _stop(store, background, stopping)
         link.close()
 
 
@@ -85,7 +83,7 @@ def run_alone(settings: Settings) -> None:
     For a shared PostgreSQL database (SYMBL_BOT_DATABASE_URL): any number of these, on any machines, claim
     recordings beside the web processes' own workers. Over SQLite it contests `scheduler.lock` like any other
     process (so it polls only while no other process does)."""
-    stopping = threading.Event()
+    stopping = lifeline.Stopping(STOP_SECONDS, "the background worker")
     for signo in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signo, lambda _signo, _frame: stopping.set())
     logs.configure(settings)
@@ -99,19 +97,20 @@ def run_alone(settings: Settings) -> None:
             if ticks % CHECKPOINT_EVERY_REPORTS == 0:
                 _checkpoint(store)
     finally:
-        _stop(store, background)
+        _stop(store, background, stopping)
 
 
-def _stop(store: BotStore, background: Background) -> None:
-    """In order, and bounded (`STOP_SECONDS`): a step that never ends cannot keep the process alive."""
+def _stop(store: BotStore, background: Background, stopping: lifeline.Stopping) -> None:
+    """In order, and bounded (`STOP_SECONDS` from when the stop was asked for, or from now): a step that
+    never ends cannot keep the process alive."""
     log.info("background worker stopping")
-    lifeline.exit_after(STOP_SECONDS, "the background worker")
+    stopping.set()
     background.stop()
     background.services.interactive.shutdown(wait=False, cancel_futures=True)
     store.close()
 
 
-def _obey(link: socket.socket, background: Background, stopping: threading.Event) -> None:
+def _obey(link: socket.socket, background: Background, stopping: lifeline.Stopping) -> None:
     """Turn the web process's messages into the poller's calls; the pipe closing means it is gone: stop."""
     while (message := worker_link.receive(link)) is not None:
         op = message.get("op")

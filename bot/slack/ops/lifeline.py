@@ -11,9 +11,11 @@ So, three ties, each enough on its own:
   thread, which lives until it has stopped the worker, so the signal means "the web process is gone".
 - **The portable one**: the parent's pid, checked every report; a re-parented worker sees another `getppid()`
   (the pipe's end-of-file, bot.slack.worker, is the third).
-- **A bounded stop**: once stopping starts, for any reason, the worker has `deadline` seconds for an orderly
-  stop and is then ended with `os._exit` (the kernel frees its lease; the steps' recorded states make an
-  interrupted step resume in the next owner, as after any crash).
+- **A bounded stop**: once stopping is asked for, for any reason, the worker has `deadline` seconds for an
+  orderly stop and is then ended with `os._exit` (the kernel frees its lease; the steps' recorded states make
+  an interrupted step resume in the next owner, as after any crash). The clock starts where the stop is asked
+  for (`Stopping.set`: the signal handler, the pipe's reader), not where the main thread gets to stopping:
+  that thread may itself be waiting on something a stuck step holds (the store's lock, say).
 """
 
 from __future__ import annotations
@@ -45,6 +47,32 @@ def die_with_parent(parent_pid: int, signo: int = signal.SIGTERM) -> bool:
 def parent_gone(parent_pid: int) -> bool:
     """A process whose parent died is re-parented (to init or a subreaper): its parent pid changes."""
     return os.getppid() != parent_pid
+
+
+class Stopping:
+    """A stop request that bounds itself: the first `set()` also arms `exit_after(deadline, what)`.
+
+    `set()` may run in a signal handler, so it takes no lock (two racing first calls arm two timers, which
+    is harmless).
+    """
+
+    def __init__(self, deadline: float, what: str) -> None:
+        self._event = threading.Event()
+        self._deadline = deadline
+        self._what = what
+        self._armed = False
+
+    def set(self) -> None:
+        if not self._armed:
+            self._armed = True
+            exit_after(self._deadline, self._what)
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._event.wait(timeout)
 
 
 def exit_after(deadline: float, what: str) -> threading.Timer:
