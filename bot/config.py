@@ -183,6 +183,12 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731
+        if bool(get("SYMBL_ENGINE_APP_ID")) != bool(get("SYMBL_ENGINE_APP_SECRET")):
+            # One without the other used to mean open mode, silently: any appId got a token on loopback.
+            raise ConfigError(
+                "SYMBL_ENGINE_APP_ID and SYMBL_ENGINE_APP_SECRET go together: set both to require "
+                "credentials, or neither."
+            )
         return cls(
             symbl_app_id=get("SYMBL_APP_ID"),
             symbl_app_secret=get("SYMBL_APP_SECRET"),

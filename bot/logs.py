@@ -93,6 +93,23 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# C0 and C1 controls and Unicode line separators, bar tab: in a message they would end its line and start a
+# forged one (a request path with %0A, a file name, anything a client chose).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+class TextFormatter(logging.Formatter):
+    """TEXT_FORMAT, one line per record whatever the message holds; a traceback keeps its own lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape_controls(record.message)
+        return super().formatMessage(record)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -155,7 +172,7 @@ def secrets_of(settings: Settings) -> list[str | None]:
 
 def handler_for(settings: Settings, stream: IO[str] | None = None) -> logging.Handler:
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter(TEXT_FORMAT))
     handler.addFilter(RedactingFilter(secrets_of(settings)))
     return handler
 

@@ -33,6 +33,8 @@ TRANSCRIPT_MIMETYPES = {
     "text/plain": "txt",
 }
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
+# A cue later than this is a damaged timing line (hour 70,000,000 overflowed the conversation's clock).
+MAX_CUE_SECONDS = 1000 * 3600
 # "Priya Patel: …", "Dr. Chen: …", "Speaker 2: …": a short name before a colon, not "Note: the time is 10:30".
 SPEAKER_PREFIX = re.compile(r"^\s*([A-Z][\w.'\-]*(?:\s+[\w.'\-]+){0,3})\s*:\s+(\S.*)$", re.DOTALL)
 SRT_TIMING = re.compile(r"^\d+\s*\n\d{1,2}:\d{2}:\d{2},\d{3} --> ", re.MULTILINE)
@@ -107,8 +109,14 @@ def _cues(text: str, kind: str, start_time: datetime) -> list[dict]:
         speaker, content = (voice, caption.text) if voice else _speaker_and_text(caption.text)
         if not content.strip():
             continue
-        start = start_time + timedelta(milliseconds=caption.start_time.in_milliseconds())
-        end = start_time + timedelta(milliseconds=caption.end_time.in_milliseconds())
+        begins, ends = caption.start_time.in_milliseconds(), caption.end_time.in_milliseconds()
+        if max(begins, ends) > MAX_CUE_SECONDS * 1000:
+            raise InputError(
+                f"The transcript has a cue ({caption.start[:20]} --> {caption.end[:20]}) past "
+                f"{MAX_CUE_SECONDS // 3600} hours: check its timings."
+            )
+        start = start_time + timedelta(milliseconds=begins)
+        end = start_time + timedelta(milliseconds=ends)
         messages.append(_message(content, speaker, start, end))
     return messages
 

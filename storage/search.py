@@ -76,6 +76,8 @@ def search(store: BotStore, team_id: str, channel_ids: list[str], words: str, li
             sql, query = _SQLITE_SEARCH.format(marks=marks), cast(sqlite_utils.Database, db).quote_fts(words)
         if not query:  # only quotes or syntax (`/symbl search "`): no term to look for, and FTS5 refuses ''
             return []
+        if not query:  # only quotes or syntax (`/symbl search '"'`): no term to look for; FTS5 refuses ''
+            return []
         rows = db.execute(sql, [query, team_id, *channel_ids, limit]).fetchall()
     return [Hit(*row) for row in rows]
 

@@ -253,6 +253,11 @@ def test_search_ranks_links_and_stays_in_the_users_channels(world, fake_slack):
     assert "board.mp3" in _text(body) and f"<#{PRIVATE}>" in _text(body)
     _, body = ask(world, fake_slack, "search zanzibar OR acquisition*")  # FTS syntax is taken as words
     assert "No conversation in your channels mentions that" in _text(body)
+    ack, _ = ask(world, fake_slack, 'search "')
+    assert "a quote is not closed" in ack["text"]
+    for quotes in ("'\"'", "'\"\"'", "'\" \"'"):  # words of quotes only: FTS5 refused '', with a traceback
+        _, body = ask(world, fake_slack, f"search {quotes}")
+        assert "No conversation in your channels mentions that" in _text(body)
     assert_no_secret(body)
 
 

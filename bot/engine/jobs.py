@@ -280,6 +280,7 @@ class JobQueue:
                 conversation_id=job.conversation_id,
                 start_time=start_time,
                 time_offset=conversation_end(earlier),
+                taken_ids=frozenset(str(m.get("id")) for m in earlier),
             )
         else:
             media = Path(job.media_path) if job.media_path else self._download(job)

@@ -24,6 +24,10 @@ from bot.engine.wire_options import InvalidOption
 MAX_MESSAGES = 20000
 MAX_CONTENT_CHARS = 20000
 TEXT_CONTENT_TYPES = ("text/plain",)
+# Message times accepted: datetime ends at years 1 and 9999, and a time near either end overflows once a
+# duration or a time zone is added to it. No meeting transcript is dated outside these.
+EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(9000, 1, 1, tzinfo=UTC)
 WORDS_PER_SECOND = 2.5  # ~150 words a minute, the usual speaking rate: for messages sent without times
 
 
@@ -67,7 +71,16 @@ def _time(where: str, key: str, value: Any) -> datetime | None:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidOption(f"{where}: duration.{key} {value[:40]!r} is not an ISO 8601 date-time.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    # Compared as naive wall-clock times first: converting a time zone at the limits is itself an overflow.
+    wall = moment.replace(tzinfo=None)
+    if not EARLIEST_TIME.replace(tzinfo=None) < wall < LATEST_TIME.replace(tzinfo=None):
+        raise InvalidOption(
+            f"{where}: duration.{key} {value[:40]!r} is outside the years "
+            f"{EARLIEST_TIME.year}–{LATEST_TIME.year}."
+        )
+    return moment
 
 
 def _optional_string(where: str, key: str, value: Any) -> str | None:
@@ -150,14 +163,22 @@ def _from(conversation_id: str, message: TextMessage) -> dict:
 
 
 def to_symbl_messages(
-    messages: list[TextMessage], *, conversation_id: str, start_time: datetime, time_offset: float = 0.0
+    messages: list[TextMessage],
+    *,
+    conversation_id: str,
+    start_time: datetime,
+    time_offset: float = 0.0,
+    taken_ids: frozenset[str] = frozenset(),
 ) -> list[dict]:
     """Symbl message dicts (contract §5.2) for one submission placed after `time_offset` seconds.
 
     Timed messages keep their times; an untimed one starts where the previous one ended (or at
     `time_offset`) and lasts as long as its words take to say. Ids not sent are derived from the
-    conversation and the message's place, so the same submission gives the same ids.
+    conversation and the message's place, so the same submission gives the same ids. An id the
+    conversation already has (`taken_ids`: an earlier submission's, sent again in an append) is replaced by
+    one derived from it, so a conversation's message ids stay unique.
     """
+    used = set(taken_ids)
     result = []
     cursor = start_time + timedelta(seconds=time_offset)
     for index, message in enumerate(messages):
@@ -167,9 +188,13 @@ def to_symbl_messages(
         end = message.end or begin + timedelta(seconds=_spoken_seconds(message.content))
         cursor = max(cursor, end)
         offset = (begin - start_time).total_seconds()
+        message_id = message.id or stable_id(conversation_id, "text-message", round(offset, 3), index)
+        while message_id in used:
+            message_id = stable_id(conversation_id, "text-message-again", message_id)
+        used.add(message_id)
         result.append(
             {
-                "id": message.id or stable_id(conversation_id, "text-message", round(offset, 3), index),
+                "id": message_id,
                 "text": message.content,
                 "from": _from(conversation_id, message),
                 "startTime": iso(begin),

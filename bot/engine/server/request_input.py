@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,11 +16,24 @@ T = TypeVar("T")
 
 
 def json_body() -> Any:
-    """The body parsed as JSON whatever its Content-Type, or None; nesting is checked before parsing."""
+    """The body parsed as JSON whatever its Content-Type, or None when it is not JSON. Nesting is checked
+    before parsing, and text that no UTF-8 can carry (an unpaired surrogate escape such as \\ud800) after:
+    both are 400s here rather than a RecursionError or UnicodeEncodeError (a 500) further on."""
     raw = request.get_data(cache=True)
     if limits.json_too_deep(raw):
         raise ApiError(400, f"The JSON body nests deeper than {limits.MAX_JSON_DEPTH} levels.")
-    return request.get_json(silent=True, force=True)
+    try:
+        body = json.loads(raw)
+    except ValueError:  # not JSON, or not in a Unicode encoding
+        return None
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        message = (
+            "The JSON body holds an unpaired surrogate escape (such as \\ud800): send valid Unicode text."
+        )
+        raise ApiError(400, message) from None
+    return body
 
 
 def flag(name: str, default: bool) -> bool:

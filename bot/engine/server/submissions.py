@@ -154,7 +154,7 @@ def _url_submission(kind: str, conversation_id: str | None) -> Response:
 
 
 def _text_submission(conversation_id: str | None) -> Response:
-    body = request.get_json(silent=True, force=True)
+    body = json_body()
     if body is None:
         raise ApiError(400, 'The body must be JSON: {"messages": [{"payload": {"content": …}}]}.')
     raw_messages, options = parsed(lambda: text_body_options(body, request.args.items(multi=True)))
