@@ -108,6 +108,9 @@ class Settings:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_duration_seconds: int = DEFAULT_MAX_DURATION_SECONDS
     max_request_bytes: int = 1024**2  # a Slack event or command body; larger ones get 413 before any parsing
+    # An engine JSON body (Text API, URL submissions, tokens): a long meeting's transcript is well under
+    # 1 MB; appends carry more. Uploads are bounded by max_file_bytes, JSON by this, on its own.
+    engine_max_json_bytes: int = 5 * 1024**2
     max_links_per_message: int = 10  # media links taken from one message; the rest get a reply saying so
     # Wall-clock bounds on a whole download (every hop, headers and body) and on a whole webhook POST: a peer
     # that drips a byte at a time never trips the per-read timeouts, and would hold a worker for good.
@@ -207,6 +210,7 @@ class Settings:
             max_file_bytes=_int(env, "SYMBL_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
             max_duration_seconds=_int(env, "SYMBL_MAX_DURATION_SECONDS", DEFAULT_MAX_DURATION_SECONDS),
             max_request_bytes=_int(env, "SYMBL_BOT_MAX_REQUEST_BYTES", 1024**2),
+            engine_max_json_bytes=max(1024, _int(env, "SYMBL_ENGINE_MAX_JSON_BYTES", 5 * 1024**2)),
             max_links_per_message=max(1, _int(env, "SYMBL_BOT_MAX_LINKS_PER_MESSAGE", 10)),
             download_deadline_seconds=max(1.0, _float(env, "SYMBL_DOWNLOAD_DEADLINE_SECONDS", 900.0)),
             webhook_deadline_seconds=max(1.0, _float(env, "SYMBL_WEBHOOK_DEADLINE_SECONDS", 15.0)),

@@ -128,3 +128,36 @@ def test_an_engine_app_id_without_its_secret_is_a_config_error():
         Settings.from_env({"SYMBL_ENGINE_APP_ID": "acme", "SYMBL_ENGINE_APP_SECRET": "s"}).engine_app_id
         == "acme"
     )
+
+
+# --- finding 7: JSON bodies bounded on their own ------------------------------------------------------------
+
+
+def test_json_bodies_over_their_own_limit_are_413_before_parsing(tmp_path):
+    settings = Settings(data_dir=tmp_path / "d", engine_max_json_bytes=20_000)
+    with running_engine(settings, ScriptedEngine()) as server:
+        url = server.url
+        session = requests.Session()
+        grant = {"type": "application", "appId": "a", "appSecret": "b"}
+        session.headers["x-api-key"] = session.post(f"{url}/oauth2/token:generate", json=grant).json()[
+            "accessToken"
+        ]
+        # A metadata option far over the limit (the media limit, 1 GB, was the only bound), and one that is
+        # not even JSON: refused by size, unparsed.
+        huge = json.dumps({"messages": [_message()], "metadata": {"x": "y" * 50_000}}).encode()
+        for body in (huge, b"{" * 30_000):
+            response = session.post(f"{url}/v1/process/text", data=body, timeout=30)
+            assert response.status_code == 413 and "SYMBL_ENGINE_MAX_JSON_BYTES" in response.json()["message"]
+        chunked = session.post(
+            f"{url}/v1/process/text", data=iter([huge[:15_000], huge[15_000:]]), timeout=30
+        )
+        assert chunked.status_code == 413 and "20,000-byte limit" in chunked.json()["message"]
+        url_body = json.dumps({"url": "https://example.com/a.mp3", "name": "x" * 30_000})
+        assert session.post(f"{url}/v1/process/audio/url", data=url_body, timeout=30).status_code == 413
+        fits = json.dumps({"messages": [_message()], "metadata": {"x": "y" * 10_000}})
+        assert session.post(f"{url}/v1/process/text", data=fits, timeout=30).status_code == 201
+
+
+def test_the_json_limit_is_a_few_megabytes_and_a_setting():
+    assert Settings().engine_max_json_bytes == 5 * 1024**2
+    assert Settings.from_env({"SYMBL_ENGINE_MAX_JSON_BYTES": "2000000"}).engine_max_json_bytes == 2_000_000
