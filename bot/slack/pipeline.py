@@ -37,9 +37,9 @@ from bot.slack import updates
 from bot.slack.downloads import download_slack_file
 from bot.slack.services import Services
 from bot.slack.speaker_hints import known_speakers
-from bot.slack.thread import ensure_status, find_posted_parts, set_stage, without_connection_retries
+from bot.slack.thread import ensure_status, find_posted_parts, poster_in_lease, set_stage
 from bot.transcript_import import TEXT_OPTIONS, read_transcript, transcript_kind
-from storage import Recording, State, leases, summary_parts
+from storage import Recording, State, summary_parts
 from storage import recordings as repo
 from storage.fence import LeaseLost
 
@@ -288,7 +288,6 @@ def post_summary(services: Services, rec: Recording) -> None:
         insights = services.provider.fetch_insights(rec.conversation_id or "")
     messages = updates.summary_messages(services, rec, insights)
     client = services.slack_for(rec.team_id)
-    poster = without_connection_retries(client)
     already: dict[int, str] = {}
     if rec.summary_started_at is not None:
         # A post went out unconfirmed before: only then search the thread (conversations.replies is scarce).
@@ -300,11 +299,7 @@ def post_summary(services: Services, rec: Recording) -> None:
     for part, message in enumerate(messages, start=1):
         if part in already:
             continue
-        # Inside the lease (storage.leases): renewed, and a client timeout that ends before it can expire.
-        budget = leases.secure_post(services.store, client.timeout)
-        if budget is not None:
-            poster.timeout = budget  # type: ignore[assignment]  # urllib takes a float; slack_sdk says int
-        response = poster.chat_postMessage(
+        response = poster_in_lease(services, client).chat_postMessage(
             channel=rec.channel_id,
             thread_ts=rec.thread_ts,
             text=message.text,

@@ -17,7 +17,7 @@ from slack_sdk.http_retry.handler import RetryHandler
 from bot.errors import SlackDeliveryError
 from bot.slack.render.summary import STATUS_EVENT, SUMMARY_EVENT, status_metadata, status_text
 from bot.slack.services import Services
-from storage import Recording
+from storage import Recording, leases
 from storage import recordings as repo
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,17 @@ def without_connection_retries(client: WebClient) -> WebClient:
     the thread for the part first (rate-limit retries stay: a 429 means nothing was stored).
     """
     return _without(client, ConnectionErrorRetryHandler)
+
+
+def poster_in_lease(services: Services, client: WebClient) -> WebClient:
+    """`client` for one post that must not repeat: without connection retries and, inside a step, renewed
+    lease first and a timeout that ends before the lease can (storage.leases.secure_post: a worker that takes
+    the row over later then finds the post in the thread). Raises `LeaseLost` when the lease is gone."""
+    poster = without_connection_retries(client)
+    budget = leases.secure_post(services.store, client.timeout)
+    if budget is not None:
+        poster.timeout = budget  # type: ignore[assignment]  # urllib takes a float; slack_sdk says int
+    return poster
 
 
 def without_rate_limit_retries(client: WebClient) -> WebClient:
@@ -113,7 +124,7 @@ def ensure_status(services: Services, rec: Recording, stage: str) -> None:
             return
     else:
         repo.start_status(services.store, rec.id)
-    response = without_connection_retries(client).chat_postMessage(
+    response = poster_in_lease(services, client).chat_postMessage(
         channel=rec.channel_id,
         thread_ts=rec.thread_ts,
         text=status_text(stage, rec.name),
