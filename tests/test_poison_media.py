@@ -15,6 +15,7 @@ import textwrap
 import wave
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 import requests
@@ -98,6 +99,47 @@ def test_an_upload_of_too_many_channels_is_refused_before_a_job_is_queued(tmp_pa
         response = session.post(f"{server.url}/v1/process/audio", data=body, timeout=30)
         assert response.status_code == 400
         assert "100 audio channels" in response.json()["message"] and not engine.calls
+
+
+def write_flac(path: Path, rate: int, seconds: float) -> Path:
+    """Digital silence as FLAC: a few bytes for each second declared."""
+    with av.open(str(path), "w", format="flac") as out:
+        stream = out.add_stream("flac", rate=rate, layout="mono")
+        total, block = int(rate * seconds), 4096
+        for start in range(0, total, block):
+            frame = av.AudioFrame.from_ndarray(
+                np.zeros((1, min(block, total - start)), np.int16), format="s16", layout="mono"
+            )
+            frame.sample_rate, frame.pts = rate, start
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+def test_a_9kb_flac_at_1_hz_declaring_hours_is_refused_before_decoding(tmp_path):
+    path = write_flac(tmp_path / "one-hertz.flac", 1, 13_800)  # 3 h 50 min, the probe's 9 kB file
+    assert path.stat().st_size < 10_000
+    with pytest.raises(UnsupportedMedia, match=r"sampled at 1 Hz; speech needs at least 4 kHz"):
+        decode.probe(path)
+
+
+def test_audio_of_too_few_bytes_a_second_is_refused_before_decoding(tmp_path):
+    path = write_flac(tmp_path / "silence.flac", 8000, 1200)  # 20 min of silence in ~220 kB
+    assert path.stat().st_size < 1200 * decode.MIN_BYTES_PER_SECOND
+    with pytest.raises(UnsupportedMedia, match=r"bytes for 20m00s of audio \(under 256 bytes a second\)"):
+        decode.probe(path)
+    with pytest.raises(UnsupportedMedia, match="empty or damaged"):
+        next(decode.iter_pcm(path))
+
+
+def test_an_upload_at_1_hz_is_refused_before_a_job_is_queued(tmp_path):
+    engine = ScriptedEngine()
+    with running_engine(Settings(data_dir=tmp_path / "d"), engine) as server:
+        body = write_flac(tmp_path / "one-hertz.flac", 1, 13_800).read_bytes()
+        response = token_session(server.url).post(f"{server.url}/v1/process/audio", data=body, timeout=30)
+        assert response.status_code == 400 and "1 Hz" in response.json()["message"] and not engine.calls
 
 
 # An engine whose speech-to-text never returns: the job stays in_progress until the process is killed.

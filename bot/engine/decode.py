@@ -32,6 +32,12 @@ STREAMED_WAV_SIZES = (0xFFFFFFFF, 0)
 MAX_DOWNMIX_CHANNELS = 8
 # More channels than any meeting recorder writes: each costs decoding work for every second of audio.
 MAX_CHANNELS = 64
+# Floors that keep a small file from standing for hours of audio (a 9 kB FLAC at 1 Hz declared 3 h 50 min and
+# cost 1.45 GB to decode). Speech needs its formants, up to ~3.4 kHz (telephone audio is sampled at 8 kHz):
+# at under 4 kHz nothing said could be transcribed. And every speech codec in use spends at least ~2 kbit/s
+# (Opus 6, AMR-NB 4.75, Speex 2.15); fewer bytes per second of audio is digital silence or a crafted file.
+MIN_SAMPLE_RATE = 4000
+MIN_BYTES_PER_SECOND = 256
 # Demuxers FFmpeg uses for text and still images: they expose a "video" stream but are not recordings.
 NOT_VIDEO_FORMATS = {
     "tty",
@@ -91,6 +97,12 @@ def probe(path: Path, *, max_duration_seconds: float | None = None) -> MediaInfo
         duration = max(
             filter(None, [_declared_duration(container, stream), _wav_header_duration(path)]), default=None
         )
+        rate = stream.codec_context.sample_rate or stream.rate
+        if rate and rate < MIN_SAMPLE_RATE:
+            raise UnsupportedMedia(
+                f"{path.name} is sampled at {rate} Hz; speech needs at least {MIN_SAMPLE_RATE // 1000} kHz "
+                "(telephone audio is 8 kHz)."
+            )
         info = MediaInfo(
             duration=duration,
             channels=channels,
@@ -99,7 +111,21 @@ def probe(path: Path, *, max_duration_seconds: float | None = None) -> MediaInfo
         )
     if max_duration_seconds and duration and duration > max_duration_seconds:
         raise MediaTooLong(_too_long(duration, max_duration_seconds))
+    if duration and duration > _most_seconds(path):
+        raise UnsupportedMedia(_too_thin(path, duration))
     return info
+
+
+def _most_seconds(path: Path) -> float:
+    """The most audio `path` can honestly hold, at MIN_BYTES_PER_SECOND."""
+    return path.stat().st_size / MIN_BYTES_PER_SECOND
+
+
+def _too_thin(path: Path, seconds: float) -> str:
+    return (
+        f"{path.name} is {path.stat().st_size:,} bytes for {_hms(seconds)} of audio (under "
+        f"{MIN_BYTES_PER_SECOND} bytes a second): it is empty or damaged."
+    )
 
 
 def _wav_header_duration(path: Path) -> float | None:
@@ -150,6 +176,8 @@ def iter_pcm(
     """
     info = probe(path, max_duration_seconds=max_duration_seconds)
     overrun = int((info.duration * OVERRUN_FACTOR + OVERRUN_SECONDS) * SAMPLE_RATE) if info.duration else None
+    # Also when the container declares nothing: decoding stops where the file's size says it must end.
+    thin = int(_most_seconds(path) * SAMPLE_RATE)
     # Packed samples ("flt"): one plane whatever the channel count. PyAV's to_ndarray of a planar frame with
     # eight or more channels read past FFmpeg's eight data pointers and crashed the process (issue 21).
     # Channels kept, or averaged here, stay in the file's own layout (None): no layout name to invent.
@@ -166,6 +194,8 @@ def iter_pcm(
                         raise MediaTooLong(_too_long(decoded / SAMPLE_RATE, max_duration_seconds))
                     if overrun and decoded > overrun:
                         raise UnsupportedMedia(_overrun(path, info.duration or 0.0))
+                    if decoded > thin:
+                        raise UnsupportedMedia(_too_thin(path, decoded / SAMPLE_RATE))
                     yield block
             for block in _resampled(resampler, None, keep_channels):
                 decoded += block.shape[-1]
