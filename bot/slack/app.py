@@ -254,7 +254,6 @@ def build_bot(
         provider: Any = EngineViaWorker()
         if settings.uses_symbl_cloud:  # the web process's own calls (`/symbl delete`) go to Symbl directly
             provider = SymblClient.from_settings(settings)
-        services = build_services(settings, store, provider, web)
         worker = WorkerSupervisor(settings, provider if isinstance(provider, EngineViaWorker) else None)
 
         def poll_now(recording_id: int) -> None:
@@ -265,15 +264,15 @@ def build_bot(
             worker.wake()
             store.wake_others()  # PostgreSQL: every worker process listening (SQLite: nothing to do)
 
-        services.wake, services.poll_now = wake, poll_now
+        services = build_services(settings, store, provider, web, wake=wake, poll_now=poll_now)
         app = listening_app(settings, services, web)
         bot = Bot(settings=settings, store=store, services=services, app=app, worker=worker)
     else:
         engine = None
         if symbl is None:
             symbl, engine = symbl_client(settings)
-        services = build_services(settings, store, symbl, web)
-        background = build_background(services, engine)
+        background = build_background(settings, store, symbl, web, engine)
+        services = background.services
         app = listening_app(settings, services, web)
         bot = Bot(settings=settings, store=store, services=services, app=app, background=background)
     return bot

@@ -1,13 +1,16 @@
-"""The background, composed: the scheduler (`Poller`) running the pipeline's steps, its housekeeping jobs, the
-scheduler lease and the embedded engine, wired to one `Services`.
+"""The background, composed in one place (`build_background`): the scheduler (`Poller`) claiming and running
+the pipeline's steps, its housekeeping jobs, the schedule's owner (SQLite's lock; none on PostgreSQL) and
+the embedded engine, wired to one `Services` built once and never changed afterwards.
 
-Built in the worker process (bot.slack.worker, `SYMBL_BOT_BACKGROUND=process`) or in the web process
-(`thread`) by bot.slack.app; the clients both processes build for themselves are here too.
+Built in the worker process (bot.slack.worker, `SYMBL_BOT_BACKGROUND=process`), by `symbl-bot worker`, or in
+the web process (`thread`) by bot.slack.app, which decides between them; the clients every process builds
+for itself are here too.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,14 +58,26 @@ def symbl_client(settings: Settings) -> tuple[SymblClient, Any]:
     return SymblClient.local(engine.url), engine
 
 
-def build_services(settings: Settings, store: BotStore, symbl: Any, web: WebClient) -> Services:
-    """The bundle every listener and step receives; `web` is the one-workspace Web API client."""
+def build_services(
+    settings: Settings,
+    store: BotStore,
+    symbl: Any,
+    web: WebClient,
+    *,
+    wake: Callable[[], None] = lambda: None,
+    poll_now: Callable[[int], None] | None = None,
+) -> Services:
+    """The bundle every listener and step receives, built once, with how to reach the background (`wake`,
+    `poll_now`: the poller's here, the worker process's through the web process's supervisor); `web` is the
+    one-workspace Web API client."""
     slack_for: Any = lambda _team: web  # one workspace, one token
     if settings.oauth_enabled:
         slack_for = oauth.TeamClients(
             oauth.installation_store(settings), lambda token: slack_client(settings, token)
         )
-    return Services(settings=settings, store=store, provider=symbl, slack_for=slack_for)
+    return Services(
+        settings=settings, store=store, provider=symbl, slack_for=slack_for, wake=wake, poll_now=poll_now
+    )
 
 
 @dataclass
@@ -100,23 +115,27 @@ class Background:
         )
 
 
-def _wake_all(services: Services, poller: Poller) -> None:
-    poller.wake()
-    services.store.wake_others()
-
-
-def build_background(services: Services, engine: Any = None) -> Background:
-    """The poller running the pipeline's steps, its housekeeping jobs and the scheduler lease, wired to
-    `services` (its `wake` and `poll_now` become the poller's); not started."""
-    settings = services.settings
+def build_background(
+    settings: Settings, store: BotStore, provider: Any, web: WebClient, engine: Any = None
+) -> Background:
+    """The one runner of the background, wherever it runs (the web process in thread mode, the worker process,
+    `symbl-bot worker`): the poller claiming and stepping rows, its housekeeping jobs, the schedule's owner
+    (SQLite's lock, or none on PostgreSQL) and the `Services` they share, built once; not started."""
     # On SQLite one process owns the file's schedule (scheduler.lock) and may resume everything at start; on
     # PostgreSQL every worker process claims rows (storage.leases) and housekeeping runs where claimed.
-    exclusive = services.store.dialect == "sqlite"
-    poller = Poller(services.store, lambda recording_id: pipeline.advance(services, recording_id),
+    exclusive = store.dialect == "sqlite"
+    # `services` is looked up when a step runs, after it is built below: the poller and the bundle need
+    # each other, and neither is changed once built.
+    poller = Poller(store, lambda recording_id: pipeline.advance(services, recording_id),
                     interval=settings.poll_seconds, lease_seconds=settings.lease_seconds,
                     exclusive=exclusive, claim_mode=settings.claim_mode)  # fmt: skip
-    services.wake = poller.wake if exclusive else lambda: _wake_all(services, poller)
-    services.poll_now = poller.poll_now
+
+    def wake_all() -> None:  # PostgreSQL: this process's poller and every other listening one
+        poller.wake()
+        store.wake_others()
+
+    services = build_services(settings, store, provider, web, wake=poller.wake if exclusive else wake_all,
+                              poll_now=poller.poll_now)  # fmt: skip
     if engine is not None:
         engine.on_job_status(lambda event: pipeline.on_job_status(services, event.job_id, event.status))
     poller.every(

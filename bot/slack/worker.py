@@ -25,7 +25,7 @@ from typing import Any
 
 from bot import logs
 from bot.config import Settings
-from bot.slack.background import Background, build_background, build_services, slack_client, symbl_client
+from bot.slack.background import Background, build_background, slack_client, symbl_client
 from bot.slack.ops import lifeline, worker_link
 from storage import BotStore, open_store
 
@@ -73,7 +73,7 @@ def run(settings: Settings, link: socket.socket, parent_pid: int) -> None:
 def _build(settings: Settings) -> tuple[BotStore, Background, str | None]:
     store = open_store(settings.bot_database)
     symbl, engine = symbl_client(settings)
-    background = build_background(build_services(settings, store, symbl, slack_client(settings)), engine)
+    background = build_background(settings, store, symbl, slack_client(settings), engine)
     return store, background, engine.url if engine is not None else None
 
 
