@@ -19,14 +19,18 @@ from tests.engine_api_support import ScriptedEngine, running_engine
 from tests.support.wait import wait_until
 
 
+def _session(url: str) -> requests.Session:
+    session = requests.Session()
+    grant = {"type": "application", "appId": "a", "appSecret": "b"}  # any credentials do on loopback
+    token = session.post(f"{url}/oauth2/token:generate", json=grant, timeout=10).json()
+    session.headers["x-api-key"] = token["accessToken"]
+    return session
+
+
 @pytest.fixture
 def engine(tmp_path):
     with running_engine(Settings(data_dir=tmp_path / "d"), ScriptedEngine()) as server:
-        session = requests.Session()
-        grant = {"type": "application", "appId": "a", "appSecret": "b"}
-        token = session.post(f"{server.url}/oauth2/token:generate", json=grant, timeout=10).json()
-        session.headers["x-api-key"] = token["accessToken"]
-        yield server.url, session
+        yield server.url, _session(server.url)
 
 
 def _message(**extra):
@@ -137,11 +141,7 @@ def test_json_bodies_over_their_own_limit_are_413_before_parsing(tmp_path):
     settings = Settings(data_dir=tmp_path / "d", engine_max_json_bytes=20_000)
     with running_engine(settings, ScriptedEngine()) as server:
         url = server.url
-        session = requests.Session()
-        grant = {"type": "application", "appId": "a", "appSecret": "b"}
-        session.headers["x-api-key"] = session.post(f"{url}/oauth2/token:generate", json=grant).json()[
-            "accessToken"
-        ]
+        session = _session(url)
         # A metadata option far over the limit (the media limit, 1 GB, was the only bound), and one that is
         # not even JSON: refused by size, unparsed.
         huge = json.dumps({"messages": [_message()], "metadata": {"x": "y" * 50_000}}).encode()
