@@ -192,3 +192,21 @@ def test_symbl_bot_worker_steps_what_a_web_process_recorded(bot_database, tmp_pa
     assert worker.returncode == 0, output  # SIGTERM: an orderly stop
     assert len(fake_slack.summaries("C0CHAN", "1.5")) == 1
     assert "Traceback" not in output, output
+
+
+def test_healthz_reports_the_database_and_the_claim_mode(bot_database, tmp_path, fake_slack, stub_symbl):
+    import requests
+
+    from tests.slack_fakes import bot_settings, running_bot
+
+    database_url = bot_database if isinstance(bot_database, str) else None
+    settings = bot_settings(tmp_path / "data", fake_slack, stub_symbl, database_url=database_url)
+    with running_bot(settings) as (_bot, url):
+        body = wait_until(
+            lambda: (r := requests.get(url + "/healthz", timeout=5)).status_code == 200 and r.json()
+        )
+    assert body["db"]["backend"] == ("postgres" if database_url else "sqlite")
+    assert body["db"]["pending_migrations"] == [] and body["db"]["ok"]
+    # PostgreSQL: every process claims, none owns the schedule; SQLite: the lock holder owns it.
+    assert body["scheduler"]["state"] == ("claiming" if database_url else "owner")
+    assert body["scheduler"]["claim"] == "lease" and body["scheduler"]["ok"]
