@@ -7,6 +7,7 @@ it cannot use.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 from collections.abc import Mapping
@@ -68,13 +69,15 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 def _database_url(ours: str | None, platform: str | None) -> str | None:
     """SYMBL_BOT_DATABASE_URL, else DATABASE_URL (what Heroku-like platforms set) when it is PostgreSQL's:
     a platform's URL for another engine is not ours to refuse, an explicit setting we cannot use is."""
-    if ours is not None:
-        if not ours.startswith(POSTGRES_SCHEMES):
-            raise ConfigError(
-                "SYMBL_BOT_DATABASE_URL must be a postgresql:// URL (unset, the bot uses SQLite)."
-            )
-        return ours
-    return platform if platform is not None and platform.startswith(POSTGRES_SCHEMES) else None
+    if ours is not None and not ours.startswith(POSTGRES_SCHEMES):
+        raise ConfigError("SYMBL_BOT_DATABASE_URL must be a postgresql:// URL (unset, the bot uses SQLite).")
+    url = ours or (platform if platform is not None and platform.startswith(POSTGRES_SCHEMES) else None)
+    # Looked up, not imported: the driver loads only when the store opens (storage.db.open_store).
+    if url and importlib.util.find_spec("psycopg") is None:
+        raise ConfigError(
+            "a PostgreSQL database URL needs the driver: pip install 'symbl-slack-bot[postgres]'."
+        )
+    return url
 
 
 def _default_data_dir() -> Path:

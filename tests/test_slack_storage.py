@@ -240,3 +240,19 @@ def test_the_default_never_imports_the_postgres_driver(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_postgres_url_without_the_driver_is_one_clear_configuration_error(monkeypatch):
+    import importlib.util
+
+    from bot.config import Settings
+    from bot.errors import ConfigError
+
+    url = "postgresql://bot@db.example/symbl"
+    assert Settings.from_env({"SYMBL_BOT_DATABASE_URL": url}).bot_database == url
+    assert Settings.from_env({"DATABASE_URL": "mysql://x/y"}).database_url is None  # a platform's, not ours
+    with pytest.raises(ConfigError, match="SYMBL_BOT_DATABASE_URL must be"):
+        Settings.from_env({"SYMBL_BOT_DATABASE_URL": "mysql://x/y"})
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    with pytest.raises(ConfigError, match=r"\[postgres\]"):
+        Settings.from_env({"DATABASE_URL": url})
