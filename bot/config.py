@@ -119,7 +119,7 @@ class Settings:
     # that drips a byte at a time never trips the per-read timeouts, and would hold a worker for good.
     download_deadline_seconds: float = 900.0  # ~1 GB at 1 MB/s; the file-size cap bounds the rest
     webhook_deadline_seconds: float = 15.0
-    # The engine's webhook senders: one tenant's slow endpoint holds one of them, never another tenant's POSTs.
+    # The engine's webhook senders: one tenant's slow endpoint holds one of them, never another's POSTs.
     webhook_senders: int = 4
 
     # Storage.
