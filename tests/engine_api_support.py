@@ -15,6 +15,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import requests
+
 from bot.config import Settings
 from bot.engine import decode
 from bot.engine.core import Speaker, build_messages
@@ -78,3 +80,15 @@ def running_engine(settings: Settings, engine=None, **kwargs) -> Iterator[Engine
         yield server
     finally:
         server.stop()
+
+
+def token_session(url: str) -> requests.Session:
+    """A session whose requests carry a fresh engine token (any credentials do on loopback)."""
+    session = requests.Session()
+    token = session.post(
+        f"{url}/oauth2/token:generate",
+        json={"type": "application", "appId": "a", "appSecret": "b"},
+        timeout=10,
+    ).json()["accessToken"]
+    session.headers["x-api-key"] = token
+    return session

@@ -27,7 +27,7 @@ def test_shipped_model_loads_and_matches_its_hash():
     model = load_model()
 
     assert hashlib.sha256(path.read_bytes()).hexdigest() == action_model.MODEL_SHA256
-    assert len(model.weights) > 1000 and 0.0 < model.threshold < 1.0 and model.radius >= 1
+    assert len(model.weights) > 1000 and 0.0 < model.threshold < 1.0 and model.radius >= 0
     assert (path.parent / "ATTRIBUTION.md").read_text().count("CC BY 4.0") == 1
 
 
@@ -52,7 +52,7 @@ def test_altered_model_is_refused_with_one_clear_message(tmp_path):
 
     message = str(error.value)
     assert str(altered) in message and action_model.MODEL_SHA256 in message
-    assert "bench/train_actions.py" in message
+    assert "training command in bench/" in message
 
 
 def test_missing_model_is_refused(tmp_path):

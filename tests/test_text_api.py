@@ -6,11 +6,10 @@ insights run."""
 from __future__ import annotations
 
 import pytest
-import requests
 
 from bot.errors import BadRequest, NotFound
 from bot.providers.symbl import SymblClient, Text
-from tests.engine_api_support import SAMPLE
+from tests.engine_api_support import SAMPLE, token_session
 from tests.support.wait import wait_until
 
 MESSAGES = [
@@ -40,13 +39,7 @@ MESSAGES = [
 
 @pytest.fixture
 def http(server):
-    session = requests.Session()
-    token = session.post(
-        f"{server.url}/oauth2/token:generate",
-        json={"type": "application", "appId": "a", "appSecret": "b"},
-        timeout=10,
-    ).json()["accessToken"]
-    session.headers["x-api-key"] = token
+    session = token_session(server.url)
     session.base = server.url  # type: ignore[attr-defined]
     return session
 

@@ -340,15 +340,7 @@ def analyze(messages: list[dict], *, reference_time: datetime, options: ProcessO
                 "sentiment": insights.message_sentiment.get(message["id"], _neutral()),
             }
         )
-    return {
-        "messages": enriched,
-        "topics": insights.topics,
-        "questions": insights.questions,
-        "actionItems": insights.action_items,
-        "followUps": insights.follow_ups,
-        "members": members,
-        "summary": insights.summary,
-    }
+    return {"messages": enriched, **insights.to_dict(), "members": members}
 
 
 def _neutral() -> dict:
@@ -366,7 +358,8 @@ def process_recording(
     conversation_id: str | None = None,
 ) -> dict:
     """A whole conversation from one recording: `{conversationId, messages, topics, questions, actionItems,
-    followUps, members, summary}`. Pass `conversation_id` and `start_time` derived from the input (as
+    decisions, followUps, members, summary}`.
+    Pass `conversation_id` and `start_time` derived from the input (as
     `symbl-bot process` does) for the same output on every run; they default to a random id and now."""
     conversation_id = conversation_id or new_conversation_id()
     start_time = start_time or datetime.now(UTC)

@@ -27,9 +27,11 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
+from bot import insight_kinds
+
 JOB_STATUSES = ("scheduled", "in_progress", "completed", "failed")
 UNFINISHED = ("scheduled", "in_progress")
-INSIGHT_KEYS = ("topics", "questions", "actionItems", "followUps", "members", "summary")
+INSIGHT_KEYS = (*insight_kinds.KEYS, "members", "summary")
 # The appId the bot's client sends to an engine on loopback without configured credentials
 # (bot/providers/symbl/client.py): the owner of an embedded engine's pre-owner rows.
 LOCAL_APP_ID = "local"

@@ -51,6 +51,15 @@ CUES: tuple[Cue, ...] = (
     _cue(r"\bi(?:'ll| will| shall)(?: have to)?|\bi(?:'m| am) (?:going to|gonna)", SPEAKER),
     _cue(r"\bi (?:have to|need to|must)|\bi(?:'ve| have) got to", SPEAKER, "needs to"),
     _cue(r"\blet me", SPEAKER),
+    _cue(r"\bi can(?!'t| not)(?: also| just)?", SPEAKER),
+    # "So I'm on the autosave corruption first": taking a task on.
+    _cue(r"\bi(?:'m| am)(?= on (?!it\b|the (?:phone|call|line)\b))", SPEAKER, "is"),
+    # "I'm booking the fire inspection for next week": the present progressive of a plan.
+    _cue(
+        r"\bi(?:'m| am)(?= \w+ing\b)(?! (?:thinking|wondering|guessing|hoping|worried|going|getting at))",
+        SPEAKER,
+        "is",
+    ),
     _cue(
         r"\bwe(?:'ll| will)? (?:need to|have to|must)|\bwe(?:'ve| have) got to|\bwe(?:'re| are) (?:going to|"
         r"gonna) have to",
@@ -70,7 +79,7 @@ CUES: tuple[Cue, ...] = (
 # "<Name> will/should … " about a known person; matched case-sensitively because names are capitalised.
 NAMED_SUBJECT = re.compile(
     r"\b(?P<name>[A-Z][a-z]+)(?P<modal>'ll| will| should| needs to| has to| is going to| is gonna| can|"
-    r" could)\s+(?P<rest>\S.*)"
+    r" could)\s+(?!you\b)(?P<rest>\S.*)"
 )
 # Addressing someone: "Priya, …", "…, Priya?", and without commas (speech-to-text drops them) "Priya please…".
 VOCATIVE = (
@@ -183,7 +192,17 @@ FOLLOW_UP_CUE = re.compile(
 )
 ACCEPTANCE = re.compile(
     r"^(?:yes|yeah|yep|sure|ok|okay|will do|no problem|of course|i will|i'll|absolutely|definitely|fine|"
-    r"alright)\b",
+    r"alright|leave it with me|on it|consider it done|happy to|i can do that|i(?:'ve| have) got (?:it|this)|"
+    r"that's mine|put me down)\b",
+    re.IGNORECASE,
+)
+# Taking a task on without naming it: "leave it with me", "I'll grab that", "on it". The task is what the
+# turns before it asked for or offered.
+TAKES_IT_ON = re.compile(
+    r"\b(?:leave (?:it|that|this) with me|(?:i'm|i am) on it|on it\b|consider it done|"
+    r"i(?:'ll| will) (?:grab|take|own|handle|do|sort|cover|chase|get) "
+    r"(?:it|that|this|them|those|that one|this one)\b|i can do (?:it|that)|"
+    r"that's mine|put me down for (?:it|that)|i(?:'ve| have) got (?:it|this|that))",
     re.IGNORECASE,
 )
 FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself|i'm|i've|i'd)\b", re.IGNORECASE)

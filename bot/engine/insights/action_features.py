@@ -52,6 +52,7 @@ CUE_TESTS: dict[str, CueTest] = {
     "next_steps_words": _matches(cues.NEXT_STEPS_CUE),
     "follow_up_words": _matches(cues.FOLLOW_UP_CUE),
     "acceptance": lambda t: bool(cues.ACCEPTANCE.match(t)),
+    "takes_it_on": _matches(cues.TAKES_IT_ON),
     "due_date": _has_due_date,
     "question": lambda t: t.rstrip().endswith("?"),
 }

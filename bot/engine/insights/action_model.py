@@ -19,7 +19,7 @@ from pathlib import Path
 
 MODEL_NAME = "action_items_v1.json"
 # sha256 of the shipped model file; bench/train_actions.py prints the new value when it writes the file.
-MODEL_SHA256 = "a5d8f5d4590c233f25e3cf11693c5ffb9768ae0f19a66f064b0928c9ecedf8af"
+MODEL_SHA256 = "dc99134e322e4bc5a9688f59637c1f315013521c54771c49599333911ea54901"
 
 
 class ActionModelError(RuntimeError):
@@ -43,8 +43,8 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
-def model_path() -> Path:
-    return Path(str(resources.files(__package__).joinpath("models", MODEL_NAME)))
+def model_path(name: str = MODEL_NAME) -> Path:
+    return Path(str(resources.files(__package__).joinpath("models", name)))
 
 
 def load_model(path: Path | None = None, expected_sha256: str | None = None) -> ActionModel:
@@ -58,15 +58,15 @@ def load_model(path: Path | None = None, expected_sha256: str | None = None) -> 
         data = path.read_bytes()
     except OSError as error:
         raise ActionModelError(
-            f"action-item model {path} cannot be read ({error.strerror}); "
-            "reinstall the package or run `python bench/train_actions.py`"
+            f"insight model {path} cannot be read ({error.strerror}); "
+            "reinstall the package or re-run its training command in bench/"
         ) from None
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise ActionModelError(
-            f"action-item model {path} has sha256 {actual}, expected {expected}: the file "
-            "was altered or does not belong to this version; reinstall the package or re-run "
-            "`python bench/train_actions.py`, which writes the file and its hash together"
+            f"insight model {path} has sha256 {actual}, expected {expected}: the file "
+            "was altered or does not belong to this version; reinstall the package or re-run its training "
+            "command in bench/, which writes the file and its hash together"
         )
     try:
         body = json.loads(data)
@@ -78,7 +78,7 @@ def load_model(path: Path | None = None, expected_sha256: str | None = None) -> 
         )
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise ActionModelError(
-            f"action-item model {path} is not a model file this code reads ({error!r})"
+            f"insight model {path} is not a model file this code reads ({error!r})"
         ) from None
 
 

@@ -2,41 +2,47 @@
 
 Which messages hold an action item is learned: `action_model` scores every message from the features of
 `action_features` (its words, commitment and request forms, its neighbours, its place in the meeting) and
-picks the confident ones, at most a few per hour. Rules do only what the model cannot: find the owner (the
+picks every confident one (the threshold chosen by cross-validation; no cap). Speech-recogniser text is read
+through `speech_text`. Rules do only what the model cannot: find the owner (the
 speaker of "I will…", the person addressed by "Sam, can you…" or who accepts it, the person named as the
 subject), the due date (`dates`), write the item in the third person ("Sam will update the release
-checklist today.") and merge the same commitment said twice (a request and its acceptance, a recap).
-Follow-ups are items whose words are about meeting or getting back (`action_cues.FOLLOW_UP_CUE`).
+checklist today."), find the task a bare "leave it with me" takes on in the turns around it, and merge the
+same commitment said twice (a request and its acceptance, a recap).
+Follow-ups are topics parked for later (`parked`) and meetings or replies nobody in particular owes.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from . import action_features, action_model
 from .action_cues import (
     ACCEPTANCE,
     ACTION_ITEM,
     ADDRESSEE,
+    AFTER_MEETING,
     CUES,
     FIRST_PERSON,
     FOLLOW_UP,
     FOLLOW_UP_CUE,
     GROUP,
+    HABITUAL,
     HEDGE,
     LEADING_SOFTENER,
     NAMED,
     NAMED_SUBJECT,
     NEXT_STEPS_REACH,
     SPEAKER,
+    TAKES_IT_ON,
     TRAILING_TAG,
     VOCATIVE,
     Cue,
     next_steps_round,
 )
 from .dates import DueDate, find_due_date
+from .parked import is_parked
 from .people import People, Person
 from .text import as_sentence, capitalise_first, content_words, insight_id, remove_fillers, split_sentences
 from .vocabulary import STOPWORDS
@@ -70,6 +76,50 @@ EXCHANGE_REACH = 2
 # An acceptance names its task by pronoun ("Sure, I'll send them over"): the request it answers says what
 # "them" is, so the item is written from the request's task under the accepter's name.
 TASK_PRONOUN = re.compile(r"\b(?:it|them|that|this|those|these)\b", re.IGNORECASE)
+# Turns before an item in which the task it takes on may have been said ("the key art?" … "I'll grab that").
+CONTEXT_REACH = 3
+# "Is a date said" needs some reference day; which one does not matter.
+ANY_DAY = datetime(2024, 1, 3, tzinfo=UTC)
+# The presenter narrating the meeting itself (a narrow part of `IN_MEETING`, which the model weighs).
+NARRATION = re.compile(
+    r"^(?:just |quickly |now |briefly )*(?:walk (?:you|\w+) through|take (?:you|\w+) through|show you|"
+    r"go (?:through|over) (?:this|these|that|it|the slides?)\b|(?:write|note|jot) (?:it|that|this|them) down|"
+    r"(?:have a )?look at (?:this|these|that|it)\W*$)",
+    re.IGNORECASE,
+)
+# "have a go", "do it together": a commitment form with nothing to do in it.
+NO_TASK = re.compile(
+    r"^(?:(?:have a go|give it a go|give it a try|try|do it together|do that together)\W*$|"
+    # "I'll be on the ward all week", "I'll go last": where one is, not what one does.
+    r"be\b(?!\s+\w+ing\b)|go (?:first|last|next)\b)",
+    re.IGNORECASE,
+)
+NEXT_CLAUSE = re.compile(r"\s+(?=I(?:'ll|'m| will| am)\b)")
+RELATIVE_BEFORE = re.compile(r"(?:,\s*|\b)(?:which|that)\s*$", re.IGNORECASE)
+# Taking up someone's offer: "Yes, please do.", "Perfect, do that.", "That'd help."
+CONFIRMS = re.compile(
+    r"^(?:(?:yes|yeah|yep|ok|okay|perfect|great|sure|good|brilliant|lovely|please)\b[\s,.!]*)*"
+    r"(?:please\s+)?(?:do (?:that|it|so)\b|do\b\s*[.!]?$|go (?:for it|ahead)|"
+    r"that(?:'d| would) (?:help|be great)|"
+    r"sounds good|that works)",
+    re.IGNORECASE,
+)
+ASKER = re.compile(r"\b(?:me|my)\b", re.IGNORECASE)
+# A verb (and a particle or two) whose object is a pronoun: the thing to do is named in another sentence.
+PRONOUN_OBJECT = re.compile(
+    r"^(?:\w+\s+){1,3}?(?:(?:it|them|her|him)\b|(?:that|this|those|these)\b(?=\s*(?:$|[,.!?;]|"
+    r"(?:one|over|up|out|through|off|today|tonight|tomorrow|by|before|on|to|for|with|in|next|after|first|"
+    r"myself|too|as well)\b)))",
+    re.IGNORECASE,
+)
+# Where one commitment sentence joins two tasks: "…by Monday and run…", "…this week, and then block…".
+CONJOINED = re.compile(r",?\s+and\s+(?:then\s+)?|,\s+then\s+", re.IGNORECASE)
+# The second part starts with a verb of its own (a word, not "the"/"a"/a number): "run the smoke test".
+TASK_START = re.compile(
+    r"^(?!(?:the|a|an|my|our|their|his|her|its|this|that|it|they|we|i|you|if|when|once|unless|so|because|"
+    r"but|as|then|maybe)\b)[a-z]+\b"
+)
+CONTEXT_WORDS = 16
 
 
 @dataclass
@@ -128,8 +178,38 @@ def find_candidates(conversation: Conversation) -> list[Candidate]:
     candidates = []
     for index in sorted(chosen):
         cited = _with_acceptance(conversation, groups[index], taken)
-        candidates.append(_candidate(conversation, index, cited, probabilities[index]))
+        candidate = _candidate(conversation, index, cited, probabilities[index])
+        if candidate is not None:
+            candidates += _split_conjoined(candidate, conversation.reference_time)
     return _merge_repeats(candidates)
+
+
+def _split_conjoined(candidate: Candidate, reference_time: datetime) -> list[Candidate]:
+    """Two tasks with a date each in one sentence ("…update the checklist by Monday and run the smoke test
+    on the 27th") are two items, the second under the same owner; one date for both stays one item."""
+    if (
+        candidate.assignee is None
+        or not candidate.text.startswith(candidate.assignee.first_name)
+        or "(re: " in candidate.text
+    ):
+        return [candidate]
+    for joint in CONJOINED.finditer(candidate.text):
+        first, second = candidate.text[: joint.start()], candidate.text[joint.end() :]
+        first_due, second_due = find_due_date(first, reference_time), find_due_date(second, reference_time)
+        if first_due is None or second_due is None or not TASK_START.match(second):
+            continue
+        modal = candidate.text[len(candidate.assignee.first_name) :].split()[0]
+        head = replace(
+            candidate, text=as_sentence(first), due=first_due, content=content_words(first, STOPWORDS)
+        )
+        tail = replace(
+            candidate,
+            text=as_sentence(f"{candidate.assignee.first_name} {modal} {second}"),
+            due=second_due,
+            content=content_words(second, STOPWORDS),
+        )
+        return [head, tail]
+    return [candidate]
 
 
 def _with_acceptance(conversation: Conversation, cited: set[int], taken: set[int]) -> list[int]:
@@ -142,9 +222,18 @@ def _with_acceptance(conversation: Conversation, cited: set[int], taken: set[int
         and last + 1 not in taken
         and ACCEPTANCE.match(str(messages[last + 1].get("text") or "").strip())
         and people.speaker_of(messages[last + 1]) != people.speaker_of(messages[last])
+        and _asks(str(messages[last].get("text") or ""))
     ):
         cited = cited | {last + 1}
     return sorted(cited)
+
+
+def _asks(text: str) -> bool:
+    """A request or question, which the next turn may accept ("ok thanks everyone" after a commitment does
+    not accept anything)."""
+    return text.rstrip().endswith("?") or any(
+        cue.owner == ADDRESSEE and cue.pattern.search(text) for cue in CUES
+    )
 
 
 def _phrasings(conversation: Conversation, indices: list[int]) -> list[Phrasing]:
@@ -191,35 +280,70 @@ def _best_phrasing(phrasings: list[Phrasing], chosen_index: int) -> Phrasing:
     return (formed or [max(own, key=lambda p: len(p.sentence))])[0]
 
 
-def _candidate(conversation: Conversation, index: int, cited: list[int], probability: float) -> Candidate:
+def _candidate(
+    conversation: Conversation, index: int, cited: list[int], probability: float
+) -> Candidate | None:
+    """The item of a chosen message, or None when nobody owns it (no commitment form and nobody it answers,
+    or a group's with no task: "The team will pick this up again") or it is work for the meeting itself."""
     phrasings = _phrasings(conversation, cited) or [Phrasing(index, "", None, "", None, frozenset())]
+    earlier = _phrasings(
+        conversation, [i for i in range(max(0, index - CONTEXT_REACH), index) if i not in cited]
+    )
     best = _best_phrasing(phrasings, index)
     speaker = conversation.people.speaker_of(conversation.messages[index])
+    offer = _offer_taken_up(earlier, best, speaker)
+    if offer is not None:
+        # "I can thaw a vial today." / "Yes, please do.", or "I can put a cost comparison together." … "Before
+        # Thursday, yep.": the offer is the item, its speaker the owner, the answer adds the date.
+        phrasings, best = phrasings + [offer], offer
     if best.cue is not None:
         owner, assignee = _owner(conversation, best.index, best.sentence, best.cue, best.speaker)
         speaker = best.speaker
     else:
         assignee = _named_subject(conversation.people, best.sentence, speaker)
         owner = NAMED if assignee else None
+        if assignee is None and _answers_a_request(conversation.people, earlier, best, speaker):
+            # "Before Thursday, yep." after "Rahul, can you get me the cost comparison?": the answer is
+            # the commitment, its speaker the owner, the request its task.
+            owner, assignee = SPEAKER, speaker
     due = _first_due_date(phrasings, best, conversation.reference_time)
     rest = best.rest
-    request = _answered_request(phrasings, best) if owner == SPEAKER else None
+    request = _answered_request(phrasings + earlier, best) if owner == SPEAKER else None
     if request is not None:
         # The request's own date stays in place unless the answer set another ("…next week?" / "…today").
         asked_by = find_due_date(request.rest, conversation.reference_time)
-        kept = asked_by is None or (due is not None and asked_by.text.lower() == due.text.lower())
-        rest = request.rest if kept else _without_due(request.rest, asked_by)
+        kept = asked_by is None or due is None or asked_by.text.lower() == due.text.lower()
+        due = due or asked_by
+        asked = _asker_named(request)
+        rest = asked if kept else _without_due(asked, asked_by)
     if best.cue is not None:
         if owner == SPEAKER:
             rest = _you_resolved(rest, _hearer(conversation, best.index, best.speaker))
         text = _normalised_text(best.sentence, rest, owner, best.cue, assignee)
+        if RELATIVE_BEFORE.search(_before_form(best)):
+            # "…a laminated card, which I'll put on every pump": the task's object is the clause before.
+            text = as_sentence(_without_acknowledgement(best.sentence))
+    elif request is not None and assignee is not None:
+        text = as_sentence(f"{assignee.first_name} will {rest}")
     else:
         text = as_sentence(_without_acknowledgement(best.sentence))
     if due is not None and due.text.lower() not in text.lower():
         text = as_sentence(text.rstrip(".!?") + " " + due.text)
+    group_without_task = owner == GROUP and len(best.task_words) < 2
+    if (assignee is None and (best.cue is None or _names_no_task(best))) or group_without_task:
+        return None
+    if _said_for_now(best):
+        return None
+    if request is not None and request.index not in cited:
+        cited = sorted({*cited, request.index})
+    if request is None and _names_no_task(best):
+        # "Leave it with me." / "I'll grab that.": what was taken on is said around it.
+        context = _context_sentence(best, phrasings, earlier)
+        if context and context.rstrip("…").lower() not in text.lower():
+            text = as_sentence(f"{text.rstrip('.!?')} (re: {context})")
     said = " ".join(p.sentence for p in phrasings)
     return Candidate(
-        kind=FOLLOW_UP if FOLLOW_UP_CUE.search(best.sentence) else ACTION_ITEM,
+        kind=_kind(best.sentence, assignee),
         score=round(probability, 3),
         message_index=index,
         message_ids=[str(conversation.messages[i].get("id")) for i in cited],
@@ -234,11 +358,126 @@ def _candidate(conversation: Conversation, index: int, cited: list[int], probabi
     )
 
 
+def _kind(sentence: str, assignee: Person | None) -> str:
+    """A follow-up is a topic parked for later, or a meeting or reply nobody in particular owes; what a
+    person takes on ("I'll set up a call with the duty managers") is an action item."""
+    if is_parked(sentence) or (assignee is None and FOLLOW_UP_CUE.search(sentence)):
+        return FOLLOW_UP
+    return ACTION_ITEM
+
+
+def _asker_named(request: Phrasing) -> str:
+    """The request's task with its asker's "me"/"my" named: "get me the figures" → "get Ama the figures"."""
+    if request.speaker is None or not request.speaker.first_name:
+        return request.rest
+    name = request.speaker.first_name
+    return ASKER.sub(lambda m: name if m.group(0).lower() == "me" else f"{name}'s", request.rest)
+
+
+def _object_is_pronoun(rest: str) -> bool:
+    """ "raise it with her", "send them over", "reach out to her": the task's object is said elsewhere."""
+    return bool(PRONOUN_OBJECT.match(rest))
+
+
+def _said_for_now(phrasing: Phrasing) -> bool:
+    """Work done in the meeting itself or out of habit, not a task to track: "I'll walk you through the
+    numbers", "I'll write it down", "I'll have a go", "I write up the notes after every meeting"."""
+    if phrasing.cue is None or AFTER_MEETING.search(phrasing.sentence):
+        return False
+    rest = phrasing.rest
+    return bool(HABITUAL.search(phrasing.sentence) or NARRATION.match(rest) or NO_TASK.match(rest))
+
+
+def _answers_a_request(
+    people: People, earlier: list[Phrasing], best: Phrasing, speaker: Person | None
+) -> bool:
+    """The chosen turn, with no commitment form of its own, answers a request or question of someone else:
+    the turn just before, or one a little earlier that named this speaker ("Grace, could you take the
+    release notes?" … "Okay. Release notes by Wednesday, then.")."""
+    if speaker is None or best.sentence.rstrip().endswith("?") or not earlier:
+        return False
+    last = max(p.index for p in earlier)
+    for p in earlier:
+        asks = p.sentence.rstrip().endswith("?") or (p.cue is not None and p.cue.owner in (ADDRESSEE, NAMED))
+        if p.speaker in (None, speaker) or not asks:
+            continue
+        if p.index == last or any(person == speaker for person, _, _ in people.named_in(p.sentence)):
+            return True
+    return False
+
+
+def _names_no_task(phrasing: Phrasing) -> bool:
+    """The item's own words name no task: "leave it with me", "I'll grab that", "yep, by eleven"."""
+    if TAKES_IT_ON.search(phrasing.sentence) or (phrasing.cue and _object_is_pronoun(phrasing.rest)):
+        return True
+    if phrasing.cue is None:
+        return len(content_words(_without_acknowledgement(phrasing.sentence), STOPWORDS)) < 2
+    return len(phrasing.task_words) < 2 and (bool(TASK_PRONOUN.search(phrasing.rest)) or not phrasing.rest)
+
+
+def _context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Phrasing]) -> str:
+    """Where the task a bare commitment takes on is named, nearest first: the same sentence before the
+    form ("lets just start a shared tracker i'll set it up tonight"), the same turn's other sentences ("I'll
+    grab that one. Thank-you letters, out this week."), the latest request or question of someone else
+    just before, else the sentence of those turns that says the most; clipped to CONTEXT_WORDS words."""
+    informative = lambda text: len(content_words(text, STOPWORDS)) >= 2  # noqa: E731
+    before = _before_form(best)
+    same_turn = [p.sentence for p in phrasings if p.index == best.index and p.sentence != best.sentence]
+    latest_first = sorted(earlier, key=lambda p: -p.index)
+    asked = [
+        p.sentence
+        for p in latest_first
+        if p.sentence.rstrip().endswith("?")
+        or (p.speaker != best.speaker and p.cue is not None and p.cue.owner in (ADDRESSEE, NAMED))
+    ]
+    # Short remarks ("Oh no, I forgot.") rarely name the task: the nearest sentence that says more.
+    said = [p.sentence for p in latest_first if len(content_words(p.sentence, STOPWORDS)) >= 3]
+    for sentence in [before, *same_turn, *asked, *said]:
+        if sentence and informative(sentence):
+            words = _without_acknowledgement(sentence).rstrip(" ,.!?").split()
+            return " ".join(words[:CONTEXT_WORDS]) + ("…" if len(words) > CONTEXT_WORDS else "")
+    return ""
+
+
+def _before_form(phrasing: Phrasing) -> str:
+    """The words of the sentence before its commitment or request form."""
+    if phrasing.cue is None:
+        return ""
+    m = phrasing.cue.pattern.search(phrasing.sentence)
+    return phrasing.sentence[: m.start()] if m else ""
+
+
+def _offer_taken_up(earlier: list[Phrasing], best: Phrasing, speaker: Person | None) -> Phrasing | None:
+    """The offer this turn settles: someone else's just before that it confirms ("I can thaw a vial." / "Yes,
+    please do."), or the speaker's own from a few turns back when this turn names no task ("Before
+    Thursday, yep.")."""
+    offers = [p for p in earlier if p.cue is not None and p.cue.owner == SPEAKER and p.task_words]
+    if not offers:
+        return None
+    if CONFIRMS.match(best.sentence):
+        last = max(p.index for p in earlier)
+        confirmed = [p for p in offers if p.index == last and p.speaker not in (None, speaker)]
+        return confirmed[-1] if confirmed else None
+    if best.cue is None and speaker is not None and _bare_answer(best) and not _asks(best.sentence):
+        # Only when nothing with a task was said since: a request in between is what the answer takes on.
+        tasks = [p for p in earlier if p.cue is not None and p.cue.owner != GROUP and p.task_words]
+        latest = max(tasks, key=lambda p: p.index)
+        return latest if latest in offers and latest.speaker == speaker else None
+    return None
+
+
+def _bare_answer(phrasing: Phrasing) -> bool:
+    """A reply that names nothing but perhaps a date: "Before Thursday, yep.", "ok thursday works"."""
+    said = _without_acknowledgement(phrasing.sentence)
+    due = find_due_date(said, ANY_DAY)
+    return len(content_words(_without_due(said, due), STOPWORDS) - {"work", "works", "fine", "good"}) < 2
+
+
 def _answered_request(phrasings: list[Phrasing], best: Phrasing) -> Phrasing | None:
     """The earlier request whose task a pronoun in the accepted commitment stands for, when it says more
     ("Can you send the slides to the client?" / "Sure, I'll send them." → send the slides to the client).
-    Not when the request speaks of its asker in the first person: "me" would then mean the wrong person."""
-    if not TASK_PRONOUN.search(best.rest):
+    Its "me" and "my" are the asker's (`_asker_named`); not when it says "I", which no rewrite keeps right."""
+    if best.cue is not None and best.task_words and not _object_is_pronoun(best.rest):
         return None
     requests = [
         p
@@ -248,7 +487,7 @@ def _answered_request(phrasings: list[Phrasing], best: Phrasing) -> Phrasing | N
         and p.cue.owner in (ADDRESSEE, NAMED)
         and p.speaker != best.speaker
         and len(p.task_words) > len(best.task_words)
-        and not FIRST_PERSON.search(p.rest)
+        and not FIRST_PERSON.search(ASKER.sub("", p.rest))
     ]
     return max(requests, key=lambda p: p.index) if requests else None
 
@@ -303,6 +542,8 @@ def _addressee(
 
 
 def _clean_rest(rest: str) -> str:
+    # A run-on turn ("chase legal today I'll just walk over there"): the task ends where the next begins.
+    rest = NEXT_CLAUSE.split(rest, maxsplit=1)[0]
     rest = TRAILING_TAG.sub("", rest.strip())
     return LEADING_SOFTENER.sub("", rest).strip(" ,")
 
@@ -368,7 +609,12 @@ def _merge_repeats(candidates: list[Candidate]) -> list[Candidate]:
         if twin is None:
             merged.append(candidate)
             continue
-        keep, other = (candidate, twin) if candidate.score > twin.score else (twin, candidate)
+        if _request_then_acceptance(twin, candidate):
+            # The owner's own words, unless they name no task ("Sure, leave it with me.").
+            keep, other = (candidate, twin) if len(candidate.content) >= 2 else (twin, candidate)
+            keep.assignee = keep.assignee or other.assignee
+        else:
+            keep, other = (candidate, twin) if candidate.score > twin.score else (twin, candidate)
         order = {mid: i for i, mid in enumerate(twin.message_ids + candidate.message_ids)}
         keep.message_ids = sorted(set(keep.message_ids) | set(other.message_ids), key=order.__getitem__)
         keep.due = keep.due or other.due
@@ -378,7 +624,11 @@ def _merge_repeats(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def _same_item(earlier: Candidate, later: Candidate) -> bool:
-    if earlier.kind != later.kind or not earlier.content or not later.content:
+    if earlier.kind != later.kind:
+        return False
+    if _request_then_acceptance(earlier, later):
+        return True
+    if not earlier.content or not later.content:
         return False
     overlap = len(earlier.content & later.content) / len(earlier.content | later.content)
     if later.message_index - earlier.message_index <= EXCHANGE_REACH:
@@ -388,8 +638,20 @@ def _same_item(earlier: Candidate, later: Candidate) -> bool:
     return same_owner and min(len(earlier.content), len(later.content)) >= 2 and overlap >= RECAP_OVERLAP
 
 
-def ranked(candidates: list[Candidate], kind: str, limit: int, threshold: float) -> list[Candidate]:
-    """The `limit` best items of one kind at or above `threshold`, back in the order they were said."""
+def _request_then_acceptance(earlier: Candidate, later: Candidate) -> bool:
+    """ "Diego, can you comp breakfast?" / "Sure, leave it with me.": one task, asked of someone who takes it
+    on in the next turns."""
+    return (
+        0 < later.message_index - earlier.message_index <= EXCHANGE_REACH
+        and earlier.assignee is not None
+        and earlier.speaker != earlier.assignee
+        and later.speaker == later.assignee == earlier.assignee
+    )
+
+
+def ranked(candidates: list[Candidate], kind: str, limit: int | None, threshold: float) -> list[Candidate]:
+    """The `limit` best items (all with None) of one kind at or above `threshold`, back in the order they
+    were said."""
     eligible = [c for c in candidates if c.kind == kind and c.score >= threshold]
     best = sorted(eligible, key=lambda c: (-c.score, c.message_index))[:limit]
     return sorted(best, key=lambda c: c.message_index)

@@ -33,6 +33,44 @@ _NUMBERS = {
     "few": 3,
 }
 _PREP = r"(?:(?:by|on|before|until|till|due|for|no later than)\s+)?"
+# Days of the month as said: "the twentieth", "the twenty-fifth", "the thirty first".
+_ORDINAL_WORDS = {
+    word: day
+    for day, word in enumerate(
+        [
+            "first",
+            "second",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+            "ninth",
+            "tenth",
+            "eleventh",
+            "twelfth",
+            "thirteenth",
+            "fourteenth",
+            "fifteenth",
+            "sixteenth",
+            "seventeenth",
+            "eighteenth",
+            "nineteenth",
+            "twentieth",
+        ],
+        start=1,
+    )
+}
+_ORDINAL_WORDS |= {
+    f"twenty{sep}{w}": 20 + d for w, d in list(_ORDINAL_WORDS.items())[:9] for sep in ("-", " ")
+}
+_ORDINAL_WORDS |= {"thirtieth": 30, "thirty-first": 31, "thirty first": 31}
+_SPOKEN_DAY = "(?P<spoken>" + "|".join(sorted(map(re.escape, _ORDINAL_WORDS), key=len, reverse=True)) + ")"
+# "by two teams", "at three percent": a count, not a time.
+_NOT_A_COUNT = r"(?!\s+(?:\w+s\b|of\b|percent|hundred|thousand|million|more|less|people|times))"
+# A time of today: "by noon", "by eleven", "at two", "by 3pm".
+_HOUR = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2}(?::\d\d)?\s*(?:am|pm)?)"
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
 
 
@@ -80,8 +118,12 @@ def _in_n_units(ref: date, m: re.Match) -> date:
     return ref + timedelta(days=count * (7 if m["unit"].startswith("week") else 1))
 
 
+def _end_of_next_week(ref: date, m: re.Match) -> date:
+    return _monday_of_next_week(ref) + timedelta(days=4)
+
+
 def _day_of_month(ref: date, m: re.Match) -> date | None:
-    day = int(m["day"])
+    day = int(m["day"]) if m.groupdict().get("day") else _ORDINAL_WORDS[m["spoken"]]
     candidate = ref + timedelta(days=1)
     for _ in range(62):
         if candidate.day == day:
@@ -120,6 +162,23 @@ _RULES: list[tuple[re.Pattern, object, str]] = [
             rf"\b{_PREP}(?P<next>next\s+)?(?:this\s+(?:coming\s+)?)?(?P<weekday>{'|'.join(WEEKDAYS)})\b"
         ),
         _weekday,
+        "date",
+    ),
+    (
+        re.compile(rf"\b{_PREP}(?:the\s+)?end of next week\b"),
+        _end_of_next_week,
+        "date",
+    ),
+    (
+        re.compile(
+            rf"\b(?:by|before|until|till|at)\s+(?:noon|midday|lunch(?:time)?|{_HOUR}(?:\s+o'clock)?)\b{_NOT_A_COUNT}"
+        ),
+        lambda ref, m: ref,
+        "date",
+    ),
+    (
+        re.compile(rf"\b(?:by|on|before|until|till|for)\s+the\s+{_SPOKEN_DAY}\b"),
+        _day_of_month,
         "date",
     ),
     (

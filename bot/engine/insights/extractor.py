@@ -1,4 +1,5 @@
-"""`extract_insights`: messages in, Symbl-shaped topics, questions, action items and follow-ups out."""
+"""`extract_insights`: messages in, Symbl-shaped topics, questions, action items, decisions and follow-ups
+out."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import actions, sentiment
+from . import actions, sentiment, speech_text
+from .action_model import ActionModel
+from .decisions import find_decisions
+from .parked import find_parked
 from .people import People
 from .questions import find_questions
 from .summary import summarize
 from .text import remove_fillers
 from .topics import find_topics
 
-ACTION_ITEMS_PER_HOUR = 10
-MIN_ACTION_ITEMS = 3
 FOLLOW_UPS_PER_HOUR = 6
 MIN_FOLLOW_UPS = 3
 
@@ -28,6 +30,7 @@ class Insights:
     topics: list[dict] = field(default_factory=list)
     questions: list[dict] = field(default_factory=list)
     action_items: list[dict] = field(default_factory=list)
+    decisions: list[dict] = field(default_factory=list)
     follow_ups: list[dict] = field(default_factory=list)
     summary: list[dict] = field(default_factory=list)
 
@@ -37,6 +40,7 @@ class Insights:
             "topics": self.topics,
             "questions": self.questions,
             "actionItems": self.action_items,
+            "decisions": self.decisions,
             "followUps": self.follow_ups,
             "summary": self.summary,
         }
@@ -62,6 +66,8 @@ def extract_insights(
     members: list[dict] | None = None,
     confidence_threshold: float = 0.5,
     detect_phrases: bool = False,
+    action_model: ActionModel | None = None,
+    decision_model: ActionModel | None = None,
 ) -> Insights:
     """Insights of one English conversation.
 
@@ -70,19 +76,17 @@ def extract_insights(
     email}) let "Priya, please…" resolve to a person. Items scoring below `confidence_threshold` are
     dropped. Unknown people are `{}` in `from`/`assignee`; `dueBy` is present only when a date was said.
     """
+    messages = speech_text.normalise_messages(messages, members)
     people = People(members, messages)
     scores = {
         str(m.get("id")): sentiment.polarity(remove_fillers(str(m.get("text") or ""))) for m in messages
     }
     hours = conversation_hours(messages)
-    conversation = actions.Conversation(messages, people, reference_time, hours)
+    conversation = actions.Conversation(messages, people, reference_time, hours, action_model)
     candidates = actions.find_candidates(conversation)
-    action_items = actions.ranked(
-        candidates,
-        actions.ACTION_ITEM,
-        _cap(hours, ACTION_ITEMS_PER_HOUR, MIN_ACTION_ITEMS),
-        confidence_threshold,
-    )
+    # No cap: a meeting note lists every action item the model is confident of (the model's threshold,
+    # chosen by cross-validation); a long list is folded by whoever renders it, never cut here.
+    action_items = actions.ranked(candidates, actions.ACTION_ITEM, None, confidence_threshold)
     follow_ups = actions.ranked(
         candidates, actions.FOLLOW_UP, _cap(hours, FOLLOW_UPS_PER_HOUR, MIN_FOLLOW_UPS), confidence_threshold
     )
@@ -94,9 +98,28 @@ def extract_insights(
         topics=topics,
         questions=find_questions(messages, people, confidence_threshold),
         action_items=symbl_action_items,
-        follow_ups=[actions.to_symbl(c) for c in follow_ups],
+        decisions=_at_least(confidence_threshold, find_decisions(messages, people, decision_model)),
+        follow_ups=_at_least(
+            confidence_threshold,
+            _follow_ups([actions.to_symbl(c) for c in follow_ups], messages, people, reference_time),
+        ),
         summary=summarize(messages, people, minutes=hours * 60, action_items=symbl_action_items),
     )
+
+
+def _follow_ups(
+    promised: list[dict], messages: list[dict], people: People, reference_time: datetime
+) -> list[dict]:
+    """Promised replies and meetings, and the topics parked for later, in the order they were said."""
+    taken = {mid for item in promised for mid in item["messageIds"]}
+    position = {str(m.get("id")): index for index, m in enumerate(messages)}
+    found = promised + find_parked(messages, people, taken, reference_time)
+    return sorted(found, key=lambda item: position.get(item["messageIds"][0], 0))
+
+
+def _at_least(confidence_threshold: float, items: list[dict]) -> list[dict]:
+    """The request's confidenceThreshold holds for the rule-scored and separately-thresholded kinds too."""
+    return [item for item in items if item["score"] >= confidence_threshold]
 
 
 def conversation_hours(messages: list[dict]) -> float:

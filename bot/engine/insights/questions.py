@@ -111,13 +111,44 @@ def question_score(raw: str, context: Context = Context()) -> float:
     return 0.5 * p / threshold if p < threshold else 0.5 + 0.5 * (p - threshold) / (1.0 - threshold)
 
 
+# Where a question starts inside a run-on turn of speech-recogniser text ("ok so the lease whos on that",
+# "this is ridiculous can you push them"): an inverted auxiliary, or a wh-word with its verb.
+INNER_QUESTION = re.compile(
+    r"\b(?:(?:can|could|would|will|do|does|did|is|are|should|shall)\s+(?:you|we|i|they|anyone|anybody|"
+    r"someone|somebody|it|there)\b|(?:what|who|how|when|where|why|which)(?:'s|\s+(?:is|are|do|does|did|can|"
+    r"could|should|will|would|was|were))\b)",
+    re.IGNORECASE,
+)
+# Below this share of turns with sentence punctuation, a transcript is speech-recogniser text: its missing
+# "?" says nothing.
+PUNCTUATED_SHARE = 0.2
+
+
+def unpunctuated(messages: list[dict]) -> bool:
+    """Speech-recogniser style: almost no turn carries sentence punctuation."""
+    punctuated = sum(1 for m in messages if re.search(r"[.?!]", str(m.get("text") or "")))
+    return bool(messages) and punctuated < PUNCTUATED_SHARE * len(messages)
+
+
+def _clauses(text: str, speech_style: bool) -> list[str]:
+    """What may be a question in a turn: its sentences; in speech-recogniser text, also each stretch from
+    an inner question opening to the end, read with the "?" speech-to-text never writes."""
+    sentences = split_sentences(text)
+    if not speech_style:
+        return sentences
+    stretches = [text[m.start() :].strip() for m in INNER_QUESTION.finditer(text) if m.start() > 0]
+    opens = lambda s: bool(WH_START.match(s) or AUX_START.match(s))  # noqa: E731
+    return [s + "?" if opens(s) and not s.endswith("?") else s for s in sentences + stretches]
+
+
 def find_questions(messages: list[dict], people: People, threshold: float) -> list[dict]:
     """One question per message at most, and a question already asked is not listed again."""
     questions: list[dict] = []
     asked: set[str] = set()
     previous_was_question = False
+    speech_style = unpunctuated(messages)
     for index, message in enumerate(messages):
-        sentences = split_sentences(str(message.get("text") or ""))
+        sentences = _clauses(str(message.get("text") or ""), speech_style)
         best: tuple[float, str] | None = None
         for position, sentence in enumerate(sentences):
             last = position == len(sentences) - 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from .people import GENERIC_LABEL, People
+from .people import People
 from .text import as_sentence, insight_id, remove_fillers, split_sentences, stem, words
 from .vocabulary import STOPWORDS
 
@@ -118,11 +118,22 @@ def choose(sentences: list[_Sentence], budget: int, exclude: frozenset[str] = fr
     return sorted(chosen, key=lambda s: s.index)
 
 
-def _with_speaker(sentence: _Sentence) -> str:
-    text = as_sentence(sentence.text)
-    if sentence.speaker and not GENERIC_LABEL.match(sentence.speaker):
-        return f"{sentence.speaker}: {text}"
-    return text
+def _by_speaker(picked: list[_Sentence]) -> list[tuple[str, list[_Sentence]]]:
+    """Consecutive quotes of one speaker as one run, so each run carries its own speaker's label once: the
+    note reads the summary as one paragraph, where an unlabelled sentence would seem the previous
+    speaker's."""
+    runs: list[tuple[str, list[_Sentence]]] = []
+    for sentence in picked:
+        if runs and runs[-1][0] == sentence.speaker:
+            runs[-1][1].append(sentence)
+        else:
+            runs.append((sentence.speaker, [sentence]))
+    return runs
+
+
+def _labelled(speaker: str, sentences: list[_Sentence]) -> str:
+    text = " ".join(as_sentence(s.text) for s in sentences)
+    return f"{speaker}: {text}" if speaker else text
 
 
 def _next_steps(action_items: list[dict]) -> tuple[dict | None, set[str]]:
@@ -154,14 +165,11 @@ def summarize(
     # A commitment the closing line states is not quoted a second time above it.
     picked = choose(candidate_sentences(messages, people), word_budget(minutes), frozenset(covered))
     items = []
-    for sentence in picked:
-        text = _with_speaker(sentence)
+    for speaker, sentences in _by_speaker(picked):
+        text = _labelled(speaker, sentences)
+        refs = list(dict.fromkeys(s.message_id for s in sentences))
         items.append(
-            {
-                "id": insight_id("summary", text, [sentence.message_id]),
-                "text": text,
-                "messageRefs": [{"id": sentence.message_id}],
-            }
+            {"id": insight_id("summary", text, refs), "text": text, "messageRefs": [{"id": r} for r in refs]}
         )
     if closing:
         items.append(closing)

@@ -18,6 +18,7 @@ from .vocabulary import (
     CONVERSATIONAL,
     FUNCTION_WORDS,
     GENERIC_NOUNS,
+    NOT_IN_TOPICS,
     STOPWORDS,
     VAGUE_MODIFIERS,
 )
@@ -32,6 +33,8 @@ CANDIDATES = 100
 # capitalised inside sentences at least this often ("Kubernetes", "Symbl"). Other single words are what a
 # participant would not write as a topic ("cause", "little", "wondering").
 NAMED_CAPITALISED_SHARE = 0.7
+# A single word said in this many messages, that no kept phrase holds, is a topic of its own.
+RECURRING_WORD_MESSAGES = 3
 
 
 @dataclass
@@ -87,6 +90,7 @@ def find_topics(
         (found if " " in key or _is_acronym(phrase) else broad).append(candidate)
     groups = _merge_variants(found)
     _attach_broad_words(groups, broad)
+    groups += _recurring_words(groups, broad)
     order = {mid: i for i, mid in enumerate(stemmed)}
     for group in groups:
         group.message_ids.sort(key=order.__getitem__)
@@ -153,6 +157,17 @@ def _merge_variants(found: list[TopicCandidate]) -> list[TopicCandidate]:
     return groups
 
 
+def _recurring_words(groups: list[TopicCandidate], broad: list[TopicCandidate]) -> list[TopicCandidate]:
+    """Single words no phrase holds that the meeting keeps coming back to ("boiler", "enrollment",
+    "autosave"): a participant lists them as topics of their own."""
+    held = {stem_ for g in groups for stem_ in g.stems}
+    recurring: dict[str, TopicCandidate] = {}
+    for word in broad:
+        if word.key not in held and len(word.message_ids) >= RECURRING_WORD_MESSAGES and len(word.key) >= 5:
+            recurring.setdefault(word.key, word)  # "patients" and "patient": one topic, YAKE's better rank
+    return list(recurring.values())
+
+
 def _attach_broad_words(groups: list[TopicCandidate], broad: list[TopicCandidate]) -> None:
     """A single word ("buttons") is not a topic, but what it covers is: its messages go to the best-ranked
     phrase holding it ("rubber buttons"), and every phrase it heads names it as parent."""
@@ -183,7 +198,9 @@ def _keyphrases(messages: list[dict]) -> list[str]:
 
 def _is_topic_like(phrase: str, names: frozenset[str]) -> bool:
     tokens = words(phrase)
-    if not tokens or any(t in CONVERSATIONAL or t in CALENDAR_WORDS or t in names for t in tokens):
+    if not tokens or any(
+        t in CONVERSATIONAL or t in CALENDAR_WORDS or t in NOT_IN_TOPICS or t in names for t in tokens
+    ):
         return False
     # A function word inside a phrase ("fix the payment", "bug is fixed") marks a clause, not a noun
     # phrase; "of" is the exception that names things ("speed of light").

@@ -540,3 +540,21 @@ VAGUE_MODIFIERS = frozenset(
         "half",
     ]
 )
+
+# Words that make a keyphrase a piece of talk wherever they stand in it ("office last week", "sent eight",
+# "finance signs", "mode stays behind", "housekeeping wise"): when things happen, counts, and the everyday
+# verb forms that YAKE's statistics cannot tell from nouns.
+NOT_IN_TOPICS = frozenset(
+    [
+        *(w for w in VAGUE_MODIFIERS if w in {"last", "next", "previous", "half", "percent"}),
+        *(w for w in VAGUE_MODIFIERS if w.isalpha() and w in {"zero", "one", "two", "three", "four", "five"}),
+        "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "thirty", "forty", "fifty",
+        "sixty", "seventy", "eighty", "ninety", "hundred", "thousand", "million", "thirteen", "fourteen",
+        "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "dozen", "every", "keeps", "calling",
+        "ago", "week", "weeks", "yesterday", "today", "tomorrow", "quick", "wise",
+        "stays", "signs", "shows", "sent", "ordered", "asking", "asked", "checks", "slips", "works", "goes",
+        "comes", "said", "told", "got", "gets", "takes", "took", "made", "makes", "done", "sure", "call",
+        "calls", "called", "come", "came", "went", "saw", "thought", "think", "want", "wants", "need",
+        "needs", "happy", "sorry", "thanks", "honestly", "basically", "literally", "already",
+    ]
+)  # fmt: skip

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
+from bot import insight_kinds
 from bot.engine.server.request_input import flag
 from bot.engine.server.service import current_owner, current_service
 from bot.engine.summary_api import regenerate_summary
@@ -18,11 +19,9 @@ from bot.errors import ApiError
 
 CONVERSATION = "/v1/conversations/<conversation_id>"
 # Insight lists served as the engine computed them: (path segment, key of the stored conversation and body).
-LISTINGS = [
-    ("questions", "questions"),
-    ("action-items", "actionItems"),
-    ("follow-ups", "followUps"),
-    ("members", "members"),
+# Topics have a view of their own (its query flags).
+LISTINGS = [(kind.path, kind.key) for kind in insight_kinds.KINDS if kind.key != "topics"] + [
+    ("members", "members")
 ]
 # Valid but empty: the engine does not compute these; the official SDK requires their keys.
 EMPTY: dict[str, Callable[[], Any]] = {

@@ -1,0 +1,118 @@
+"""Decisions: what the group settled on ("Okay, decision: we go with the timber louvers", "Agreed,
+telemetry is out of this sprint").
+
+Which turns state a decision is learned like action items: a logistic regression (`action_model.ActionModel`,
+its own file `models/decisions_v1.json`, fitted by `bench/train_decisions.py` on the workplace meetings and
+the AMI/ICSI decision evidence) over the words of the turn, the decision cues below and the cues of the turns
+around it (a proposal before, agreement after). The item is the turn as said, less its opening ("Okay, so",
+"Yes."), with the proposal it accepts when the turn itself names nothing ("Let's do it.").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from . import action_features, action_model
+from .action_cues import ACCEPTANCE
+from .people import People
+from .text import as_sentence, content_words, insight_id, remove_fillers, split_sentences
+from .vocabulary import STOPWORDS
+
+DECISION = "decision"
+MODEL_NAME = "decisions_v1.json"
+# sha256 of the shipped model file; bench/train_decisions.py prints the new value when it writes the file.
+MODEL_SHA256 = "a68cdab076953968bcd2dec2215a3349eb19fcc0fd0e018cb8c1da18fe891d0c"
+
+DECISION_WORDS = re.compile(
+    r"\b(?:decided|decision|decide|agreed|agree|settled|final|go with|going with|go ahead|go forward|"
+    r"going forward|from now on|effective|the rule|make (?:it|that) (?:the )?(?:rule|standard)|it is then|"
+    r"that's the plan|we'll do|let's do (?:it|that|both)|do both|let's (?:go|keep|make|put|hold|trial|start|"
+    r"opt|move|stick)|stays|is out|is in|moves to|no more|only|until|instead)\b",
+    re.IGNORECASE,
+)
+OBJECTION_CHECK = re.compile(
+    r"\b(?:any objections?|everyone ok with|all agreed|are we agreed)\b", re.IGNORECASE
+)
+DECISION_TESTS: dict[str, Callable[[str], bool]] = {
+    "decision_words": lambda t: bool(DECISION_WORDS.search(t)),
+    "objection_check": lambda t: bool(OBJECTION_CHECK.search(t)),
+    "agreement_opening": lambda t: bool(re.match(r"^(?:agreed|decided|okay,? (?:so )?decision)\b", t, re.I)),
+}
+OPENING = re.compile(
+    r"^(?:(?:ok|okay|so|yes|yeah|yep|right|alright|all right|fine|good|perfect|true|great|then|and|"
+    r"agreed|decided|decision|so decision|that's the decision)\b[\s,.:;!-]*)+",
+    re.IGNORECASE,
+)
+CONTEXT_WORDS = 16
+
+
+def message_features(text: str) -> list[str]:
+    clean = remove_fillers(text)
+    return action_features.message_features(text) + [
+        f"cue:{name}" for name, test in DECISION_TESTS.items() if test(clean)
+    ]
+
+
+def conversation_features(messages: list[dict]) -> list[list[str]]:
+    """Features of every message, with the cues of the turns either side (a proposal, then agreement)."""
+    own = [message_features(str(m.get("text") or "")) for m in messages]
+    carried = [[f for f in row if f.startswith(("cue:", "start:"))] for row in own]
+    rows = []
+    for index, features in enumerate(own):
+        row = list(features)
+        for offset, prefix in ((-1, "p1:"), (1, "n1:")):
+            if 0 <= index + offset < len(messages):
+                row += [prefix + f for f in carried[index + offset]]
+        rows.append(row)
+    return rows
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> action_model.ActionModel:
+    return action_model.load_model(action_model.model_path(MODEL_NAME), MODEL_SHA256)
+
+
+def find_decisions(
+    messages: list[dict], people: People, model: action_model.ActionModel | None = None
+) -> list[dict]:
+    """Decisions of one English conversation, in the order they were said."""
+    if not messages:
+        return []
+    model = model or shipped_model()
+    probabilities = model.probabilities(conversation_features(messages))
+    chosen = action_model.pick_items(probabilities, len(messages), model.threshold, model.radius)
+    return [_decision(messages, people, index, probabilities[index]) for index in sorted(chosen)]
+
+
+def _decision(messages: list[dict], people: People, index: int, probability: float) -> dict:
+    message = messages[index]
+    text = _stated(str(message.get("text") or ""))
+    cited = [index]
+    if len(content_words(text, STOPWORDS)) < 2 and index > 0:
+        # "Yes. Let's do it.": the decision is the proposal it accepts.
+        proposal = _stated(str(messages[index - 1].get("text") or ""))
+        clipped = proposal.split()
+        about = " ".join(clipped[:CONTEXT_WORDS]) + ("…" if len(clipped) > CONTEXT_WORDS else "")
+        text = as_sentence(f"{text.rstrip('.!?')} (re: {about})")
+        cited = [index - 1, index]
+    speaker = people.speaker_of(message)
+    message_ids = [str(messages[i].get("id")) for i in cited]
+    return {
+        "id": insight_id(DECISION, text, message_ids),
+        "text": text,
+        "type": DECISION,
+        "score": round(probability, 3),
+        "messageIds": message_ids,
+        "entities": [],
+        "phrases": [],
+        "from": speaker.from_payload() if speaker else {},
+    }
+
+
+def _stated(text: str) -> str:
+    """The turn's sentences that carry the decision, without the opening "Okay, so decision:"."""
+    sentences = [OPENING.sub("", remove_fillers(s)).strip() for s in split_sentences(text)]
+    kept = [s for s in sentences if s and not ACCEPTANCE.fullmatch(s.rstrip(".!?"))]
+    return as_sentence(" ".join(kept) if kept else remove_fillers(text))

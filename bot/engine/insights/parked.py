@@ -1,0 +1,88 @@
+"""Parked topics: what the group explicitly put off to a later meeting ("Let's revisit controller remapping
+at the next planning", "lets park that till the new year"), and meetings the group settles on ("let's
+schedule a call with the vendor"). They are the note's follow-ups (contract §5.6's shape, no owner); what a
+person takes on is an action item (`actions`).
+
+A turn parks a topic when it defers with a first-person-plural or imperative verb of revisiting and says
+when or on what condition ("at the next sync", "once the backlog's down", "next time", "in two weeks").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from .action_cues import FOLLOW_UP
+from .dates import find_due_date
+from .people import People
+from .text import as_sentence, insight_id, remove_fillers, split_sentences
+
+DEFER = re.compile(
+    r"\b(?:let'?s|let us|we(?:'ll| will| can| should)|i want to|we need to)\s+"
+    r"(?:just\s+|not\s+\w+\s+\w+\s+now\s+)?"
+    r"(?:revisit|come back to|circle back (?:to|on)|park|table|check back on|check in (?:again|on)|"
+    r"pick (?:\w+ )?up|bring (?:it|that|this) back|reconvene|look at (?:\w+\s+){0,4}?again|talk about|"
+    r"go through|decide|"
+    r"make the call|put (?:\w+\s+){0,3}on the agenda|give (?:that|this|it) its own|"
+    r"check (?:\w+\s+){0,3}again|look at|do that|talk)\b",
+    re.IGNORECASE,
+)
+LATER = re.compile(
+    r"\b(?:next (?:time|meeting|call|sync|week|planning|standup|review|month|quarter)|next week'?s|"
+    r"at (?:the|our) (?:\w+[\s-]){0,3}?(?:meeting|review|sync|call|planning|standup|huddle|kickoff|committee|"
+    r"session)|at the \w+'?s?\s+(?:sync|standup|call)|once\b|after (?:the|a|we)\b|till|until|"
+    r"in (?:a|two|three|a couple of|few) (?:weeks?|months?|days?)|tomorrow|"
+    r"on (?:monday|tuesday|wednesday|thursday|friday)|"
+    r"(?:monday|tuesday|wednesday|thursday|friday)(?:'s)?\b|new year|later|offline|on the agenda|"
+    r"its own review|at (?:the )?(?:four|three|two|one|five|\d)\b|q[1-4])",
+    re.IGNORECASE,
+)
+
+
+# The group settling on a meeting nobody in particular owes: "let's schedule a call with the vendor".
+SCHEDULES = re.compile(
+    r"\b(?:let'?s|let us|we(?:'ll| will| should| need to))\s+"
+    r"(?:schedule|set up|arrange|book|organi[sz]e|have|plan|meet)\b(?:\s+(?:a|an|another|the))?"
+    r"(?:\s+follow(?:-| )?up)?\s*(?:meeting|call|sync|session|check-in|catch-up|with)\b",
+    re.IGNORECASE,
+)
+
+
+def is_parked(sentence: str) -> bool:
+    """Deferred to a later time or meeting, or a meeting the group settles on."""
+    return bool((DEFER.search(sentence) and LATER.search(sentence)) or SCHEDULES.search(sentence))
+
+
+def find_parked(
+    messages: list[dict], people: People, taken: set[str], reference_time: datetime
+) -> list[dict]:
+    """Follow-ups for the turns that park a topic, except those already listed (`taken` message ids); a
+    date said with it ("on Monday") is its `dueBy`."""
+    found = []
+    for message in messages:
+        message_id = str(message.get("id"))
+        if message_id in taken:
+            continue
+        sentences = [remove_fillers(s) for s in split_sentences(str(message.get("text") or ""))]
+        parked = next((s for s in sentences if is_parked(s)), None)
+        if parked is None:
+            continue
+        text = as_sentence(parked)
+        speaker = people.speaker_of(message)
+        due = find_due_date(text, reference_time)
+        found.append(
+            {
+                "id": insight_id(FOLLOW_UP, text, [message_id]),
+                "text": text,
+                "type": FOLLOW_UP,
+                "score": 0.9,
+                "messageIds": [message_id],
+                "entities": [],
+                "phrases": [],
+                "definitive": True,
+                "from": speaker.from_payload() if speaker else {},
+                "assignee": {},
+                **({"dueBy": due.iso()} if due else {}),
+            }
+        )
+    return found

@@ -1,0 +1,211 @@
+"""Notes on everyday workplace meetings (issue 20): commitments, assignments, decisions, speech-style text.
+
+Short transcripts written for these tests (the eval meetings are for bench/, not tests). Each failure quoted
+in the issue has a test: dropped first-person commitments with dates, pleasantries listed as tasks, a cap
+that hid most of a short meeting's assignments, and speech-recogniser text that yielded nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.engine.insights import extract_insights
+from bot.engine.insights.speech_text import normalise
+from bot.insight_kinds import BY_KEY, KEYS
+
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # "by Friday" is 2026-03-06
+
+
+def meeting(turns: list[tuple[str, str]], start: datetime = MONDAY) -> list[dict]:
+    """Messages of named speakers, one turn every six seconds, as the Text API stores them."""
+    return [
+        {
+            "id": f"m{index}",
+            "text": text,
+            "from": {"id": speaker.lower(), "name": speaker, "email": ""},
+            "startTime": (start + timedelta(seconds=6 * index)).isoformat().replace("+00:00", "Z"),
+            "endTime": (start + timedelta(seconds=6 * index + 5)).isoformat().replace("+00:00", "Z"),
+            "timeOffset": 6.0 * index,
+            "duration": 5.0,
+        }
+        for index, (speaker, text) in enumerate(turns)
+    ]
+
+
+def items_of(turns: list[tuple[str, str]]) -> list[dict]:
+    return extract_insights(meeting(turns), reference_time=MONDAY).action_items
+
+
+def the_item(items: list[dict], *words: str) -> dict:
+    matches = [i for i in items if all(w in i["text"].lower() for w in words)]
+    assert len(matches) == 1, f"one item about {words} expected in {[i['text'] for i in items]}"
+    return matches[0]
+
+
+INCIDENT_REVIEW = [
+    ("Noor", "Okay, the outage on Saturday. The database failover took forty minutes instead of five."),
+    ("Tariq", "Which is on us, the runbook was out of date."),
+    ("Noor", "Right. So who writes this up?"),
+    ("Tariq", "Sure, I'll have the postmortem draft ready by Friday."),
+    ("Noor", "Good. And the vendor side?"),
+    ("Emma", "I will open the vendor ticket this afternoon and share the ticket number in the channel."),
+    ("Noor", "Staffing for the night shift is the other gap."),
+    ("Emma", "I will ask finance to approve the night shift budget before Friday."),
+    ("Noor", "Thanks everyone, good progress today."),
+    ("Tariq", "The team will pick this up again next Tuesday."),
+]
+
+
+def test_first_person_commitments_with_dates_are_listed_with_owner_and_due_date():
+    items = items_of(INCIDENT_REVIEW)
+
+    postmortem = the_item(items, "postmortem")
+    assert postmortem["assignee"]["name"] == "Tariq"
+    assert postmortem["dueBy"].startswith("2026-03-06")
+    ticket = the_item(items, "vendor ticket")
+    assert ticket["assignee"]["name"] == "Emma"
+    assert ticket["dueBy"].startswith("2026-03-02")
+    budget = the_item(items, "night shift budget")
+    assert budget["assignee"]["name"] == "Emma"
+    assert budget["dueBy"].startswith("2026-03-06")
+
+
+def test_pleasantries_and_a_vague_next_meeting_are_not_action_items():
+    insights = extract_insights(meeting(INCIDENT_REVIEW), reference_time=MONDAY)
+
+    listed = " ".join(i["text"].lower() for i in insights.action_items)
+    assert "good progress" not in listed
+    assert "pick this up" not in listed
+    next_steps = " ".join(s["text"] for s in insights.summary if s["text"].startswith("Next steps"))
+    assert "good progress" not in next_steps.lower() and "pick this up" not in next_steps.lower()
+
+
+SPRINT_PLANNING = [
+    ("Lina", "Quick planning, two minutes. Bruno, can you take the login timeout bug?"),
+    ("Bruno", "Yes, I'll fix the login timeout bug by Wednesday."),
+    ("Lina", "Chen, the release notes?"),
+    ("Chen", "Tomorrow morning, I'll write the release notes."),
+    ("Lina", "I will book the demo room for Thursday."),
+    ("Sofia", "I'll update the pricing page copy today."),
+    ("Bruno", "And I'll review Sofia's pull request this afternoon."),
+    ("Chen", "Leave the customer survey with me, I'll send it out on Friday."),
+    ("Lina", "Great, that's everything."),
+]
+
+
+def test_a_short_meeting_with_six_clear_commitments_lists_all_six():
+    items = items_of(SPRINT_PLANNING)
+
+    owners = {
+        ("login timeout", "Bruno"),
+        ("release notes", "Chen"),
+        ("demo room", "Lina"),
+        ("pricing page", "Sofia"),
+        ("pull request", "Bruno"),
+        ("customer survey", "Chen"),
+    }
+    for words, owner in owners:
+        assert the_item(items, words)["assignee"]["name"] == owner
+    assert len(items) == 6
+
+
+SPEECH_STYLE = [
+    ("Grace", "ok so the contract renewal for the warehouse lease whos on that"),
+    ("Omar", "ill chase legal on the template today ill just walk over there after lunch"),
+    ("Grace", "and the fire inspection"),
+    ("Dan", "yeah im booking the fire inspection for next week"),
+    ("Grace", "dan can you also order the replacement badges"),
+    ("Dan", "yep leave it with me"),
+    ("Grace", "great thanks all"),
+]
+
+
+def test_a_speech_recogniser_style_transcript_lists_its_commitments():
+    items = items_of(SPEECH_STYLE)
+
+    assert the_item(items, "legal")["assignee"]["name"] == "Omar"
+    assert the_item(items, "fire inspection")["assignee"]["name"] == "Dan"
+    badges = the_item(items, "badges")
+    assert badges["assignee"]["name"] == "Dan"
+    assert "thanks all" not in " ".join(i["text"].lower() for i in items)
+
+
+@pytest.mark.parametrize(
+    ("said", "read"),
+    [
+        ("ill chase legal today", "I'll chase legal today"),
+        ("she was ill yesterday", "she was ill yesterday"),
+        ("im on it dont worry", "I'm on it don't worry"),
+        ("id like the report", "I'd like the report"),
+        ("the id is wrong", "the id is wrong"),
+        ("can you ping omar", "can you ping Omar"),
+        ("we will see", "we will see"),
+    ],
+)
+def test_speech_text_is_read_with_contractions_and_names_restored(said, read):
+    assert normalise(said, {"omar", "will"}) == read
+
+
+DESIGN_REVIEW = [
+    ("Ines", "We have two options for the onboarding flow: the wizard or the checklist."),
+    ("Paul", "The checklist tested better with the pilot customers."),
+    ("Ines", "Okay, decision: we go with the checklist for onboarding and drop the wizard."),
+    ("Paul", "Good, the pilot customers will like that."),
+    ("Ines", "Agreed. And the dark theme stays behind the feature flag until March."),
+    ("Ines", "Paul, can you update the design spec by Thursday?"),
+    ("Paul", "Yes, I'll update the design spec by Thursday."),
+]
+
+
+def test_decisions_are_listed_with_what_was_decided():
+    insights = extract_insights(meeting(DESIGN_REVIEW), reference_time=MONDAY)
+
+    texts = [d["text"].lower() for d in insights.decisions]
+    assert any("checklist" in t for t in texts), texts
+    assert all(d["type"] == "decision" and d["messageIds"] for d in insights.decisions)
+    assert not any("design spec" in t for t in texts)
+    assert insights.to_dict()["decisions"] == insights.decisions
+
+
+def test_the_kinds_table_names_every_insight_list_once():
+    assert len(set(KEYS)) == len(KEYS)
+    assert BY_KEY["decisions"].path == "decisions" and not BY_KEY["decisions"].symbl
+    assert set(KEYS) <= set(extract_insights([], reference_time=MONDAY).to_dict())
+
+
+def test_due_dates_said_as_words_resolve():
+    items = items_of(
+        [
+            ("Ravi", "I'll export the string table by the twenty-fifth."),
+            ("Kim", "I will send the audit pack by noon."),
+        ]
+    )
+    assert the_item(items, "string table")["dueBy"].startswith(date(2026, 3, 25).isoformat())
+    assert the_item(items, "audit pack")["dueBy"].startswith("2026-03-02")
+
+
+def test_each_summary_sentence_carries_its_own_speakers_label():
+    turns = [
+        ("Priya", "The login bug is fixed and the payment screen crash is the main release blocker now."),
+        ("Speaker 1", "The payment screen crash happens on older phones during the release checkout flow."),
+        (
+            "Speaker 1",
+            "The checkout flow crash also hits the payment screen on tablets with the old release.",
+        ),
+        ("Priya", "The release checkout flow needs the payment screen crash fixed before the release."),
+    ]
+    messages = meeting(turns)
+    summary = extract_insights(messages, reference_time=MONDAY).summary
+
+    speaker_of = {m["id"]: m["from"]["name"] for m in messages}
+    quoted = [item for item in summary if not item["text"].startswith("Next steps")]
+    assert len(quoted) >= 2
+    for item in quoted:
+        speakers = {speaker_of[ref["id"]] for ref in item["messageRefs"]}
+        assert len(speakers) == 1, item
+        assert item["text"].startswith(f"{speakers.pop()}: ")
+        assert item["text"].count(": ") == 1  # one label per run of one speaker's sentences
+    labels = [item["text"].split(":")[0] for item in quoted]
+    assert all(a != b for a, b in zip(labels, labels[1:], strict=False))
