@@ -105,20 +105,20 @@ def test_many_action_items_stay_within_slacks_block_limits():
 def test_a_subcommand_is_one_registry_entry_and_one_function(monkeypatch):
     """The README's recipe: an entry naming a parser and a handler is parsed, listed in help and answered."""
 
-    def decisions(services, inv, cmd):
-        return Reply(text=f"decisions of {cmd.conversation_id} shared={cmd.share}", share=cmd.share)
+    def risks(services, inv, cmd):
+        return Reply(text=f"risks of {cmd.conversation_id} shared={cmd.share}", share=cmd.share)
 
     entry = registry.Subcommand(
-        "decisions", registry.ABOUT_CONVERSATION, "Decisions taken.", grammar.optional_conversation, decisions
+        "risks", registry.ABOUT_CONVERSATION, "Risks raised.", grammar.optional_conversation, risks
     )
     monkeypatch.setattr(registry, "SUBCOMMANDS", (*registry.SUBCOMMANDS, entry))
-    cmd = registry.parse("decisions 42 --share")
-    assert cmd == Command("decisions", conversation_id="42", share=True)
-    assert "• `/symbl decisions [conversation-id] [--share]` — Decisions taken." in registry.help_text()
-    assert registry.is_command("<@U0BOT> decisions")
-    assert registry.run(None, None, cmd).text == "decisions of 42 shared=True"
+    cmd = registry.parse("risks 42 --share")
+    assert cmd == Command("risks", conversation_id="42", share=True)
+    assert "• `/symbl risks [conversation-id] [--share]` — Risks raised." in registry.help_text()
+    assert registry.is_command("<@U0BOT> risks")
+    assert registry.run(None, None, cmd).text == "risks of 42 shared=True"
     with pytest.raises(UsageError) as err:
-        registry.parse("decisions 1 2")
+        registry.parse("risks 1 2")
     assert registry.usage_text(err.value) == (
-        "Too many arguments: `1 2`. Usage: `/symbl decisions [conversation-id] [--share]` — Decisions taken."
+        "Too many arguments: `1 2`. Usage: `/symbl risks [conversation-id] [--share]` — Risks raised."
     )

@@ -315,6 +315,7 @@ def test_fetch_insights_returns_every_list(server):
         ("topics", "topics"),
         ("questions", "questions"),
         ("action-items", "actionItems"),
+        ("decisions", "decisions"),
         ("follow-ups", "followUps"),
         ("members", "members"),
         ("summary", "summary"),
@@ -326,16 +327,18 @@ def test_fetch_insights_returns_every_list(server):
         "topics",
         "questions",
         "actionItems",
+        "decisions",
         "followUps",
         "members",
         "summary",
     }
+    assert insights["decisions"] == [{"id": "decisions"}]
     assert insights["followUps"] == [{"id": "follow-ups"}]
     assert insights["summary"] == [{"id": "summary"}]
 
 
 def test_fetch_insights_without_a_summary_api_still_returns_the_rest(server):
-    """A Symbl host that answers 404 for /summary still gives a note, with an empty summary."""
+    """A Symbl host that answers 404 for /summary (or for /decisions, our extension) still gives a note."""
     for resource, key in [
         ("messages", "messages"),
         ("topics", "topics"),
@@ -345,4 +348,5 @@ def test_fetch_insights_without_a_summary_api_still_returns_the_rest(server):
         ("members", "members"),
     ]:
         server.default[f"/v1/conversations/c1/{resource}"] = ok({key: []})
-    assert client_for(server).fetch_insights("c1")["summary"] == []
+    insights = client_for(server).fetch_insights("c1")
+    assert insights["summary"] == [] and insights["decisions"] == []

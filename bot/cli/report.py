@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 from collections import defaultdict
 
+from bot.insight_kinds import KINDS
 from bot.language import is_english, not_english_note
 from bot.slack.render.summary import clock, duration_seconds, mean_sentiment
 
@@ -56,15 +57,11 @@ def render_text(conversation: dict, *, title: str | None = None, duration: float
             "Summary:",
             textwrap.fill(summary, width=100, initial_indent="  ", subsequent_indent="  "),
         ]
-    sections = [
-        ("Topics", [t["text"] for t in conversation.get("topics", [])]),
-        ("Action items", [item_line(a) for a in conversation.get("actionItems", [])]),
-        ("Follow-ups", [item_line(f) for f in conversation.get("followUps", [])]),
-        ("Questions", [q["text"] for q in conversation.get("questions", [])]),
-    ]
-    for heading, items in sections:
+    for kind in KINDS:
+        line = item_line if kind.line == "assigned" else (lambda item: str(item["text"]))
+        items = [line(item) for item in conversation.get(kind.key) or []]
         if items:
-            lines += ["", f"{heading}:"] + [f"  • {text}" for text in items]
+            lines += ["", f"{kind.title}:"] + [f"  • {text}" for text in items]
     if not english:  # no summary or topics to read instead: the words themselves
         lines += ["", "Transcript:"] + [f"  {speaker_line(m)}" for m in messages]
         # The sentiment model is an English lexicon: elsewhere it scores nothing and would say "neutral".

@@ -125,6 +125,12 @@ def followups(services: Services, inv: Invocation, cmd: Command) -> Reply:
     )
 
 
+def decisions(services: Services, inv: Invocation, cmd: Command) -> Reply:
+    conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
+    lines = replies.item_lines(conv.insights.get("decisions") or [], with_owner=False)
+    return answer(header(conv, "Decisions"), lines, share=cmd.share)
+
+
 def members(services: Services, inv: Invocation, cmd: Command) -> Reply:
     conv = resolve(services, inv, cmd.conversation_id, share=cmd.share)
     client = _client(services, inv)

@@ -31,6 +31,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from bot import insight_kinds
 from bot.config import Settings
 from bot.errors import (
     AuthenticationError,
@@ -458,6 +459,10 @@ class SymblClient:
     def get_follow_ups(self, conversation_id: str) -> list[dict]:
         return self._list(conversation_id, "follow-ups", "followUps")
 
+    def get_decisions(self, conversation_id: str) -> list[dict]:
+        """`GET …/decisions`: our engine's extension (README); a Symbl host without it answers 404."""
+        return self._list(conversation_id, "decisions", "decisions")
+
     def get_members(self, conversation_id: str) -> list[dict]:
         return self._list(conversation_id, "members", "members")
 
@@ -485,12 +490,23 @@ class SymblClient:
         return {
             "messages": self.get_messages(conversation_id, sentiment=True, verbose=False),
             "topics": self.get_topics(conversation_id, sentiment=True, parent_refs=True),
-            "questions": self.get_questions(conversation_id),
-            "actionItems": self.get_action_items(conversation_id),
-            "followUps": self.get_follow_ups(conversation_id),
+            **{
+                kind.key: self._list_if_offered(conversation_id, kind)
+                for kind in insight_kinds.KINDS
+                if kind.key != "topics"
+            },
             "members": self.get_members(conversation_id),
             "summary": self._summary_if_offered(conversation_id),
         }
+
+    def _list_if_offered(self, conversation_id: str, kind: insight_kinds.InsightKind) -> list[dict]:
+        # Our extensions (decisions) are not on every Symbl-compatible host: a 404 there means none.
+        try:
+            return self._list(conversation_id, kind.path, kind.key)
+        except NotFound:
+            if kind.symbl:
+                raise
+            return []
 
     def _summary_if_offered(self, conversation_id: str) -> list[dict]:
         # A Symbl host without the Summary API (or an app without access to it) still gets a note.

@@ -230,6 +230,10 @@ class Conversation:
     def get_follow_ups(self) -> list[dict]:
         return self._client.get_follow_ups(self._id)
 
+    def get_decisions(self) -> list[dict]:
+        """Our engine's extension (not in the official SDK): what the group decided."""
+        return self._client.get_decisions(self._id)
+
     def get_members(self) -> list[dict]:
         return self._client.get_members(self._id)
 
@@ -249,6 +253,7 @@ class Conversation:
     questions = get_questions
     action_items = get_action_items
     follow_ups = get_follow_ups
+    decisions = get_decisions
     members = get_members
     summary = get_summary
 

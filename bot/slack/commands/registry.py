@@ -70,6 +70,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         queries.actions,
     ),
     Subcommand(
+        "decisions",
+        ABOUT_CONVERSATION,
+        "Decisions taken in the conversation.",
+        grammar.optional_conversation,
+        queries.decisions,
+    ),
+    Subcommand(
         "questions",
         ABOUT_CONVERSATION,
         "Questions asked in the conversation.",

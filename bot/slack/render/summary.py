@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.insight_kinds import KINDS
 from bot.language import is_english, not_english_note
 from storage.action_items import item_key
 
@@ -310,18 +311,15 @@ def render_summary(
     topics = [escape(str(t.get("text", "")).strip()) for t in insights.get("topics") or [] if t.get("text")]
     if topics:
         body += [_section(t) for t in _sections("Topics", ["• " + t for t in topics])]
-    for heading, key, with_owner in (
-        ("Action items", "actionItems", True),
-        ("Follow-ups", "followUps", True),
-        ("Questions", "questions", False),
-    ):
-        items = unique_items([i for i in insights.get(key) or [] if str(i.get("text", "")).strip()])
-        if items and key == "actionItems" and conversation_id:
+    for kind in KINDS:
+        if kind.key == "topics":  # above, as one list of bullets
+            continue
+        items = unique_items([i for i in insights.get(kind.key) or [] if str(i.get("text", "")).strip()])
+        if items and kind.key == "actionItems" and conversation_id:
             body += _action_blocks(items, conversation_id, done or {}, owners or {})
         elif items:
-            body += [
-                _section(t) for t in _sections(heading, [_item_line(i, with_owner=with_owner) for i in items])
-            ]
+            lines = [_item_line(i, with_owner=kind.line == "assigned") for i in items]
+            body += [_section(t) for t in _sections(kind.title, lines)]
     if messages and not is_english(messages):
         body.insert(0, _section(f"_{escape(not_english_note())}_"))
     elif not body:
@@ -400,14 +398,10 @@ def _clip(text: str, limit: int) -> str:
 
 def _fallback(title: str, facts: list[str], insights: dict[str, Any]) -> str:
     counts = []
-    for label, key in (
-        ("topics", "topics"),
-        ("action items", "actionItems"),
-        ("follow-ups", "followUps"),
-        ("questions", "questions"),
-    ):
-        n = len(unique_items(insights.get(key) or []) if key == "actionItems" else insights.get(key) or [])
+    for kind in KINDS:
+        listed = insights.get(kind.key) or []
+        n = len(unique_items(listed) if kind.key == "actionItems" else listed)
         if n:
-            counts.append(f"{n} {label}")
+            counts.append(f"{n} {kind.noun}")
     # The notification text is parsed like mrkdwn: an unescaped title could say <!channel> to everyone.
     return f"Summary of {escape(title)}" + (": " + ", ".join(counts) if counts else "")
