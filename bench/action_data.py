@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.engine.insights import action_features
+from bot.engine.insights import action_features, speech_text
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 # The only meetings we may learn from (eval/README.md): every other AMI/ICSI meeting is reserved.
@@ -50,7 +50,7 @@ def meeting_paths(dirs: tuple[Path, ...] = DATA_DIRS) -> list[Path]:
 def load(path: Path, to_messages) -> Meeting:
     """One meeting; `to_messages` turns its transcript units into Symbl messages (bench/insights.py's)."""
     raw = json.loads(path.read_text())
-    messages = to_messages(raw["transcript"])
+    messages = speech_text.normalise_messages(to_messages(raw["transcript"]))
     evidence = action_evidence(raw["gold"])
     features = action_features.conversation_features(messages, lambda m: str(m["from"]["id"]))
     return Meeting(
@@ -87,7 +87,7 @@ def workplace_meetings(to_messages) -> list[Meeting]:
             }
             for i, (speaker, text, _) in enumerate(lines)
         ]
-        messages = to_messages(units)
+        messages = speech_text.normalise_messages(to_messages(units))
         features = action_features.conversation_features(messages, lambda m: str(m["from"]["id"]))
         meetings.append(
             Meeting(
@@ -98,6 +98,32 @@ def workplace_meetings(to_messages) -> list[Meeting]:
                 {},
                 features,
                 [label for _, _, label in lines],
+            )
+        )
+    return meetings
+
+
+EVAL_WORKPLACE_SERIES = "workplace-eval"
+
+
+def workplace_eval_meetings() -> list[Meeting]:
+    """The annotated workplace meetings of shared/eval/workplace as training meetings: a line is positive
+    when a gold action item is made or accepted in it (its `line`)."""
+    import workplace_eval  # bench/, next to this file
+
+    meetings = []
+    for meeting in workplace_eval.load_all():
+        messages = speech_text.normalise_messages(meeting.messages)
+        positives = {int(item["line"]) for item in meeting.gold["action_items"]}
+        meetings.append(
+            Meeting(
+                meeting.meeting_id,
+                EVAL_WORKPLACE_SERIES,
+                meeting.hours,
+                messages,
+                meeting.gold,
+                action_features.conversation_features(messages, lambda m: str(m["from"]["id"])),
+                [int(i in positives) for i in range(len(messages))],
             )
         )
     return meetings

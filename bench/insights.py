@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bot.engine.insights import action_model, actions, extract_insights, extractor  # noqa: E402
+from bot.engine.insights import action_model, actions, extract_insights  # noqa: E402
 from bot.engine.insights.people import People  # noqa: E402
 from bot.engine.insights.text import stem, words  # noqa: E402
 
@@ -144,8 +144,7 @@ def action_items_only(messages: list[dict], hours: float, model=None) -> list[se
     """Cited units of the action items `extract_insights` would return, without topics and questions, with
     `model` (default: the shipped one); score_meeting checks it agrees with the full extractor."""
     conversation = actions.Conversation(messages, People(None, messages), REFERENCE_TIME, hours, model)
-    limit = max(extractor.MIN_ACTION_ITEMS, round(extractor.ACTION_ITEMS_PER_HOUR * hours))
-    items = actions.ranked(actions.find_candidates(conversation), actions.ACTION_ITEM, limit, 0.5)
+    items = actions.ranked(actions.find_candidates(conversation), actions.ACTION_ITEM, None, 0.5)
     return predicted_action_units([actions.to_symbl(c) for c in items], hours)
 
 
@@ -242,16 +241,21 @@ def notes(scores: list[MeetingScore]) -> str:
 
 
 def write_readme(text: str) -> None:
-    section = f"{SECTION}\n\n{text}\n"
+    write_section(SECTION, text)
+
+
+def write_section(heading: str, text: str) -> None:
+    """Replace (or append) the section under `heading` in bench/README.md."""
+    section = f"{heading}\n\n{text}\n"
     if not README.exists():
         README.write_text(f"# Benchmarks\n\n{section}")
         return
     current = README.read_text()
-    start = current.find(SECTION)
+    start = current.find(heading)
     if start < 0:
         README.write_text(current.rstrip("\n") + "\n\n" + section)
         return
-    following = current.find("\n## ", start + len(SECTION))
+    following = current.find("\n## ", start + len(heading))
     rest = current[following + 1 :] if following >= 0 else ""
     README.write_text(current[:start] + section + ("\n" + rest if rest else ""))
 
@@ -260,15 +264,12 @@ def held_out() -> tuple[str, tuple[int, int, int, int], tuple[int, int, int, int
     """Leave-series-out action-item figures: a table per held-out series, the pooled (gold, found,
     predicted, precise) counts of the model and of the baseline, and the action-item extraction time in
     seconds per hour of transcript (features, model, owners and text; not topics or questions)."""
-    import action_data  # noqa: PLC0415 (bench-only, needs scikit-learn)
-    import train_actions  # noqa: PLC0415
+    import train_actions  # noqa: PLC0415 (bench-only, needs scikit-learn)
 
     shipped = action_model.shipped_model()
-    constants = json.loads(action_model.model_path().read_text())["constants"]
-    workplace = constants["workplace_weight"] > 0
-    train_actions.WORKPLACE_WEIGHT = constants["workplace_weight"] or train_actions.WORKPLACE_WEIGHT
-    data = train_actions.Dataset.of(train_actions.load_all(workplace=workplace))
-    scored = [m for m in data.meetings if m.series != action_data.WORKPLACE_SERIES and m.has_action_evidence]
+    constants = train_actions.shipped_constants()
+    data = train_actions.Dataset.of(train_actions.load_all())
+    scored = [m for m in data.meetings if train_actions.is_meeting_corpus(m) and m.has_action_evidence]
     lines = [
         "| held-out series | meetings | gold AI | recall | prec. (n) | base recall | base prec. (n) |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -277,7 +278,7 @@ def held_out() -> tuple[str, tuple[int, int, int, int], tuple[int, int, int, int
     seconds = 0.0
     for series in sorted({m.series for m in scored}):
         train = [m for m in data.meetings if m.series != series]
-        model = train_actions.fit(data, train, constants["c"])
+        model = train_actions.fit(data, train, constants.c, constants.workplace_weight)
         model = action_model.ActionModel(model.weights, model.intercept, shipped.threshold, shipped.radius)
         counts, base = (0, 0, 0, 0), (0, 0, 0, 0)
         held = [m for m in scored if m.series == series]
