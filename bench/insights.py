@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bot.engine.insights import action_model, actions, extract_insights  # noqa: E402
+from bot.engine.insights import action_model, actions, extract_insights, speech_text  # noqa: E402
 from bot.engine.insights.people import People  # noqa: E402
 from bot.engine.insights.text import stem, words  # noqa: E402
 
@@ -143,6 +143,7 @@ def topic_coverage(topics: list[dict], gold: dict, transcript: list[dict]) -> tu
 def action_items_only(messages: list[dict], hours: float, model=None) -> list[set[int]]:
     """Cited units of the action items `extract_insights` would return, without topics and questions, with
     `model` (default: the shipped one); score_meeting checks it agrees with the full extractor."""
+    messages = speech_text.normalise_messages(messages)
     conversation = actions.Conversation(messages, People(None, messages), REFERENCE_TIME, hours, model)
     items = actions.ranked(actions.find_candidates(conversation), actions.ACTION_ITEM, None, 0.5)
     return predicted_action_units([actions.to_symbl(c) for c in items], hours)
