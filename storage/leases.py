@@ -13,8 +13,10 @@ write of a step is *fenced* (storage.fence), so it changes nothing unless this w
 Slack has no idempotency key for a post, so a post is made only inside the lease (`secure_post`): renew, then
 post with a client timeout shorter than what is left of it. A post therefore ends, or is abandoned, before the
 lease can expire, and a worker that takes the row over afterwards finds it in the thread (the pipeline
-searches by metadata once a post was started). Lease lengths are seconds; clocks across machines are assumed
-to agree to well under that (NTP).
+searches by metadata once a post was started). A worker stalled (SIGSTOP, a frozen VM) between the renewal
+and its request leaving can still post late; both copies are then settled after the fact, the oldest
+standing (bot.slack.thread.keep_oldest_copies). Lease lengths are seconds; clocks across machines are
+assumed to agree to well under that (NTP).
 """
 
 from __future__ import annotations

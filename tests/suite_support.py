@@ -12,6 +12,7 @@ bench/load.py).
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import signal
 import socket
@@ -271,4 +272,18 @@ def summaries_by_thread(slack: FakeSlack, channel: str) -> Counter:
             and (metadata.get("event_payload") or {}).get("part", 1) == 1
         ):
             counts[m.get("thread_ts")] += 1
+    return counts
+
+
+def summary_posts_by_thread(slack: FakeSlack, channel: str) -> Counter:
+    """thread ts → how many times a first summary part was *posted* there, copies deleted since included
+    (`summaries_by_thread` counts what stands in the end)."""
+    counts: Counter = Counter()
+    for call in slack.calls_to("chat.postMessage"):
+        metadata = call.body.get("metadata") or {}
+        if isinstance(metadata, str):  # a form-encoded body carries it as JSON text
+            metadata = json.loads(metadata)
+        payload = metadata.get("event_payload") or {}
+        if call.body.get("channel") == channel and metadata.get("event_type") == "symbl_summary":
+            counts[call.body.get("thread_ts")] += payload.get("part", 1) == 1
     return counts

@@ -29,6 +29,7 @@ from tests.slack_fakes import (
     file_share_event,
     wait_for,
 )
+from tests.support.slack import is_summary_post
 from tests.support.symbl import INSIGHTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,3 +181,67 @@ def test_sigkill_after_submission_then_restart_posts_exactly_once(tmp_path, fake
     assert len(summaries) == 1 and len(fake_slack.summaries(CHANNEL, TS)) == 1
     assert len(stub_symbl.submissions) == 1
     assert len(fake_slack.statuses(CHANNEL, TS)) == 1, log.read_text()
+
+
+class _StalledPoster:
+    """Worker A's poster, stalled (SIGSTOP, a frozen VM) after renewing its lease and before its request
+    leaves: meanwhile worker B takes the row over and steps it; `a_lands` says when A's post reaches Slack,
+    before B posts (after B searched the thread) or after B is done."""
+
+    def __init__(self, poster, take_over, a_lands: str):
+        self.poster, self.take_over, self.a_lands = poster, take_over, a_lands
+        self.sent: dict | None = None
+        self.kwargs: dict = {}
+
+    def send(self):
+        if self.sent is None:
+            self.sent = self.poster.chat_postMessage(**self.kwargs)
+        return self.sent
+
+    def chat_postMessage(self, **kwargs):
+        self.kwargs = kwargs
+        self.take_over()
+        return self.send()
+
+
+@pytest.mark.parametrize("a_lands", ["after B posted", "between B's search and B's post"])
+def test_a_worker_stalled_past_its_lease_mid_post_leaves_one_summary(tmp_path, fake_slack, store, monkeypatch,
+                                                                     a_lands):  # fmt: skip
+    """Slack has no idempotency key: the two copies are settled afterwards, the oldest standing."""
+    import time
+
+    from bot.slack import pipeline
+    from storage import fence, leases
+
+    rec = _completed_row(store, started=False)
+    services, _ = _services(tmp_path, fake_slack, store)
+    fake_slack.rate_limits = False  # B and A each search the thread within the minute
+    real_poster = pipeline.poster_in_lease
+    stalled: list[_StalledPoster] = []
+
+    def take_over() -> None:
+        assert leases.claim(store, "B", 10, 1, now=time.time() + 11) == [rec.id]  # A's lease ran out
+        with fence.fenced("B", 10, rec.id):
+            advance(services, rec.id)
+
+    def poster_in_lease(services, client):
+        poster = real_poster(services, client)
+        if not stalled:  # A's post
+            stalled.append(_StalledPoster(poster, take_over, a_lands))
+            return stalled[0]
+        if a_lands != "after B posted":  # B's post: A's request reaches Slack first
+            stalled[0].send()
+        return poster
+
+    monkeypatch.setattr(pipeline, "poster_in_lease", poster_in_lease)
+    assert leases.claim(store, "A", 10, 1) == [rec.id]
+    with fence.fenced("A", 10, rec.id):
+        advance(services, rec.id)  # A's write after the post is refused: LeaseLost, the step abandoned
+
+    [summary] = fake_slack.summaries(CHANNEL, TS)
+    done = repo.get(store, rec.id)
+    assert (done.state, done.summary_ts) == ("posted", summary["ts"])
+    posts = [c for c in fake_slack.calls_to("chat.postMessage") if is_summary_post(c.body)]
+    assert (
+        len(posts) == 2 and len(fake_slack.calls_to("chat.delete")) == 1
+    )  # both went out; one was taken back

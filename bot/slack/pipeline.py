@@ -35,9 +35,10 @@ from bot.providers.symbl.client import Submission
 from bot.slack import errors as slack_errors
 from bot.slack import updates
 from bot.slack.downloads import download_slack_file
+from bot.slack.render.summary import SUMMARY_EVENT
 from bot.slack.services import Services
 from bot.slack.speaker_hints import known_speakers
-from bot.slack.thread import ensure_status, find_posted_parts, poster_in_lease, set_stage
+from bot.slack.thread import ensure_status, find_posted_parts, keep_oldest_copies, poster_in_lease, set_stage
 from bot.transcript_import import TEXT_OPTIONS, read_transcript, transcript_kind
 from storage import Recording, State, summary_parts
 from storage import recordings as repo
@@ -289,13 +290,15 @@ def post_summary(services: Services, rec: Recording) -> None:
     messages = updates.summary_messages(services, rec, insights)
     client = services.slack_for(rec.team_id)
     already: dict[int, str] = {}
-    if rec.summary_started_at is not None:
+    took_over = rec.summary_started_at is not None
+    if took_over:
         # A post went out unconfirmed before: only then search the thread (conversations.replies is scarce).
         already = summary_parts.of(services.store, rec.id)
         if len(already) < len(messages):
             already = {**find_posted_parts(client, rec), **already}
     else:
         repo.start_summary(services.store, rec.id)
+    posted: dict[int, str] = {}
     for part, message in enumerate(messages, start=1):
         if part in already:
             continue
@@ -308,8 +311,16 @@ def post_summary(services: Services, rec: Recording) -> None:
             unfurl_links=False,
             unfurl_media=False,
         )
-        already[part] = response["ts"]
-        summary_parts.remember(services.store, rec.id, {part: response["ts"]})
+        posted[part] = already[part] = response["ts"]
+        try:
+            summary_parts.remember(services.store, rec.id, {part: response["ts"]})
+        except LeaseLost:  # stalled past the lease while posting: the new owner may have posted it too
+            keep_oldest_copies(client, rec, SUMMARY_EVENT, posted)
+            raise
+    if took_over and posted:  # the worker this row was taken from may have posted meanwhile
+        standing = keep_oldest_copies(client, rec, SUMMARY_EVENT, posted)
+        summary_parts.remember(services.store, rec.id, standing)
+        already.update(standing)
     first_ts = already.get(1)
     assert first_ts is not None
     repo.mark_posted(services.store, rec.id, first_ts)

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.handler import RetryHandler
 
@@ -19,6 +19,7 @@ from bot.slack.render.summary import STATUS_EVENT, SUMMARY_EVENT, status_metadat
 from bot.slack.services import Services
 from storage import Recording, leases
 from storage import recordings as repo
+from storage.fence import LeaseLost
 
 log = logging.getLogger(__name__)
 
@@ -70,21 +71,61 @@ REPLIES_PAGE_LIMIT = 15  # conversations.replies' `limit` for apps outside the M
 
 
 def find_posted_parts(client: WebClient, rec: Recording) -> dict[int, str]:
-    """Summary parts for this recording already in its thread: part number → ts.
+    """Summary parts for this recording already in its thread: part number → ts (the oldest copy of each).
 
     Costly: for apps outside the Marketplace Slack allows conversations.replies once a minute, 15 messages a
     page. Only a restart after an unconfirmed post needs it; edits read parts from `storage.summary_parts`.
     """
-    found: dict[int, str] = {}
-    for message in _bot_messages(client, rec, SUMMARY_EVENT):
-        payload = message["metadata"].get("event_payload") or {}
-        found.setdefault(int(payload.get("part") or 1), message["ts"])
-    return found
+    return _oldest_copies(client, rec, SUMMARY_EVENT)
 
 
 def find_status(client: WebClient, rec: Recording) -> str | None:
     """The ts of this recording's status message already in its thread (a post whose answer was lost)."""
-    return next((m["ts"] for m in _bot_messages(client, rec, STATUS_EVENT)), None)
+    return _oldest_copies(client, rec, STATUS_EVENT).get(1)
+
+
+def keep_oldest_copies(
+    client: WebClient, rec: Recording, event_type: str, own: dict[int, str]
+) -> dict[int, str]:
+    """After posts that may have raced another worker's: part → the ts that stands, this worker's later
+    copies deleted.
+
+    Two workers can both post a part: one stalls (SIGSTOP, a long GC, a frozen VM) after renewing its lease
+    but before its request leaves, the other takes the row over, finds nothing in the thread and posts, and
+    then the first one's request goes out. Slack has no idempotency key, so the copies are settled after the
+    fact by one rule both sides apply: the oldest copy of a part stands. The worker that lost its lease
+    settles when its write is refused, the one that took over settles after its own posts; whichever looks
+    last sees both copies, and neither ever deletes the oldest.
+    """
+    try:
+        oldest = _oldest_copies(client, rec, event_type)
+    except (SlackApiError, SlackClientError, OSError) as err:  # settling is a repair: never the step's error
+        log.warning("recording %s: could not look for second copies: %s", rec.id, err)
+        return dict(own)
+    standing: dict[int, str] = {}
+    for part, ts in own.items():
+        standing[part] = oldest.get(part, ts)
+        if standing[part] == ts:
+            continue
+        try:
+            client.chat_delete(channel=rec.channel_id, ts=ts)
+            log.info("recording %s: deleted a second copy of its %s (part %s)", rec.id, event_type, part)
+        except SlackApiError as err:
+            log.warning("recording %s: could not delete a second copy (%s): %s", rec.id, ts,
+                        err.response.get("error"))  # fmt: skip
+    return standing
+
+
+def _oldest_copies(client: WebClient, rec: Recording, event_type: str) -> dict[int, str]:
+    """part → the oldest ts among the thread's messages of `event_type` for this recording (a status
+    message is part 1)."""
+    found: dict[int, str] = {}
+    for message in _bot_messages(client, rec, event_type):
+        payload = message["metadata"].get("event_payload") or {}
+        part = int(payload.get("part") or 1)
+        if part not in found or float(message["ts"]) < float(found[part]):
+            found[part] = message["ts"]
+    return found
 
 
 def _bot_messages(client: WebClient, rec: Recording, event_type: str) -> Iterable[dict]:
@@ -117,7 +158,8 @@ def ensure_status(services: Services, rec: Recording, stage: str) -> None:
     if rec.status_ts:
         return
     client = services.slack_for(rec.team_id)
-    if rec.status_started_at is not None:
+    took_over = rec.status_started_at is not None
+    if took_over:
         found = find_status(client, rec)
         if found:
             repo.set_status_message(services.store, rec.id, found, stage)
@@ -132,7 +174,14 @@ def ensure_status(services: Services, rec: Recording, stage: str) -> None:
         unfurl_links=False,
         unfurl_media=False,
     )
-    repo.set_status_message(services.store, rec.id, response["ts"], stage)
+    ts = response["ts"]
+    try:
+        if took_over:  # the worker this row was taken from may have posted meanwhile (keep_oldest_copies)
+            ts = keep_oldest_copies(client, rec, STATUS_EVENT, {1: ts})[1]
+        repo.set_status_message(services.store, rec.id, ts, stage)
+    except LeaseLost:
+        keep_oldest_copies(client, rec, STATUS_EVENT, {1: ts})
+        raise
 
 
 def set_stage(services: Services, recording_id: int, stage: str, error: str | None = None) -> None:
