@@ -82,12 +82,13 @@ def running_engine(settings: Settings, engine=None, **kwargs) -> Iterator[Engine
         server.stop()
 
 
-def token_session(url: str) -> requests.Session:
-    """A session whose requests carry a fresh engine token (any credentials do on loopback)."""
+def token_session(url: str, app_id: str = "a") -> requests.Session:
+    """A session whose requests carry a fresh engine token of `app_id` (any credentials do on loopback;
+    another appId is another tenant)."""
     session = requests.Session()
     token = session.post(
         f"{url}/oauth2/token:generate",
-        json={"type": "application", "appId": "a", "appSecret": "b"},
+        json={"type": "application", "appId": app_id, "appSecret": "b"},
         timeout=10,
     ).json()["accessToken"]
     session.headers["x-api-key"] = token

@@ -19,10 +19,10 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
@@ -58,6 +58,14 @@ class JobLimitReached(Exception):
     """add_job: the unfinished jobs already number the limit (checked in the insert's own transaction)."""
 
 
+class ConversationBusy(Exception):
+    """update_conversation: a job of the conversation is unfinished. Its result, computed from the
+    conversation as it was when the job started, would overwrite the edit when it completes."""
+
+
+T = TypeVar("T")
+
+
 def _job(row: dict) -> Job:
     return Job(
         id=row["id"],
@@ -85,6 +93,18 @@ def _token_hash(token: str) -> str:
 def _visible(row_owner: str | None, owner: str | None) -> bool:
     """`owner` None: the engine's own callers (the queue), which see every row."""
     return owner is None or row_owner == owner
+
+
+def _conversation(row: dict) -> dict[str, Any]:
+    """A stored conversation as the engine reads it: every insight key present, `[]` when never computed."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "start_time": row["start_time"],
+        "messages": json.loads(row["messages"]),
+        **{k: [] for k in INSIGHT_KEYS},
+        **json.loads(row["insights"]),
+    }
 
 
 class Store:
@@ -367,29 +387,53 @@ class Store:
     def conversation(self, conversation_id: str, owner: str | None = None) -> dict[str, Any] | None:
         """The conversation, or None when it does not exist or (given `owner`) belongs to another appId."""
         with self._lock:
-            try:
-                row = self.db.table("conversations").get(conversation_id)
-            except NotFoundError:
-                return None
-        if not _visible(row.get("owner"), owner):
+            row = self._owned_conversation_row(conversation_id, owner)
+        return None if row is None else _conversation(row)
+
+    def _owned_conversation_row(self, conversation_id: str, owner: str | None) -> dict | None:
+        """The conversation's row (the caller holds the lock), or None: missing, or another appId's."""
+        try:
+            row = self.db.table("conversations").get(conversation_id)
+        except NotFoundError:
             return None
-        return {
-            "id": row["id"],
-            "name": row["name"],
-            "start_time": row["start_time"],
-            "messages": json.loads(row["messages"]),
-            **{k: [] for k in INSIGHT_KEYS},
-            **json.loads(row["insights"]),
-        }
+        return row if _visible(row.get("owner"), owner) else None
+
+    def update_conversation(
+        self, conversation_id: str, owner: str | None, edit: Callable[[dict[str, Any]], T]
+    ) -> T | None:
+        """Let `edit` change the conversation (the dict `conversation` returns, in place) and store its
+        messages and insights; returns what `edit` returns, or None when the conversation does not exist or
+        belongs to another appId. Raises ConversationBusy while one of its jobs is unfinished.
+
+        One transaction under the store's lock from read to write: a job submitted meanwhile is queued after
+        the edit and so reads the edited conversation, and two edits never undo each other. An exception
+        from `edit` stores nothing."""
+        with self._lock, self.db.atomic():
+            row = self._owned_conversation_row(conversation_id, owner)
+            if row is None:
+                return None
+            if self._has_unfinished_job(conversation_id):
+                raise ConversationBusy
+            conversation = _conversation(row)
+            result = edit(conversation)
+            insights = {key: conversation[key] for key in INSIGHT_KEYS}
+            self.db.execute(
+                "UPDATE conversations SET messages = ?, insights = ? WHERE id = ?",
+                [json.dumps(conversation["messages"]), json.dumps(insights), conversation_id],
+            )
+        return result
 
     def has_unfinished_job(self, conversation_id: str) -> bool:
         with self._lock:
-            return bool(
-                self.db.execute(
-                    "SELECT 1 FROM jobs WHERE conversation_id = ? AND status IN ('scheduled', 'in_progress')",
-                    [conversation_id],
-                ).fetchone()
-            )
+            return self._has_unfinished_job(conversation_id)
+
+    def _has_unfinished_job(self, conversation_id: str) -> bool:
+        return bool(
+            self.db.execute(
+                "SELECT 1 FROM jobs WHERE conversation_id = ? AND status IN ('scheduled', 'in_progress')",
+                [conversation_id],
+            ).fetchone()
+        )
 
     def set_insight(self, conversation_id: str, key: str, value: Any) -> bool:
         """Replace one stored insight (e.g. a regenerated summary); False when the conversation is gone."""

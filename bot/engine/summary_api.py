@@ -19,3 +19,12 @@ def regenerate_summary(conversation: dict) -> list[dict]:
         minutes=conversation_hours(messages) * 60,
         action_items=conversation.get("actionItems"),
     )
+
+
+def refresh_summary(conversation: dict) -> None:
+    """After an edit of who said what (`PUT …/members`, `PUT …/speakers`): the stored summary labels its
+    lines with speakers' names, so it is made again from the edited conversation, in place. An empty one
+    stays empty: the analysis made none (another language, nothing quotable) and an edit does not change
+    that."""
+    if conversation.get("summary"):
+        conversation["summary"] = regenerate_summary(conversation)

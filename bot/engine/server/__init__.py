@@ -16,7 +16,8 @@ The modules, one concern each:
 - `auth`: Host/Origin checks, token issue and check, the early refusal of unauthenticated large bodies;
 - `submissions`: process and append (audio, video, URL, text), capacity and webhook checks;
 - `uploads`: receiving an upload's bytes to disk and checking them with FFmpeg;
-- `conversations`: job status, conversation reads, summary refresh, delete;
+- `conversations`: job status, conversation reads (analytics among them), summary refresh, delete;
+- `updates`: the edits of who spoke, `PUT …/members/{memberId}` and `PUT …/speakers`;
 - `health`: `GET /healthz` (no token), the disk and the queue;
 - `request_input`: reading a request's JSON body, boolean flags and wire options into `ApiError`s;
 - `errors`: `ApiError` and every other exception → a JSON `{"message"}` response;

@@ -7,7 +7,7 @@ from flask import Flask
 from bot.config import Settings
 from bot.engine.core import analyze
 from bot.engine.jobs import Analyzer, SpeechEngine
-from bot.engine.server import auth, conversations, errors, health, submissions
+from bot.engine.server import auth, conversations, errors, health, submissions, updates
 from bot.engine.server.service import EXTENSION_KEY, EngineService
 
 
@@ -24,7 +24,13 @@ def create_app(
     service = EngineService(settings, engine, analyzer)
     app.extensions[EXTENSION_KEY] = service
     errors.register(app)
-    for blueprint in (auth.blueprint, submissions.blueprint, conversations.blueprint, health.blueprint):
+    for blueprint in (
+        auth.blueprint,
+        submissions.blueprint,
+        conversations.blueprint,
+        updates.blueprint,
+        health.blueprint,
+    ):
         app.register_blueprint(blueprint)
     service.queue.start()
     return app

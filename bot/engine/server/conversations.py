@@ -1,4 +1,5 @@
-"""Reading what the engine produced: job status, a conversation and its insights, summary refresh, delete.
+"""Reading what the engine produced: job status, a conversation, its insights and analytics, summary refresh,
+delete. (Edits of who spoke are `updates`.)
 
 Every read is scoped to the request's owner: another app's job or conversation is a 404, as a missing one is.
 """
@@ -12,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from bot import insight_kinds
+from bot.engine.insights.analytics import conversation_analytics
 from bot.engine.server.request_input import flag
 from bot.engine.server.service import current_owner, current_service
 from bot.engine.summary_api import regenerate_summary
@@ -26,7 +28,6 @@ LISTINGS = [(kind.path, kind.key) for kind in insight_kinds.KINDS if kind.key !=
 # Valid but empty: the engine does not compute these; the official SDK requires their keys.
 EMPTY: dict[str, Callable[[], Any]] = {
     "entities": lambda: {"entities": []},
-    "analytics": lambda: {"metrics": [], "members": []},
     "trackers": lambda: [],
     "insights": lambda: {"insights": []},
     "intents": lambda: {"intents": []},
@@ -88,6 +89,12 @@ def topics(conversation_id: str) -> Response:
     drop = ({"sentiment"} if not sentiment else set()) | ({"parentRefs"} if not parent_refs else set())
     found = _conversation(conversation_id)
     return jsonify({"topics": _without(found["topics"], drop)})
+
+
+@blueprint.get(f"{CONVERSATION}/analytics")
+def analytics(conversation_id: str) -> Response:
+    found = _conversation(conversation_id)
+    return jsonify(conversation_analytics(found["messages"], found["members"], found["start_time"]))
 
 
 @blueprint.get(f"{CONVERSATION}/summary")
