@@ -93,3 +93,24 @@ def token_session(url: str, app_id: str = "a") -> requests.Session:
     ).json()["accessToken"]
     session.headers["x-api-key"] = token
     return session
+
+
+# The start of a script that runs the official `symbl` SDK in a subprocess against the engine at argv[1]:
+# the SDK pointed there before `import symbl`, its 30 s job-poll sleep shortened inside `symbl.jobs_api.Job`
+# only. Exposes `json`, `sys`, `time`, `host`, `symbl`.
+SDK_PREAMBLE = r"""
+import json, sys, time, types
+
+host = sys.argv[1]
+
+from symbl_rest import Configuration
+cfg = Configuration()
+cfg.host = host
+Configuration.set_default(cfg)
+
+import symbl
+import symbl.jobs_api.Job as job_module
+
+_sleep = time.sleep
+job_module.time = types.SimpleNamespace(sleep=lambda seconds: _sleep(0.2))
+"""

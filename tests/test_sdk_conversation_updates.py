@@ -18,24 +18,11 @@ import sys
 import pytest
 
 from bot.config import Settings
-from tests.engine_api_support import running_engine
+from tests.engine_api_support import SDK_PREAMBLE, running_engine
 
-SCRIPT = r"""
-import json, sys, time, types
-
-host = sys.argv[1]
-
-from symbl_rest import Configuration
-cfg = Configuration()
-cfg.host = host
-Configuration.set_default(cfg)
-
-import symbl
-import symbl.jobs_api.Job as job_module
-
-_sleep = time.sleep
-job_module.time = types.SimpleNamespace(sleep=lambda seconds: _sleep(0.2))
-
+SCRIPT = (
+    SDK_PREAMBLE
+    + r"""
 credentials = {"app_id": "local", "app_secret": "local"}
 payload = {"messages": [
     {"payload": {"content": "Marco, please send the release notes by Thursday."},
@@ -81,6 +68,7 @@ print(json.dumps({"step": "put_speakers_events", "message": moved.message,
                   "speakers": [m._from.name for m in conversation.get_messages().messages],
                   "analytics": [m.name for m in conversation.get_analytics().members]}), flush=True)
 """
+)
 
 
 def test_the_official_sdk_reads_analytics_and_edits_speakers(tmp_path):

@@ -11,24 +11,11 @@ import sys
 import pytest
 
 from bot.config import Settings
-from tests.engine_api_support import running_engine
+from tests.engine_api_support import SDK_PREAMBLE, running_engine
 
-SCRIPT = r"""
-import json, sys, time, types
-
-host = sys.argv[1]
-
-from symbl_rest import Configuration
-cfg = Configuration()
-cfg.host = host
-Configuration.set_default(cfg)
-
-import symbl
-import symbl.jobs_api.Job as job_module
-
-_sleep = time.sleep
-job_module.time = types.SimpleNamespace(sleep=lambda seconds: _sleep(0.2))
-
+SCRIPT = (
+    SDK_PREAMBLE
+    + r"""
 credentials = {"app_id": "local", "app_secret": "local"}
 payload = {
     "name": "text meeting",
@@ -64,6 +51,7 @@ print(json.dumps({"step": "append", "status": appended.get_job_status(),
                   "conversation_id": appended.get_conversation_id(),
                   "messages": len(appended.get_messages().messages)}), flush=True)
 """
+)
 
 
 def test_the_official_sdk_text_calls_work_against_our_engine(tmp_path):
