@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.providers.symbl import Conversation, SymblClient
+from bot.slack.render.summary import render_summary
 from tests.engine_api_support import SAMPLE, token_session
 from tests.support.wait import wait_until
 
@@ -95,6 +97,18 @@ def test_analytics_measures_the_stored_messages_in_symbls_shape(http, conversati
         }
     ]
     assert marco["talkTime"]["seconds"] == 6.0
+
+
+def test_the_note_shows_each_speakers_share_of_the_talk_time(http, conversation):
+    """The bot's client fetches analytics with the insights, and the note's speakers line carries the shares
+    (Priya talked 7 s, Marco 6 s)."""
+    client = SymblClient(http.base, app_id="a", app_secret="b")
+    conversation_id = conversation.rsplit("/", 1)[1]
+    insights = client.fetch_insights(conversation_id)
+    assert [m["talkTime"]["seconds"] for m in insights["analytics"]["members"]] == [7.0, 6.0]
+    assert Conversation(conversation_id, client=client).get_analytics() == insights["analytics"]
+    [message] = render_summary(insights, title="sync", recording_id=1)
+    assert "Priya Patel 54%, Marco Rossi 46%" in message.blocks[1]["elements"][0]["text"]
 
 
 def test_analytics_of_an_untimed_text_conversation_is_filled_in_not_an_error(http):

@@ -41,6 +41,21 @@ def test_sections_owner_due_date_speakers_duration_and_sentiment():
     assert "<!" not in blocks
 
 
+def test_speakers_carry_their_share_of_the_talk_time_when_the_provider_measured_it():
+    analytics = {
+        "members": [
+            {"name": "Sam", "talkTime": {"seconds": 30}},
+            {"name": "Priya", "talkTime": {"seconds": 10}},
+        ]
+    }
+    [message] = render_summary({**INSIGHTS, "analytics": analytics}, title="standup.mp3", recording_id=7)
+    assert "Sam 75%, Priya 25%" in message.blocks[1]["elements"][0]["text"]
+    unmeasured = {"members": [{"name": "Sam", "talkTime": {"seconds": 0}}, {"name": "Priya"}]}
+    for insights in ({**INSIGHTS, "analytics": unmeasured}, {**INSIGHTS, "analytics": {}}, INSIGHTS):
+        [message] = render_summary(insights, title="standup.mp3", recording_id=7)
+        assert "%" not in message.blocks[1]["elements"][0]["text"]
+
+
 def test_empty_sections_are_left_out():
     insights = {**INSIGHTS, "followUps": [], "questions": [], "topics": []}
     [message] = render_summary(insights, title="x", recording_id=1)

@@ -319,10 +319,12 @@ def test_fetch_insights_returns_every_list(server):
         ("follow-ups", "followUps"),
         ("members", "members"),
         ("summary", "summary"),
+        ("analytics", "members"),
     ]:
         server.default[f"/v1/conversations/c1/{resource}"] = ok({key: [{"id": resource}]})
     insights = client_for(server).fetch_insights("c1")
     assert set(insights) == {
+        "analytics",
         "messages",
         "topics",
         "questions",
@@ -338,7 +340,8 @@ def test_fetch_insights_returns_every_list(server):
 
 
 def test_fetch_insights_without_a_summary_api_still_returns_the_rest(server):
-    """A Symbl host that answers 404 for /summary (or for /decisions, our extension) still gives a note."""
+    """A Symbl host that answers 404 for /summary (or for /decisions, our extension) or no readable analytics
+    still gives a note."""
     for resource, key in [
         ("messages", "messages"),
         ("topics", "topics"),
@@ -348,5 +351,6 @@ def test_fetch_insights_without_a_summary_api_still_returns_the_rest(server):
         ("members", "members"),
     ]:
         server.default[f"/v1/conversations/c1/{resource}"] = ok({key: []})
+    server.default["/v1/conversations/c1/analytics"] = ok({"metrics": []})  # no members list: unreadable
     insights = client_for(server).fetch_insights("c1")
-    assert insights["summary"] == [] and insights["decisions"] == []
+    assert insights["summary"] == [] and insights["decisions"] == [] and insights["analytics"] == {}

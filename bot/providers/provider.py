@@ -80,7 +80,7 @@ class Provider(Protocol):
         failure."""
         ...
 
-    def fetch_insights(self, conversation_id: str) -> dict[str, list]:
+    def fetch_insights(self, conversation_id: str) -> dict[str, Any]:
         """Everything a summary needs, keyed as on the Symbl wire (messages, topics, questions, actionItems,
         …)."""
         ...

@@ -472,6 +472,14 @@ class SymblClient:
         params = {"refresh": _wire_value(refresh)} if refresh else None
         return self._list(conversation_id, "summary", "summary", params)
 
+    def get_analytics(self, conversation_id: str) -> dict:
+        """`GET …/analytics` (contract §5.10): `{metrics: [...], members: [...]}`, talk time per member."""
+        what = f"reading analytics of conversation {conversation_id}"
+        body = self._call("GET", f"/v1/conversations/{_seg(conversation_id)}/analytics", what)
+        if not isinstance(body, dict) or not isinstance(body.get("members"), list):
+            raise ProviderUnavailable(f"{what}: the answer carries no 'members' list")
+        return body
+
     def get_conversation(self, conversation_id: str) -> dict:
         what = f"reading conversation {conversation_id}"
         body = self._call("GET", f"/v1/conversations/{_seg(conversation_id)}", what)
@@ -485,7 +493,7 @@ class SymblClient:
             "DELETE", f"/v1/conversations/{_seg(conversation_id)}", f"deleting conversation {conversation_id}"
         )
 
-    def fetch_insights(self, conversation_id: str) -> dict[str, list]:
+    def fetch_insights(self, conversation_id: str) -> dict[str, Any]:
         """Everything a summary needs, keyed as on the wire."""
         return {
             "messages": self.get_messages(conversation_id, sentiment=True, verbose=False),
@@ -497,6 +505,7 @@ class SymblClient:
             },
             "members": self.get_members(conversation_id),
             "summary": self._summary_if_offered(conversation_id),
+            "analytics": self._analytics_if_offered(conversation_id),
         }
 
     def _list_if_offered(self, conversation_id: str, kind: insight_kinds.InsightKind) -> list[dict]:
@@ -507,6 +516,14 @@ class SymblClient:
             if kind.symbl:
                 raise
             return []
+
+    def _analytics_if_offered(self, conversation_id: str) -> dict:
+        # Talk time only adds to the note: a host that does not measure it (or answers it badly) gets the
+        # note without it.
+        try:
+            return self.get_analytics(conversation_id)
+        except (NotFound, AuthenticationError, BadRequest, ProviderUnavailable):
+            return {}
 
     def _summary_if_offered(self, conversation_id: str) -> list[dict]:
         # A Symbl host without the Summary API (or an app without access to it) still gets a note.

@@ -237,6 +237,9 @@ class Conversation:
     def get_members(self) -> list[dict]:
         return self._client.get_members(self._id)
 
+    def get_analytics(self) -> dict:
+        return self._client.get_analytics(self._id)
+
     def get_conversation(self) -> dict:
         return self._client.get_conversation(self._id)
 
@@ -255,6 +258,7 @@ class Conversation:
     follow_ups = get_follow_ups
     decisions = get_decisions
     members = get_members
+    analytics = get_analytics
     summary = get_summary
 
 

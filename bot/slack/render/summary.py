@@ -213,9 +213,28 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def _speaker_list(people: list[str]) -> str:
-    """The first names, then a count: a context line of 60 names is unreadable and over Slack's limits."""
-    shown = ", ".join(_clip(name, 80) for name in people[:MAX_LISTED_SPEAKERS])
+def talk_shares(insights: dict[str, Any]) -> dict[str, int]:
+    """Speaker name → whole percent of the time anyone talked, from the provider's analytics (`talkTime`);
+    empty when the provider measured none (an older cache, a host without analytics, an untimed transcript).
+    """
+    seconds: dict[str, float] = {}
+    for member in (insights.get("analytics") or {}).get("members") or []:
+        name = _name(member)
+        talked = ((member.get("talkTime") or {}) if isinstance(member, dict) else {}).get("seconds")
+        if name and isinstance(talked, (int, float)) and talked > 0:
+            seconds[name] = seconds.get(name, 0.0) + float(talked)
+    total = sum(seconds.values())
+    return {name: round(100 * talked / total) for name, talked in seconds.items()} if total else {}
+
+
+def _speaker_list(people: list[str], shares: Mapping[str, int] | None = None) -> str:
+    """The first names (each with its share of the talk time when measured), then a count: a context line of
+    60 names is unreadable and over Slack's limits."""
+    shares = shares or {}
+    shown = ", ".join(
+        _clip(name, 80) + (f" {shares[name]}%" if name in shares else "")
+        for name in people[:MAX_LISTED_SPEAKERS]
+    )
     more = len(people) - MAX_LISTED_SPEAKERS
     return escape(shown) + (f" and {more} more" if more > 0 else "")
 
@@ -297,7 +316,7 @@ def render_summary(
         facts.append(f":stopwatch: {clock(duration)}")
     people = speakers(insights)
     if people:
-        facts.append(":busts_in_silhouette: " + _speaker_list(people))
+        facts.append(":busts_in_silhouette: " + _speaker_list(people, talk_shares(insights)))
     mood = overall_sentiment(messages)
     if mood:
         facts.append(f"Overall sentiment: {mood}")
