@@ -3,7 +3,7 @@ parentRefs."""
 
 from __future__ import annotations
 
-from bot.engine.insights.topics import find_topics
+from bot.engine.insights.topics import _is_topic_like, find_topics
 
 
 def messages(*lines: str) -> list[dict]:
@@ -72,3 +72,10 @@ def test_people_and_vague_phrases_are_not_topics():
     assert "pricing model" in texts
     for junk in ("david jordan", "different shape", "next slide", "ten percent", "priya"):
         assert junk not in texts
+
+
+def test_clauses_are_not_topics_but_adjectives_before_a_noun_are():
+    clauses = ["orders instead", "design across teams", "nobody expects", "printer fixed", "team worked late"]
+    things = ["revised budget", "damaged goods", "design review", "speed of light", "reserve estimate"]
+    assert [p for p in clauses if _is_topic_like(p, frozenset())] == []
+    assert [p for p in things if not _is_topic_like(p, frozenset())] == []

@@ -15,6 +15,7 @@ from . import sentiment as sentiment_
 from .text import insight_id, remove_fillers, stem, words
 from .vocabulary import (
     CALENDAR_WORDS,
+    CLAUSE_WORDS,
     CONVERSATIONAL,
     FUNCTION_WORDS,
     GENERIC_NOUNS,
@@ -204,11 +205,19 @@ def _is_topic_like(phrase: str, names: frozenset[str]) -> bool:
         return False
     # A function word inside a phrase ("fix the payment", "bug is fixed") marks a clause, not a noun
     # phrase; "of" is the exception that names things ("speed of light").
-    if any(t in FUNCTION_WORDS and t != "of" for t in tokens) or tokens[-1] == "of":
+    if any(t in FUNCTION_WORDS and t != "of" or t in CLAUSE_WORDS for t in tokens) or tokens[-1] == "of":
+        return False
+    # A past tense after the first word is a clause's verb ("printer fixed", "team worked late"); first, it
+    # is an adjective ("revised budget", "damaged goods").
+    if any(_past_tense(t) for t in tokens[1:]):
         return False
     if len(tokens) == 1:
         return len(tokens[0]) >= 4 and not tokens[0].isdigit() and tokens[0] not in GENERIC_NOUNS
     return not all(t in GENERIC_NOUNS for t in tokens)
+
+
+def _past_tense(token: str) -> bool:
+    return len(token) >= 5 and token.endswith("ed") and not token.endswith("eed")
 
 
 def _display(phrase: str) -> str:

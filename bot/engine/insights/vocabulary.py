@@ -558,3 +558,41 @@ NOT_IN_TOPICS = frozenset(
         "needs", "happy", "sorry", "thanks", "honestly", "basically", "literally", "already",
     ]
 )  # fmt: skip
+
+
+# Adverbs, prepositions and indefinite pronouns that the stopword list above lacks: inside a phrase they mark
+# a clause ("orders instead", "design across teams", "nobody expects"), not a thing a topic list names.
+CLAUSE_WORDS = frozenset(
+    [
+        "across",
+        "already",
+        "although",
+        "always",
+        "another",
+        "anybody",
+        "anyway",
+        "beneath",
+        "everybody",
+        "instead",
+        "maybe",
+        "never",
+        "nobody",
+        "often",
+        "otherwise",
+        "perhaps",
+        "rather",
+        "really",
+        "somebody",
+        "someone",
+        "still",
+        "though",
+        "toward",
+        "towards",
+        "underneath",
+        "unless",
+        "upon",
+        "whether",
+        "within",
+        "without",
+    ]
+)
