@@ -11,10 +11,13 @@ server's default and runs in the full-cycle tests.
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import requests
 
 from bot.config import Settings
@@ -114,3 +117,19 @@ import symbl.jobs_api.Job as job_module
 _sleep = time.sleep
 job_module.time = types.SimpleNamespace(sleep=lambda seconds: _sleep(0.2))
 """
+
+
+def run_sdk_script(script: str, tmp_path: Path) -> str:
+    """Run `script` (SDK_PREAMBLE + calls) against a fresh engine in a subprocess; its stdout. Skips when the
+    official SDK is not installed."""
+    pytest.importorskip("symbl", reason="install the SDK as in the README's test command")
+    with running_engine(Settings(data_dir=tmp_path / "data")) as server:
+        done = subprocess.run(
+            [sys.executable, "-c", script, server.url],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout

@@ -12,13 +12,8 @@ REST layer (`symbl_rest.ConversationsApi`, the methods the wrappers mean to call
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-import pytest
-
-from bot.config import Settings
-from tests.engine_api_support import SDK_PREAMBLE, running_engine
+from tests.engine_api_support import SDK_PREAMBLE, run_sdk_script
 
 SCRIPT = (
     SDK_PREAMBLE
@@ -72,17 +67,8 @@ print(json.dumps({"step": "put_speakers_events", "message": moved.message,
 
 
 def test_the_official_sdk_reads_analytics_and_edits_speakers(tmp_path):
-    pytest.importorskip("symbl", reason="install the SDK as in the README's test command")
-    with running_engine(Settings(data_dir=tmp_path / "data")) as server:
-        done = subprocess.run(
-            [sys.executable, "-c", SCRIPT, server.url],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-    assert done.returncode == 0, done.stderr[-3000:]
-    steps = {s["step"]: s for s in map(json.loads, done.stdout.splitlines())}
+    stdout = run_sdk_script(SCRIPT, tmp_path)
+    steps = {s["step"]: s for s in map(json.loads, stdout.splitlines())}
 
     analytics = steps["analytics"]["body"]
     metrics = {m["type"]: (m["seconds"], m["percent"]) for m in analytics["metrics"]}

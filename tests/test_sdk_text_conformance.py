@@ -5,13 +5,8 @@ its 30 s job-poll sleep shortened inside `symbl.jobs_api.Job` only. Text jobs ne
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-import pytest
-
-from bot.config import Settings
-from tests.engine_api_support import SDK_PREAMBLE, running_engine
+from tests.engine_api_support import SDK_PREAMBLE, run_sdk_script
 
 SCRIPT = (
     SDK_PREAMBLE
@@ -55,17 +50,8 @@ print(json.dumps({"step": "append", "status": appended.get_job_status(),
 
 
 def test_the_official_sdk_text_calls_work_against_our_engine(tmp_path):
-    pytest.importorskip("symbl", reason="install the SDK as in the README's test command")
-    with running_engine(Settings(data_dir=tmp_path / "data")) as server:
-        done = subprocess.run(
-            [sys.executable, "-c", SCRIPT, server.url],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-    assert done.returncode == 0, done.stderr[-3000:]
-    steps = {s["step"]: s for s in map(json.loads, done.stdout.splitlines())}
+    stdout = run_sdk_script(SCRIPT, tmp_path)
+    steps = {s["step"]: s for s in map(json.loads, stdout.splitlines())}
 
     first = steps["process"]
     assert first["status"] == "completed" and first["name"] == "text meeting"

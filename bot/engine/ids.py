@@ -9,6 +9,12 @@ _LOWEST, _SPAN = 10**15, 9 * 10**15  # always 16 digits, never a leading zero
 
 
 def new_conversation_id() -> str:
+    return new_id()
+
+
+def new_id() -> str:
+    """A fresh random id (conversations, trackers): never derived from content, so a tracker deleted and
+    created again under the same name is a new tracker."""
     return str(_LOWEST + secrets.randbelow(_SPAN))
 
 

@@ -28,6 +28,7 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from bot import insight_kinds
+from bot.engine.detection_options import Tracker
 
 JOB_STATUSES = ("scheduled", "in_progress", "completed", "failed")
 UNFINISHED = ("scheduled", "in_progress")
@@ -56,6 +57,14 @@ class Job:
 
 class JobLimitReached(Exception):
     """add_job: the unfinished jobs already number the limit (checked in the insert's own transaction)."""
+
+
+class TrackerNameTaken(Exception):
+    """add_trackers / update_tracker: the appId already has a tracker of that name (the message names it)."""
+
+
+class TrackerLimitReached(Exception):
+    """add_trackers: the appId would have more than `max_trackers` trackers."""
 
 
 class ConversationBusy(Exception):
@@ -105,6 +114,11 @@ def _conversation(row: dict) -> dict[str, Any]:
         **{k: [] for k in INSIGHT_KEYS},
         **json.loads(row["insights"]),
     }
+
+
+def _tracker(row: tuple[str, str, list[str]]) -> Tracker:
+    """A tracker as the management API answers it: {id, name, vocabulary}."""
+    return {"id": row[0], "name": row[1], "vocabulary": row[2]}
 
 
 class Store:
@@ -169,6 +183,15 @@ class Store:
                 self.db.execute(f"UPDATE [{table}] SET owner = ? WHERE owner IS NULL", [legacy_owner])
             self.db.table("jobs").create_index(["status", "seq"], if_not_exists=True)
             self.db.table("jobs").create_index(["conversation_id", "seq"], if_not_exists=True)
+            # Trackers of the management API (issue 25): created when first opened by this version, so an
+            # older store gains the table and loses nothing.
+            self.db.table("trackers").create(
+                {"id": str, "owner": str, "name": str, "vocabulary": str, "created_at": float},
+                pk="id",
+                if_not_exists=True,
+            )
+            # Names are unique per appId, case-sensitively as Symbl's are: the database enforces it.
+            self.db.table("trackers").create_index(["owner", "name"], unique=True, if_not_exists=True)
 
     # --- tokens ------------------------------------------------------------------------------------
 
@@ -462,6 +485,77 @@ class Store:
             self.db.execute("DELETE FROM jobs WHERE conversation_id = ?", [conversation_id])
             self.db.execute("DELETE FROM conversations WHERE id = ?", [conversation_id])
         return paths
+
+    def completed_job_options(self, conversation_id: str) -> list[dict]:
+        """The submission options of the conversation's completed jobs, oldest first: what was asked of the
+        messages it holds (read-time detections such as trackers and entities follow them)."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT options FROM jobs WHERE conversation_id = ? AND status = 'completed' ORDER BY seq",
+                [conversation_id],
+            ).fetchall()
+        return [json.loads(row[0] or "{}") for row in rows]
+
+    # --- trackers (management API) -----------------------------------------------------------------
+
+    def add_trackers(
+        self, owner: str, trackers: list[tuple[str, str, list[str]]], max_trackers: int
+    ) -> list[Tracker]:
+        """Create `(id, name, vocabulary)` trackers for `owner`, all or none: raises TrackerNameTaken when a
+        name is taken (by an existing tracker or twice in `trackers`), TrackerLimitReached past
+        `max_trackers`."""
+        now = time.time()
+        with self._lock, self.db.atomic():
+            count = self.db.execute("SELECT count(*) FROM trackers WHERE owner = ?", [owner]).fetchone()[0]
+            if count + len(trackers) > max_trackers:
+                raise TrackerLimitReached
+            for tracker_id, name, vocabulary in trackers:
+                try:
+                    self.db.execute(
+                        "INSERT INTO trackers (id, owner, name, vocabulary, created_at) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        [tracker_id, owner, name, json.dumps(vocabulary), now],
+                    )
+                except sqlite3.IntegrityError:
+                    raise TrackerNameTaken(f"A tracker named {name!r} already exists.") from None
+        return [_tracker(t) for t in trackers]
+
+    def trackers(self, owner: str, name: str | None = None) -> list[Tracker]:
+        """`owner`'s trackers in creation order; only the one named `name` (exactly) when given."""
+        sql, params = "SELECT id, name, vocabulary FROM trackers WHERE owner = ?", [owner]
+        if name is not None:
+            sql, params = sql + " AND name = ?", [owner, name]
+        with self._lock:
+            rows = self.db.execute(sql + " ORDER BY created_at, rowid", params).fetchall()
+        return [_tracker((r[0], r[1], json.loads(r[2]))) for r in rows]
+
+    def tracker(self, tracker_id: str, owner: str) -> Tracker | None:
+        """The tracker, or None when it does not exist or belongs to another appId."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT id, name, vocabulary FROM trackers WHERE id = ? AND owner = ?", [tracker_id, owner]
+            ).fetchone()
+        return None if row is None else _tracker((row[0], row[1], json.loads(row[2])))
+
+    def update_tracker(self, tracker_id: str, owner: str, name: str, vocabulary: list[str]) -> Tracker | None:
+        """Replace the tracker's name and vocabulary; None when it is not `owner`'s. TrackerNameTaken when
+        another of `owner`'s trackers has `name`."""
+        with self._lock, self.db.atomic():
+            try:
+                changed = self.db.execute(
+                    "UPDATE trackers SET name = ?, vocabulary = ? WHERE id = ? AND owner = ?",
+                    [name, json.dumps(vocabulary), tracker_id, owner],
+                ).rowcount
+            except sqlite3.IntegrityError:
+                raise TrackerNameTaken(f"A tracker named {name!r} already exists.") from None
+        return _tracker((tracker_id, name, vocabulary)) if changed else None
+
+    def delete_tracker(self, tracker_id: str, owner: str) -> bool:
+        with self._lock, self.db.atomic():
+            deleted = self.db.execute(
+                "DELETE FROM trackers WHERE id = ? AND owner = ?", [tracker_id, owner]
+            ).rowcount
+        return bool(deleted)
 
     def jobs(self) -> Iterator[Job]:
         with self._lock:

@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from bot.engine import detection_options
 from bot.engine.limits import MAX_JSON_DEPTH, json_too_deep
 from bot.engine.options import ChannelSpeaker, ProcessOptions
 from bot.engine.speaker_names import KnownPerson
@@ -142,6 +143,7 @@ def text_body_options(body: Any, query_pairs: Iterable[tuple[str, str]]) -> tupl
 
 def _checked(options: dict) -> dict:
     to_process_options(options)  # fails now, at submission, rather than later inside the job
+    detection_options.check(options)  # trackers and entities: read back when a conversation is read
     return options
 
 

@@ -232,3 +232,21 @@ def find_due_date(sentence: str, reference_time: datetime) -> DueDate | None:
         if day is not None:
             found.append(DueDate(sentence[m.start() : m.end()], m.start(), day, kind))
     return min(found, key=lambda d: d.offset) if found else None
+
+
+def find_dates(text: str, reference_time: datetime) -> list[DueDate]:
+    """Every date said in `text`, in order (what `find_due_date` finds first, and the rest); where the
+    words of two rules overlap, the match that starts first, then the longer, is kept."""
+    lowered = text.lower()
+    ref = reference_time.date()
+    found: list[DueDate] = []
+    for pattern, resolve, kind in _RULES:
+        for m in pattern.finditer(lowered):
+            day = resolve(ref, m)  # type: ignore[operator]
+            if day is not None:
+                found.append(DueDate(text[m.start() : m.end()], m.start(), day, kind))
+    kept: list[DueDate] = []
+    for date_ in sorted(found, key=lambda d: (d.offset, -len(d.text))):
+        if not kept or date_.offset >= kept[-1].offset + len(kept[-1].text):
+            kept.append(date_)
+    return kept

@@ -7,7 +7,17 @@ from flask import Flask
 from bot.config import Settings
 from bot.engine.core import analyze
 from bot.engine.jobs import Analyzer, SpeechEngine
-from bot.engine.server import auth, conversations, errors, health, submissions, updates
+from bot.engine.server import (
+    auth,
+    conversations,
+    detections,
+    errors,
+    health,
+    submissions,
+    trackers,
+    transcripts,
+    updates,
+)
 from bot.engine.server.service import EXTENSION_KEY, EngineService
 
 
@@ -28,6 +38,9 @@ def create_app(
         auth.blueprint,
         submissions.blueprint,
         conversations.blueprint,
+        detections.blueprint,
+        transcripts.blueprint,
+        trackers.blueprint,
         updates.blueprint,
         health.blueprint,
     ):

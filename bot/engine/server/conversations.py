@@ -25,10 +25,9 @@ CONVERSATION = "/v1/conversations/<conversation_id>"
 LISTINGS = [(kind.path, kind.key) for kind in insight_kinds.KINDS if kind.key != "topics"] + [
     ("members", "members")
 ]
-# Valid but empty: the engine does not compute these; the official SDK requires their keys.
+# Valid but empty: the engine does not compute these; the official SDK requires their keys. (Entities and
+# trackers are `detections`.)
 EMPTY: dict[str, Callable[[], Any]] = {
-    "entities": lambda: {"entities": []},
-    "trackers": lambda: [],
     "insights": lambda: {"insights": []},
     "intents": lambda: {"intents": []},
 }
@@ -36,7 +35,8 @@ EMPTY: dict[str, Callable[[], Any]] = {
 blueprint = Blueprint("conversations", __name__)
 
 
-def _conversation(conversation_id: str) -> dict:
+def owned_conversation(conversation_id: str) -> dict:
+    """The request owner's conversation; a 404 when it is missing or another appId's."""
     found = current_service().store.conversation(conversation_id, current_owner())
     if found is None:
         raise ApiError(404, f"Conversation {conversation_id} was not found.")
@@ -60,7 +60,7 @@ def job_status(job_id: str) -> Response:
 
 @blueprint.get(CONVERSATION)
 def conversation(conversation_id: str) -> Response:
-    found = _conversation(conversation_id)
+    found = owned_conversation(conversation_id)
     messages = found["messages"]
     end = messages[-1]["endTime"] if messages else found["start_time"]
     return jsonify(
@@ -78,7 +78,7 @@ def conversation(conversation_id: str) -> Response:
 @blueprint.get(f"{CONVERSATION}/messages")
 def messages(conversation_id: str) -> Response:
     sentiment, verbose = flag("sentiment", False), flag("verbose", False)
-    found = _conversation(conversation_id)
+    found = owned_conversation(conversation_id)
     drop = ({"sentiment"} if not sentiment else set()) | ({"words"} if not verbose else set())
     return jsonify({"messages": _without(found["messages"], drop)})
 
@@ -87,20 +87,20 @@ def messages(conversation_id: str) -> Response:
 def topics(conversation_id: str) -> Response:
     sentiment, parent_refs = flag("sentiment", False), flag("parentRefs", False)
     drop = ({"sentiment"} if not sentiment else set()) | ({"parentRefs"} if not parent_refs else set())
-    found = _conversation(conversation_id)
+    found = owned_conversation(conversation_id)
     return jsonify({"topics": _without(found["topics"], drop)})
 
 
 @blueprint.get(f"{CONVERSATION}/analytics")
 def analytics(conversation_id: str) -> Response:
-    found = _conversation(conversation_id)
+    found = owned_conversation(conversation_id)
     return jsonify(conversation_analytics(found["messages"], found["members"], found["start_time"]))
 
 
 @blueprint.get(f"{CONVERSATION}/summary")
 def summary(conversation_id: str) -> Response:
     refresh = flag("refresh", False)
-    found = _conversation(conversation_id)
+    found = owned_conversation(conversation_id)
     store = current_service().store
     if store.has_unfinished_job(conversation_id):
         # Symbl answers 404 until the conversation's processing has finished.
@@ -116,7 +116,7 @@ def summary(conversation_id: str) -> Response:
 
 @blueprint.delete(CONVERSATION)
 def delete_conversation(conversation_id: str) -> Response:
-    _conversation(conversation_id)
+    owned_conversation(conversation_id)
     service = current_service()
     service.store.delete_conversation(conversation_id)
     shutil.rmtree(service.media_dir / conversation_id, ignore_errors=True)
@@ -125,14 +125,14 @@ def delete_conversation(conversation_id: str) -> Response:
 
 def _listing_view(key: str) -> Callable[[str], Response]:
     def view(conversation_id: str) -> Response:
-        return jsonify({key: _conversation(conversation_id)[key]})
+        return jsonify({key: owned_conversation(conversation_id)[key]})
 
     return view
 
 
 def _empty_view(body: Callable[[], Any]) -> Callable[[str], Response]:
     def view(conversation_id: str) -> Response:
-        _conversation(conversation_id)
+        owned_conversation(conversation_id)
         return jsonify(body())
 
     return view
