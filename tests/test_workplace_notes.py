@@ -209,3 +209,20 @@ def test_each_summary_sentence_carries_its_own_speakers_label():
         assert item["text"].count(": ") == 1  # one label per run of one speaker's sentences
     labels = [item["text"].split(":")[0] for item in quoted]
     assert all(a != b for a, b in zip(labels, labels[1:], strict=False))
+
+
+def test_questions_by_their_syntax_and_elliptical_follow_ups_with_what_they_ask_about():
+    turns = [
+        ("Lena", "The supplier says the replacement parts are delayed again."),
+        ("Omar", "How long?"),
+        ("Lena", "Two weeks at least, maybe three."),
+        ("Omar", "Okay. When could you have a revised schedule for the install crew?"),
+        ("Lena", "By Thursday."),
+        ("Omar", "Good."),
+    ]
+    asked = [q["text"] for q in extract_insights(meeting(turns), reference_time=MONDAY).questions]
+    assert any(
+        q.startswith("How long? (re: The supplier says the replacement parts are delayed") for q in asked
+    )
+    assert any("When could you have a revised schedule" in q for q in asked)
+    assert not any(q.startswith("Good") or q.startswith("By Thursday") for q in asked)
