@@ -8,7 +8,7 @@ listener too: an unhandled event is answered 404 and Slack would deliver it agai
 from slack_bolt import App
 
 from bot.slack.services import Services
-from handlers import actions, commands, events, home, mentions, shortcuts
+from handlers import actions, commands, events, home, mentions, shortcuts, views
 from handlers.events import NOOP_EVENTS
 
 
@@ -19,6 +19,7 @@ def register(app: App, services: Services) -> None:
     commands.register(app, services)
     actions.register(app, services)
     shortcuts.register(app, services)
+    views.register(app, services)
 
 
 __all__ = ["NOOP_EVENTS", "register"]

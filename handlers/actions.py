@@ -1,4 +1,5 @@
-"""The summary's action-item buttons: "Mark done" (`action_item_done`) and "Remind me" (`action_item_remind`).
+"""The summary's buttons: "Mark done" (`action_item_done`), "Remind me" (`action_item_remind`) and "Fix
+speakers" (`fix_speakers`, which opens a modal: bot.slack.speakers; its submission is handlers.views').
 
 Acknowledged in listener middleware, answered on `services.interactive`, as `/symbl` is (handlers.commands).
 """
@@ -14,8 +15,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import BotError
 from bot.slack import errors as slack_errors
-from bot.slack import queries
-from bot.slack.render.summary import DONE_ACTION, REMIND_ACTION
+from bot.slack import queries, speakers
+from bot.slack.render.summary import DONE_ACTION, FIX_SPEAKERS_ACTION, REMIND_ACTION
 from bot.slack.services import Services
 from handlers.commands import TROUBLE
 
@@ -37,6 +38,8 @@ def register(app: App, services: Services) -> None:
     remind = acked_first(lambda inv, c, k: queries.remind(services, inv, c, k))
     app.action(DONE_ACTION, middleware=[done])(_acked)
     app.action(REMIND_ACTION, middleware=[remind])(_acked)
+    fix = acked_first(lambda inv, c, _k: speakers.open_editor(services, inv, c))
+    app.action(FIX_SPEAKERS_ACTION, middleware=[fix])(_acked)
 
 
 def _acked(ack: Ack) -> None:
@@ -50,6 +53,7 @@ def _run(respond: Respond, do: Any, body: dict[str, Any], action: dict[str, Any]
             team_id=(body.get("team") or {}).get("id") or "",
             user_id=body["user"]["id"],
             channel_id=(body.get("channel") or {}).get("id") or "",
+            trigger_id=body.get("trigger_id") or "",
         )
         message = do(inv, str(value.get("c") or ""), str(value.get("k") or ""))
     except BotError as err:

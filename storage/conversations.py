@@ -133,7 +133,8 @@ def base_recording(store: BotStore, conversation_id: str) -> Recording | None:
 
 
 def forget(store: BotStore, conversation_id: str) -> bool:
-    """Delete the conversation's transcript, insights, search entry and action-item state, in one transaction.
+    """Delete the conversation's transcript, insights, search entry, action-item state and speaker names, in
+    one transaction.
 
     The recording rows stay (without their names and links) so a redelivered event still finds its key and
     does not bring the recording back.
@@ -144,6 +145,7 @@ def forget(store: BotStore, conversation_id: str) -> bool:
         ).rowcount
         db.execute("DELETE FROM conversation_text WHERE conversation_id = ?", [conversation_id])
         db.execute("DELETE FROM action_item_state WHERE conversation_id = ?", [conversation_id])
+        db.execute("DELETE FROM speaker_names WHERE conversation_id = ?", [conversation_id])
         db.execute(
             "UPDATE recordings SET name = NULL, download_url = NULL WHERE conversation_id = ? OR append_to = "
             "?",

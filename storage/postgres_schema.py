@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.schema import SLACK_OAUTH_TABLES
+from storage.schema import SLACK_OAUTH_TABLES, SPEAKER_NAMES_TABLE
 
 # The advisory lock's key: any constant the bot's database uses for nothing else ("symbl" in ASCII).
 MIGRATION_LOCK = 0x73796D626C
@@ -136,6 +136,7 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("m003_slack_oauth", SLACK_OAUTH_TABLES),
+    ("m004_speaker_names", (SPEAKER_NAMES_TABLE,)),
 )
 
 _LEDGER = (

@@ -322,6 +322,22 @@ def mark_completed(
         )
 
 
+def replace_insights(
+    store: BotStore, conversation_id: str, insights: dict[str, Any], now: float | None = None
+) -> bool:
+    """The conversation's insights as the provider answers them after an edit (a speaker renamed); False when
+    the conversation is not cached (forgotten meanwhile). `fetched_at` moves on, so search re-indexes it."""
+    now = time.time() if now is None else now
+    with store.tx() as db:
+        return (
+            db.execute(
+                "UPDATE conversations SET insights = ?, fetched_at = ? WHERE conversation_id = ?",
+                [json.dumps(insights), now, conversation_id],
+            ).rowcount
+            == 1
+        )
+
+
 def insights_for(store: BotStore, conversation_id: str) -> dict[str, Any] | None:
     with store.read() as db:
         row = db.execute(

@@ -159,6 +159,12 @@ def m006_slack_oauth(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m007_speaker_names(db: Database) -> None:
+    """Issue 25: who a conversation's speaker is in Slack, as people named them ("Fix speakers")."""
+    db.execute(SPEAKER_NAMES_TABLE)
+
+
 # The same in both dialects (storage.postgres_schema uses it too): `data` is the slack-sdk model as JSON,
 # the key columns hold '' for "none" so that equality finds them.
 SLACK_OAUTH_TABLES = (
@@ -179,3 +185,17 @@ SLACK_OAUTH_TABLES = (
     "CREATE INDEX slack_bots_key ON slack_bots (client_id, enterprise_id, team_id, installed_at)",
     "CREATE TABLE slack_oauth_states (state TEXT PRIMARY KEY, expire_at DOUBLE PRECISION NOT NULL)",
 )
+
+# The same in both dialects. `name` is the name the provider was given for the member (the Slack user's real
+# name then): an insight from a host that copies names but not member ids is still matched by it.
+SPEAKER_NAMES_TABLE = """
+    CREATE TABLE speaker_names (
+        conversation_id TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        named_by TEXT NOT NULL,
+        named_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (conversation_id, member_id)
+    )
+"""

@@ -192,14 +192,17 @@ def block_action(
     message_ts: str,
     response_url: str,
     team: str = TEAM,
+    trigger_id: str | None = None,
 ) -> dict:
+    """A `block_actions` payload of a button in a message. `trigger_id`: one the fake Slack issued
+    (`FakeSlack.new_trigger()`) when the click is to open a modal."""
     return {
         "type": "block_actions",
         "team": {"id": team, "domain": "test"},
         "user": {"id": user, "team_id": team},
         "api_app_id": "A0APP",
         "token": "legacy",
-        "trigger_id": f"trig.{next(_triggers)}",
+        "trigger_id": trigger_id or f"trig.{next(_triggers)}",
         "container": {
             "type": "message",
             "message_ts": message_ts,
@@ -218,6 +221,36 @@ def block_action(
                 "action_ts": str(time.time()),
             }
         ],
+    }
+
+
+def view_submission(view: dict, values: dict[str, dict[str, dict]], *, user: str, team: str = TEAM) -> dict:
+    """A `view_submission` payload of a modal the fake Slack opened (`FakeSlack.views`), as Slack sends it
+    when the user presses the modal's submit button
+    (https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload).
+
+    `values`: block id → action id → the element's state, e.g. `{"type": "users_select", "selected_user":
+    "U1"}`; an input block the user left alone is sent with its empty state, as Slack does."""
+    state: dict[str, dict[str, dict]] = {}
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input":
+            element = block["element"]
+            empty = {"type": element["type"]}
+            chosen = values.get(block["block_id"], {}).get(element["action_id"])
+            state[block["block_id"]] = {element["action_id"]: chosen or empty}
+    unknown = set(values) - set(state)
+    if unknown:
+        raise ValueError(f"no input blocks {sorted(unknown)} in the view")
+    return {
+        "type": "view_submission",
+        "team": {"id": team, "domain": "test"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+        "api_app_id": "A0APP",
+        "token": "legacy",
+        "trigger_id": f"trig.{next(_triggers)}",
+        "view": {**view, "state": {"values": state}},
+        "response_urls": [],
+        "is_enterprise_install": False,
     }
 
 

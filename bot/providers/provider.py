@@ -85,6 +85,11 @@ class Provider(Protocol):
         …)."""
         ...
 
+    def put_member(self, conversation_id: str, member_id: str, name: str, email: str | None = None) -> str:
+        """Rename a member (e.g. a diarized "Speaker 2") in the conversation's messages and insights;
+        `NotFound` when the provider knows no such member (or cannot rename members)."""
+        ...
+
     def delete_conversation(self, conversation_id: str) -> None:
         """Delete the conversation and its results at the provider (`forget`, retention)."""
         ...

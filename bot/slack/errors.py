@@ -25,6 +25,9 @@ USER_MESSAGES = {
     "account_inactive": "the app's Slack token is no longer valid; reinstall the app.",
     "token_revoked": "the app was uninstalled or its token revoked.",
     "time_too_far": "Slack cannot schedule a message that far ahead.",
+    # views.open: a click's trigger is good for 3 s, once (https://docs.slack.dev/reference/methods/views.open)
+    "expired_trigger_id": "the form took too long to open; click the button again.",
+    "exchanged_trigger_id": "the form took too long to open; click the button again.",
 }
 
 

@@ -46,6 +46,7 @@ class Invocation:
     channel_id: str
     thread_ts: str | None = None  # a mention inside a thread: commands mean that thread's conversation
     key: str = ""  # unique per invocation (trigger id, mention ts): the dedupe key of an append it starts
+    trigger_id: str = ""  # a button click's: what views.open needs to open a modal (valid for 3 s)
 
 
 def _client(services: Services, inv: Invocation) -> Any:
@@ -378,7 +379,7 @@ def home_view(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
     entries = []
     for conv in convs.recent_in_channels(services.store, team_id, channels, LIST_LIMIT):
         done = action_items.done_in(services.store, conv.conversation_id)
-        owners = updates.owners_of(services, team_id, conv.insights)
+        owners = updates.owners_of(services, team_id, conv.insights, conv.conversation_id)
         items = []
         for item in conv.insights.get("actionItems") or []:
             key = action_items.item_key(item)

@@ -1,4 +1,4 @@
-"""Keeping a posted summary current: appends, "Mark done", and `forget` edit it in place.
+"""Keeping a posted summary current: appends, "Mark done", "Fix speakers" and `forget` edit it in place.
 
 Choice: a summary is **edited in place** (`chat.update`), never re-posted. The thread keeps one summary, links
 to it stay valid, and an edit is naturally repeatable: the pipeline may run the step again after a crash and
@@ -23,9 +23,10 @@ from bot.errors import BotError
 from bot.slack import thread
 from bot.slack.render.summary import SlackMessage, render_summary, summary_metadata
 from bot.slack.services import Services
-from storage import Recording, action_items, summary_parts
+from storage import Recording, action_items, speaker_names, summary_parts
 from storage import conversations as convs
 from storage import recordings as repo
+from storage.speaker_names import SpeakerName
 
 log = logging.getLogger(__name__)
 _locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
@@ -46,19 +47,36 @@ def summary_title(services: Services, base: Recording) -> str:
     return " + ".join(names)
 
 
-def owners_of(services: Services, team_id: str, insights: dict[str, Any]) -> dict[str, str]:
-    """Action item key → the owner's Slack user, where the owner's name or email matches exactly one
-    member."""
+def owners_of(
+    services: Services, team_id: str, insights: dict[str, Any], conversation_id: str = ""
+) -> dict[str, str]:
+    """Action item key → the owner's Slack user: the one people named the owner's speaker as ("Fix
+    speakers"), else the one member the owner's name or email matches."""
     items = insights.get("actionItems") or []
     if not items:
         return {}
+    named = speaker_names.of(services.store, conversation_id) if conversation_id else {}
     client = services.slack_for(team_id)
     found = {}
     for item in items:
-        user = services.directory.slack_user_for(client, team_id, item.get("assignee") or item.get("from"))
+        person = item.get("assignee") or item.get("from")
+        user = named_user(named, person) or services.directory.slack_user_for(client, team_id, person)
         if user:
             found[action_items.item_key(item)] = user
     return found
+
+
+def named_user(named: dict[str, SpeakerName], person: Any) -> str | None:
+    """The Slack user a person record was named as: by its member id, else (a host that copies the new name
+    but not the id into insights) by the name it was given, when that name is one user's."""
+    if not isinstance(person, dict) or not named:
+        return None
+    by_id = named.get(str(person.get("id") or ""))
+    if by_id:
+        return by_id.user_id
+    name = " ".join(str(person.get("name") or "").split()).lower()
+    users = {n.user_id for n in named.values() if " ".join(n.name.split()).lower() == name}
+    return users.pop() if name and len(users) == 1 else None
 
 
 def summary_messages(services: Services, base: Recording, insights: dict[str, Any]) -> list[SlackMessage]:
@@ -69,7 +87,7 @@ def summary_messages(services: Services, base: Recording, insights: dict[str, An
         recording_id=base.id,
         conversation_id=conversation_id,
         done=action_items.done_in(services.store, conversation_id),
-        owners=owners_of(services, base.team_id, insights),
+        owners=owners_of(services, base.team_id, insights, conversation_id),
     )
 
 

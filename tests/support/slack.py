@@ -14,6 +14,12 @@ it), so what Slack refuses, the tests refuse too:
   answer is HTTP 429 with `Retry-After`. `conversations.replies` for apps outside the Marketplace: 1 call a
   minute and `limit` ≤ 15 (changelog 2025-05-29; existing installs from 2026-03-03).
 - `chat.scheduleMessage`: `time_in_past`, and `time_too_far` past 120 days.
+- Modals: `views.open` takes only a trigger id the fake issued (`new_trigger()`, as a click or a command
+  would carry): an unknown one is `invalid_trigger_id`, one used before `exchanged_trigger_id`, one older than
+  3 s `expired_trigger_id` (https://docs.slack.dev/reference/methods/views.open). Its `view` is checked as
+  Slack checks views: slack_sdk's `View` validators (title/submit/close ≤ 24, callback_id ≤ 255,
+  private_metadata ≤ 3000), ≤ 100 blocks validated as above (input blocks' elements, labels and hints
+  too), a `submit` whenever there is an input block; a bad view is `invalid_arguments`.
 - Methods: only the ones modelled here (a `_m_<method>` each, with its reference page) answer; any other is
   `unknown_method`, as Slack answers a method it does not have. A modelled method checks its required
   arguments (`invalid_arguments`) and the token's scopes (`missing_scope`, with `needed` and `provided`)
@@ -47,6 +53,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block, BlockElement
+from slack_sdk.models.views import View
 
 from bot.slack.scopes import BOT_SCOPES, METHOD_SCOPES
 from tests.support.http import FakeServer
@@ -66,7 +73,13 @@ class Call:
 
 
 MAX_BLOCKS = 50  # per message (chat.postMessage, chat.update, chat.postEphemeral)
-MAX_VIEW_BLOCKS = 100  # per App Home view (views.publish)
+MAX_VIEW_BLOCKS = 100  # per view (views.publish, views.open)
+TRIGGER_SECONDS = (
+    3.0  # a trigger id is good for 3 s (https://docs.slack.dev/interactivity/handling-user-interaction)
+)
+MAX_LABEL_CHARS = 2000  # an input block's label and hint
+MAX_OPTION_TEXT_CHARS = 75  # a select option's text
+MAX_OPTION_VALUE_CHARS = 150  # a select option's value
 MAX_TEXT_CHARS = 40_000  # top-level `text`: longer is msg_too_long
 MAX_FIELD_CHARS = 2000  # a section field's text
 MAX_VALUE_CHARS = 2000  # a button's value
@@ -90,6 +103,7 @@ METHOD_TIER = {
     "users.lookupByEmail": 3,
     "files.info": 4,
     "views.publish": 4,
+    "views.open": 4,
     "files.getUploadURLExternal": 4,
     "files.completeUploadExternal": 4,
     "conversations.replies": 1,  # non-Marketplace apps: 1 a minute
@@ -115,6 +129,7 @@ REQUIRED_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
     "views.publish": ("user_id", "view"),
+    "views.open": ("trigger_id", "view"),  # or `interactivity_pointer`, which the bot never sends
 }
 
 
@@ -159,7 +174,10 @@ def _validate_children(raw: dict) -> None:
         _validate_text(text, 3000)
     for field in raw.get("fields") or []:
         _validate_text(field, MAX_FIELD_CHARS)
-    elements = list(raw.get("elements") or []) + ([raw["accessory"]] if raw.get("accessory") else [])
+    for key in ("label", "hint"):  # an input block's
+        if raw.get(key) is not None:
+            _validate_text(raw[key], MAX_LABEL_CHARS)
+    elements = list(raw.get("elements") or []) + [raw[k] for k in ("accessory", "element") if raw.get(k)]
     action_ids: set[str] = set()
     for element in elements:
         if element.get("type") in ("mrkdwn", "plain_text"):  # context elements
@@ -171,6 +189,11 @@ def _validate_children(raw: dict) -> None:
         _validated(parsed)
         if len(str(element.get("value") or "")) > MAX_VALUE_CHARS:
             raise BlocksRefused(f"button value over {MAX_VALUE_CHARS} characters")
+        for option in element.get("options") or []:  # slack_sdk leaves a select's options unchecked
+            if len(str((option.get("text") or {}).get("text") or "")) > MAX_OPTION_TEXT_CHARS:
+                raise BlocksRefused(f"option text over {MAX_OPTION_TEXT_CHARS} characters")
+            if not 0 < len(str(option.get("value") or "")) <= MAX_OPTION_VALUE_CHARS:
+                raise BlocksRefused(f"option value empty or over {MAX_OPTION_VALUE_CHARS} characters")
         if element.get("action_id") in action_ids:
             raise BlocksRefused(f"duplicate action_id {element['action_id']!r} in one block")
         action_ids.add(element.get("action_id"))
@@ -183,6 +206,20 @@ def _validate_text(text: dict, limit: int) -> None:
         raise BlocksRefused("empty text object")
     if len(str(text["text"])) > limit:
         raise BlocksRefused(f"text object of {len(str(text['text']))} characters; at most {limit}")
+
+
+def validate_view(view: Any) -> None:
+    """Raise `BlocksRefused` for a modal Slack refuses (https://docs.slack.dev/reference/views/modal-views)."""
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        raise BlocksRefused("view must be an object of type modal")
+    try:
+        View(**view).validate_json()
+    except (SlackObjectFormationError, TypeError) as err:
+        raise BlocksRefused(str(err)) from None
+    blocks = view.get("blocks") or []
+    validate_blocks(blocks, max_blocks=MAX_VIEW_BLOCKS)
+    if any(b.get("type") == "input" for b in blocks) and not view.get("submit"):
+        raise BlocksRefused("a modal with input blocks needs a submit button")
 
 
 class RateWindows:
@@ -240,6 +277,8 @@ class FakeSlack(FakeServer):
         self.ephemerals: list[dict] = []
         self.scheduled: list[dict] = []
         self.uploads: dict[str, dict] = {}  # file id → {"bytes", "filename", "channel_id", "thread_ts", …}
+        self.triggers: dict[str, float | None] = {}  # trigger id → when issued (fake clock); None once used
+        self.views: dict[str, dict] = {}  # view id → the modal views.open opened
         self._file_ids = itertools.count(1)
         super().__init__()
 
@@ -255,6 +294,13 @@ class FakeSlack(FakeServer):
         self._clock_offset += seconds
 
     # --- set-up ---
+
+    def new_trigger(self) -> str:
+        """A trigger id as an interaction carries one: views.open takes it once, within 3 s."""
+        with self.lock:
+            trigger = f"{next(self._file_ids)}.{TEAM}.trigger"
+            self.triggers[trigger] = self.clock()
+        return trigger
 
     def fail_next(
         self,
@@ -748,6 +794,39 @@ class FakeSlack(FakeServer):
         except BlocksRefused as err:
             return {"ok": False, "error": "invalid_arguments", "errors": [str(err)]}
         return {"ok": True, "view": view}
+
+    def _m_views_open(self, body: dict) -> dict:
+        """views.open: the opened `view` (with its `id`); `invalid_trigger_id`, `exchanged_trigger_id`,
+        `expired_trigger_id`; `invalid_arguments` for a view Slack refuses.
+        https://docs.slack.dev/reference/methods/views.open"""
+        view = body["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        trigger = str(body["trigger_id"])
+        with self.lock:
+            if trigger not in self.triggers:
+                return {"ok": False, "error": "invalid_trigger_id"}
+            issued = self.triggers[trigger]
+            if issued is None:
+                return {"ok": False, "error": "exchanged_trigger_id"}
+            if self.clock() - issued > TRIGGER_SECONDS:
+                return {"ok": False, "error": "expired_trigger_id"}
+            self.triggers[trigger] = None
+        try:
+            validate_view(view)
+        except BlocksRefused as err:
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [str(err)]}}
+        opened = {
+            **view,
+            "id": f"V{next(self._file_ids):08d}",
+            "team_id": TEAM,
+            "state": {"values": {}},
+            "hash": f"{time.time():.6f}.hash",
+            "app_id": "A0APP",
+            "bot_id": BOT_ID,
+        }
+        with self.lock:
+            self.views[opened["id"]] = opened
+        return {"ok": True, "view": opened}
 
     def _m_files_getUploadURLExternal(self, body: dict) -> dict:
         """files.getUploadURLExternal: `upload_url`, `file_id`.

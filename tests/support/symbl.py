@@ -1,11 +1,13 @@
 """A Symbl-compatible API for the bot's and the client's tests: `StubSymbl`, and `ChaosSymbl` with faults.
 
 Both answer through one router (`StubSymbl.route`): token, file/URL submissions and appends, job polls,
-the conversation resources and DELETE. `ChaosSymbl` only decides, before routing, whether a request fails.
+the conversation resources, `PUT …/members/{memberId}` and DELETE. `ChaosSymbl` only decides, before
+routing, whether a request fails.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import uuid
@@ -90,6 +92,9 @@ class StubSymbl(FakeServer):
         self.submissions: list[dict] = []
         self.requests: list[str] = []
         self.deleted: list[str] = []  # conversation ids deleted through DELETE /v1/conversations/{id}
+        self.renamed: list[
+            tuple[str, str, dict]
+        ] = []  # (conversation id, member id, body) of each PUT member
         self.faults: list[list] = []
         self.names: dict[str, str] = {}  # job id → submitted name
         self.conversation_names: dict[str, str] = {}
@@ -133,6 +138,8 @@ class StubSymbl(FakeServer):
             return self._poll(h, path.rsplit("/", 1)[1])
         if path.startswith("/v1/conversations/") and not self._known(path.split("/")[3]):
             return self._json(h, 404, {"message": f"Conversation {path.split('/')[3]} was not found."})
+        if h.command == "PUT" and path.count("/") == 5 and path.split("/")[4] == "members":
+            return self._put_member(h, raw, path.split("/")[3], path.split("/")[5])
         if h.command == "DELETE" and path.startswith("/v1/conversations/"):
             with self.lock:
                 self.deleted.append(path.rsplit("/", 1)[1])
@@ -142,6 +149,39 @@ class StubSymbl(FakeServer):
             if key:
                 return self._json(h, 200, {key: self.insights[key]})
         self._json(h, 404, {"message": "not found"})
+
+    def _put_member(
+        self, h: BaseHTTPRequestHandler, raw: bytes, conversation_id: str, member_id: str
+    ) -> None:
+        """`PUT …/members/{memberId}` as the engine answers it (bot/engine/server/updates.py): 400 without a
+        name or with another id in the body, 404 for a member the conversation does not have; otherwise every
+        person record with that id (members, messages' `from`, insights' assignees) takes the new name."""
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"].strip():
+            return self._json(
+                h, 400, {"message": "name (the member's new name, a non-empty string) is required."}
+            )
+        if body.get("id") not in (None, "", member_id):
+            return self._json(
+                h, 400, {"message": f"id {body['id']!r} does not match the member id in the path."}
+            )
+        with self.lock:
+            insights = copy.deepcopy(self.insights)
+            known = any(m.get("id") == member_id for m in insights.get("members") or []) or any(
+                (m.get("from") or {}).get("id") == member_id for m in insights.get("messages") or []
+            )
+            if known:
+                _rename(insights, member_id, body["name"], body.get("email"))
+                self.insights = insights
+                self.renamed.append((conversation_id, member_id, body))
+        if not known:
+            return self._json(
+                h, 404, {"message": f"Member {member_id} was not found in conversation {conversation_id}."}
+            )
+        self._json(h, 200, {"message": f"Member {member_id} is now {body['name']}."})
 
     def _grant(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
         try:
@@ -262,3 +302,17 @@ def _submitted_name(query: str, raw: bytes) -> str | None:
         except ValueError:
             return None
     return name
+
+
+def _rename(value: Any, member_id: str, name: str, email: str | None) -> None:
+    """Every person record (a dict with an id and a name) with `member_id`, anywhere in `value`."""
+    if isinstance(value, dict):
+        if value.get("id") == member_id and "name" in value:
+            value["name"] = name
+            if email:
+                value["email"] = email
+        for nested in value.values():
+            _rename(nested, member_id, name, email)
+    elif isinstance(value, list):
+        for item in value:
+            _rename(item, member_id, name, email)

@@ -493,6 +493,21 @@ class SymblClient:
             "DELETE", f"/v1/conversations/{_seg(conversation_id)}", f"deleting conversation {conversation_id}"
         )
 
+    def put_member(self, conversation_id: str, member_id: str, name: str, email: str | None = None) -> str:
+        """`PUT …/members/{memberId}` (contract §5.14): the member's name and e-mail, which the host also
+        writes into the messages and insights that name the member. The answer's `message`.
+
+        NotFound: the host knows no such conversation or member, or (a Symbl-compatible host without the
+        endpoint) no such route. A PUT of the same body twice ends the same, so reads are retried."""
+        what = f"renaming member {member_id} of conversation {conversation_id}"
+        body = {"id": member_id, "name": name, **({"email": email} if email else {})}
+        path = f"/v1/conversations/{_seg(conversation_id)}/members/{_seg(member_id)}"
+        answer = self._call("PUT", path, what, json=body)
+        message = answer.get("message") if isinstance(answer, dict) else None
+        if not isinstance(message, str):
+            raise ProviderUnavailable(f"{what}: the answer carries no message")
+        return message
+
     def fetch_insights(self, conversation_id: str) -> dict[str, Any]:
         """Everything a summary needs, keyed as on the wire."""
         return {

@@ -247,6 +247,11 @@ class Conversation:
         """The Summary API's `[{id, text, messageRefs}]` (not in the official SDK 2.0.6)."""
         return self._client.get_summary(self._id, refresh=refresh)
 
+    def put_member(self, member_id: str, name: str, email: str | None = None) -> str:
+        """`PUT …/members/{memberId}`: rename a member (a diarized "Speaker 2") everywhere; the answer's
+        message."""
+        return self._client.put_member(self._id, member_id, name, email)
+
     def delete_conversation(self) -> None:
         self._client.delete_conversation(self._id)
 

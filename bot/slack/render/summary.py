@@ -31,6 +31,8 @@ MAX_FALLBACK_CHARS = 3000
 STAGES = ("queued", "transcribing", "extracting", "done")
 DONE_ACTION = "action_item_done"
 REMIND_ACTION = "action_item_remind"
+FIX_SPEAKERS_ACTION = "fix_speakers"  # opens the "who is who" modal (bot.slack.speakers)
+FIX_SPEAKERS_PROMPT = "_Speaker names wrong? Say who is who._"
 MAX_BUTTON_ITEMS = 12  # action items with buttons (two blocks each); further items are listed as text
 MAX_LISTED_SPEAKERS = 12  # names in the facts line; the rest are counted ("and 28 more")
 
@@ -248,11 +250,31 @@ def unique_items(items: list[dict]) -> list[dict]:
     return list(seen.values())
 
 
+def _fix_speakers_button(insights: dict[str, Any], conversation_id: str | None) -> dict[str, Any] | None:
+    """The "Fix speakers" button, when the provider named speakers by member id (only those can be
+    renamed). A section's accessory rather than an actions block: it sits beside the owners it fixes, and
+    costs no block of the message's 50."""
+    people = list(insights.get("members") or []) + [m.get("from") for m in insights.get("messages") or []]
+    if not conversation_id or not any(isinstance(p, dict) and p.get("id") for p in people):
+        return None
+    return {
+        "type": "button",
+        "action_id": FIX_SPEAKERS_ACTION,
+        "text": {"type": "plain_text", "text": "Fix speakers"},
+        "value": json.dumps({"c": conversation_id}),
+    }
+
+
 def _action_blocks(
-    items: list[dict], conversation_id: str, done: Mapping[str, str], owners: Mapping[str, str]
+    items: list[dict],
+    conversation_id: str,
+    done: Mapping[str, str],
+    owners: Mapping[str, str],
+    fix_speakers: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Action items one by one: open ones with "Mark done" and "Remind me", done ones struck through."""
-    blocks = [_section("*Action items*")]
+    heading = _section("*Action items*")
+    blocks = [{**heading, "accessory": fix_speakers} if fix_speakers else heading]
     rest = []
     for index, item in enumerate(items):
         key = item_key(item)
@@ -307,7 +329,8 @@ def render_summary(
     """The summary as one or more messages for the recording's thread; empty sections are left out.
 
     With a `conversation_id`, action items get buttons (`done`: item key → who marked it done; `owners`:
-    item key → the owner's Slack user) and the conversation id is shown for `/symbl` commands.
+    item key → the owner's Slack user), the conversation id is shown for `/symbl` commands, and a "Fix
+    speakers" button offers to say who each speaker is.
     """
     messages = insights.get("messages") or []
     facts = []
@@ -324,6 +347,7 @@ def render_summary(
         facts.append(f"id `{escape(conversation_id)}`")
 
     body: list[dict[str, Any]] = []
+    fix_speakers = _fix_speakers_button(insights, conversation_id)
     paragraph = " ".join(str(item.get("text", "")).strip() for item in insights.get("summary") or [])
     if paragraph.strip():
         body += [_section(t) for t in _sections("Summary", [escape(paragraph)])]
@@ -335,7 +359,8 @@ def render_summary(
             continue
         items = unique_items([i for i in insights.get(kind.key) or [] if str(i.get("text", "")).strip()])
         if items and kind.key == "actionItems" and conversation_id:
-            body += _action_blocks(items, conversation_id, done or {}, owners or {})
+            body += _action_blocks(items, conversation_id, done or {}, owners or {}, fix_speakers)
+            fix_speakers = None  # placed beside the action items
         elif items:
             lines = [_item_line(i, with_owner=kind.line == "assigned") for i in items]
             body += [_section(t) for t in _sections(kind.title, lines)]
@@ -343,6 +368,8 @@ def render_summary(
         body.insert(0, _section(f"_{escape(not_english_note())}_"))
     elif not body:
         body.append(_section("_No topics, action items or questions were found in this recording._"))
+    if fix_speakers:
+        body.append({**_section(FIX_SPEAKERS_PROMPT), "accessory": fix_speakers})
 
     head: list[dict[str, Any]] = [
         {
