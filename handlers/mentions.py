@@ -1,4 +1,5 @@
-"""`@symbl <command>`: the slash-command verbs inside threads, where they mean the thread's conversation.
+"""`@symbl <command>`: the slash-command verbs inside threads, where they mean the thread's conversation;
+any other words to `@symbl` in a note's thread are a question about that meeting (`bot.slack.ask`).
 
 Slack delivers a mention twice (as `app_mention` and as a channel `message`) and may redeliver either; the
 database claims each (team, channel, ts) once. Mentions that are not commands but carry a recording link are
@@ -16,7 +17,7 @@ from slack_sdk import WebClient
 
 from bot.errors import UsageError
 from bot.slack import intake, queries
-from bot.slack.commands.grammar import strip_mention
+from bot.slack.commands.grammar import Command, split_share, strip_mention
 from bot.slack.commands.registry import help_text, is_command, parse, run, usage_text
 from bot.slack.render.summary import escape
 from bot.slack.replies import Reply, plain
@@ -93,7 +94,7 @@ def answer_leftovers(services: Services, now: float | None = None) -> None:
 
 def _answer(services: Services, inv: queries.Invocation, words: str) -> Reply:
     try:
-        cmd = parse(words)
+        cmd = _question(inv, words) or parse(words)
     except UsageError as err:
         return plain(escape(usage_text(err)))
     if cmd.name == "help":
@@ -103,6 +104,18 @@ def _answer(services: Services, inv: queries.Invocation, words: str) -> Reply:
     except Exception:
         log.exception("@symbl %s failed", cmd.name)
         return plain(TROUBLE)
+
+
+def _question(inv: queries.Invocation, words: str) -> Command | None:
+    """A question to the app: `ask …`, or in a thread any words that are not a command (they mean the
+    thread's meeting). Taken as typed, not shell-split: a question's apostrophe ("who's …") is no quote."""
+    head, _, rest = words.strip().partition(" ")
+    # One bare word ("@symbl frob") is more likely a mistyped command than a question: it gets the usage.
+    asked = len(words.split()) > 1 or words.strip().endswith("?")
+    if head.lower() != "ask" and not (inv.thread_ts and asked and not is_command(words)):
+        return None
+    question, share = split_share((rest if head.lower() == "ask" else words).split())
+    return Command("ask", words=" ".join(question), share=share) if question else None
 
 
 def _deliver(client: WebClient, inv: queries.Invocation, thread_ts: str, reply: Reply) -> None:

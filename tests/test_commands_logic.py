@@ -122,3 +122,8 @@ def test_a_subcommand_is_one_registry_entry_and_one_function(monkeypatch):
     assert registry.usage_text(err.value) == (
         "Too many arguments: `1 2`. Usage: `/symbl risks [conversation-id] [--share]` — Risks raised."
     )
+
+
+def test_a_question_is_taken_as_typed_so_an_apostrophe_is_no_quote():
+    cmd = parse("ask who's doing the release notes? --share")
+    assert (cmd.name, cmd.words, cmd.share) == ("ask", "who's doing the release notes?", True)

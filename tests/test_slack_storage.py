@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from storage import admin, conversations, open_store, search
+from storage import admin, ask_candidates, conversations, open_store, search
 from storage import recordings as repo
 from storage.postgres_schema import MIGRATIONS
 from storage.schema import migrations
@@ -190,6 +190,23 @@ def test_search_finds_stems_in_the_given_channels_only_and_reads_no_syntax(store
     assert {h.channel_id for h in search.search(store, "T1", ["C1", "C2"], "mobile")} == {"C1", "C2"}
     assert [h.conversation_id for h in search.search(store, "T1", ["C1"], '"mobile')] == ["conv-A"]
     assert search.search(store, "T1", ["C1"], "mobile or budget") == []  # plain terms, all required
+
+
+def test_ask_candidates_match_any_word_in_the_given_channels_only(store):
+    for source, channel, text in [("A", "C1", "The vendor contract renews in March"),
+                                  ("B", "C2", "The vendor contract is cancelled"),
+                                  ("C", "C1", "Budget talk only")]:  # fmt: skip
+        rec, _ = _record(store, source=source, channel_id=channel, name=f"{source}.mp3")
+        repo.mark_submitted(store, rec.id, f"conv-{source}", f"job-{source}", time.time())
+        repo.mark_completed(store, repo.get(store, rec.id), {"messages": [{"text": text}]})
+    words = ["vendor", "contract", "pricing"]  # no meeting says "pricing": any word is enough
+    assert ask_candidates.conversations_matching(store, "T1", ["C1"], words) == ["conv-A"]
+    assert set(ask_candidates.conversations_matching(store, "T1", ["C1", "C2"], words)) == {
+        "conv-A",
+        "conv-B",
+    }
+    assert ask_candidates.conversations_matching(store, "T1", ["C1"], ["weather"]) == []
+    assert ask_candidates.conversations_matching(store, "T2", ["C1"], words) == []  # another team's
 
 
 def test_forgetting_a_conversation_deletes_it_everywhere_but_the_recording(store):

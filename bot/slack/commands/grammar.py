@@ -60,6 +60,13 @@ def tokenize(text: str) -> list[str]:
         raise UsageError("I could not read that command: a quote is not closed.") from None
 
 
+def words_as_typed(text: str) -> list[str]:
+    """The command text's words split on white space only, links unwrapped (free text such as a question)."""
+    if len(text or "") > MAX_TEXT:
+        raise UsageError(f"That command is too long (over {MAX_TEXT} characters).")
+    return unwrap_links(text).split()
+
+
 def split_share(words: list[str]) -> tuple[list[str], bool]:
     """The words without the share flags, and whether one was there."""
     share = any(w.lower() in SHARE_WORDS for w in words)
@@ -124,3 +131,10 @@ def append_arguments(name: str, rest: list[str], share: bool) -> Command:
             raise UsageError("After the link, only `to <conversation-id>` may follow.")
         conversation_id = rest[1]
     return Command(name, url=url, conversation_id=conversation_id, share=share)
+
+
+def question_words(name: str, rest: list[str], share: bool) -> Command:
+    """`<question>`: the words as typed (`ask` answers from them)."""
+    if not rest:
+        raise UsageError("Ask what? For example `/symbl ask who owns the release notes?`")
+    return Command(name, words=" ".join(rest), share=share)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import BotError, UsageError
-from bot.slack import queries
+from bot.slack import ask, queries
 from bot.slack.commands import grammar
 from bot.slack.commands.grammar import ArgParser, Command
 from bot.slack.queries import Invocation
@@ -34,6 +34,8 @@ class Subcommand:
     summary: str
     parse: ArgParser
     run: Handler
+    # Words taken as typed, not shell-split: a question's apostrophe ("who's …") is no quote.
+    free_text: bool = False
 
     @property
     def usage(self) -> str:
@@ -133,6 +135,14 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         queries.search,
     ),
     Subcommand(
+        "ask",
+        "<question>",
+        "Answer a question about this channel's meetings with quotes (in a summary's thread: that meeting).",
+        grammar.question_words,
+        ask.ask,
+        free_text=True,
+    ),
+    Subcommand(
         "forget",
         "<conversation-id>",
         "Delete a conversation's transcript, insights and engine data (uploader or workspace admin).",
@@ -149,7 +159,9 @@ def find(name: str) -> Subcommand | None:
 
 def parse(text: str) -> Command:
     """The command the text asks for (empty text is `help`); `UsageError` with the usage line if unusable."""
-    tokens = grammar.tokenize(text)
+    head = (text or "").split(maxsplit=1)
+    free = find(head[0]) if head else None
+    tokens = grammar.words_as_typed(text) if free is not None and free.free_text else grammar.tokenize(text)
     if not tokens:
         return Command("help")
     sub = find(tokens[0])
