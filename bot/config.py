@@ -80,6 +80,28 @@ def _database_url(ours: str | None, platform: str | None) -> str | None:
     return url
 
 
+MEDIA_SCHEMES = ("file", "s3")  # bot.engine.media opens a store for each
+
+
+def _media_url(url: str | None) -> str | None:
+    """SYMBL_ENGINE_MEDIA_URL checked: `s3://bucket[/prefix]` (boto3 installed) or `file:///folder`; None is
+    the local default. Checked here so a typo stops the engine at start, not at its first upload."""
+    if url is None:
+        return None
+    scheme, _, rest = url.partition("://")
+    # s3 needs a bucket (the host part); file needs a folder (the path).
+    where = rest.split("/", 1)[0] if scheme == "s3" else rest.strip("/")
+    if scheme not in MEDIA_SCHEMES or not where:
+        raise ConfigError(
+            f"SYMBL_ENGINE_MEDIA_URL must be s3://bucket/prefix or file:///folder, got {url!r} "
+            "(unset, media stays under the data directory)."
+        )
+    # Looked up, not imported: boto3 loads only when the store opens (bot.engine.media.s3).
+    if scheme == "s3" and importlib.util.find_spec("boto3") is None:
+        raise ConfigError("an s3:// SYMBL_ENGINE_MEDIA_URL needs boto3: pip install 'symbl-slack-bot[s3]'.")
+    return url
+
+
 def _default_data_dir() -> Path:
     """The user's data folder, whatever directory a command runs from (platformdirs: ~/.local/share/symbl-bot
     on Linux, ~/Library/Application Support/symbl-bot on macOS, %LOCALAPPDATA%\\symbl-bot on Windows), so the
@@ -125,8 +147,13 @@ class Settings:
     # Storage.
     data_dir: Path = field(default_factory=_default_data_dir)
     # The bot's state in PostgreSQL (any number of web and worker processes) instead of SQLite under
-    # data_dir (one machine). The engine's jobs and media stay under data_dir either way.
+    # data_dir (one machine). The engine's jobs stay under data_dir either way (its media too, by default).
     database_url: str | None = None
+    # Where the engine keeps a job's recording until the job ends: None is local disk (data_dir/engine/media);
+    # `s3://bucket/prefix` is S3-compatible object storage (the `s3` extra; credentials from boto3's usual
+    # chain), at `s3_endpoint_url` when it is not AWS.
+    engine_media_url: str | None = None
+    engine_s3_endpoint_url: str | None = None
     # How long a worker's claim on a recording lasts without renewal (storage.leases): a killed worker's rows
     # are taken over this long after it stopped renewing. A post to Slack gets at most a quarter of it.
     lease_seconds: float = 60.0
@@ -182,6 +209,11 @@ class Settings:
         return self.data_dir / "models"
 
     @property
+    def engine_media_dir(self) -> Path:
+        """The engine's media on local disk: the store itself by default, the spool in front of S3."""
+        return self.data_dir / "engine" / "media"
+
+    @property
     def engine_db_path(self) -> Path:
         return self.data_dir / "engine.db"
 
@@ -220,6 +252,8 @@ class Settings:
             webhook_senders=max(1, _int(env, "SYMBL_ENGINE_WEBHOOK_SENDERS", 4)),
             data_dir=Path(get("SYMBL_BOT_DATA_DIR") or _default_data_dir()),
             database_url=_database_url(get("SYMBL_BOT_DATABASE_URL"), get("DATABASE_URL")),
+            engine_media_url=_media_url(get("SYMBL_ENGINE_MEDIA_URL")),
+            engine_s3_endpoint_url=get("SYMBL_ENGINE_S3_ENDPOINT_URL"),
             lease_seconds=max(1.0, _float(env, "SYMBL_BOT_LEASE_SECONDS", 60.0)),
             claim_mode=_choice(env, "SYMBL_BOT_CLAIM_MODE", CLAIM_MODES),
             slack_bot_token=get("SLACK_BOT_TOKEN"),

@@ -11,6 +11,7 @@
     │   └── UsageError            `/symbl …` text the grammar cannot use; `usage` says how
     ├── FetchError                a URL could not be downloaded (unreachable, HTTP error, timeout)
     ├── StorageFull               the disk is full (ENOSPC) while writing a download      (transient)
+    ├── MediaStoreError           the engine's media store (S3) refused or could not be reached (transient)
     ├── EngineError               the offline engine cannot run (e.g. ModelMissing)
     │   └── ModelMissing
     ├── ApiError                  the engine server's answer to a bad request: an HTTP status and message
@@ -101,6 +102,12 @@ class StorageFull(BotError):
     def caused(err: OSError) -> bool:
         """Whether an OSError from writing a file means the disk (or the user's quota) is full."""
         return err.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+class MediaStoreError(BotError):
+    """The engine's object storage (SYMBL_ENGINE_MEDIA_URL=s3://…) failed; the message names the operation."""
+
+    transient = True
 
 
 class EngineError(BotError):

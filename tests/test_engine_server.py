@@ -163,6 +163,7 @@ def test_conversation_endpoints_return_symbl_shapes_and_honour_flags(api):
     assert api.get(f"/v1/conversations/{cid}/trackers").json() == []
     meta = api.get(f"/v1/conversations/{cid}").json()
     assert meta["id"] == cid and meta["name"] == "standup" and meta["startTime"] < meta["endTime"]
+    assert meta["language"] == "en" and meta["warnings"] == []  # our extension (contract §5.8)
 
 
 def test_an_append_waits_for_the_earlier_job_and_goes_after_its_end(api, engine):

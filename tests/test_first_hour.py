@@ -111,7 +111,10 @@ GERMAN = {
 def test_a_non_english_note_shows_the_transcript_and_no_sentiment_score():
     note = render_text(GERMAN, title="standup")
     assert "Transcript:\n  Anna: Guten Morgen zusammen" in note and "  Jonas: Die neue Version" in note
-    assert "Overall sentiment: not measured (English only)." in note and "neutral" not in note
+    assert "Sentiment is measured for English only." in note and "neutral" not in note
+    assert "Overall sentiment" not in note
+    german = render_text({**GERMAN, "language": "de-DE"}, title="standup")
+    assert "this conversation is in German," in german and "Sentiment is not measured for German." in german
 
 
 def test_an_english_note_keeps_its_sentiment_and_no_transcript():
@@ -124,9 +127,9 @@ def test_an_english_note_keeps_its_sentiment_and_no_transcript():
     assert "Transcript:" not in note and "Overall sentiment:" in note and "not measured" not in note
 
 
-def test_the_notes_extension_is_printed_first():
-    note = render_text({**GERMAN, "notes": ["The language was given as de-DE, but …"]})
-    assert note.index("The language was given as de-DE") < note.index("Transcript:")
+def test_the_warnings_are_printed_first():
+    note = render_text({**GERMAN, "warnings": ["The language was given as de-DE, but …"]})
+    assert note.index("Warning: The language was given as de-DE") < note.index("Transcript:")
 
 
 @pytest.mark.engine
@@ -137,6 +140,6 @@ def test_a_forced_language_the_speech_contradicts_is_reported(tmp_path, monkeypa
     excerpt = write_audio(tmp_path / "standup.wav", read_pcm(SAMPLE, seconds=12.5), "wav")
     forced = CliRunner().invoke(main, ["process", str(excerpt), "--language", "de", "--quiet"])
     assert forced.exit_code == 0, forced.output
-    assert "The language was given as de, but the speech sounds like en" in forced.output
+    assert "The language was given as de, but the speech sounds like English (en" in forced.output
     right = CliRunner().invoke(main, ["process", str(excerpt), "--language", "en-US", "--quiet"])
     assert right.exit_code == 0 and "The language was given" not in right.output

@@ -63,7 +63,10 @@ def test_every_format_transcribes_to_contract_json(kind, excerpt, tmp_path):
         "followUps",
         "members",
         "summary",
+        "language",
+        "warnings",
     }
+    assert conversation["language"] == "en" and conversation["warnings"] == []
     text = " ".join(m["text"] for m in conversation["messages"]).lower()
     assert "payment screen" in text and "login bug" in text
     for message in conversation["messages"]:

@@ -342,6 +342,13 @@ def test_fetch_insights_returns_every_list(server):
 def test_fetch_insights_without_a_summary_api_still_returns_the_rest(server):
     """A Symbl host that answers 404 for /summary (or for /decisions, our extension) or no readable analytics
     still gives a note."""
+    _every_list_empty(server)
+    server.default["/v1/conversations/c1/analytics"] = ok({"metrics": []})  # no members list: unreadable
+    insights = client_for(server).fetch_insights("c1")
+    assert insights["summary"] == [] and insights["decisions"] == [] and insights["analytics"] == {}
+
+
+def _every_list_empty(server):
     for resource, key in [
         ("messages", "messages"),
         ("topics", "topics"),
@@ -351,6 +358,39 @@ def test_fetch_insights_without_a_summary_api_still_returns_the_rest(server):
         ("members", "members"),
     ]:
         server.default[f"/v1/conversations/c1/{resource}"] = ok({key: []})
-    server.default["/v1/conversations/c1/analytics"] = ok({"metrics": []})  # no members list: unreadable
+
+
+SYMBL_METADATA = {"id": "c1", "type": "meeting", "name": "standup", "members": []}
+
+
+@pytest.mark.parametrize(
+    ("answer", "facts"),
+    [
+        pytest.param(
+            ok(
+                {
+                    **SYMBL_METADATA,
+                    "language": "de-DE",
+                    "warnings": ["The language was given as de-DE, but …"],
+                }
+            ),
+            {"language": "de-DE", "warnings": ["The language was given as de-DE, but …"]},
+            id="our engine's extension",
+        ),
+        pytest.param(ok(SYMBL_METADATA), {}, id="a Symbl host without the fields"),
+        pytest.param(
+            ok({**SYMBL_METADATA, "language": 7, "warnings": "no list"}), {}, id="fields unreadable"
+        ),
+        pytest.param(ok({"message": "not found"}, 404), {}, id="404"),
+        pytest.param(raw(500, "boom"), {}, id="5xx after the retries"),
+        pytest.param(raw(200, "<html>"), {}, id="not JSON"),
+    ],
+)
+def test_fetch_insights_adds_the_conversations_language_and_warnings_when_offered(server, answer, facts):
+    """An enrichment (contract §5.8, our extension): a host without it, or failing to answer it, still
+    gives the note."""
+    _every_list_empty(server)
+    server.default["/v1/conversations/c1"] = answer
     insights = client_for(server).fetch_insights("c1")
-    assert insights["summary"] == [] and insights["decisions"] == [] and insights["analytics"] == {}
+    assert {k: insights[k] for k in ("language", "warnings") if k in insights} == facts
+    assert insights["messages"] == [] and insights["actionItems"] == []

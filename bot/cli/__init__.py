@@ -65,14 +65,17 @@ def main(ctx: click.Context, verbose: bool) -> None:
 @click.option(
     "--language",
     default=None,
-    help="BCP-47 code of the language spoken, e.g. de-DE (default: detected from the speech; the note says "
-    "when the speech contradicts the one given). tiny.en knows English only.",
+    help="BCP-47 code of the language spoken, e.g. de-DE (default: detected from the speech). A given "
+    "language is forced on the transcription; when the speech clearly sounds like another one, the note says "
+    "so first (the transcript is then garbled or empty). tiny.en knows English only.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def process(source, as_json, name, diarize, speakers, model, language, quiet):
     """Transcribe and summarise a recording (a file PATH or an http(s) URL) offline.
 
-    Prints topics, action items, follow-ups, questions, speakers and overall sentiment.
+    Prints topics, action items, follow-ups, questions, speakers and overall sentiment. The language is
+    detected unless --language gives it. Summary, topics, action items, questions and sentiment are made for
+    English only: for another language the note says so and prints the transcript instead.
     """
     from bot.cli.process import run_process
 

@@ -16,7 +16,6 @@ from bot.config import Settings
 from bot.engine.core import Engine, process_recording
 from bot.engine.decode import probe
 from bot.engine.input_identity import conversation_id_for, start_time_of
-from bot.engine.language_check import contradiction_note
 from bot.engine.options import ProcessOptions
 from bot.engine.text_messages import process_transcript_file
 from bot.net import download
@@ -68,11 +67,6 @@ def run_process(
                     conversation_id=conversation_id,
                     start_time=start_time,
                 )
-            note = contradiction_note(
-                engine.transcriber, path, language, max_duration_seconds=settings.max_duration_seconds
-            )
-            if note:  # our extension of the conversation's JSON: what the note must say first
-                conversation["notes"] = [note]
     if as_json:
         click.echo(json.dumps(conversation, indent=2))
     else:

@@ -1,7 +1,8 @@
 """A conversation (Symbl shapes) as a readable plain-text meeting note, for the terminal.
 
 The facts (duration, speakers, sentiment) come from bot.slack.render.summary, which renders the same note for
-Slack.
+Slack. The conversation's `warnings` (a given language the speech contradicts) come first; a conversation in
+another language than English (its `language`, else its words) shows its transcript and measures no sentiment.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import textwrap
 from collections import defaultdict
 
 from bot.insight_kinds import KINDS
-from bot.language import is_english, not_english_note
+from bot.language import is_english, not_english_note, sentiment_not_measured
 from bot.slack.render.summary import clock, duration_seconds, mean_sentiment
 
 
@@ -46,10 +47,11 @@ def render_text(conversation: dict, *, title: str | None = None, duration: float
     speakers = talk_time(messages)
     if speakers:
         lines.append("Speakers: " + ", ".join(f"{name} ({clock(sec)})" for name, sec in speakers))
-    lines += [line for note in conversation.get("notes") or [] for line in ("", note)]
-    english = not messages or is_english(messages)
+    lines += [line for warning in conversation.get("warnings") or [] for line in ("", f"Warning: {warning}")]
+    language = conversation.get("language")
+    english = not messages or is_english(messages, language)
     if not english:
-        lines += ["", not_english_note()]
+        lines += ["", not_english_note(language)]
     summary = " ".join(item["text"] for item in conversation.get("summary") or [])
     if summary:
         lines += [
@@ -65,7 +67,7 @@ def render_text(conversation: dict, *, title: str | None = None, duration: float
     if not english:  # no summary or topics to read instead: the words themselves
         lines += ["", "Transcript:"] + [f"  {speaker_line(m)}" for m in messages]
         # The sentiment model is an English lexicon: elsewhere it scores nothing and would say "neutral".
-        lines += ["", "Overall sentiment: not measured (English only)."]
+        lines += ["", sentiment_not_measured(language) + "."]
         return "\n".join(lines)
     label, score = mean_sentiment(messages) or ("neutral", 0.0)
     lines += ["", f"Overall sentiment: {label} ({score:+.2f})"]

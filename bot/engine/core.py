@@ -17,6 +17,7 @@ import numpy as np
 
 from bot.engine import decode
 from bot.engine.ids import new_conversation_id, stable_id
+from bot.engine.language_check import Heard, Transcript, heard_in_opening, language_facts
 from bot.engine.model import resolve_model
 from bot.engine.options import ProcessOptions
 from bot.engine.speaker_names import KnownPerson, Turn, identify
@@ -74,12 +75,15 @@ class Engine:
         time_offset: float = 0.0,
         max_duration_seconds: float,
         progress: Progress | None = None,
-    ) -> list[dict]:
-        """Symbl message dicts for one recording, timed from `time_offset` seconds into the conversation."""
+    ) -> Transcript:
+        """Symbl message dicts for one recording, timed from `time_offset` seconds into the conversation, with
+        what was heard of its language (`Transcript.heard`)."""
         report = progress or (lambda stage, fraction: None)
         media_path = Path(media_path)
         info = decode.probe(media_path, max_duration_seconds=max_duration_seconds)
         language = self.transcriber.language_for(options.language_code)
+        detecting = language is None
+        opening: tuple[str, float] | None = None
         by_channel = bool(options.channel_metadata) and info.channels > 1
         keep_audio = options.enable_speaker_diarization and not by_channel
 
@@ -96,6 +100,8 @@ class Engine:
             mono = chunk.mean(axis=0) if chunk.ndim == 2 else chunk
             done = chunk_start / info.duration if info.duration else 0.0
             span = (len(mono) / decode.SAMPLE_RATE) / info.duration if info.duration else 0.0
+            if options.language_code and chunk_start == 0:  # does the speech contradict the given language?
+                opening = heard_in_opening(self.transcriber, mono)
             chunk_words, heard_in = self.transcriber.transcribe(
                 mono,
                 offset=chunk_start,
@@ -113,18 +119,19 @@ class Engine:
             words += chunk_words
         report("transcribing", 1.0)
 
+        heard = Heard(detected=language if detecting and words else None, opening=opening)
         speakers = self._speakers(options, words, channel_of_word, kept, report)
         messages = build_messages(
             words, speakers, conversation_id=conversation_id, start_time=start_time, time_offset=time_offset
         )
         named = _named_speakers(messages, speakers, known_people(options))
-        if named == speakers:
-            return messages
-        # Rebuilt from the words, so a sentence the voice model had split between two labels of one
-        # person becomes one message again.
-        return build_messages(
-            words, named, conversation_id=conversation_id, start_time=start_time, time_offset=time_offset
-        )
+        if named != speakers:
+            # Rebuilt from the words, so a sentence the voice model had split between two labels of one
+            # person becomes one message again.
+            messages = build_messages(
+                words, named, conversation_id=conversation_id, start_time=start_time, time_offset=time_offset
+            )
+        return Transcript(messages, heard)
 
     def _speakers(self, options, words, channel_of_word, kept, report) -> list[Speaker | None]:
         if channel_of_word:
@@ -316,12 +323,18 @@ def members_of(messages: list[dict]) -> list[dict]:
     return list(seen.values())
 
 
-def analyze(messages: list[dict], *, reference_time: datetime, options: ProcessOptions) -> dict:
-    """Insights over a whole conversation's messages, in Symbl's shapes (re-run in full after an append)."""
+def analyze(
+    messages: list[dict], *, reference_time: datetime, options: ProcessOptions, heard: Heard | None = None
+) -> dict:
+    """Insights over a whole conversation's messages, in Symbl's shapes (re-run in full after an append), with
+    the conversation's `language` and `warnings` (bot.engine.language_check). `heard`: what the speech model
+    heard of the newest recording's language, None for a transcript."""
     from bot.engine.insights import Insights, extract_insights
 
     members = members_of(messages)
-    if is_english(messages, options.language_code):
+    facts = language_facts(messages, options.language_code, heard)
+    english = is_english(messages, facts["language"])
+    if english:
         insights = extract_insights(
             messages,
             reference_time=reference_time,
@@ -333,14 +346,12 @@ def analyze(messages: list[dict], *, reference_time: datetime, options: ProcessO
         insights = Insights()
     enriched = []
     for message in messages:
-        enriched.append(
-            {
-                **message,
-                "phrases": insights.message_phrases.get(message["id"], []),
-                "sentiment": insights.message_sentiment.get(message["id"], _neutral()),
-            }
-        )
-    return {"messages": enriched, **insights.to_dict(), "members": members}
+        scored = {**message, "phrases": insights.message_phrases.get(message["id"], [])}
+        scored.pop("sentiment", None)  # an earlier analysis's, when the conversation's language has changed
+        if english:  # the sentiment lexicon is English: elsewhere it would call every sentence "neutral"
+            scored["sentiment"] = insights.message_sentiment.get(message["id"], _neutral())
+        enriched.append(scored)
+    return {"messages": enriched, **insights.to_dict(), "members": members, **facts}
 
 
 def _neutral() -> dict:
@@ -358,7 +369,7 @@ def process_recording(
     conversation_id: str | None = None,
 ) -> dict:
     """A whole conversation from one recording: `{conversationId, messages, topics, questions, actionItems,
-    decisions, followUps, members, summary}`.
+    decisions, followUps, members, summary, language, warnings}`.
     Pass `conversation_id` and `start_time` derived from the input (as
     `symbl-bot process` does) for the same output on every run; they default to a random id and now."""
     conversation_id = conversation_id or new_conversation_id()
@@ -373,5 +384,5 @@ def process_recording(
     )
     return {
         "conversationId": conversation_id,
-        **analyze(messages, reference_time=start_time, options=options),
+        **analyze(messages, reference_time=start_time, options=options, heard=messages.heard),
     }

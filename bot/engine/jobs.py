@@ -13,6 +13,10 @@ for a note, would rather read "the server's disk is full" within minutes than wa
 retried because the engine frees space itself (every finished job's media is deleted) and an operator may
 too. `storage_full_at` (cleared by the next download that fits) is what the server's /healthz reports.
 
+A job's input lives in the media store (`bot.engine.media`: local disk, or S3 with SYMBL_ENGINE_MEDIA_URL):
+a URL job's download is kept there like an upload, the job reads a local copy, and the stored media is
+deleted when the job ends, completed or failed.
+
 Every status change is announced twice: to in-process listeners (`on_job_status`, how an embedded bot
 learns of completion at once) and, when the submission named one, to its `webhookUrl` (bot.engine.webhooks:
 one POST, errors ignored, contract §3.7).
@@ -31,6 +35,8 @@ from typing import Protocol
 
 from bot.config import Settings
 from bot.engine import text_messages
+from bot.engine.language_check import Transcript
+from bot.engine.media import MediaStore
 from bot.engine.options import ProcessOptions
 from bot.engine.store import Job, Store
 from bot.engine.text_messages import to_symbl_messages
@@ -98,14 +104,14 @@ class JobQueue:
         engine: SpeechEngine,
         analyze: Analyzer,
         *,
-        media_dir: Path,
+        media: MediaStore,
         workers: int | None = None,
     ):
         self._store = store
         self._settings = settings
         self._engine = engine
         self._analyze = analyze
-        self._media_dir = media_dir
+        self._media = media
         self._workers = max(1, workers or settings.engine_workers)
         self._wakeup = threading.Condition()
         self._stopping = threading.Event()
@@ -261,10 +267,10 @@ class JobQueue:
         resume."""
         if self._settings.keep_audio:
             return
-        paths = [Path(job.media_path)] if job.media_path else []
-        paths.append(self._media_dir / job.conversation_id / f"{job.id}.download")
-        for path in paths:
-            path.unlink(missing_ok=True)
+        refs = [job.media_path] if job.media_path else []
+        refs.append(self._media.ref(job.conversation_id, _download_name(job)))
+        for ref in refs:
+            self._media.delete(ref)
 
     def _process(self, job: Job) -> bool:
         conversation = self._store.conversation(job.conversation_id)
@@ -275,38 +281,47 @@ class JobQueue:
         earlier = conversation["messages"]
         if job.source == "text":
             assert job.media_path is not None
+            with self._media.local_copy(job.media_path) as stored_text:
+                text = stored_text.read_text()
             new = to_symbl_messages(
-                text_messages.loads(Path(job.media_path).read_text()),
+                text_messages.loads(text),
                 conversation_id=job.conversation_id,
                 start_time=start_time,
                 time_offset=conversation_end(earlier),
                 taken_ids=frozenset(str(m.get("id")) for m in earlier),
             )
         else:
-            media = Path(job.media_path) if job.media_path else self._download(job)
-            new = self._engine.process(
-                media,
-                options,
-                conversation_id=job.conversation_id,
-                start_time=start_time,
-                time_offset=conversation_end(earlier),
-                max_duration_seconds=self._settings.max_duration_seconds,
-            )
-        result = self._analyze(earlier + new, reference_time=start_time, options=options)
+            ref = job.media_path or self._download(job)
+            with self._media.local_copy(ref) as media:
+                new = self._engine.process(
+                    media,
+                    options,
+                    conversation_id=job.conversation_id,
+                    start_time=start_time,
+                    time_offset=conversation_end(earlier),
+                    max_duration_seconds=self._settings.max_duration_seconds,
+                )
+        heard = new.heard if isinstance(new, Transcript) else None  # what was heard of its language
+        result = self._analyze(earlier + new, reference_time=start_time, options=options, heard=heard)
         return self._store.complete_job(job, result)
 
-    def _download(self, job: Job) -> Path:
+    def _download(self, job: Job) -> str:
+        """Download a URL job's media into the media store; its reference."""
         assert job.url is not None
-        dest = self._media_dir / job.conversation_id / f"{job.id}.download"
-        path = download(
+        name = _download_name(job)
+        staged = download(
             job.url,
-            dest,
+            self._media.staging(job.conversation_id, name),
             max_bytes=self._settings.max_file_bytes,
             deadline=self._settings.download_deadline_seconds,
             allow_private=self._settings.allow_private_urls,
         ).path
         self.storage_full_at = None  # it fitted: the disk has room again
-        return path
+        return self._media.keep(staged, job.conversation_id, name)
+
+
+def _download_name(job: Job) -> str:
+    return f"{job.id}.download"
 
 
 def _without_internal_names(message: str, job: Job) -> str:
@@ -315,7 +330,7 @@ def _without_internal_names(message: str, job: Job) -> str:
     name = job.options.get("name") if isinstance(job.options, dict) else None
     label = str(name) if name else "The recording"
     internal = [Path(job.media_path).name] if job.media_path else []
-    internal.append(f"{job.id}.download")
+    internal.append(_download_name(job))
     for file_name in internal:
         message = message.replace(file_name, label)
     return message

@@ -33,6 +33,10 @@ from bot.engine.detection_options import Tracker
 JOB_STATUSES = ("scheduled", "in_progress", "completed", "failed")
 UNFINISHED = ("scheduled", "in_progress")
 INSIGHT_KEYS = (*insight_kinds.KEYS, "members", "summary")
+# Facts of the conversation stored beside its insights (bot.engine.language_check): the language it was
+# processed in (None when not known, as for a conversation analysed before it was recorded) and the warnings
+# its notes show first.
+LANGUAGE_KEYS = ("language", "warnings")
 # The appId the bot's client sends to an engine on loopback without configured credentials
 # (bot/providers/symbl/client.py): the owner of an embedded engine's pre-owner rows.
 LOCAL_APP_ID = "local"
@@ -112,6 +116,8 @@ def _conversation(row: dict) -> dict[str, Any]:
         "start_time": row["start_time"],
         "messages": json.loads(row["messages"]),
         **{k: [] for k in INSIGHT_KEYS},
+        "language": None,
+        "warnings": [],
         **json.loads(row["insights"]),
     }
 
@@ -386,15 +392,20 @@ class Store:
     def complete_job(self, job: Job, result: dict) -> bool:
         """Store a conversation's new messages and insights and mark the job done, atomically.
 
-        False when the conversation was deleted while the job ran: its results are dropped.
+        The language is the newest analysis's; warnings add up (an earlier recording's stays true of the
+        messages it gave). False when the conversation was deleted while the job ran: its results are dropped.
         """
         with self._lock, self.db.atomic():
-            if not self.db.execute(
-                "SELECT 1 FROM conversations WHERE id = ?", [job.conversation_id]
-            ).fetchone():
+            row = self.db.execute(
+                "SELECT insights FROM conversations WHERE id = ?", [job.conversation_id]
+            ).fetchone()
+            if not row:
                 self.db.execute("DELETE FROM jobs WHERE id = ?", [job.id])
                 return False
+            warnings = list(json.loads(row[0]).get("warnings") or [])
+            warnings += [w for w in result.get("warnings") or [] if w not in warnings]
             insights = {key: result.get(key, []) for key in INSIGHT_KEYS}
+            insights |= {"language": result.get("language"), "warnings": warnings}
             self.db.execute(
                 "UPDATE conversations SET messages = ?, insights = ?, last_job_id = ? WHERE id = ?",
                 [json.dumps(result["messages"]), json.dumps(insights), job.id, job.conversation_id],
@@ -439,7 +450,7 @@ class Store:
                 raise ConversationBusy
             conversation = _conversation(row)
             result = edit(conversation)
-            insights = {key: conversation[key] for key in INSIGHT_KEYS}
+            insights = {key: conversation[key] for key in (*INSIGHT_KEYS, *LANGUAGE_KEYS)}
             self.db.execute(
                 "UPDATE conversations SET messages = ?, insights = ? WHERE id = ?",
                 [json.dumps(conversation["messages"]), json.dumps(insights), conversation_id],

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.language import sentiment_not_measured
 from bot.slack.render.summary import (
     MAX_BLOCKS,
     _clip,
@@ -18,6 +19,8 @@ from bot.slack.render.summary import (
     _section,
     _sections,
     escape,
+    in_english,
+    language_of,
     overall_sentiment,
     speakers,
 )
@@ -95,6 +98,8 @@ def member_lines(insights: dict[str, Any], slack_users: dict[str, str]) -> list[
 
 def sentiment_lines(insights: dict[str, Any]) -> list[str]:
     messages = insights.get("messages") or []
+    if not in_english(insights):  # an English lexicon: elsewhere every sentence would score a "neutral" 0
+        return [f"_{escape(sentiment_not_measured(language_of(insights)))}._"]
     overall = overall_sentiment(messages)
     lines = [f"Overall: {overall}" if overall else "_No sentiment was measured._"]
     by_speaker: dict[str, list[dict]] = {}

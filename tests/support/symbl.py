@@ -66,7 +66,9 @@ class StubSymbl(FakeServer):
 
     mode: "complete" (a job completes at its `polls_to_complete`-th poll), "hold" (in_progress until
     `finish(job)`), "fail" (the job fails). `fail_next(prefix, status, times)` answers matching paths with an
-    error first. Jobs remember the `name` option of their submission (`jobs_named`).
+    error first. Jobs remember the `name` option of their submission (`jobs_named`). `GET
+    /v1/conversations/{id}` (§5.8) is a 404 unless `metadata` is given: then Symbl's fields plus `metadata`
+    (e.g. our engine's `language` and `warnings`).
 
     Like the engine (bot/engine/server/auth.py, conversations.py): a token is granted only for `app_id` /
     `app_secret` (the credentials `tests/slack_fakes.bot_settings` configures), 401 otherwise; a conversation
@@ -82,8 +84,10 @@ class StubSymbl(FakeServer):
         token: str = "stub-token",
         app_id: str = "app",
         app_secret: str = "secret",
+        metadata: dict | None = None,
     ) -> None:
         self.mode = mode
+        self.metadata = metadata
         self.credentials = {"appId": app_id, "appSecret": app_secret}
         self.insights = insights or INSIGHTS
         self.polls_to_complete = polls_to_complete
@@ -148,7 +152,21 @@ class StubSymbl(FakeServer):
             key = RESOURCES.get(path.rsplit("/", 1)[1])
             if key:
                 return self._json(h, 200, {key: self.insights[key]})
+            if path.count("/") == 3 and self.metadata is not None:
+                return self._json(h, 200, self._conversation(path.split("/")[3]))
         self._json(h, 404, {"message": "not found"})
+
+    def _conversation(self, conversation_id: str) -> dict:
+        messages = self.insights.get("messages") or []
+        return {
+            "id": conversation_id,
+            "type": "meeting",
+            "name": self.conversation_names.get(conversation_id, ""),
+            "startTime": messages[0]["startTime"] if messages else "2024-03-12T15:00:00Z",
+            "endTime": messages[-1]["endTime"] if messages else "2024-03-12T15:00:00Z",
+            "members": self.insights.get("members") or [],
+            **(self.metadata or {}),
+        }
 
     def _put_member(
         self, h: BaseHTTPRequestHandler, raw: bytes, conversation_id: str, member_id: str

@@ -6,7 +6,6 @@ Every read is scoped to the request's owner: another app's job or conversation i
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -71,6 +70,9 @@ def conversation(conversation_id: str) -> Response:
             "startTime": found["start_time"],
             "endTime": end,
             "members": found["members"],
+            # Our extension (contract §5.8): the language it was processed in, what its notes must say first.
+            "language": found["language"],
+            "warnings": found["warnings"],
         }
     )
 
@@ -119,7 +121,7 @@ def delete_conversation(conversation_id: str) -> Response:
     owned_conversation(conversation_id)
     service = current_service()
     service.store.delete_conversation(conversation_id)
-    shutil.rmtree(service.media_dir / conversation_id, ignore_errors=True)
+    service.media.delete_conversation(conversation_id)
     return jsonify({"message": f"Conversation {conversation_id} was deleted."})
 
 

@@ -23,7 +23,8 @@ def disk_status(service: EngineService) -> dict[str, Any]:
     full_at = service.queue.storage_full_at
     status: dict[str, Any] = {"ok": full_at is None}
     try:
-        status["free_mb"] = shutil.disk_usage(service.media_dir).free // 1024**2
+        # Local disk even with media in S3: uploads and downloads are spooled there first.
+        status["free_mb"] = shutil.disk_usage(service.media.local_dir).free // 1024**2
     except OSError:
         pass
     if full_at is not None:

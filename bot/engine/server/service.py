@@ -11,23 +11,24 @@ from flask import current_app, g
 from bot.config import Settings
 from bot.engine.core import Engine
 from bot.engine.jobs import Analyzer, JobQueue, SpeechEngine
+from bot.engine.media import open_media_store
 from bot.engine.store import LOCAL_APP_ID, Store
 
 EXTENSION_KEY = "symbl_engine"
 
 
 class EngineService:
-    """What the routes share: settings, the store and the queue (whose workers `create_app` starts)."""
+    """What the routes share: settings, the job store, the media store and the queue (whose workers
+    `create_app` starts)."""
 
     def __init__(self, settings: Settings, engine: SpeechEngine | None, analyzer: Analyzer):
         self.settings = settings
         self.engine_dir = settings.data_dir / "engine"
-        self.media_dir = self.engine_dir / "media"
-        self.media_dir.mkdir(parents=True, exist_ok=True)
+        self.media = open_media_store(settings)
         # Pre-owner rows go to the install's one appId: with credentials configured no other can get a token.
         self.store = Store(settings.engine_db_path, legacy_owner=settings.engine_app_id or LOCAL_APP_ID)
         speech = engine or Engine(settings.engine_model, cache_dir=settings.model_cache_dir)
-        self.queue = JobQueue(self.store, settings, speech, analyzer, media_dir=self.media_dir)
+        self.queue = JobQueue(self.store, settings, speech, analyzer, media=self.media)
 
     def close(self) -> None:
         if self.queue.stop():

@@ -1,7 +1,8 @@
 """Submissions: process and append a recording (upload or URL) or a transcript, each answered with its job.
 
 A new conversation answers 201, an append to an existing one 200. Capacity is checked early (before an upload
-is read) and again atomically with the job's insert; a refused job leaves no media behind.
+is read) and again atomically with the job's insert; a refused job leaves no media behind. A job's input is
+staged on local disk, checked, then kept in the service's media store (local disk or S3).
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ from flask import Blueprint, Response, jsonify, request
 
 from bot.engine.core import iso
 from bot.engine.ids import new_conversation_id
+from bot.engine.media import MediaStore
 from bot.engine.server.request_input import json_body, parsed
 from bot.engine.server.service import EngineService, current_owner, current_service
 from bot.engine.server.uploads import receive_upload
 from bot.engine.store import JobLimitReached
 from bot.engine.text_messages import TextMessage, dumps, earliest_start, parse_text_messages
 from bot.engine.wire_options import from_body, from_query, text_body_options
-from bot.errors import ApiError, InputError, StorageFull
+from bot.errors import ApiError, InputError, MediaStoreError, StorageFull
 from bot.net import check_url
 
 RETRY_AFTER_SECONDS = 30
 DISK_FULL_RETRY_AFTER_SECONDS = 60
+MEDIA_STORE_RETRY_AFTER_SECONDS = 30
 MEDIA_KINDS = ("audio", "video")
 
 blueprint = Blueprint("submissions", __name__)
@@ -60,22 +63,32 @@ def _stage_media(
     service: EngineService, cid: str, job_id: str, source: str, text: list[TextMessage] | None
 ) -> str | None:
     """Where the job's input is kept: an upload's checked bytes or a transcript's JSON (None for a URL)."""
+    media = service.media
     if source == "file":
         try:
-            path = receive_upload(service.settings, service.media_dir / cid, job_id)
+            staged = receive_upload(service.settings, media.staging(cid, f"{job_id}.part"))
         except StorageFull as err:
             # A 5xx with Retry-After: Symbl clients (the bot's among them) send it again later.
             service.queue.storage_full_at = time.time()
             raise ApiError(507, str(err), {"Retry-After": str(DISK_FULL_RETRY_AFTER_SECONDS)}) from None
         service.queue.storage_full_at = None  # it fitted: the disk has room again
-        return str(path)
+        return _kept(media, staged, cid, f"{job_id}.media")
     if source == "text" and text is not None:
         # Stored like an upload, so a text job resumes after a crash exactly as a recording does.
-        (service.media_dir / cid).mkdir(parents=True, exist_ok=True)
-        media_file = service.media_dir / cid / f"{job_id}.text.json"
-        media_file.write_text(dumps(text))
-        return str(media_file)
+        name = f"{job_id}.text.json"
+        staged = media.staging(cid, name)
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        staged.write_text(dumps(text))
+        return _kept(media, staged, cid, name)
     return None
+
+
+def _kept(media: MediaStore, staged: Path, cid: str, name: str) -> str:
+    try:
+        return media.keep(staged, cid, name)
+    except MediaStoreError as err:
+        # Like a full disk: the bucket may answer again, and Symbl clients send the request again later.
+        raise ApiError(503, str(err), {"Retry-After": str(MEDIA_STORE_RETRY_AFTER_SECONDS)}) from None
 
 
 def _accept(
@@ -115,7 +128,7 @@ def _accept(
         added = None
     if not added:
         if media_path:
-            Path(media_path).unlink(missing_ok=True)
+            service.media.delete(media_path)
         raise _too_many() if added is None else _not_found(cid)
     return _queued(service, cid, job_id, new)
 

@@ -1,6 +1,8 @@
-"""Receiving a recording's bytes to disk within the size limit, and checking them with FFmpeg before a job.
+"""Receiving a recording's bytes to local disk within the size limit, and checking them with FFmpeg before
+a job.
 
-A corrupt or over-long file is refused now (400/413/415) rather than failing as a job later.
+A corrupt or over-long file is refused now (400/413/415) rather than failing as a job later. The file written
+here is the media store's staging file: the caller keeps it in the store once it is checked.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ def too_large(limit: int) -> str:
     return f"The upload is larger than the {limit / 1024**2:,.0f} MB limit."
 
 
-def receive_upload(settings: Settings, job_dir: Path, job_id: str) -> Path:
-    """Stream the request body to `job_dir/<job_id>.media`, checked; nothing is left behind on refusal.
+def receive_upload(settings: Settings, partial: Path) -> Path:
+    """Stream the request body to `partial` and check it; nothing is left behind on refusal.
 
     Raises StorageFull (the partial file removed) when the disk is full.
     """
@@ -35,9 +37,8 @@ def receive_upload(settings: Settings, job_dir: Path, job_id: str) -> Path:
     limit = settings.max_file_bytes
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, too_large(limit))
-    partial = job_dir / f"{job_id}.part"
     try:
-        job_dir.mkdir(parents=True, exist_ok=True)
+        partial.parent.mkdir(parents=True, exist_ok=True)
         _write_body(partial, limit)
         check_media(settings, partial)
     except OSError as err:
@@ -48,7 +49,7 @@ def receive_upload(settings: Settings, job_dir: Path, job_id: str) -> Path:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return partial.rename(job_dir / f"{job_id}.media")
+    return partial
 
 
 def _write_body(partial: Path, limit: int) -> None:

@@ -509,7 +509,8 @@ class SymblClient:
         return message
 
     def fetch_insights(self, conversation_id: str) -> dict[str, Any]:
-        """Everything a summary needs, keyed as on the wire."""
+        """Everything a summary needs, keyed as on the wire; with `language` and `warnings` when the host
+        reports them (our engine's extension of the conversation's metadata, contract §5.8)."""
         return {
             "messages": self.get_messages(conversation_id, sentiment=True, verbose=False),
             "topics": self.get_topics(conversation_id, sentiment=True, parent_refs=True),
@@ -521,7 +522,23 @@ class SymblClient:
             "members": self.get_members(conversation_id),
             "summary": self._summary_if_offered(conversation_id),
             "analytics": self._analytics_if_offered(conversation_id),
+            **self._language_if_offered(conversation_id),
         }
+
+    def _language_if_offered(self, conversation_id: str) -> dict[str, Any]:
+        # Only adds to the note: a Symbl host without these fields, or one failing to answer, gets the note
+        # without them (the note then tells the language from the words, bot.language).
+        try:
+            metadata = self.get_conversation(conversation_id)
+        except ProviderError:
+            return {}
+        facts: dict[str, Any] = {}
+        if isinstance(metadata.get("language"), str) and metadata["language"]:
+            facts["language"] = metadata["language"]
+        warnings = metadata.get("warnings")
+        if isinstance(warnings, list) and all(isinstance(w, str) for w in warnings):
+            facts["warnings"] = warnings
+        return facts
 
     def _list_if_offered(self, conversation_id: str, kind: insight_kinds.InsightKind) -> list[dict]:
         # Our extensions (decisions) are not on every Symbl-compatible host: a 404 there means none.

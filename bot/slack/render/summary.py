@@ -5,6 +5,11 @@ Hard caps keep every message inside Slack's limits with room to spare (slack-pla
 text per message (Slack refuses some payloads well below the documented limits). Whatever does not fit
 continues in further messages for the same thread. Every message carries metadata with the recording id, which
 is how a restarted bot recognises a summary it already posted.
+
+The provider's `warnings` (a given language the speech contradicts) come first. A conversation in another
+language than English (its `language` when the provider reports one, else its words) has no insights to list:
+its note says so, measures no sentiment, and shows the transcript inline, up to `MAX_INLINE_TRANSCRIPT_CHARS`
+(`/symbl transcript` sends the whole of it as a file).
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.insight_kinds import KINDS
-from bot.language import is_english, not_english_note
+from bot.language import is_english, not_english_note, sentiment_not_measured
+from bot.slack.render.transcripts import timed_lines
 from storage.action_items import item_key
 
 SUMMARY_EVENT = "symbl_summary"
@@ -27,6 +33,10 @@ MAX_MESSAGE_CHARS = 10_000
 MAX_HEADER_CHARS = 150
 MAX_HEADING_CHARS = 300  # a section's bold first line; it may hold an escaped title of up to 5 × its length
 MAX_FALLBACK_CHARS = 3000
+MAX_WARNINGS = 5  # a host's warnings shown; each is one section
+# The transcript a note on another language shows: two sections' worth keeps the note readable, and the whole
+# transcript is one command away.
+MAX_INLINE_TRANSCRIPT_CHARS = 5000
 
 STAGES = ("queued", "transcribing", "extracting", "done")
 DONE_ACTION = "action_item_done"
@@ -126,6 +136,18 @@ def mean_sentiment(messages: list[dict]) -> tuple[str, float] | None:
         return None
     mean = sum(scores) / len(scores)
     return ("positive" if mean >= 0.05 else "negative" if mean <= -0.05 else "neutral"), mean
+
+
+def language_of(insights: dict[str, Any]) -> str | None:
+    """The conversation's language when the provider reports it (our engine's extension, contract §5.8)."""
+    value = insights.get("language")
+    return value if isinstance(value, str) and value else None
+
+
+def in_english(insights: dict[str, Any]) -> bool:
+    """Whether the English insights and sentiment apply: the reported language decides, else the words."""
+    messages = insights.get("messages") or []
+    return not messages or is_english(messages, language_of(insights))
 
 
 def overall_sentiment(messages: list[dict]) -> str | None:
@@ -333,6 +355,7 @@ def render_summary(
     speakers" button offers to say who each speaker is.
     """
     messages = insights.get("messages") or []
+    language, english = language_of(insights), in_english(insights)
     facts = []
     duration = duration_seconds(messages)
     if duration:
@@ -340,9 +363,11 @@ def render_summary(
     people = speakers(insights)
     if people:
         facts.append(":busts_in_silhouette: " + _speaker_list(people, talk_shares(insights)))
-    mood = overall_sentiment(messages)
+    mood = overall_sentiment(messages) if english else None
     if mood:
         facts.append(f"Overall sentiment: {mood}")
+    elif not english:
+        facts.append(escape(sentiment_not_measured(language)))
     if conversation_id:
         facts.append(f"id `{escape(conversation_id)}`")
 
@@ -364,10 +389,12 @@ def render_summary(
         elif items:
             lines = [_item_line(i, with_owner=kind.line == "assigned") for i in items]
             body += [_section(t) for t in _sections(kind.title, lines)]
-    if messages and not is_english(messages):
-        body.insert(0, _section(f"_{escape(not_english_note())}_"))
+    if not english:
+        note = _section(f"_{escape(not_english_note(language))}_")
+        body[:0] = [note, *_transcript_sections(messages, conversation_id)]
     elif not body:
         body.append(_section("_No topics, action items or questions were found in this recording._"))
+    body[:0] = _warning_sections(insights.get("warnings"))
     if fix_speakers:
         body.append({**_section(FIX_SPEAKERS_PROMPT), "accessory": fix_speakers})
 
@@ -403,6 +430,36 @@ def render_summary(
             )
         )
     return out
+
+
+def _warning_sections(warnings: Any) -> list[dict[str, Any]]:
+    """The provider's warnings, one section each, first in the note."""
+    if not isinstance(warnings, list):
+        return []
+    texts = [escape(str(w).strip()) for w in warnings[:MAX_WARNINGS] if str(w).strip()]
+    return [_section(clip_escaped(f":warning: {text}", MAX_SECTION_CHARS)) for text in texts]
+
+
+def _transcript_sections(messages: list[dict], conversation_id: str | None) -> list[dict[str, Any]]:
+    """The transcript, "[m:ss] Speaker: text" a line, up to MAX_INLINE_TRANSCRIPT_CHARS; then how to get the
+    rest."""
+    lines, size = [], 0
+    timed = timed_lines(messages)
+    for start, _end, speaker, text in timed:
+        line = f"[{clock(start)}] " + (f"{escape(speaker)}: " if speaker else "") + escape(text)
+        if size + len(line) > MAX_INLINE_TRANSCRIPT_CHARS:
+            break
+        lines.append(line)
+        size += len(line) + 1
+    left = len(timed) - len(lines)
+    if left:
+        command = (
+            f"`/symbl transcript {escape(conversation_id)}`" if conversation_id else "`/symbl transcript`"
+        )
+        lines.append(
+            f"_…and {left} more line{'' if left == 1 else 's'}: {command} sends the whole transcript._"
+        )
+    return [_section(t) for t in _sections("Transcript", lines)]
 
 
 def status_metadata(recording_id: int) -> dict[str, Any]:

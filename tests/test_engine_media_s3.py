@@ -1,0 +1,250 @@
+"""The engine's media in S3-compatible object storage (SYMBL_ENGINE_MEDIA_URL=s3://bucket/prefix), against a
+real S3 server on loopback (moto's, over HTTP, through a real boto3 client).
+
+An upload or a downloaded link is an object while its job runs and is gone when the job ends, completed or
+failed; a refused upload never becomes one; deleting a conversation deletes its objects. Without the setting,
+media stays on local disk at its paths of before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.config import Settings
+from bot.engine.server import EngineServer
+from bot.errors import ConfigError, UnsupportedMedia
+from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine, token_session
+from tests.support.files import FileServer
+from tests.support.s3 import CREDENTIALS, S3Server
+from tests.support.wait import wait_until
+
+PREFIX = "media/prefix"
+
+pytest.importorskip("moto.server", reason="the test extra's moto[server] is not installed")
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    # A developer's own AWS files must not change what the engine's boto3 finds.
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return s3.new_bucket()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, s3: S3Server, bucket: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        allow_private_urls=True,
+        max_file_bytes=5 * 1024**2,
+        engine_media_url=f"s3://{bucket}/{PREFIX}/",
+        engine_s3_endpoint_url=s3.url,
+    )
+
+
+def _local_files(settings: Settings) -> list[Path]:
+    return [p for p in settings.engine_media_dir.rglob("*") if p.is_file()]
+
+
+def _upload(session: requests.Session, url: str, data: object = None, path: str = "/v1/process/audio"):
+    body = SAMPLE.read_bytes() if data is None else data
+    return session.post(url + path, data=body, headers={"Content-Type": "audio/mpeg"}, timeout=30)
+
+
+def _finished(session: requests.Session, url: str, job_id: str) -> dict:
+    def status() -> dict | None:
+        body = session.get(f"{url}/v1/job/{job_id}", timeout=10).json()
+        return body if body["status"] in ("completed", "failed") else None
+
+    return wait_until(status, what=f"job {job_id} finished")
+
+
+def test_an_upload_is_an_object_while_its_job_runs_and_is_deleted_when_it_completes(
+    server: EngineServer, engine: ScriptedEngine, s3: S3Server, bucket: str, settings: Settings
+):
+    engine.gate.clear()
+    session = token_session(server.url)
+    answer = _upload(session, server.url)
+    assert answer.status_code == 201, answer.text
+    cid, job = answer.json()["conversationId"], answer.json()["jobId"]
+    assert engine.started.wait(30)
+    key = f"{PREFIX}/{cid}/{job}.media"
+    while_running = s3.keys(bucket)
+    stored = server.service.store.job(job)
+    local_copy = engine.calls[0]["media"]
+    copy_existed = local_copy.is_file()
+    engine.gate.set()
+    done = _finished(session, server.url, job)
+    assert while_running == [key]
+    assert stored is not None and stored.media_path == f"s3://{bucket}/{key}"
+    assert copy_existed and local_copy.name == f"{job}.media"  # decoded from a local copy …
+    assert done["status"] == "completed"
+    assert s3.keys(bucket) == []  # … and the object went with the job
+    assert _local_files(settings) == []  # no spool or copy left on the engine's disk
+
+
+def test_a_linked_recording_is_downloaded_into_the_bucket_and_deleted_with_its_job(
+    server: EngineServer,
+    engine: ScriptedEngine,
+    s3: S3Server,
+    bucket: str,
+    settings: Settings,
+    file_server: FileServer,
+):
+    engine.gate.clear()
+    link = file_server.add("/standup.mp3", SAMPLE.read_bytes())
+    session = token_session(server.url)
+    answer = session.post(f"{server.url}/v1/process/audio/url", json={"url": link}, timeout=30)
+    assert answer.status_code == 201, answer.text
+    cid, job = answer.json()["conversationId"], answer.json()["jobId"]
+    assert engine.started.wait(30)
+    while_running = s3.keys(bucket)
+    engine.gate.set()
+    done = _finished(session, server.url, job)
+    assert while_running == [f"{PREFIX}/{cid}/{job}.download"]
+    assert done["status"] == "completed"
+    assert s3.keys(bucket) == []
+    assert _local_files(settings) == []
+
+
+def test_an_oversized_upload_is_413_and_leaves_no_object(s3: S3Server, bucket: str, settings: Settings):
+    small = dataclasses.replace(settings, max_file_bytes=100_000)
+    with running_engine(small, ScriptedEngine()) as server:
+        session = token_session(server.url)
+        declared = _upload(session, server.url)
+        # Streamed without a Content-Length, the cap holds while the bytes are read.
+        chunked = _upload(session, server.url, data=iter([SAMPLE.read_bytes()]))
+    assert declared.status_code == 413 and "limit" in declared.json()["message"]
+    assert chunked.status_code == 413 and "limit" in chunked.json()["message"]
+    assert s3.keys(bucket) == []
+    assert _local_files(small) == []
+
+
+def test_deleting_a_conversation_deletes_its_objects_and_no_others(
+    s3: S3Server, bucket: str, settings: Settings
+):
+    kept = dataclasses.replace(settings, keep_audio=True)  # so the objects outlive their jobs
+    with running_engine(kept, ScriptedEngine()) as server:
+        session = token_session(server.url)
+        first = _upload(session, server.url).json()
+        other = _upload(session, server.url).json()
+        cid = first["conversationId"]
+        text = session.put(
+            f"{server.url}/v1/process/text/{cid}",
+            json={"messages": [{"payload": {"content": "Marco will send the notes."}}]},
+            timeout=30,
+        ).json()
+        for job in (first["jobId"], other["jobId"], text["jobId"]):
+            assert _finished(session, server.url, job)["status"] == "completed"
+        before = s3.keys(bucket)
+        deleted = session.delete(f"{server.url}/v1/conversations/{cid}", timeout=30)
+    assert before == sorted(
+        [
+            f"{PREFIX}/{cid}/{first['jobId']}.media",
+            f"{PREFIX}/{cid}/{text['jobId']}.text.json",
+            f"{PREFIX}/{other['conversationId']}/{other['jobId']}.media",
+        ]
+    )
+    assert deleted.status_code == 200
+    assert s3.keys(bucket) == [f"{PREFIX}/{other['conversationId']}/{other['jobId']}.media"]
+
+
+class UndecodableEngine(ScriptedEngine):
+    """Fails every job as the decoder does on a file it cannot read, after noting the object was there."""
+
+    def process(self, media_path, options, **kwargs):
+        self.calls.append({"media": Path(media_path), "options": options})
+        raise UnsupportedMedia(f"{Path(media_path).name} could not be decoded.")
+
+
+def test_a_job_that_fails_deletes_its_object(s3: S3Server, bucket: str, settings: Settings):
+    with running_engine(settings, UndecodableEngine()) as server:
+        session = token_session(server.url)
+        job = _upload(session, server.url).json()["jobId"]
+        done = _finished(session, server.url, job)
+    assert done["status"] == "failed"
+    assert done["message"] == "The recording could not be decoded."  # no bucket, key or local path
+    assert s3.keys(bucket) == []
+    assert _local_files(settings) == []
+
+
+def test_an_unreachable_bucket_refuses_the_upload_with_a_503_to_retry(
+    bucket: str, settings: Settings, unused_port: int
+):
+    unreachable = dataclasses.replace(settings, engine_s3_endpoint_url=f"http://127.0.0.1:{unused_port}")
+    with running_engine(unreachable, ScriptedEngine()) as server:
+        answer = _upload(token_session(server.url), server.url)
+    assert answer.status_code == 503 and answer.headers["Retry-After"]
+    assert "media store" in answer.json()["message"]
+    assert _local_files(unreachable) == []
+
+
+@pytest.fixture
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_without_a_media_url_uploads_stay_on_local_disk_at_their_paths_of_before(tmp_path: Path):
+    local = Settings(data_dir=tmp_path / "data", keep_audio=True)
+    with running_engine(local, ScriptedEngine()) as server:
+        session = token_session(server.url)
+        cid, job = _upload(session, server.url).json().values()
+        assert _finished(session, server.url, job)["status"] == "completed"
+        stored = server.service.store.job(job)
+    expected = tmp_path / "data" / "engine" / "media" / cid / f"{job}.media"
+    assert expected.is_file()
+    assert stored is not None and stored.media_path == str(expected)
+
+
+def test_a_file_media_url_keeps_media_in_that_folder(tmp_path: Path):
+    folder = tmp_path / "elsewhere"
+    local = Settings(data_dir=tmp_path / "data", keep_audio=True, engine_media_url=f"file://{folder}")
+    with running_engine(local, ScriptedEngine()) as server:
+        session = token_session(server.url)
+        cid, job = _upload(session, server.url).json().values()
+        assert _finished(session, server.url, job)["status"] == "completed"
+    assert (folder / cid / f"{job}.media").is_file()
+
+
+@pytest.mark.parametrize("url", ["ftp://bucket/prefix", "s3://", "s3:///prefix", "file://", "bucket/prefix"])
+def test_an_unusable_media_url_is_a_config_error_naming_it(url: str):
+    with pytest.raises(ConfigError, match="SYMBL_ENGINE_MEDIA_URL"):
+        Settings.from_env({"SYMBL_ENGINE_MEDIA_URL": url})
+
+
+def test_the_media_settings_are_read_from_the_environment():
+    settings = Settings.from_env(
+        {"SYMBL_ENGINE_MEDIA_URL": "s3://b/p", "SYMBL_ENGINE_S3_ENDPOINT_URL": "http://minio:9000"}
+    )
+    assert settings.engine_media_url == "s3://b/p"
+    assert settings.engine_s3_endpoint_url == "http://minio:9000"
+    assert Settings.from_env({}).engine_media_url is None
+
+
+def test_the_bot_and_the_engine_never_import_boto3_unless_s3_is_configured():
+    probe = "import sys, bot, bot.engine.server, bot.engine.media; print('boto3' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "False"
