@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import stat
 import subprocess
 import sys
@@ -212,3 +213,21 @@ def test_the_data_directory_and_the_files_the_services_create_in_it_are_private(
     assert any(name.endswith(".download") for name in names)
     opened = {name: oct(mode) for name, mode in modes.items() if mode & 0o077}
     assert not opened, opened
+
+
+def test_operator_commands_make_the_data_directory_private_too(tmp_path):
+    """`jobs list` (or `process`, `doctor`) may be the first command run on a new machine: what it creates in
+    the data directory is the user's alone, as `serve` makes it."""
+    data = tmp_path / "data"
+    env = {**os.environ, "SYMBL_BOT_DATA_DIR": str(data)}
+    done = subprocess.run(
+        [sys.executable, "-c", "import os, sys; os.umask(0o022); from bot.cli import main; sys.exit(main())",
+         "jobs", "list"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    opened = {
+        p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in data.rglob("*") if p.stat().st_mode & 0o077
+    }
+    assert (data / "bot.db").is_file() and not opened, opened

@@ -18,6 +18,7 @@ import click
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import Settings
+from bot.data_dir import make_private
 from bot.errors import BotError, ConfigError
 from bot.slack.scopes import BOT_SCOPES, missing_scopes, parse_scope_header
 
@@ -183,7 +184,7 @@ def check_provider(settings: Settings) -> Iterator[Check]:
 def check_storage(settings: Settings) -> Iterator[Check]:
     data_dir = settings.data_dir
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        make_private(data_dir)
         with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".doctor-"):
             pass
     except OSError as err:

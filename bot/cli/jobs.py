@@ -9,11 +9,14 @@ from dataclasses import asdict
 import click
 
 from bot.config import Settings
+from bot.data_dir import make_private
 from storage import State, admin, open_store, recordings
 
 
 def _store():
-    return open_store(Settings.from_env().bot_database)
+    settings = Settings.from_env()
+    make_private(settings.data_dir)  # the first command run may be this one: its database is the user's alone
+    return open_store(settings.bot_database)
 
 
 def _age(seconds: float) -> str:

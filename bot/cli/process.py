@@ -13,6 +13,7 @@ import click
 
 from bot.cli.report import render_text
 from bot.config import Settings
+from bot.data_dir import make_private
 from bot.engine.core import Engine, process_recording
 from bot.engine.decode import probe
 from bot.engine.input_identity import conversation_id_for, start_time_of
@@ -36,6 +37,7 @@ def run_process(
     show_progress: bool,
 ) -> None:
     settings = Settings.from_env()
+    make_private(settings.data_dir)  # the speech model and the engine's files are assembled there
     options = ProcessOptions(
         name=name or _default_name(source),
         language_code=language,
