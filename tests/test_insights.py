@@ -164,6 +164,9 @@ def test_sample_recording_sentiment():
         ("This is a disaster, the demo failed again and everyone is angry.", "negative"),
         ("I love this design, it is really great work.", "positive"),
         ("The file is in the project folder.", "neutral"),
+        # Discourse markers are not praise: "honestly", "like", "well" (VADER scores them positive).
+        ("Honestly, getting anything out of the vendor is like pulling teeth, it's a nightmare.", "negative"),
+        ("Well, honestly, the rollout went really well and the team did great work.", "positive"),
     ],
 )
 def test_message_sentiment_labels(text, expected):

@@ -13,9 +13,20 @@ POSITIVE_AT = 0.25
 NEGATIVE_AT = -0.25
 
 
+# Words VADER scores as sentiment that meeting talk mostly uses as discourse markers: "Honestly, this is
+# getting ridiculous", "it's like pulling teeth", "well, we missed it". Scored, they turn complaints positive.
+DISCOURSE_MARKERS = ("honestly", "like", "well")
+# Common words of workplace complaint that VADER's lexicon lacks, scored on its scale (-4 … 4).
+ADDED_WORDS = {"nightmare": -2.5}
+
+
 @lru_cache(maxsize=1)
 def _analyzer() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()
+    analyzer = SentimentIntensityAnalyzer()
+    for word in DISCOURSE_MARKERS:
+        analyzer.lexicon.pop(word, None)
+    analyzer.lexicon.update(ADDED_WORDS)
+    return analyzer
 
 
 def polarity(text: str) -> float:
