@@ -72,7 +72,22 @@ def _database_url(ours: str | None, platform: str | None) -> str | None:
     if ours is not None and not ours.startswith(POSTGRES_SCHEMES):
         raise ConfigError("SYMBL_BOT_DATABASE_URL must be a postgresql:// URL (unset, the bot uses SQLite).")
     url = ours or (platform if platform is not None and platform.startswith(POSTGRES_SCHEMES) else None)
-    # Looked up, not imported: the driver loads only when the store opens (storage.db.open_store).
+    return _with_driver(url)
+
+
+def _engine_database_url(url: str | None) -> str | None:
+    """SYMBL_ENGINE_DATABASE_URL: a PostgreSQL URL (API nodes sharing jobs and tokens), or None for the
+    engine's SQLite file. Never DATABASE_URL: the embedded engine's jobs stay local unless asked."""
+    if url is not None and not url.startswith(POSTGRES_SCHEMES):
+        raise ConfigError(
+            "SYMBL_ENGINE_DATABASE_URL must be a postgresql:// URL (unset, the engine uses SQLite)."
+        )
+    return _with_driver(url)
+
+
+def _with_driver(url: str | None) -> str | None:
+    # Looked up, not imported: the driver loads only when a store opens (storage.db.open_store,
+    # bot.engine.store).
     if url and importlib.util.find_spec("psycopg") is None:
         raise ConfigError(
             "a PostgreSQL database URL needs the driver: pip install 'symbl-slack-bot[postgres]'."
@@ -127,6 +142,12 @@ class Settings:
     engine_workers: int = 1
     engine_max_unfinished_jobs: int = 1000  # beyond it submissions get 429 (counted atomically)
     engine_allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback (DNS-rebinding check)
+    # The engine's conversations, jobs, results and tokens in PostgreSQL (schema `engine`), shared by any
+    # number of engine API nodes, instead of SQLite under data_dir.
+    engine_database_url: str | None = None
+    # How long an engine worker's claim on a job lasts without renewal (bot.engine.jobs renews it while the
+    # job runs): a killed worker's job is taken over this long after it stopped renewing.
+    engine_lease_seconds: float = 60.0
 
     # Input limits and URL policy, shared by the CLI, the engine and the bot.
     allow_private_urls: bool = False
@@ -217,6 +238,11 @@ class Settings:
     def engine_db_path(self) -> Path:
         return self.data_dir / "engine.db"
 
+    @property
+    def engine_database(self) -> Path | str:
+        """What bot.engine.store opens: the PostgreSQL URL when set, else the SQLite file."""
+        return self.engine_database_url or self.engine_db_path
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
@@ -241,6 +267,8 @@ class Settings:
             engine_allowed_hosts=tuple(
                 h.strip().lower() for h in (get("SYMBL_ENGINE_ALLOWED_HOSTS") or "").split(",") if h.strip()
             ),
+            engine_database_url=_engine_database_url(get("SYMBL_ENGINE_DATABASE_URL")),
+            engine_lease_seconds=max(1.0, _float(env, "SYMBL_ENGINE_LEASE_SECONDS", 60.0)),
             allow_private_urls=_bool(env.get("SYMBL_ALLOW_PRIVATE_URLS")),
             max_file_bytes=_int(env, "SYMBL_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
             max_duration_seconds=_int(env, "SYMBL_MAX_DURATION_SECONDS", DEFAULT_MAX_DURATION_SECONDS),

@@ -89,6 +89,14 @@ def bot_database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
     return request.getfixturevalue("postgres_cluster").new_database()
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine_database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where the engine's state goes, once per backend: a SQLite file or a fresh PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        return tmp_path / "engine.db"
+    return request.getfixturevalue("postgres_cluster").new_database()
+
+
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
     server = FakeSlack()

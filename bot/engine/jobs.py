@@ -1,8 +1,11 @@
 """The engine server's job queue: worker threads that run submissions through the engine, in order.
 
-The queue lives in SQLite (`bot.engine.store`), not in memory: a job is `scheduled` once its row is
-committed, and a worker claims it by flipping it to `in_progress` in one transaction. On start, jobs a
-killed process left `in_progress` go back to `scheduled`, so they run again from their stored media.
+The queue lives in the engine's database (`bot.engine.store`: SQLite, or PostgreSQL shared by several
+engine nodes), not in memory: a job is `scheduled` once its row is committed, and a worker claims it by
+flipping it to `in_progress` under a lease in one statement. While the job runs a heartbeat renews the lease,
+and the job's end is written only while this worker still holds it. A killed worker's job is taken over by
+any worker once its lease expires (`SYMBL_ENGINE_LEASE_SECONDS`); on SQLite, whose one process owns the
+file, jobs a killed process left `in_progress` go back to `scheduled` at the next start without waiting.
 Appends to one conversation run one after another in submission order; each places its messages after the
 conversation's current end and re-runs the insights over the whole conversation (contract §3.3).
 
@@ -25,8 +28,11 @@ one POST, errors ignored, contract §3.7).
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +44,7 @@ from bot.engine import text_messages
 from bot.engine.language_check import Transcript
 from bot.engine.media import MediaStore
 from bot.engine.options import ProcessOptions
-from bot.engine.store import Job, Store
+from bot.engine.store import Job, LeaseLost, Store
 from bot.engine.text_messages import to_symbl_messages
 from bot.engine.webhooks import WebhookSender
 from bot.engine.wire_options import to_process_options
@@ -116,7 +122,11 @@ class JobQueue:
         self._wakeup = threading.Condition()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._running: set[str] = set()  # ids of the jobs this process's workers are running
+        # This process's name on the leases it holds (one per worker thread: `<id>/w<n>`).
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._lease_seconds = settings.engine_lease_seconds
+        self._heartbeat_stop = threading.Event()
+        self._running: dict[str, str] = {}  # the jobs this process's workers run: job id → lease owner
         self._running_lock = threading.Lock()
         self._listeners: list[StatusListener] = []
         self._listeners_lock = threading.Lock()
@@ -127,17 +137,28 @@ class JobQueue:
     # --- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
+        if not self._store.shared:  # on a shared database other nodes' jobs run: their leases expire instead
+            self._requeue_interrupted()
+        for n in range(self._workers):
+            lease_owner = f"{self.id}/w{n + 1}"
+            thread = threading.Thread(
+                target=self._work, args=(lease_owner,), name=f"engine-worker-{n + 1}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        threading.Thread(target=self._heartbeat, name="engine-lease-heartbeat", daemon=True).start()
+
+    def _requeue_interrupted(self) -> None:
         resumed, failed = self._store.requeue_interrupted(MAX_JOB_STARTS, CRASHED_JOB_MESSAGE)
         if resumed:
             log.info("resuming %d interrupted job(s): %s", len(resumed), ", ".join(resumed))
-        for job in filter(None, map(self._store.job, failed)):
+        self._crashed([job for job in map(self._store.job, failed) if job is not None])
+
+    def _crashed(self, jobs: list[Job]) -> None:
+        for job in jobs:
             log.warning("job %s was running at %d engine stops: failed, not resumed", job.id, MAX_JOB_STARTS)
             self._discard_media(job)
             self.announce(job, "failed", CRASHED_JOB_MESSAGE)
-        for n in range(self._workers):
-            thread = threading.Thread(target=self._work, name=f"engine-worker-{n + 1}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Stop taking jobs; True when every worker finished within `timeout`.
@@ -149,9 +170,12 @@ class JobQueue:
             self._wakeup.notify_all()
         for thread in self._threads:
             thread.join(timeout)
+        self._heartbeat_stop.set()
         with self._running_lock:
-            # A clean stop is not a crash: the jobs it interrupts keep the start it cost them.
-            self._store.give_back_starts(sorted(self._running))
+            running = sorted(self._running.items())
+        # A clean stop is not a crash: the jobs it interrupts keep the start it cost them.
+        for job_id, lease_owner in running:
+            self._store.release_interrupted(job_id, lease_owner)
         self._webhooks.shutdown()
         return not any(t.is_alive() for t in self._threads)
 
@@ -191,9 +215,26 @@ class JobQueue:
 
     # --- work --------------------------------------------------------------------------------------
 
-    def _work(self) -> None:
+    def _heartbeat(self) -> None:
+        """Renew the leases of the running jobs, three times a lease, until the workers have stopped."""
+        while not self._heartbeat_stop.wait(self._lease_seconds / 3):
+            with self._running_lock:
+                running = list(self._running.items())
+            for job_id, lease_owner in running:
+                try:
+                    renewed = self._store.renew(job_id, lease_owner, self._lease_seconds)
+                except Exception:  # a database hiccup: the next beat tries again, well within the lease
+                    log.exception("renewing the lease on job %s failed", job_id)
+                    continue
+                if not renewed:
+                    log.warning(
+                        "job %s: lease lost to another worker; its result will not be written", job_id
+                    )
+
+    def _work(self, lease_owner: str) -> None:
         while not self._stopping.is_set():
-            job = self._store.claim_next()
+            self._crashed(self._store.fail_crashed(MAX_JOB_STARTS, CRASHED_JOB_MESSAGE))
+            job = self._store.claim(lease_owner, self._lease_seconds, MAX_JOB_STARTS)
             if job is None:
                 retry_in = self._store.seconds_to_next_retry()
                 with self._wakeup:
@@ -202,29 +243,34 @@ class JobQueue:
             if not job.tries:  # a retried job was announced in_progress when it first started
                 self.announce(job, "in_progress")
             with self._running_lock:
-                self._running.add(job.id)
+                self._running[job.id] = lease_owner
             try:
-                self._run(job)
+                self._run(job, lease_owner)
+            except LeaseLost as err:  # it stalled past its lease: the worker that took the job over ends it
+                log.warning("%s", err)
             finally:
                 with self._running_lock:
-                    self._running.discard(job.id)
+                    self._running.pop(job.id, None)
                 if self._stopping.is_set():  # left in_progress by a clean stop (see stop())
-                    self._store.give_back_starts([job.id])
+                    self._store.release_interrupted(job.id, lease_owner)
             # A finished job may unblock the next append of its conversation for another worker.
             with self._wakeup:
                 self._wakeup.notify_all()
 
-    def _run(self, job: Job) -> None:
+    def _run(self, job: Job, lease_owner: str) -> None:
+        """Run the job and write its end, fenced by `lease_owner`'s lease (LeaseLost: someone else's now)."""
         try:
-            stored = self._process(job)
+            stored = self._process(job, lease_owner)
+        except LeaseLost:
+            raise
         except StorageFull:
-            self._storage_full(job)
+            self._storage_full(job, lease_owner)
             return
         except BotError as err:
-            self._fail(job, _without_internal_names(str(err), job))
+            self._fail(job, lease_owner, _without_internal_names(str(err), job))
         except Exception as err:  # an engine bug must fail the job, not kill the worker
             log.exception("job %s failed unexpectedly", job.id)
-            self._fail(job, f"The engine failed unexpectedly ({err.__class__.__name__}).")
+            self._fail(job, lease_owner, f"The engine failed unexpectedly ({err.__class__.__name__}).")
         else:
             self._discard_media(job)
             if stored:
@@ -232,12 +278,13 @@ class JobQueue:
             else:
                 log.info("conversation %s was deleted while job %s ran", job.conversation_id, job.id)
 
-    def _storage_full(self, job: Job) -> None:
+    def _storage_full(self, job: Job, lease_owner: str) -> None:
         self.storage_full_at = time.time()
         tries = job.tries + 1
         if tries >= STORAGE_TRIES:
             self._fail(
                 job,
+                lease_owner,
                 f"The engine's disk is full: the recording could not be downloaded ({tries} tries). "
                 "Free space on the server, then submit it again.",
             )
@@ -245,7 +292,7 @@ class JobQueue:
         if self._stopping.is_set():
             return  # left in_progress: it resumes at the next start
         delay = STORAGE_RETRY_SECONDS * 2 ** (tries - 1)
-        self._store.retry_later(job.id, time.time() + delay)
+        self._store.retry_later(job.id, time.time() + delay, lease_owner)
         log.warning(
             "job %s: the disk is full; download try %d of %d in %.0f s",
             job.id,
@@ -254,10 +301,10 @@ class JobQueue:
             delay,
         )
 
-    def _fail(self, job: Job, message: str) -> None:
+    def _fail(self, job: Job, lease_owner: str, message: str) -> None:
         if self._stopping.is_set():
             return  # interrupted by shutdown: leave it in_progress so it resumes
-        self._store.finish_job(job.id, "failed", message)
+        self._store.finish_job(job.id, "failed", message, lease_owner=lease_owner)
         self._discard_media(job)
         self.announce(job, "failed", message)
 
@@ -272,7 +319,7 @@ class JobQueue:
         for ref in refs:
             self._media.delete(ref)
 
-    def _process(self, job: Job) -> bool:
+    def _process(self, job: Job, lease_owner: str) -> bool:
         conversation = self._store.conversation(job.conversation_id)
         if conversation is None:
             return False
@@ -303,7 +350,7 @@ class JobQueue:
                 )
         heard = new.heard if isinstance(new, Transcript) else None  # what was heard of its language
         result = self._analyze(earlier + new, reference_time=start_time, options=options, heard=heard)
-        return self._store.complete_job(job, result)
+        return self._store.complete_job(job, result, lease_owner=lease_owner)
 
     def _download(self, job: Job) -> str:
         """Download a URL job's media into the media store; its reference."""

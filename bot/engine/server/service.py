@@ -26,7 +26,7 @@ class EngineService:
         self.engine_dir = settings.data_dir / "engine"
         self.media = open_media_store(settings)
         # Pre-owner rows go to the install's one appId: with credentials configured no other can get a token.
-        self.store = Store(settings.engine_db_path, legacy_owner=settings.engine_app_id or LOCAL_APP_ID)
+        self.store = Store(settings.engine_database, legacy_owner=settings.engine_app_id or LOCAL_APP_ID)
         speech = engine or Engine(settings.engine_model, cache_dir=settings.model_cache_dir)
         self.queue = JobQueue(self.store, settings, speech, analyzer, media=self.media)
 

@@ -1,0 +1,94 @@
+"""Two engine API nodes on one PostgreSQL database (SYMBL_ENGINE_DATABASE_URL) and one media folder: a client
+may talk to either, as behind a load balancer. Tokens, conversations, jobs and results are the database's, and
+either node's workers run any node's submissions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.config import Settings
+from bot.engine.server import EngineServer
+from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine, token_session
+from tests.support.wait import wait_until
+
+MESSAGES = [
+    {"payload": {"content": "Marco, please send the release notes by Thursday."}, "from": {"name": "Priya"}},
+    {"payload": {"content": "Sure, I will do that."}, "from": {"name": "Marco"}},
+]
+
+
+def node_settings(tmp_path: Path, name: str, database_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path / name,
+        allow_private_urls=True,
+        engine_database_url=database_url,
+        engine_media_url=(tmp_path / "media").as_uri(),  # shared, as an S3 bucket would be
+        engine_workers=1,
+    )
+
+
+@pytest.fixture
+def nodes(
+    tmp_path, postgres_cluster
+) -> Iterator[tuple[EngineServer, EngineServer, ScriptedEngine, ScriptedEngine]]:
+    url = postgres_cluster.new_database()
+    engines = ScriptedEngine(), ScriptedEngine()
+    with ExitStack() as stack:
+        a, b = (
+            stack.enter_context(running_engine(node_settings(tmp_path, name, url), engine))
+            for name, engine in zip(("a", "b"), engines, strict=True)
+        )
+        yield a, b, *engines
+
+
+def done(session: requests.Session, url: str, job_id: str) -> dict:
+    return wait_until(
+        lambda: (
+            (s := session.get(f"{url}/v1/job/{job_id}", timeout=10).json())["status"]
+            in ("completed", "failed")
+            and s
+        )
+    )
+
+
+def test_a_token_from_one_node_reads_what_was_submitted_through_the_other(nodes):
+    a, b, _, _ = nodes
+    session = token_session(a.url)  # minted by node A
+    submitted = session.post(
+        f"{b.url}/v1/process/text", json={"name": "standup", "messages": MESSAGES}, timeout=10
+    )
+    assert submitted.status_code == 201, submitted.text
+    body = submitted.json()
+    assert done(session, a.url, body["jobId"])["status"] == "completed"
+    for node in (a, b):
+        messages = session.get(f"{node.url}/v1/conversations/{body['conversationId']}/messages", timeout=10)
+        assert [m["text"] for m in messages.json()["messages"]] == [m["payload"]["content"] for m in MESSAGES]
+    # Another tenant's token, from either node, sees nothing of it.
+    stranger = token_session(b.url, app_id="stranger")
+    assert stranger.get(f"{a.url}/v1/conversations/{body['conversationId']}", timeout=10).status_code == 404
+
+
+def test_each_nodes_worker_takes_jobs_submitted_anywhere(nodes):
+    a, b, engine_a, engine_b = nodes
+    for engine in (engine_a, engine_b):
+        engine.gate.clear()  # each worker holds its first job until the gate opens
+    session = token_session(a.url)
+    first = session.post(f"{a.url}/v1/process/audio", data=SAMPLE.read_bytes(), timeout=30).json()
+    wait_until(lambda: engine_a.started.is_set() or engine_b.started.is_set())
+    # One node's only worker is busy: the second job, submitted through node B, is the other node's.
+    second = session.post(f"{b.url}/v1/process/audio", data=SAMPLE.read_bytes(), timeout=30).json()
+    wait_until(lambda: engine_a.started.is_set() and engine_b.started.is_set(), what="both nodes working")
+    assert session.get(f"{b.url}/v1/job/{first['jobId']}", timeout=10).json()["status"] == "in_progress"
+    engine_a.gate.set()
+    engine_b.gate.set()
+    for job in (first, second):
+        for node in (a, b):
+            assert done(session, node.url, job["jobId"])["status"] == "completed"
+        transcript = session.get(f"{b.url}/v1/conversations/{job['conversationId']}/messages", timeout=10)
+        assert transcript.json()["messages"]
+    assert len(engine_a.calls) == len(engine_b.calls) == 1  # each job ran once, on its own node
