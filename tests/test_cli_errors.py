@@ -115,3 +115,20 @@ def test_an_unexpected_error_is_one_line_naming_its_class(monkeypatch):
     monkeypatch.setattr("bot.cli.process.run_process", broken)
     output, status = _process(str(SAMPLE))
     assert_one_error_line(output, status, "unexpected KeyError: 'oops' (symbl-bot --verbose")
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "needle"),
+    [
+        (("engine-worker",), {}, "set SYMBL_ENGINE_DATABASE_URL"),
+        (("engine", "--workers", "0"), {}, "--workers 0 serves the API only"),
+        (
+            ("engine-worker", "--device", "cuda"),
+            {"SYMBL_ENGINE_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"},
+            "finds no CUDA device",
+        ),
+    ],
+)
+def test_engine_nodes_refuse_a_setup_that_could_never_run_a_job(tmp_path, args, env, needle):
+    done = symbl_bot(*args, env={"SYMBL_BOT_DATA_DIR": str(tmp_path / "data"), **env})
+    assert_one_error_line(done.stderr, done.returncode, needle)

@@ -4,6 +4,8 @@ either node's workers run any node's submissions."""
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -13,6 +15,7 @@ import requests
 
 from bot.config import Settings
 from bot.engine.server import EngineServer
+from bot.engine.server.service import start_worker_node
 from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine, token_session
 from tests.support.wait import wait_until
 
@@ -92,3 +95,22 @@ def test_each_nodes_worker_takes_jobs_submitted_anywhere(nodes):
         transcript = session.get(f"{b.url}/v1/conversations/{job['conversationId']}/messages", timeout=10)
         assert transcript.json()["messages"]
     assert len(engine_a.calls) == len(engine_b.calls) == 1  # each job ran once, on its own node
+
+
+def test_an_api_node_without_workers_leaves_its_jobs_to_a_worker_node(tmp_path, postgres_cluster):
+    """`symbl-bot engine --workers 0` beside `symbl-bot engine-worker` (start_worker_node): the API node
+    only accepts and answers; the worker node, with no HTTP, runs what it accepted."""
+    url = postgres_cluster.new_database()
+    api_settings = dataclasses.replace(node_settings(tmp_path, "api", url), engine_workers=0)
+    worker_engine = ScriptedEngine()
+    with running_engine(api_settings, ScriptedEngine()) as api:
+        session = token_session(api.url)
+        job = session.post(f"{api.url}/v1/process/audio", data=SAMPLE.read_bytes(), timeout=30).json()
+        time.sleep(1.0)  # long enough for a worker to have claimed it, had the API node one
+        assert session.get(f"{api.url}/v1/job/{job['jobId']}", timeout=10).json()["status"] == "scheduled"
+        worker = start_worker_node(node_settings(tmp_path, "worker", url), worker_engine)
+        try:
+            assert done(session, api.url, job["jobId"])["status"] == "completed"
+        finally:
+            worker.close()
+    assert len(worker_engine.calls) == 1

@@ -28,7 +28,7 @@ def test_the_command_list_cuts_no_description():
     listing = CliRunner().invoke(main, ["--help"], terminal_width=80).output
     commands = listing.split("Commands:", 1)[1]
     assert "..." not in commands, commands
-    assert set(re.findall(r"^  (\w+) ", commands, re.MULTILINE)) == set(main.commands)
+    assert set(re.findall(r"^  ([\w-]+) ", commands, re.MULTILINE)) == set(main.commands)
 
 
 def test_language_help_says_it_is_detected_unless_given():

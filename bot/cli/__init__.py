@@ -98,9 +98,10 @@ def process(source, as_json, name, diarize, speakers, model, language, quiet):
 )
 @click.option(
     "--workers",
-    type=click.IntRange(1, 64),
+    type=click.IntRange(0, 64),
     default=None,
-    help="Parallel jobs (default SYMBL_ENGINE_WORKERS or 1).",
+    help="Parallel jobs (default SYMBL_ENGINE_WORKERS or 1); 0: an API node only, its jobs run by "
+    "`engine-worker` processes on the shared SYMBL_ENGINE_DATABASE_URL.",
 )
 def engine(host, port, workers):
     """Serve the offline engine as a Symbl-compatible Async API (token, process, append, job, conversations).
@@ -110,6 +111,30 @@ def engine(host, port, workers):
     from bot.cli.engine import run_engine
 
     run_engine(host=host, port=port, workers=workers)
+
+
+@main.command("engine-worker", short_help="Run engine transcription workers alone, without the API.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Parallel jobs (default SYMBL_ENGINE_WORKERS or 1).",
+)
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda"]),
+    default="cpu",
+    show_default=True,
+    help="Where the speech model runs: cuda needs a GPU CTranslate2 can see.",
+)
+def engine_worker(workers, device):
+    """Run only the engine's transcription workers: they claim jobs from SYMBL_ENGINE_DATABASE_URL
+    (PostgreSQL, shared with the API nodes and other workers, on any machines) and need the same media
+    (SYMBL_ENGINE_MEDIA_URL). Stops on SIGTERM or Ctrl-C, handing its running jobs back.
+    """
+    from bot.cli.engine import run_engine_worker
+
+    run_engine_worker(workers=workers, device=device)
 
 
 @main.command(short_help="Run the Slack bot (Socket Mode or HTTP).")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import signal
+import threading
 
 import click
 
@@ -12,14 +13,21 @@ from bot.config import Settings
 from bot.data_dir import make_private
 from bot.engine.core import Engine
 from bot.engine.server import EngineServer
+from bot.engine.server.service import start_worker_node
+from bot.errors import ConfigError
 
 
 def run_engine(*, host: str | None, port: int | None, workers: int | None) -> None:
     settings = Settings.from_env()
     logs.configure(settings)  # the bot's format and secret redaction, here too
     make_private(settings.data_dir)
-    if workers:
+    if workers is not None:
         settings = dataclasses.replace(settings, engine_workers=workers)
+    if settings.engine_workers == 0 and not settings.engine_database_url:
+        raise ConfigError(
+            "--workers 0 serves the API only: its jobs need engine-worker processes on a shared "
+            "SYMBL_ENGINE_DATABASE_URL (PostgreSQL), which is not set."
+        )
     # A BotError (port in use, a missing model) is the CLI's one `Error:` line (bot.cli._Cli).
     engine = Engine(settings.engine_model, cache_dir=settings.model_cache_dir)
     engine.check_ready()  # a missing or tampered model is a start-up error, not a failed first job
@@ -32,3 +40,26 @@ def run_engine(*, host: str | None, port: int | None, workers: int | None) -> No
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+def run_engine_worker(*, workers: int | None, device: str) -> None:
+    """Transcription workers without the API: claim the shared database's jobs until SIGTERM or Ctrl-C."""
+    settings = Settings.from_env()
+    logs.configure(settings)
+    make_private(settings.data_dir)
+    if not settings.engine_database_url:
+        raise ConfigError(
+            "engine-worker takes its jobs from the API nodes' database: set SYMBL_ENGINE_DATABASE_URL "
+            "(PostgreSQL) as for `symbl-bot engine`."
+        )
+    if workers is not None:
+        settings = dataclasses.replace(settings, engine_workers=workers)
+    engine = Engine(settings.engine_model, cache_dir=settings.model_cache_dir, device=device)
+    engine.check_ready()  # a missing model or GPU is a start-up error, not a failed first job
+    node = start_worker_node(settings, engine)
+    click.echo(f"symbl-bot engine-worker: {settings.engine_workers} worker(s) on {device}", nl=True)
+    stopped = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
+    stopped.wait()
+    node.close()  # running jobs are handed back: another worker takes them at once

@@ -22,6 +22,7 @@ from bot.engine.model import resolve_model
 from bot.engine.options import ProcessOptions
 from bot.engine.speaker_names import KnownPerson, Turn, identify
 from bot.engine.transcribe import Transcriber, Word
+from bot.errors import ConfigError
 from bot.language import is_english
 
 Progress = Callable[[str, float], None]  # (stage, fraction 0..1); stages: decoding, transcribing, diarizing
@@ -46,23 +47,37 @@ class Engine:
     """Decode → transcribe → speakers for one recording. One instance per process; thread-safe."""
 
     def __init__(
-        self, model_path: str | None = None, *, cpu_threads: int | None = None, cache_dir: Path | None = None
+        self,
+        model_path: str | None = None,
+        *,
+        cpu_threads: int | None = None,
+        cache_dir: Path | None = None,
+        device: str = "cpu",
     ):
         self._model_path = model_path  # a packaged model's name or a model folder; None: best installed
         self._cpu_threads = cpu_threads
         self._cache_dir = cache_dir
+        self._device = device  # "cpu" or "cuda" (`symbl-bot engine-worker --device`)
         self._transcriber: Transcriber | None = None
 
     @property
     def transcriber(self) -> Transcriber:
         if self._transcriber is None:
             self._transcriber = Transcriber(
-                resolve_model(self._model_path, cache_dir=self._cache_dir), cpu_threads=self._cpu_threads
+                resolve_model(self._model_path, cache_dir=self._cache_dir),
+                cpu_threads=self._cpu_threads,
+                device=self._device,
             )
         return self._transcriber
 
     def check_ready(self) -> None:
-        """Resolve and verify the model now (raises ModelMissing) instead of at the first job."""
+        """Resolve and verify the model now (raises ModelMissing) instead of at the first job; on a GPU,
+        that CTranslate2 sees one (ConfigError)."""
+        if self._device == "cuda":
+            import ctranslate2  # noqa: PLC0415 — heavy, and only a GPU worker needs the question
+
+            if ctranslate2.get_cuda_device_count() == 0:
+                raise ConfigError("--device cuda: CTranslate2 finds no CUDA device on this machine.")
         _ = self.transcriber
 
     def process(

@@ -118,7 +118,7 @@ class JobQueue:
         self._engine = engine
         self._analyze = analyze
         self._media = media
-        self._workers = max(1, workers or settings.engine_workers)
+        self._workers = max(0, settings.engine_workers if workers is None else workers)  # 0: an API node
         self._wakeup = threading.Condition()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []

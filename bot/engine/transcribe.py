@@ -34,8 +34,10 @@ class Transcriber:
         beam_size: int = 5,
         temperature: float | tuple[float, ...] = 0.0,
         no_repeat_ngram_size: int = 4,
+        device: str = "cpu",
     ):
         self.spec = spec
+        self.device = device
         self.beam_size = beam_size
         # 0 with no fallback: faster-whisper's default retries doubtful segments by *sampling* at rising
         # temperatures, so the same file gave a different transcript on every run (issue 10); CTranslate2's
@@ -56,8 +58,13 @@ class Transcriber:
             offline_hub()
             from faster_whisper import WhisperModel  # heavy import, deferred until a job needs it
 
+            # int8 on CPU; on a GPU int8 weights with float16 activations, CTranslate2's fast mixed mode.
+            compute_type = "int8" if self.device == "cpu" else "int8_float16"
             self._model = WhisperModel(
-                str(self.spec.path), device="cpu", compute_type="int8", cpu_threads=self._cpu_threads
+                str(self.spec.path),
+                device=self.device,
+                compute_type=compute_type,
+                cpu_threads=self._cpu_threads,
             )
         return self._model
 

@@ -35,6 +35,18 @@ class EngineService:
             self.store.close()
 
 
+def start_worker_node(
+    settings: Settings, engine: SpeechEngine, analyzer: Analyzer | None = None
+) -> EngineService:
+    """The engine's store, media and queue with its workers started, and no API (`symbl-bot engine-worker`):
+    on a shared database it runs jobs any API node accepted."""
+    from bot.engine.core import analyze  # noqa: PLC0415 — the default analyzer, as create_app's
+
+    service = EngineService(settings, engine, analyzer or analyze)
+    service.queue.start()
+    return service
+
+
 def current_service() -> EngineService:
     """The service of the app serving the current request."""
     service: EngineService = current_app.extensions[EXTENSION_KEY]
