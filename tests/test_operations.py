@@ -54,7 +54,13 @@ def post_one(fake_slack, url, file_id="F1", ts="1.1", channel="C0CHAN"):
 def test_healthz_reports_database_scheduler_and_provider(bot, fake_slack):
     _bot, url = bot
     post_one(fake_slack, url)
-    body = wait_for(lambda: (r := requests.get(url + "/healthz", timeout=5)).status_code == 200 and r.json())
+
+    def health() -> dict:
+        # The summary is in Slack a moment before its row says `posted` (the post comes first).
+        r = requests.get(url + "/healthz", timeout=5)
+        return r.status_code == 200 and r.json()["db"].get("recordings") == {"posted": 1} and r.json()
+
+    body = wait_for(health)
     assert body["ok"] is True
     assert (
         body["db"]["ok"]
