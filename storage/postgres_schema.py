@@ -161,13 +161,20 @@ def apply(conn: Any) -> list[str]:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATION_LOCK])
         conn.execute(_LEDGER)
-        done = set(applied(conn))
-        ran = []
-        for name, statements in MIGRATIONS:
-            if name in done:
-                continue
-            for statement in statements:
-                conn.execute(statement)
-            conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (%s, now())", [name])
-            ran.append(name)
+        return run_pending(conn, MIGRATIONS, set(applied(conn)), "schema_migrations")
+
+
+def run_pending(
+    conn: Any, migrations: tuple[tuple[str, tuple[str, ...]], ...], done: set[str], ledger: str
+) -> list[str]:
+    """Inside the caller's transaction (advisory lock held): each migration not in `done`, recorded in the
+    `ledger` table as it runs; the names run. Shared with the engine's store (bot.engine.store_postgres)."""
+    ran = []
+    for name, statements in migrations:
+        if name in done:
+            continue
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute(f"INSERT INTO {ledger} (name, applied_at) VALUES (%s, now())", [name])
+        ran.append(name)
     return ran

@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 
 from storage.pg_connections import Handle, PooledConnections
+from storage.postgres_schema import run_pending
 
 SCHEMA = "engine"
 # Advisory lock keys: constants nothing else on a shared database uses ("engine" in ASCII, and the next one).
@@ -141,15 +142,4 @@ def apply_migrations(conn: psycopg.Connection[Any]) -> list[str]:
             f"CREATE TABLE IF NOT EXISTS {SCHEMA}.schema_migrations "
             "(name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
         )
-        done = set(applied(conn))
-        ran = []
-        for name, statements in MIGRATIONS:
-            if name in done:
-                continue
-            for statement in statements:
-                conn.execute(statement)
-            conn.execute(
-                f"INSERT INTO {SCHEMA}.schema_migrations (name, applied_at) VALUES (%s, now())", [name]
-            )
-            ran.append(name)
-    return ran
+        return run_pending(conn, MIGRATIONS, set(applied(conn)), f"{SCHEMA}.schema_migrations")
