@@ -14,6 +14,7 @@ import contextlib
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,6 +77,28 @@ class ScriptedEngine:
         )
 
 
+class SleepingEngine(ScriptedEngine):
+    """The scripted transcript after `seconds` of sleep (a stand-in for the speech model's time), its first
+    message tagged `[<job id>]` (the stored media is named after its job), so a test can read a conversation's
+    appends back and check their order."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def process(self, media_path, options, **kwargs):  # type: ignore[override]
+        time.sleep(self.seconds)
+        messages = super().process(media_path, options, **kwargs)
+        job_id = Path(media_path).name.split(".", 1)[0]
+        messages[0]["text"] = f"[{job_id}] {messages[0]['text']}"
+        return messages
+
+
+def tagged_jobs(messages: list[dict]) -> list[str]:
+    """The job ids `SleepingEngine` tagged, in the conversation's order."""
+    return [m["text"][1:].split("]", 1)[0] for m in messages if m["text"].startswith("[")]
+
+
 @contextlib.contextmanager
 def running_engine(settings: Settings, engine=None, **kwargs) -> Iterator[EngineServer]:
     server = EngineServer(settings, host="127.0.0.1", port=0, engine=engine, **kwargs).start()
@@ -133,3 +156,29 @@ def run_sdk_script(script: str, tmp_path: Path) -> str:
         )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
+
+
+def check_docs_page_steps(steps: dict) -> None:
+    """What tests/test_sdk_conformance.py checks of its SDK script's report (`run_sdk`: each step's fields by
+    step name), for running that script against other deployments of the engine."""
+    first = steps["process_file"]
+    assert first["status"] == "completed" and first["name"] == "new meeting"
+    assert first["topics"] and first["topic_sentiment"] in ("positive", "neutral", "negative")
+    assert first["messages"][0].startswith("Good morning") and first["first_word"] == "Good"
+    assert first["speaker"] == "Jon Snow" and first["members"] == ["Jon Snow"]  # channelMetadata honoured
+    assert first["action_items"] and first["questions"]
+    assert isinstance(first["follow_ups"], list)
+
+    assert steps["process_url"]["status"] == "completed" and steps["process_url"]["topics"]
+    assert steps["process_url"]["messages"] > 3
+
+    append = steps["append_file"]
+    assert append["status"] == "completed" and append["conversation_id"] == first["conversation_id"]
+    assert append["job_id"] != append["first_job_id"]
+    assert append["messages"] > len(first["messages"])
+    assert steps["append_url"]["status"] == "completed"
+    assert steps["append_url"]["messages"] > append["messages"] and steps["append_url"]["topics"]
+
+    later = steps["wait_false"]
+    assert later["returned_status"] == "in_progress"  # the SDK returned before the job ended
+    assert later["completed"] is True and later["status"] == "completed" and later["messages"] > 3

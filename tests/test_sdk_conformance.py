@@ -20,7 +20,7 @@ import sys
 import pytest
 
 from bot.config import Settings
-from tests.engine_api_support import SAMPLE, running_engine
+from tests.engine_api_support import SAMPLE, check_docs_page_steps, running_engine
 from tests.support.files import FileServer
 
 pytestmark = pytest.mark.engine
@@ -124,24 +124,4 @@ def test_the_docs_page_calls_work_against_our_engine(tmp_path):
     finally:
         files.close()
 
-    first = steps["process_file"]
-    assert first["status"] == "completed" and first["name"] == "new meeting"
-    assert first["topics"] and first["topic_sentiment"] in ("positive", "neutral", "negative")
-    assert first["messages"][0].startswith("Good morning") and first["first_word"] == "Good"
-    assert first["speaker"] == "Jon Snow" and first["members"] == ["Jon Snow"]  # channelMetadata honoured
-    assert first["action_items"] and first["questions"]
-    assert isinstance(first["follow_ups"], list)
-
-    assert steps["process_url"]["status"] == "completed" and steps["process_url"]["topics"]
-    assert steps["process_url"]["messages"] > 3
-
-    append = steps["append_file"]
-    assert append["status"] == "completed" and append["conversation_id"] == first["conversation_id"]
-    assert append["job_id"] != append["first_job_id"]
-    assert append["messages"] > len(first["messages"])
-    assert steps["append_url"]["status"] == "completed"
-    assert steps["append_url"]["messages"] > append["messages"] and steps["append_url"]["topics"]
-
-    later = steps["wait_false"]
-    assert later["returned_status"] == "in_progress"  # the SDK returned before the job ended
-    assert later["completed"] is True and later["status"] == "completed" and later["messages"] > 3
+    check_docs_page_steps(steps)
