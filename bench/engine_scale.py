@@ -31,21 +31,9 @@ sys.path.insert(0, str(ROOT))
 from bot.config import Settings  # noqa: E402
 from bot.engine.core import Engine  # noqa: E402
 from bot.engine.server.service import start_worker_node  # noqa: E402
-from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine, token_session  # noqa: E402
+from tests.engine_api_support import SAMPLE, SleepingEngine, running_engine, token_session  # noqa: E402
 from tests.support.postgres import PostgresCluster  # noqa: E402
 from tests.support.s3 import CREDENTIALS, S3Server  # noqa: E402
-
-
-class SleepingEngine(ScriptedEngine):
-    """The scripted transcript after `seconds` of sleep: a stand-in for the speech model's time."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__()
-        self.seconds = seconds
-
-    def process(self, media_path, options, **kwargs):  # type: ignore[override]
-        time.sleep(self.seconds)
-        return super().process(media_path, options, **kwargs)
 
 
 def node_settings(folder: Path, database: str, bucket: str, s3: S3Server, workers: int) -> Settings:

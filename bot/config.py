@@ -75,9 +75,25 @@ def _database_url(ours: str | None, platform: str | None) -> str | None:
     return _with_driver(url)
 
 
+def _public_url(url: str | None) -> str | None:
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise ConfigError(f"SYMBL_BOT_PUBLIC_URL must be an http(s):// URL, got {url!r}.")
+    return url.rstrip("/") if url else None
+
+
+def _job_status_secret(public_url: str | None, secret: str | None) -> str | None:
+    if public_url and not secret:
+        raise ConfigError(
+            "SYMBL_BOT_PUBLIC_URL needs a secret to sign the engine's job-status webhooks: set "
+            "SYMBL_BOT_WEBHOOK_SECRET (or SLACK_SIGNING_SECRET)."
+        )
+    return secret
+
+
 def _engine_database_url(url: str | None) -> str | None:
     """SYMBL_ENGINE_DATABASE_URL: a PostgreSQL URL (API nodes sharing jobs and tokens), or None for the
-    engine's SQLite file. Never DATABASE_URL: the embedded engine's jobs stay local unless asked."""
+    engine's SQLite file unless the bot's database is PostgreSQL (`from_env` then gives the engine that one,
+    in its own schema: an embedded engine on every bot machine then serves one shared queue)."""
     if url is not None and not url.startswith(POSTGRES_SCHEMES):
         raise ConfigError(
             "SYMBL_ENGINE_DATABASE_URL must be a postgresql:// URL (unset, the engine uses SQLite)."
@@ -143,11 +159,16 @@ class Settings:
     engine_max_unfinished_jobs: int = 1000  # beyond it submissions get 429 (counted atomically)
     engine_allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback (DNS-rebinding check)
     # The engine's conversations, jobs, results and tokens in PostgreSQL (schema `engine`), shared by any
-    # number of engine API nodes, instead of SQLite under data_dir.
+    # number of engine API nodes, instead of SQLite under data_dir. From the environment it defaults to the
+    # bot's database (SYMBL_BOT_DATABASE_URL): bot processes on several machines then share one engine queue,
+    # and the bot hears of finished jobs by NOTIFY.
     engine_database_url: str | None = None
     # How long an engine worker's claim on a job lasts without renewal (bot.engine.jobs renews it while the
     # job runs): a killed worker's job is taken over this long after it stopped renewing.
     engine_lease_seconds: float = 60.0
+    # A job whose worker died this many times (its lease expired each time) is failed, not tried again: a
+    # recording that kills the decoder must not kill every worker in turn.
+    engine_max_starts: int = 2
 
     # Input limits and URL policy, shared by the CLI, the engine and the bot.
     allow_private_urls: bool = False
@@ -193,6 +214,11 @@ class Settings:
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     slack_redirect_uri: str | None = None
+    # The bot's own base URL as a remote engine reaches it: set, every submission names a signed webhookUrl
+    # under it (bot.slack.job_status), so the bot hears of a finished job at once instead of at its next poll.
+    # Signed with `job_status_secret` (SYMBL_BOT_WEBHOOK_SECRET, else the Slack signing secret).
+    public_url: str | None = None
+    job_status_secret: str | None = None
 
     # Operations.
     scheduler: bool = True  # off for extra web processes: exactly one process may poll (see README, Procfile)
@@ -267,8 +293,10 @@ class Settings:
             engine_allowed_hosts=tuple(
                 h.strip().lower() for h in (get("SYMBL_ENGINE_ALLOWED_HOSTS") or "").split(",") if h.strip()
             ),
-            engine_database_url=_engine_database_url(get("SYMBL_ENGINE_DATABASE_URL")),
+            engine_database_url=_engine_database_url(get("SYMBL_ENGINE_DATABASE_URL"))
+            or _database_url(get("SYMBL_BOT_DATABASE_URL"), get("DATABASE_URL")),
             engine_lease_seconds=max(1.0, _float(env, "SYMBL_ENGINE_LEASE_SECONDS", 60.0)),
+            engine_max_starts=max(1, _int(env, "SYMBL_ENGINE_MAX_STARTS", 2)),
             allow_private_urls=_bool(env.get("SYMBL_ALLOW_PRIVATE_URLS")),
             max_file_bytes=_int(env, "SYMBL_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
             max_duration_seconds=_int(env, "SYMBL_MAX_DURATION_SECONDS", DEFAULT_MAX_DURATION_SECONDS),
@@ -293,6 +321,10 @@ class Settings:
             slack_client_id=get("SLACK_CLIENT_ID"),
             slack_client_secret=get("SLACK_CLIENT_SECRET"),
             slack_redirect_uri=get("SLACK_REDIRECT_URI"),
+            public_url=_public_url(get("SYMBL_BOT_PUBLIC_URL")),
+            job_status_secret=_job_status_secret(
+                get("SYMBL_BOT_PUBLIC_URL"), get("SYMBL_BOT_WEBHOOK_SECRET") or get("SLACK_SIGNING_SECRET")
+            ),
             scheduler=_bool(env.get("SYMBL_BOT_SCHEDULER"), default=True),
             background=_choice(env, "SYMBL_BOT_BACKGROUND", BACKGROUND_MODES),
             log_format=(get("SYMBL_BOT_LOG_FORMAT") or "text").lower(),

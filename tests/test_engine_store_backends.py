@@ -38,9 +38,8 @@ def submit(store: Store, job_id: str, conversation_id: str, *, new: bool = True,
         source="text",
         media_path=f"{conversation_id}/{job_id}.json",
         url=None,
-        options={"name": "standup"},
         owner="app",
-        **kwargs,
+        **{"options": {"name": "standup"}, **kwargs},
     )
 
 
@@ -186,6 +185,41 @@ def test_an_edit_waits_for_the_conversations_jobs(stores):
     assert a.delete_conversation("c1") == ["c1/j1.json"] and b.conversation("c1") is None
 
 
+def test_every_status_change_owes_its_webhook_in_the_same_transaction(stores):
+    a, b = stores
+    submit(a, "j1", "c1", options={"name": "standup", "webhookUrl": "https://bot.example/hook"})
+    submit(a, "j2", "c2")  # no webhookUrl: nothing owed
+    job = b.claim("worker-b", 60, 2)
+    assert job is not None and job.id == "j1"
+    assert b.complete_job(job, RESULT, lease_owner="worker-b")
+    # Claimed by one sender (node), the notices are held from the others until sent or the hold ends.
+    owed = a.claim_notices(30)
+    assert [(n.job_id, n.status, n.owner, n.url) for n in owed] == [
+        ("j1", status, "app", "https://bot.example/hook")
+        for status in ("scheduled", "in_progress", "completed")
+    ]
+    assert b.claim_notices(30) == []
+    a.notice_sent(owed[0].id)
+    # The sender of the other two died before marking them sent: once the hold ends, another sends them.
+    assert [n.id for n in b.claim_notices(30, now=time.time() + 31)] == [n.id for n in owed[1:]]
+    for notice in owed[1:]:
+        b.notice_sent(notice.id)
+    assert a.unsent_notices() == 0
+
+
+def test_a_status_change_rolled_back_owes_nothing(stores):
+    a, b = stores
+    submit(a, "j1", "c1", options={"name": "standup", "webhookUrl": "https://bot.example/hook"})
+    a.notice_sent(a.claim_notices(30)[0].id)
+    job = a.claim("worker-a", 60, 2)
+    assert job is not None
+    a.notice_sent(a.claim_notices(30)[0].id)
+    b.claim("worker-b", 60, 2, now=time.time() + 61)  # taken over: a's late write is refused
+    with pytest.raises(LeaseLost):
+        a.complete_job(job, RESULT, lease_owner="worker-a")
+    assert [n.status for n in a.claim_notices(30)] == ["in_progress"]  # b's start only, no completion
+
+
 def test_trackers_keep_creation_order_and_unique_names(stores):
     a, b = stores
     a.add_trackers("app", [("t2", "zeta", ["z"]), ("t1", "alpha", ["a"])], max_trackers=10)
@@ -227,8 +261,14 @@ def test_the_engine_database_url_is_checked_where_settings_are_read(tmp_path):
         Settings.from_env({"SYMBL_ENGINE_DATABASE_URL": "mysql://db/engine"})
     default = Settings.from_env({"SYMBL_BOT_DATA_DIR": str(tmp_path)})
     assert default.engine_database == tmp_path / "engine.db"
-    # The bot's database URL does not move the engine's jobs: that needs its own setting.
-    assert Settings.from_env({"SYMBL_BOT_DATABASE_URL": "postgresql://h/db"}).engine_database_url is None
+    # The bot's PostgreSQL database is the engine's too unless it has its own (issue 23: "default: the bot's
+    # database, its own schema"): every bot machine's embedded engine then shares one queue.
+    assert Settings.from_env({"SYMBL_BOT_DATABASE_URL": "postgresql://h/db"}).engine_database_url == (
+        "postgresql://h/db"
+    )
+    assert Settings.from_env(
+        {"SYMBL_BOT_DATABASE_URL": "postgresql://h/db", "SYMBL_ENGINE_DATABASE_URL": "postgresql://e/db"}
+    ).engine_database_url == "postgresql://e/db"
     shared = Settings.from_env(
         {"SYMBL_ENGINE_DATABASE_URL": "postgresql://h/db", "SYMBL_ENGINE_LEASE_SECONDS": "5"}
     )

@@ -20,9 +20,10 @@ A job's input lives in the media store (`bot.engine.media`: local disk, or S3 wi
 a URL job's download is kept there like an upload, the job reads a local copy, and the stored media is
 deleted when the job ends, completed or failed.
 
-Every status change is announced twice: to in-process listeners (`on_job_status`, how an embedded bot
-learns of completion at once) and, when the submission named one, to its `webhookUrl` (bot.engine.webhooks:
-one POST, errors ignored, contract §3.7).
+Every status change is announced to in-process listeners (`on_job_status`, how an embedded bot learns of
+completion at once). The store writes its notices in the status change's own transaction: a webhook owed to
+the submission's `webhookUrl` (sent by any node's `NoticeSender`, bot.engine.webhooks: one POST, errors
+ignored, contract §3.7) and, on PostgreSQL, a NOTIFY for a bot on the same database.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from bot.engine.media import MediaStore
 from bot.engine.options import ProcessOptions
 from bot.engine.store import Job, LeaseLost, Store
 from bot.engine.text_messages import to_symbl_messages
-from bot.engine.webhooks import WebhookSender
+from bot.engine.webhooks import NoticeSender
 from bot.engine.wire_options import to_process_options
 from bot.errors import BotError, StorageFull
 from bot.net import download
@@ -56,14 +57,17 @@ log = logging.getLogger(__name__)
 IDLE_WAKEUP_SECONDS = 5.0  # a safety net: submissions wake workers at once through the condition
 STORAGE_TRIES = 5  # downloads of a URL job tried on a full disk before it fails
 STORAGE_RETRY_SECONDS = 30.0  # the first wait after a full disk, doubled after each try: 30 s … 4 min
-# A job the engine was running when it died is resumed at the next start; one that was running at two
-# deaths is failed instead, so a recording that crashes the decoder cannot crash the engine at every start.
-MAX_JOB_STARTS = 2
-CRASHED_JOB_MESSAGE = (
-    "The engine stopped twice while processing this recording, so it is not tried again: the file may be "
-    "damaged or in a form the decoder cannot handle. Convert it (for example to a mono WAV or MP3) and "
-    "submit it again."
-)
+
+
+def crashed_job_message(starts: int) -> str:
+    """Why a job that was running at `starts` engine deaths (Settings.engine_max_starts) is not tried again:
+    a recording that crashes the decoder must not crash a worker at every start."""
+    times = "twice" if starts == 2 else f"{starts} times"
+    return (
+        f"The engine stopped {times} while processing this recording, so it is not tried again: the file "
+        "may be damaged or in a form the decoder cannot handle. Convert it (for example to a mono WAV or "
+        "MP3) and submit it again."
+    )
 
 
 class SpeechEngine(Protocol):
@@ -125,12 +129,14 @@ class JobQueue:
         # This process's name on the leases it holds (one per worker thread: `<id>/w<n>`).
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lease_seconds = settings.engine_lease_seconds
+        self._max_starts = settings.engine_max_starts
+        self._crashed_message = crashed_job_message(self._max_starts)
         self._heartbeat_stop = threading.Event()
         self._running: dict[str, str] = {}  # the jobs this process's workers run: job id → lease owner
         self._running_lock = threading.Lock()
         self._listeners: list[StatusListener] = []
         self._listeners_lock = threading.Lock()
-        self._webhooks = WebhookSender(settings)
+        self._notices = NoticeSender(store, settings)
         # When a download (or, set by the server, an upload) last failed for a full disk; None once one fits.
         self.storage_full_at: float | None = None
 
@@ -147,18 +153,21 @@ class JobQueue:
             thread.start()
             self._threads.append(thread)
         threading.Thread(target=self._heartbeat, name="engine-lease-heartbeat", daemon=True).start()
+        self._notices.start()
 
     def _requeue_interrupted(self) -> None:
-        resumed, failed = self._store.requeue_interrupted(MAX_JOB_STARTS, CRASHED_JOB_MESSAGE)
+        resumed, failed = self._store.requeue_interrupted(self._max_starts, self._crashed_message)
         if resumed:
             log.info("resuming %d interrupted job(s): %s", len(resumed), ", ".join(resumed))
         self._crashed([job for job in map(self._store.job, failed) if job is not None])
 
     def _crashed(self, jobs: list[Job]) -> None:
         for job in jobs:
-            log.warning("job %s was running at %d engine stops: failed, not resumed", job.id, MAX_JOB_STARTS)
+            log.warning(
+                "job %s was running at %d engine stops: failed, not resumed", job.id, self._max_starts
+            )
             self._discard_media(job)
-            self.announce(job, "failed", CRASHED_JOB_MESSAGE)
+            self.announce(job, "failed", self._crashed_message)
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Stop taking jobs; True when every worker finished within `timeout`.
@@ -176,7 +185,7 @@ class JobQueue:
         # A clean stop is not a crash: the jobs it interrupts keep the start it cost them.
         for job_id, lease_owner in running:
             self._store.release_interrupted(job_id, lease_owner)
-        self._webhooks.shutdown()
+        self._notices.stop()  # notices not yet sent stay in the outbox for the next node to send
         return not any(t.is_alive() for t in self._threads)
 
     # --- notifications -----------------------------------------------------------------------------
@@ -205,8 +214,8 @@ class JobQueue:
                 listener(event)
             except Exception:
                 log.exception("job status listener failed for job %s", job.id)
-        if job.webhook_url and not self._stopping.is_set():
-            self._webhooks.send(job.owner or "", job.webhook_url, job.id, status)
+        if job.webhook_url:
+            self._notices.due()
 
     def submitted(self, job: Job) -> None:
         self.announce(job, "scheduled")
@@ -216,8 +225,15 @@ class JobQueue:
     # --- work --------------------------------------------------------------------------------------
 
     def _heartbeat(self) -> None:
-        """Renew the leases of the running jobs, three times a lease, until the workers have stopped."""
+        """Three times a lease, until the workers have stopped: renew the leases of this process's running
+        jobs, end any job whose workers died `engine_max_starts` times (its lease expired; claims skip it),
+        and delete media that died workers left behind."""
         while not self._heartbeat_stop.wait(self._lease_seconds / 3):
+            try:
+                self._crashed(self._store.fail_crashed(self._max_starts, self._crashed_message))
+                self._sweep_media()
+            except Exception:  # a database or media store hiccup: the next beat looks again
+                log.exception("looking for crashed jobs or uncleared media failed")
             with self._running_lock:
                 running = list(self._running.items())
             for job_id, lease_owner in running:
@@ -233,8 +249,7 @@ class JobQueue:
 
     def _work(self, lease_owner: str) -> None:
         while not self._stopping.is_set():
-            self._crashed(self._store.fail_crashed(MAX_JOB_STARTS, CRASHED_JOB_MESSAGE))
-            job = self._store.claim(lease_owner, self._lease_seconds, MAX_JOB_STARTS)
+            job = self._store.claim(lease_owner, self._lease_seconds, self._max_starts)
             if job is None:
                 retry_in = self._store.seconds_to_next_retry()
                 with self._wakeup:
@@ -318,6 +333,16 @@ class JobQueue:
         refs.append(self._media.ref(job.conversation_id, _download_name(job)))
         for ref in refs:
             self._media.delete(ref)
+        self._store.media_cleared(job.id)
+
+    def _sweep_media(self) -> None:
+        """Delete what a worker killed between a job's end and `_discard_media` left in the media store
+        (the store's copy of an upload, in S3 perhaps): the job ended over a lease ago, so no worker is still
+        about to."""
+        if self._settings.keep_audio:
+            return
+        for job in self._store.uncleared_media(ended_before=time.time() - self._lease_seconds):
+            self._discard_media(job)
 
     def _process(self, job: Job, lease_owner: str) -> bool:
         conversation = self._store.conversation(job.conversation_id)

@@ -17,6 +17,11 @@ Workers *claim* jobs with a lease (`lease_owner`, `lease_until`) in one statemen
 runs, and every write of a job's end is fenced by it: a worker that stalled past its lease, and whose job
 another took over, changes nothing (`LeaseLost`). A killed worker's job is taken over once its lease expires;
 one that was running at `max_starts` deaths is failed instead (`fail_crashed`).
+
+Every status change also writes its notice in the same transaction (`job_notices`, an outbox): a row for the
+job's `webhookUrl`, sent by any node's notice sender (`claim_notices`, then `notice_sent`), so a worker
+killed right after its commit loses no webhook; and, on PostgreSQL, a NOTIFY on `JOB_STATUS_CHANNEL`
+(delivered at commit) for a bot that shares the database.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ LANGUAGE_KEYS = ("language", "warnings")
 # The appId the bot's client sends to an engine on loopback without configured credentials
 # (bot/providers/symbl/client.py): the owner of an embedded engine's pre-owner rows.
 LOCAL_APP_ID = "local"
+# PostgreSQL's NOTIFY channel for status changes, payload `{"jobId", "status"}` (a bot on the same database
+# listens: storage.postgres_store).
+JOB_STATUS_CHANNEL = "symbl_job_status"
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,17 @@ class Job:
     owner: str | None = None
     tries: int = 0  # downloads that failed for a full disk (the job waits `retry_at` before the next)
     starts: int = 0  # times a worker took it up (not counting the retries above)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A webhook POST owed: `{"jobId", "status"}` to `url`, after the tenant's (`owner`'s) earlier ones."""
+
+    id: int
+    job_id: str
+    status: str
+    owner: str
+    url: str
 
 
 class JobLimitReached(Exception):
@@ -257,6 +276,7 @@ class Store:
                 [job_id, seq, conversation_id, source, media_path, url, json.dumps(options),
                  options.get("webhookUrl"), owner, now, now],
             )  # fmt: skip
+            self._notice(db, job_id, "scheduled")
         return True
 
     # --- the queue ---------------------------------------------------------------------------------
@@ -271,6 +291,9 @@ class Store:
         now = time.time()
         with self._tx() as db:
             rows = db.execute(f"SELECT id, coalesce(starts, 0) FROM jobs WHERE {running}").fetchall()
+            for job_id, starts in rows:
+                if starts >= max_starts:
+                    self._notice(db, job_id, "failed")
             db.execute(
                 "UPDATE jobs SET status = 'failed', message = ?, updated_at = ?, lease_owner = NULL, "
                 f"lease_until = NULL WHERE {running} AND coalesce(starts, 0) >= ?",
@@ -311,11 +334,13 @@ class Store:
             "UPDATE jobs SET status = 'in_progress', retry_at = NULL, updated_at = ?, lease_owner = ?, "
             "lease_until = ?, starts = coalesce(starts, 0) + CASE WHEN retry_at IS NULL THEN 1 ELSE 0 END "
             f"WHERE id IN (SELECT j.id FROM jobs j WHERE {_RUNNABLE} AND {_FIRST_OF_ITS_CONVERSATION} "
-            f"ORDER BY j.seq LIMIT 1{self.backend.skip_locked}) RETURNING id"
+            f"ORDER BY j.seq LIMIT 1{self.backend.skip_locked}) RETURNING id, coalesce(tries, 0)"
         )
         with self._tx() as db:
             # fetchall: sqlite3 finishes an UPDATE … RETURNING only once its rows are read to the end.
             rows = db.execute(sql, [now, lease_owner, now + seconds, now, now, max_starts]).fetchall()
+            if rows and not rows[0][1]:  # a retry after a full disk was announced when it first started
+                self._notice(db, rows[0][0], "in_progress")
             return self.job(rows[0][0]) if rows else None
 
     def fail_crashed(self, max_starts: int, message: str, now: float | None = None) -> list[Job]:
@@ -330,6 +355,8 @@ class Store:
         )
         with self._tx() as db:
             ids = [r[0] for r in db.execute(sql, [message, now, now, max_starts]).fetchall()]
+            for job_id in ids:
+                self._notice(db, job_id, "failed")
             return [job for job in map(self.job, ids) if job is not None]
 
     def renew(self, job_id: str, lease_owner: str, seconds: float) -> bool:
@@ -360,6 +387,23 @@ class Store:
             ).fetchone()
         return None if row[0] is None else max(0.0, row[0] - time.time())
 
+    def uncleared_media(self, ended_before: float, limit: int = 100) -> list[Job]:
+        """Jobs that ended before `ended_before` and whose media was never deleted: their worker died
+        between the job's end and the deletion."""
+        with self._read() as db:
+            rows = _dicts(
+                db.execute(
+                    "SELECT * FROM jobs WHERE coalesce(media_cleared, 0) = 0 AND status IN "
+                    "('completed', 'failed') AND updated_at < ? ORDER BY seq LIMIT ?",
+                    [ended_before, limit],
+                )
+            )
+        return [_job(r) for r in rows]
+
+    def media_cleared(self, job_id: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE jobs SET media_cleared = 1 WHERE id = ?", [job_id])
+
     def job(self, job_id: str, owner: str | None = None) -> Job | None:
         """The job, or None when it does not exist or (given `owner`) belongs to another appId."""
         with self._read() as db:
@@ -376,6 +420,7 @@ class Store:
                 "lease_until = NULL WHERE id = ?",
                 [status, message, time.time(), job_id],
             )
+            self._notice(db, job_id, status)
 
     def complete_job(self, job: Job, result: dict, *, lease_owner: str) -> bool:
         """Store a conversation's new messages and insights and mark the job done, atomically.
@@ -406,7 +451,41 @@ class Store:
                 "lease_until = NULL WHERE id = ?",
                 [time.time(), job.id],
             )
+            self._notice(db, job.id, "completed")
         return True
+
+    # --- status notices (the outbox) ---------------------------------------------------------------
+
+    def _notice(self, db: Handle, job_id: str, status: str) -> None:
+        """Inside the transaction that changed the job's status: owe its webhook, and tell listeners."""
+        db.execute(
+            "INSERT INTO job_notices (job_id, status, owner, url, created_at) "
+            "SELECT id, ?, owner, webhook_url, ? FROM jobs WHERE id = ? AND webhook_url IS NOT NULL",
+            [status, time.time(), job_id],
+        )
+        self.backend.notify(db, JOB_STATUS_CHANNEL, json.dumps({"jobId": job_id, "status": status}))
+
+    def claim_notices(self, seconds: float, limit: int = 50, now: float | None = None) -> list[Notice]:
+        """Up to `limit` unsent notices, oldest first, each held for `seconds`: a sender killed before
+        `notice_sent` leaves it to any node's sender once the hold ends (a webhook may then come twice,
+        never not at all)."""
+        now = time.time() if now is None else now
+        sql = (
+            "UPDATE job_notices SET claimed_until = ? WHERE id IN (SELECT n.id FROM job_notices n "
+            f"WHERE coalesce(n.claimed_until, 0) < ? ORDER BY n.id LIMIT ?{self.backend.skip_locked}) "
+            "RETURNING id, job_id, status, owner, url"
+        )
+        with self._tx() as db:
+            rows = db.execute(sql, [now + seconds, now, limit]).fetchall()
+        return sorted((Notice(r[0], r[1], r[2], r[3] or "", r[4]) for r in rows), key=lambda n: n.id)
+
+    def notice_sent(self, notice_id: int) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM job_notices WHERE id = ?", [notice_id])
+
+    def unsent_notices(self) -> int:
+        with self._read() as db:
+            return int(db.execute("SELECT count(*) FROM job_notices", []).fetchone()[0])
 
     # --- conversations -----------------------------------------------------------------------------
 

@@ -92,6 +92,32 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "CREATE UNIQUE INDEX trackers_owner_name ON trackers (owner, name)",
         ),
     ),
+    (
+        "m002_job_notices",
+        (
+            """
+            CREATE TABLE job_notices (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                job_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                owner TEXT,
+                url TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                claimed_until DOUBLE PRECISION
+            )
+            """,
+        ),
+    ),
+    (
+        # 1 once an ended job's media is deleted; the ended jobs still at 0 are what a worker killed between
+        # its commit and the deletion left behind (bot.engine.jobs sweeps them).
+        "m003_media_cleared",
+        (
+            "ALTER TABLE jobs ADD COLUMN media_cleared INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX jobs_media_uncleared ON jobs (seq) "
+            "WHERE media_cleared = 0 AND status IN ('completed', 'failed')",
+        ),
+    ),
 )
 
 
@@ -119,6 +145,10 @@ class PostgresEngineDatabase:
         # Released when the transaction ends. Submissions are short (a few small statements), so taking
         # turns across nodes costs little and keeps the job limit and the queue's order exact.
         db.execute("SELECT pg_advisory_xact_lock(?)", [SUBMISSION_LOCK])
+
+    def notify(self, db: Any, channel: str, payload: str) -> None:
+        # Transactional: listeners hear it at commit, and never about a change that was rolled back.
+        db.execute("SELECT pg_notify(?, ?)", [channel, payload])
 
     def close(self) -> None:
         self._connections.close()

@@ -45,6 +45,9 @@ class SqliteEngineDatabase:
     def serialize_submissions(self, db: object) -> None:
         """Nothing to do: the lock above serializes this process, and the file has no other writer."""
 
+    def notify(self, db: object, channel: str, payload: str) -> None:
+        """Nothing to do: nobody else reads the file; in-process listeners hear from the queue itself."""
+
     def close(self) -> None:
         with self._lock:
             self.db.conn.close()
@@ -98,6 +101,7 @@ def _migrate(db: Database, legacy_owner: str) -> None:
         ("starts", int),
         ("lease_owner", str),
         ("lease_until", float),
+        ("media_cleared", int),  # 1 once an ended job's media is deleted (bot.engine.jobs sweeps the rest)
     )
     for column, kind in added:
         if column not in db.table("jobs").columns_dict:
@@ -110,6 +114,7 @@ def _migrate(db: Database, legacy_owner: str) -> None:
         db.execute(f"UPDATE [{table}] SET owner = ? WHERE owner IS NULL", [legacy_owner])
     db.table("jobs").create_index(["status", "seq"], if_not_exists=True)
     db.table("jobs").create_index(["conversation_id", "seq"], if_not_exists=True)
+    db.table("jobs").create_index(["media_cleared", "status"], if_not_exists=True)
     # Trackers of the management API (issue 25): created when first opened by this version, so an
     # older store gains the table and loses nothing.
     db.table("trackers").create(
@@ -119,3 +124,10 @@ def _migrate(db: Database, legacy_owner: str) -> None:
     )
     # Names are unique per appId, case-sensitively as Symbl's are: the database enforces it.
     db.table("trackers").create_index(["owner", "name"], unique=True, if_not_exists=True)
+    # The webhook outbox (bot.engine.store's notices): INTEGER PRIMARY KEY, so ids follow insertion.
+    db.table("job_notices").create(
+        {"id": int, "job_id": str, "status": str, "owner": str, "url": str, "created_at": float,
+         "claimed_until": float},
+        pk="id",
+        if_not_exists=True,
+    )  # fmt: skip

@@ -6,6 +6,8 @@ reach it through `current_service()` rather than closing over locals of `create_
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, g
 
 from bot.config import Settings
@@ -15,6 +17,7 @@ from bot.engine.media import open_media_store
 from bot.engine.store import LOCAL_APP_ID, Store
 
 EXTENSION_KEY = "symbl_engine"
+log = logging.getLogger(__name__)
 
 
 class EngineService:
@@ -27,6 +30,12 @@ class EngineService:
         self.media = open_media_store(settings)
         # Pre-owner rows go to the install's one appId: with credentials configured no other can get a token.
         self.store = Store(settings.engine_database, legacy_owner=settings.engine_app_id or LOCAL_APP_ID)
+        if self.store.shared and settings.engine_media_url is None:
+            log.warning(
+                "the engine's jobs are in a shared database but its media is on this machine's disk: a "
+                "worker on another machine cannot read them. Set SYMBL_ENGINE_MEDIA_URL (s3://… or a shared "
+                "folder) when engines run on more than one machine."
+            )
         speech = engine or Engine(settings.engine_model, cache_dir=settings.model_cache_dir)
         self.queue = JobQueue(self.store, settings, speech, analyzer, media=self.media)
 
