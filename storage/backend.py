@@ -7,7 +7,7 @@ DO NOTHING`, `RETURNING`); where the dialects differ (the schema, full-text sear
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -65,9 +65,12 @@ class BotStore(Protocol):
         SQLite nothing: the web process wakes its own worker over their pipe)."""
         ...
 
-    def listen(self, on_wake: Callable[[], None]) -> bool:
-        """Call `on_wake` on every `wake_others()` of any process, from a thread of the store's, until
-        `close()`. False where the backend has no such channel (SQLite)."""
+    def listen(
+        self, on_wake: Callable[[], None], channels: Mapping[str, Callable[[str], None]] | None = None
+    ) -> bool:
+        """Call `on_wake` on every `wake_others()` of any process, and `channels[name](payload)` on every
+        notification on another channel of the database (an engine's job statuses), from a thread of the
+        store's, until `close()`. False where the backend has no such channel (SQLite)."""
         ...
 
     def close(self) -> None: ...

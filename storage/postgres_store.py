@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -68,20 +68,29 @@ class PostgresStore:
         with self.read() as db:
             db.execute(f"NOTIFY {WAKE_CHANNEL}")
 
-    def listen(self, on_wake: Callable[[], None]) -> bool:
+    def listen(
+        self, on_wake: Callable[[], None], channels: Mapping[str, Callable[[str], None]] | None = None
+    ) -> bool:
         """A connection of its own (not the pool's: LISTEN belongs to a session) waits for notifications."""
-        self._listener = threading.Thread(target=self._listen, args=(on_wake,), name="db-listen", daemon=True)
+        handlers: dict[str, Callable[[str], None]] = {WAKE_CHANNEL: lambda _: on_wake(), **(channels or {})}
+        self._listener = threading.Thread(
+            target=self._listen, args=(handlers,), name="db-listen", daemon=True
+        )
         self._listener.start()
         return True
 
-    def _listen(self, on_wake: Callable[[], None]) -> None:
+    def _listen(self, handlers: Mapping[str, Callable[[str], None]]) -> None:
         while not self._closing.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {WAKE_CHANNEL}")
+                    for channel in handlers:
+                        conn.execute(f"LISTEN {channel}")
                     while not self._closing.is_set():
-                        for _notice in conn.notifies(timeout=1.0):
-                            on_wake()
+                        for notice in conn.notifies(timeout=1.0):
+                            try:
+                                handlers[notice.channel](notice.payload)
+                            except Exception:  # one bad notice must not end the listening
+                                log.exception("handling a notification on %s failed", notice.channel)
             except psycopg.Error as err:
                 log.warning("database notifications lost (%s); the tick still polls", err.__class__.__name__)
                 self._closing.wait(LISTEN_RETRY_SECONDS)

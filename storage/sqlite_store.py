@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -126,7 +126,9 @@ class SqliteStore:
     def wake_others(self) -> None:
         """Nothing: one machine, and the web process wakes its own worker over their pipe."""
 
-    def listen(self, on_wake: Callable[[], None]) -> bool:
+    def listen(
+        self, on_wake: Callable[[], None], channels: Mapping[str, Callable[[str], None]] | None = None
+    ) -> bool:
         return False
 
     def pending_migrations(self) -> list[str]:

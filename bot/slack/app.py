@@ -29,7 +29,7 @@ from bot import logs
 from bot.config import Settings
 from bot.errors import BotError, ConfigError
 from bot.providers.symbl.client import SymblClient
-from bot.slack import http_limits, oauth
+from bot.slack import http_limits, job_status, oauth
 from bot.slack.background import Background, build_background, build_services, slack_client, symbl_client
 from bot.slack.http_guard import SignedRequestGuard
 from bot.slack.ops import lease
@@ -152,6 +152,8 @@ class Bot:
         @flask.route("/healthz", methods=["GET"])
         def healthz() -> Any:
             return health(self)
+
+        job_status.register(flask, self.services)  # a remote engine's webhooks (SYMBL_BOT_PUBLIC_URL)
 
         def route(environ: dict, start_response: Any) -> Any:
             # Bolt answers 404 on the OAuth paths when OAuth is not configured.

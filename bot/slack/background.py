@@ -20,7 +20,7 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetr
 import handlers
 from bot.config import Settings
 from bot.providers.symbl.client import SymblClient
-from bot.slack import intake, oauth, pipeline
+from bot.slack import intake, job_status, oauth, pipeline
 from bot.slack.ops import lease, retention
 from bot.slack.ops.health import BackgroundState, engine_status
 from bot.slack.ops.scheduler import Poller
@@ -93,8 +93,11 @@ class Background:
     def start(self) -> None:
         self.owner.start()
         if not self.poller.exclusive and self.poller.running:
-            # Another process's new recording or finished job ticks us at once (the tick is the safety net).
-            self.services.store.listen(self.poller.wake)
+            # Another process's new recording or finished job ticks us at once (the tick is the safety net),
+            # and so does an engine's status change when the engine shares the database.
+            services = self.services
+            statuses = {job_status.JOB_STATUS_CHANNEL: lambda payload: job_status.notice(services, payload)}
+            services.store.listen(self.poller.wake, statuses)
 
     def stop(self) -> None:
         self.owner.stop()  # stops the poller first, then hands ownership on

@@ -35,6 +35,7 @@ from bot.providers.symbl.client import Submission
 from bot.slack import errors as slack_errors
 from bot.slack import updates
 from bot.slack.downloads import download_slack_file
+from bot.slack.job_status_url import webhook_url
 from bot.slack.render.summary import SUMMARY_EVENT
 from bot.slack.services import Services
 from bot.slack.speaker_hints import known_speakers
@@ -172,6 +173,9 @@ def _submit_transcript(services: Services, rec: Recording, path: Path, kind: str
 
 def _options(services: Services, rec: Recording) -> dict[str, Any]:
     options = {**services.options, "name": rec.name or "Slack recording"}
+    webhook = webhook_url(services.settings, rec.id)
+    if webhook:
+        options["webhookUrl"] = webhook
     if not services.settings.uses_symbl_cloud:
         members = known_speakers(
             services.slack_for(rec.team_id),
@@ -259,12 +263,13 @@ def fetch_insights(services: Services, rec: Recording) -> None:
     repo.mark_completed(services.store, rec, insights)
 
 
-def on_job_status(services: Services, job_id: str, status: str) -> None:
-    """A provider's notice (the embedded engine's hook or a webhook): make the row due now and tick."""
+def on_job_status(services: Services, job_id: str, status: str, *, recording_id: int | None = None) -> None:
+    """A provider's notice (the embedded engine's hook, a NOTIFY or a webhook, bot.slack.job_status): make the
+    row due now and tick. `recording_id`: the notice may only concern that recording (a webhook's URL)."""
     if status not in ("completed", "failed", "in_progress"):
         return
     rec = repo.by_job(services.store, job_id)
-    if rec is None:
+    if rec is None or (recording_id is not None and rec.id != recording_id):
         return
     if services.poll_now is not None:
         services.poll_now(rec.id)
