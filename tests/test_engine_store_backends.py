@@ -266,9 +266,12 @@ def test_the_engine_database_url_is_checked_where_settings_are_read(tmp_path):
     assert Settings.from_env({"SYMBL_BOT_DATABASE_URL": "postgresql://h/db"}).engine_database_url == (
         "postgresql://h/db"
     )
-    assert Settings.from_env(
-        {"SYMBL_BOT_DATABASE_URL": "postgresql://h/db", "SYMBL_ENGINE_DATABASE_URL": "postgresql://e/db"}
-    ).engine_database_url == "postgresql://e/db"
+    assert (
+        Settings.from_env(
+            {"SYMBL_BOT_DATABASE_URL": "postgresql://h/db", "SYMBL_ENGINE_DATABASE_URL": "postgresql://e/db"}
+        ).engine_database_url
+        == "postgresql://e/db"
+    )
     shared = Settings.from_env(
         {"SYMBL_ENGINE_DATABASE_URL": "postgresql://h/db", "SYMBL_ENGINE_LEASE_SECONDS": "5"}
     )
