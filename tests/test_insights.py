@@ -360,6 +360,44 @@ def test_one_message_gives_at_most_one_question():
     assert question["text"] in ("Did the login bug get fixed?", "And what is the budget for the campaign?")
 
 
+@pytest.mark.parametrize(
+    ("said", "asked"),
+    [
+        # Speech-to-text writes no "?": the question is found inside the run-on turn, from its opening on.
+        ("if we switch vendors would that change the price", "Would that change the price?"),
+        ("ok thats fine right ok is that signed off by legal", "Is that signed off by legal?"),
+        ("the rollout how big is the risk for the stores", "How big is the risk for the stores?"),
+        # The longest stretch that reads as a question, not its tail.
+        (
+            "whos the owner here is it still dana from finance",
+            "Who's the owner here is it still dana from finance?",
+        ),
+    ],
+)
+def test_questions_inside_speech_recogniser_turns(said, asked):
+    lines = ["morning all lets start with the vendor update", said, "i will check and come back to you"]
+    messages = conversation(lines, [ANNA, MARCO, ANNA])
+
+    questions = extract_insights(messages, reference_time=WEDNESDAY).questions
+
+    assert [q["text"] for q in questions] == [asked]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "the biggest risk is the data from the old system",
+        "that is how we do it every quarter",
+        "honestly that would change the price a lot",
+    ],
+)
+def test_speech_recogniser_statements_are_not_questions(said):
+    lines = ["morning all lets start with the vendor update", said, "ok thanks"]
+    messages = conversation(lines, [ANNA, MARCO, ANNA])
+
+    assert extract_insights(messages, reference_time=WEDNESDAY).questions == []
+
+
 def test_an_answer_from_someone_else_raises_the_question_score():
     said = "Does it vibrate when you press the buttons?"
 

@@ -13,6 +13,16 @@ from bot.slack.replies import answer, home_view
 from tests.support.slack import validate_blocks
 from tests.support.symbl import INSIGHTS
 
+
+def test_a_long_topic_list_is_folded_after_the_best_eight_never_cut():
+    topics = [{"text": f"topic number {n}", "type": "topic", "score": 1 - n / 100} for n in range(1, 21)]
+    [message] = render_summary({**INSIGHTS, "topics": topics}, title="planning.mp3", recording_id=7)
+    [section] = [t for t in _texts(message) if t.startswith("*Topics*")]
+    lines = section.splitlines()[1:]
+    assert lines[:8] == [f"• topic number {n}" for n in range(1, 9)]
+    assert lines[8:] == ["_Also discussed:_ " + " · ".join(f"topic number {n}" for n in range(9, 21))]
+
+
 # Titles that, escaped, leave a section heading no room (issue 21 finding 1: `_split_long` looped forever on a
 # limit <= 0 and the App Home had a section over 3,000 characters): 576 `&` in a file name, a link's last path
 # segment as long as the URL cap allows, a title of words.

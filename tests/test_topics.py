@@ -3,7 +3,7 @@ parentRefs."""
 
 from __future__ import annotations
 
-from bot.engine.insights.topics import _is_topic_like, find_topics
+from bot.engine.insights.topics import SHORT_MEETING_TOPICS, _is_topic_like, find_topics, topic_limit
 
 
 def messages(*lines: str) -> list[dict]:
@@ -79,3 +79,18 @@ def test_clauses_are_not_topics_but_adjectives_before_a_noun_are():
     things = ["revised budget", "damaged goods", "design review", "speed of light", "reserve estimate"]
     assert [p for p in clauses if _is_topic_like(p, frozenset())] == []
     assert [p for p in things if not _is_topic_like(p, frozenset())] == []
+
+
+def test_a_noun_phrase_said_once_is_a_candidate():
+    said = messages(
+        "The rollout went fine on the staging servers and the staging servers look healthy.",
+        "We still need the load balancer config before Friday, honestly.",
+        "Staging servers again: they were slow this morning.",
+    )
+
+    assert "load balancer config" in topic_texts(find_topics(said, {}, 0.1, 0.5))
+
+
+def test_a_short_meeting_lists_the_cross_validated_number_of_topics():
+    assert topic_limit(0.1) == topic_limit(0.5) == SHORT_MEETING_TOPICS
+    assert SHORT_MEETING_TOPICS < topic_limit(1.0) < topic_limit(2.0)

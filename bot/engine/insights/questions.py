@@ -133,11 +133,21 @@ def question_score(raw: str, context: Context = Context()) -> float:
 
 
 # Where a question starts inside a run-on turn of speech-recogniser text ("ok so the lease whos on that",
-# "this is ridiculous can you push them"): an inverted auxiliary, or a wh-word with its verb.
+# "this is ridiculous can you push them"): an inverted auxiliary, or a wh-word with its verb. A modal or
+# "does"/"did" before "that"/"the" is inverted too ("if we switch vendors would that change the price"): in
+# a statement the subject comes first ("that would change"). "Is that"/"is the" opens a question only after a
+# discourse word ("right ok is that signed off"); after a noun it is a statement ("the risk is the data").
+# "How" and a word before an inverted verb and its subject asks a degree ("the rollout how big is the
+# risk"); in "how we do it" the subject comes first. The question starts at group "ask" when that matched,
+# else at the match.
 INNER_QUESTION = re.compile(
     r"\b(?:(?:can|could|would|will|do|does|did|is|are|should|shall)\s+(?:you|we|i|they|anyone|anybody|"
     r"someone|somebody|it|there)\b|(?:what|who|how|when|where|why|which)(?:'s|\s+(?:is|are|do|does|did|can|"
-    r"could|should|will|would|was|were))\b)",
+    r"could|should|will|would|was|were))\b|(?:can|could|would|will|does|did|should)\s+(?:that|this|the|"
+    r"these|those)\b|how\s+(?!(?:i|you|we|they|it|he|she|the|this|that)\b)\w+\s+"
+    r"(?:is|are|was|were|do|does|did|will|would|can)\s+(?:the|that|this|these|those|it|we|you|they|our|your|"
+    r"their)\b|(?:ok|okay|so|also|wow|right|well|alright|now)\s+"
+    r"(?P<ask>(?:is|are|was|were)\s+(?:that|this|the|these|those)\b))",
     re.IGNORECASE,
 )
 # Below this share of turns with sentence punctuation, a transcript is speech-recogniser text: its missing
@@ -151,15 +161,34 @@ def unpunctuated(messages: list[dict]) -> bool:
     return bool(messages) and punctuated < PUNCTUATED_SHARE * len(messages)
 
 
-def _clauses(text: str, speech_style: bool) -> list[str]:
-    """What may be a question in a turn: its sentences; in speech-recogniser text, also each stretch from
-    an inner question opening to the end, read with the "?" speech-to-text never writes."""
+def _clauses(text: str, speech_style: bool) -> list[list[str]]:
+    """What may be a question in a turn, sentence by sentence: each sentence, and in speech-recogniser text
+    also each stretch from an inner question opening to the sentence's end (shortest last), read with the "?"
+    speech-to-text never writes."""
     sentences = split_sentences(text)
     if not speech_style:
-        return sentences
-    stretches = [text[m.start() :].strip() for m in INNER_QUESTION.finditer(text) if m.start() > 0]
+        return [[sentence] for sentence in sentences]
     opens = lambda s: bool(WH_START.match(s) or AUX_START.match(s))  # noqa: E731
-    return [s + "?" if opens(s) and not s.endswith("?") else s for s in sentences + stretches]
+    clauses = []
+    for sentence in sentences:
+        stretches = [sentence] + [sentence[start:].strip() for start in _inner_openings(sentence)]
+        clauses.append([s + "?" if opens(s) and not s.endswith("?") else s for s in stretches])
+    return clauses
+
+
+# After its subject an auxiliary is the statement's verb ("that is how we do it every week").
+_SUBJECTS = frozenset(["i", "you", "we", "they", "he", "she", "it", "that", "this", "who", "which"])
+
+
+def _inner_openings(sentence: str) -> list[int]:
+    """Where inner questions start (not at the sentence's start: the sentence itself is a candidate)."""
+    starts = (m.start("ask") if m.group("ask") else m.start() for m in INNER_QUESTION.finditer(sentence))
+    return [s for s in starts if s > 0 and _word_before(sentence, s) not in _SUBJECTS]
+
+
+def _word_before(sentence: str, start: int) -> str:
+    before = _TOKEN.findall(sentence[:start].lower())
+    return before[-1] if before else ""
 
 
 def find_questions(messages: list[dict], people: People, threshold: float) -> list[dict]:
@@ -169,17 +198,17 @@ def find_questions(messages: list[dict], people: People, threshold: float) -> li
     previous_was_question = False
     speech_style = unpunctuated(messages)
     for index, message in enumerate(messages):
-        sentences = _clauses(str(message.get("text") or ""), speech_style)
+        clauses = _clauses(str(message.get("text") or ""), speech_style)
         best: tuple[float, str] | None = None
-        for position, sentence in enumerate(sentences):
-            last = position == len(sentences) - 1
+        for position, stretches in enumerate(clauses):
             context = Context(
-                other_speaks_next=last and _other_speaks_next(messages, index),
+                other_speaks_next=position == len(clauses) - 1 and _other_speaks_next(messages, index),
                 after_question=previous_was_question,
             )
-            score = question_score(sentence, context)
-            if score >= max(threshold, 0.5) and (best is None or score > best[0]):
-                best = (score, remove_fillers(sentence))
+            asked_here = _first_question(stretches, context, max(threshold, 0.5))
+            if asked_here and (best is None or asked_here[0] > best[0]):
+                best = asked_here
+        sentences = [stretches[0] for stretches in clauses]
         previous_was_question = any(s.rstrip().endswith("?") for s in sentences)
         if best is None:
             best = _elliptical(messages, index, sentences)
@@ -191,6 +220,16 @@ def find_questions(messages: list[dict], people: People, threshold: float) -> li
         asked.add(key)
         questions.append(_question(message, people, _as_question(best[1]), best[0]))
     return questions
+
+
+def _first_question(stretches: list[str], context: Context, threshold: float) -> tuple[float, str] | None:
+    """The longest stretch of one sentence that reads as a question: the shorter ones are its tail ("who's the
+    owner here is it still Dana" holds "is it still Dana"), so it loses nothing of what was asked."""
+    for stretch in stretches:
+        score = question_score(stretch, context)
+        if score >= threshold:
+            return score, remove_fillers(stretch)
+    return None
 
 
 def _elliptical(messages: list[dict], index: int, sentences: list[str]) -> tuple[float, str] | None:

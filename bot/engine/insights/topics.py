@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from .vocabulary import (
 )
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+# Words and what separates phrases (punctuation): a run of topic words stops at either.
+_PHRASE_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\-]*|[^\sA-Za-z]+")
 
 # Backchannels ("yeah, okay") add nothing to keyphrases but cost YAKE time on an hour of talk.
 MIN_WORDS_FOR_TOPICS = 4
@@ -35,7 +38,24 @@ CANDIDATES = 100
 # participant would not write as a topic ("cause", "little", "wondering").
 NAMED_CAPITALISED_SHARE = 0.7
 # A single word said in this many messages, that no kept phrase holds, is a topic of its own.
-RECURRING_WORD_MESSAGES = 3
+RECURRING_WORD_MESSAGES = 2
+# Topics listed for a meeting of half an hour or less; longer meetings get more (`topic_limit`). This and
+# RECURRING_WORD_MESSAGES were chosen by leave-one-meeting-out cross-validation on shared/eval/workplace
+# (`python bench/topic_cv.py`: grid 6–30 topics × 2–4 messages): the fewest listed topics whose training
+# meetings reach 0.70 of their gold topic terms; every fold chose 20 and 2. A short meeting names 6–10
+# specific terms, mostly said once or twice, and ten topics held under half of them. F1 of terms found
+# against listed topics naming one was flat over 12–20 topics (0.48–0.51), so the longer list costs little
+# precision.
+SHORT_MEETING_TOPICS = 20
+# A noun phrase opens with a determiner ("the load balancer", "our churn forecast"): the words after one, up
+# to a word that cannot be in a topic, are a candidate even when said once, as YAKE's scores favour words
+# said often. At most this many words, as YAKE's phrases.
+DETERMINERS = frozenset(
+    ["the", "a", "an", "our", "your", "their", "his", "her", "its", "this", "that", "these", "those"]
+    + ["any", "some", "no", "my", "each", "every"]
+)
+NOUN_PHRASE_WORDS = 3
+_NOT_TOPIC_WORDS = STOPWORDS | CALENDAR_WORDS | NOT_IN_TOPICS | CLAUSE_WORDS
 
 
 @dataclass
@@ -53,8 +73,9 @@ class TopicCandidate:
 
 
 def topic_limit(hours: float) -> int:
-    """About ten topics for a short meeting, growing slowly with length (18 for two hours)."""
-    return 10 + round(8 * math.log2(1 + max(0.0, hours - 0.5)) / math.log2(2.5)) if hours > 0.5 else 10
+    """SHORT_MEETING_TOPICS for a short meeting, growing slowly with length (8 more for two hours)."""
+    extra = round(8 * math.log2(1 + max(0.0, hours - 0.5)) / math.log2(2.5)) if hours > 0.5 else 0
+    return SHORT_MEETING_TOPICS + extra
 
 
 def find_topics(
@@ -73,18 +94,19 @@ def find_topics(
         str(m.get("id")): " " + " ".join(stem(w) for w in words(str(m.get("text") or ""))) + " "
         for m in messages
     }
+    postings = _postings(stemmed)
     named = _named_words(messages)
     found: list[TopicCandidate] = []
     broad: list[
         TopicCandidate
     ] = []  # single words: no topic of their own, the parent of phrases holding them
-    for rank, phrase in enumerate(_keyphrases(messages)):
+    for rank, phrase in enumerate(_candidates(messages)):
         key = " ".join(stem(w) for w in words(phrase))
         if not _is_topic_like(phrase, names) or len(set(key.split())) < len(key.split()):
             continue  # the repeated word of "meeting recorder meeting" is a YAKE artefact
         if " " in key and (_is_named_phrase(phrase, named) or words(phrase)[0] in VAGUE_MODIFIERS):
             continue  # "David Jordan", "Industrial Designer" are people and roles; "next slide" no subject
-        message_ids = [mid for mid, text in stemmed.items() if f" {key} " in text]
+        message_ids = _messages_saying(key, stemmed, postings)
         if not message_ids:
             continue
         candidate = TopicCandidate(_display(phrase), key, rank, message_ids)
@@ -100,6 +122,21 @@ def find_topics(
     kept = groups[: topic_limit(hours)]
     topics = [_topic(t, position, len(kept), kept, message_scores) for position, t in enumerate(kept)]
     return [t for t in topics if t["score"] >= threshold]
+
+
+def _postings(stemmed: dict[str, str]) -> dict[str, list[str]]:
+    """Stem → the messages saying it, in order: a phrase is looked for only where its rarest word is, so the
+    noun phrases of an hour of talk (hundreds) are matched in linear time."""
+    postings: dict[str, list[str]] = {}
+    for mid, text in stemmed.items():
+        for word in set(text.split()):
+            postings.setdefault(word, []).append(mid)
+    return postings
+
+
+def _messages_saying(key: str, stemmed: dict[str, str], postings: dict[str, list[str]]) -> list[str]:
+    rarest = min((postings.get(word, []) for word in key.split()), key=len)
+    return [mid for mid in rarest if f" {key} " in stemmed[mid]]
 
 
 def _named_words(messages: list[dict]) -> dict[str, float]:
@@ -183,6 +220,35 @@ def _attach_broad_words(groups: list[TopicCandidate], broad: list[TopicCandidate
             # "rubber" is only a kind of it. One parent per stem ("button"/"buttons").
             if holder.key.split()[-1] == word.key and not holder.parents:
                 holder.parents.append(word.text)
+
+
+def _candidates(messages: list[dict]) -> list[str]:
+    """YAKE's keyphrases, best first, then the noun phrases YAKE did not rank, in the order said."""
+    phrases = _keyphrases(messages)
+    seen = {phrase.lower() for phrase in phrases}
+    for message in messages:
+        for phrase in _noun_phrases(remove_fillers(str(message.get("text") or ""))):
+            if phrase.lower() not in seen:
+                seen.add(phrase.lower())
+                phrases.append(phrase)
+    return phrases
+
+
+def _noun_phrases(text: str) -> list[str]:
+    """Multi-word runs after a determiner of words that can be in a topic ("the [load balancer] failed")."""
+    tokens = _PHRASE_TOKEN.findall(text)
+    phrases = []
+    for index, token in enumerate(tokens[:-1]):
+        if token.lower() not in DETERMINERS:
+            continue
+        run = list(itertools.takewhile(_topic_word, tokens[index + 1 : index + 1 + NOUN_PHRASE_WORDS]))
+        if len(run) > 1:
+            phrases.append(" ".join(run))
+    return phrases
+
+
+def _topic_word(token: str) -> bool:
+    return token[:1].isalpha() and token.lower() not in _NOT_TOPIC_WORDS
 
 
 def _keyphrases(messages: list[dict]) -> list[str]:

@@ -32,6 +32,7 @@ MAX_SECTION_CHARS = 2900  # Slack allows 3000
 MAX_MESSAGE_CHARS = 10_000
 MAX_HEADER_CHARS = 150
 MAX_HEADING_CHARS = 300  # a section's bold first line; it may hold an escaped title of up to 5 × its length
+TOPIC_BULLETS = 8  # topics shown as bullets in the note; the rest share one line
 MAX_FALLBACK_CHARS = 3000
 MAX_WARNINGS = 5  # a host's warnings shown; each is one section
 # The transcript a note on another language shows: two sections' worth keeps the note readable, and the whole
@@ -180,6 +181,21 @@ def _item_line(item: dict, *, with_owner: bool) -> str:
     if extras:
         parts.append("— " + ", ".join(extras))
     return "• " + " ".join(parts)
+
+
+def _topic_lines(topics: list[str]) -> list[str]:
+    """The best TOPIC_BULLETS topics as bullets, the rest (the engine lists about twenty for a short meeting,
+    so that the terms a participant would name are among them) folded onto one line: none dropped."""
+    bullets, rest = ["• " + t for t in topics[:TOPIC_BULLETS]], topics[TOPIC_BULLETS:]
+    if not rest:
+        return bullets
+    folded: list[list[str]] = [[]]
+    for topic in rest:  # lines of about a third of a section, ending between topics (sections split there)
+        if folded[-1] and len(" · ".join([*folded[-1], topic])) > MAX_SECTION_CHARS // 3:
+            folded.append([])
+        folded[-1].append(topic)
+    lines = [" · ".join(group) for group in folded]
+    return [*bullets, "_Also discussed:_ " + lines[0], *lines[1:]]
 
 
 def _sections(heading: str, lines: Iterable[str]) -> list[str]:
@@ -378,7 +394,7 @@ def render_summary(
         body += [_section(t) for t in _sections("Summary", [escape(paragraph)])]
     topics = [escape(str(t.get("text", "")).strip()) for t in insights.get("topics") or [] if t.get("text")]
     if topics:
-        body += [_section(t) for t in _sections("Topics", ["• " + t for t in topics])]
+        body += [_section(t) for t in _sections("Topics", _topic_lines(topics))]
     for kind in KINDS:
         if kind.key == "topics":  # above, as one list of bullets
             continue
