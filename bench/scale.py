@@ -1,6 +1,7 @@
 """Scale figures on PostgreSQL: throughput with 1, 2 and 4 `symbl-bot worker` processes, created → posted.
 
     python bench/scale.py [--recordings 200] [--workers 1 2 4] [--latency-ms 50]
+    python bench/scale.py --engine [bench/engine_scale.py's options]   (the engine's workers: issue 23)
 
 A throwaway PostgreSQL cluster (tests/support/postgres.py, as the tests start it), the fake Slack and the stub
 Symbl in this process with `--latency-ms` added to every request (the steps are I/O-bound, as they are against
@@ -128,6 +129,12 @@ def _wait_listening(store: Any, workers: int) -> None:
 
 
 def main() -> None:
+    if "--engine" in sys.argv[1:]:  # the engine's worker nodes are measured by their own harness
+        sys.argv.remove("--engine")
+        import engine_scale  # noqa: PLC0415 — bench/ is on the path when run as a script
+
+        engine_scale.main()
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--recordings", type=int, default=200)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])

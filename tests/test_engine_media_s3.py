@@ -125,15 +125,17 @@ def test_a_linked_recording_is_downloaded_into_the_bucket_and_deleted_with_its_j
 
 
 def test_an_oversized_upload_is_413_and_leaves_no_object(s3: S3Server, bucket: str, settings: Settings):
-    small = dataclasses.replace(settings, max_file_bytes=100_000)
+    # The sample is SYMBL_MAX_FILE_BYTES + 1 bytes here.
+    small = dataclasses.replace(settings, max_file_bytes=SAMPLE.stat().st_size - 1)
     with running_engine(small, ScriptedEngine()) as server:
         session = token_session(server.url)
         declared = _upload(session, server.url)
         # Streamed without a Content-Length, the cap holds while the bytes are read.
         chunked = _upload(session, server.url, data=iter([SAMPLE.read_bytes()]))
+        jobs = list(server.service.store.jobs())
     assert declared.status_code == 413 and "limit" in declared.json()["message"]
     assert chunked.status_code == 413 and "limit" in chunked.json()["message"]
-    assert s3.keys(bucket) == []
+    assert s3.keys(bucket) == [] and jobs == []
     assert _local_files(small) == []
 
 
