@@ -9,7 +9,8 @@ transcriber sleeping 0.25 s) take them; a killed one is replaced at once, as a s
 database itself, every transition to `completed` and every write of a conversation's results.
 
 Every job must be `completed` exactly once with its result written once, every conversation's appends in
-submission order, every job's `completed` webhook received (the outbox: a worker killed between its commit and
+submission order, the bot told `completed` for every job both ways it can be (a bot store on the same database
+listening as `symbl-bot worker` does, and the webhook: the outbox means a worker killed between its commit and
 its POST loses nothing), the outbox empty, and the bucket empty.
 """
 
@@ -30,7 +31,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.engine.store import Store
+from bot.engine.store import JOB_STATUS_CHANNEL, Store
+from storage import open_store
 from tests.engine_api_support import SAMPLE, running_engine, tagged_jobs, token_session
 from tests.support.http import FakeServer
 from tests.support.s3 import CREDENTIALS, S3Server
@@ -139,6 +141,14 @@ def test_engine_workers_killed_every_two_seconds_complete_every_job_exactly_once
         engine_lease_seconds=LEASE_SECONDS,
     )
     hooks = Hooks()
+    notified: Counter[tuple[str, str]] = Counter()
+
+    def heard(payload: str) -> None:
+        notice = json.loads(payload)
+        notified[(notice["jobId"], notice["status"])] += 1
+
+    bot_store = open_store(database)  # the bot's own store and listener, on the database the engine shares
+    bot_store.listen(lambda: None, {JOB_STATUS_CHANNEL: heard})
     with running_engine(api_settings) as api:
         with psycopg.connect(database, autocommit=True) as conn:
             conn.execute(AUDIT)
@@ -188,6 +198,7 @@ def test_engine_workers_killed_every_two_seconds_complete_every_job_exactly_once
             workers.stop()
             hooks_received = dict(hooks.received)
             hooks.close()
+            bot_store.close()
 
         with psycopg.connect(database, autocommit=True) as conn:
             audit = Counter(conn.execute("SELECT kind, job_id FROM engine.audit").fetchall())
@@ -203,6 +214,7 @@ def test_engine_workers_killed_every_two_seconds_complete_every_job_exactly_once
                 "messages"
             ]
             assert tagged_jobs(messages) == submitted, f"conversation {cid}'s appends are out of order"
-        assert all(hooks_received.get((j.id, "completed"), 0) >= 1 for j in jobs), "a completion was not told"
+        assert all(hooks_received.get((j.id, "completed"), 0) >= 1 for j in jobs), "a webhook was lost"
+        assert all(notified[(j.id, "completed")] == 1 for j in jobs), "a NOTIFY was lost or sent twice"
         assert s3.keys(bucket) == []
         print(f"chaos: {workers.killed} workers killed, {sum(hooks_received.values())} webhooks received")
