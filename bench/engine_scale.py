@@ -8,11 +8,12 @@ A throwaway PostgreSQL cluster (tests/support/postgres.py, as the tests start it
 loopback (tests/support/s3.py). For each worker count: a fresh database and bucket; one API node
 (`symbl-bot engine --workers 0`, in this process) takes `--jobs` uploads of the sample recording over
 `--conversations` conversations (the first job of each a new conversation, the rest appends, which run in
-order); then N worker nodes (`symbl-bot engine-worker`'s `start_worker_node`, one worker each) start, and the
-figure is jobs per second from their start to the last job completed. Each node is in this process: the
-stand-in transcriber sleeps `--sleep` seconds (the GIL is free while it does); `--real MODEL` transcribes for
-real instead, which on a 2-core machine is CPU-bound and is reported, not expected to scale. Markdown to
-stdout, ratios against one worker in the same run.
+order); then N worker nodes (`symbl-bot engine-worker`'s `start_worker_node`, one worker each) start at one
+moment, and the figure is jobs per second from then to the last job completed. With the stand-in transcriber
+(sleeping `--sleep` seconds) each node is its own process, as on its own machine
+(tests/support/engine_worker_process.py). `--real MODEL` transcribes for real instead, with the nodes in this
+process: on a 2-core machine that is CPU-bound and is reported, not expected to scale. Markdown to stdout,
+ratios against one worker in the same run.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +49,43 @@ def node_settings(folder: Path, database: str, bucket: str, s3: S3Server, worker
     )
 
 
+class WorkerProcess:
+    """One worker node as its own process (tests/support/engine_worker_process.py), as on its own machine."""
+
+    def __init__(self, env: dict[str, str], seconds: float, go: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.engine_worker_process", str(seconds), str(go)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "waiting":
+            raise SystemExit("a worker process did not start")
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(60)
+
+
+def worker_processes(
+    count: int, seconds: float, database: str, bucket: str, s3: S3Server, tmp: Path
+) -> tuple[list[WorkerProcess], float]:
+    """`count` worker processes, imported and waiting, then started at one moment; (them, that moment)."""
+    go = tmp / f"go-{count}"
+    processes = []
+    for n in range(count):
+        env = {
+            **os.environ,
+            "SYMBL_BOT_DATA_DIR": str(tmp / f"w{count}-{n}"),
+            "SYMBL_ENGINE_DATABASE_URL": database,
+            "SYMBL_ENGINE_MEDIA_URL": f"s3://{bucket}/media",
+            "SYMBL_ENGINE_S3_ENDPOINT_URL": s3.url,
+            "SYMBL_ENGINE_WORKERS": "1",
+        }
+        processes.append(WorkerProcess(env, seconds, go))
+    go.touch()
+    return processes, time.perf_counter()
+
+
 def run(workers: int, args: argparse.Namespace, cluster: PostgresCluster, s3: S3Server, tmp: Path) -> float:
     """Seconds from the worker nodes' start to the last of `args.jobs` jobs completed."""
     database, bucket = cluster.new_database(), s3.new_bucket()
@@ -68,13 +107,16 @@ def run(workers: int, args: argparse.Namespace, cluster: PostgresCluster, s3: S3
                 conversations.append(answer.json()["conversationId"])
             answer.raise_for_status()
             jobs.append(answer.json()["jobId"])
-        started = time.perf_counter()
-        nodes = [
-            start_worker_node(
-                node_settings(tmp / f"w{workers}-{n}", database, bucket, s3, workers=1), speech()
-            )
-            for n in range(workers)
-        ]
+        if args.real:
+            started = time.perf_counter()
+            nodes = [
+                start_worker_node(
+                    node_settings(tmp / f"w{workers}-{n}", database, bucket, s3, workers=1), speech()
+                )
+                for n in range(workers)
+            ]
+        else:
+            nodes, started = worker_processes(workers, args.sleep, database, bucket, s3, tmp)
         try:
             pending = set(jobs)
             while pending:

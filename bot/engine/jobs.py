@@ -242,7 +242,9 @@ class JobQueue:
                 except Exception:  # a database hiccup: the next beat tries again, well within the lease
                     log.exception("renewing the lease on job %s failed", job_id)
                     continue
-                if not renewed:
+                with self._running_lock:
+                    still_running = self._running.get(job_id) == lease_owner
+                if not renewed and still_running:  # else it just ended here, which also ends the lease
                     log.warning(
                         "job %s: lease lost to another worker; its result will not be written", job_id
                     )
