@@ -207,6 +207,20 @@ def test_every_status_change_owes_its_webhook_in_the_same_transaction(stores):
     assert a.unsent_notices() == 0
 
 
+def test_media_a_dead_worker_left_after_the_jobs_end_is_found_a_while_later(stores):
+    a, b = stores
+    for job_id in ("j1", "j2", "j3"):
+        submit(a, job_id, f"c-{job_id}")
+    for _ in range(2):  # j1 and j2 end; j3 still runs
+        job = a.claim("worker-a", 60, 2)
+        assert job is not None
+        a.complete_job(job, RESULT, lease_owner="worker-a")
+    a.claim("worker-a", 60, 2)
+    a.media_cleared("j1")  # its worker deleted j1's media; j2's died first
+    assert b.uncleared_media(ended_before=time.time() - 60) == []  # too recent: its worker may be at it
+    assert [j.id for j in b.uncleared_media(ended_before=time.time() + 1)] == ["j2"]
+
+
 def test_a_status_change_rolled_back_owes_nothing(stores):
     a, b = stores
     submit(a, "j1", "c1", options={"name": "standup", "webhookUrl": "https://bot.example/hook"})

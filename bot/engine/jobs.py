@@ -229,11 +229,6 @@ class JobQueue:
         jobs, end any job whose workers died `engine_max_starts` times (its lease expired; claims skip it),
         and delete media that died workers left behind."""
         while not self._heartbeat_stop.wait(self._lease_seconds / 3):
-            try:
-                self._crashed(self._store.fail_crashed(self._max_starts, self._crashed_message))
-                self._sweep_media()
-            except Exception:  # a database or media store hiccup: the next beat looks again
-                log.exception("looking for crashed jobs or uncleared media failed")
             with self._running_lock:
                 running = list(self._running.items())
             for job_id, lease_owner in running:
@@ -248,6 +243,12 @@ class JobQueue:
                     log.warning(
                         "job %s: lease lost to another worker; its result will not be written", job_id
                     )
+            # After the renewals, which must not wait behind a slow media store.
+            try:
+                self._crashed(self._store.fail_crashed(self._max_starts, self._crashed_message))
+                self._sweep_media()
+            except Exception:  # a database or media store hiccup: the next beat looks again
+                log.exception("looking for crashed jobs or uncleared media failed")
 
     def _work(self, lease_owner: str) -> None:
         while not self._stopping.is_set():
