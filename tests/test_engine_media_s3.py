@@ -250,3 +250,49 @@ def test_the_bot_and_the_engine_never_import_boto3_unless_s3_is_configured():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "False"
+
+
+def _uploaded_while_no_worker_runs(settings: Settings) -> tuple[str, str]:
+    """An upload accepted by a node without workers (the job waits in the store): (conversation, job)."""
+    with running_engine(dataclasses.replace(settings, engine_workers=0), ScriptedEngine()) as server:
+        cid, job = _upload(token_session(server.url), server.url).json().values()
+    return cid, job
+
+
+def test_a_bucket_that_stops_answering_for_a_while_delays_the_job_and_loses_nothing(
+    s3: S3Server, bucket: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    from bot.engine import jobs
+
+    monkeypatch.setattr(jobs, "STORAGE_RETRY_SECONDS", 0.2)
+    monkeypatch.setattr(jobs, "STORAGE_TRIES", 1000)
+    cid, job = _uploaded_while_no_worker_runs(settings)
+    key = f"{PREFIX}/{cid}/{job}.media"
+    # The store cannot give the recording back (as when the bucket is unreachable): moved aside.
+    s3.client.copy_object(Bucket=bucket, Key=key + ".aside", CopySource={"Bucket": bucket, "Key": key})
+    s3.client.delete_object(Bucket=bucket, Key=key)
+    with running_engine(settings, ScriptedEngine()) as server:
+        wait_until(lambda: (j := server.service.store.job(job)) is not None and j.tries >= 2,
+                   what="the job tried again")  # fmt: skip
+        assert server.service.store.job(job).status == "in_progress"  # not failed: the store may come back
+        s3.client.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": key + ".aside"})
+        s3.client.delete_object(Bucket=bucket, Key=key + ".aside")
+        done = _finished(token_session(server.url), server.url, job)
+    assert done["status"] == "completed"
+    assert s3.keys(bucket) == []
+
+
+def test_a_bucket_that_never_answers_fails_the_job_after_bounded_tries_saying_so(
+    s3: S3Server, bucket: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    from bot.engine import jobs
+
+    monkeypatch.setattr(jobs, "STORAGE_RETRY_SECONDS", 0.05)
+    cid, job = _uploaded_while_no_worker_runs(settings)
+    s3.client.delete_object(Bucket=bucket, Key=f"{PREFIX}/{cid}/{job}.media")
+    with running_engine(settings, ScriptedEngine()) as server:
+        session = token_session(server.url)
+        done = _finished(session, server.url, job)
+        answer = session.get(f"{server.url}/v1/job/{job}", timeout=10).json()
+    assert done["status"] == "failed"
+    assert "media store" in answer["message"] and f"tried {jobs.STORAGE_TRIES} times" in answer["message"]

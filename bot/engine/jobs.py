@@ -11,10 +11,11 @@ conversation's current end and re-runs the insights over the whole conversation 
 
 A full disk while the engine downloads a URL job's media is transient: the partial file is removed, the job
 stays `in_progress` and is tried again after a doubling wait, `STORAGE_TRIES` times in all (about 7.5
-minutes), then fails saying the disk is full. Bounded because a client polling the job, or a person waiting
-for a note, would rather read "the server's disk is full" within minutes than watch a job that never ends;
-retried because the engine frees space itself (every finished job's media is deleted) and an operator may
-too. `storage_full_at` (cleared by the next download that fits) is what the server's /healthz reports.
+minutes), then fails saying the disk is full. A media store (S3) that does not answer is treated the same.
+Bounded because a client polling the job, or a person waiting for a note, would rather read "the server's disk
+is full" within minutes than watch a job that never ends; retried because the engine frees space itself (every
+finished job's media is deleted) and an operator may too. `storage_full_at` (cleared by the next download that
+fits) is what the server's /healthz reports.
 
 A job's input lives in the media store (`bot.engine.media`: local disk, or S3 with SYMBL_ENGINE_MEDIA_URL):
 a URL job's download is kept there like an upload, the job reads a local copy, and the stored media is
@@ -49,7 +50,7 @@ from bot.engine.store import Job, LeaseLost, Store
 from bot.engine.text_messages import to_symbl_messages
 from bot.engine.webhooks import NoticeSender
 from bot.engine.wire_options import to_process_options
-from bot.errors import BotError, StorageFull
+from bot.errors import BotError, MediaStoreError, StorageFull
 from bot.net import download
 
 log = logging.getLogger(__name__)
@@ -282,7 +283,20 @@ class JobQueue:
         except LeaseLost:
             raise
         except StorageFull:
-            self._storage_full(job, lease_owner)
+            self.storage_full_at = time.time()
+            self._retry_later(
+                job, lease_owner, "the disk is full",
+                lambda tries: f"The engine's disk is full: the recording could not be downloaded ({tries} "
+                "tries). Free space on the server, then submit it again.",
+            )  # fmt: skip
+            return
+        except MediaStoreError as err:  # the bucket did not answer: as transient as a full disk
+            reason = str(err)
+            self._retry_later(
+                job, lease_owner, "the media store is unavailable",
+                lambda tries: f"{reason} The engine tried {tries} times over several minutes; submit the "
+                "recording again later.",
+            )  # fmt: skip
             return
         except BotError as err:
             self._fail(job, lease_owner, _without_internal_names(str(err), job))
@@ -296,28 +310,18 @@ class JobQueue:
             else:
                 log.info("conversation %s was deleted while job %s ran", job.conversation_id, job.id)
 
-    def _storage_full(self, job: Job, lease_owner: str) -> None:
-        self.storage_full_at = time.time()
+    def _retry_later(self, job: Job, lease_owner: str, why: str, final_message: Callable[[int], str]) -> None:
+        """Try the job again after a doubling wait, STORAGE_TRIES times in all; then fail it with
+        `final_message(tries)`."""
         tries = job.tries + 1
         if tries >= STORAGE_TRIES:
-            self._fail(
-                job,
-                lease_owner,
-                f"The engine's disk is full: the recording could not be downloaded ({tries} tries). "
-                "Free space on the server, then submit it again.",
-            )
+            self._fail(job, lease_owner, final_message(tries))
             return
         if self._stopping.is_set():
             return  # left in_progress: it resumes at the next start
         delay = STORAGE_RETRY_SECONDS * 2 ** (tries - 1)
         self._store.retry_later(job.id, time.time() + delay, lease_owner)
-        log.warning(
-            "job %s: the disk is full; download try %d of %d in %.0f s",
-            job.id,
-            tries + 1,
-            STORAGE_TRIES,
-            delay,
-        )
+        log.warning("job %s: %s; try %d of %d in %.0f s", job.id, why, tries + 1, STORAGE_TRIES, delay)
 
     def _fail(self, job: Job, lease_owner: str, message: str) -> None:
         if self._stopping.is_set():
