@@ -279,6 +279,7 @@ class Settings:
                 "SYMBL_ENGINE_APP_ID and SYMBL_ENGINE_APP_SECRET go together: set both to require "
                 "credentials, or neither."
             )
+        bot_database = _database_url(get("SYMBL_BOT_DATABASE_URL"), get("DATABASE_URL"))
         return cls(
             symbl_app_id=get("SYMBL_APP_ID"),
             symbl_app_secret=get("SYMBL_APP_SECRET"),
@@ -293,8 +294,7 @@ class Settings:
             engine_allowed_hosts=tuple(
                 h.strip().lower() for h in (get("SYMBL_ENGINE_ALLOWED_HOSTS") or "").split(",") if h.strip()
             ),
-            engine_database_url=_engine_database_url(get("SYMBL_ENGINE_DATABASE_URL"))
-            or _database_url(get("SYMBL_BOT_DATABASE_URL"), get("DATABASE_URL")),
+            engine_database_url=_engine_database_url(get("SYMBL_ENGINE_DATABASE_URL")) or bot_database,
             engine_lease_seconds=max(1.0, _float(env, "SYMBL_ENGINE_LEASE_SECONDS", 60.0)),
             engine_max_starts=max(1, _int(env, "SYMBL_ENGINE_MAX_STARTS", 2)),
             allow_private_urls=_bool(env.get("SYMBL_ALLOW_PRIVATE_URLS")),
@@ -307,7 +307,7 @@ class Settings:
             webhook_deadline_seconds=max(1.0, _float(env, "SYMBL_WEBHOOK_DEADLINE_SECONDS", 15.0)),
             webhook_senders=max(1, _int(env, "SYMBL_ENGINE_WEBHOOK_SENDERS", 4)),
             data_dir=Path(get("SYMBL_BOT_DATA_DIR") or _default_data_dir()),
-            database_url=_database_url(get("SYMBL_BOT_DATABASE_URL"), get("DATABASE_URL")),
+            database_url=bot_database,
             engine_media_url=_media_url(get("SYMBL_ENGINE_MEDIA_URL")),
             engine_s3_endpoint_url=get("SYMBL_ENGINE_S3_ENDPOINT_URL"),
             lease_seconds=max(1.0, _float(env, "SYMBL_BOT_LEASE_SECONDS", 60.0)),

@@ -26,6 +26,7 @@ from bot.engine import decode
 from bot.engine.core import Speaker, build_messages
 from bot.engine.server import EngineServer
 from bot.engine.transcribe import Word
+from tests.support.wait import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "standup.mp3"
@@ -106,6 +107,16 @@ def running_engine(settings: Settings, engine=None, **kwargs) -> Iterator[Engine
         yield server
     finally:
         server.stop()
+
+
+def finished_job(session: requests.Session, url: str, job_id: str) -> dict:
+    """The job's status once it is `completed` or `failed` (waits for it)."""
+
+    def status() -> dict | None:
+        body = session.get(f"{url}/v1/job/{job_id}", timeout=10).json()
+        return body if body["status"] in ("completed", "failed") else None
+
+    return wait_until(status, what=f"job {job_id} finished")
 
 
 def token_session(url: str, app_id: str = "a") -> requests.Session:

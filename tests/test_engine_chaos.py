@@ -22,7 +22,6 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ from bot.config import Settings
 from bot.engine.store import JOB_STATUS_CHANNEL, Store
 from storage import open_store
 from tests.engine_api_support import SAMPLE, running_engine, tagged_jobs, token_session
-from tests.support.http import FakeServer
+from tests.support.http import WebhookReceiver
 from tests.support.s3 import CREDENTIALS, S3Server
 from tests.support.wait import wait_until
 
@@ -57,21 +56,6 @@ CREATE FUNCTION engine.audit_result() RETURNS trigger LANGUAGE plpgsql AS $$
 CREATE TRIGGER audit_result AFTER UPDATE OF messages ON engine.conversations FOR EACH ROW
     EXECUTE FUNCTION engine.audit_result();
 """
-
-
-class Hooks(FakeServer):
-    """The bot's webhook endpoint stand-in: keeps every `{"jobId", "status"}` it is sent."""
-
-    def __init__(self) -> None:
-        self.received: Counter[tuple[str, str]] = Counter()
-        self._lock = threading.Lock()
-        super().__init__()
-
-    def handle(self, h, raw: bytes) -> None:
-        body = json.loads(raw)
-        with self._lock:
-            self.received[(body["jobId"], body["status"])] += 1
-        h._reply(204, b"", "text/plain")
 
 
 class Workers:
@@ -140,7 +124,7 @@ def test_engine_workers_killed_every_two_seconds_complete_every_job_exactly_once
         engine_workers=0,
         engine_lease_seconds=LEASE_SECONDS,
     )
-    hooks = Hooks()
+    hooks = WebhookReceiver()  # the bot's webhook endpoint, as a stand-in that keeps what it is sent
     notified: Counter[tuple[str, str]] = Counter()
 
     def heard(payload: str) -> None:
@@ -196,7 +180,7 @@ def test_engine_workers_killed_every_two_seconds_complete_every_job_exactly_once
                        what="the outbox and the bucket empty")  # fmt: skip
         finally:
             workers.stop()
-            hooks_received = dict(hooks.received)
+            hooks_received = Counter((body["jobId"], body["status"]) for body in hooks.received)
             hooks.close()
             bot_store.close()
 

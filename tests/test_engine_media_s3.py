@@ -20,7 +20,7 @@ import requests
 from bot.config import Settings
 from bot.engine.server import EngineServer
 from bot.errors import ConfigError, UnsupportedMedia
-from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine, token_session
+from tests.engine_api_support import SAMPLE, ScriptedEngine, finished_job, running_engine, token_session
 from tests.support.files import FileServer
 from tests.support.s3 import CREDENTIALS, S3Server
 from tests.support.wait import wait_until
@@ -68,14 +68,6 @@ def _upload(session: requests.Session, url: str, data: object = None, path: str 
     return session.post(url + path, data=body, headers={"Content-Type": "audio/mpeg"}, timeout=30)
 
 
-def _finished(session: requests.Session, url: str, job_id: str) -> dict:
-    def status() -> dict | None:
-        body = session.get(f"{url}/v1/job/{job_id}", timeout=10).json()
-        return body if body["status"] in ("completed", "failed") else None
-
-    return wait_until(status, what=f"job {job_id} finished")
-
-
 def test_an_upload_is_an_object_while_its_job_runs_and_is_deleted_when_it_completes(
     server: EngineServer, engine: ScriptedEngine, s3: S3Server, bucket: str, settings: Settings
 ):
@@ -91,7 +83,7 @@ def test_an_upload_is_an_object_while_its_job_runs_and_is_deleted_when_it_comple
     local_copy = engine.calls[0]["media"]
     copy_existed = local_copy.is_file()
     engine.gate.set()
-    done = _finished(session, server.url, job)
+    done = finished_job(session, server.url, job)
     assert while_running == [key]
     assert stored is not None and stored.media_path == f"s3://{bucket}/{key}"
     assert copy_existed and local_copy.name == f"{job}.media"  # decoded from a local copy …
@@ -117,7 +109,7 @@ def test_a_linked_recording_is_downloaded_into_the_bucket_and_deleted_with_its_j
     assert engine.started.wait(30)
     while_running = s3.keys(bucket)
     engine.gate.set()
-    done = _finished(session, server.url, job)
+    done = finished_job(session, server.url, job)
     assert while_running == [f"{PREFIX}/{cid}/{job}.download"]
     assert done["status"] == "completed"
     assert s3.keys(bucket) == []
@@ -154,7 +146,7 @@ def test_deleting_a_conversation_deletes_its_objects_and_no_others(
             timeout=30,
         ).json()
         for job in (first["jobId"], other["jobId"], text["jobId"]):
-            assert _finished(session, server.url, job)["status"] == "completed"
+            assert finished_job(session, server.url, job)["status"] == "completed"
         before = s3.keys(bucket)
         deleted = session.delete(f"{server.url}/v1/conversations/{cid}", timeout=30)
     assert before == sorted(
@@ -180,7 +172,7 @@ def test_a_job_that_fails_deletes_its_object(s3: S3Server, bucket: str, settings
     with running_engine(settings, UndecodableEngine()) as server:
         session = token_session(server.url)
         job = _upload(session, server.url).json()["jobId"]
-        done = _finished(session, server.url, job)
+        done = finished_job(session, server.url, job)
     assert done["status"] == "failed"
     assert done["message"] == "The recording could not be decoded."  # no bucket, key or local path
     assert s3.keys(bucket) == []
@@ -212,7 +204,7 @@ def test_without_a_media_url_uploads_stay_on_local_disk_at_their_paths_of_before
     with running_engine(local, ScriptedEngine()) as server:
         session = token_session(server.url)
         cid, job = _upload(session, server.url).json().values()
-        assert _finished(session, server.url, job)["status"] == "completed"
+        assert finished_job(session, server.url, job)["status"] == "completed"
         stored = server.service.store.job(job)
     expected = tmp_path / "data" / "engine" / "media" / cid / f"{job}.media"
     assert expected.is_file()
@@ -225,7 +217,7 @@ def test_a_file_media_url_keeps_media_in_that_folder(tmp_path: Path):
     with running_engine(local, ScriptedEngine()) as server:
         session = token_session(server.url)
         cid, job = _upload(session, server.url).json().values()
-        assert _finished(session, server.url, job)["status"] == "completed"
+        assert finished_job(session, server.url, job)["status"] == "completed"
     assert (folder / cid / f"{job}.media").is_file()
 
 
@@ -277,7 +269,7 @@ def test_a_bucket_that_stops_answering_for_a_while_delays_the_job_and_loses_noth
         assert server.service.store.job(job).status == "in_progress"  # not failed: the store may come back
         s3.client.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": key + ".aside"})
         s3.client.delete_object(Bucket=bucket, Key=key + ".aside")
-        done = _finished(token_session(server.url), server.url, job)
+        done = finished_job(token_session(server.url), server.url, job)
     assert done["status"] == "completed"
     assert s3.keys(bucket) == []
 
@@ -292,7 +284,7 @@ def test_a_bucket_that_never_answers_fails_the_job_after_bounded_tries_saying_so
     s3.client.delete_object(Bucket=bucket, Key=f"{PREFIX}/{cid}/{job}.media")
     with running_engine(settings, ScriptedEngine()) as server:
         session = token_session(server.url)
-        done = _finished(session, server.url, job)
+        done = finished_job(session, server.url, job)
         answer = session.get(f"{server.url}/v1/job/{job}", timeout=10).json()
     assert done["status"] == "failed"
     assert "media store" in answer["message"] and f"tried {jobs.STORAGE_TRIES} times" in answer["message"]

@@ -11,12 +11,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-import requests
 
 from bot.config import Settings
 from bot.engine.server import EngineServer
 from bot.engine.server.service import start_worker_node
-from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine, token_session
+from tests.engine_api_support import SAMPLE, ScriptedEngine, finished_job, running_engine, token_session
 from tests.support.wait import wait_until
 
 MESSAGES = [
@@ -49,16 +48,6 @@ def nodes(
         yield a, b, *engines
 
 
-def done(session: requests.Session, url: str, job_id: str) -> dict:
-    return wait_until(
-        lambda: (
-            (s := session.get(f"{url}/v1/job/{job_id}", timeout=10).json())["status"]
-            in ("completed", "failed")
-            and s
-        )
-    )
-
-
 def test_a_token_from_one_node_reads_what_was_submitted_through_the_other(nodes):
     a, b, _, _ = nodes
     session = token_session(a.url)  # minted by node A
@@ -67,7 +56,7 @@ def test_a_token_from_one_node_reads_what_was_submitted_through_the_other(nodes)
     )
     assert submitted.status_code == 201, submitted.text
     body = submitted.json()
-    assert done(session, a.url, body["jobId"])["status"] == "completed"
+    assert finished_job(session, a.url, body["jobId"])["status"] == "completed"
     for node in (a, b):
         messages = session.get(f"{node.url}/v1/conversations/{body['conversationId']}/messages", timeout=10)
         assert [m["text"] for m in messages.json()["messages"]] == [m["payload"]["content"] for m in MESSAGES]
@@ -91,7 +80,7 @@ def test_each_nodes_worker_takes_jobs_submitted_anywhere(nodes):
     engine_b.gate.set()
     for job in (first, second):
         for node in (a, b):
-            assert done(session, node.url, job["jobId"])["status"] == "completed"
+            assert finished_job(session, node.url, job["jobId"])["status"] == "completed"
         transcript = session.get(f"{b.url}/v1/conversations/{job['conversationId']}/messages", timeout=10)
         assert transcript.json()["messages"]
     assert len(engine_a.calls) == len(engine_b.calls) == 1  # each job ran once, on its own node
@@ -110,7 +99,7 @@ def test_an_api_node_without_workers_leaves_its_jobs_to_a_worker_node(tmp_path, 
         assert session.get(f"{api.url}/v1/job/{job['jobId']}", timeout=10).json()["status"] == "scheduled"
         worker = start_worker_node(node_settings(tmp_path, "worker", url), worker_engine)
         try:
-            assert done(session, api.url, job["jobId"])["status"] == "completed"
+            assert finished_job(session, api.url, job["jobId"])["status"] == "completed"
         finally:
             worker.close()
     assert len(worker_engine.calls) == 1

@@ -9,9 +9,7 @@ errors and who gets served, never how long anything took.
 
 from __future__ import annotations
 
-import json
 import logging
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
@@ -21,7 +19,7 @@ from bot.config import Settings
 from bot.errors import FetchError
 from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine
 from tests.support.drip import DripServer
-from tests.support.http import FakeServer
+from tests.support.http import WebhookReceiver
 from tests.support.wait import wait_until
 
 
@@ -58,18 +56,6 @@ def test_a_webhook_endpoint_that_drips_its_answer_ends_at_its_deadline(header_dr
     with pytest.raises(FetchError, match=r"The webhook POST took longer than 1 s"):
         net.post_json(header_drip.base + "/hook", b"{}", deadline=1, allow_private=True)
     assert header_drip.requests == ["POST /hook"]
-
-
-class Hooks(FakeServer):
-    """A webhook endpoint that answers at once and keeps what it was sent."""
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        super().__init__()
-
-    def handle(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
-        self.received.append(json.loads(raw))
-        h._reply(204, b"", "text/plain")  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -126,7 +112,7 @@ def test_a_dripping_link_fails_its_job_at_the_deadline_and_frees_the_engines_onl
 
 
 def test_a_tenant_whose_webhook_drips_does_not_hold_another_tenants_webhooks(settings, header_drip, caplog):
-    hooks = Hooks()
+    hooks = WebhookReceiver()
     caplog.set_level(logging.INFO, logger="bot.engine.webhooks")
     try:
         with running_engine(settings, ScriptedEngine()) as server:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import BadRequest, NotFound
 from bot.providers.symbl import SymblClient, Text
-from tests.engine_api_support import SAMPLE, token_session
+from tests.engine_api_support import SAMPLE, finished_job, token_session
 from tests.support.wait import wait_until
 
 MESSAGES = [
@@ -44,23 +44,13 @@ def http(server):
     return session
 
 
-def _done(http, job_id: str) -> dict:
-    return wait_until(
-        lambda: (
-            (s := http.get(f"{http.base}/v1/job/{job_id}", timeout=10).json())["status"]
-            in ("completed", "failed")
-            and s
-        )
-    )
-
-
 def test_text_submission_keeps_ids_times_and_speakers_and_yields_insights(http):
     answer = http.post(
         f"{http.base}/v1/process/text", json={"name": "standup", "messages": MESSAGES}, timeout=10
     )
     assert answer.status_code == 201
     ids = answer.json()
-    assert _done(http, ids["jobId"])["status"] == "completed"
+    assert finished_job(http, http.base, ids["jobId"])["status"] == "completed"
     base = f"{http.base}/v1/conversations/{ids['conversationId']}"
 
     messages = http.get(f"{base}/messages", timeout=10).json()["messages"]
@@ -91,7 +81,7 @@ def test_text_submission_keeps_ids_times_and_speakers_and_yields_insights(http):
 
 def test_text_append_goes_after_the_conversation_and_reruns_insights(http):
     first = http.post(f"{http.base}/v1/process/text", json={"messages": MESSAGES[:2]}, timeout=10).json()
-    _done(http, first["jobId"])
+    finished_job(http, http.base, first["jobId"])
     later = [
         {
             "payload": {"content": "Let us also review the payment crash fix on Friday with the whole team."},
@@ -102,7 +92,7 @@ def test_text_append_goes_after_the_conversation_and_reruns_insights(http):
         f"{http.base}/v1/process/text/{first['conversationId']}", json={"messages": later}, timeout=10
     )
     assert answer.status_code == 200 and answer.json()["conversationId"] == first["conversationId"]
-    assert _done(http, answer.json()["jobId"])["status"] == "completed"
+    assert finished_job(http, http.base, answer.json()["jobId"])["status"] == "completed"
     messages = http.get(
         f"{http.base}/v1/conversations/{first['conversationId']}/messages", timeout=10
     ).json()["messages"]
@@ -158,7 +148,7 @@ def test_summary_is_404_while_the_job_runs_and_refresh_regenerates(http, engine)
     pending = http.get(f"{http.base}/v1/conversations/{held['conversationId']}/summary", timeout=10)
     assert pending.status_code == 404 and "not ready" in pending.json()["message"]
     engine.gate.set()
-    _done(http, held["jobId"])
+    finished_job(http, http.base, held["jobId"])
     url = f"{http.base}/v1/conversations/{held['conversationId']}/summary"
     stored = http.get(url, timeout=10).json()["summary"]
     refreshed = http.get(url, params={"refresh": "true"}, timeout=10).json()["summary"]

@@ -115,13 +115,17 @@ class WebhookSender:
 
 class NoticeSender:
     """Drains the store's outbox through a `WebhookSender` until stopped: at once when `due()` is called
-    (this node committed a status change), else every `POLL_SECONDS` (another node's commit, or a notice
-    whose sender died)."""
+    (this node committed a status change), and on a shared database also every `POLL_SECONDS` (another
+    node's commit, or a notice whose sender died). A database this process owns has no other writer: it
+    looks again only when told, or after `OWN_DATABASE_SECONDS` (a notice whose claim a killed earlier run
+    left), so an idle engine does not write to its SQLite file every second."""
 
     POLL_SECONDS = 1.0
+    OWN_DATABASE_SECONDS = 60.0
 
     def __init__(self, store: NoticeOutbox, settings: Settings) -> None:
         self._store = store
+        self._idle_seconds = self.POLL_SECONDS if store.shared else self.OWN_DATABASE_SECONDS
         self._webhooks = WebhookSender(settings)
         # Held while the POST waits behind its tenant's earlier ones and runs: then another sender may retry.
         self._claim_seconds = 2 * settings.webhook_deadline_seconds + 30.0
@@ -153,11 +157,13 @@ class NoticeSender:
                 sent = functools.partial(self._store.notice_sent, notice.id)
                 self._webhooks.send(notice.owner, notice.url, notice.job_id, notice.status, then=sent)
             if not notices:
-                self._due.wait(self.POLL_SECONDS)
+                self._due.wait(self._idle_seconds)
 
 
 class NoticeOutbox(Protocol):
     """What `NoticeSender` needs of bot.engine.store.Store."""
+
+    shared: bool  # whether other processes write to the database
 
     def claim_notices(self, seconds: float) -> list[Notice]: ...
 

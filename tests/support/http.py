@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +37,18 @@ class FakeServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class WebhookReceiver(FakeServer):
+    """A webhook endpoint that answers 204 at once and keeps every JSON body it was sent, in order."""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        super().__init__()
+
+    def handle(self, h: Any, raw: bytes) -> None:
+        self.received.append(json.loads(raw))
+        h._reply(204, b"", "text/plain")
 
 
 def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
