@@ -44,6 +44,7 @@ JOBS, CONVERSATIONS, WORKERS = 96, 24, 3
 KILL_EVERY_SECONDS = 2.0
 LEASE_SECONDS = 3.0
 STAND_IN_SECONDS = 0.25
+MAX_STARTS = 50
 
 AUDIT = """
 CREATE TABLE engine.audit (kind TEXT NOT NULL, job_id TEXT NOT NULL);
@@ -123,6 +124,7 @@ def test_engine_workers_killed_every_two_seconds_complete_every_job_exactly_once
         engine_s3_endpoint_url=s3.url,
         engine_workers=0,
         engine_lease_seconds=LEASE_SECONDS,
+        engine_max_starts=MAX_STARTS,  # every node's heartbeat may give up on a job: the same count on all
     )
     hooks = WebhookReceiver()  # the bot's webhook endpoint, as a stand-in that keeps what it is sent
     notified: Counter[tuple[str, str]] = Counter()
@@ -162,7 +164,7 @@ def test_engine_workers_killed_every_two_seconds_complete_every_job_exactly_once
             "SYMBL_ENGINE_LEASE_SECONDS": str(LEASE_SECONDS),
             # Kills at random hit a few jobs more than twice in a run: the give-up count is not what this
             # run is about (tests/test_engine_store_backends.py checks it).
-            "SYMBL_ENGINE_MAX_STARTS": "50",
+            "SYMBL_ENGINE_MAX_STARTS": str(MAX_STARTS),
             "SYMBL_ALLOW_PRIVATE_URLS": "1",
         }
         workers = Workers(env, tmp_path)
