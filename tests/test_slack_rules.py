@@ -390,6 +390,28 @@ def test_item8_and_10_edits_need_no_conversations_replies_and_a_shrunk_summary_l
     stub.close()
 
 
+def test_mark_done_clicked_before_the_summarys_ts_is_stored_still_shows_on_the_summary(tmp_path, fake_slack):
+    """A click can land between the summary's post and the row recording its ts (a CI run of the test above
+    did): the click's edit finds no summary yet, so the posting step edits it once it has stored the ts."""
+    insights = copy.deepcopy(INSIGHTS)
+    key = action_items.item_key(insights["actionItems"][0])
+    stub, bot = _bot_with(tmp_path, fake_slack, insights)
+    with bot as (app, url):
+
+        def click_while_posting(body):  # what the click handler does first; its edit then finds no ts
+            if is_summary_post(body):
+                action_items.mark_done(app.store, repo.get(app.store, 1).conversation_id, key, "U0BOB")
+            return False
+
+        fake_slack.refuse("chat.postMessage", "never", when=click_while_posting)
+        _upload(fake_slack, url)
+        wait_for(lambda: "done by <@U0BOB>" in json.dumps(fake_slack.summaries(CHANNEL, TS)[:1]))
+        [summary] = fake_slack.summaries(CHANNEL, TS)
+        edits = [c for c in fake_slack.calls_to("chat.update") if c.body.get("ts") == summary["ts"]]
+        assert len(edits) == 1
+    stub.close()
+
+
 def test_item10_a_reminder_due_past_slacks_120_day_horizon_is_scheduled_at_the_horizon(tmp_path, fake_slack):
     """Item 10: chat.scheduleMessage answers `time_too_far` past 120 days; the user was told to retry."""
     insights = copy.deepcopy(INSIGHTS)

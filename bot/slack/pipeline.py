@@ -41,7 +41,7 @@ from bot.slack.services import Services
 from bot.slack.speaker_hints import known_speakers
 from bot.slack.thread import ensure_status, find_posted_parts, keep_oldest_copies, poster_in_lease, set_stage
 from bot.transcript_import import TEXT_OPTIONS, read_transcript, transcript_kind
-from storage import Recording, State, summary_parts
+from storage import Recording, State, action_items, summary_parts
 from storage import recordings as repo
 from storage.fence import LeaseLost
 
@@ -292,6 +292,7 @@ def post_summary(services: Services, rec: Recording) -> None:
     insights = repo.insights_for(services.store, rec.conversation_id or "")
     if insights is None:  # the cache was lost: fetch again
         insights = services.provider.fetch_insights(rec.conversation_id or "")
+    done_when_rendered = action_items.done_in(services.store, rec.conversation_id or "")
     messages = updates.summary_messages(services, rec, insights)
     client = services.slack_for(rec.team_id)
     already: dict[int, str] = {}
@@ -329,6 +330,11 @@ def post_summary(services: Services, rec: Recording) -> None:
     first_ts = already.get(1)
     assert first_ts is not None
     repo.mark_posted(services.store, rec.id, first_ts)
+    if action_items.done_in(services.store, rec.conversation_id or "") != done_when_rendered:
+        # "Mark done" clicked before the summary's ts was stored: that click found nothing to edit.
+        posted_rec = repo.get(services.store, rec.id)
+        if posted_rec is not None:
+            updates.refresh_summary(services, posted_rec)
     set_stage(services, rec.id, "done")
 
 
