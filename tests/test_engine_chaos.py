@@ -12,6 +12,10 @@ Every job must be `completed` exactly once with its result written once, every c
 submission order, the bot told `completed` for every job both ways it can be (a bot store on the same database
 listening as `symbl-bot worker` does, and the webhook: the outbox means a worker killed between its commit and
 its POST loses nothing), the outbox empty, and the bucket empty.
+
+The negative control runs the same chaos with workers that claim without the lease's one statement and write
+without its fence (tests/support/engine_worker_process.py, ENGINE_WORKER_UNFENCED): some job then ends twice,
+so these checks can see what they guard against.
 """
 
 from __future__ import annotations
@@ -25,14 +29,16 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
-from bot.engine.store import JOB_STATUS_CHANNEL, Store
+from bot.engine.store import JOB_STATUS_CHANNEL, Job, Store
 from storage import open_store
 from tests.engine_api_support import SAMPLE, running_engine, tagged_jobs, token_session
+from tests.support.engine_worker_process import UNFENCED
 from tests.support.http import WebhookReceiver
 from tests.support.s3 import CREDENTIALS, S3Server
 from tests.support.wait import wait_until
@@ -45,6 +51,7 @@ KILL_EVERY_SECONDS = 2.0
 LEASE_SECONDS = 3.0
 STAND_IN_SECONDS = 0.25
 MAX_STARTS = 50
+CONTROL_JOBS, CONTROL_RUNS = 48, 3
 
 AUDIT = """
 CREATE TABLE engine.audit (kind TEXT NOT NULL, job_id TEXT NOT NULL);
@@ -109,15 +116,39 @@ def s3() -> Iterator[S3Server]:
             os.environ[key] = value
 
 
-def test_engine_workers_killed_every_two_seconds_complete_every_job_exactly_once(
-    tmp_path, postgres_cluster, s3
-):
+@dataclass
+class Outcome:
+    """What a chaos run left: the jobs, the database's own count of completions and result writes, each
+    conversation's submitted and stored order of appends, and what the bot was told each way."""
+
+    jobs: list[Job]
+    audit: Counter[tuple[str, str]]
+    submitted: dict[str, list[str]]
+    stored: dict[str, list[str]]
+    webhooks: Counter[tuple[str, str]]
+    notified: Counter[tuple[str, str]]
+    killed: int
+    bucket: list[str]
+
+    def twice(self) -> list[str]:
+        """The jobs that did not end `completed` with exactly one completion and one result written."""
+        once = {"completed": 1, "result": 1}
+        return [
+            j.id
+            for j in self.jobs
+            if j.status != "completed" or any(self.audit[(kind, j.id)] != n for kind, n in once.items())
+        ]
+
+
+def _chaos_run(folder: Path, database: str, s3: S3Server, jobs: int, *, unfenced: bool = False) -> Outcome:
+    """Submit `jobs` over CONVERSATIONS conversations, then kill a worker every KILL_EVERY_SECONDS until every
+    job ended (a fenced run also waits for the outbox and the bucket to empty)."""
     import psycopg
 
-    database, bucket = postgres_cluster.new_database(), s3.new_bucket()
+    bucket = s3.new_bucket()
     media_url = f"s3://{bucket}/media"
     api_settings = Settings(
-        data_dir=tmp_path / "api",
+        data_dir=folder / "api",
         allow_private_urls=True,  # the webhook receiver is on loopback
         engine_database_url=database,
         engine_media_url=media_url,
@@ -142,7 +173,7 @@ def test_engine_workers_killed_every_two_seconds_complete_every_job_exactly_once
         audio = SAMPLE.read_bytes()
         hook = f"{hooks.base}/hook"
         order: dict[str, list[str]] = {}  # conversation → its jobs in submission order
-        for index in range(JOBS):
+        for index in range(jobs):
             if index < CONVERSATIONS:
                 answer = session.post(f"{api.url}/v1/process/audio", data=audio, params={"webhookUrl": hook},
                                       timeout=60)  # fmt: skip
@@ -153,7 +184,7 @@ def test_engine_workers_killed_every_two_seconds_complete_every_job_exactly_once
                                      params={"webhookUrl": hook}, timeout=60)  # fmt: skip
             assert answer.status_code in (200, 201), answer.text
             order[answer.json()["conversationId"]].append(answer.json()["jobId"])
-        assert len(s3.keys(bucket)) == JOBS
+        assert len(s3.keys(bucket)) == jobs
 
         env = {
             **os.environ,
@@ -166,41 +197,65 @@ def test_engine_workers_killed_every_two_seconds_complete_every_job_exactly_once
             # run is about (tests/test_engine_store_backends.py checks it).
             "SYMBL_ENGINE_MAX_STARTS": str(MAX_STARTS),
             "SYMBL_ALLOW_PRIVATE_URLS": "1",
+            UNFENCED: "1" if unfenced else "0",
         }
-        workers = Workers(env, tmp_path)
+        workers = Workers(env, folder)
         store = Store(database)
         rng = random.Random(23)
         try:
             deadline = time.monotonic() + 600
-            while sum(j.status == "completed" for j in store.jobs()) < JOBS:
-                assert time.monotonic() < deadline, "the jobs did not all complete in 10 minutes"
-                assert not [j.id for j in store.jobs() if j.status == "failed"]
+            while sum(j.status in ("completed", "failed") for j in store.jobs()) < jobs:
+                assert time.monotonic() < deadline, "the jobs did not all end in 10 minutes"
+                if not unfenced:
+                    assert not [j.id for j in store.jobs() if j.status == "failed"]
                 time.sleep(KILL_EVERY_SECONDS)
                 workers.kill_one(rng)
-            # Every notice sent (a killed sender's, once its claim ends) and every uncleared media swept.
-            wait_until(lambda: store.unsent_notices() == 0 and not s3.keys(bucket), timeout=120,
-                       what="the outbox and the bucket empty")  # fmt: skip
+            if not unfenced:  # every notice sent (a killed sender's, once its claim ends), every media swept
+                wait_until(lambda: store.unsent_notices() == 0 and not s3.keys(bucket), timeout=120,
+                           what="the outbox and the bucket empty")  # fmt: skip
         finally:
             workers.stop()
-            hooks_received = Counter((body["jobId"], body["status"]) for body in hooks.received)
+            webhooks = Counter((body["jobId"], body["status"]) for body in hooks.received)
             hooks.close()
             bot_store.close()
-
         with psycopg.connect(database, autocommit=True) as conn:
             audit = Counter(conn.execute("SELECT kind, job_id FROM engine.audit").fetchall())
-        jobs = list(store.jobs())
+        stored = {
+            cid: tagged_jobs(
+                session.get(f"{api.url}/v1/conversations/{cid}/messages", timeout=30).json()["messages"]
+            )
+            for cid in order
+        }
+        ended = list(store.jobs())
         store.close()
+    return Outcome(ended, audit, order, stored, webhooks, notified, workers.killed, s3.keys(bucket))
 
-        assert workers.killed >= 5, "the run ended before the chaos did anything"
-        assert {j.status for j in jobs} == {"completed"} and len(jobs) == JOBS
-        assert all(audit[("completed", j.id)] == 1 for j in jobs), "a job was completed twice"
-        assert all(audit[("result", j.id)] == 1 for j in jobs), "a result was written twice"
-        for cid, submitted in order.items():
-            messages = session.get(f"{api.url}/v1/conversations/{cid}/messages", timeout=30).json()[
-                "messages"
-            ]
-            assert tagged_jobs(messages) == submitted, f"conversation {cid}'s appends are out of order"
-        assert all(hooks_received.get((j.id, "completed"), 0) >= 1 for j in jobs), "a webhook was lost"
-        assert all(notified[(j.id, "completed")] == 1 for j in jobs), "a NOTIFY was lost or sent twice"
-        assert s3.keys(bucket) == []
-        print(f"chaos: {workers.killed} workers killed, {sum(hooks_received.values())} webhooks received")
+
+def test_engine_workers_killed_every_two_seconds_complete_every_job_exactly_once(
+    tmp_path, postgres_cluster, s3
+):
+    run = _chaos_run(tmp_path, postgres_cluster.new_database(), s3, JOBS)
+    assert run.killed >= 5, "the run ended before the chaos did anything"
+    assert {j.status for j in run.jobs} == {"completed"} and len(run.jobs) == JOBS
+    assert all(run.audit[("completed", j.id)] == 1 for j in run.jobs), "a job was completed twice"
+    assert all(run.audit[("result", j.id)] == 1 for j in run.jobs), "a result was written twice"
+    assert run.twice() == []
+    for cid, submitted in run.submitted.items():
+        assert run.stored[cid] == submitted, f"conversation {cid}'s appends are out of order"
+    assert all(run.webhooks.get((j.id, "completed"), 0) >= 1 for j in run.jobs), "a webhook was lost"
+    assert all(run.notified[(j.id, "completed")] == 1 for j in run.jobs), "a NOTIFY was lost or sent twice"
+    assert run.bucket == []
+    print(f"chaos: {run.killed} workers killed, {sum(run.webhooks.values())} webhooks received")
+
+
+def test_negative_control_workers_without_the_lease_run_jobs_twice(tmp_path, postgres_cluster, s3):
+    """The checks above can see duplicates: the same run with workers that select a job and then take it
+    (two statements, no lease fencing their writes) ends some job twice. Two workers must select in the same
+    moment; a run that shows none is repeated on a new database, up to CONTROL_RUNS runs."""
+    for attempt in range(CONTROL_RUNS):
+        (folder := tmp_path / f"run{attempt}").mkdir()
+        run = _chaos_run(folder, postgres_cluster.new_database(), s3, CONTROL_JOBS, unfenced=True)
+        print(f"negative control run {attempt + 1}: {len(run.twice())} of {CONTROL_JOBS} jobs not ended once")
+        if run.twice():
+            break
+    assert run.twice(), "without the lease no job ran twice: the harness could not tell"
