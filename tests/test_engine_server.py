@@ -11,12 +11,14 @@ import dataclasses
 import json
 import threading
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
 import pytest
 import requests
 
 from bot.config import Settings
 from bot.engine.server import EngineServer
+from bot.engine.store import Store
 from bot.errors import EngineError
 from tests.engine_api_support import SAMPLE, ScriptedEngine, running_engine
 from tests.support.files import FileServer
@@ -374,3 +376,21 @@ def test_too_many_unfinished_jobs_is_429_with_retry_after(settings, engine):
         assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
         assert "unfinished" in refused.json()["message"]
         engine.gate.set()
+
+
+def test_media_a_killed_engine_left_behind_is_deleted_when_it_starts_again(settings, tmp_path):
+    """Killed between a job's end and the deletion of its upload, the engine that owns its SQLite file deletes
+    the upload at its next start (no other process is about to), not a lease later."""
+    with running_engine(settings, ScriptedEngine()) as srv:
+        api = Api(srv.url)
+        _, job_id = api.upload().json().values()
+        api.wait_done(job_id)
+    store = Store(settings.engine_database)
+    media = Path(store.job(job_id).media_path)
+    assert not media.exists()
+    media.write_bytes(SAMPLE.read_bytes())  # as the kill left it: the job ended, its upload still there
+    with store.backend.tx() as db:
+        db.execute("UPDATE jobs SET media_cleared = 0 WHERE id = ?", [job_id])
+    store.close()
+    with running_engine(settings, ScriptedEngine()):
+        assert not media.exists()

@@ -146,6 +146,10 @@ class JobQueue:
     def start(self) -> None:
         if not self._store.shared:  # on a shared database other nodes' jobs run: their leases expire instead
             self._requeue_interrupted()
+            try:  # no other process is about to delete any of it
+                self._sweep_media(ended_before=time.time())
+            except Exception:  # the media store did not answer: the heartbeat looks again
+                log.exception("deleting the media a killed engine left failed")
         for n in range(self._workers):
             lease_owner = f"{self.id}/w{n + 1}"
             thread = threading.Thread(
@@ -342,13 +346,15 @@ class JobQueue:
             self._media.delete(ref)
         self._store.media_cleared(job.id)
 
-    def _sweep_media(self) -> None:
+    def _sweep_media(self, ended_before: float | None = None) -> None:
         """Delete what a worker killed between a job's end and `_discard_media` left in the media store
-        (the store's copy of an upload, in S3 perhaps): the job ended over a lease ago, so no worker is still
-        about to."""
+        (the store's copy of an upload, in S3 perhaps): by default of jobs that ended over a lease ago, so no
+        worker is still about to."""
         if self._settings.keep_audio:
             return
-        for job in self._store.uncleared_media(ended_before=time.time() - self._lease_seconds):
+        if ended_before is None:
+            ended_before = time.time() - self._lease_seconds
+        for job in self._store.uncleared_media(ended_before=ended_before):
             self._discard_media(job)
 
     def _process(self, job: Job, lease_owner: str) -> bool:
