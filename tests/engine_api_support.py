@@ -95,6 +95,26 @@ class SleepingEngine(ScriptedEngine):
         return messages
 
 
+def submit_with_appends(
+    session: requests.Session, url: str, jobs: int, conversations: int, webhook_url: str
+) -> dict[str, list[str]]:
+    """`jobs` uploads of SAMPLE: `conversations` new conversations, then appends to each in turn, every job
+    with `webhook_url`. Returns conversation → its jobs in submission order."""
+    audio = SAMPLE.read_bytes()
+    params = {"webhookUrl": webhook_url}
+    order: dict[str, list[str]] = {}
+    for index in range(jobs):
+        if index < conversations:
+            answer = session.post(f"{url}/v1/process/audio", data=audio, params=params, timeout=60)
+            order[answer.json()["conversationId"]] = []
+        else:
+            cid = list(order)[index % conversations]
+            answer = session.put(f"{url}/v1/process/audio/{cid}", data=audio, params=params, timeout=60)
+        assert answer.status_code in (200, 201), answer.text
+        order[answer.json()["conversationId"]].append(answer.json()["jobId"])
+    return order
+
+
 def tagged_jobs(messages: list[dict]) -> list[str]:
     """The job ids `SleepingEngine` tagged, in the conversation's order."""
     return [m["text"][1:].split("]", 1)[0] for m in messages if m["text"].startswith("[")]

@@ -68,10 +68,15 @@ def main() -> None:
             time.sleep(0.01)
     node = start_worker_node(settings, engine)
     print("ready", flush=True)
+    wait_for_sigterm()
+    node.close()
+
+
+def wait_for_sigterm() -> None:
+    """Block until SIGTERM: the node then stops cleanly, as the CLI's does."""
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     stopped.wait()
-    node.close()
 
 
 if __name__ == "__main__":
