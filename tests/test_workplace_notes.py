@@ -226,3 +226,26 @@ def test_questions_by_their_syntax_and_elliptical_follow_ups_with_what_they_ask_
     )
     assert any("When could you have a revised schedule" in q for q in asked)
     assert not any(q.startswith("Good") or q.startswith("By Thursday") for q in asked)
+
+
+# Work given to a team, a role or someone absent by a capitalised subject, and to "you two" / "you guys":
+# chosen by the model but dropped for want of an owner form until the extractor read these forms.
+HANDOFF_SYNC = [
+    ("Amara", "Okay, last thing is the partner launch."),
+    ("Amara", "So Marketing will email the partner list before Friday."),
+    ("Felix", "And the Security Team needs to review the new login flow before we ship."),
+    ("Amara", "Right, and you two are going to work on the pricing page mockups for next week."),
+    ("Felix", "This will be fine."),
+    ("Amara", "Legal will probably say no to the discount anyway."),
+]
+
+
+def test_work_given_to_a_team_a_role_or_you_two_is_listed_in_their_words():
+    items = items_of(HANDOFF_SYNC)
+    marketing = the_item(items, "partner list")
+    assert marketing["text"].startswith("Marketing will email the partner list")
+    assert marketing["dueBy"].startswith("2026-03-06")
+    assert the_item(items, "login flow")["text"].startswith("The Security Team needs to review")
+    the_item(items, "pricing page")
+    listed = " ".join(i["text"].lower() for i in items)
+    assert "fine" not in listed and "discount" not in listed

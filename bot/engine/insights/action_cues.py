@@ -15,7 +15,7 @@ from dataclasses import dataclass
 ACTION_ITEM = "action_item"
 FOLLOW_UP = "follow_up"
 
-SPEAKER, ADDRESSEE, GROUP, NAMED = "speaker", "addressee", "group", "named"
+SPEAKER, ADDRESSEE, GROUP, NAMED, ROLE = "speaker", "addressee", "group", "named", "role"
 # Meetings end with a round of next steps ("for next time…", "before the next meeting…"), found from the
 # words that frame it: next-step cues in the second half of the meeting, plus this many messages either side.
 NEXT_STEPS_REACH = 12
@@ -80,6 +80,28 @@ CUES: tuple[Cue, ...] = (
 NAMED_SUBJECT = re.compile(
     r"\b(?P<name>[A-Z][a-z]+)(?P<modal>'ll| will| should| needs to| has to| is going to| is gonna| can|"
     r" could)\s+(?!you\b)(?P<rest>\S.*)"
+)
+# Assignments the model's features do not name as forms ("you're gonna be working on…", "I need you guys
+# to…", "you two have to…"): used, like ROLE_SUBJECT, only to word and own an item the model chose.
+ASSIGNED_TO_YOU = _cue(
+    r"\byou(?: two| guys| all| both)?(?:'re| are) (?:going to|gonna)(?: be)?|"
+    r"\bi (?:need|want) you (?:guys |two |all |both )?to|"
+    r"\byou (?:guys|two|all|both) (?:have to|need to|will|should)",
+    ADDRESSEE,
+)
+# "The Industrial Designer will…", "Marketing will…", "Legal needs to…": work given to a role, a team or
+# someone not in the meeting, by a capitalised subject (case-sensitive for that reason; pronouns and
+# determiners are not subjects of this kind). Used to word and own an item the model chose, not as a model
+# feature.
+ROLE_SUBJECT = re.compile(
+    r"^(?:(?:[Ss]o|[Aa]nd|[Tt]hen|[Oo]kay|[Nn]ow|[Aa]lso|[Bb]ut|[Ww]ell|[Yy]eah),?\s+)*"
+    r"(?P<role>(?:[Tt]he\s+)?"
+    r"(?!(?:I|We|You|They|He|She|It|This|That|These|Those|There|Here|Everyone|Everybody|Someone|Somebody|"
+    r"Nobody|Who|What|Which|Each|All|Both|One|Nothing|Something|Anything|Everything)\b)"
+    r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}(?:\s+and\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3})?)"
+    r"\s+(?P<modal>will|is going to|are going to|is gonna|are gonna|has to|have to|needs to|need to|"
+    r"should)\s+"
+    r"(?:(?P=modal)\s+)?(?!not\b|never\b|probably\b|be\s+(?:fine|ok|okay|happy|glad|able)\b)(?P<rest>\S.*)"
 )
 # Addressing someone: "Priya, …", "…, Priya?", and without commas (speech-to-text drops them) "Priya please…".
 VOCATIVE = (

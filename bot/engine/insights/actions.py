@@ -23,6 +23,7 @@ from .action_cues import (
     ACTION_ITEM,
     ADDRESSEE,
     AFTER_MEETING,
+    ASSIGNED_TO_YOU,
     CUES,
     FIRST_PERSON,
     FOLLOW_UP,
@@ -34,6 +35,8 @@ from .action_cues import (
     NAMED,
     NAMED_SUBJECT,
     NEXT_STEPS_REACH,
+    ROLE,
+    ROLE_SUBJECT,
     SPEAKER,
     TAKES_IT_ON,
     TRAILING_TAG,
@@ -264,6 +267,12 @@ def _form(people: People, sentence: str) -> tuple[Cue | None, str]:
         m = cue.pattern.search(sentence)
         if m:
             return cue, m.group("rest")
+    role = ROLE_SUBJECT.search(sentence)
+    if role:
+        return Cue(ROLE_SUBJECT, ROLE, role.group("modal")), role.group("rest")
+    assigned = ASSIGNED_TO_YOU.pattern.search(sentence)
+    if assigned:
+        return ASSIGNED_TO_YOU, assigned.group("rest")
     return None, ""
 
 
@@ -271,7 +280,7 @@ def _best_phrasing(phrasings: list[Phrasing], chosen_index: int) -> Phrasing:
     """The sentence the item is written from: the owner's own commitment with a task in it, else a request
     or assignment with a task, else any commitment form, else the chosen message as said."""
     with_task = [p for p in phrasings if p.cue and p.task_words]
-    for owners in ((SPEAKER, NAMED), (ADDRESSEE, GROUP)):
+    for owners in ((SPEAKER, NAMED), (ADDRESSEE, GROUP, ROLE)):
         match = [p for p in with_task if p.cue and p.cue.owner in owners]
         if match:
             return max(match, key=lambda p: (p.index == chosen_index, len(p.task_words)))
@@ -330,7 +339,9 @@ def _candidate(
     if due is not None and due.text.lower() not in text.lower():
         text = as_sentence(text.rstrip(".!?") + " " + due.text)
     group_without_task = owner == GROUP and len(best.task_words) < 2
-    if (assignee is None and (best.cue is None or _names_no_task(best))) or group_without_task:
+    # A role's item stands without a named task ("Legal will handle it"): the context below names it.
+    nameless = best.cue is None or (_names_no_task(best) and owner != ROLE)
+    if (assignee is None and nameless) or group_without_task:
         return None
     if _said_for_now(best):
         return None
@@ -510,6 +521,8 @@ def _owner(conversation: Conversation, index: int, sentence: str, cue: Cue, spea
         return SPEAKER, speaker
     if cue.owner == ADDRESSEE:
         return ADDRESSEE, _addressee(conversation, index, sentence, speaker)
+    if cue.owner == ROLE:
+        return ROLE, None
     return GROUP, None
 
 
@@ -584,6 +597,9 @@ def _normalised_text(sentence: str, rest: str, owner: str, cue: Cue, assignee: P
     otherwise the sentence as said. First-person words left in the rest would change meaning, so they
     make us keep the original, less a leading acknowledgement ("Yes, I will…" → "I will…")."""
     said = as_sentence(_without_acknowledgement(sentence))
+    role = ROLE_SUBJECT.search(sentence) if owner == ROLE else None
+    if role:  # "Um the Marketing Expert will uh will take a look…" → "The Marketing Expert will take a look…"
+        return as_sentence(capitalise_first(" ".join(role.group("role", "modal", "rest"))))
     if owner == NAMED:
         subject = NAMED_SUBJECT.search(sentence)
         if subject and assignee and subject.group("name") == assignee.first_name:
