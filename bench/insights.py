@@ -10,12 +10,11 @@ Action items come from a model fitted on these same meetings (bench/train_action
 table is labelled as fitted, and the action-item figures that count are held out: leave-series-out
 cross-validation over meetings/ + train/ (each series, e.g. ES2004a–d, scored by a model fitted on all the
 others, with the shipped constants), through the same extraction code, next to the baseline.
-
-    python bench/insights.py [MEETINGS_DIR] [--no-cv]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -396,7 +395,9 @@ def topics_and_questions(scores: list[MeetingScore], paths: list[Path]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    meetings_dir = Path(argv[1]) if len(argv) > 1 else DEFAULT_MEETINGS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("meetings_dir", nargs="?", type=Path, default=DEFAULT_MEETINGS)
+    meetings_dir = parser.parse_args(argv[1:]).meetings_dir
     paths = sorted(p for p in meetings_dir.glob("*.json") if p.name != "index.json")
     extract_insights([], reference_time=REFERENCE_TIME)  # warm-up: imports and lexicons are not per-hour cost
     action_model.shipped_model()  # nor is reading the model file once per process
