@@ -63,6 +63,13 @@ def _local_files(settings: Settings) -> list[Path]:
     return [p for p in settings.engine_media_dir.rglob("*") if p.is_file()]
 
 
+def _nothing_left(s3: S3Server, bucket: str, settings: Settings) -> None:
+    """Wait for the bucket and the engine's disk to empty: a job reads `completed` once its result is
+    committed, and its worker deletes the media just after."""
+    wait_until(lambda: s3.keys(bucket) == [] and _local_files(settings) == [], timeout=30,
+               what="the job's media deleted")  # fmt: skip
+
+
 def _upload(session: requests.Session, url: str, data: object = None, path: str = "/v1/process/audio"):
     body = SAMPLE.read_bytes() if data is None else data
     return session.post(url + path, data=body, headers={"Content-Type": "audio/mpeg"}, timeout=30)
@@ -88,8 +95,7 @@ def test_an_upload_is_an_object_while_its_job_runs_and_is_deleted_when_it_comple
     assert stored is not None and stored.media_path == f"s3://{bucket}/{key}"
     assert copy_existed and local_copy.name == f"{job}.media"  # decoded from a local copy …
     assert done["status"] == "completed"
-    assert s3.keys(bucket) == []  # … and the object went with the job
-    assert _local_files(settings) == []  # no spool or copy left on the engine's disk
+    _nothing_left(s3, bucket, settings)  # the object went with the job; no spool or copy left on disk
 
 
 def test_a_linked_recording_is_downloaded_into_the_bucket_and_deleted_with_its_job(
@@ -112,8 +118,7 @@ def test_a_linked_recording_is_downloaded_into_the_bucket_and_deleted_with_its_j
     done = finished_job(session, server.url, job)
     assert while_running == [f"{PREFIX}/{cid}/{job}.download"]
     assert done["status"] == "completed"
-    assert s3.keys(bucket) == []
-    assert _local_files(settings) == []
+    _nothing_left(s3, bucket, settings)
 
 
 def test_an_oversized_upload_is_413_and_leaves_no_object(s3: S3Server, bucket: str, settings: Settings):
