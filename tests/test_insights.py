@@ -367,6 +367,11 @@ def test_one_message_gives_at_most_one_question():
         ("if we switch vendors would that change the price", "Would that change the price?"),
         ("ok thats fine right ok is that signed off by legal", "Is that signed off by legal?"),
         ("the rollout how big is the risk for the stores", "How big is the risk for the stores?"),
+        # A relative "which" carries a statement on, unless it offers a choice.
+        (
+            "which is better the blue layout or the green one",
+            "Which is better the blue layout or the green one?",
+        ),
         # The longest stretch that reads as a question, not its tail.
         (
             "whos the owner here is it still dana from finance",
@@ -389,6 +394,8 @@ def test_questions_inside_speech_recogniser_turns(said, asked):
         "the biggest risk is the data from the old system",
         "that is how we do it every quarter",
         "honestly that would change the price a lot",
+        "the refund rate is nine percent which is way over our threshold",
+        "do it when hes back from leave",
     ],
 )
 def test_speech_recogniser_statements_are_not_questions(said):
@@ -396,6 +403,24 @@ def test_speech_recogniser_statements_are_not_questions(said):
     messages = conversation(lines, [ANNA, MARCO, ANNA])
 
     assert extract_insights(messages, reference_time=WEDNESDAY).questions == []
+
+
+def test_a_reported_question_is_listed_as_said_and_ones_own_wondering_is_not():
+    lines = [
+        "one more thing the audit team wants to know if any of these invoices were paid twice",
+        "ok i will look into it",
+        "customers keep asking if they can pay by invoice",
+        "i was just wondering if we could look at something a bit smaller",
+        "fine by me",
+    ]
+    messages = conversation(lines, [ANNA, MARCO, ANNA, MARCO, ANNA])
+
+    questions = extract_insights(messages, reference_time=WEDNESDAY).questions
+
+    assert [(q["messageIds"], q["text"]) for q in questions] == [
+        (["msg-0"], "One more thing the audit team wants to know if any of these invoices were paid twice?"),
+        (["msg-2"], "Customers keep asking if they can pay by invoice?"),
+    ]
 
 
 def test_an_answer_from_someone_else_raises_the_question_score():

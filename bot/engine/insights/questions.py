@@ -150,6 +150,24 @@ INNER_QUESTION = re.compile(
     r"(?P<ask>(?:is|are|was|were)\s+(?:that|this|the|these|those)\b))",
     re.IGNORECASE,
 )
+# Without punctuation these open statements, not questions: a relative "which" carrying on the sentence
+# before ("…nine percent which is way over our threshold", unless it offers a choice: "which is better, A or
+# B"), and "do it/that/this", an instruction ("do it when he's back").
+NOT_ASKED_UNPUNCTUATED = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|well|now|then|also)\s+)*(?:which\s+(?:is|was|means|makes)\b(?!.*\bor\b)|"
+    r"do\s+(?:it|that|this)\b)",
+    re.IGNORECASE,
+)
+# A question reported rather than asked ("the team wants to know if any of these are from the recall",
+# "everyone keeps asking whether they can book online"): still a question the meeting has to answer. Said
+# of oneself ("I was wondering if we could…", "we need to know what…") it is a suggestion or a need instead,
+# so a first-person subject just before it does not count (see _indirect).
+INDIRECT_QUESTION = re.compile(
+    r"\b(?:wants|wanted|needs|needed|would like|'d like) to know\s+(?:if|whether|when|what|how|who|why|"
+    r"which)\b|\b(?:asking|asked(?: (?:me|us|him|her|them))?)\s+(?:if|whether)\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = frozenset(["i", "we", "i'm", "we're", "im", "were"])
 # Below this share of turns with sentence punctuation, a transcript is speech-recogniser text: its missing
 # "?" says nothing.
 PUNCTUATED_SHARE = 0.2
@@ -164,7 +182,7 @@ def unpunctuated(messages: list[dict]) -> bool:
 def _clauses(text: str, speech_style: bool) -> list[list[str]]:
     """What may be a question in a turn, sentence by sentence: each sentence, and in speech-recogniser text
     also each stretch from an inner question opening to the sentence's end (shortest last), read with the "?"
-    speech-to-text never writes."""
+    speech-to-text never writes. A sentence's list may be empty (nothing in it is asked)."""
     sentences = split_sentences(text)
     if not speech_style:
         return [[sentence] for sentence in sentences]
@@ -172,6 +190,7 @@ def _clauses(text: str, speech_style: bool) -> list[list[str]]:
     clauses = []
     for sentence in sentences:
         stretches = [sentence] + [sentence[start:].strip() for start in _inner_openings(sentence)]
+        stretches = [s for s in stretches if not NOT_ASKED_UNPUNCTUATED.match(remove_fillers(s))]
         clauses.append([s + "?" if opens(s) and not s.endswith("?") else s for s in stretches])
     return clauses
 
@@ -198,7 +217,8 @@ def find_questions(messages: list[dict], people: People, threshold: float) -> li
     previous_was_question = False
     speech_style = unpunctuated(messages)
     for index, message in enumerate(messages):
-        clauses = _clauses(str(message.get("text") or ""), speech_style)
+        text = str(message.get("text") or "")
+        clauses = _clauses(text, speech_style)
         best: tuple[float, str] | None = None
         for position, stretches in enumerate(clauses):
             context = Context(
@@ -208,10 +228,10 @@ def find_questions(messages: list[dict], people: People, threshold: float) -> li
             asked_here = _first_question(stretches, context, max(threshold, 0.5))
             if asked_here and (best is None or asked_here[0] > best[0]):
                 best = asked_here
-        sentences = [stretches[0] for stretches in clauses]
+        sentences = split_sentences(text)
         previous_was_question = any(s.rstrip().endswith("?") for s in sentences)
         if best is None:
-            best = _elliptical(messages, index, sentences)
+            best = _elliptical(messages, index, sentences) or _indirect(sentences)
         if best is None:
             continue
         key = " ".join(stem(w) for w in words(best[1]))
@@ -244,6 +264,18 @@ def _elliptical(messages: list[dict], index: int, sentences: list[str]) -> tuple
         return None
     context = about[-1].rstrip(" ,;:")
     return 0.5, f"{remove_fillers(asked).rstrip(' ?.')}? (re: {context})"
+
+
+def _indirect(sentences: list[str]) -> tuple[float, str] | None:
+    """A question reported in a statement, listed as said ("The sub rogation team wants to know if any of
+    these are from the roofing defect?")."""
+    for sentence in sentences:
+        found = INDIRECT_QUESTION.search(sentence)
+        if found is None or len(words(sentence)) < MIN_WORDS:
+            continue
+        if not _FIRST_PERSON & set(_TOKEN.findall(sentence[: found.start()].lower())[-2:]):
+            return 0.5, remove_fillers(sentence)
+    return None
 
 
 def _other_speaks_next(messages: list[dict], index: int) -> bool:
