@@ -9,8 +9,10 @@ media stays on local disk at its paths of before.
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -293,3 +295,29 @@ def test_a_bucket_that_never_answers_fails_the_job_after_bounded_tries_saying_so
         answer = session.get(f"{server.url}/v1/job/{job}", timeout=10).json()
     assert done["status"] == "failed"
     assert "media store" in answer["message"] and f"tried {jobs.STORAGE_TRIES} times" in answer["message"]
+
+
+def _aged(path: Path, hours: float) -> Path:
+    stamp = time.time() - hours * 3600
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_a_start_deletes_the_spool_a_killed_process_left_and_keeps_what_is_being_written(settings: Settings):
+    """A process killed mid-upload or mid-job leaves its staging file or local copy in the spool; the next
+    start deletes what nobody has written to for hours (SPOOL_STALE_SECONDS) and leaves fresh files alone,
+    since another process on this machine may be writing them."""
+    spool = settings.engine_media_dir
+    (spool / ".staging").mkdir(parents=True)
+    (spool / ".copies" / "tmp1").mkdir(parents=True)
+    old_upload = spool / ".staging" / "c1.j1.part"
+    old_upload.write_bytes(b"x")
+    _aged(old_upload, 7)
+    copy = spool / ".copies" / "tmp1" / "j2.media"
+    copy.write_bytes(b"x")
+    _aged(copy.parent, 7)
+    fresh = spool / ".staging" / "c3.j3.part"
+    fresh.write_bytes(b"x")
+    with running_engine(settings, ScriptedEngine()):
+        assert not old_upload.exists() and not copy.parent.exists()
+        assert fresh.exists()

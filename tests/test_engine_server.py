@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -394,3 +396,15 @@ def test_media_a_killed_engine_left_behind_is_deleted_when_it_starts_again(setti
     store.close()
     with running_engine(settings, ScriptedEngine()):
         assert not media.exists()
+
+
+def test_an_upload_a_killed_engine_left_half_written_is_deleted_hours_later_at_a_start(settings):
+    folder = settings.engine_media_dir / "1234"
+    folder.mkdir(parents=True)
+    stale, fresh = folder / "j1.part", folder / "j2.part"
+    for path in (stale, fresh):
+        path.write_bytes(b"x")
+    hours_ago = time.time() - 7 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
+    with running_engine(settings, ScriptedEngine()):
+        assert not stale.exists() and fresh.exists()

@@ -58,6 +58,10 @@ log = logging.getLogger(__name__)
 IDLE_WAKEUP_SECONDS = 5.0  # a safety net: submissions wake workers at once through the condition
 STORAGE_TRIES = 5  # downloads of a URL job tried on a full disk before it fails
 STORAGE_RETRY_SECONDS = 30.0  # the first wait after a full disk, doubled after each try: 30 s … 4 min
+# A staging file or local copy not written for this long belongs to a process that died (an upload's bytes
+# keep arriving, and a copy is read for at most one job's run); looked for at start and then this often.
+SPOOL_STALE_SECONDS = 6 * 3600.0
+SPOOL_SWEEP_EVERY_SECONDS = 3600.0
 
 
 def crashed_job_message(starts: int) -> str:
@@ -140,6 +144,7 @@ class JobQueue:
         self._notices = NoticeSender(store, settings)
         # When a download (or, set by the server, an upload) last failed for a full disk; None once one fits.
         self.storage_full_at: float | None = None
+        self._spool_swept_at = 0.0
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -150,6 +155,7 @@ class JobQueue:
                 self._sweep_media(ended_before=time.time())
             except Exception:  # the media store did not answer: the heartbeat looks again
                 log.exception("deleting the media a killed engine left failed")
+        self._sweep_spool()
         for n in range(self._workers):
             lease_owner = f"{self.id}/w{n + 1}"
             thread = threading.Thread(
@@ -254,6 +260,20 @@ class JobQueue:
                 self._sweep_media()
             except Exception:  # a database or media store hiccup: the next beat looks again
                 log.exception("looking for crashed jobs or uncleared media failed")
+            self._sweep_spool()
+
+    def _sweep_spool(self) -> None:
+        """Now and then, delete the staging files and local copies that dead processes left on this disk."""
+        if time.time() - self._spool_swept_at < SPOOL_SWEEP_EVERY_SECONDS:
+            return
+        self._spool_swept_at = time.time()
+        try:
+            removed = self._media.sweep_local(untouched_since=time.time() - SPOOL_STALE_SECONDS)
+        except OSError:
+            log.exception("deleting stale staging files failed")
+            return
+        if removed:
+            log.info("deleted %d staging file(s) or local copies a stopped process left", removed)
 
     def _work(self, lease_owner: str) -> None:
         while not self._stopping.is_set():

@@ -7,7 +7,7 @@ These are the paths the engine always used, so jobs stored before the media stor
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,3 +39,24 @@ class LocalMediaStore:
 
     def delete_conversation(self, conversation_id: str) -> None:
         shutil.rmtree(self._folder / conversation_id, ignore_errors=True)
+
+    def sweep_local(self, untouched_since: float) -> int:
+        # Uploads stream into `<job>.part` beside the stored media; a finished upload is renamed.
+        return remove_untouched(self._folder.glob("*/*.part"), untouched_since)
+
+
+def remove_untouched(paths: Iterable[Path], untouched_since: float) -> int:
+    """Delete the files and folders among `paths` last modified before `untouched_since`; how many went."""
+    removed = 0
+    for path in paths:
+        try:
+            if path.stat().st_mtime >= untouched_since:
+                continue
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed += 1
+        except FileNotFoundError:  # its own process finished with it meanwhile
+            continue
+    return removed

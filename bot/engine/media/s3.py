@@ -27,6 +27,7 @@ import boto3.exceptions
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bot.engine.media.local import remove_untouched
 from bot.errors import MediaStoreError, StorageFull
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,10 @@ class S3MediaStore:
             self._client.delete_object(Bucket=self._bucket, Key=key)
         except _ERRORS as err:
             log.warning("media store: could not delete %s (%s)", key, _reason(err))
+
+    def sweep_local(self, untouched_since: float) -> int:
+        spool = [*(self._spool / ".staging").iterdir(), *(self._spool / ".copies").iterdir()]
+        return remove_untouched(spool, untouched_since)
 
     def delete_conversation(self, conversation_id: str) -> None:
         prefix = self._key(conversation_id, "")

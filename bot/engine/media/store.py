@@ -44,3 +44,8 @@ class MediaStore(Protocol):
     def delete_conversation(self, conversation_id: str) -> None:
         """Remove every media of the conversation."""
         ...
+
+    def sweep_local(self, untouched_since: float) -> int:
+        """Delete the local staging files and copies not written since `untouched_since` (epoch seconds):
+        what a process killed mid-upload or mid-job left on this machine's disk. How many went."""
+        ...
