@@ -49,11 +49,31 @@ def parent_gone(parent_pid: int) -> bool:
     return os.getppid() != parent_pid
 
 
+def stop_on_signals(stopping: Stopping, *signals: int) -> None:
+    """`stopping.set()` when one of `signals` arrives, on a thread of its own. Call it before any other thread
+    starts: the signals are blocked here, and so in every thread started after, and a thread takes them with
+    `sigwait`.
+
+    Why not `signal.signal`: a Python handler runs in the main thread between any two bytecodes, including
+    inside `Event.wait` while it holds the lock `Event.set` needs, and inside the `Thread.start` of the exit
+    timer. Such a handler deadlocked a worker whose web process was killed: a CI run found it alive, its lease
+    held, 14 minutes later.
+    """
+    wanted = set(signals)
+    signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
+
+    def take() -> None:
+        signal.sigwait(wanted)
+        stopping.set()
+
+    threading.Thread(target=take, name="stop-signals", daemon=True).start()
+
+
 class Stopping:
     """A stop request that bounds itself: the first `set()` also arms `exit_after(deadline, what)`.
 
-    `set()` may run in a signal handler, so it takes no lock (two racing first calls arm two timers, which
-    is harmless).
+    Called from threads, never from a signal handler (see `stop_on_signals`); two racing first calls arm two
+    timers, which is harmless.
     """
 
     def __init__(self, deadline: float, what: str) -> None:
