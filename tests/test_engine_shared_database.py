@@ -103,3 +103,48 @@ def test_an_api_node_without_workers_leaves_its_jobs_to_a_worker_node(tmp_path, 
         finally:
             worker.close()
     assert len(worker_engine.calls) == 1
+
+
+def test_symbl_bot_engine_worker_stops_cleanly_on_sigterm_mid_job(tmp_path, postgres_cluster):
+    """The CLI itself (`symbl-bot engine-worker`, the packaged tiny.en model): SIGTERM once it has taken a job
+    ends the process with status 0, and the job is either done or handed back (no lease left on it)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from bot.engine.store import Store
+
+    url = postgres_cluster.new_database()
+    api_settings = dataclasses.replace(node_settings(tmp_path, "api", url), engine_workers=0)
+    env = {
+        **os.environ,
+        "SYMBL_BOT_DATA_DIR": str(tmp_path / "worker"),
+        "SYMBL_ENGINE_DATABASE_URL": url,
+        "SYMBL_ENGINE_MEDIA_URL": (tmp_path / "media").as_uri(),
+        "SYMBL_ENGINE_MODEL": "tiny.en",
+    }
+    command = [sys.executable, "-c", "from bot.cli import main; main()", "engine-worker", "--workers", "1"]
+    with running_engine(api_settings, ScriptedEngine()) as api:
+        session = token_session(api.url)
+        job = session.post(f"{api.url}/v1/process/audio", data=SAMPLE.read_bytes(), timeout=30).json()[
+            "jobId"
+        ]
+        store = Store(url)
+        with subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as worker:
+            try:
+                assert worker.stdout is not None and "worker(s) on cpu" in worker.stdout.readline()
+                wait_until(lambda: store.job(job).status != "scheduled", timeout=60, what="the job taken")
+                worker.send_signal(signal.SIGTERM)
+                assert worker.wait(60) == 0, worker.stdout.read()
+            finally:
+                if worker.poll() is None:
+                    worker.kill()
+        with store.backend.read() as db:
+            [(status, owner)] = db.execute(
+                "SELECT status, lease_owner FROM jobs WHERE id = ?", [job]
+            ).fetchall()
+        store.close()
+    assert (status, owner) in (("completed", None), ("in_progress", None)), (status, owner)

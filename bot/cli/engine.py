@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import signal
-import threading
 
 import click
 
@@ -44,6 +43,10 @@ def _interrupt(signum, frame):
 
 def run_engine_worker(*, workers: int | None, device: str) -> None:
     """Transcription workers without the API: claim the shared database's jobs until SIGTERM or Ctrl-C."""
+    # Blocked before any thread starts (threads inherit the mask), then taken by `sigwait` below: a Python
+    # handler would run inside whatever the main thread is doing (see bot.slack.ops.lifeline.stop_on_signals).
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     settings = Settings.from_env()
     logs.configure(settings)
     make_private(settings.data_dir)
@@ -58,8 +61,5 @@ def run_engine_worker(*, workers: int | None, device: str) -> None:
     engine.check_ready()  # a missing model or GPU is a start-up error, not a failed first job
     node = start_worker_node(settings, engine)
     click.echo(f"symbl-bot engine-worker: {settings.engine_workers} worker(s) on {device}", nl=True)
-    stopped = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopped.set())
-    stopped.wait()
+    signal.sigwait(stop_signals)
     node.close()  # running jobs are handed back: another worker takes them at once
