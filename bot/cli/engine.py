@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import signal
+import threading
 
 import click
 
@@ -14,6 +15,7 @@ from bot.engine.core import Engine
 from bot.engine.server import EngineServer
 from bot.engine.server.service import start_worker_node
 from bot.errors import ConfigError
+from bot.slack.ops import lifeline
 
 
 def run_engine(*, host: str | None, port: int | None, workers: int | None) -> None:
@@ -43,10 +45,6 @@ def _interrupt(signum, frame):
 
 def run_engine_worker(*, workers: int | None, device: str) -> None:
     """Transcription workers without the API: claim the shared database's jobs until SIGTERM or Ctrl-C."""
-    # Blocked before any thread starts (threads inherit the mask), then taken by `sigwait` below: a Python
-    # handler would run inside whatever the main thread is doing (see bot.slack.ops.lifeline.stop_on_signals).
-    stop_signals = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     settings = Settings.from_env()
     logs.configure(settings)
     make_private(settings.data_dir)
@@ -61,5 +59,8 @@ def run_engine_worker(*, workers: int | None, device: str) -> None:
     engine.check_ready()  # a missing model or GPU is a start-up error, not a failed first job
     node = start_worker_node(settings, engine)
     click.echo(f"symbl-bot engine-worker: {settings.engine_workers} worker(s) on {device}", nl=True)
-    signal.sigwait(stop_signals)
+    stopped = threading.Event()
+    # Not `stopped.set` in a handler: a handler runs inside whatever the main thread is doing (lifeline).
+    lifeline.on_stop_signals(stopped.set, signal.SIGTERM, signal.SIGINT)
+    stopped.wait()
     node.close()  # running jobs are handed back: another worker takes them at once

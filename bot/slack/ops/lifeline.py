@@ -27,6 +27,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -49,30 +50,44 @@ def parent_gone(parent_pid: int) -> bool:
     return os.getppid() != parent_pid
 
 
-def stop_on_signals(stopping: Stopping, *signals: int) -> None:
-    """`stopping.set()` when one of `signals` arrives, on a thread of its own. Call it before any other thread
-    starts: the signals are blocked here, and so in every thread started after, and a thread takes them with
-    `sigwait`.
+def on_stop_signals(stop: Callable[[], None], *signals: int) -> None:
+    """Call `stop()` on a thread of its own when one of `signals` arrives. Call it from the main thread.
 
-    Why not `signal.signal`: a Python handler runs in the main thread between any two bytecodes, including
-    inside `Event.wait` while it holds the lock `Event.set` needs, and inside the `Thread.start` of the exit
-    timer. Such a handler deadlocked a worker whose web process was killed: a CI run found it alive, its lease
-    held, 14 minutes later.
+    The handler itself only writes a byte to a pipe, which takes no lock. A Python handler runs in the main
+    thread between any two bytecodes, including inside `Event.wait` while it holds the lock `Event.set`
+    needs, and inside the `Thread.start` of the exit timer. A handler that called `Event.set` there
+    deadlocked a worker whose web process was killed: a CI run found it alive, its lease held, 14 minutes
+    later. (Blocking the signals for `sigwait` instead is not safe: a thread started before the mask, by any
+    library, would take the signal's default action and end the process on the spot.)
     """
-    wanted = set(signals)
-    signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+
+    def note(_signo: int, _frame: object) -> None:
+        try:
+            os.write(write_end, b"\0")
+        except BlockingIOError:  # the pipe is full: a stop is on its way already
+            pass
+
+    for signo in signals:
+        signal.signal(signo, note)
 
     def take() -> None:
-        signal.sigwait(wanted)
-        stopping.set()
+        os.read(read_end, 1)
+        stop()
 
     threading.Thread(target=take, name="stop-signals", daemon=True).start()
+
+
+def stop_on_signals(stopping: Stopping, *signals: int) -> None:
+    """`stopping.set()` when one of `signals` arrives (see `on_stop_signals`)."""
+    on_stop_signals(stopping.set, *signals)
 
 
 class Stopping:
     """A stop request that bounds itself: the first `set()` also arms `exit_after(deadline, what)`.
 
-    Called from threads, never from a signal handler (see `stop_on_signals`); two racing first calls arm two
+    Called from threads, never from a signal handler (see `on_stop_signals`); two racing first calls arm two
     timers, which is harmless.
     """
 
