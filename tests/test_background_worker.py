@@ -297,7 +297,7 @@ def test_a_burst_of_stop_signals_stops_the_worker_in_order_every_time():
     script = (
         "import signal; from bot.slack.ops import lifeline\n"
         "stopping = lifeline.Stopping(30, 'a worker')\n"
-        "lifeline.stop_on_signals(stopping, signal.SIGTERM)\n"
+        "lifeline.on_stop_signals(stopping.set, signal.SIGTERM)\n"
         "print('ready', flush=True)\n"
         "while not stopping.wait(0.0005):\n"
         "    pass\n"

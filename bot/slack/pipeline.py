@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -293,7 +294,7 @@ def post_summary(services: Services, rec: Recording) -> None:
     if insights is None:  # the cache was lost: fetch again
         insights = services.provider.fetch_insights(rec.conversation_id or "")
     done_when_rendered = action_items.done_in(services.store, rec.conversation_id or "")
-    messages = updates.summary_messages(services, rec, insights)
+    messages = updates.summary_messages(services, rec, insights, done_when_rendered)
     client = services.slack_for(rec.team_id)
     already: dict[int, str] = {}
     took_over = rec.summary_started_at is not None
@@ -332,9 +333,7 @@ def post_summary(services: Services, rec: Recording) -> None:
     repo.mark_posted(services.store, rec.id, first_ts)
     if action_items.done_in(services.store, rec.conversation_id or "") != done_when_rendered:
         # "Mark done" clicked before the summary's ts was stored: that click found nothing to edit.
-        posted_rec = repo.get(services.store, rec.id)
-        if posted_rec is not None:
-            updates.refresh_summary(services, posted_rec)
+        updates.refresh_summary(services, replace(rec, summary_ts=first_ts))
     set_stage(services, rec.id, "done")
 
 

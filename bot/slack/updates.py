@@ -79,14 +79,17 @@ def named_user(named: dict[str, SpeakerName], person: Any) -> str | None:
     return users.pop() if name and len(users) == 1 else None
 
 
-def summary_messages(services: Services, base: Recording, insights: dict[str, Any]) -> list[SlackMessage]:
+def summary_messages(
+    services: Services, base: Recording, insights: dict[str, Any], done: dict[str, str] | None = None
+) -> list[SlackMessage]:
+    """The summary's messages; `done` (item key → who marked it done) is read from the store unless given."""
     conversation_id = base.conversation_id or ""
     return render_summary(
         insights,
         title=summary_title(services, base),
         recording_id=base.id,
         conversation_id=conversation_id,
-        done=action_items.done_in(services.store, conversation_id),
+        done=action_items.done_in(services.store, conversation_id) if done is None else done,
         owners=owners_of(services, base.team_id, insights, conversation_id),
     )
 

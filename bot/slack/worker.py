@@ -48,7 +48,7 @@ def run(settings: Settings, link: socket.socket, parent_pid: int) -> None:
     os.nice(NICENESS)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stopping = lifeline.Stopping(STOP_SECONDS, "the background worker")
-    lifeline.stop_on_signals(stopping, signal.SIGTERM)  # also the parent-death signal
+    lifeline.on_stop_signals(stopping.set, signal.SIGTERM)  # also the parent-death signal
     if not lifeline.die_with_parent(parent_pid):
         return  # the web process died while we started
     logs.configure(settings)
@@ -84,7 +84,7 @@ def run_alone(settings: Settings) -> None:
     recordings beside the web processes' own workers. Over SQLite it contests `scheduler.lock` like any other
     process (so it polls only while no other process does)."""
     stopping = lifeline.Stopping(STOP_SECONDS, "the background worker")
-    lifeline.stop_on_signals(stopping, signal.SIGTERM, signal.SIGINT)
+    lifeline.on_stop_signals(stopping.set, signal.SIGTERM, signal.SIGINT)
     logs.configure(settings)
     store, background, engine_url = _build(settings)
     try:

@@ -26,6 +26,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.engine import store as engine_store
 from bot.engine.server.service import start_worker_node
+from bot.slack.ops import lifeline
 from tests.engine_api_support import SleepingEngine
 
 UNFENCED = "ENGINE_WORKER_UNFENCED"
@@ -73,9 +74,9 @@ def main() -> None:
 
 
 def wait_for_sigterm() -> None:
-    """Block until SIGTERM: the node then stops cleanly, as the CLI's does."""
+    """Block until SIGTERM: the node then stops cleanly, as the CLI's does (and through the CLI's helper)."""
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    lifeline.on_stop_signals(stopped.set, signal.SIGTERM)
     stopped.wait()
 
 

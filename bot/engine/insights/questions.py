@@ -179,11 +179,10 @@ def unpunctuated(messages: list[dict]) -> bool:
     return bool(messages) and punctuated < PUNCTUATED_SHARE * len(messages)
 
 
-def _clauses(text: str, speech_style: bool) -> list[list[str]]:
+def _clauses(sentences: list[str], speech_style: bool) -> list[list[str]]:
     """What may be a question in a turn, sentence by sentence: each sentence, and in speech-recogniser text
     also each stretch from an inner question opening to the sentence's end (shortest last), read with the "?"
     speech-to-text never writes. A sentence's list may be empty (nothing in it is asked)."""
-    sentences = split_sentences(text)
     if not speech_style:
         return [[sentence] for sentence in sentences]
     opens = lambda s: bool(WH_START.match(s) or AUX_START.match(s))  # noqa: E731
@@ -217,8 +216,8 @@ def find_questions(messages: list[dict], people: People, threshold: float) -> li
     previous_was_question = False
     speech_style = unpunctuated(messages)
     for index, message in enumerate(messages):
-        text = str(message.get("text") or "")
-        clauses = _clauses(text, speech_style)
+        sentences = split_sentences(str(message.get("text") or ""))
+        clauses = _clauses(sentences, speech_style)
         best: tuple[float, str] | None = None
         for position, stretches in enumerate(clauses):
             context = Context(
@@ -228,7 +227,6 @@ def find_questions(messages: list[dict], people: People, threshold: float) -> li
             asked_here = _first_question(stretches, context, max(threshold, 0.5))
             if asked_here and (best is None or asked_here[0] > best[0]):
                 best = asked_here
-        sentences = split_sentences(text)
         previous_was_question = any(s.rstrip().endswith("?") for s in sentences)
         if best is None:
             best = _elliptical(messages, index, sentences) or _indirect(sentences)

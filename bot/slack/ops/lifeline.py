@@ -79,11 +79,6 @@ def on_stop_signals(stop: Callable[[], None], *signals: int) -> None:
     threading.Thread(target=take, name="stop-signals", daemon=True).start()
 
 
-def stop_on_signals(stopping: Stopping, *signals: int) -> None:
-    """`stopping.set()` when one of `signals` arrives (see `on_stop_signals`)."""
-    on_stop_signals(stopping.set, *signals)
-
-
 class Stopping:
     """A stop request that bounds itself: the first `set()` also arms `exit_after(deadline, what)`.
 
