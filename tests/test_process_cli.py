@@ -101,6 +101,17 @@ def test_sample_summary_names_what_was_said():
     assert "Overall sentiment:" in note
 
 
+def test_members_given_name_the_voice_the_talk_never_names():
+    # The chair is never addressed, but says "Priya": of the two members given, the chair is the other one.
+    result = run(str(SAMPLE), "-q", "--member", "Priya Shah", "--member", "Dana Wu")
+
+    assert result.exit_code == 0, result.stderr
+    speakers = result.stdout.split("Speakers:")[1].split("\n")[0]
+    assert "Dana Wu" in speakers and "Priya Shah" in speakers and "Speaker" not in speakers
+    actions = result.stdout.split("Action items:")[1].split("\n\n")[0]
+    assert "Dana will check the marketing budget" in actions
+
+
 @pytest.mark.parametrize(
     "model_name",
     [pytest.param(None, marks=pytest.mark.slow, id="default model"), pytest.param("tiny.en", id="tiny.en")],

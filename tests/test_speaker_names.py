@@ -211,6 +211,71 @@ def test_differently_named_labels_are_never_merged():
     assert identities["Speaker 2"] == "Sam" and identities["Speaker 3"] == "Maria"
 
 
+# Recogniser text: names misheard, question marks lost, sentences run on.
+TEAM = [KnownPerson("Mateus Silva"), KnownPerson("Laila Haddad"), KnownPerson("Freya Olsen")]
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        "Matias, grappling hook,",  # misheard, and no question form after the name
+        "Okay, the save bug is next, Layla, you want to start.",  # between commas, mid-sentence
+        "Next, the boss encounter, Layla,",  # closing the sentence, no question mark
+    ],
+)
+def test_a_known_member_misheard_or_addressed_without_a_question_mark_names_who_answers(request_line):
+    addressed = "Laila Haddad" if "Layla" in request_line else "Mateus Silva"
+    said = turns(("Speaker 1", request_line), ("Speaker 2", "Yeah, I'll finish it today."))
+
+    assert identify(said, TEAM)["Speaker 2"] == Identity(addressed)
+
+
+def test_spoken_forms_need_a_known_member():
+    said = turns(("Speaker 1", "Next, the boss encounter, Hollow,"), ("Speaker 2", "Yeah, I'll finish it."))
+
+    assert names(identify(said)) == {"Speaker 1": "Speaker 1", "Speaker 2": "Speaker 2"}
+
+
+def test_an_ordinary_word_is_no_misheard_name():
+    known = [KnownPerson("Mark Evans"), KnownPerson("Dana Cole")]
+    said = turns(
+        ("Speaker 1", "Market, you know, is slow this quarter."),
+        ("Speaker 2", "Yeah, the market is slow."),
+    )
+
+    assert names(identify(said, known))["Speaker 2"] == "Speaker 2"
+
+
+def test_the_one_known_person_a_voice_never_names_is_that_voice():
+    # The chair names both others and is named by nobody: of three known people, the one left.
+    said = turns(
+        ("Speaker 1", "Matias, can you take the save bug?"),
+        ("Speaker 2", "Sure, I'll take it."),
+        ("Speaker 1", "Layla, could you own the build checklist?"),
+        ("Speaker 3", "Yes, I'll own it."),
+        ("Speaker 1", "Good, that's all."),
+    )
+
+    assert names(identify(said, TEAM)) == {
+        "Speaker 1": "Freya Olsen",
+        "Speaker 2": "Mateus Silva",
+        "Speaker 3": "Laila Haddad",
+    }
+
+
+def test_no_name_by_elimination_when_more_people_are_known_than_left_unnamed():
+    # A channel's members are more than the meeting's voices: two people are left for the chair, so no name.
+    channel = [*TEAM, KnownPerson("Omar Reyes")]
+    said = turns(
+        ("Speaker 1", "Matias, can you take the save bug?"),
+        ("Speaker 2", "Sure, I'll take it."),
+        ("Speaker 1", "Layla, could you own the build checklist?"),
+        ("Speaker 3", "Yes, I'll own it."),
+    )
+
+    assert names(identify(said, channel))["Speaker 1"] == "Speaker 1"
+
+
 def test_named_speakers_are_left_alone():
     said = turns(("Anna Roth", "Sam, can you take it?"), ("Speaker 1", "Sure."))
 

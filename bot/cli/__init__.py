@@ -61,6 +61,14 @@ def main(ctx: click.Context, verbose: bool) -> None:
 @click.option("--name", help="Meeting name (default: the file name).")
 @click.option("--diarize/--no-diarize", default=True, show_default=True, help="Tell speakers apart.")
 @click.option("--speakers", type=click.IntRange(1, 20), help="Expected number of speakers (with --diarize).")
+@click.option(
+    "--member",
+    "members",
+    multiple=True,
+    metavar="NAME",
+    help="Someone who may speak (repeat for each): voices are named from how people address each other, "
+    "and a name the speech model mishears ('Matias' for Mateus) is still recognised.",
+)
 @click.option("--model", help="Packaged model name (tiny.en, base) or a local faster-whisper model folder.")
 @click.option(
     "--language",
@@ -70,7 +78,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
     "so first (the transcript is then garbled or empty). tiny.en knows English only.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def process(source, as_json, name, diarize, speakers, model, language, quiet):
+def process(source, as_json, name, diarize, speakers, members, model, language, quiet):
     """Transcribe and summarise a recording (a file PATH or an http(s) URL) offline.
 
     Prints topics, action items, follow-ups, questions, speakers and overall sentiment. The language is
@@ -85,6 +93,7 @@ def process(source, as_json, name, diarize, speakers, model, language, quiet):
         name=name,
         diarize=diarize,
         speakers=speakers,
+        members=members,
         model=model,
         language=language,
         show_progress=not quiet,

@@ -18,6 +18,7 @@ from bot.engine.core import Engine, process_recording
 from bot.engine.decode import probe
 from bot.engine.input_identity import conversation_id_for, start_time_of
 from bot.engine.options import ProcessOptions
+from bot.engine.speaker_names import KnownPerson
 from bot.engine.text_messages import process_transcript_file
 from bot.net import download
 from bot.transcript_import import transcript_kind
@@ -32,6 +33,7 @@ def run_process(
     name: str | None,
     diarize: bool,
     speakers: int | None,
+    members: tuple[str, ...],
     model: str | None,
     language: str | None,
     show_progress: bool,
@@ -43,6 +45,7 @@ def run_process(
         language_code=language,
         enable_speaker_diarization=diarize,
         diarization_speaker_count=speakers,
+        members=tuple(KnownPerson(member.strip()) for member in members if member.strip()),
     )
     engine = Engine(model or settings.engine_model, cache_dir=settings.model_cache_dir)
     # Failures end as one `Error:` line in the click group (bot.cli._Cli), BotErrors with their user_message.

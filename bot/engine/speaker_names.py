@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
+
+import jellyfish
 
 from bot.engine.insights.vocabulary import CALENDAR_WORDS
 
@@ -149,6 +152,18 @@ VOCATIVE_START = re.compile(
 )
 # "…, Sam?" at the end of a question: asked of Sam.
 VOCATIVE_END = re.compile(r",\s*" + NAME + r"\s*\?\s*$")
+# Recogniser text loses the question mark and runs sentences on, so a known member's name is also taken as
+# addressed at a sentence's start whatever follows ("Matias, grappling hook,"), between commas before a
+# request ("…out Thursday, Priya, you want to start.") and closing a sentence ("Next, the boss fight, Ravi,").
+KNOWN_VOCATIVE = (
+    re.compile(
+        r"^(?:(?:okay|ok|so|and|right|great|good|alright|well|now|next|then)[,.]?\s+)*" + NAME + r",\s*\S"
+    ),
+    re.compile(
+        r",\s*" + NAME + r",\s*(?=(?:can|could|would|will|please|do|are|what|how|when|you|your|any|maybe)\b)"
+    ),
+    re.compile(r",\s*" + NAME + r"\s*[.?!,]?\s*$"),
+)
 THANKS = re.compile(
     r"^(?:(?:okay|ok|great|good|right|perfect)[,.!]?\s+)?(?:thanks|thank you|cheers)[,!]?\s+" + NAME + r"\b",
     re.IGNORECASE,
@@ -190,6 +205,10 @@ VOTE_UNANSWERED_VOCATIVE = 0.5
 VOTE_THANKS = 1.0
 VOTE_GREETING = 0.5
 VOTE_SELF_INTRO = 2.0
+# How alike (Jaro-Winkler, accents folded) a heard word and a known first name must be for the word to be
+# taken as that name misheard: "Matias" for Mateus (0.84), "Rashi" for Rashid, "Layla" for Laila.
+NAME_SIMILARITY = 0.84
+MIN_HEARD_NAME_LENGTH = 3
 
 
 @dataclass(frozen=True)
@@ -233,14 +252,16 @@ def identify(
     labels = list(dict.fromkeys(t.label for t in turns if GENERIC_LABEL.match(t.label)))
     if not labels:
         return {}
-    known_by_first = _known_by_first_name(known)
-    votes = _votes(turns, known_by_first)
+    common = _common_words(turns)
+    known_names = KnownNames(known, common)
+    votes = _votes(turns, known_names, common)
     names = {label: _winner(votes.get(label, {})) for label in labels}
+    names.update(_by_elimination(labels, names, _mentioned(turns, known_names), known_names))
     groups = _merged_groups(labels, names, _continuations(turns))
     identities: dict[str, Identity] = {}
     for group in groups:
         name = next((names[label] for label in group if names[label]), None)
-        person = known_by_first.get(name.lower()) if name else None
+        person = known_names.person(name) if name else None
         identity = (
             Identity(person.name, person.email) if person else Identity(name) if name else Identity(group[0])
         )
@@ -249,24 +270,66 @@ def identify(
     return identities
 
 
-def _known_by_first_name(known) -> dict[str, KnownPerson]:
-    """Known people by lower-case first name; a first name two people share names neither."""
-    by_first: dict[str, KnownPerson] = {}
-    shared: set[str] = set()
-    for person in known:
-        key = person.first_name.lower()
-        if not key:
-            continue
-        if key in by_first and by_first[key].name != person.name:
-            shared.add(key)
-        by_first.setdefault(key, person)
-    return {k: v for k, v in by_first.items() if k not in shared}
+class KnownNames:
+    """The first names of the known people, found as a recogniser writes them: exactly, or misheard."""
+
+    def __init__(
+        self, known: list[KnownPerson] | tuple[KnownPerson, ...], common: frozenset[str] = frozenset()
+    ):
+        # Words the transcript also writes in lower case are never a name misheard ("Market" is no Mark).
+        self._ordinary = common | NOT_NAMES
+        by_first: dict[str, KnownPerson] = {}
+        shared: set[str] = set()
+        for person in known:
+            key = _folded(person.first_name)
+            if not key:
+                continue
+            if key in by_first and by_first[key].name != person.name:
+                shared.add(key)  # a first name two people share names neither
+            by_first.setdefault(key, person)
+        self._by_first = {k: v for k, v in by_first.items() if k not in shared}
+        # A channel may have hundreds of members and a transcript thousands of capitalised words.
+        self._heard: dict[str, KnownPerson | None] = {}
+
+    def person(self, word: str) -> KnownPerson | None:
+        """The one known person `word` names: their first name, or a word that sounds alike and is like
+        no other known first name as much."""
+        if word not in self._heard:
+            self._heard[word] = self._person(word)
+        return self._heard[word]
+
+    def _person(self, word: str) -> KnownPerson | None:
+        key = _folded(word)
+        if key in self._by_first:
+            return self._by_first[key]
+        if len(key) < MIN_HEARD_NAME_LENGTH or word.lower() in self._ordinary:
+            return None
+        alike = sorted(
+            ((jellyfish.jaro_winkler_similarity(key, first), first) for first in self._by_first), reverse=True
+        )
+        if not alike or alike[0][0] < NAME_SIMILARITY or (len(alike) > 1 and alike[1][0] == alike[0][0]):
+            return None
+        return self._by_first[alike[0][1]]
+
+    def first_names(self) -> set[str]:
+        return {person.first_name for person in self._by_first.values()}
+
+    def canonical(self, word: str) -> str:
+        """The known first name `word` stands for, else `word` written as a name."""
+        person = self.person(word)
+        return person.first_name if person else word[:1].upper() + word[1:].lower()
 
 
-def _is_name(word: str, known_by_first: dict[str, KnownPerson], common: frozenset[str]) -> bool:
-    """A known first name; else a capitalised word that is no common word ("Basically, you…")."""
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _is_name(word: str, names: KnownNames, common: frozenset[str]) -> bool:
+    """A known first name (or one misheard); else a capitalised word that is no common word
+    ("Basically, you…")."""
     key = word.lower()
-    return key in known_by_first or (key not in NOT_NAMES and key not in common)
+    return names.person(word) is not None or (key not in NOT_NAMES and key not in common)
 
 
 def _common_words(turns: list[Turn]) -> frozenset[str]:
@@ -282,7 +345,7 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
 
 
-def _votes(turns: list[Turn], known_by_first: dict[str, KnownPerson]) -> dict[str, dict[str, float]]:
+def _votes(turns: list[Turn], names: KnownNames, common: frozenset[str]) -> dict[str, dict[str, float]]:
     """label → {name: votes}; a vote against (the speaker says "Sam, can you…", so is not Sam) is negative."""
     votes: dict[str, dict[str, float]] = {}
 
@@ -291,7 +354,6 @@ def _votes(turns: list[Turn], known_by_first: dict[str, KnownPerson]) -> dict[st
             tally = votes.setdefault(label, {})
             tally[name] = tally.get(name, 0.0) + weight
 
-    common = _common_words(turns)
     for index, turn in enumerate(turns):
         sentences = _sentences(turn.text)
         for sentence in sentences:
@@ -299,9 +361,9 @@ def _votes(turns: list[Turn], known_by_first: dict[str, KnownPerson]) -> dict[st
                 continue
             for pattern in (SELF_INTRO, THIS_IS_INTRO, NAME_HERE):
                 match = pattern.search(sentence)
-                if match and _is_name(match.group(1), known_by_first, common):
-                    vote(turn.label, _canonical(match.group(1)), VOTE_SELF_INTRO)
-        addressed = next(filter(None, (_addressed(s, known_by_first, common) for s in sentences)), None)
+                if match and _is_name(match.group(1), names, common):
+                    vote(turn.label, names.canonical(match.group(1)), VOTE_SELF_INTRO)
+        addressed = next(filter(None, (_addressed(s, names, common) for s in sentences)), None)
         if addressed:
             vote(turn.label, addressed, -VOTE_ANSWERED_VOCATIVE)
             answer = _next_other(turns, index)
@@ -317,8 +379,8 @@ def _votes(turns: list[Turn], known_by_first: dict[str, KnownPerson]) -> dict[st
             (GREETING, VOTE_GREETING, _next_other),
         ):
             match = pattern.match(sentences[0]) if sentences else None
-            if match and _is_name(match.group(1), known_by_first, common):
-                name = _canonical(match.group(1))
+            if match and _is_name(match.group(1), names, common):
+                name = names.canonical(match.group(1))
                 vote(turn.label, name, -weight)
                 other = pick(turns, index)
                 if other is not None:
@@ -326,16 +388,54 @@ def _votes(turns: list[Turn], known_by_first: dict[str, KnownPerson]) -> dict[st
     return votes
 
 
-def _addressed(sentence: str, known_by_first: dict[str, KnownPerson], common: frozenset[str]) -> str | None:
+def _mentioned(turns: list[Turn], names: KnownNames) -> dict[str, set[str]]:
+    """label → the known people's first names it says: people seldom say their own name, so none of them."""
+    said: dict[str, set[str]] = {}
+    for turn in turns:
+        if any(p.search(turn.text) for p in (SELF_INTRO, THIS_IS_INTRO, NAME_HERE)):
+            continue
+        for word in re.findall(r"\b[A-Z][a-z]+\b", turn.text):
+            person = names.person(word)
+            if person is not None:
+                said.setdefault(turn.label, set()).add(person.first_name)
+    return said
+
+
+def _by_elimination(
+    labels: list[str], names: dict[str, str | None], mentioned: dict[str, set[str]], known: KnownNames
+) -> dict[str, str]:
+    """Names for unnamed labels that only one known person can be: not named by the votes for another label
+    and never said by the label itself ("Priya, you want to start?", "Grace, could you…": the chair who names
+    everyone else is the one name they never say). A name only one label is left with; none when the caller
+    knows no one, or more people than there are voices to tell apart."""
+    found: dict[str, str] = {}
+    while True:
+        taken = {n for n in names.values() if n} | set(found.values())
+        open_names = known.first_names() - taken
+        single: dict[str, list[str]] = {}
+        for label in labels:
+            if names[label] or label in found:
+                continue
+            left = open_names - mentioned.get(label, set())
+            if len(left) == 1:
+                single.setdefault(next(iter(left)), []).append(label)
+        new = {claimants[0]: name for name, claimants in single.items() if len(claimants) == 1}
+        if not new:
+            return found
+        found.update(new)
+
+
+def _addressed(sentence: str, names: KnownNames, common: frozenset[str]) -> str | None:
+    """The name `sentence` addresses, if any: any name in the written forms, a known one in spoken ones."""
     for pattern in (VOCATIVE_START, VOCATIVE_END):
         match = pattern.search(sentence)
-        if match and _is_name(match.group(1), known_by_first, common):
-            return _canonical(match.group(1))
+        if match and _is_name(match.group(1), names, common):
+            return names.canonical(match.group(1))
+    for pattern in KNOWN_VOCATIVE:
+        match = pattern.search(sentence)
+        if match and names.person(match.group(1)) is not None:
+            return names.canonical(match.group(1))
     return None
-
-
-def _canonical(name: str) -> str:
-    return name[:1].upper() + name[1:].lower()
 
 
 def _next_other(turns: list[Turn], index: int) -> int | None:
