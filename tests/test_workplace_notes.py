@@ -169,6 +169,24 @@ def test_decisions_are_listed_with_what_was_decided():
     assert insights.to_dict()["decisions"] == insights.decisions
 
 
+def test_a_decision_said_as_one_is_listed_and_a_recap_or_a_found_thing_is_not():
+    turns = [
+        ("Ana", "For the vendor review we could meet weekly or every other week."),
+        ("Ben", "Every other week is plenty, honestly."),
+        ("Ana", "Biweekly it is."),
+        ("Ben", "Where did I put the rota? There it is."),
+        ("Ana", "Okay, so that's the decision: night shifts rotate every month from May."),
+        ("Ben", "Last quarter we decided to freeze hiring, remember."),
+        ("Ana", "And let's make that the rule: no deploys on Fridays."),
+    ]
+
+    texts = [d["text"].lower() for d in extract_insights(meeting(turns), reference_time=MONDAY).decisions]
+
+    for decided in ("biweekly", "night shifts rotate", "no deploys on fridays"):
+        assert any(decided in t for t in texts), (decided, texts)
+    assert not any("there it is" in t or "freeze hiring" in t for t in texts), texts
+
+
 def test_the_kinds_table_names_every_insight_list_once():
     assert len(set(KEYS)) == len(KEYS)
     assert BY_KEY["decisions"].path == "decisions" and not BY_KEY["decisions"].symbl

@@ -23,7 +23,7 @@ from .vocabulary import STOPWORDS
 DECISION = "decision"
 MODEL_NAME = "decisions_v1.json"
 # sha256 of the shipped model file; bench/train_decisions.py prints the new value when it writes the file.
-MODEL_SHA256 = "a68cdab076953968bcd2dec2215a3349eb19fcc0fd0e018cb8c1da18fe891d0c"
+MODEL_SHA256 = "5633b9eaafdf76a6544aa390040834cf85350897af2942b7d353edae2ac33971"
 
 DECISION_WORDS = re.compile(
     r"\b(?:decided|decision|decide|agreed|agree|settled|final|go with|going with|go ahead|go forward|"
@@ -35,10 +35,23 @@ DECISION_WORDS = re.compile(
 OBJECTION_CHECK = re.compile(
     r"\b(?:any objections?|everyone ok with|all agreed|are we agreed)\b", re.IGNORECASE
 )
+# The group saying it has decided ("Okay, so that's the decision.", "Let's make that the rule.",
+# "Fortnightly it is."): not "we decided", which recaps an earlier meeting as often as it decides.
+STATED_DECISION = re.compile(
+    r"\b(?:(?:that's|that is) (?:the|our|a) decision|so,? decision|(?:the )?decision is|it's decided|"
+    r"(?:it's|that's) settled|let's make (?:that|it|this) (?:a|the|our) (?:rule|policy|standard|default))\b|"
+    r"^(?!(?:there|here|where|what|i|you|yes|yeah|yep|no|oh|ah|okay|ok|so|or|but|well|maybe|it|now|that|this|"
+    r"for|and)\b)"
+    r"\w+(?:[\s-]\w+){0,2} it is[.!]?$",
+    re.IGNORECASE,
+)
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 DECISION_TESTS: dict[str, Callable[[str], bool]] = {
     "decision_words": lambda t: bool(DECISION_WORDS.search(t)),
     "objection_check": lambda t: bool(OBJECTION_CHECK.search(t)),
     "agreement_opening": lambda t: bool(re.match(r"^(?:agreed|decided|okay,? (?:so )?decision)\b", t, re.I)),
+    # A plain split, not split_sentences: pysbd on every turn would cost a quarter of the extraction budget.
+    "stated_decision": lambda t: any(STATED_DECISION.search(s) for s in SENTENCE_BREAK.split(t.strip())),
 }
 OPENING = re.compile(
     r"^(?:(?:ok|okay|so|yes|yeah|yep|right|alright|all right|fine|good|perfect|true|great|then|and|"
