@@ -169,6 +169,24 @@ def test_decisions_are_listed_with_what_was_decided():
     assert insights.to_dict()["decisions"] == insights.decisions
 
 
+def test_answers_that_report_what_was_done_are_no_items_but_an_accepted_request_is():
+    items = items_of(
+        [
+            ("Lena", "Did the replacement labels arrive?"),
+            ("Omar", "Yes, they arrived Tuesday, and the credit note's already been processed."),
+            ("Lena", "Have we confirmed the courier for Friday?"),
+            ("Omar", "I spoke to them on Monday, they're fine with Friday."),
+            ("Lena", "And the old scanners, are they being collected?"),
+            ("Omar", "The vendor picks them up Wednesday afternoon."),
+            ("Lena", "Omar, can you send the pick list to the warehouse by Thursday?"),
+            ("Omar", "Thursday works."),
+        ]
+    )
+
+    assert [i["assignee"]["name"] for i in items] == ["Omar"], [i["text"] for i in items]
+    assert "pick list" in the_item(items, "pick list")["text"].lower()
+
+
 def test_a_decision_said_as_one_is_listed_and_a_recap_or_a_found_thing_is_not():
     turns = [
         ("Ana", "For the vendor review we could meet weekly or every other week."),

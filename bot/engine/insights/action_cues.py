@@ -227,6 +227,25 @@ TAKES_IT_ON = re.compile(
     r"that's mine|put me down for (?:it|that)|i(?:'ve| have) got (?:it|this|that))",
     re.IGNORECASE,
 )
+# A question about how things stand ("Did you get them?", "Have we confirmed the fire rating?", "How do I
+# know it works now?"): its answer reports, it takes nothing on.
+STATE_QUESTION = re.compile(
+    r"^(?:[\w-]+,\s+)?(?:(?:and|so|oh|okay|ok|also|but|right)\W+)*(?:did|have|has|had|is|are|was|were|does|"
+    r"how do (?:i|we) know|what about|why)\b",
+    re.IGNORECASE,
+)
+# A reply that tells what was done ("We corrected the configuration on Sunday.", "they arrived Monday",
+# "I spoke to them"): a report, whatever date it names.
+REPORTED_PAST = re.compile(
+    r"\b(?:i|we|they|he|she|it)\s+(?:already\s+|just\s+|also\s+)?(?:\w+ed|spoke|sent|did|had|was|were|went|"
+    r"took|made|got|gave|told|said|wrote|met|found|came|saw|heard|left|brought|bought|ran|paid|sold|"
+    r"built|fixed|caught|kept|held|won|lost)\b|\balready\s+(?:been|done|gone)\b",
+    re.IGNORECASE,
+)
+# What is still to come: a reply with it may report and promise at once ("I sent it, and I'll chase them").
+FUTURE = re.compile(
+    r"\b(?:will|'ll|shall|going to|gonna|tomorrow|tonight|next|later|can|could)\b", re.IGNORECASE
+)
 FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself|i'm|i've|i'd)\b", re.IGNORECASE)
 TRAILING_TAG = re.compile(
     r"[,\s]*(?:please|okay|ok|right|yeah|then|alright|all right|as well)?\s*[?.!]*$", re.IGNORECASE

@@ -28,6 +28,7 @@ from .action_cues import (
     FIRST_PERSON,
     FOLLOW_UP,
     FOLLOW_UP_CUE,
+    FUTURE,
     GROUP,
     HABITUAL,
     HEDGE,
@@ -35,9 +36,11 @@ from .action_cues import (
     NAMED,
     NAMED_SUBJECT,
     NEXT_STEPS_REACH,
+    REPORTED_PAST,
     ROLE,
     ROLE_SUBJECT,
     SPEAKER,
+    STATE_QUESTION,
     TAKES_IT_ON,
     TRAILING_TAG,
     VOCATIVE,
@@ -407,9 +410,12 @@ def _answers_a_request(
     release notes?" … "Okay. Release notes by Wednesday, then.")."""
     if speaker is None or best.sentence.rstrip().endswith("?") or not earlier:
         return False
+    if REPORTED_PAST.search(best.sentence) and not FUTURE.search(best.sentence):
+        return False  # "We corrected the configuration on Sunday.": what was done, not what will be
     last = max(p.index for p in earlier)
     for p in earlier:
-        asks = p.sentence.rstrip().endswith("?") or (p.cue is not None and p.cue.owner in (ADDRESSEE, NAMED))
+        asked = p.sentence.rstrip().endswith("?") and not STATE_QUESTION.match(p.sentence)
+        asks = asked or (p.cue is not None and p.cue.owner in (ADDRESSEE, NAMED))
         if p.speaker in (None, speaker) or not asks:
             continue
         if p.index == last or any(person == speaker for person, _, _ in people.named_in(p.sentence)):
