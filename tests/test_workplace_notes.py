@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.engine.insights import extract_insights
+from bot.engine.insights.action_model import ActionModel
 from bot.engine.insights.speech_text import normalise
 from bot.insight_kinds import BY_KEY, KEYS
 
@@ -185,6 +186,25 @@ def test_answers_that_report_what_was_done_are_no_items_but_an_accepted_request_
 
     assert [i["assignee"]["name"] for i in items] == ["Omar"], [i["text"] for i in items]
     assert "pick list" in the_item(items, "pick list")["text"].lower()
+
+
+# A model that picks every turn: what is listed is then decided by the extractor's own rules alone.
+EVERY_TURN = ActionModel({}, 10.0, 0.5, 0)
+
+
+def test_a_task_taken_and_turned_down_at_once_or_a_compliment_taken_is_no_item():
+    turns = [
+        ("Maya", "Idris, could you run the supplier workshop again this year?"),
+        ("Idris", "I'm happy to in principle, but I'm out the whole of March on parental leave."),
+        ("Maya", "Nice work, Idris, moving the freight tender was the right call."),
+        ("Idris", "Ha, I'll take that."),
+        ("Maya", "Can you draft the tender summary for the board by Friday?"),
+        ("Idris", "Sure, I can, but not before Thursday."),
+    ]
+
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+
+    assert [i["text"] for i in items] == ["Idris will draft the tender summary for the board by Friday."]
 
 
 def test_a_decision_said_as_one_is_listed_and_a_recap_or_a_found_thing_is_not():

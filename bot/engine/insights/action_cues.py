@@ -242,6 +242,20 @@ REPORTED_PAST = re.compile(
     r"built|fixed|caught|kept|held|won|lost)\b|\balready\s+(?:been|done|gone)\b",
     re.IGNORECASE,
 )
+# Taking a task on and turning it down in one breath: "I'm happy to in principle, but I'm out the whole of
+# November", "I'd love to, but I can't this month". Not "I can, but not before Wednesday", which sets a date.
+DECLINED = re.compile(
+    r"\bbut\W+(?:(?:honestly|really|unfortunately|sadly|actually)\W+)?(?:i'm|i am|i'll be|i will be)\s+"
+    r"(?:out|away|off|on (?:leave|holiday|vacation|sabbatical|(?:paternity|maternity|parental|annual|sick) "
+    r"leave))\b|\bbut\W+i\s+(?:can't|cannot|won't|couldn't)\b",
+    re.IGNORECASE,
+)
+# Praise: "I'll take that" after it takes the compliment, not a task.
+PRAISE = re.compile(
+    r"\b(?:nice|great|good|excellent|brilliant|fantastic|amazing|superb|lovely) (?:work|job|call|catch|"
+    r"stuff|effort)\b|\bwell done\b|\bkudos\b|\bcongrat",
+    re.IGNORECASE,
+)
 # What is still to come: a reply with it may report and promise at once ("I sent it, and I'll chase them").
 FUTURE = re.compile(
     r"\b(?:will|'ll|shall|going to|gonna|tomorrow|tonight|next|later|can|could)\b", re.IGNORECASE

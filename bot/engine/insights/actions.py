@@ -25,6 +25,7 @@ from .action_cues import (
     AFTER_MEETING,
     ASSIGNED_TO_YOU,
     CUES,
+    DECLINED,
     FIRST_PERSON,
     FOLLOW_UP,
     FOLLOW_UP_CUE,
@@ -36,6 +37,7 @@ from .action_cues import (
     NAMED,
     NAMED_SUBJECT,
     NEXT_STEPS_REACH,
+    PRAISE,
     REPORTED_PAST,
     ROLE,
     ROLE_SUBJECT,
@@ -346,7 +348,7 @@ def _candidate(
     nameless = best.cue is None or (_names_no_task(best) and owner != ROLE)
     if (assignee is None and nameless) or group_without_task:
         return None
-    if _said_for_now(best):
+    if _said_for_now(best) or _turned_down(conversation, best) or _takes_a_compliment(conversation, best):
         return None
     if request is not None and request.index not in cited:
         cited = sorted({*cited, request.index})
@@ -400,6 +402,36 @@ def _said_for_now(phrasing: Phrasing) -> bool:
         return False
     rest = phrasing.rest
     return bool(HABITUAL.search(phrasing.sentence) or NARRATION.match(rest) or NO_TASK.match(rest))
+
+
+def _turned_down(conversation: Conversation, best: Phrasing) -> bool:
+    """Taken on and turned down in one breath ("I'm happy to in principle, but I'm out all of November"),
+    or a request whose answer does so."""
+    if DECLINED.search(best.sentence):
+        return True
+    if best.cue is None or best.cue.owner not in (ADDRESSEE, NAMED):
+        return False
+    answer = _next_turn_of_another(conversation, best.index, best.speaker)
+    return answer is not None and bool(DECLINED.search(str(conversation.messages[answer].get("text") or "")))
+
+
+def _takes_a_compliment(conversation: Conversation, best: Phrasing) -> bool:
+    """"Nice work, Kofi, that was the right call." / "I'll take that.": praise and thanks, not a task."""
+    if best.cue is None and PRAISE.search(best.sentence):
+        return True
+    if not _names_no_task(best) or best.index == 0:
+        return False
+    before = conversation.messages[best.index - 1]
+    return conversation.people.speaker_of(before) != best.speaker and bool(
+        PRAISE.search(str(before.get("text") or ""))
+    )
+
+
+def _next_turn_of_another(conversation: Conversation, index: int, speaker: Person | None) -> int | None:
+    for later in range(index + 1, min(index + 1 + EXCHANGE_REACH, len(conversation.messages))):
+        if conversation.people.speaker_of(conversation.messages[later]) != speaker:
+            return later
+    return None
 
 
 def _answers_a_request(
