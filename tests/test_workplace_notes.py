@@ -207,6 +207,22 @@ def test_a_task_taken_and_turned_down_at_once_or_a_compliment_taken_is_no_item()
     assert [i["text"] for i in items] == ["Idris will draft the tender summary for the board by Friday."]
 
 
+def test_replies_that_tell_how_things_stand_take_nothing_on_whatever_the_model_picks():
+    turns = [
+        ("Lena", "Did the replacement labels arrive?"),
+        ("Omar", "Yes, they arrived Tuesday, and the credit note's already been processed."),
+        ("Lena", "And the loading bay lights, what is the long-term fix?"),
+        ("Omar", "New fittings. It's on the capital list for next spring."),
+        ("Lena", "Omar, can you send the pick list to the warehouse by Thursday?"),
+        ("Omar", "Thursday works."),
+    ]
+
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+
+    assert [i["assignee"]["name"] for i in items] == ["Omar"], [i["text"] for i in items]
+    assert "pick list" in items[0]["text"]
+
+
 def test_a_decision_said_as_one_is_listed_and_a_recap_or_a_found_thing_is_not():
     turns = [
         ("Ana", "For the vendor review we could meet weekly or every other week."),

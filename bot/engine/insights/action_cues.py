@@ -256,6 +256,13 @@ PRAISE = re.compile(
     r"stuff|effort)\b|\bwell done\b|\bkudos\b|\bcongrat",
     re.IGNORECASE,
 )
+# A reply about a thing or someone else ("It's on the bond list for next summer.", "They're due Friday."):
+# it tells how things stand, the speaker takes nothing on.
+ABOUT_SOMETHING_ELSE = re.compile(
+    r"^(?:(?:yes|yeah|no|well|so|oh|okay|ok|right|honestly)\W+)*"
+    r"(?:it's|it is|that's|that is|there's|there is|they're|they are|he's|he is|she's|she is)\b",
+    re.IGNORECASE,
+)
 # What is still to come: a reply with it may report and promise at once ("I sent it, and I'll chase them").
 FUTURE = re.compile(
     r"\b(?:will|'ll|shall|going to|gonna|tomorrow|tonight|next|later|can|could)\b", re.IGNORECASE

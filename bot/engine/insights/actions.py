@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from . import action_features, action_model
 from .action_cues import (
+    ABOUT_SOMETHING_ELSE,
     ACCEPTANCE,
     ACTION_ITEM,
     ADDRESSEE,
@@ -444,6 +445,10 @@ def _answers_a_request(
         return False
     if REPORTED_PAST.search(best.sentence) and not FUTURE.search(best.sentence):
         return False  # "We corrected the configuration on Sunday.": what was done, not what will be
+    if ABOUT_SOMETHING_ELSE.match(_without_acknowledgement(best.sentence)) and not FIRST_PERSON.search(
+        best.sentence
+    ):
+        return False
     last = max(p.index for p in earlier)
     for p in earlier:
         asked = p.sentence.rstrip().endswith("?") and not STATE_QUESTION.match(p.sentence)
