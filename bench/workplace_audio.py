@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+import metrics  # noqa: E402
 import workplace_eval as wev  # noqa: E402
 
 from bot.engine.insights import extract_insights  # noqa: E402
@@ -93,6 +94,16 @@ def named_by_gold(messages: list[dict], lines: list[dict]) -> list[dict]:
     return [{**m, "from": {"name": name.get((m.get("from") or {}).get("name"), "")}} for m in messages]
 
 
+def keywords_heard(messages: list[dict], gold_items: list[dict]) -> int:
+    """Gold items one of whose keywords the recogniser wrote somewhere in the meeting (apostrophes aside)."""
+
+    def plain(text: str) -> str:
+        return re.sub(r"[^a-z0-9 ]", "", wev.fold(text))
+
+    heard = plain(" ".join(m["text"] for m in messages))
+    return sum(1 for item in gold_items if any(plain(k) in heard for k in item["any"]))
+
+
 def audio_seconds(wav: Path) -> float:
     info = subprocess.run(["soxi", "-D", str(wav)], check=True, capture_output=True, text=True)
     return float(info.stdout.strip())
@@ -120,6 +131,7 @@ def main(argv: list[str]) -> int:
 
         models = train_actions.workplace_held_out_models()
     totals, base, audio, spent = wev.Counts(), wev.Counts(), 0.0, 0.0
+    kept, errors, words = 0, 0, 0
     rows = []
     for path in paths:
         meeting = wev.load(path)
@@ -146,6 +158,10 @@ def main(argv: list[str]) -> int:
         recognised = wev.WorkplaceMeeting(meeting.meeting_id, True, messages, meeting.gold, meeting.kind)
         base_counts = wev.score_items(wev.baseline_items(recognised), meeting.gold["action_items"])
         totals, base = totals + counts, base + base_counts
+        kept += keywords_heard(messages, meeting.gold["action_items"])
+        script = metrics.normalise(" ".join(line["text"] for line in json.loads(path.read_text())["lines"]))
+        errors += metrics.word_errors(script, metrics.normalise(" ".join(m["text"] for m in messages)))
+        words += len(script)
         voices = {(m.get("from") or {}).get("name") for m in messages} - {None}
         named = len([v for v in voices if not GENERIC_LABEL.match(v)])
         rows.append(
@@ -171,7 +187,10 @@ def main(argv: list[str]) -> int:
         f"and diarized by `symbl-bot process --json --speakers N --model {args.model}"
         f"{' --member NAME…' if args.members else ''}`, action items from {how}. Owners by name: found "
         f"items whose assignee is the gold owner; voices named: voices the CLI gave a name, of those it told "
-        f"apart. Transcription this run: {spent:.0f} s (cached meetings excluded).\n\n"
+        f"apart. Transcription this run: {spent:.0f} s (cached meetings excluded). Gold items with a keyword "
+        f"still in the recognised text (the most any note of it can find by the scoring rule): {kept} of "
+        f"{totals.gold} ({kept / max(1, totals.gold):.2f}); word error rate against the script "
+        f"{errors / max(1, words):.2f}.\n\n"
         f"{table}"
     )
     print(text)
