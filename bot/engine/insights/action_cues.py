@@ -237,20 +237,23 @@ STATE_QUESTION = re.compile(
 # A reply that tells what was done ("We corrected the configuration on Sunday.", "they arrived Monday",
 # "I spoke to them"): a report, whatever date it names.
 REPORTED_PAST = re.compile(
-    r"\b(?:i|we|they|he|she|it)\s+(?:already\s+|just\s+|also\s+)?(?:\w+ed|spoke|sent|did|had|was|were|went|"
+    # "-ed", but not "need", "proceed" or "feed", which are no past.
+    r"\b(?:i|we|they|he|she|it)\s+(?:already\s+|just\s+|also\s+)?(?:\w+(?<!e)ed|spoke|sent|did|had|was|were|went|"
     r"took|made|got|gave|told|said|wrote|met|found|came|saw|heard|left|brought|bought|ran|paid|sold|"
     r"built|fixed|caught|kept|held|won|lost)\b|\balready\s+(?:been|done|gone)\b",
     re.IGNORECASE,
 )
 # Taking a task on and turning it down in one breath: "I'm happy to in principle, but I'm out the whole of
-# November", "I'd love to, but I can't this month". Not "I can, but not before Wednesday", which sets a date.
+# November", "I'd love to, but I can't this month". Not "I can, but not before Wednesday", which sets a date,
+# nor "I'll send the draft, but I can't do the slides", which keeps one task.
 DECLINED = re.compile(
     r"\bbut\W+(?:(?:honestly|really|unfortunately|sadly|actually)\W+)?(?:i'm|i am|i'll be|i will be)\s+"
     r"(?:out|away|off|on (?:leave|holiday|vacation|sabbatical|(?:paternity|maternity|parental|annual|sick) "
-    r"leave))\b|\bbut\W+i\s+(?:can't|cannot|won't|couldn't)\b",
+    r"leave))\b|\bbut\W+i\s+(?:can't|cannot|won't|couldn't)(?:\s+(?:(?:this|that|next) (?:week|month|time)|"
+    r"today|tomorrow|then))?\W*$",
     re.IGNORECASE,
 )
-# Praise: "I'll take that" after it takes the compliment, not a task.
+# Praise ("Nice work, Kofi"): no task itself, and the "I'll take that" after it takes the compliment.
 PRAISE = re.compile(
     r"\b(?:nice|great|good|excellent|brilliant|fantastic|amazing|superb|lovely) (?:work|job|call|catch|"
     r"stuff|effort)\b|\bwell done\b|\bkudos\b|\bcongrat",

@@ -417,7 +417,7 @@ def _turned_down(conversation: Conversation, best: Phrasing) -> bool:
 
 
 def _takes_a_compliment(conversation: Conversation, best: Phrasing) -> bool:
-    """"Nice work, Kofi, that was the right call." / "I'll take that.": praise and thanks, not a task."""
+    """ "Nice work, Kofi, that was the right call." / "I'll take that.": praise and thanks, not a task."""
     if best.cue is None and PRAISE.search(best.sentence):
         return True
     if not _names_no_task(best) or best.index == 0:
