@@ -112,6 +112,18 @@ def test_members_given_name_the_voice_the_talk_never_names():
     assert "Dana will check the marketing budget" in actions
 
 
+def test_a_member_given_with_an_email_carries_it_to_the_owners():
+    result = run(
+        str(SAMPLE), "--json", "-q", "--member", "Priya Shah <priya@example.com>", "--member", "Dana Wu"
+    )
+
+    assert result.exit_code == 0, result.stderr
+    owners = {
+        (i["assignee"]["name"], i["assignee"].get("email")) for i in json.loads(result.stdout)["actionItems"]
+    }
+    assert ("Priya Shah", "priya@example.com") in owners and ("Dana Wu", "") in owners
+
+
 @pytest.mark.parametrize(
     "model_name",
     [pytest.param(None, marks=pytest.mark.slow, id="default model"), pytest.param("tiny.en", id="tiny.en")],

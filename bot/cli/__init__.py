@@ -65,9 +65,10 @@ def main(ctx: click.Context, verbose: bool) -> None:
     "--member",
     "members",
     multiple=True,
-    metavar="NAME",
+    metavar="'NAME [<EMAIL>]'",
     help="Someone who may speak (repeat for each): voices are named from how people address each other, "
-    "and a name the speech model mishears ('Matias' for Mateus) is still recognised.",
+    "and a name the speech model mishears ('Matias' for Mateus) is still recognised. With an e-mail "
+    "('Priya Shah <priya@example.com>'), the note's owners carry it.",
 )
 @click.option("--model", help="Packaged model name (tiny.en, base) or a local faster-whisper model folder.")
 @click.option(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +24,7 @@ from bot.engine.text_messages import process_transcript_file
 from bot.net import download
 from bot.transcript_import import transcript_kind
 
+NAME_AND_EMAIL = re.compile(r"^\s*(?P<name>\S.*?)\s*<(?P<email>[^<>@\s]+@[^<>@\s]+)>\s*$")
 STAGE_SPAN = {"decoding": (0, 8), "transcribing": (8, 90), "diarizing": (90, 100)}
 
 
@@ -45,7 +47,7 @@ def run_process(
         language_code=language,
         enable_speaker_diarization=diarize,
         diarization_speaker_count=speakers,
-        members=tuple(KnownPerson(member.strip()) for member in members if member.strip()),
+        members=tuple(_known_person(member) for member in members if member.strip()),
     )
     engine = Engine(model or settings.engine_model, cache_dir=settings.model_cache_dir)
     # Failures end as one `Error:` line in the click group (bot.cli._Cli), BotErrors with their user_message.
@@ -76,6 +78,14 @@ def run_process(
         click.echo(json.dumps(conversation, indent=2))
     else:
         click.echo(render_text(conversation, title=options.name, duration=duration))
+
+
+def _known_person(member: str) -> KnownPerson:
+    """'Priya Shah <priya@example.com>' (as an e-mail client writes an address) or 'Priya Shah'."""
+    address = NAME_AND_EMAIL.match(member)
+    if address is None:
+        return KnownPerson(member.strip())
+    return KnownPerson(address.group("name"), address.group("email"))
 
 
 def _default_name(source: str) -> str:
