@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+# Lower case without accents: how the README compares text (the product's own, which names are compared by).
+from bot.engine.insights.text import folded as fold
 
 WORKPLACE = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "workplace"
 # A Wednesday morning: "by Friday", "next Tuesday" resolve to real dates.
@@ -40,12 +42,6 @@ DATE_WORDS = re.compile(
     r"\d+(?:st|nd|rd|th)?|first|second|third|\w+teenth|\w+tieth|twentieth|thirtieth|\w+-\w+(?:st|nd|rd|th)|"
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
 )
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: how the README compares text."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 @dataclass

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import jellyfish
 
+from bot.engine.insights.text import folded, rough_sentences
 from bot.engine.insights.vocabulary import CALENDAR_WORDS
 
 GENERIC_LABEL = re.compile(r"^(?:Speaker|Channel) \d+$")
@@ -143,9 +143,11 @@ NOT_NAMES = (
 )
 # Case-sensitive inside patterns that are not: a name is written with its capital.
 NAME = r"(?-i:([A-Z][a-z]+(?:-[A-Z][a-z]+)?))"
+# Words that may open a sentence before the name it addresses.
+LEAD_IN = r"okay|ok|so|and|right|great|good|alright|well|now"
 # "Sam, can you…", "Okay, Sam, please…", "So Sam, what do you think?"
 VOCATIVE_START = re.compile(
-    r"^(?:(?:okay|ok|so|and|right|great|good|alright|well|now|thanks|thank you)[,.]?\s+)*" + NAME + r",\s*"
+    r"^(?:(?:" + LEAD_IN + r"|thanks|thank you)[,.]?\s+)*" + NAME + r",\s*"
     r"(?=(?:can|could|would|will|please|do|did|are|is|have|what|how|when|where|why|which|any|maybe|you|i|"
     r"let|let's|go|over|your)\b)",
     re.IGNORECASE,
@@ -156,9 +158,7 @@ VOCATIVE_END = re.compile(r",\s*" + NAME + r"\s*\?\s*$")
 # addressed at a sentence's start whatever follows ("Matias, grappling hook,"), between commas before a
 # request ("…out Thursday, Priya, you want to start.") and closing a sentence ("Next, the boss fight, Ravi,").
 KNOWN_VOCATIVE = (
-    re.compile(
-        r"^(?:(?:okay|ok|so|and|right|great|good|alright|well|now|next|then)[,.]?\s+)*" + NAME + r",\s*\S"
-    ),
+    re.compile(r"^(?:(?:" + LEAD_IN + r"|next|then)[,.]?\s+)*" + NAME + r",\s*\S"),
     re.compile(
         r",\s*" + NAME + r",\s*(?=(?:can|could|would|will|please|do|are|what|how|when|you|your|any|maybe)\b)"
     ),
@@ -252,9 +252,8 @@ def identify(
     labels = list(dict.fromkeys(t.label for t in turns if GENERIC_LABEL.match(t.label)))
     if not labels:
         return {}
-    common = _common_words(turns)
-    known_names = KnownNames(known, common)
-    votes = _votes(turns, known_names, common)
+    known_names = KnownNames(known, _common_words(turns))
+    votes = _votes(turns, known_names)
     names = {label: _winner(votes.get(label, {})) for label in labels}
     names.update(_by_elimination(labels, names, _mentioned(turns, known_names), known_names))
     groups = _merged_groups(labels, names, _continuations(turns))
@@ -281,7 +280,7 @@ class KnownNames:
         by_first: dict[str, KnownPerson] = {}
         shared: set[str] = set()
         for person in known:
-            key = _folded(person.first_name)
+            key = folded(person.first_name)
             if not key:
                 continue
             if key in by_first and by_first[key].name != person.name:
@@ -299,7 +298,7 @@ class KnownNames:
         return self._heard[word]
 
     def _person(self, word: str) -> KnownPerson | None:
-        key = _folded(word)
+        key = folded(word)
         if key in self._by_first:
             return self._by_first[key]
         if len(key) < MIN_HEARD_NAME_LENGTH or word.lower() in self._ordinary:
@@ -311,6 +310,11 @@ class KnownNames:
             return None
         return self._by_first[alike[0][1]]
 
+    def could_be(self, word: str) -> bool:
+        """A known first name (or one misheard); else a capitalised word that is no common word
+        ("Basically, you…")."""
+        return self.person(word) is not None or word.lower() not in self._ordinary
+
     def first_names(self) -> set[str]:
         return {person.first_name for person in self._by_first.values()}
 
@@ -318,18 +322,6 @@ class KnownNames:
         """The known first name `word` stands for, else `word` written as a name."""
         person = self.person(word)
         return person.first_name if person else word[:1].upper() + word[1:].lower()
-
-
-def _folded(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def _is_name(word: str, names: KnownNames, common: frozenset[str]) -> bool:
-    """A known first name (or one misheard); else a capitalised word that is no common word
-    ("Basically, you…")."""
-    key = word.lower()
-    return names.person(word) is not None or (key not in NOT_NAMES and key not in common)
 
 
 def _common_words(turns: list[Turn]) -> frozenset[str]:
@@ -341,11 +333,7 @@ def _common_words(turns: list[Turn]) -> frozenset[str]:
     )
 
 
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
-
-
-def _votes(turns: list[Turn], names: KnownNames, common: frozenset[str]) -> dict[str, dict[str, float]]:
+def _votes(turns: list[Turn], names: KnownNames) -> dict[str, dict[str, float]]:
     """label → {name: votes}; a vote against (the speaker says "Sam, can you…", so is not Sam) is negative."""
     votes: dict[str, dict[str, float]] = {}
 
@@ -355,15 +343,15 @@ def _votes(turns: list[Turn], names: KnownNames, common: frozenset[str]) -> dict
             tally[name] = tally.get(name, 0.0) + weight
 
     for index, turn in enumerate(turns):
-        sentences = _sentences(turn.text)
+        sentences = rough_sentences(turn.text)
         for sentence in sentences:
             if sentence.endswith("?"):  # "It's Ada Longmund?" asks who someone is
                 continue
             for pattern in (SELF_INTRO, THIS_IS_INTRO, NAME_HERE):
                 match = pattern.search(sentence)
-                if match and _is_name(match.group(1), names, common):
+                if match and names.could_be(match.group(1)):
                     vote(turn.label, names.canonical(match.group(1)), VOTE_SELF_INTRO)
-        addressed = next(filter(None, (_addressed(s, names, common) for s in sentences)), None)
+        addressed = next(filter(None, (_addressed(s, names) for s in sentences)), None)
         if addressed:
             vote(turn.label, addressed, -VOTE_ANSWERED_VOCATIVE)
             answer = _next_other(turns, index)
@@ -379,7 +367,7 @@ def _votes(turns: list[Turn], names: KnownNames, common: frozenset[str]) -> dict
             (GREETING, VOTE_GREETING, _next_other),
         ):
             match = pattern.match(sentences[0]) if sentences else None
-            if match and _is_name(match.group(1), names, common):
+            if match and names.could_be(match.group(1)):
                 name = names.canonical(match.group(1))
                 vote(turn.label, name, -weight)
                 other = pick(turns, index)
@@ -425,11 +413,11 @@ def _by_elimination(
         found.update(new)
 
 
-def _addressed(sentence: str, names: KnownNames, common: frozenset[str]) -> str | None:
+def _addressed(sentence: str, names: KnownNames) -> str | None:
     """The name `sentence` addresses, if any: any name in the written forms, a known one in spoken ones."""
     for pattern in (VOCATIVE_START, VOCATIVE_END):
         match = pattern.search(sentence)
-        if match and _is_name(match.group(1), names, common):
+        if match and names.could_be(match.group(1)):
             return names.canonical(match.group(1))
     for pattern in KNOWN_VOCATIVE:
         match = pattern.search(sentence)

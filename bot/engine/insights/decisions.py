@@ -17,7 +17,7 @@ from functools import lru_cache
 from . import action_features, action_model
 from .action_cues import ACCEPTANCE
 from .people import People
-from .text import as_sentence, content_words, insight_id, remove_fillers, split_sentences
+from .text import as_sentence, content_words, insight_id, remove_fillers, rough_sentences, split_sentences
 from .vocabulary import STOPWORDS
 
 DECISION = "decision"
@@ -45,13 +45,12 @@ STATED_DECISION = re.compile(
     r"\w+(?:[\s-]\w+){0,2} it is[.!]?$",
     re.IGNORECASE,
 )
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 DECISION_TESTS: dict[str, Callable[[str], bool]] = {
     "decision_words": lambda t: bool(DECISION_WORDS.search(t)),
     "objection_check": lambda t: bool(OBJECTION_CHECK.search(t)),
     "agreement_opening": lambda t: bool(re.match(r"^(?:agreed|decided|okay,? (?:so )?decision)\b", t, re.I)),
-    # A plain split, not split_sentences: pysbd on every turn would cost a quarter of the extraction budget.
-    "stated_decision": lambda t: any(STATED_DECISION.search(s) for s in SENTENCE_BREAK.split(t.strip())),
+    # rough_sentences, not split_sentences: pysbd on every turn would cost a quarter of the extraction budget.
+    "stated_decision": lambda t: any(STATED_DECISION.search(s) for s in rough_sentences(t)),
 }
 OPENING = re.compile(
     r"^(?:(?:ok|okay|so|yes|yeah|yep|right|alright|all right|fine|good|perfect|true|great|then|and|"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from functools import lru_cache
 
 import pysbd
@@ -26,6 +27,7 @@ _FILLER_TOKEN = re.compile(
 # "I'll I'll send", "we we should": a stutter, contractions included, so cues still see "I'll send".
 _REPEATED_WORD = re.compile(r"\b(\w+(?:'\w+)?)(?:,?\s+\1\b)+", re.IGNORECASE)
 _INNER_SENTENCE_END = re.compile(r"[.!?]\s+\S")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 _SPACES = re.compile(r"\s+")
 # Where a sentence may end, counted to size pysbd's windows (its work grows with the square of the sentences
 # in one call: a message of a thousand "Ok." cost it 40 × what ordinary text of the same length does).
@@ -47,6 +49,17 @@ def split_sentences(text: str) -> list[str]:
     if not _INNER_SENTENCE_END.search(text):
         return [text]
     return [s.strip() for s in _segments(text) if s.strip()]
+
+
+def rough_sentences(text: str) -> list[str]:
+    """Sentences split wherever . ! or ? meet a space: no pysbd, for a cue tested on every turn."""
+    return [s for s in _SENTENCE_BREAK.split(text.strip()) if s]
+
+
+def folded(text: str) -> str:
+    """Lower case without accents ("Tomás" → "tomas"), as names and keywords are compared."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def _segments(text: str) -> list[str]:

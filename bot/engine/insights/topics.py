@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import yake
 
 from . import sentiment as sentiment_
-from .text import insight_id, remove_fillers, stem, words
+from .text import insight_id, remove_fillers, rough_sentences, stem, words
 from .vocabulary import (
     CALENDAR_WORDS,
     CLAUSE_WORDS,
@@ -144,7 +144,7 @@ def _named_words(messages: list[dict]) -> dict[str, float]:
     capitalised: dict[str, int] = {}
     total: dict[str, int] = {}
     for message in messages:
-        for sentence in re.split(r"(?<=[.!?])\s+", str(message.get("text") or "")):
+        for sentence in rough_sentences(str(message.get("text") or "")):
             for token in _TOKEN.findall(sentence)[1:]:
                 key = token.lower()
                 total[key] = total.get(key, 0) + 1
