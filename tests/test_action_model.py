@@ -135,16 +135,30 @@ def test_yes_before_a_commitment_is_dropped_and_the_next_steps_read_in_the_third
 
 
 def test_an_item_kept_first_person_loses_its_yes_and_is_owned_in_the_next_steps():
-    """Speech-to-text made "by Friday" into "I Friday": a first-person word is left after the commitment form,
-    so the rewrite is unsafe and the item stays as said, but without the "Yes," that answered the request."""
+    """A first-person word is left after the commitment form ("on my side"), so the rewrite is unsafe and
+    the item stays as said, but without the "Yes," that answered the request."""
+    lines = [
+        "Can you look into the payment crash?",
+        "Yes, I will fix the payment crash on my side by Friday.",
+    ]
+    insights = extract_insights(conversation(lines, [ANNA, MARCO]), reference_time=WEDNESDAY, members=MEMBERS)
+
+    item = item_about(insights.action_items, "payment crash")
+    assert item["text"] == "I will fix the payment crash on my side by Friday."
+    assert item["assignee"] == MARCO
+    [next_steps] = [s["text"] for s in insights.summary if s["text"].startswith("Next steps:")]
+    assert next_steps == "Next steps: Marco Silva: I will fix the payment crash on my side by Friday."
+
+
+def test_a_stray_i_left_by_speech_to_text_ends_the_task_not_the_rewrite():
+    """Speech-to-text made "by Friday" into "I Friday": the "I" starts no commitment of its own, so the task
+    ends before it and the item is still written in the third person."""
     lines = ["Can you look into the payment crash?", "Yes, I will fix the payment crash I Friday."]
     insights = extract_insights(conversation(lines, [ANNA, MARCO]), reference_time=WEDNESDAY, members=MEMBERS)
 
     item = item_about(insights.action_items, "payment crash")
-    assert item["text"] == "I will fix the payment crash I Friday."
+    assert item["text"] == "Marco will fix the payment crash Friday."
     assert item["assignee"] == MARCO
-    [next_steps] = [s["text"] for s in insights.summary if s["text"].startswith("Next steps:")]
-    assert next_steps == "Next steps: Marco Silva: I will fix the payment crash I Friday."
 
 
 def test_i_will_ask_someone_keeps_who_asks_and_who_is_asked():

@@ -251,7 +251,6 @@ def test_an_acceptance_by_pronoun_is_written_from_the_request_it_answers(lines, 
     assert item["messageIds"] == ["msg-1", "msg-2"]
 
 
-@MODEL_MISS
 def test_can_you_goes_to_the_addressee_who_accepts():
     lines = ["Can you draft the announcement for the newsletter?", "Sure, no problem.", "Thanks."]
     messages = conversation(lines, [ANNA, PRIYA, MARCO])

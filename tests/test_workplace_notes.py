@@ -321,3 +321,171 @@ def test_work_given_to_a_team_a_role_or_you_two_is_listed_in_their_words():
     the_item(items, "pricing page")
     listed = " ".join(i["text"].lower() for i in items)
     assert "fine" not in listed and "discount" not in listed
+
+
+def test_an_offer_put_as_a_question_and_taken_up_is_the_offerers_item():
+    items = items_of(
+        [
+            ("Ines", "If we had the budget we could hire a second driver, but we don't."),
+            ("Kemal", "Shall I draft a business case for the extra driver anyway?"),
+            ("Ines", "Yes please, by the end of the month."),
+        ]
+    )
+
+    item = the_item(items, "business case")
+    assert item["assignee"]["name"] == "Kemal"
+    assert item["text"].startswith("Kemal will draft a business case")
+    assert item["dueBy"].startswith("2026-03-31")
+
+
+def test_a_request_put_to_someone_and_accepted_is_listed_even_in_few_words():
+    turns = [
+        ("Ines", "Kemal, please keep negotiating with the landlord and report back in April."),
+        ("Kemal", "Will do."),
+        ("Ines", "Can you get the two stock discrepancies reconciled before month end?"),
+        ("Bea", "Consider it done."),
+        ("Ines", "Bea, can you program a test infusion on this one?"),
+        ("Bea", "Okay."),
+    ]
+
+    items = items_of(turns)
+
+    assert the_item(items, "keep negotiating")["assignee"]["name"] == "Kemal"
+    reconciled = the_item(items, "reconciled")
+    assert reconciled["assignee"]["name"] == "Bea"
+    assert reconciled["dueBy"].startswith("2026-03-31")
+    assert not any("infusion" in i["text"] for i in items), "work done in the room is no item"
+
+
+def test_a_pronoun_is_not_read_as_a_request_someone_else_answered():
+    turns = [
+        ("Ines", "Can you get the stock discrepancies reconciled before month end?"),
+        ("Bea", "Consider it done."),
+        ("Ines", "The new shift rota needs signing off by HR."),
+        ("Kemal", "I'm on the hook for the rota, I'll get it over to HR by Wednesday."),
+    ]
+
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+
+    rota = the_item(items, "hr")
+    assert rota["assignee"]["name"] == "Kemal"
+    assert "reconciled" not in rota["text"]
+
+
+@pytest.mark.parametrize(
+    ("said", "due"),
+    [
+        ("I'll move the alerts by end of day tomorrow.", "2026-03-03"),
+        ("I'll send the contract by close of business Friday.", "2026-03-06"),
+        ("I'll have the survey results by mid-April.", "2026-04-15"),
+        ("I'll close the books before month end.", "2026-03-31"),
+        ("I'll finish the forecast by the end of the quarter.", "2026-03-31"),
+        ("I'll get the new rota out within a fortnight.", "2026-03-16"),
+        ("I'll have the shortlist by the end of January.", "2027-01-31"),
+        ("I'll sign the lease by May.", "2026-05-01"),
+    ],
+)
+def test_deadlines_said_around_a_day_or_a_month_resolve(said, due):
+    [item] = items_of([("Ravi", said)])
+    assert item["dueBy"].startswith(due), item
+
+
+def test_a_commitment_is_written_in_the_third_person_without_its_run_on_or_emphasis():
+    turns = [
+        ("Nadia", "the design team hasnt sent the mockups"),
+        ("Sam", "ok ill chase them today i know their lead"),
+        ("Nadia", "Nobody wants the report? Okay, I'll write it myself and send it to support by Monday."),
+        ("Sam", "Can you send me a list of what you still need?"),
+        ("Nadia", "Yeah, I'll send that over after this."),
+    ]
+
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    texts = [i["text"] for i in items]
+
+    assert any(t.startswith("Sam will chase them today") and "know" not in t for t in texts), texts
+    assert any(t.startswith("Nadia will write it and send it to support") for t in texts), texts
+    assert "Nadia will send Sam a list of what Nadia still needs." in texts, texts
+
+
+def test_a_point_raised_when_the_chair_asks_for_other_business_is_no_ones_task():
+    turns = [
+        ("Helen", "Thank you Olga. Any other business?"),
+        (
+            "Marcus",
+            "Just that the annual report goes to print on the fifteenth, so comments to me before then.",
+        ),
+    ]
+
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+
+    assert not any(i["assignee"].get("name") == "Marcus" for i in items), [i["text"] for i in items]
+
+
+def test_a_motion_adopted_or_a_point_agreed_is_a_decision():
+    turns = [
+        ("Helen", "The auditors recommend two signatures on anything over ten thousand."),
+        ("Helen", "Any objections to adopting that? No? Then it's adopted from next quarter."),
+        ("Marcus", "I will update the finance policy accordingly."),
+        ("Helen", "OK, we're agreed the Saturday shift moves to Sunday from January."),
+    ]
+
+    texts = [d["text"].lower() for d in extract_insights(meeting(turns), reference_time=MONDAY).decisions]
+
+    assert any("adopted" in t for t in texts), texts
+    assert any("saturday shift" in t for t in texts), texts
+
+
+def test_screen_sharing_and_goodbyes_are_no_items_whatever_the_model_picks():
+    turns = [
+        ("Omari", "No worries. I'll share my screen."),
+        ("Greta", "Sure. I'll see you both at the offsite on Thursday."),
+        ("Greta", "Ha, deal. I'll let you go."),
+        ("Pavel", "I'll send the offsite agenda to everyone tomorrow."),
+    ]
+
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+
+    assert [i["text"] for i in items] == ["Pavel will send the offsite agenda to everyone tomorrow."]
+
+
+def test_a_task_asked_for_by_naming_a_person_and_a_thing_is_theirs_when_they_give_a_time():
+    items = items_of(
+        [
+            ("Wen", "Okay, launch checklist. Priya, the slides?"),
+            ("Priya", "Tomorrow morning."),
+            ("Wen", "And Arjun, the venue deposit?"),
+            ("Arjun", "Paid it last week."),
+        ]
+    )
+
+    assert [(i["text"], i["assignee"]["name"]) for i in items] == [
+        ("Priya will handle the slides tomorrow.", "Priya")
+    ]
+
+
+def test_work_put_off_to_some_point_is_a_follow_up_without_a_due_date():
+    turns = [
+        ("Tom", "ok so thanks everyone lets go through the q4 roadmap"),
+        ("Kenji", "yeah ill get the sdk upgrade done by friday no problem"),
+        ("Tom", "ok we should probably look at the hiring plan at some point too but not today"),
+    ]
+
+    insights = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN)
+
+    assert [i["text"] for i in insights.action_items] == ["Kenji will get the sdk upgrade done by friday."]
+    [parked] = insights.follow_ups
+    assert "hiring plan" in parked["text"] and "dueBy" not in parked
+
+
+def test_what_a_named_person_can_do_answered_with_okay_is_no_item_and_breaks_nothing():
+    turns = [
+        ("Anna", "So Anna can select which colour she prefers, so."),
+        ("Ben", "Okay."),
+        ("Ben", "So Anna can pick the colour and Ben can sign it off."),
+    ]
+
+    # Whatever the model picks, a speaker's own name as the subject of "can" is written, not a crash.
+    extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN)
+    items = items_of(turns)
+
+    assert not any("select" in i["text"] for i in items), [i["text"] for i in items]

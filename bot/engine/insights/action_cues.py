@@ -32,13 +32,15 @@ def _cue(regex: str, owner: str, modal: str = "will") -> Cue:
     return Cue(re.compile(r"(?:" + regex + r")\s+(?P<rest>\S.*)", re.IGNORECASE), owner, modal)
 
 
+WANT_YOU_TO_CUE = _cue(r"\bi(?:'d| would) like you to|\bi (?:want|need) you to", ADDRESSEE)
+PLEASE_CUE = _cue(r"\b(?:please|pls)", ADDRESSEE)
 REQUEST_CUE = _cue(r"\b(?:can|could|would|will) you(?: please)?", ADDRESSEE)
+REMINDER_CUE = _cue(r"\b(?:don't|do not) forget to|\bremember to|\bmake sure (?:to|you|that you)", ADDRESSEE)
+# The forms that put a request to someone, as against stating what "you" must do ("you have to choose").
+REQUEST_CUES = (WANT_YOU_TO_CUE, PLEASE_CUE, REQUEST_CUE, REMINDER_CUE)
 # Ordered from the most specific to the most general: the first that matches decides owner and modal.
 CUES: tuple[Cue, ...] = (
-    _cue(r"\bi(?:'d| would) like you to|\bi (?:want|need) you to", ADDRESSEE),
-    _cue(r"\b(?:please|pls)", ADDRESSEE),
-    REQUEST_CUE,
-    _cue(r"\b(?:don't|do not) forget to|\bremember to|\bmake sure (?:to|you|that you)", ADDRESSEE),
+    *REQUEST_CUES,
     _cue(
         r"\byou(?:'ll| will)? (?:have to|need to|must|(?:'ve|have) got to)|\byou(?:'re| are) (?:going to|"
         r"gonna) have to",
@@ -234,6 +236,13 @@ STATE_QUESTION = re.compile(
     r"how do (?:i|we) know|what about|why)\b",
     re.IGNORECASE,
 )
+# The chair going round the table ("Any other business?", "Anything else?", "Who's next?"): a turn that
+# answers it without a commitment form of its own raises a point; it takes nothing on.
+ROUND_QUESTION = re.compile(
+    r"\b(?:any other business|anything else|any (?:more )?(?:questions|updates|blockers|comments|objections)|"
+    r"anyone else|who's next|who is next|what else)\b",
+    re.IGNORECASE,
+)
 # A reply that tells what was done ("We corrected the configuration on Sunday.", "they arrived Monday",
 # "I spoke to them"): a report, whatever date it names.
 REPORTED_PAST = re.compile(
@@ -270,9 +279,31 @@ ABOUT_SOMETHING_ELSE = re.compile(
 FUTURE = re.compile(
     r"\b(?:will|'ll|shall|going to|gonna|tomorrow|tonight|next|later|can|could)\b", re.IGNORECASE
 )
+# A task asked for by naming a person and a thing ("Priya, the slides?"): the answer ("Tomorrow
+# morning.") takes it on. Used, like ASSIGNED_TO_YOU, only to word and own an item, not as a model feature.
+ELLIPTICAL_ASK = re.compile(
+    r"^(?:(?:and|so|okay|ok|right|then|also|now)\W+)*(?P<name>[A-Z][\w'-]+),\s+"
+    r"(?P<rest>(?:the|your|our|that|those|this|these)\s+[^?]*?)\s*\?$"
+)
+# An offer put as a question ("Shall I draft a business case?", "Do you want me to call them?"): work the
+# speaker takes on once someone else says yes. Not one of `CUES`: asked alone, nothing is taken on yet.
+OFFER_QUESTION = _cue(
+    r"^(?:(?:so|and|okay|ok|well|or|then),?\s+)*(?:shall i|should i|(?:do you )?want me to|"
+    r"would you like me to|would it help if i|how about i)",
+    SPEAKER,
+)
+# Saying yes to such an offer: "Yes please, by the end of the month.", "Please.", "Go ahead."
+YES_TO_OFFER = re.compile(
+    r"^(?:yes|yeah|yep|yup|sure|please|ok|okay|go ahead|go for it|that would|that'd|"
+    r"if you (?:could|can|would)|would you|could you|great|perfect|lovely|absolutely|definitely)\b"
+    r"(?![\s,.!]*(?:but|no|not|don't)\b)",
+    re.IGNORECASE,
+)
 FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself|i'm|i've|i'd)\b", re.IGNORECASE)
 TRAILING_TAG = re.compile(
-    r"[,\s]*(?:please|okay|ok|right|yeah|then|alright|all right|as well)?\s*[?.!]*$", re.IGNORECASE
+    r"[,\s]*(?:please|okay|ok|right|yeah|then|alright|all right|as well|no problem|no worries|for sure)?"
+    r"\s*[?.!]*$",
+    re.IGNORECASE,
 )
 LEADING_SOFTENER = re.compile(
     r"^(?:just|also|then|definitely|actually|maybe|perhaps|probably|please)\s+", re.IGNORECASE

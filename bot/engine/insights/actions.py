@@ -24,9 +24,11 @@ from .action_cues import (
     ACTION_ITEM,
     ADDRESSEE,
     AFTER_MEETING,
+    ASKS_ABOUT_OBLIGATION,
     ASSIGNED_TO_YOU,
     CUES,
     DECLINED,
+    ELLIPTICAL_ASK,
     FIRST_PERSON,
     FOLLOW_UP,
     FOLLOW_UP_CUE,
@@ -34,23 +36,31 @@ from .action_cues import (
     GROUP,
     HABITUAL,
     HEDGE,
+    IN_MEETING,
     LEADING_SOFTENER,
     NAMED,
     NAMED_SUBJECT,
     NEXT_STEPS_REACH,
+    OFFER_QUESTION,
+    OPINION_REQUEST,
+    PLEASE_CUE,
     PRAISE,
     REPORTED_PAST,
+    REQUEST_CUES,
+    RIGHT_NOW,
     ROLE,
     ROLE_SUBJECT,
+    ROUND_QUESTION,
     SPEAKER,
     STATE_QUESTION,
     TAKES_IT_ON,
     TRAILING_TAG,
     VOCATIVE,
+    YES_TO_OFFER,
     Cue,
     next_steps_round,
 )
-from .dates import DueDate, find_due_date
+from .dates import MONTHS, WEEKDAYS, DueDate, find_due_date
 from .parked import is_parked
 from .people import People, Person
 from .text import as_sentence, capitalise_first, content_words, insight_id, remove_fillers, split_sentences
@@ -69,6 +79,13 @@ __all__ = [
 ]
 
 YOU = re.compile(r"\byou\b(?!')", re.IGNORECASE)
+# "you need" → "Sam needs": the present tense verbs that follow a subject "you" in a task.
+YOU_DO = re.compile(
+    r"\byou (?P<adverb>(?:still|really|also|just|already|actually|usually) )?"
+    r"(?P<verb>need|want|have|think|like|know|prefer|use|do|get)\b",
+    re.IGNORECASE,
+)
+THIRD_PERSON = {"have": "has", "do": "does"}
 # "Yes, …", "Sure. …", "Okay, so …": the answer that opens a reply is not part of the task, so an item kept
 # as said does not start with it. Only stripped when punctuation closes it ("Sure thing", "Fine-tune the
 # model" stay) and something follows.
@@ -93,16 +110,37 @@ ANY_DAY = datetime(2024, 1, 3, tzinfo=UTC)
 NARRATION = re.compile(
     r"^(?:just |quickly |now |briefly )*(?:walk (?:you|\w+) through|take (?:you|\w+) through|show you|"
     r"go (?:through|over) (?:this|these|that|it|the slides?)\b|(?:write|note|jot) (?:it|that|this|them) down|"
-    r"(?:have a )?look at (?:this|these|that|it)\W*$)",
+    r"(?:have a )?look at (?:this|these|that|it)\W*$|share (?:my|the|your) screen|stop sharing|"
+    r"(?:pull|bring) (?:it|that|this|them) up\b)",
     re.IGNORECASE,
 )
 # "have a go", "do it together": a commitment form with nothing to do in it.
 NO_TASK = re.compile(
     r"^(?:(?:have a go|give it a go|give it a try|try|do it together|do that together)\W*$|"
     # "I'll be on the ward all week", "I'll go last": where one is, not what one does.
-    r"be\b(?!\s+\w+ing\b)|go (?:first|last|next)\b)",
+    r"be\b(?!\s+\w+ing\b)|go (?:first|last|next)\b|"
+    # Goodbyes: "I'll see you both at the offsite", "I'll let you go", "talk to you soon".
+    r"(?:see|catch) (?:you|y'all|everyone|everybody)\b|let (?:you|y'all|everyone|everybody) go\b|"
+    r"(?:talk|speak) to (?:you|y'all|everyone) (?:later|soon|then|tomorrow|next)\b)",
     re.IGNORECASE,
 )
+# A request put to someone by any of its forms, a named person's included ("Yusuf, …", "Priya, the slides?").
+REQUEST_FORMS = (*(cue.pattern for cue in REQUEST_CUES), NAMED_SUBJECT, ELLIPTICAL_ASK)
+BARE_YES = re.compile(
+    r"(?:(?:yes|yeah|yep|yup|ok|okay|alright|all right|right|fine|mm-hmm|uh-huh)\W*)+", re.I
+)
+# "program a secondary infusion on this one": the thing in front of them, so work done in the room.
+AT_HAND = re.compile(r"\b(?:on|with|in|to) (?:this|these|that) (?:ones?|screen|slide|board)\b", re.IGNORECASE)
+RUN_ON_I = re.compile(r"(?P<before>\w+)\s+I\s+(?=\w)")
+BINDS_A_CLAUSE = frozenset(
+    re.findall(
+        r"\w+",
+        "before after when once if as until till so because that which and but than while where what whether "
+        "unless since though although how why who whom think know guess hope mean",
+    )
+)
+MYSELF = re.compile(r",?\s+myself\b", re.IGNORECASE)
+IN_A_MONTH = re.compile(r"\bin (?:" + "|".join(MONTHS) + r")\b", re.IGNORECASE)
 NEXT_CLAUSE = re.compile(r"\s+(?=I(?:'ll|'m| will| am)\b)")
 RELATIVE_BEFORE = re.compile(r"(?:,\s*|\b)(?:which|that)\s*$", re.IGNORECASE)
 # Taking up someone's offer: "Yes, please do.", "Perfect, do that.", "That'd help."
@@ -183,6 +221,11 @@ def find_candidates(conversation: Conversation) -> list[Candidate]:
     probabilities = model.probabilities(action_features.conversation_features(messages, speaker_key))
     chosen = action_model.pick_items(probabilities, len(messages), model.threshold, model.radius)
     groups = action_model.group_items(probabilities, chosen, model.threshold, model.radius)
+    for index in _accepted_requests(conversation, set(chosen)):
+        # Listed at the confidence the threshold asks for: the exchange, not the model, vouches for it.
+        probabilities[index] = max(probabilities[index], model.threshold)
+        chosen.append(index)
+        groups[index] = {index}
     taken = {i for cited in groups.values() for i in cited}
     candidates = []
     for index in sorted(chosen):
@@ -191,6 +234,72 @@ def find_candidates(conversation: Conversation) -> list[Candidate]:
         if candidate is not None:
             candidates += _split_conjoined(candidate, conversation.reference_time)
     return _merge_repeats(candidates)
+
+
+def _accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]:
+    """Requests with a task, put to someone who says yes in the next turn ("Yusuf, please keep negotiating
+    and report back in January." / "Will do."), that the model passed over: it learned from AMI, where most
+    requests are talk about the design on the table, and a bare "Consider it done." tells it little."""
+    messages, people = conversation.messages, conversation.people
+    found = []
+    for index in range(len(messages) - 1):
+        if index in chosen or index + 1 in chosen:
+            continue
+        answer = remove_fillers(str(messages[index + 1].get("text") or "")).strip()
+        asker, answerer = people.speaker_of(messages[index]), people.speaker_of(messages[index + 1])
+        if asker is None or answerer in (None, asker) or not _says_yes(answer):
+            continue
+        # A bare "Yeah." is as often "I hear you" as "I will": it takes on only a request pointed at someone.
+        pointed_only = BARE_YES.fullmatch(answer) is not None
+        for phrasing in _phrasings(conversation, [index]):
+            named = _named_subject(people, phrasing.sentence, asker) is not None
+            if _hands_out_work(phrasing, pointed_only and not named):
+                found.append(index)
+                break
+    return found
+
+
+def _says_yes(answer: str) -> bool:
+    """ "Will do.", "Consider it done.", or a bare time ("Tomorrow morning.", "By Friday, yes.")."""
+    if DECLINED.search(answer) or answer.endswith("?"):
+        return False
+    if ACCEPTANCE.match(answer):
+        return True
+    said = Phrasing(0, answer, None, "", None, frozenset())
+    return (
+        find_due_date(answer, ANY_DAY) is not None and _bare_answer(said) and not REPORTED_PAST.search(answer)
+    )
+
+
+def _hands_out_work(phrasing: Phrasing, pointed_only: bool) -> bool:
+    """A request put to someone ("can you…", "please…", "Yusuf, …", "Priya, the slides?"; not the "you have
+    to…" of design talk), with a task named in it that points past the meeting ("please keep negotiating",
+    not "can you see my screen" or "would you like to start"). `pointed_only`: only one that says please
+    or gives a time (the caller knows whether it names the person)."""
+    if phrasing.cue is None or phrasing.cue.pattern not in REQUEST_FORMS or not phrasing.task_words:
+        return False
+    pointed = phrasing.cue.owner == NAMED or phrasing.cue.pattern in (PLEASE_CUE.pattern, ELLIPTICAL_ASK)
+    pointed = (
+        pointed
+        or bool(AFTER_MEETING.search(phrasing.rest))
+        or find_due_date(phrasing.rest, ANY_DAY) is not None
+    )
+    if pointed_only and not pointed:
+        return False
+    if phrasing.cue.owner == NAMED and phrasing.cue.modal in ("can", "could"):
+        return False  # "so the user can select the colour": what someone is able to do, not a task
+    sentence = phrasing.sentence
+    if OPINION_REQUEST.search(sentence) or ASKS_ABOUT_OBLIGATION.search(sentence) or HEDGE.search(sentence):
+        return False
+    rest = LEADING_SOFTENER.sub("", phrasing.rest)
+    if RIGHT_NOW.search(rest) or AT_HAND.search(rest) or NO_TASK.match(rest) or NARRATION.match(rest):
+        return False
+    # "keep negotiating and report back in January": a verb of the meeting room, but work for after it.
+    later = (
+        bool(AFTER_MEETING.search(rest) or IN_A_MONTH.search(rest))
+        or find_due_date(rest, ANY_DAY) is not None
+    )
+    return not IN_MEETING.match(rest) or later
 
 
 def _split_conjoined(candidate: Candidate, reference_time: datetime) -> list[Candidate]:
@@ -229,7 +338,7 @@ def _with_acceptance(conversation: Conversation, cited: set[int], taken: set[int
     if (
         last + 1 < len(messages)
         and last + 1 not in taken
-        and ACCEPTANCE.match(str(messages[last + 1].get("text") or "").strip())
+        and _says_yes(remove_fillers(str(messages[last + 1].get("text") or "")).strip())
         and people.speaker_of(messages[last + 1]) != people.speaker_of(messages[last])
         and _asks(str(messages[last].get("text") or ""))
     ):
@@ -279,6 +388,9 @@ def _form(people: People, sentence: str) -> tuple[Cue | None, str]:
     assigned = ASSIGNED_TO_YOU.pattern.search(sentence)
     if assigned:
         return ASSIGNED_TO_YOU, assigned.group("rest")
+    asked = ELLIPTICAL_ASK.match(sentence)
+    if asked and people.by_first_name(asked.group("name")) is not None:
+        return Cue(ELLIPTICAL_ASK, ADDRESSEE, "will"), f"handle {asked.group('rest')}"
     return None, ""
 
 
@@ -323,16 +435,18 @@ def _candidate(
             owner, assignee = SPEAKER, speaker
     due = _first_due_date(phrasings, best, conversation.reference_time)
     rest = best.rest
-    request = _answered_request(phrasings + earlier, best) if owner == SPEAKER else None
+    request = _answered_request(conversation, phrasings + earlier, best) if owner == SPEAKER else None
     if request is not None:
         # The request's own date stays in place unless the answer set another ("…next week?" / "…today").
         asked_by = find_due_date(request.rest, conversation.reference_time)
         kept = asked_by is None or due is None or asked_by.text.lower() == due.text.lower()
         due = due or asked_by
-        asked = _asker_named(request)
+        # The request's "you" is the one who took it on: "send me a list of what you still need" → "…what
+        # Sam still needs".
+        asked = _you_resolved(_asker_named(request), assignee)
         rest = asked if kept else _without_due(asked, asked_by)
     if best.cue is not None:
-        if owner == SPEAKER:
+        if owner == SPEAKER and request is None:
             rest = _you_resolved(rest, _hearer(conversation, best.index, best.speaker))
         text = _normalised_text(best.sentence, rest, owner, best.cue, assignee)
         if RELATIVE_BEFORE.search(_before_form(best)):
@@ -343,7 +457,7 @@ def _candidate(
     else:
         text = as_sentence(_without_acknowledgement(best.sentence))
     if due is not None and due.text.lower() not in text.lower():
-        text = as_sentence(text.rstrip(".!?") + " " + due.text)
+        text = as_sentence(text.rstrip(".!?") + " " + _mid_sentence(due.text))
     group_without_task = owner == GROUP and len(best.task_words) < 2
     # A role's item stands without a named task ("Legal will handle it"): the context below names it.
     nameless = best.cue is None or (_names_no_task(best) and owner != ROLE)
@@ -372,6 +486,19 @@ def _candidate(
         action_phrase=_without_due(rest, due) if best.cue else "",
         content=content_words(rest if best.cue else said, STOPWORDS),
         phrase_message_id=str(conversation.messages[best.index].get("id")),
+    )
+
+
+def _mid_sentence(phrase: str) -> str:
+    """A phrase said at a sentence's start, written inside one: "Tomorrow" → "tomorrow", "End of next week" →
+    "end of next week"; days and months keep their capital ("by friday" → "by Friday")."""
+    return " ".join(
+        w.capitalize()
+        if w.lower() in WEEKDAYS or w.lower() in MONTHS
+        else w.lower()
+        if w[:1].isupper() and w[1:].islower()
+        else w
+        for w in phrase.split()
     )
 
 
@@ -451,7 +578,11 @@ def _answers_a_request(
         return False
     last = max(p.index for p in earlier)
     for p in earlier:
-        asked = p.sentence.rstrip().endswith("?") and not STATE_QUESTION.match(p.sentence)
+        asked = (
+            p.sentence.rstrip().endswith("?")
+            and not STATE_QUESTION.match(p.sentence)
+            and not ROUND_QUESTION.search(p.sentence)
+        )
         asks = asked or (p.cue is not None and p.cue.owner in (ADDRESSEE, NAMED))
         if p.speaker in (None, speaker) or not asks:
             continue
@@ -505,6 +636,9 @@ def _offer_taken_up(earlier: list[Phrasing], best: Phrasing, speaker: Person | N
     """The offer this turn settles: someone else's just before that it confirms ("I can thaw a vial." / "Yes,
     please do."), or the speaker's own from a few turns back when this turn names no task ("Before
     Thursday, yep.")."""
+    asked = _offer_asked(earlier, best, speaker)
+    if asked is not None:
+        return asked
     offers = [p for p in earlier if p.cue is not None and p.cue.owner == SPEAKER and p.task_words]
     if not offers:
         return None
@@ -520,6 +654,22 @@ def _offer_taken_up(earlier: list[Phrasing], best: Phrasing, speaker: Person | N
     return None
 
 
+def _offer_asked(earlier: list[Phrasing], best: Phrasing, speaker: Person | None) -> Phrasing | None:
+    """The offer put as a question just before that this turn says yes to ("Shall I draft a business case?" /
+    "Yes please, by the end of the month."), read as its speaker's commitment."""
+    if speaker is None or not earlier or best.cue is not None or not YES_TO_OFFER.match(best.sentence):
+        return None
+    last = max(p.index for p in earlier)
+    for p in reversed(earlier):
+        m = OFFER_QUESTION.pattern.search(p.sentence)
+        if p.index != last or p.speaker in (None, speaker) or m is None:
+            continue
+        rest = _clean_rest(m.group("rest"))
+        task = frozenset(content_words(rest, STOPWORDS))
+        return Phrasing(p.index, p.sentence, OFFER_QUESTION, rest, p.speaker, task) if task else None
+    return None
+
+
 def _bare_answer(phrasing: Phrasing) -> bool:
     """A reply that names nothing but perhaps a date: "Before Thursday, yep.", "ok thursday works"."""
     said = _without_acknowledgement(phrasing.sentence)
@@ -527,7 +677,9 @@ def _bare_answer(phrasing: Phrasing) -> bool:
     return len(content_words(_without_due(said, due), STOPWORDS) - {"work", "works", "fine", "good"}) < 2
 
 
-def _answered_request(phrasings: list[Phrasing], best: Phrasing) -> Phrasing | None:
+def _answered_request(
+    conversation: Conversation, phrasings: list[Phrasing], best: Phrasing
+) -> Phrasing | None:
     """The earlier request whose task a pronoun in the accepted commitment stands for, when it says more
     ("Can you send the slides to the client?" / "Sure, I'll send them." → send the slides to the client).
     Its "me" and "my" are the asker's (`_asker_named`); not when it says "I", which no rewrite keeps right."""
@@ -542,8 +694,19 @@ def _answered_request(phrasings: list[Phrasing], best: Phrasing) -> Phrasing | N
         and p.speaker != best.speaker
         and len(p.task_words) > len(best.task_words)
         and not FIRST_PERSON.search(ASKER.sub("", p.rest))
+        and _asked_of(conversation, p, best.speaker)
     ]
     return max(requests, key=lambda p: p.index) if requests else None
+
+
+def _asked_of(conversation: Conversation, request: Phrasing, speaker: Person | None) -> bool:
+    """The request was put to this speaker: it names them, or they are the first to answer it. Not one
+    another person answered ("Can you get those reconciled?" / Amara: "Consider it done." / Kwame: "I'll
+    get it over to HR"), whose task is theirs."""
+    if any(person == speaker for person, _, _ in conversation.people.named_in(request.sentence)):
+        return True
+    answer = _next_turn_of_another(conversation, request.index, request.speaker)
+    return answer is None or conversation.people.speaker_of(conversation.messages[answer]) == speaker
 
 
 def _first_due_date(phrasings: list[Phrasing], best: Phrasing, reference_time: datetime) -> DueDate | None:
@@ -598,8 +761,15 @@ def _addressee(
 
 
 def _clean_rest(rest: str) -> str:
-    # A run-on turn ("chase legal today I'll just walk over there"): the task ends where the next begins.
+    # A run-on turn ("chase legal today I'll just walk over there", "chase them today I know their lead"):
+    # the task ends where the next clause begins, unless a word before binds it ("before I leave").
     rest = NEXT_CLAUSE.split(rest, maxsplit=1)[0]
+    for clause in RUN_ON_I.finditer(rest):
+        if clause["before"].lower() not in BINDS_A_CLAUSE:
+            rest = rest[: clause.start("before") + len(clause["before"])]
+            break
+    # "I'll write it myself": the emphasis says nothing the owner's name does not.
+    rest = MYSELF.sub("", rest)
     rest = TRAILING_TAG.sub("", rest.strip())
     return LEADING_SOFTENER.sub("", rest).strip(" ,")
 
@@ -628,7 +798,11 @@ def _you_resolved(rest: str, hearer: Person | None) -> str:
     "your" is left alone (a possessive needs the name's form, which a rule would get wrong)."""
     if hearer is None or not hearer.first_name:
         return rest
-    return YOU.sub(hearer.first_name, rest)
+    name = hearer.first_name
+    rest = YOU_DO.sub(
+        lambda m: f"{name} {m['adverb'] or ''}{THIRD_PERSON.get(m['verb'].lower(), m['verb'] + 's')}", rest
+    )
+    return YOU.sub(name, rest)
 
 
 def _without_acknowledgement(sentence: str) -> str:
@@ -652,7 +826,9 @@ def _normalised_text(sentence: str, rest: str, owner: str, cue: Cue, assignee: P
     if owner in (SPEAKER, NAMED, ADDRESSEE) and assignee is not None:
         return as_sentence(f"{assignee.first_name} {cue.modal} {rest}")
     if owner == GROUP:
-        modal = {"will": "will", "needs to": "needs to", "should": "should"}[cue.modal]
+        # A named subject's "can"/"could" ("Anna can take it", with Anna not found among the others) is
+        # said of the group as a plain "will".
+        modal = cue.modal if cue.modal in ("will", "needs to", "should") else "will"
         return as_sentence(f"The team {modal} {rest}")
     if owner == ADDRESSEE:
         return as_sentence(capitalise_first(rest))

@@ -6,7 +6,11 @@ Conventions (documented because speakers are ambiguous):
 - a bare weekday ("Friday", "by Friday", "on Friday", "this Friday") is its next occurrence strictly after
   the reference day; "next Friday" is the Friday of next calendar week (weeks start on Monday);
 - "next week" is next Monday, "end of the week"/"this week" is this week's Friday, "end of the month" its
-  last day, "next month" the 1st of next month, "on the 15th" the next 15th on or after tomorrow.
+  last day, "next month" the 1st of next month, "on the 15th" the next 15th on or after tomorrow;
+- "end of day tomorrow"/"close of business Friday" is the day named; "end of October" that month's last day,
+  "mid-January" its 15th, "by March" its 1st (each the month's next occurrence); "end of the quarter" the
+  quarter's last day; "within a fortnight" fourteen days on. "in April" is no due date: it says when more
+  often than by when.
 """
 
 from __future__ import annotations
@@ -141,8 +145,49 @@ def _month_and_day(ref: date, m: re.Match) -> date | None:
     return candidate if candidate >= ref else candidate.replace(year=ref.year + 1)
 
 
+def _end_of_named_month(ref: date, m: re.Match) -> date:
+    """ "end of October", "mid-January", "early March": that month's next occurrence (this one's if it has
+    not ended)."""
+    month = MONTHS.index(m["month"]) + 1
+    year = ref.year if month >= ref.month else ref.year + 1
+    last = calendar.monthrange(year, month)[1]
+    day = {"mid": 15, "early": min(10, last)}.get((m["part"] or "").lower().rstrip("- "), last)
+    return date(year, month, day)
+
+
+def _named_month(ref: date, m: re.Match) -> date | None:
+    """ "by January", "before March": the 1st of that month's next occurrence; the month we are in ("by
+    December", said in December) is its last day. Not "in April", which says when more often than by when
+    ("two dates in April")."""
+    month = MONTHS.index(m["month"]) + 1
+    if month == ref.month:
+        return _end_of_month(ref, m)
+    return date(ref.year if month > ref.month else ref.year + 1, month, 1)
+
+
+def _end_of_quarter(ref: date, m: re.Match) -> date:
+    month = (ref.month - 1) // 3 * 3 + 3
+    return date(ref.year, month, calendar.monthrange(ref.year, month)[1])
+
+
+def _end_of_day_on(ref: date, m: re.Match) -> date:
+    """ "end of day tomorrow", "close of business Friday": the day named, by its close."""
+    if m["weekday"]:
+        return _weekday(ref, m)
+    return ref + timedelta(days=1)
+
+
 _MONTH = "(?P<month>" + "|".join(MONTHS) + ")"
+_END_OF_DAY = r"(?:the\s+)?(?:end of (?:the\s+)?(?:day|play)|close of (?:business|play)|eod|cob)"
 _RULES: list[tuple[re.Pattern, object, str]] = [
+    (
+        re.compile(
+            rf"\b{_PREP}{_END_OF_DAY},?\s+(?:(?:on|this)\s+)?(?:tomorrow|(?P<next>next\s+)?"
+            rf"(?P<weekday>{'|'.join(WEEKDAYS)}))\b"
+        ),
+        _end_of_day_on,
+        "date",
+    ),
     (
         re.compile(rf"\b{_PREP}(?:the\s+)?day after tomorrow\b"),
         lambda ref, m: ref + timedelta(days=2),
@@ -151,8 +196,9 @@ _RULES: list[tuple[re.Pattern, object, str]] = [
     (re.compile(rf"\b{_PREP}tomorrow\b"), lambda ref, m: ref + timedelta(days=1), "date"),
     (
         re.compile(
-            rf"\b{_PREP}(?:today|tonight|this (?:morning|afternoon|evening)|later today|"
-            rf"(?:the\s+)?end of (?:the\s+)?day|eod)\b"
+            # Not "not today", which puts a thing off.
+            rf"(?<!\bnot )\b{_PREP}(?:today|tonight|this (?:morning|afternoon|evening)|later today|"
+            rf"{_END_OF_DAY})\b"
         ),
         lambda ref, m: ref,
         "date",
@@ -186,13 +232,37 @@ _RULES: list[tuple[re.Pattern, object, str]] = [
         _end_of_week,
         "date",
     ),
-    (re.compile(rf"\b{_PREP}(?:the\s+)?(?:end of (?:the|this)\s+month)\b"), _end_of_month, "date"),
+    (
+        re.compile(rf"\b{_PREP}(?:the\s+)?(?:end of (?:the|this)\s+month|month[- ]end|end of month)\b"),
+        _end_of_month,
+        "date",
+    ),
     (
         re.compile(rf"\b{_PREP}(?:early\s+)?next week\b"),
         lambda ref, m: _monday_of_next_week(ref),
         "daterange",
     ),
     (re.compile(rf"\b{_PREP}next month\b"), _first_of_next_month, "daterange"),
+    (
+        re.compile(rf"\b{_PREP}(?:the\s+)?(?:(?P<part>mid-?|early\s+)|end of\s+){_MONTH}\b"),
+        _end_of_named_month,
+        "date",
+    ),
+    (
+        re.compile(rf"\b(?:by|before|until|till)\s+(?:early\s+)?{_MONTH}\b(?!\s+\d)"),
+        _named_month,
+        "daterange",
+    ),
+    (
+        re.compile(rf"\b{_PREP}(?:the\s+)?end of (?:the|this)\s+quarter\b"),
+        _end_of_quarter,
+        "date",
+    ),
+    (
+        re.compile(r"\b(?:in|within)\s+(?:a|one)\s+fortnight\b"),
+        lambda ref, m: ref + timedelta(days=14),
+        "date",
+    ),
     (
         re.compile(
             r"\bin\s+(?:the\s+next\s+)?(?P<count>\d+|an?|one|two|three|four|five|six|seven|ten|couple of|"

@@ -29,7 +29,8 @@ DECISION_WORDS = re.compile(
     r"\b(?:decided|decision|decide|agreed|agree|settled|final|go with|going with|go ahead|go forward|"
     r"going forward|from now on|effective|the rule|make (?:it|that) (?:the )?(?:rule|standard)|it is then|"
     r"that's the plan|we'll do|let's do (?:it|that|both)|do both|let's (?:go|keep|make|put|hold|trial|start|"
-    r"opt|move|stick)|stays|is out|is in|moves to|no more|only|until|instead)\b",
+    r"opt|move|stick)|stays|is out|is in|moves to|no more|only|until|instead|adopt|adopted|approve|"
+    r"approved)\b",
     re.IGNORECASE,
 )
 OBJECTION_CHECK = re.compile(
@@ -39,7 +40,11 @@ OBJECTION_CHECK = re.compile(
 # "Fortnightly it is."): not "we decided", which recaps an earlier meeting as often as it decides.
 STATED_DECISION = re.compile(
     r"\b(?:(?:that's|that is) (?:the|our|a) decision|so,? decision|(?:the )?decision is|it's decided|"
-    r"(?:it's|that's) settled|let's make (?:that|it|this) (?:a|the|our) (?:rule|policy|standard|default))\b|"
+    r"(?:it's|that's) settled|let's make (?:that|it|this) (?:a|the|our) (?:rule|policy|standard|default)|"
+    # "Then it's adopted from next quarter.", "OK, we're agreed…", "Motion carried."
+    r"(?:it's|it is|that's|that is) (?:adopted|approved|agreed|final|confirmed)|"
+    r"we(?:'re| are) (?:all )?agreed|"
+    r"motion (?:carried|carries|passed|passes)|(?:approved|carried) unanimously)\b|"
     r"^(?!(?:there|here|where|what|i|you|yes|yeah|yep|no|oh|ah|okay|ok|so|or|but|well|maybe|it|now|that|this|"
     r"for|and)\b)"
     r"\w+(?:[\s-]\w+){0,2} it is[.!]?$",

@@ -19,7 +19,7 @@ from .text import as_sentence, insight_id, remove_fillers, split_sentences
 
 DEFER = re.compile(
     r"\b(?:let'?s|let us|we(?:'ll| will| can| should)|i want to|we need to)\s+"
-    r"(?:just\s+|not\s+\w+\s+\w+\s+now\s+)?"
+    r"(?:(?:just|probably|maybe|perhaps|really|also|definitely)\s+|not\s+\w+\s+\w+\s+now\s+)?"
     r"(?:revisit|come back to|circle back (?:to|on)|park|table|check back on|check in (?:again|on)|"
     r"pick (?:\w+ )?up|bring (?:it|that|this) back|reconvene|look at (?:\w+\s+){0,4}?again|talk about|"
     r"go through|decide|"
@@ -34,7 +34,8 @@ LATER = re.compile(
     r"in (?:a|two|three|a couple of|few) (?:weeks?|months?|days?)|tomorrow|"
     r"on (?:monday|tuesday|wednesday|thursday|friday)|"
     r"(?:monday|tuesday|wednesday|thursday|friday)(?:'s)?\b|new year|later|offline|on the agenda|"
-    r"its own review|at (?:the )?(?:four|three|two|one|five|\d)\b|q[1-4])",
+    r"its own review|at (?:the )?(?:four|three|two|one|five|\d)\b|(?:in|by|until|till|after|during) q[1-4]|"
+    r"at some point|(?:another|some other) (?:time|day)|down the (?:line|road)|not (?:today|now|yet))",
     re.IGNORECASE,
 )
 
