@@ -489,3 +489,42 @@ def test_what_a_named_person_can_do_answered_with_okay_is_no_item_and_breaks_not
     items = items_of(turns)
 
     assert not any("select" in i["text"] for i in items), [i["text"] for i in items]
+
+
+def test_work_handed_to_someone_by_name_is_theirs_in_the_meeting_or_not():
+    turns = [
+        ("Wen", "The contract clause on liability still worries me."),
+        ("Arjun", "Let's ask Tom from legal to check the clause before we sign."),
+        ("Wen", "Agreed. Let's get Mei to sign off the budget too."),
+        ("Priya", "I'll ping her after this."),
+    ]
+
+    items = items_of(turns)
+
+    clause = the_item(items, "clause", "tom")
+    assert clause["text"] == "Tom from legal will check the clause before we sign."
+    assert clause["assignee"]["name"] == "Tom"
+    assert the_item(items, "mei will")["assignee"]["name"] == "Mei"
+    assert the_item(items, "ping")["assignee"]["name"] == "Priya"
+
+
+def test_asking_for_a_thing_from_someone_is_their_item_to_provide():
+    items = items_of(
+        [
+            ("Marta", "okay so for the audit prep i need the access logs from you by thursday jakub"),
+            ("Jakub", "yeah should be able to get those to you"),
+        ]
+    )
+
+    item = the_item(items, "access logs")
+    assert item["text"] == "Jakub will provide the access logs by thursday."
+    assert item["assignee"]["name"] == "Jakub"
+
+
+def test_agreeing_to_catch_up_later_is_a_follow_up():
+    insights = extract_insights(
+        meeting([("Rachel", "Please take Friday off. Let's catch up again in two weeks.")]),
+        reference_time=MONDAY,
+    )
+
+    assert any("catch up again" in f["text"] for f in insights.follow_ups), insights.follow_ups

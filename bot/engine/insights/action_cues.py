@@ -279,6 +279,21 @@ ABOUT_SOMETHING_ELSE = re.compile(
 FUTURE = re.compile(
     r"\b(?:will|'ll|shall|going to|gonna|tomorrow|tonight|next|later|can|could)\b", re.IGNORECASE
 )
+# Work handed to someone by name, in the meeting or not ("Let's have Seo-yeon do two renders", "let's ask Tom
+# from legal to check the clause"): theirs. Case-sensitive, as names are capitalised; used, like
+# ASSIGNED_TO_YOU, only to word and own an item, not as a model feature.
+DELEGATION = re.compile(
+    r"\b[Ll]et(?:'s| us)\s+(?:have|get|ask)\s+(?P<name>[A-Z][\w'-]+)"
+    r"(?P<team>\s+from\s+(?:the\s+)?[\w-]+(?:\s+team)?)?\s+(?:to\s+)?(?P<rest>[a-z]\S*\s+\S.*)"
+)
+# Asking for a thing rather than a deed ("I need the access logs from you by Thursday", "can I get the vendor
+# contracts from you"): the one asked will provide it. Used only to word and own an item the model chose.
+NEED_FROM_YOU = re.compile(
+    r"\b(?:(?:i|we)(?: really| also| just)? (?:need|want|'d like|would like)|"
+    r"can (?:i|we) (?:get|have|grab))\s+"
+    r"(?P<thing>(?:the|those|that|your|some|a|an|all)\b.+?)\s+from you\b(?P<tail>.*)",
+    re.IGNORECASE,
+)
 # A task asked for by naming a person and a thing ("Priya, the slides?"): the answer ("Tomorrow
 # morning.") takes it on. Used, like ASSIGNED_TO_YOU, only to word and own an item, not as a model feature.
 ELLIPTICAL_ASK = re.compile(

@@ -28,6 +28,7 @@ from .action_cues import (
     ASSIGNED_TO_YOU,
     CUES,
     DECLINED,
+    DELEGATION,
     ELLIPTICAL_ASK,
     FIRST_PERSON,
     FOLLOW_UP,
@@ -40,6 +41,7 @@ from .action_cues import (
     LEADING_SOFTENER,
     NAMED,
     NAMED_SUBJECT,
+    NEED_FROM_YOU,
     NEXT_STEPS_REACH,
     OFFER_QUESTION,
     OPINION_REQUEST,
@@ -124,8 +126,19 @@ NO_TASK = re.compile(
     r"(?:talk|speak) to (?:you|y'all|everyone) (?:later|soon|then|tomorrow|next)\b)",
     re.IGNORECASE,
 )
+# Capitalised words after "let's have/get" that are no one: "let's get Monday's numbers"…
+NOT_A_NAME = (
+    frozenset(
+        re.findall(
+            r"\w+",
+            "the a an this that these those it them everyone everybody someone somebody our my your their",
+        )
+    )
+    | frozenset(WEEKDAYS)
+    | frozenset(MONTHS)
+)
 # A request put to someone by any of its forms, a named person's included ("Yusuf, …", "Priya, the slides?").
-REQUEST_FORMS = (*(cue.pattern for cue in REQUEST_CUES), NAMED_SUBJECT, ELLIPTICAL_ASK)
+REQUEST_FORMS = (*(cue.pattern for cue in REQUEST_CUES), NAMED_SUBJECT, ELLIPTICAL_ASK, DELEGATION)
 BARE_YES = re.compile(
     r"(?:(?:yes|yeah|yep|yup|ok|okay|alright|all right|right|fine|mm-hmm|uh-huh)\W*)+", re.I
 )
@@ -140,6 +153,7 @@ BINDS_A_CLAUSE = frozenset(
     )
 )
 MYSELF = re.compile(r",?\s+myself\b", re.IGNORECASE)
+TRAILING_WORD = re.compile(r"[\s,]+([\w'-]+)\W*$")
 IN_A_MONTH = re.compile(r"\bin (?:" + "|".join(MONTHS) + r")\b", re.IGNORECASE)
 NEXT_CLAUSE = re.compile(r"\s+(?=I(?:'ll|'m| will| am)\b)")
 RELATIVE_BEFORE = re.compile(r"(?:,\s*|\b)(?:which|that)\s*$", re.IGNORECASE)
@@ -238,12 +252,18 @@ def find_candidates(conversation: Conversation) -> list[Candidate]:
 
 def _accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]:
     """Requests with a task, put to someone who says yes in the next turn ("Yusuf, please keep negotiating
-    and report back in January." / "Will do."), that the model passed over: it learned from AMI, where most
+    and report back in January." / "Will do."), and work handed to someone by name, that the model passed
+    over: it learned from AMI, where most
     requests are talk about the design on the table, and a bare "Consider it done." tells it little."""
     messages, people = conversation.messages, conversation.people
     found = []
-    for index in range(len(messages) - 1):
-        if index in chosen or index + 1 in chosen:
+    for index in range(len(messages)):
+        if index in chosen:
+            continue
+        if _delegates(conversation, index):
+            found.append(index)
+            continue
+        if index + 1 == len(messages) or index + 1 in chosen:
             continue
         answer = remove_fillers(str(messages[index + 1].get("text") or "")).strip()
         asker, answerer = people.speaker_of(messages[index]), people.speaker_of(messages[index + 1])
@@ -257,6 +277,15 @@ def _accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int
                 found.append(index)
                 break
     return found
+
+
+def _delegates(conversation: Conversation, index: int) -> bool:
+    """The turn hands a task to someone by name ("Let's ask Tom from legal to check the clause"), which needs
+    nobody's yes."""
+    return any(
+        p.cue is not None and p.cue.pattern is DELEGATION and _hands_out_work(p, pointed_only=False)
+        for p in _phrasings(conversation, [index])
+    )
 
 
 def _says_yes(answer: str) -> bool:
@@ -374,6 +403,9 @@ def _phrasings(conversation: Conversation, indices: list[int]) -> list[Phrasing]
 
 def _form(people: People, sentence: str) -> tuple[Cue | None, str]:
     """The commitment or request form of a sentence and what follows it, or (None, "")."""
+    delegated = DELEGATION.search(sentence)
+    if delegated and delegated.group("name").lower() not in NOT_A_NAME and "'" not in delegated.group("name"):
+        return Cue(DELEGATION, NAMED, "will"), delegated.group("rest")
     subject = NAMED_SUBJECT.search(sentence)
     if subject and people.by_first_name(subject.group("name")) is not None:
         modal = subject.group("modal").strip().replace("'ll", "will")
@@ -388,10 +420,20 @@ def _form(people: People, sentence: str) -> tuple[Cue | None, str]:
     assigned = ASSIGNED_TO_YOU.pattern.search(sentence)
     if assigned:
         return ASSIGNED_TO_YOU, assigned.group("rest")
+    wanted = NEED_FROM_YOU.search(sentence)
+    if wanted:
+        tail = _without_trailing_name(people, wanted.group("tail"))
+        return Cue(NEED_FROM_YOU, ADDRESSEE, "will"), f"provide {wanted.group('thing')}{tail}"
     asked = ELLIPTICAL_ASK.match(sentence)
     if asked and people.by_first_name(asked.group("name")) is not None:
         return Cue(ELLIPTICAL_ASK, ADDRESSEE, "will"), f"handle {asked.group('rest')}"
     return None, ""
+
+
+def _without_trailing_name(people: People, text: str) -> str:
+    """ "by thursday jakub" → "by thursday": the person addressed at the end, as speech-to-text writes it."""
+    last = TRAILING_WORD.search(text)
+    return text[: last.start()] if last and people.by_first_name(last.group(1)) is not None else text
 
 
 def _best_phrasing(phrasings: list[Phrasing], chosen_index: int) -> Phrasing:
@@ -695,6 +737,7 @@ def _answered_request(
         and len(p.task_words) > len(best.task_words)
         and not FIRST_PERSON.search(ASKER.sub("", p.rest))
         and _asked_of(conversation, p, best.speaker)
+        and p.cue.pattern is not DELEGATION  # "Let's get Mei to sign it off." / "I'll ping her.": Mei's task
     ]
     return max(requests, key=lambda p: p.index) if requests else None
 
@@ -720,6 +763,11 @@ def _first_due_date(phrasings: list[Phrasing], best: Phrasing, reference_time: d
 
 
 def _owner(conversation: Conversation, index: int, sentence: str, cue: Cue, speaker: Person | None):
+    delegated = DELEGATION.search(sentence) if cue.pattern is DELEGATION else None
+    if delegated:
+        # Someone not in the meeting is named all the same: the note says whose the work is.
+        name = delegated.group("name")
+        return NAMED, conversation.people.by_first_name(name) or Person("", name, "")
     named = _named_subject(conversation.people, sentence, speaker)
     if named is not None:
         return NAMED, named
@@ -817,6 +865,9 @@ def _normalised_text(sentence: str, rest: str, owner: str, cue: Cue, assignee: P
     role = ROLE_SUBJECT.search(sentence) if owner == ROLE else None
     if role:  # "Um the Marketing Expert will uh will take a look…" → "The Marketing Expert will take a look…"
         return as_sentence(capitalise_first(" ".join(role.group("role", "modal", "rest"))))
+    delegated = DELEGATION.search(sentence) if cue.pattern is DELEGATION else None
+    if delegated and assignee is not None:  # "Tom from legal will check the clause."
+        return as_sentence(f"{assignee.first_name}{delegated.group('team') or ''} will {rest}")
     if owner == NAMED:
         subject = NAMED_SUBJECT.search(sentence)
         if subject and assignee and subject.group("name") == assignee.first_name:
