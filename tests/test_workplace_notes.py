@@ -528,3 +528,24 @@ def test_agreeing_to_catch_up_later_is_a_follow_up():
     )
 
     assert any("catch up again" in f["text"] for f in insights.follow_ups), insights.follow_ups
+
+
+def test_assignments_in_the_minutes_shorthand_or_the_present_tense_are_the_named_persons():
+    items = items_of(
+        [
+            (
+                "Leah",
+                "Okay, wrapping up. Action items. Sara to update the runbook with the new failover steps.",
+            ),
+            ("Sara", "Yep."),
+            ("Leah", "Ben, you own the alert thresholds review, due end of next week."),
+            ("Ben", "Got it."),
+        ]
+    )
+
+    runbook = the_item(items, "runbook")
+    assert (runbook["text"], runbook["assignee"]["name"]) == (
+        "Sara will update the runbook with the new failover steps.",
+        "Sara",
+    )
+    assert the_item(items, "thresholds")["text"].startswith("Ben will own the alert thresholds review")

@@ -88,9 +88,13 @@ NAMED_SUBJECT = re.compile(
 ASSIGNED_TO_YOU = _cue(
     r"\byou(?: two| guys| all| both)?(?:'re| are) (?:going to|gonna)(?: be)?|"
     r"\bi (?:need|want) you (?:guys |two |all |both )?to|"
-    r"\byou (?:guys|two|all|both) (?:have to|need to|will|should)",
+    r"\byou (?:guys|two|all|both) (?:have to|need to|will|should)|"
+    # "Ben, you own the alert thresholds review": handed over in the present tense.
+    r"(?:^|,\s*)you(?= (?:own|lead|handle|run|take|drive)\b)",
     ADDRESSEE,
 )
+# The minutes' shorthand for an assignment: "Action items. Sara to update the runbook…".
+MINUTED = re.compile(r"(?:^|[.:;]\s+)(?P<name>[A-Z][\w'-]+) to (?P<rest>[a-z]+\b.*\S)")
 # "The Industrial Designer will…", "Marketing will…", "Legal needs to…": work given to a role, a team or
 # someone not in the meeting, by a capitalised subject (case-sensitive for that reason; pronouns and
 # determiners are not subjects of this kind). Used to word and own an item the model chose, not as a model

@@ -39,6 +39,7 @@ from .action_cues import (
     HEDGE,
     IN_MEETING,
     LEADING_SOFTENER,
+    MINUTED,
     NAMED,
     NAMED_SUBJECT,
     NEED_FROM_YOU,
@@ -138,7 +139,9 @@ NOT_A_NAME = (
     | frozenset(MONTHS)
 )
 # A request put to someone by any of its forms, a named person's included ("Yusuf, …", "Priya, the slides?").
-REQUEST_FORMS = (*(cue.pattern for cue in REQUEST_CUES), NAMED_SUBJECT, ELLIPTICAL_ASK, DELEGATION)
+# Work handed to a named person without asking them: "let's have Priya…", "Sara to update…".
+HANDED_OVER = (DELEGATION, MINUTED)
+REQUEST_FORMS = (*(cue.pattern for cue in REQUEST_CUES), NAMED_SUBJECT, ELLIPTICAL_ASK, *HANDED_OVER)
 BARE_YES = re.compile(
     r"(?:(?:yes|yeah|yep|yup|ok|okay|alright|all right|right|fine|mm-hmm|uh-huh)\W*)+", re.I
 )
@@ -280,10 +283,12 @@ def _accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int
 
 
 def _delegates(conversation: Conversation, index: int) -> bool:
-    """The turn hands a task to someone by name ("Let's ask Tom from legal to check the clause"), which needs
-    nobody's yes."""
+    """The turn hands a task to someone by name ("Let's ask Tom from legal to check the clause", "Sara to
+    update the runbook"), which needs nobody's yes."""
     return any(
-        p.cue is not None and p.cue.pattern is DELEGATION and _hands_out_work(p, pointed_only=False)
+        p.cue is not None
+        and p.cue.pattern in (DELEGATION, MINUTED)
+        and _hands_out_work(p, pointed_only=False)
         for p in _phrasings(conversation, [index])
     )
 
@@ -403,6 +408,9 @@ def _phrasings(conversation: Conversation, indices: list[int]) -> list[Phrasing]
 
 def _form(people: People, sentence: str) -> tuple[Cue | None, str]:
     """The commitment or request form of a sentence and what follows it, or (None, "")."""
+    minuted = MINUTED.search(sentence)
+    if minuted and people.by_first_name(minuted.group("name")) is not None:
+        return Cue(MINUTED, NAMED, "will"), minuted.group("rest")
     delegated = DELEGATION.search(sentence)
     if delegated and delegated.group("name").lower() not in NOT_A_NAME and "'" not in delegated.group("name"):
         return Cue(DELEGATION, NAMED, "will"), delegated.group("rest")
@@ -737,7 +745,7 @@ def _answered_request(
         and len(p.task_words) > len(best.task_words)
         and not FIRST_PERSON.search(ASKER.sub("", p.rest))
         and _asked_of(conversation, p, best.speaker)
-        and p.cue.pattern is not DELEGATION  # "Let's get Mei to sign it off." / "I'll ping her.": Mei's task
+        and p.cue.pattern not in HANDED_OVER  # "Let's get Mei to sign it off." / "I'll ping her.": Mei's task
     ]
     return max(requests, key=lambda p: p.index) if requests else None
 
@@ -763,10 +771,10 @@ def _first_due_date(phrasings: list[Phrasing], best: Phrasing, reference_time: d
 
 
 def _owner(conversation: Conversation, index: int, sentence: str, cue: Cue, speaker: Person | None):
-    delegated = DELEGATION.search(sentence) if cue.pattern is DELEGATION else None
-    if delegated:
+    handed = cue.pattern.search(sentence) if cue.pattern in HANDED_OVER else None
+    if handed:
         # Someone not in the meeting is named all the same: the note says whose the work is.
-        name = delegated.group("name")
+        name = handed.group("name")
         return NAMED, conversation.people.by_first_name(name) or Person("", name, "")
     named = _named_subject(conversation.people, sentence, speaker)
     if named is not None:
