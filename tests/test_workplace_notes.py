@@ -549,3 +549,9 @@ def test_assignments_in_the_minutes_shorthand_or_the_present_tense_are_the_named
         "Sara",
     )
     assert the_item(items, "thresholds")["text"].startswith("Ben will own the alert thresholds review")
+
+
+def test_the_due_date_is_the_tasks_not_the_conditions():
+    items = items_of([("Hugo", "If legal signs off this week, I'll migrate the billing accounts next Monday.")])
+
+    assert the_item(items, "billing accounts")["dueBy"].startswith("2026-03-09")

@@ -761,8 +761,11 @@ def _asked_of(conversation: Conversation, request: Phrasing, speaker: Person | N
 
 
 def _first_due_date(phrasings: list[Phrasing], best: Phrasing, reference_time: datetime) -> DueDate | None:
-    """The due date of the item's own sentence, else the first one said in the exchange ("…today" in
-    the answer)."""
+    """The due date of the item's task, else of its sentence ("If legal signs off this week, I'll migrate the
+    accounts next Monday": Monday), else the first one said in the exchange ("…today" in the answer)."""
+    own_task = find_due_date(best.rest, reference_time) if best.rest else None
+    if own_task is not None:
+        return own_task
     for phrasing in sorted(phrasings, key=lambda p: p is not best):
         due = find_due_date(phrasing.sentence, reference_time)
         if due is not None:
