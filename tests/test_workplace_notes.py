@@ -555,3 +555,19 @@ def test_the_due_date_is_the_tasks_not_the_conditions():
     items = items_of([("Hugo", "If legal signs off this week, I'll migrate the billing accounts next Monday.")])
 
     assert the_item(items, "billing accounts")["dueBy"].startswith("2026-03-09")
+
+
+def test_questions_leave_out_requests_listed_as_items_bids_for_the_floor_and_call_check_ins():
+    turns = [
+        ("Ola", "Hi all, can you hear me okay? Am I on mute?"),
+        ("Ben", "All good. Hey, how's it going?"),
+        ("Ola", "Fine. What's the deadline for the budget submissions?"),
+        ("Ben", "The fifteenth. Can I raise something about the forms?"),
+        ("Ola", "Ben, can you send the template to finance by Friday?"),
+        ("Ben", "Sure, will do."),
+    ]
+
+    insights = extract_insights(meeting(turns), reference_time=MONDAY)
+
+    assert [q["text"] for q in insights.questions] == ["What's the deadline for the budget submissions?"]
+    assert the_item(insights.action_items, "template")["assignee"]["name"] == "Ben"

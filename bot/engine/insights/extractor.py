@@ -12,7 +12,7 @@ from .action_model import ActionModel
 from .decisions import find_decisions
 from .parked import find_parked
 from .people import People
-from .questions import find_questions
+from .questions import WH_START, find_questions
 from .summary import summarize
 from .text import remove_fillers
 from .topics import find_topics
@@ -96,7 +96,7 @@ def extract_insights(
         message_sentiment={mid: sentiment.sentiment(score) for mid, score in scores.items()},
         message_phrases=_message_phrases(messages, candidates, topics) if detect_phrases else {},
         topics=topics,
-        questions=find_questions(messages, people, confidence_threshold),
+        questions=_not_handed_out(find_questions(messages, people, confidence_threshold), symbl_action_items),
         action_items=symbl_action_items,
         decisions=_at_least(confidence_threshold, find_decisions(messages, people, decision_model)),
         follow_ups=_at_least(
@@ -115,6 +115,14 @@ def _follow_ups(
     position = {str(m.get("id")): index for index, m in enumerate(messages)}
     found = promised + find_parked(messages, people, taken, reference_time)
     return sorted(found, key=lambda item: position.get(item["messageIds"][0], 0))
+
+
+def _not_handed_out(questions: list[dict], action_items: list[dict]) -> list[dict]:
+    """Questions less the requests the note lists as action items ("Can you comp breakfast for the three
+    rooms?" / "Sure."): asked to hand out work, not to learn something."""
+    cited = {mid for item in action_items for mid in item["messageIds"]}
+    # "When could you have the schedule?" / "By Thursday.": both an item and a question, the date asked for.
+    return [q for q in questions if not set(q["messageIds"]) & cited or WH_START.match(q["text"])]
 
 
 def _at_least(confidence_threshold: float, items: list[dict]) -> list[dict]:

@@ -67,6 +67,19 @@ ELLIPTICAL = re.compile(
 )
 
 
+# Taking the floor or tending the call, not asking: "Can I raise something?", "Priya, you want to start?",
+# "Can you hear me?", "Am I on mute?", "Hey, how's it going?".
+TAKES_THE_FLOOR = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|well|now|then|also|oh|hey|hi|hello)\b[,.]?\s+)*(?:\w[\w'-]*,\s+)?(?:"
+    r"(?:can|could|may) i (?:raise|add|start|jump in|be blunt|be honest|talk about|say something|just)\b|"
+    r"(?:do )?you want to (?:start|go first|kick off|take us through)\b|"
+    r"(?:can|could) (?:you|everyone|everybody|you all) (?:hear|see) (?:me|us|my screen)\b|am i (?:on )?mute|"
+    r"how are you(?: doing)?\W*$|how(?:'s| is) it going|how was your (?:weekend|week|holiday|break|trip)|"
+    r"you know what i mean)",
+    re.IGNORECASE,
+)
+
+
 def is_candidate(sentence: str) -> bool:
     """Sentences the model judges: a question mark, or an interrogative opening (speech-to-text drops "?"),
     of at least MIN_WORDS words and not a bare tag ("right?", "you know?")."""
@@ -230,7 +243,7 @@ def find_questions(messages: list[dict], people: People, threshold: float) -> li
         previous_was_question = any(s.rstrip().endswith("?") for s in sentences)
         if best is None:
             best = _elliptical(messages, index, sentences) or _indirect(sentences)
-        if best is None:
+        if best is None or TAKES_THE_FLOOR.match(best[1]):
             continue
         key = " ".join(stem(w) for w in words(best[1]))
         if key in asked:
