@@ -571,3 +571,17 @@ def test_questions_leave_out_requests_listed_as_items_bids_for_the_floor_and_cal
 
     assert [q["text"] for q in insights.questions] == ["What's the deadline for the budget submissions?"]
     assert the_item(insights.action_items, "template")["assignee"]["name"] == "Ben"
+
+
+def test_a_noun_and_the_verb_after_it_are_no_topic():
+    turns = [
+        ("Harriet", "Next, the stock count. Amara, where are we?"),
+        ("Amara", "We finished the count on Friday, two discrepancies left."),
+        ("Harriet", "The forklift repair sounds expensive, the repair company went quiet."),
+        ("Amara", "The stock count discrepancies are small, the forklift repair is the real worry."),
+    ]
+
+    topics = [t["text"] for t in extract_insights(meeting(turns), reference_time=MONDAY).topics]
+
+    assert "stock count" in topics
+    assert not any(t.endswith((" left", " sounds", " went")) for t in topics), topics

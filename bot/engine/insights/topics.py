@@ -282,8 +282,21 @@ def _is_topic_like(phrase: str, names: frozenset[str]) -> bool:
     return not all(t in GENERIC_NOUNS for t in tokens)
 
 
+# Verbs whose past or third person does not end in "-ed" ("discrepancies left", "it sounds", "barely
+# slept"), and which are rarely the head noun of a topic.
+CLAUSE_VERBS = frozenset(
+    re.findall(
+        r"\w+",
+        "left went came took made said got gave kept felt slept sent spent lost told thought brought bought "
+        "began saw met found sold won broke wrote drove chose grew knew threw flew sounds seems looks "
+        "goes happens means",
+    )
+)
+
+
 def _past_tense(token: str) -> bool:
-    return len(token) >= 5 and token.endswith("ed") and not token.endswith("eed")
+    """A verb of a clause: a past tense ("printer fixed", "team left") or one of CLAUSE_VERBS."""
+    return token in CLAUSE_VERBS or (len(token) >= 5 and token.endswith("ed") and not token.endswith("eed"))
 
 
 def _display(phrase: str) -> str:
