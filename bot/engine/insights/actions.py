@@ -285,10 +285,11 @@ def _accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int
 def _delegates(conversation: Conversation, index: int) -> bool:
     """The turn hands a task to someone by name ("Let's ask Tom from legal to check the clause", "Sara to
     update the runbook"), which needs nobody's yes."""
+    text = str(conversation.messages[index].get("text") or "")
+    if not any(form.search(text) for form in HANDED_OVER):  # before splitting sentences, which costs
+        return False
     return any(
-        p.cue is not None
-        and p.cue.pattern in (DELEGATION, MINUTED)
-        and _hands_out_work(p, pointed_only=False)
+        p.cue is not None and p.cue.pattern in HANDED_OVER and _hands_out_work(p, pointed_only=False)
         for p in _phrasings(conversation, [index])
     )
 
