@@ -552,7 +552,9 @@ def test_assignments_in_the_minutes_shorthand_or_the_present_tense_are_the_named
 
 
 def test_the_due_date_is_the_tasks_not_the_conditions():
-    items = items_of([("Hugo", "If legal signs off this week, I'll migrate the billing accounts next Monday.")])
+    items = items_of(
+        [("Hugo", "If legal signs off this week, I'll migrate the billing accounts next Monday.")]
+    )
 
     assert the_item(items, "billing accounts")["dueBy"].startswith("2026-03-09")
 
@@ -585,3 +587,25 @@ def test_a_noun_and_the_verb_after_it_are_no_topic():
 
     assert "stock count" in topics
     assert not any(t.endswith((" left", " sounds", " went")) for t in topics), topics
+
+
+def test_each_commitment_of_a_turn_with_its_own_date_is_an_item_and_a_put_off_topic_a_follow_up():
+    turns = [
+        (
+            "Kofi",
+            "right so the supplier audit is next tuesday ill send the checklist to everyone tonight and "
+            "then im going to call the auditor tomorrow to confirm the scope oh and ill need someone to "
+            "cover the desk",
+        ),
+        ("Lina", "I'll print the badges on Monday. I'm also going to book the parking on Friday."),
+        ("Kofi", "perfect also lets push the returns policy to the next meeting"),
+    ]
+
+    insights = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN)
+    texts = [i["text"] for i in insights.action_items]
+
+    assert "Kofi will send the checklist to everyone tonight." in texts, texts
+    assert "Kofi will call the auditor tomorrow to confirm the scope." in texts, texts
+    assert any(t.startswith("Lina will book the parking") for t in texts), texts
+    assert not any("cover the desk" in t for t in texts), texts
+    assert any("returns policy" in f["text"] for f in insights.follow_ups), insights.follow_ups

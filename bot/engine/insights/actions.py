@@ -157,6 +157,16 @@ BINDS_A_CLAUSE = frozenset(
 )
 MYSELF = re.compile(r",?\s+myself\b", re.IGNORECASE)
 TRAILING_WORD = re.compile(r"[\s,]+([\w'-]+)\W*$")
+ADVERB_AFTER_I = re.compile(
+    r"\b(I(?:'m| am|'ll| will))\s+(?:also|just|then|definitely|really)\s+", re.IGNORECASE
+)
+# The words a run-on clause leaves dangling at its end once the next one is cut off ("…tonight and then").
+DANGLING = re.compile(r"(?:[,\s]+(?:and|but|so|or|then|oh|also|plus))+\W*$", re.IGNORECASE)
+CONDITION = re.compile(r"\b(?:if|unless|otherwise|in case|once)\b", re.IGNORECASE)
+# "I'll need someone to cover the desk": asking for help, not taking a task on.
+ASKS_FOR_HELP = re.compile(
+    r"^(?:need|want|have)\s+(?:someone|somebody|anyone|anybody|you|help)\b", re.IGNORECASE
+)
 IN_A_MONTH = re.compile(r"\bin (?:" + "|".join(MONTHS) + r")\b", re.IGNORECASE)
 NEXT_CLAUSE = re.compile(r"\s+(?=I(?:'ll|'m| will| am)\b)")
 RELATIVE_BEFORE = re.compile(r"(?:,\s*|\b)(?:which|that)\s*$", re.IGNORECASE)
@@ -250,7 +260,63 @@ def find_candidates(conversation: Conversation) -> list[Candidate]:
         candidate = _candidate(conversation, index, cited, probabilities[index])
         if candidate is not None:
             candidates += _split_conjoined(candidate, conversation.reference_time)
+            candidates += _further_commitments(conversation, index, candidate)
     return _merge_repeats(candidates)
+
+
+def _further_commitments(conversation: Conversation, index: int, first: Candidate) -> list[Candidate]:
+    """The speaker's other commitments in the same turn ("I'll send the checklist tonight. I'm also going to
+    call the auditor tomorrow.", or run on: "…tonight and then im going to call the auditor"): an item each,
+    when the turn's first item is the speaker's own and the further task says when."""
+    message = conversation.messages[index]
+    speaker = conversation.people.speaker_of(message)
+    if speaker is None or first.assignee != speaker or first.kind != ACTION_ITEM:
+        return []
+    reference_time = conversation.reference_time
+    found: list[Candidate] = []
+    taken = [frozenset(content_words(first.text, STOPWORDS))]
+    for sentence in split_sentences(str(message.get("text") or "")):
+        for clause in NEXT_CLAUSE.split(remove_fillers(sentence)):
+            clause = ADVERB_AFTER_I.sub(r"\1 ", clause)  # "I'm also going to…" is "I'm going to…"
+            cue, rest = _form(conversation.people, clause)
+            if cue is None or cue.owner != SPEAKER:
+                continue
+            rest = _clean_rest(rest)
+            due = find_due_date(rest, reference_time) or find_due_date(clause, reference_time)
+            task = frozenset(content_words(_without_due(rest, due), STOPWORDS))
+            said = Phrasing(index, clause, cue, rest, speaker, task)
+            # A task of its own says when; a further clause that does not restates the first ("I'll do it, I
+            # did that at my last place"), and one on a condition hangs on it ("…and if there's no date by
+            # Friday, I'll escalate").
+            if due is None or len(task) < 2 or any(len(task & t) >= len(task) / 2 for t in taken):
+                continue
+            if (
+                _said_for_now(said)
+                or HEDGE.search(clause)
+                or CONDITION.search(clause)
+                or DECLINED.search(clause)
+                or ASKS_FOR_HELP.match(rest)
+            ):
+                continue
+            text = _normalised_text(
+                clause, _you_resolved(rest, _hearer(conversation, index, speaker)), SPEAKER, cue, speaker
+            )
+            if due is not None and due.text.lower() not in text.lower():
+                text = as_sentence(text.rstrip(".!?") + " " + _mid_sentence(due.text))
+            taken.append(task)
+            found.append(
+                replace(
+                    first,
+                    kind=_kind(clause, speaker),
+                    text=text,
+                    due=due,
+                    definitive=True,
+                    action_phrase=_without_due(rest, due),
+                    content=set(task),
+                    message_ids=[str(message.get("id"))],
+                )
+            )
+    return found
 
 
 def _accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]:
@@ -823,7 +889,7 @@ def _addressee(
 def _clean_rest(rest: str) -> str:
     # A run-on turn ("chase legal today I'll just walk over there", "chase them today I know their lead"):
     # the task ends where the next clause begins, unless a word before binds it ("before I leave").
-    rest = NEXT_CLAUSE.split(rest, maxsplit=1)[0]
+    rest = DANGLING.sub("", NEXT_CLAUSE.split(rest, maxsplit=1)[0])
     for clause in RUN_ON_I.finditer(rest):
         if clause["before"].lower() not in BINDS_A_CLAUSE:
             rest = rest[: clause.start("before") + len(clause["before"])]

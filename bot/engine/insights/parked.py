@@ -24,7 +24,8 @@ DEFER = re.compile(
     r"pick (?:\w+ )?up|bring (?:it|that|this) back|reconvene|look at (?:\w+\s+){0,4}?again|talk about|"
     r"go through|decide|"
     r"make the call|put (?:\w+\s+){0,3}on the agenda|give (?:that|this|it) its own|"
-    r"check (?:\w+\s+){0,3}again|look at|do that|talk|catch up|touch base|regroup|sync up|meet again)\b",
+    r"check (?:\w+\s+){0,3}again|look at|do that|talk|catch up|touch base|regroup|sync up|meet again|"
+    r"push|punt|defer|postpone|move (?:that|this|it|them)|hold off on)\b",
     re.IGNORECASE,
 )
 LATER = re.compile(
