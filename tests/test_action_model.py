@@ -12,6 +12,7 @@ import pytest
 
 from bot.engine.insights import action_model, actions, extract_insights
 from bot.engine.insights.action_model import ActionModelError, group_items, load_model, pick_items
+from bot.engine.insights.action_reading import without_acknowledgement
 from bot.engine.insights.dates import find_due_date
 from bot.engine.insights.people import People, Person
 from tests.test_insights import ANNA, MARCO, MEMBERS, PRIYA, WEDNESDAY, conversation, item_about
@@ -120,7 +121,7 @@ def test_request_and_acceptance_become_one_third_person_item_with_the_acceptors_
     ],
 )
 def test_a_leading_acknowledgement_is_not_part_of_the_item(said, kept):
-    assert actions._without_acknowledgement(said) == kept
+    assert without_acknowledgement(said) == kept
 
 
 def test_yes_before_a_commitment_is_dropped_and_the_next_steps_read_in_the_third_person():

@@ -1,0 +1,362 @@
+"""Reading one turn for an action item: its sentences, the commitment or request form of each, who owes the
+work and when, and the data the extractor passes between its steps (`Conversation`, `Phrasing`, `Candidate`).
+
+Pure reading, no choice of items: `actions` decides which turns hold one, `action_wording` writes them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from . import action_model
+from .action_cues import (
+    ACCEPTANCE,
+    ACTION_ITEM,
+    ADDRESSEE,
+    AFTER_MEETING,
+    ASSIGNED_TO_YOU,
+    CUES,
+    DELEGATION,
+    ELLIPTICAL_ASK,
+    FOLLOW_UP,
+    FOLLOW_UP_CUE,
+    GROUP,
+    HABITUAL,
+    LEADING_SOFTENER,
+    MINUTED,
+    NAMED,
+    NAMED_SUBJECT,
+    NEED_FROM_YOU,
+    ROLE,
+    ROLE_SUBJECT,
+    SPEAKER,
+    TAKES_IT_ON,
+    TRAILING_TAG,
+    VOCATIVE,
+    Cue,
+)
+from .dates import MONTHS, WEEKDAYS, DueDate, find_due_date
+from .parked import is_parked
+from .people import People, Person
+from .text import content_words, remove_fillers, split_sentences
+from .vocabulary import STOPWORDS
+
+# Messages either side in which a request and its acceptance are one exchange.
+EXCHANGE_REACH = 2
+
+
+# An acceptance names its task by pronoun ("Sure, I'll send them over"): the request it answers says what
+# "them" is, so the item is written from the request's task under the accepter's name.
+TASK_PRONOUN = re.compile(r"\b(?:it|them|that|this|those|these)\b", re.IGNORECASE)
+
+
+# "Is a date said" needs some reference day; which one does not matter.
+ANY_DAY = datetime(2024, 1, 3, tzinfo=UTC)
+
+
+# The presenter narrating the meeting itself (a narrow part of `IN_MEETING`, which the model weighs).
+NARRATION = re.compile(
+    r"^(?:just |quickly |now |briefly )*(?:walk (?:you|\w+) through|take (?:you|\w+) through|show you|"
+    r"go (?:through|over) (?:this|these|that|it|the slides?)\b|(?:write|note|jot) (?:it|that|this|them) down|"
+    r"(?:have a )?look at (?:this|these|that|it)\W*$|share (?:my|the|your) screen|stop sharing|"
+    r"(?:pull|bring) (?:it|that|this|them) up\b)",
+    re.IGNORECASE,
+)
+
+
+# "have a go", "do it together": a commitment form with nothing to do in it.
+NO_TASK = re.compile(
+    r"^(?:(?:have a go|give it a go|give it a try|try|do it together|do that together)\W*$|"
+    # "I'll be on the ward all week", "I'll go last": where one is, not what one does.
+    r"be\b(?!\s+\w+ing\b)|go (?:first|last|next)\b|"
+    # Goodbyes: "I'll see you both at the offsite", "I'll let you go", "talk to you soon".
+    r"(?:see|catch) (?:you|y'all|everyone|everybody)\b|let (?:you|y'all|everyone|everybody) go\b|"
+    r"(?:talk|speak) to (?:you|y'all|everyone) (?:later|soon|then|tomorrow|next)\b)",
+    re.IGNORECASE,
+)
+
+
+# Capitalised words after "let's have/get" that are no one: "let's get Monday's numbers"…
+NOT_A_NAME = (
+    frozenset(
+        re.findall(
+            r"\w+",
+            "the a an this that these those it them everyone everybody someone somebody our my your their",
+        )
+    )
+    | frozenset(WEEKDAYS)
+    | frozenset(MONTHS)
+)
+
+
+# A request put to someone by any of its forms, a named person's included ("Yusuf, …", "Priya, the slides?").
+# Work handed to a named person without asking them: "let's have Priya…", "Sara to update…".
+HANDED_OVER = (DELEGATION, MINUTED)
+
+
+RUN_ON_I = re.compile(r"(?P<before>\w+)\s+I\s+(?=\w)")
+
+
+BINDS_A_CLAUSE = frozenset(
+    re.findall(
+        r"\w+",
+        "before after when once if as until till so because that which and but than while where what whether "
+        "unless since though although how why who whom think know guess hope mean",
+    )
+)
+
+
+MYSELF = re.compile(r",?\s+myself\b", re.IGNORECASE)
+
+
+TRAILING_WORD = re.compile(r"[\s,]+([\w'-]+)\W*$")
+
+
+# The words a run-on clause leaves dangling at its end once the next one is cut off ("…tonight and then").
+DANGLING = re.compile(r"(?:[,\s]+(?:and|but|so|or|then|oh|also|plus))+\W*$", re.IGNORECASE)
+
+
+NEXT_CLAUSE = re.compile(r"\s+(?=I(?:'ll|'m| will| am)\b)")
+
+
+# A verb (and a particle or two) whose object is a pronoun: the thing to do is named in another sentence.
+PRONOUN_OBJECT = re.compile(
+    r"^(?:\w+\s+){1,3}?(?:(?:it|them|her|him)\b|(?:that|this|those|these)\b(?=\s*(?:$|[,.!?;]|"
+    r"(?:one|over|up|out|through|off|today|tonight|tomorrow|by|before|on|to|for|with|in|next|after|first|"
+    r"myself|too|as well)\b)))",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Candidate:
+    kind: str
+    score: float
+    message_index: int
+    message_ids: list[str]
+    text: str
+    speaker: Person | None
+    assignee: Person | None
+    due: DueDate | None
+    definitive: bool
+    action_phrase: str
+    content: set[str] = field(default_factory=set)
+    phrase_message_id: str = ""  # the message the action phrase was said in
+
+
+@dataclass(frozen=True)
+class Conversation:
+    messages: list[dict]
+    people: People
+    reference_time: datetime
+    hours: float
+    # None: the model shipped in the package. bench/ passes models fitted without the meeting scored.
+    model: action_model.ActionModel | None = None
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """One sentence of an item read for its owner: the form that matched and what follows it."""
+
+    index: int  # message index
+    sentence: str
+    cue: Cue | None
+    rest: str
+    speaker: Person | None
+    task_words: frozenset[str]  # content words after the form, the due date left out ("do it today": none)
+
+
+def phrasings_of(conversation: Conversation, indices: list[int]) -> list[Phrasing]:
+    found = []
+    for index in indices:
+        message = conversation.messages[index]
+        speaker = conversation.people.speaker_of(message)
+        for sentence in split_sentences(str(message.get("text") or "")):
+            sentence = remove_fillers(sentence)
+            if not sentence:
+                continue
+            cue, rest = commitment_form(conversation.people, sentence)
+            rest = clean_rest(rest) if cue else ""
+            task = without_due(rest, find_due_date(rest, conversation.reference_time))
+            found.append(
+                Phrasing(index, sentence, cue, rest, speaker, frozenset(content_words(task, STOPWORDS)))
+            )
+    return found
+
+
+def commitment_form(people: People, sentence: str) -> tuple[Cue | None, str]:
+    """The commitment or request form of a sentence and what follows it, or (None, "")."""
+    minuted = MINUTED.search(sentence)
+    if minuted and people.by_first_name(minuted.group("name")) is not None:
+        return Cue(MINUTED, NAMED, "will"), minuted.group("rest")
+    delegated = DELEGATION.search(sentence)
+    if delegated and delegated.group("name").lower() not in NOT_A_NAME and "'" not in delegated.group("name"):
+        return Cue(DELEGATION, NAMED, "will"), delegated.group("rest")
+    subject = NAMED_SUBJECT.search(sentence)
+    if subject and people.by_first_name(subject.group("name")) is not None:
+        modal = subject.group("modal").strip().replace("'ll", "will")
+        return Cue(NAMED_SUBJECT, NAMED, modal), subject.group("rest")
+    for cue in CUES:
+        m = cue.pattern.search(sentence)
+        if m:
+            return cue, m.group("rest")
+    role = ROLE_SUBJECT.search(sentence)
+    if role:
+        return Cue(ROLE_SUBJECT, ROLE, role.group("modal")), role.group("rest")
+    assigned = ASSIGNED_TO_YOU.pattern.search(sentence)
+    if assigned:
+        return ASSIGNED_TO_YOU, assigned.group("rest")
+    wanted = NEED_FROM_YOU.search(sentence)
+    if wanted:
+        tail = without_trailing_name(people, wanted.group("tail"))
+        return Cue(NEED_FROM_YOU, ADDRESSEE, "will"), f"provide {wanted.group('thing')}{tail}"
+    asked = ELLIPTICAL_ASK.match(sentence)
+    if asked and people.by_first_name(asked.group("name")) is not None:
+        return Cue(ELLIPTICAL_ASK, ADDRESSEE, "will"), f"handle {asked.group('rest')}"
+    return None, ""
+
+
+def without_trailing_name(people: People, text: str) -> str:
+    """ "by thursday jakub" → "by thursday": the person addressed at the end, as speech-to-text writes it."""
+    last = TRAILING_WORD.search(text)
+    return text[: last.start()] if last and people.by_first_name(last.group(1)) is not None else text
+
+
+def kind_of(sentence: str, assignee: Person | None) -> str:
+    """A follow-up is a topic parked for later, or a meeting or reply nobody in particular owes; what a
+    person takes on ("I'll set up a call with the duty managers") is an action item."""
+    if is_parked(sentence) or (assignee is None and FOLLOW_UP_CUE.search(sentence)):
+        return FOLLOW_UP
+    return ACTION_ITEM
+
+
+def object_is_pronoun(rest: str) -> bool:
+    """ "raise it with her", "send them over", "reach out to her": the task's object is said elsewhere."""
+    return bool(PRONOUN_OBJECT.match(rest))
+
+
+def said_for_now(phrasing: Phrasing) -> bool:
+    """Work done in the meeting itself or out of habit, not a task to track: "I'll walk you through the
+    numbers", "I'll write it down", "I'll have a go", "I write up the notes after every meeting"."""
+    if phrasing.cue is None or AFTER_MEETING.search(phrasing.sentence):
+        return False
+    rest = phrasing.rest
+    return bool(HABITUAL.search(phrasing.sentence) or NARRATION.match(rest) or NO_TASK.match(rest))
+
+
+def next_turn_of_another(conversation: Conversation, index: int, speaker: Person | None) -> int | None:
+    for later in range(index + 1, min(index + 1 + EXCHANGE_REACH, len(conversation.messages))):
+        if conversation.people.speaker_of(conversation.messages[later]) != speaker:
+            return later
+    return None
+
+
+def names_no_task(phrasing: Phrasing) -> bool:
+    """The item's own words name no task: "leave it with me", "I'll grab that", "yep, by eleven"."""
+    if TAKES_IT_ON.search(phrasing.sentence) or (phrasing.cue and object_is_pronoun(phrasing.rest)):
+        return True
+    if phrasing.cue is None:
+        return len(content_words(without_acknowledgement(phrasing.sentence), STOPWORDS)) < 2
+    return len(phrasing.task_words) < 2 and (bool(TASK_PRONOUN.search(phrasing.rest)) or not phrasing.rest)
+
+
+def bare_answer(phrasing: Phrasing) -> bool:
+    """A reply that names nothing but perhaps a date: "Before Thursday, yep.", "ok thursday works"."""
+    said = without_acknowledgement(phrasing.sentence)
+    due = find_due_date(said, ANY_DAY)
+    return len(content_words(without_due(said, due), STOPWORDS) - {"work", "works", "fine", "good"}) < 2
+
+
+def owner_of(conversation: Conversation, index: int, sentence: str, cue: Cue, speaker: Person | None):
+    handed = cue.pattern.search(sentence) if cue.pattern in HANDED_OVER else None
+    if handed:
+        # Someone not in the meeting is named all the same: the note says whose the work is.
+        name = handed.group("name")
+        return NAMED, conversation.people.by_first_name(name) or Person("", name, "")
+    named = named_subject(conversation.people, sentence, speaker)
+    if named is not None:
+        return NAMED, named
+    if cue.owner == SPEAKER:
+        return SPEAKER, speaker
+    if cue.owner == ADDRESSEE:
+        return ADDRESSEE, addressee_of(conversation, index, sentence, speaker)
+    if cue.owner == ROLE:
+        return ROLE, None
+    return GROUP, None
+
+
+def named_subject(people: People, sentence: str, speaker: Person | None) -> Person | None:
+    """A known person the sentence speaks to ("Priya, please…") or about ("Priya will…")."""
+    for person, _, name in people.named_in(sentence):
+        if person == speaker:
+            continue
+        vocative = re.compile(VOCATIVE.format(name=re.escape(name)))
+        subject = NAMED_SUBJECT.search(sentence)
+        if vocative.search(sentence) or (subject and subject.group("name") == name):
+            return person
+    return None
+
+
+def addressee_of(
+    conversation: Conversation, index: int, sentence: str, speaker: Person | None
+) -> Person | None:
+    """Whom "you" means: whoever accepts in the next message, or the other party of a two-person call."""
+    messages = conversation.messages
+    if index + 1 < len(messages):
+        responder = conversation.people.speaker_of(messages[index + 1])
+        if (
+            responder
+            and responder != speaker
+            and ACCEPTANCE.match(str(messages[index + 1].get("text") or "").strip())
+        ):
+            return responder
+    return conversation.people.other_party(speaker)
+
+
+def clean_rest(rest: str) -> str:
+    # A run-on turn ("chase legal today I'll just walk over there", "chase them today I know their lead"):
+    # the task ends where the next clause begins, unless a word before binds it ("before I leave").
+    rest = DANGLING.sub("", NEXT_CLAUSE.split(rest, maxsplit=1)[0])
+    for clause in RUN_ON_I.finditer(rest):
+        if clause["before"].lower() not in BINDS_A_CLAUSE:
+            rest = rest[: clause.start("before") + len(clause["before"])]
+            break
+    # "I'll write it myself": the emphasis says nothing the owner's name does not.
+    rest = MYSELF.sub("", rest)
+    rest = TRAILING_TAG.sub("", rest.strip())
+    return LEADING_SOFTENER.sub("", rest).strip(" ,")
+
+
+def without_due(rest: str, due: DueDate | None) -> str:
+    if due is None:
+        return rest
+    return re.sub(r"\s+", " ", re.sub(re.escape(due.text), "", rest, flags=re.IGNORECASE)).strip(" ,")
+
+
+def hearer_of(conversation: Conversation, index: int, speaker: Person | None) -> Person | None:
+    """Whom a speaker's "you" means: the other party of a two-person call, else the person who spoke just
+    before (who asked), if that is someone else."""
+    other = conversation.people.other_party(speaker)
+    if other is not None:
+        return other
+    if index > 0:
+        previous = conversation.people.speaker_of(conversation.messages[index - 1])
+        if previous is not None and previous != speaker:
+            return previous
+    return None
+
+
+# "Yes, …", "Sure. …", "Okay, so …": the answer that opens a reply is not part of the task, so an item kept
+# as said does not start with it. Only stripped when punctuation closes it ("Sure thing", "Fine-tune the
+# model" stay) and something follows.
+ACKNOWLEDGEMENT = re.compile(
+    r"^(?:(?:yes|yeah|yep|yup|sure|ok|okay|alright|all right|of course|no problem|absolutely|definitely|fine|"
+    r"great|sounds good|will do)\s*[,.!;:]+\s*)+(?:(?:so|and|then)\s+)?(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def without_acknowledgement(sentence: str) -> str:
+    return ACKNOWLEDGEMENT.sub("", sentence.strip(), count=1)

@@ -1,0 +1,140 @@
+"""Writing an action item: the owner's commitment in the third person ("Priya will send the release notes
+by Friday."), with "you", "me" and "myself" resolved, and the context a bare "leave it with me" takes on."""
+
+from __future__ import annotations
+
+import re
+
+from .action_cues import (
+    ADDRESSEE,
+    DELEGATION,
+    FIRST_PERSON,
+    GROUP,
+    NAMED,
+    NAMED_SUBJECT,
+    ROLE,
+    ROLE_SUBJECT,
+    SPEAKER,
+    Cue,
+)
+from .action_reading import Phrasing, without_acknowledgement
+from .dates import MONTHS, WEEKDAYS
+from .people import Person
+from .text import as_sentence, capitalise_first, content_words
+from .vocabulary import STOPWORDS
+
+YOU = re.compile(r"\byou\b(?!')", re.IGNORECASE)
+
+
+# "you need" → "Sam needs": the present tense verbs that follow a subject "you" in a task.
+YOU_DO = re.compile(
+    r"\byou (?P<adverb>(?:still|really|also|just|already|actually|usually) )?"
+    r"(?P<verb>need|want|have|think|like|know|prefer|use|do|get)\b",
+    re.IGNORECASE,
+)
+
+
+THIRD_PERSON = {"have": "has", "do": "does"}
+
+
+RELATIVE_BEFORE = re.compile(r"(?:,\s*|\b)(?:which|that)\s*$", re.IGNORECASE)
+
+
+ASKER = re.compile(r"\b(?:me|my)\b", re.IGNORECASE)
+
+
+CONTEXT_WORDS = 16
+
+
+def mid_sentence(phrase: str) -> str:
+    """A phrase said at a sentence's start, written inside one: "Tomorrow" → "tomorrow", "End of next week" →
+    "end of next week"; days and months keep their capital ("by friday" → "by Friday")."""
+    return " ".join(
+        w.capitalize()
+        if w.lower() in WEEKDAYS or w.lower() in MONTHS
+        else w.lower()
+        if w[:1].isupper() and w[1:].islower()
+        else w
+        for w in phrase.split()
+    )
+
+
+def asker_named(request: Phrasing) -> str:
+    """The request's task with its asker's "me"/"my" named: "get me the figures" → "get Ama the figures"."""
+    if request.speaker is None or not request.speaker.first_name:
+        return request.rest
+    name = request.speaker.first_name
+    return ASKER.sub(lambda m: name if m.group(0).lower() == "me" else f"{name}'s", request.rest)
+
+
+def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Phrasing]) -> str:
+    """Where the task a bare commitment takes on is named, nearest first: the same sentence before the
+    form ("lets just start a shared tracker i'll set it up tonight"), the same turn's other sentences ("I'll
+    grab that one. Thank-you letters, out this week."), the latest request or question of someone else
+    just before, else the sentence of those turns that says the most; clipped to CONTEXT_WORDS words."""
+    informative = lambda text: len(content_words(text, STOPWORDS)) >= 2  # noqa: E731
+    before = before_form(best)
+    same_turn = [p.sentence for p in phrasings if p.index == best.index and p.sentence != best.sentence]
+    latest_first = sorted(earlier, key=lambda p: -p.index)
+    asked = [
+        p.sentence
+        for p in latest_first
+        if p.sentence.rstrip().endswith("?")
+        or (p.speaker != best.speaker and p.cue is not None and p.cue.owner in (ADDRESSEE, NAMED))
+    ]
+    # Short remarks ("Oh no, I forgot.") rarely name the task: the nearest sentence that says more.
+    said = [p.sentence for p in latest_first if len(content_words(p.sentence, STOPWORDS)) >= 3]
+    for sentence in [before, *same_turn, *asked, *said]:
+        if sentence and informative(sentence):
+            words = without_acknowledgement(sentence).rstrip(" ,.!?").split()
+            return " ".join(words[:CONTEXT_WORDS]) + ("…" if len(words) > CONTEXT_WORDS else "")
+    return ""
+
+
+def before_form(phrasing: Phrasing) -> str:
+    """The words of the sentence before its commitment or request form."""
+    if phrasing.cue is None:
+        return ""
+    m = phrasing.cue.pattern.search(phrasing.sentence)
+    return phrasing.sentence[: m.start()] if m else ""
+
+
+def you_resolved(rest: str, hearer: Person | None) -> str:
+    """ "get back to you next week" → "get back to Anna next week"; unchanged when nobody is known, and
+    "your" is left alone (a possessive needs the name's form, which a rule would get wrong)."""
+    if hearer is None or not hearer.first_name:
+        return rest
+    name = hearer.first_name
+    rest = YOU_DO.sub(
+        lambda m: f"{name} {m['adverb'] or ''}{THIRD_PERSON.get(m['verb'].lower(), m['verb'] + 's')}", rest
+    )
+    return YOU.sub(name, rest)
+
+
+def normalised_text(sentence: str, rest: str, owner: str, cue: Cue, assignee: Person | None) -> str:
+    """A third-person sentence ("Priya will send the release notes…") when that is a safe rewrite;
+    otherwise the sentence as said. First-person words left in the rest would change meaning, so they
+    make us keep the original, less a leading acknowledgement ("Yes, I will…" → "I will…")."""
+    said = as_sentence(without_acknowledgement(sentence))
+    role = ROLE_SUBJECT.search(sentence) if owner == ROLE else None
+    if role:  # "Um the Marketing Expert will uh will take a look…" → "The Marketing Expert will take a look…"
+        return as_sentence(capitalise_first(" ".join(role.group("role", "modal", "rest"))))
+    delegated = DELEGATION.search(sentence) if cue.pattern is DELEGATION else None
+    if delegated and assignee is not None:  # "Tom from legal will check the clause."
+        return as_sentence(f"{assignee.first_name}{delegated.group('team') or ''} will {rest}")
+    if owner == NAMED:
+        subject = NAMED_SUBJECT.search(sentence)
+        if subject and assignee and subject.group("name") == assignee.first_name:
+            return as_sentence(sentence[subject.start() :])
+    if FIRST_PERSON.search(rest) or not rest:
+        return said
+    if owner in (SPEAKER, NAMED, ADDRESSEE) and assignee is not None:
+        return as_sentence(f"{assignee.first_name} {cue.modal} {rest}")
+    if owner == GROUP:
+        # A named subject's "can"/"could" ("Anna can take it", with Anna not found among the others) is
+        # said of the group as a plain "will".
+        modal = cue.modal if cue.modal in ("will", "needs to", "should") else "will"
+        return as_sentence(f"The team {modal} {rest}")
+    if owner == ADDRESSEE:
+        return as_sentence(capitalise_first(rest))
+    return said

@@ -1,0 +1,220 @@
+"""Exchanges that hold an action item whatever the model scored them: a request put to someone who says yes
+("Yusuf, please keep negotiating…" / "Will do."), work handed to someone by name ("Let's ask Tom from legal
+to check the clause", "Sara to update the runbook"), and the further dated commitments of a turn whose first
+one the model chose. The model learned from AMI, where most requests are talk about the design on the table
+and a bare "Consider it done." tells it little."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .action_cues import (
+    ACCEPTANCE,
+    ACTION_ITEM,
+    AFTER_MEETING,
+    ASKS_ABOUT_OBLIGATION,
+    DECLINED,
+    ELLIPTICAL_ASK,
+    HEDGE,
+    IN_MEETING,
+    LEADING_SOFTENER,
+    NAMED,
+    NAMED_SUBJECT,
+    OPINION_REQUEST,
+    PLEASE_CUE,
+    REPORTED_PAST,
+    REQUEST_CUES,
+    RIGHT_NOW,
+    SPEAKER,
+)
+from .action_reading import (
+    ANY_DAY,
+    HANDED_OVER,
+    NARRATION,
+    NEXT_CLAUSE,
+    NO_TASK,
+    Candidate,
+    Conversation,
+    Phrasing,
+    bare_answer,
+    clean_rest,
+    commitment_form,
+    hearer_of,
+    kind_of,
+    named_subject,
+    phrasings_of,
+    said_for_now,
+    without_due,
+)
+from .action_wording import mid_sentence, normalised_text, you_resolved
+from .dates import MONTHS, find_due_date
+from .text import as_sentence, content_words, remove_fillers, split_sentences
+from .vocabulary import STOPWORDS
+
+REQUEST_FORMS = (*(cue.pattern for cue in REQUEST_CUES), NAMED_SUBJECT, ELLIPTICAL_ASK, *HANDED_OVER)
+
+
+BARE_YES = re.compile(
+    r"(?:(?:yes|yeah|yep|yup|ok|okay|alright|all right|right|fine|mm-hmm|uh-huh)\W*)+", re.I
+)
+
+
+# "program a secondary infusion on this one": the thing in front of them, so work done in the room.
+AT_HAND = re.compile(r"\b(?:on|with|in|to) (?:this|these|that) (?:ones?|screen|slide|board)\b", re.IGNORECASE)
+
+
+ADVERB_AFTER_I = re.compile(
+    r"\b(I(?:'m| am|'ll| will))\s+(?:also|just|then|definitely|really)\s+", re.IGNORECASE
+)
+
+
+CONDITION = re.compile(r"\b(?:if|unless|otherwise|in case|once)\b", re.IGNORECASE)
+
+
+# "I'll need someone to cover the desk": asking for help, not taking a task on.
+ASKS_FOR_HELP = re.compile(
+    r"^(?:need|want|have)\s+(?:someone|somebody|anyone|anybody|you|help)\b", re.IGNORECASE
+)
+
+
+IN_A_MONTH = re.compile(r"\bin (?:" + "|".join(MONTHS) + r")\b", re.IGNORECASE)
+
+
+def further_commitments(conversation: Conversation, index: int, first: Candidate) -> list[Candidate]:
+    """The speaker's other commitments in the same turn ("I'll send the checklist tonight. I'm also going to
+    call the auditor tomorrow.", or run on: "…tonight and then im going to call the auditor"): an item each,
+    when the turn's first item is the speaker's own and the further task says when."""
+    message = conversation.messages[index]
+    speaker = conversation.people.speaker_of(message)
+    if speaker is None or first.assignee != speaker or first.kind != ACTION_ITEM:
+        return []
+    reference_time = conversation.reference_time
+    found: list[Candidate] = []
+    taken = [frozenset(content_words(first.text, STOPWORDS))]
+    for sentence in split_sentences(str(message.get("text") or "")):
+        for clause in NEXT_CLAUSE.split(remove_fillers(sentence)):
+            clause = ADVERB_AFTER_I.sub(r"\1 ", clause)  # "I'm also going to…" is "I'm going to…"
+            cue, rest = commitment_form(conversation.people, clause)
+            if cue is None or cue.owner != SPEAKER:
+                continue
+            rest = clean_rest(rest)
+            due = find_due_date(rest, reference_time) or find_due_date(clause, reference_time)
+            task = frozenset(content_words(without_due(rest, due), STOPWORDS))
+            said = Phrasing(index, clause, cue, rest, speaker, task)
+            # A task of its own says when; a further clause that does not restates the first ("I'll do it, I
+            # did that at my last place"), and one on a condition hangs on it ("…and if there's no date by
+            # Friday, I'll escalate").
+            if due is None or len(task) < 2 or any(len(task & t) >= len(task) / 2 for t in taken):
+                continue
+            if (
+                said_for_now(said)
+                or HEDGE.search(clause)
+                or CONDITION.search(clause)
+                or DECLINED.search(clause)
+                or ASKS_FOR_HELP.match(rest)
+            ):
+                continue
+            text = normalised_text(
+                clause, you_resolved(rest, hearer_of(conversation, index, speaker)), SPEAKER, cue, speaker
+            )
+            if due is not None and due.text.lower() not in text.lower():
+                text = as_sentence(text.rstrip(".!?") + " " + mid_sentence(due.text))
+            taken.append(task)
+            found.append(
+                replace(
+                    first,
+                    kind=kind_of(clause, speaker),
+                    text=text,
+                    due=due,
+                    definitive=True,
+                    action_phrase=without_due(rest, due),
+                    content=set(task),
+                    message_ids=[str(message.get("id"))],
+                )
+            )
+    return found
+
+
+def accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]:
+    """Requests with a task, put to someone who says yes in the next turn ("Yusuf, please keep negotiating
+    and report back in January." / "Will do."), and work handed to someone by name, that the model passed
+    over: it learned from AMI, where most
+    requests are talk about the design on the table, and a bare "Consider it done." tells it little."""
+    messages, people = conversation.messages, conversation.people
+    found = []
+    for index in range(len(messages)):
+        if index in chosen:
+            continue
+        if delegates(conversation, index):
+            found.append(index)
+            continue
+        if index + 1 == len(messages) or index + 1 in chosen:
+            continue
+        answer = remove_fillers(str(messages[index + 1].get("text") or "")).strip()
+        asker, answerer = people.speaker_of(messages[index]), people.speaker_of(messages[index + 1])
+        if asker is None or answerer in (None, asker) or not says_yes(answer):
+            continue
+        # A bare "Yeah." is as often "I hear you" as "I will": it takes on only a request pointed at someone.
+        pointed_only = BARE_YES.fullmatch(answer) is not None
+        for phrasing in phrasings_of(conversation, [index]):
+            named = named_subject(people, phrasing.sentence, asker) is not None
+            if hands_out_work(phrasing, pointed_only and not named):
+                found.append(index)
+                break
+    return found
+
+
+def delegates(conversation: Conversation, index: int) -> bool:
+    """The turn hands a task to someone by name ("Let's ask Tom from legal to check the clause", "Sara to
+    update the runbook"), which needs nobody's yes."""
+    text = str(conversation.messages[index].get("text") or "")
+    if not any(form.search(text) for form in HANDED_OVER):  # before splitting sentences, which costs
+        return False
+    return any(
+        p.cue is not None and p.cue.pattern in HANDED_OVER and hands_out_work(p, pointed_only=False)
+        for p in phrasings_of(conversation, [index])
+    )
+
+
+def says_yes(answer: str) -> bool:
+    """ "Will do.", "Consider it done.", or a bare time ("Tomorrow morning.", "By Friday, yes.")."""
+    if DECLINED.search(answer) or answer.endswith("?"):
+        return False
+    if ACCEPTANCE.match(answer):
+        return True
+    said = Phrasing(0, answer, None, "", None, frozenset())
+    return (
+        find_due_date(answer, ANY_DAY) is not None and bare_answer(said) and not REPORTED_PAST.search(answer)
+    )
+
+
+def hands_out_work(phrasing: Phrasing, pointed_only: bool) -> bool:
+    """A request put to someone ("can you…", "please…", "Yusuf, …", "Priya, the slides?"; not the "you have
+    to…" of design talk), with a task named in it that points past the meeting ("please keep negotiating",
+    not "can you see my screen" or "would you like to start"). `pointed_only`: only one that says please
+    or gives a time (the caller knows whether it names the person)."""
+    if phrasing.cue is None or phrasing.cue.pattern not in REQUEST_FORMS or not phrasing.task_words:
+        return False
+    pointed = phrasing.cue.owner == NAMED or phrasing.cue.pattern in (PLEASE_CUE.pattern, ELLIPTICAL_ASK)
+    pointed = (
+        pointed
+        or bool(AFTER_MEETING.search(phrasing.rest))
+        or find_due_date(phrasing.rest, ANY_DAY) is not None
+    )
+    if pointed_only and not pointed:
+        return False
+    if phrasing.cue.owner == NAMED and phrasing.cue.modal in ("can", "could"):
+        return False  # "so the user can select the colour": what someone is able to do, not a task
+    sentence = phrasing.sentence
+    if OPINION_REQUEST.search(sentence) or ASKS_ABOUT_OBLIGATION.search(sentence) or HEDGE.search(sentence):
+        return False
+    rest = LEADING_SOFTENER.sub("", phrasing.rest)
+    if RIGHT_NOW.search(rest) or AT_HAND.search(rest) or NO_TASK.match(rest) or NARRATION.match(rest):
+        return False
+    # "keep negotiating and report back in January": a verb of the meeting room, but work for after it.
+    later = (
+        bool(AFTER_MEETING.search(rest) or IN_A_MONTH.search(rest))
+        or find_due_date(rest, ANY_DAY) is not None
+    )
+    return not IN_MEETING.match(rest) or later
