@@ -609,3 +609,17 @@ def test_each_commitment_of_a_turn_with_its_own_date_is_an_item_and_a_put_off_to
     assert any(t.startswith("Lina will book the parking") for t in texts), texts
     assert not any("cover the desk" in t for t in texts), texts
     assert any("returns policy" in f["text"] for f in insights.follow_ups), insights.follow_ups
+
+
+def test_a_topic_parked_by_a_pronoun_says_what_it_is():
+    turns = [
+        ("Kwabena", "Last year I wanted to go to the distributed systems conference, and it got cut."),
+        ("Hannah", "If you submit a talk and it gets accepted, we'll cover it."),
+        ("Kwabena", "I might. I'm not sure I have a talk in me yet."),
+        ("Hannah", "Let's come back to that next month, once the design work's going."),
+    ]
+
+    [parked] = extract_insights(meeting(turns), reference_time=MONDAY).follow_ups
+
+    assert parked["text"].startswith("Let's come back to that next month")
+    assert "(re: " in parked["text"] and "talk" in parked["text"], parked["text"]

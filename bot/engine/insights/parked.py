@@ -15,7 +15,8 @@ from datetime import datetime
 from .action_cues import FOLLOW_UP
 from .dates import find_due_date
 from .people import People
-from .text import as_sentence, insight_id, remove_fillers, split_sentences
+from .text import as_sentence, content_words, insight_id, remove_fillers, split_sentences
+from .vocabulary import STOPWORDS
 
 DEFER = re.compile(
     r"\b(?:let'?s|let us|we(?:'ll| will| can| should)|i want to|we need to)\s+"
@@ -50,6 +51,30 @@ SCHEDULES = re.compile(
 )
 
 
+# A parked topic named by a pronoun ("come back to that", "revisit the whole thing").
+REFERS_BACK = re.compile(
+    r"\b(?:revisit|come back to|circle back (?:to|on)|park|table|pick|push|look at|decide on|talk about)\s+"
+    r"(?:(?:that|this|it|them|those)\b|the whole thing)",
+    re.IGNORECASE,
+)
+# Reach and clip of what a parked "that" stands for: the nearest sentence of three content words or more.
+CONTEXT_TURNS = 3
+CONTEXT_WORDS = 16
+
+
+def _said_before(messages: list[dict], index: int, same_turn: list[str]) -> str:
+    earlier = [
+        remove_fillers(s)
+        for m in messages[max(0, index - CONTEXT_TURNS) : index]
+        for s in split_sentences(str(m.get("text") or ""))
+    ]
+    for sentence in reversed(earlier + same_turn):
+        if len(content_words(sentence, STOPWORDS)) >= 3:
+            words = sentence.rstrip(" ,.!?").split()
+            return " ".join(words[:CONTEXT_WORDS]) + ("…" if len(words) > CONTEXT_WORDS else "")
+    return ""
+
+
 def is_parked(sentence: str) -> bool:
     """Deferred to a later time or meeting, or a meeting the group settles on."""
     return bool((DEFER.search(sentence) and LATER.search(sentence)) or SCHEDULES.search(sentence))
@@ -61,7 +86,7 @@ def find_parked(
     """Follow-ups for the turns that park a topic, except those already listed (`taken` message ids); a
     date said with it ("on Monday") is its `dueBy`."""
     found = []
-    for message in messages:
+    for index, message in enumerate(messages):
         message_id = str(message.get("id"))
         if message_id in taken:
             continue
@@ -70,6 +95,10 @@ def find_parked(
         if parked is None:
             continue
         text = as_sentence(parked)
+        if REFERS_BACK.search(parked):
+            # "Let's come back to that next month": what "that" is was said just before.
+            about = _said_before(messages, index, sentences[: sentences.index(parked)])
+            text = as_sentence(f"{text.rstrip('.!?')} (re: {about})") if about else text
         speaker = people.speaker_of(message)
         due = find_due_date(text, reference_time)
         found.append(
