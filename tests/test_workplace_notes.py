@@ -623,3 +623,18 @@ def test_a_topic_parked_by_a_pronoun_says_what_it_is():
 
     assert parked["text"].startswith("Let's come back to that next month")
     assert "(re: " in parked["text"] and "talk" in parked["text"], parked["text"]
+
+
+def test_a_date_given_to_by_when_is_the_items_and_where_one_will_be_is_no_item():
+    turns = [
+        ("Naledi", "I'll write the storm trigger into the emergency plan."),
+        ("Gareth", "Thanks. By when?"),
+        ("Naledi", "Before the winter readiness review, so by the end of October."),
+        ("Margaret", "I'll be on the ward all next week, so grab me anytime."),
+    ]
+
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+
+    [item] = items
+    assert item["text"].startswith("Naledi will write the storm trigger into the emergency plan")
+    assert item["dueBy"].startswith("2026-10-31")

@@ -239,11 +239,15 @@ def object_is_pronoun(rest: str) -> bool:
 
 def said_for_now(phrasing: Phrasing) -> bool:
     """Work done in the meeting itself or out of habit, not a task to track: "I'll walk you through the
-    numbers", "I'll write it down", "I'll have a go", "I write up the notes after every meeting"."""
-    if phrasing.cue is None or AFTER_MEETING.search(phrasing.sentence):
+    numbers", "I'll write it down", "I'll have a go", "I write up the notes after every meeting"; or where one
+    will be, whenever ("I'll be on the ward all next week, so grab me anytime")."""
+    if phrasing.cue is None:
         return False
-    rest = phrasing.rest
-    return bool(HABITUAL.search(phrasing.sentence) or NARRATION.match(rest) or NO_TASK.match(rest))
+    if NO_TASK.match(phrasing.rest):
+        return True
+    if AFTER_MEETING.search(phrasing.sentence):
+        return False
+    return bool(HABITUAL.search(phrasing.sentence) or NARRATION.match(phrasing.rest))
 
 
 def next_turn_of_another(conversation: Conversation, index: int, speaker: Person | None) -> int | None:

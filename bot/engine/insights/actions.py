@@ -46,6 +46,7 @@ from .action_cues import (
     next_steps_round,
 )
 from .action_reading import (
+    ANY_DAY,
     EXCHANGE_REACH,
     HANDED_OVER,
     Candidate,
@@ -98,6 +99,12 @@ __all__ = [
 RECAP_OVERLAP = 0.6
 # Turns before an item in which the task it takes on may have been said ("the key art?" … "I'll grab that").
 CONTEXT_REACH = 3
+# An answer that gives a time first: "Before the winter readiness review, so mid-November."
+TIME_FIRST = re.compile(
+    r"^(?:before|by|after|until|till|ahead of|no later than|end of|in time for)\b", re.IGNORECASE
+)
+# Asking for the date of what was just taken on: "By when?", "When can we have the quotes?".
+WHEN_ASKED = re.compile(r"\b(?:by when|when (?:can|could|will|would|do|does|should)\b)[^?]*\?", re.IGNORECASE)
 # Taking up someone's offer: "Yes, please do.", "Perfect, do that.", "That'd help."
 CONFIRMS = re.compile(
     r"^(?:(?:yes|yeah|yep|ok|okay|perfect|great|sure|good|brilliant|lovely|please)\b[\s,.!]*)*"
@@ -358,12 +365,36 @@ def _offer_taken_up(earlier: list[Phrasing], best: Phrasing, speaker: Person | N
         last = max(p.index for p in earlier)
         confirmed = [p for p in offers if p.index == last and p.speaker not in (None, speaker)]
         return confirmed[-1] if confirmed else None
-    if best.cue is None and speaker is not None and bare_answer(best) and not _asks(best.sentence):
+    answers_when = _answers_when(earlier, best, speaker)
+    if (
+        best.cue is None
+        and speaker is not None
+        and (bare_answer(best) or answers_when)
+        and not _asks(best.sentence)
+    ):
         # Only when nothing with a task was said since: a request in between is what the answer takes on.
         tasks = [p for p in earlier if p.cue is not None and p.cue.owner != GROUP and p.task_words]
         latest = max(tasks, key=lambda p: p.index)
         return latest if latest in offers and latest.speaker == speaker else None
     return None
+
+
+def _answers_when(earlier: list[Phrasing], best: Phrasing, speaker: Person | None) -> bool:
+    """A date given to someone else's "By when?" just before ("Before the winter readiness review, so
+    mid-November."): the due date of what the speaker took on, however many words it names."""
+    due = find_due_date(best.sentence, ANY_DAY)
+    said = without_acknowledgement(best.sentence)
+    if (
+        not earlier
+        or due is None
+        or not (said.lower().startswith(due.text.lower()) or TIME_FIRST.match(said))
+    ):
+        return False  # "And Dolores said she'd go through the numbers by the twentieth" is an item of its own
+    last = max(p.index for p in earlier)
+    return any(
+        p.index == last and p.speaker not in (None, speaker) and WHEN_ASKED.search(p.sentence)
+        for p in earlier
+    )
 
 
 def _offer_asked(earlier: list[Phrasing], best: Phrasing, speaker: Person | None) -> Phrasing | None:
