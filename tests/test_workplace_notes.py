@@ -638,3 +638,17 @@ def test_a_date_given_to_by_when_is_the_items_and_where_one_will_be_is_no_item()
     [item] = items
     assert item["text"].startswith("Naledi will write the storm trigger into the emergency plan")
     assert item["dueBy"].startswith("2026-10-31")
+
+
+def test_a_task_named_after_the_form_needs_no_context_from_around_it():
+    turns = [
+        ("Marcus", "ill explain the pto rule at the all hands"),
+        ("Themba", "and ill scan the handwritten pages so theyre searchable ill do that tomorrow"),
+    ]
+
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+
+    assert (
+        the_item(items, "handwritten")["text"]
+        == "Themba will scan the handwritten pages so they're searchable tomorrow."
+    )

@@ -259,7 +259,12 @@ def next_turn_of_another(conversation: Conversation, index: int, speaker: Person
 
 def names_no_task(phrasing: Phrasing) -> bool:
     """The item's own words name no task: "leave it with me", "I'll grab that", "yep, by eleven"."""
-    if TAKES_IT_ON.search(phrasing.sentence) or (phrasing.cue and object_is_pronoun(phrasing.rest)):
+    # "…scan the handwritten pages, I'll do that tomorrow": a task named after the form outweighs a "do that"
+    # elsewhere in the sentence.
+    named_after_form = phrasing.cue is not None and len(phrasing.task_words) >= 2
+    if TAKES_IT_ON.search(phrasing.rest if named_after_form else phrasing.sentence):
+        return True
+    if phrasing.cue and object_is_pronoun(phrasing.rest):
         return True
     if phrasing.cue is None:
         return len(content_words(without_acknowledgement(phrasing.sentence), STOPWORDS)) < 2
