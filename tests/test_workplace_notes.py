@@ -652,3 +652,16 @@ def test_a_task_named_after_the_form_needs_no_context_from_around_it():
         the_item(items, "handwritten")["text"]
         == "Themba will scan the handwritten pages so they're searchable tomorrow."
     )
+
+
+def test_a_volunteers_that_is_the_task_put_to_nobody_in_particular():
+    turns = [
+        ("Patricia", "And somebody needs to talk to the Westview principal before anything goes out."),
+        ("Patricia", "I'll do that one myself."),
+    ]
+
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+
+    assert [i["text"] for i in items] == [
+        "Patricia will talk to the Westview principal before anything goes out."
+    ]

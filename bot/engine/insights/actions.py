@@ -43,6 +43,7 @@ from .action_cues import (
     SPEAKER,
     STATE_QUESTION,
     YES_TO_OFFER,
+    Cue,
     next_steps_round,
 )
 from .action_reading import (
@@ -99,6 +100,12 @@ __all__ = [
 RECAP_OVERLAP = 0.6
 # Turns before an item in which the task it takes on may have been said ("the key art?" … "I'll grab that").
 CONTEXT_REACH = 3
+# Work put to nobody in particular: "Somebody needs to talk to the principal", "we need someone to cover".
+SOMEONE_NEEDS = re.compile(
+    r"\b(?:(?:someone|somebody|anyone|anybody) (?:needs to|should|has to|must|ought to|will have to)|"
+    r"(?:we|i) (?:need|want) (?:someone|somebody) to)\s+(?P<rest>\S.*)",
+    re.IGNORECASE,
+)
 # An answer that gives a time first: "Before the winter readiness review, so mid-November."
 TIME_FIRST = re.compile(
     r"^(?:before|by|after|until|till|ahead of|no later than|end of|in time for)\b", re.IGNORECASE
@@ -433,7 +440,27 @@ def _answered_request(
         and _asked_of(conversation, p, best.speaker)
         and p.cue.pattern not in HANDED_OVER  # "Let's get Mei to sign it off." / "I'll ping her.": Mei's task
     ]
-    return max(requests, key=lambda p: p.index) if requests else None
+    if requests:
+        return max(requests, key=lambda p: p.index)
+    return _someone_needed(phrasings, best)
+
+
+def _someone_needed(phrasings: list[Phrasing], best: Phrasing) -> Phrasing | None:
+    """The task a volunteer's "that" stands for when it was put to nobody in particular ("Somebody needs to
+    talk to the Westview principal. I'll do that one myself.", "Someone needs to write the incident report." /
+    "Okay, I'll write it myself.")."""
+    for p in sorted(phrasings, key=lambda p: -p.index):
+        if p.index > best.index or p.sentence == best.sentence:
+            continue
+        needed = SOMEONE_NEEDS.search(p.sentence)
+        if needed:
+            rest = clean_rest(needed.group("rest"))
+            task = frozenset(content_words(rest, STOPWORDS))
+            if len(task) > len(best.task_words):
+                return Phrasing(
+                    p.index, p.sentence, Cue(SOMEONE_NEEDS, ADDRESSEE, "will"), rest, p.speaker, task
+                )
+    return None
 
 
 def _asked_of(conversation: Conversation, request: Phrasing, speaker: Person | None) -> bool:
