@@ -48,7 +48,10 @@ CHANNEL = "C0SCALE"
 AUDIO = b"ID3" + b"\x00" * 4096
 LEASE_SECONDS = 3.0
 KILL_EVERY_SECONDS = 2.0
-CONTROL_RUNS = 3
+# Runs of the negative control before it may say the harness saw no double post. With three, a fresh-clone
+# CI run (2026-12-07, on b74af70) saw none in all three; a run costs about 13 s, so eight bound the
+# flake at a few in a thousand for under two minutes in the worst case.
+CONTROL_RUNS = 8
 
 
 class WorkerProcess(BotProcess):
@@ -220,7 +223,7 @@ def test_negative_control_the_unfenced_selection_posts_twice(tmp_path, postgres_
     run posts some summaries twice (copies settled afterwards hide that in the thread, not in the calls)."""
     n = suite_size("scale_control_recordings", 60)
     # Two workers must read a row in the same moment to post it twice: most runs of 60 recordings show it,
-    # not every one, so a run that shows none is repeated (new database, new recordings), up to three runs.
+    # not every one, so a run that shows none is repeated (new database, new recordings), up to CONTROL_RUNS.
     for attempt in range(CONTROL_RUNS):
         (folder := tmp_path / f"run{attempt}").mkdir()
         database = postgres_cluster.new_database()
