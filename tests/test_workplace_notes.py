@@ -665,3 +665,20 @@ def test_a_volunteers_that_is_the_task_put_to_nobody_in_particular():
     assert [i["text"] for i in items] == [
         "Patricia will talk to the Westview principal before anything goes out."
     ]
+
+
+def test_a_turn_listed_as_work_or_put_off_is_not_also_a_decision():
+    turns = [
+        ("Beatriz", "We don't have the budget for all forty titles."),
+        ("Harriet", "Could we just renew the ones with holds on them?"),
+        ("Beatriz", "Yeah, let's do that: only renew titles with active holds."),
+        ("Wei", "I'll pull the list of expiring titles with holds and renew those by the twentieth."),
+        ("Beatriz", "The layout is a big project. Let's give that its own review session next week."),
+    ]
+
+    insights = extract_insights(meeting(turns), reference_time=MONDAY, decision_model=EVERY_TURN)
+    decided = [d["text"] for d in insights.decisions]
+
+    assert any("active holds" in t for t in decided), decided
+    assert not any("review session" in t or "pull the list" in t for t in decided), decided
+    assert any("review session" in f["text"] for f in insights.follow_ups)

@@ -92,17 +92,19 @@ def extract_insights(
     )
     topics = find_topics(messages, scores, hours, confidence_threshold, people.first_names())
     symbl_action_items = [actions.to_symbl(c) for c in action_items]
+    symbl_follow_ups = _at_least(
+        confidence_threshold,
+        _follow_ups([actions.to_symbl(c) for c in follow_ups], messages, people, reference_time),
+    )
+    decisions = _at_least(confidence_threshold, find_decisions(messages, people, decision_model))
     return Insights(
         message_sentiment={mid: sentiment.sentiment(score) for mid, score in scores.items()},
         message_phrases=_message_phrases(messages, candidates, topics) if detect_phrases else {},
         topics=topics,
         questions=_not_handed_out(find_questions(messages, people, confidence_threshold), symbl_action_items),
         action_items=symbl_action_items,
-        decisions=_at_least(confidence_threshold, find_decisions(messages, people, decision_model)),
-        follow_ups=_at_least(
-            confidence_threshold,
-            _follow_ups([actions.to_symbl(c) for c in follow_ups], messages, people, reference_time),
-        ),
+        decisions=_not_tasks(decisions, action_items, symbl_follow_ups),
+        follow_ups=symbl_follow_ups,
         summary=summarize(messages, people, minutes=hours * 60, action_items=symbl_action_items),
     )
 
@@ -123,6 +125,18 @@ def _not_handed_out(questions: list[dict], action_items: list[dict]) -> list[dic
     cited = {mid for item in action_items for mid in item["messageIds"]}
     # "When could you have the schedule?" / "By Thursday.": both an item and a question, the date asked for.
     return [q for q in questions if not set(q["messageIds"]) & cited or WH_START.match(q["text"])]
+
+
+def _not_tasks(
+    decisions: list[dict], action_items: list[actions.Candidate], follow_ups: list[dict]
+) -> list[dict]:
+    """Decisions less the turns the note lists as work ("You'll have a draft FAQ Monday.") or as a topic put
+    off ("Let's give that its own review session next week"): each is said once, where it belongs. Only the
+    turn an item is written from counts: a decision an item merely cites ("yeah lets do that only renew
+    titles with active holds" / "ill pull the list…") stays."""
+    written_from = {c.phrase_message_id for c in action_items}
+    written_from |= {mid for item in follow_ups for mid in item["messageIds"]}
+    return [d for d in decisions if d["messageIds"][-1] not in written_from]
 
 
 def _at_least(confidence_threshold: float, items: list[dict]) -> list[dict]:
