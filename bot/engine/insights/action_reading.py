@@ -271,9 +271,9 @@ def names_no_task(phrasing: Phrasing) -> bool:
     return len(phrasing.task_words) < 2 and (bool(TASK_PRONOUN.search(phrasing.rest)) or not phrasing.rest)
 
 
-def bare_answer(phrasing: Phrasing) -> bool:
+def bare_answer(sentence: str) -> bool:
     """A reply that names nothing but perhaps a date: "Before Thursday, yep.", "ok thursday works"."""
-    said = without_acknowledgement(phrasing.sentence)
+    said = without_acknowledgement(sentence)
     due = find_due_date(said, ANY_DAY)
     return len(content_words(without_due(said, due), STOPWORDS) - {"work", "works", "fine", "good"}) < 2
 

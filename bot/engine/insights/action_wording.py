@@ -20,7 +20,7 @@ from .action_cues import (
 from .action_reading import Phrasing, without_acknowledgement
 from .dates import MONTHS, WEEKDAYS
 from .people import Person
-from .text import as_sentence, capitalise_first, content_words
+from .text import as_sentence, capitalise_first, clip_words, content_words
 from .vocabulary import STOPWORDS
 
 YOU = re.compile(r"\byou\b(?!')", re.IGNORECASE)
@@ -86,8 +86,7 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
     said = [p.sentence for p in latest_first if len(content_words(p.sentence, STOPWORDS)) >= 3]
     for sentence in [before, *same_turn, *asked, *said]:
         if sentence and informative(sentence):
-            words = without_acknowledgement(sentence).rstrip(" ,.!?").split()
-            return " ".join(words[:CONTEXT_WORDS]) + ("…" if len(words) > CONTEXT_WORDS else "")
+            return clip_words(without_acknowledgement(sentence).rstrip(" ,.!?"), CONTEXT_WORDS)
     return ""
 
 

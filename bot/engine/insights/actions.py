@@ -376,7 +376,7 @@ def _offer_taken_up(earlier: list[Phrasing], best: Phrasing, speaker: Person | N
     if (
         best.cue is None
         and speaker is not None
-        and (bare_answer(best) or answers_when)
+        and (bare_answer(best.sentence) or answers_when)
         and not _asks(best.sentence)
     ):
         # Only when nothing with a task was said since: a request in between is what the answer takes on.

@@ -249,7 +249,7 @@ _RULES: list[tuple[re.Pattern, object, str]] = [
         "date",
     ),
     (
-        re.compile(rf"\b(?:by|before|until|till)\s+(?:early\s+)?{_MONTH}\b(?!\s+\d)"),
+        re.compile(rf"\b(?:by|before|until|till)\s+{_MONTH}\b(?!\s+\d)"),
         _named_month,
         "daterange",
     ),

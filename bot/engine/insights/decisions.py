@@ -17,7 +17,15 @@ from functools import lru_cache
 from . import action_features, action_model
 from .action_cues import ACCEPTANCE
 from .people import People
-from .text import as_sentence, content_words, insight_id, remove_fillers, rough_sentences, split_sentences
+from .text import (
+    as_sentence,
+    clip_words,
+    content_words,
+    insight_id,
+    remove_fillers,
+    rough_sentences,
+    split_sentences,
+)
 from .vocabulary import STOPWORDS
 
 DECISION = "decision"
@@ -110,8 +118,7 @@ def _decision(messages: list[dict], people: People, index: int, probability: flo
     if len(content_words(text, STOPWORDS)) < 2 and index > 0:
         # "Yes. Let's do it.": the decision is the proposal it accepts.
         proposal = _stated(str(messages[index - 1].get("text") or ""))
-        clipped = proposal.split()
-        about = " ".join(clipped[:CONTEXT_WORDS]) + ("…" if len(clipped) > CONTEXT_WORDS else "")
+        about = clip_words(proposal, CONTEXT_WORDS)
         text = as_sentence(f"{text.rstrip('.!?')} (re: {about})")
         cited = [index - 1, index]
     speaker = people.speaker_of(message)

@@ -15,7 +15,7 @@ from datetime import datetime
 from .action_cues import FOLLOW_UP
 from .dates import find_due_date
 from .people import People
-from .text import as_sentence, content_words, insight_id, remove_fillers, split_sentences
+from .text import as_sentence, clip_words, content_words, insight_id, remove_fillers, split_sentences
 from .vocabulary import STOPWORDS
 
 DEFER = re.compile(
@@ -70,8 +70,7 @@ def _said_before(messages: list[dict], index: int, same_turn: list[str]) -> str:
     ]
     for sentence in reversed(earlier + same_turn):
         if len(content_words(sentence, STOPWORDS)) >= 3:
-            words = sentence.rstrip(" ,.!?").split()
-            return " ".join(words[:CONTEXT_WORDS]) + ("…" if len(words) > CONTEXT_WORDS else "")
+            return clip_words(sentence.rstrip(" ,.!?"), CONTEXT_WORDS)
     return ""
 
 

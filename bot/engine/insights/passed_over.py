@@ -49,7 +49,7 @@ from .action_reading import (
 )
 from .action_wording import mid_sentence, normalised_text, you_resolved
 from .dates import MONTHS, find_due_date
-from .text import as_sentence, content_words, remove_fillers, split_sentences
+from .text import as_sentence, content_words, remove_fillers
 from .vocabulary import STOPWORDS
 
 REQUEST_FORMS = (*(cue.pattern for cue in REQUEST_CUES), NAMED_SUBJECT, ELLIPTICAL_ASK, *HANDED_OVER)
@@ -92,8 +92,8 @@ def further_commitments(conversation: Conversation, index: int, first: Candidate
     reference_time = conversation.reference_time
     found: list[Candidate] = []
     taken = [frozenset(content_words(first.text, STOPWORDS))]
-    for sentence in split_sentences(str(message.get("text") or "")):
-        for clause in NEXT_CLAUSE.split(remove_fillers(sentence)):
+    for sentence in phrasings_of(conversation, [index]):
+        for clause in NEXT_CLAUSE.split(sentence.sentence):
             clause = ADVERB_AFTER_I.sub(r"\1 ", clause)  # "I'm also going to…" is "I'm going to…"
             cue, rest = commitment_form(conversation.people, clause)
             if cue is None or cue.owner != SPEAKER:
@@ -183,9 +183,10 @@ def says_yes(answer: str) -> bool:
         return False
     if ACCEPTANCE.match(answer):
         return True
-    said = Phrasing(0, answer, None, "", None, frozenset())
     return (
-        find_due_date(answer, ANY_DAY) is not None and bare_answer(said) and not REPORTED_PAST.search(answer)
+        find_due_date(answer, ANY_DAY) is not None
+        and bare_answer(answer)
+        and not REPORTED_PAST.search(answer)
     )
 
 

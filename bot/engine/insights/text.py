@@ -121,6 +121,12 @@ def as_sentence(text: str) -> str:
     return text
 
 
+def clip_words(text: str, limit: int) -> str:
+    """The first `limit` words of `text`, with "…" when some were cut: a context quoted inside an item."""
+    said = text.split()
+    return " ".join(said[:limit]) + ("…" if len(said) > limit else "")
+
+
 def insight_id(kind: str, text: str, message_ids: list[str]) -> str:
     """Same kind, text and sources → same id, so re-running on the same transcript yields the same ids."""
     return stable_id(kind, text, *message_ids)
