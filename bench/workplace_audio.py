@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO / "bench"))
 import metrics  # noqa: E402
 import workplace_eval as wev  # noqa: E402
 
-from bot.engine.insights import extract_insights  # noqa: E402
+from bot.engine.insights import extract_insights, speech_text  # noqa: E402
 from bot.engine.speaker_names import GENERIC_LABEL  # noqa: E402
 
 OUT = REPO / "bench" / "out" / "workplace_audio"
@@ -45,14 +45,19 @@ MEMBERS_SECTION = (
 
 
 def speak(meeting_path: Path, wav: Path) -> None:
-    """The meeting as one 16 kHz mono WAV: each line in its speaker's espeak-ng voice, 0.7 s apart."""
+    """The meeting as one 16 kHz mono WAV: each line in its speaker's espeak-ng voice, 0.7 s apart.
+
+    A line in speech-recogniser style is spoken as meant, with its contractions restored: read as written,
+    espeak-ng says "ill ask the friends" with the adjective "ill", which Whisper writes "He'll ask the
+    friends"; "im" takes the vowel of "him" and "wont" that of "want". Nobody in the meeting said them so."""
     raw = json.loads(meeting_path.read_text())
     with tempfile.TemporaryDirectory() as tmp:
         parts = []
         for index, line in enumerate(raw["lines"]):
             said, padded = Path(tmp, f"{index:03d}.wav"), Path(tmp, f"{index:03d}p.wav")
             voice = raw["voices"][line["speaker"]]
-            subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(said), line["text"]], check=True)
+            text = speech_text.normalise(line["text"])
+            subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(said), text], check=True)
             subprocess.run(
                 ["sox", str(said), "-r", "16000", "-c", "1", str(padded), "pad", "0", "0.7"], check=True
             )

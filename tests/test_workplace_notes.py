@@ -143,10 +143,38 @@ def test_a_speech_recogniser_style_transcript_lists_its_commitments():
         ("the id is wrong", "the id is wrong"),
         ("can you ping omar", "can you ping Omar"),
         ("we will see", "we will see"),
+        # The "'ll" Whisper drops from a plan is put back; what people feel, did or do regularly is left.
+        ("Yes, I update the build checklist by Monday.", "Yes, I'll update the build checklist by Monday."),
+        ("i swap the alarm tomorrow", "I'll swap the alarm tomorrow"),
+        ("I spoke to them on Monday.", "I spoke to them on Monday."),
+        ("I logged that with IT today.", "I logged that with IT today."),
+        ("I genuinely appreciate the honesty today.", "I genuinely appreciate the honesty today."),
+        ("I send the report every Monday.", "I send the report every Monday."),
+        ("I run the agency at seven.", "I run the agency at seven."),
+        ("I don't want to wait till Tuesday.", "I don't want to wait till Tuesday."),
+        ("I fly out tomorrow?", "I fly out tomorrow?"),
     ],
 )
 def test_speech_text_is_read_with_contractions_and_names_restored(said, read):
     assert normalise(said, {"omar", "will"}) == read
+
+
+def test_a_plan_whose_will_the_recogniser_dropped_is_an_item_with_owner_and_date():
+    items = items_of(
+        [
+            ("Grace", "The loading dock alarm failed twice last week."),
+            ("Ravi", "Okay, I swap the alarm on truck twelve tomorrow."),
+            ("Grace", "And the checklist?"),
+            ("Ravi", "Yes, I update the build checklist by Friday."),
+            ("Grace", "Did the courier call back?"),
+            ("Ravi", "I spoke to them on Monday, they're fine."),
+        ]
+    )
+
+    alarm, checklist = the_item(items, "alarm"), the_item(items, "checklist")
+    assert alarm["assignee"]["name"] == checklist["assignee"]["name"] == "Ravi"
+    assert checklist["dueBy"].startswith("2026-03-06")
+    assert len(items) == 2, [i["text"] for i in items]
 
 
 DESIGN_REVIEW = [

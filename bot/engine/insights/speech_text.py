@@ -5,12 +5,17 @@ today", "im on it", "can you ping priya"). Every extractor's patterns are writte
 "Priya", so the insights read a normalised copy of each message; the transcript itself is never changed.
 The rewrite is deliberately narrow: only spellings that are unambiguous in meeting talk are restored
 ("ill" is "I'll" unless it follows a word that makes it "sick"; "well", "were", "its", "id" are left alone).
+One word the recogniser drops is put back too: the "'ll" of a plan ("I swap the alarm tomorrow").
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from .dates import find_due_date
+from .vocabulary import STOPWORDS
 
 # Contractions written without their apostrophe → the spelling the patterns know.
 CONTRACTIONS = {
@@ -149,6 +154,105 @@ _COMMON_WORD_NAMES = frozenset(
 )
 _TOKEN = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
 
+# Whisper, tiny.en above all, often drops the "'ll" of "I'll": "Yes, I update the build checklist Monday",
+# "I swap the alarm on truck twelve tomorrow". The present tense of a task with a time still to come is a
+# plan, so it is read as the commitment it was; what people feel or did is not ("I appreciate the honesty
+# today", "I spoke to them on Monday", "I logged it today", "I already filed it this morning").
+_PRESENT_OF_A_PLAN = re.compile(r"\bI (?=(?P<verb>[a-z][a-z-]+)(?![\w'])(?P<rest>[^.?!;]*)(?P<end>[.?!;]?))")
+_NOT_A_PLAN = frozenset(
+    [
+        "admit",
+        "agree",
+        "appreciate",
+        "assume",
+        "believe",
+        "bet",
+        "doubt",
+        "expect",
+        "feel",
+        "figure",
+        "forget",
+        "hate",
+        "hope",
+        "imagine",
+        "love",
+        "miss",
+        "prefer",
+        "propose",
+        "realise",
+        "realize",
+        "recommend",
+        "suggest",
+        "reckon",
+        "recall",
+        "remember",
+        "suppose",
+        "understand",
+        "wish",
+        "wonder",
+        "worry",
+        "already",
+        "usually",
+        "genuinely",
+        "honestly",
+        "apparently",
+        "obviously",
+        "personally",
+        "sometimes",
+        "often",
+        "ate",
+        "began",
+        "bought",
+        "brought",
+        "built",
+        "caught",
+        "chose",
+        "did",
+        "drew",
+        "drove",
+        "fell",
+        "felt",
+        "flew",
+        "forgot",
+        "found",
+        "gave",
+        "grew",
+        "heard",
+        "held",
+        "kept",
+        "knew",
+        "left",
+        "led",
+        "lost",
+        "met",
+        "ran",
+        "rang",
+        "sang",
+        "sat",
+        "saw",
+        "sent",
+        "sold",
+        "spent",
+        "spoke",
+        "stood",
+        "taught",
+        "threw",
+        "told",
+        "took",
+        "understood",
+        "woke",
+        "won",
+        "wore",
+        "wrote",
+    ]
+)
+_HABIT = re.compile(
+    r"\b(?:every|each|always|usually|normally|typically|weekly|daily|monthly|(?:mon|tues|wednes|thurs|fri|"
+    r"satur|sun)days)\b",
+    re.IGNORECASE,
+)
+_ANY_DAY = datetime(2024, 1, 3, tzinfo=UTC)  # only whether a time is said matters, not which day
+
 
 def is_speech_style(text: str) -> bool:
     """Lower case without apostrophes or sentence punctuation: how speech-to-text writes."""
@@ -156,7 +260,8 @@ def is_speech_style(text: str) -> bool:
 
 
 def normalise(text: str, names: Iterable[str] = ()) -> str:
-    """`text` with contractions, a lone "i" and the given first names (lower case) restored."""
+    """`text` with contractions, a lone "i", the given first names (lower case) and a plan's dropped "'ll"
+    restored."""
     known = {n for n in names if n and n not in _COMMON_WORD_NAMES}
     tokens = _TOKEN.findall(text)
     previous = ""
@@ -179,7 +284,24 @@ def normalise(text: str, names: Iterable[str] = ()) -> str:
             token = lower.capitalize()
         out.append(token)
         previous = lower
-    return "".join(out)
+    return _PRESENT_OF_A_PLAN.sub(_plan_as_commitment, "".join(out))
+
+
+def _plan_as_commitment(match: re.Match) -> str:
+    verb, rest = match["verb"], match["rest"]
+    if (
+        verb in STOPWORDS
+        or verb in _NOT_A_PLAN
+        or verb.endswith(("ed", "ing", "ly"))
+        or match["end"] == "?"
+        or _HABIT.search(rest)
+    ):
+        return match[0]
+    due = find_due_date(rest, _ANY_DAY)
+    # A clock time alone says when, not whether it is still to come ("I rang the agency at seven").
+    if due is None or due.text.lower().startswith("at "):
+        return match[0]
+    return "I'll "
 
 
 def speaker_names(messages: list[dict], members: list[dict] | None = None) -> set[str]:
