@@ -35,8 +35,11 @@ TRANSCRIPT_MIMETYPES = {
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
 # A cue later than this is a damaged timing line (hour 70,000,000 overflowed the conversation's clock).
 MAX_CUE_SECONDS = 1000 * 3600
-# "Priya Patel: …", "Dr. Chen: …", "Speaker 2: …": a short name before a colon, not "Note: the time is 10:30".
-SPEAKER_PREFIX = re.compile(r"^\s*([A-Z][\w.'\-]*(?:\s+[\w.'\-]+){0,3})\s*:\s+(\S.*)$", re.DOTALL)
+# "Priya Patel: …", "Dr. Chen: …", "Speaker 2: …", "Jane Doe (Guest): …": a short name before a colon (with
+# what a meeting tool appends in brackets), not "Note: the time is 10:30".
+SPEAKER_PREFIX = re.compile(
+    r"^\s*([A-Z][\w.'\-]*(?:\s+[\w.'\-]+){0,3}(?:\s*\([^():\n]{1,40}\))?)\s*:\s+(\S.*)$", re.DOTALL
+)
 SRT_TIMING = re.compile(r"^\d+\s*\n\d{1,2}:\d{2}:\d{2},\d{3} --> ", re.MULTILINE)
 NOT_NAMES = {
     "note",

@@ -97,6 +97,13 @@ def test_srt_and_name_lines():
     assert all("duration" not in m for m in notes)  # no times in the file: the engine spaces them
 
 
+def test_a_name_with_what_the_meeting_tool_appends_is_still_the_speaker():
+    lines = "Jane Doe (Guest): Thanks for having me.\nAhmed (Acme Corp): Welcome. Note: we record.\n"
+    messages = parse_transcript(lines, "txt", start_time=START)
+    assert [m["from"]["name"] for m in messages] == ["Jane Doe (Guest)", "Ahmed (Acme Corp)"]
+    assert messages[1]["payload"]["content"] == "Welcome. Note: we record."
+
+
 def test_a_vtt_or_srt_sent_as_plain_text_is_read_as_what_it_is():
     assert parse_transcript(ZOOM_VTT, "txt", start_time=START)[1]["duration"]["startTime"].endswith(
         "09:00:06.000Z"

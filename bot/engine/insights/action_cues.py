@@ -234,10 +234,12 @@ TAKES_IT_ON = re.compile(
     re.IGNORECASE,
 )
 # A question about how things stand ("Did you get them?", "Have we confirmed the fire rating?", "How do I
-# know it works now?"): its answer reports, it takes nothing on.
+# know it works now?", "Carla, how is the data collection?", "Where are we with the lease?"): its answer
+# reports, it takes nothing on.
 STATE_QUESTION = re.compile(
     r"^(?:[\w-]+,\s+)?(?:(?:and|so|oh|okay|ok|also|but|right)\W+)*(?:did|have|has|had|is|are|was|were|does|"
-    r"how do (?:i|we) know|what about|why)\b",
+    r"how do (?:i|we) know|what about|why|how(?:'s| is| are| was| were| did| does| has| have)|"
+    r"where (?:are|is) (?:we|it|things|that)|what(?:'s| is) the (?:status|latest)|any (?:news|updates?))\b",
     re.IGNORECASE,
 )
 # The chair going round the table ("Any other business?", "Anything else?", "Who's next?"): a turn that
@@ -303,6 +305,18 @@ NEED_FROM_YOU = re.compile(
 ELLIPTICAL_ASK = re.compile(
     r"^(?:(?:and|so|okay|ok|right|then|also|now)\W+)*(?P<name>[A-Z][\w'-]+),\s+"
     r"(?P<rest>(?:the|your|our|that|those|this|these)\s+[^?]*?)\s*\?$"
+)
+# A task put as an order ("Send them an invite.", "Dylan, get the civil engineer on site this week.", "Until
+# then, move the fish to the reach-in fridges."): whoever it is said to owes it, so it is an item only when
+# the talk says who that is (a name before it, the next speaker's "Will do.", a call of two). Like
+# ELLIPTICAL_ASK, used to word and own an item, not as a model feature.
+IMPERATIVE = re.compile(
+    r"^(?:(?:okay|ok|so|and|then|right|good|great|fine|also|now|until then|meanwhile|in the meantime)\W+)*"
+    r"(?:(?P<name>[A-Z][\w'-]+),\s+)?(?:please\s+)?(?P<rest>(?:"
+    + TASK_VERB.pattern.removeprefix(_SOFTENERS)
+    + r"|confirm|move|get|tell|brief|invite|chase|ring|phone|escalate|renew|sign|print|pick up|hire|cancel|"
+    r"install|replace|prep|clear|let \w+ know|make sure|ensure)\b[^?]*)$",
+    re.IGNORECASE,
 )
 # An offer put as a question ("Shall I draft a business case?", "Do you want me to call them?"): work the
 # speaker takes on once someone else says yes. Not one of `CUES`: asked alone, nothing is taken on yet.

@@ -24,6 +24,7 @@ from .action_cues import (
     FOLLOW_UP_CUE,
     GROUP,
     HABITUAL,
+    IMPERATIVE,
     LEADING_SOFTENER,
     MINUTED,
     NAMED,
@@ -115,7 +116,17 @@ TRAILING_WORD = re.compile(r"[\s,]+([\w'-]+)\W*$")
 
 
 # The words a run-on clause leaves dangling at its end once the next one is cut off ("…tonight and then").
-DANGLING = re.compile(r"(?:[,\s]+(?:and|but|so|or|then|oh|also|plus))+\W*$", re.IGNORECASE)
+DANGLING = re.compile(
+    r"(?:[,\s]+(?:and|but|so|or|then|oh|also|plus|since|because|cause|as|while|though|although))+\W*$",
+    re.IGNORECASE,
+)
+# "ask Marta, she saw most of your work", "fix the login bug, it's blocking the release", "write a summary,
+# one page is plenty": a comment on the task in a clause of its own, which the item need not carry.
+COMMENT_CLAUSE = re.compile(
+    r",\s+(?:(?:she|he|they|it|we|you|that)(?:'s|'re|'ve|'ll|'d)?\s+\w+.*|(?:[\w-]+\s+){1,2}(?:is|are)\s+"
+    r"[\w-]+\s*[.!]?)$",
+    re.IGNORECASE,
+)
 
 
 NEXT_CLAUSE = re.compile(r"\s+(?=I(?:'ll|'m| will| am)\b)")
@@ -215,6 +226,10 @@ def commitment_form(people: People, sentence: str) -> tuple[Cue | None, str]:
     asked = ELLIPTICAL_ASK.match(sentence)
     if asked and people.by_first_name(asked.group("name")) is not None:
         return Cue(ELLIPTICAL_ASK, ADDRESSEE, "will"), f"handle {asked.group('rest')}"
+    ordered = IMPERATIVE.match(sentence)
+    if ordered and (ordered.group("name") is None or people.by_first_name(ordered.group("name"))):
+        rest = ordered.group("rest")
+        return Cue(IMPERATIVE, ADDRESSEE, "will"), rest[:1].lower() + rest[1:]
     return None, ""
 
 
@@ -327,7 +342,7 @@ def addressee_of(
 def clean_rest(rest: str) -> str:
     # A run-on turn ("chase legal today I'll just walk over there", "chase them today I know their lead"):
     # the task ends where the next clause begins, unless a word before binds it ("before I leave").
-    rest = DANGLING.sub("", NEXT_CLAUSE.split(rest, maxsplit=1)[0])
+    rest = DANGLING.sub("", COMMENT_CLAUSE.sub("", NEXT_CLAUSE.split(rest, maxsplit=1)[0]))
     for clause in RUN_ON_I.finditer(rest):
         if clause["before"].lower() not in BINDS_A_CLAUSE:
             rest = rest[: clause.start("before") + len(clause["before"])]

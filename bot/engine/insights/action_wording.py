@@ -10,6 +10,7 @@ from .action_cues import (
     DELEGATION,
     FIRST_PERSON,
     GROUP,
+    IMPERATIVE,
     NAMED,
     NAMED_SUBJECT,
     ROLE,
@@ -17,7 +18,7 @@ from .action_cues import (
     SPEAKER,
     Cue,
 )
-from .action_reading import Phrasing, without_acknowledgement
+from .action_reading import Phrasing, object_is_pronoun, without_acknowledgement
 from .dates import MONTHS, WEEKDAYS
 from .people import Person
 from .text import as_sentence, capitalise_first, clip_words, content_words
@@ -35,6 +36,9 @@ YOU_DO = re.compile(
 
 
 THIRD_PERSON = {"have": "has", "do": "does"}
+# "the projects you've led" → "the projects Leo has led".
+YOU_CONTRACTED = re.compile(r"\byou(?P<verb>'ve|'re|'ll|'d)\b", re.IGNORECASE)
+CONTRACTED_VERB = {"'ve": "has", "'re": "is", "'ll": "will", "'d": "would"}
 
 
 RELATIVE_BEFORE = re.compile(r"(?:,\s*|\b)(?:which|that)\s*$", re.IGNORECASE)
@@ -44,6 +48,14 @@ ASKER = re.compile(r"\b(?:me|my)\b", re.IGNORECASE)
 
 
 CONTEXT_WORDS = 16
+
+
+def due_after_task(phrase: str) -> str:
+    """A date said apart from its task, written after it: "Give me until Monday." → "…by Monday"."""
+    return UNTIL.sub("by", mid_sentence(phrase))
+
+
+UNTIL = re.compile(r"^(?:until|till|til)\b", re.IGNORECASE)
 
 
 def mid_sentence(phrase: str) -> str:
@@ -81,6 +93,8 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
         for p in latest_first
         if p.sentence.rstrip().endswith("?")
         or (p.speaker != best.speaker and p.cue is not None and p.cue.owner in (ADDRESSEE, NAMED))
+        # "Get it done before the end of the month.": an order by pronoun names no more than the yes to it.
+        and not (p.cue is not None and p.cue.pattern is IMPERATIVE and object_is_pronoun(p.rest))
     ]
     # Short remarks ("Oh no, I forgot.") rarely name the task: the nearest sentence that says more.
     said = [p.sentence for p in latest_first if len(content_words(p.sentence, STOPWORDS)) >= 3]
@@ -107,6 +121,7 @@ def you_resolved(rest: str, hearer: Person | None) -> str:
     rest = YOU_DO.sub(
         lambda m: f"{name} {m['adverb'] or ''}{THIRD_PERSON.get(m['verb'].lower(), m['verb'] + 's')}", rest
     )
+    rest = YOU_CONTRACTED.sub(lambda m: f"{name} {CONTRACTED_VERB[m['verb'].lower()]}", rest)
     return YOU.sub(name, rest)
 
 

@@ -33,6 +33,7 @@ from .action_cues import (
     FUTURE,
     GROUP,
     HEDGE,
+    IMPERATIVE,
     NAMED,
     NEXT_STEPS_REACH,
     OFFER_QUESTION,
@@ -73,12 +74,12 @@ from .action_wording import (
     asker_named,
     before_form,
     context_sentence,
-    mid_sentence,
+    due_after_task,
     normalised_text,
     you_resolved,
 )
 from .dates import DueDate, find_due_date
-from .passed_over import accepted_requests, further_commitments, says_yes
+from .passed_over import accepted_requests, further_commitments, hands_out_work, says_yes
 from .people import People, Person
 from .text import as_sentence, content_words, insight_id, remove_fillers
 from .vocabulary import STOPWORDS
@@ -274,7 +275,7 @@ def _candidate(
     else:
         text = as_sentence(without_acknowledgement(best.sentence))
     if due is not None and due.text.lower() not in text.lower():
-        text = as_sentence(text.rstrip(".!?") + " " + mid_sentence(due.text))
+        text = as_sentence(text.rstrip(".!?") + " " + due_after_task(due.text))
     group_without_task = owner == GROUP and len(best.task_words) < 2
     # A role's item stands without a named task ("Legal will handle it"): the context below names it.
     nameless = best.cue is None or (names_no_task(best) and owner != ROLE)
@@ -282,6 +283,12 @@ def _candidate(
         return None
     if said_for_now(best) or _turned_down(conversation, best) or _takes_a_compliment(conversation, best):
         return None
+    if (
+        best.cue is not None
+        and best.cue.pattern is IMPERATIVE
+        and (assignee is None or not hands_out_work(best, pointed_only=False))
+    ):
+        return None  # an order to nobody the talk names, or work for the room ("Look at this.")
     if request is not None and request.index not in cited:
         cited = sorted({*cited, request.index})
     if request is None and names_no_task(best):

@@ -17,6 +17,7 @@ from .action_cues import (
     DECLINED,
     ELLIPTICAL_ASK,
     HEDGE,
+    IMPERATIVE,
     IN_MEETING,
     LEADING_SOFTENER,
     NAMED,
@@ -47,12 +48,18 @@ from .action_reading import (
     said_for_now,
     without_due,
 )
-from .action_wording import mid_sentence, normalised_text, you_resolved
+from .action_wording import due_after_task, normalised_text, you_resolved
 from .dates import MONTHS, find_due_date
 from .text import as_sentence, content_words, remove_fillers
 from .vocabulary import STOPWORDS
 
-REQUEST_FORMS = (*(cue.pattern for cue in REQUEST_CUES), NAMED_SUBJECT, ELLIPTICAL_ASK, *HANDED_OVER)
+REQUEST_FORMS = (
+    *(cue.pattern for cue in REQUEST_CUES),
+    NAMED_SUBJECT,
+    ELLIPTICAL_ASK,
+    IMPERATIVE,
+    *HANDED_OVER,
+)
 
 
 BARE_YES = re.compile(
@@ -119,7 +126,7 @@ def further_commitments(conversation: Conversation, index: int, first: Candidate
                 clause, you_resolved(rest, hearer_of(conversation, index, speaker)), SPEAKER, cue, speaker
             )
             if due is not None and due.text.lower() not in text.lower():
-                text = as_sentence(text.rstrip(".!?") + " " + mid_sentence(due.text))
+                text = as_sentence(text.rstrip(".!?") + " " + due_after_task(due.text))
             taken.append(task)
             found.append(
                 replace(
@@ -177,11 +184,16 @@ def delegates(conversation: Conversation, index: int) -> bool:
     )
 
 
+# The yes of someone given an order ("Got it.", "Understood.", "Copy that."): not in ACCEPTANCE, which is a
+# feature of the model, fitted on the words it had.
+ORDER_TAKEN = re.compile(r"^(?:got it|understood|copy that|roger|can do)\b", re.IGNORECASE)
+
+
 def says_yes(answer: str) -> bool:
-    """ "Will do.", "Consider it done.", or a bare time ("Tomorrow morning.", "By Friday, yes.")."""
+    """ "Will do.", "Consider it done.", "Got it.", or a bare time ("Tomorrow morning.", "By Friday.")."""
     if DECLINED.search(answer) or answer.endswith("?"):
         return False
-    if ACCEPTANCE.match(answer):
+    if ACCEPTANCE.match(answer) or ORDER_TAKEN.match(answer):
         return True
     return (
         find_due_date(answer, ANY_DAY) is not None

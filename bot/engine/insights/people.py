@@ -6,6 +6,14 @@ import re
 from dataclasses import dataclass
 
 GENERIC_LABEL = re.compile(r"^(Speaker|Channel) \d+$")
+# A title written before a name ("Dr Marsh", "Prof. Adeyemi", "Nurse Liang") and what a meeting tool appends
+# after it ("Jane Doe (Guest)", "Ahmed (Acme)"): neither is what people call each other.
+TITLE = re.compile(
+    r"^(?:dr|doctor|prof|professor|mr|mrs|ms|miss|mx|nurse|sister|chef|rev|fr|father|sir|dame|judge|capt|"
+    r"captain|coach|officer|sgt|sergeant|det|detective|cllr|councillor)\.?$",
+    re.IGNORECASE,
+)
+BRACKETED_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -19,7 +27,11 @@ class Person:
         # "Speaker 2" / "Channel 1" are labels, not names: "Speaker will fix…" would lose who it was.
         if GENERIC_LABEL.match(self.name):
             return self.name
-        return self.name.split()[0] if self.name.split() else ""
+        words = BRACKETED_SUFFIX.sub("", self.name).split() or self.name.split()
+        if len(words) > 1 and TITLE.match(words[0]):
+            # "Dr. Sarah Chen" is Sarah; "Dr Marsh", with no first name given, is called just that.
+            return words[1] if len(words) > 2 else f"{words[0]} {words[1]}"
+        return words[0] if words else ""
 
     def model_from(self) -> dict:
         """`ModelFrom` {id, name, email}: messages' `from`, members, assignees."""

@@ -1,0 +1,147 @@
+"""Everyday meeting talk the first rules missed: orders and their "Got it", titles before names, status
+answers, asides after a task, and a volunteer's "I'll take that".
+
+Short transcripts written for these tests, in the voices of ward handovers, site meetings, kitchens, labs
+and 1:1s (not copied from the eval set).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.engine.insights import extract_insights
+from bot.engine.insights.people import Person
+
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # "this week" ends Friday 2026-03-06
+
+
+def items_of(turns: list[tuple[str, str]]) -> list[dict]:
+    messages = [
+        {
+            "id": f"m{index}",
+            "text": text,
+            "from": {"id": speaker.lower(), "name": speaker},
+            "startTime": (MONDAY + timedelta(seconds=6 * index)).isoformat().replace("+00:00", "Z"),
+            "timeOffset": 6.0 * index,
+            "duration": 5.0,
+        }
+        for index, (speaker, text) in enumerate(turns)
+    ]
+    return extract_insights(messages, reference_time=MONDAY).action_items
+
+
+def texts(items: list[dict]) -> list[str]:
+    return [i["text"] for i in items]
+
+
+@pytest.mark.parametrize(
+    ("name", "called"),
+    [
+        ("Dr Marsh", "Dr Marsh"),
+        ("Prof. Adeyemi", "Prof. Adeyemi"),
+        ("Dr. Sarah Chen", "Sarah"),
+        ("Nurse Liang", "Nurse Liang"),
+        ("Jane Doe (Guest)", "Jane"),
+        ("Priya Patel", "Priya"),
+        ("Speaker 2", "Speaker 2"),
+    ],
+)
+def test_what_people_are_called_leaves_out_titles_and_bracketed_notes(name, called):
+    assert Person("", name, "").first_name == called
+
+
+def test_an_item_of_a_titled_speaker_names_them_in_full():
+    items = items_of(
+        [
+            ("Nurse Okafor", "Bed twelve had a fall overnight."),
+            ("Nurse Liang", "I'll redo the falls assessment after the ward round."),
+        ]
+    )
+    assert texts(items) == ["Nurse Liang will redo the falls assessment after the ward round."]
+
+
+def test_an_order_taken_with_will_do_or_got_it_is_the_taker_s_item():
+    items = items_of(
+        [
+            ("Gareth", "The client wants a walkround on the twenty-second. Send them an invite."),
+            ("Dylan", "Will do."),
+            ("Rosa", "Two allergies on the party. Ayo, make sure the coeliac plate goes out separately."),
+            ("Ayo", "Got it."),
+            ("Rosa", "Look at this."),
+            ("Ayo", "Okay."),
+        ]
+    )
+    owners = {i["assignee"]["name"]: i["text"] for i in items}
+    assert sorted(owners) == ["Ayo", "Dylan"], texts(items)
+    assert owners["Dylan"].startswith("Dylan will send them an invite")
+    assert owners["Ayo"] == "Ayo will make sure the coeliac plate goes out separately."
+
+
+def test_an_order_to_someone_by_name_is_written_as_theirs():
+    items = items_of(
+        [
+            ("Tomasz", "We found an old culvert that isn't on the survey."),
+            ("Gareth", "Dylan, get the civil engineer on site this week."),
+            ("Dylan", "Okay, leave that with me."),
+        ]
+    )
+    assert texts(items) == ["Dylan will get the civil engineer on site this week."]
+    assert items[0]["assignee"]["name"] == "Dylan"
+
+
+def test_an_answer_to_how_things_stand_takes_nothing_on():
+    items = items_of(
+        [
+            ("Adeyemi", "Monday is fine. Carla, how is the data collection?"),
+            ("Carla", "Slow. The ethics amendment still hasn't come through."),
+            ("Adeyemi", "I'll email the ethics office and ask where it is."),
+        ]
+    )
+    assert texts(items) == ["Adeyemi will email the ethics office and ask where it is."]
+
+
+def test_give_me_until_monday_is_due_by_monday():
+    items = items_of(
+        [
+            ("Adeyemi", "Tobias, reviewer one's comments were mostly about the related work."),
+            (
+                "Tobias",
+                "I'll rewrite that section and add the three papers they mentioned. Give me until Monday.",
+            ),
+        ]
+    )
+    assert texts(items) == [
+        "Tobias will rewrite that section and add the three papers they mentioned by Monday."
+    ]
+    assert items[0]["dueBy"].startswith("2026-03-09")
+
+
+def test_a_volunteer_s_reason_is_no_part_of_the_task_they_take():
+    items = items_of(
+        [
+            ("Kenji", "I've written it up in the ticket. Someone needs to profile the consumer properly."),
+            ("Sofia", "I'll take that this week since I'm on call anyway."),
+        ]
+    )
+    assert texts(items) == ["Sofia will profile the consumer properly this week."]
+
+
+def test_an_aside_after_the_task_is_left_out_and_a_request_s_you_ve_is_the_taker():
+    items = items_of(
+        [
+            (
+                "Dana",
+                "I'd like you to write a short summary of the projects you've led this year, one page is "
+                "plenty.",
+            ),
+            ("Leo", "Sure, I can have that by next Friday."),
+            ("Dana", "Yes, good idea. Ask Marta, she saw most of your work."),
+            ("Leo", "I'll ask her this week."),
+        ]
+    )
+    assert texts(items) == [
+        "Leo will write a short summary of the projects Leo has led this year by next Friday.",
+        "Leo will ask Marta this week.",
+    ]
