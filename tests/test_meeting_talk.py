@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.engine.insights import extract_insights
+from bot.engine.insights.action_cues import REPORTED_PAST
 from bot.engine.insights.people import Person
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # "this week" ends Friday 2026-03-06
@@ -145,3 +146,54 @@ def test_an_aside_after_the_task_is_left_out_and_a_request_s_you_ve_is_the_taker
         "Leo will write a short summary of the projects Leo has led this year by next Friday.",
         "Leo will ask Marta this week.",
     ]
+
+
+def decisions_of(turns: list[tuple[str, str]]) -> list[str]:
+    messages = [{"id": f"m{i}", "text": t, "from": {"name": s}} for i, (s, t) in enumerate(turns)]
+    return [d["text"] for d in extract_insights(messages, reference_time=MONDAY).decisions]
+
+
+def test_a_decision_leaves_out_the_task_handed_out_with_it_and_a_turn_of_orders_decides_nothing():
+    decided = decisions_of(
+        [
+            ("Hannah", "Their markup is not unreasonable. I'd suggest we accept it with one change."),
+            ("Olivia", "Agreed, let's accept with that change. Hannah, send them our response."),
+            ("Hannah", "I'll send it today."),
+            ("Rosa", "The walk-in is running warm again."),
+            ("Ben", "I logged it with the maintenance company yesterday."),
+            ("Rosa", "Good. Until then, move the fish to the reach-in fridges."),
+            ("Ben", "On it."),
+        ]
+    )
+    assert decided == ["Let's accept with that change."]
+
+
+def test_what_happened_is_no_decision():
+    decided = decisions_of(
+        [
+            ("Nina", "Why did the spend get away from us?"),
+            (
+                "Owen",
+                "We doubled the budget on the video ads and we didn't catch the bidding change for days.",
+            ),
+            ("Nina", "Okay, decision: from now on every campaign gets a daily spend alert."),
+        ]
+    )
+    assert decided == ["From now on every campaign gets a daily spend alert."]
+
+
+def test_will_not_is_no_report_of_the_past():
+    assert REPORTED_PAST.search("we won the tender")
+    assert not REPORTED_PAST.search("And we won't be hiring the contractor after all.")
+
+
+def test_a_statement_with_is_inside_it_is_no_question():
+    messages = [
+        {
+            "id": "m0",
+            "text": "ok so the headline is we hit the lead target but cost per lead was way over",
+            "from": {"name": "Nina"},
+        },
+        {"id": "m1", "text": "yeah the paid social spend got away from us", "from": {"name": "Owen"}},
+    ]
+    assert extract_insights(messages, reference_time=MONDAY).questions == []

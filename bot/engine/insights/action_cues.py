@@ -252,10 +252,10 @@ ROUND_QUESTION = re.compile(
 # A reply that tells what was done ("We corrected the configuration on Sunday.", "they arrived Monday",
 # "I spoke to them"): a report, whatever date it names.
 REPORTED_PAST = re.compile(
-    # "-ed", but not "need", "proceed" or "feed", which are no past.
+    # "-ed", but not "need", "proceed" or "feed", which are no past; "won", but not "won't".
     r"\b(?:i|we|they|he|she|it)\s+(?:already\s+|just\s+|also\s+)?(?:\w+(?<!e)ed|spoke|sent|did|had|was|were|went|"
     r"took|made|got|gave|told|said|wrote|met|found|came|saw|heard|left|brought|bought|ran|paid|sold|"
-    r"built|fixed|caught|kept|held|won|lost)\b|\balready\s+(?:been|done|gone)\b",
+    r"built|fixed|caught|kept|held|won|lost)\b(?!')|\balready\s+(?:been|done|gone)\b",
     re.IGNORECASE,
 )
 # Taking a task on and turning it down in one breath: "I'm happy to in principle, but I'm out the whole of

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from . import action_features, action_model
-from .action_cues import ACCEPTANCE
+from .action_cues import ACCEPTANCE, IMPERATIVE, REPORTED_PAST, REQUEST_CUE
 from .people import People
 from .text import (
     as_sentence,
@@ -71,6 +71,12 @@ OPENING = re.compile(
     re.IGNORECASE,
 )
 CONTEXT_WORDS = 16
+# "Yes, good idea.", "Fair point.": agreeing with what was said, which says nothing of its own.
+ACKNOWLEDGEMENT = re.compile(
+    r"^(?:(?:yes|yeah|yep|ok|okay|sure|oh|right|so)\W+)*(?:a |that's a |that is a )?(?:good|great|nice|fair|"
+    r"excellent|brilliant) (?:idea|point|call|shout|question|catch)\W*$",
+    re.IGNORECASE,
+)
 
 
 def message_features(text: str) -> list[str]:
@@ -108,12 +114,16 @@ def find_decisions(
     model = model or shipped_model()
     probabilities = model.probabilities(conversation_features(messages))
     chosen = action_model.pick_items(probabilities, len(messages), model.threshold, model.radius)
-    return [_decision(messages, people, index, probabilities[index]) for index in sorted(chosen)]
+    found = (_decision(messages, people, index, probabilities[index]) for index in sorted(chosen))
+    return [decision for decision in found if decision is not None]
 
 
-def _decision(messages: list[dict], people: People, index: int, probability: float) -> dict:
+def _decision(messages: list[dict], people: People, index: int, probability: float) -> dict | None:
     message = messages[index]
-    text = _stated(str(message.get("text") or ""))
+    said = str(message.get("text") or "")
+    text = _stated(said)
+    if not text:
+        return None  # the turn hands out a task or agrees, and decides nothing of its own
     cited = [index]
     if len(content_words(text, STOPWORDS)) < 2 and index > 0:
         # "Yes. Let's do it.": the decision is the proposal it accepts.
@@ -136,7 +146,22 @@ def _decision(messages: list[dict], people: People, index: int, probability: flo
 
 
 def _stated(text: str) -> str:
-    """The turn's sentences that carry the decision, without the opening "Okay, so decision:"."""
-    sentences = [OPENING.sub("", remove_fillers(s)).strip() for s in split_sentences(text)]
-    kept = [s for s in sentences if s and not ACCEPTANCE.fullmatch(s.rstrip(".!?"))]
+    """The turn's sentences that carry the decision, without the opening "Okay, so decision:"; none when
+    every sentence hands out a task ("Hannah, send them our response.", "Can you write a checklist for
+    that?"), which the action items list, or only agrees ("Yes, good idea.")."""
+    sentences = [remove_fillers(s).strip() for s in split_sentences(text)]
+    tasks = [s for s in sentences if _hands_out_a_task(s) or ACKNOWLEDGEMENT.match(s) or _tells_the_past(s)]
+    stated = [OPENING.sub("", s).strip() for s in sentences if s not in tasks]
+    kept = [s for s in stated if s and not ACCEPTANCE.fullmatch(s.rstrip(".!?"))]
+    if not kept and tasks:
+        return ""
     return as_sentence(" ".join(kept) if kept else remove_fillers(text))
+
+
+def _tells_the_past(sentence: str) -> bool:
+    """ "We doubled the budget on the video ads and didn't catch it": what happened, not what was decided."""
+    return bool(REPORTED_PAST.search(sentence)) and not DECISION_WORDS.search(sentence)
+
+
+def _hands_out_a_task(sentence: str) -> bool:
+    return bool(IMPERATIVE.match(sentence) or REQUEST_CUE.pattern.search(sentence))

@@ -211,10 +211,30 @@ def _clauses(sentences: list[str], speech_style: bool) -> list[list[str]]:
 _SUBJECTS = frozenset(["i", "you", "we", "they", "he", "she", "it", "that", "this", "who", "which"])
 
 
+# "the headline is we hit the target": an auxiliary its next word does not agree with asks nothing.
+_DISAGREEING = {
+    **dict.fromkeys(
+        ["is", "was", "does", "has", "isn't", "wasn't", "doesn't", "hasn't"], {"i", "we", "you", "they"}
+    ),
+    **dict.fromkeys(
+        ["are", "were", "do", "have", "aren't", "weren't", "don't", "haven't"], {"he", "she", "it"}
+    ),
+}
+
+
 def _inner_openings(sentence: str) -> list[int]:
     """Where inner questions start (not at the sentence's start: the sentence itself is a candidate)."""
     starts = (m.start("ask") if m.group("ask") else m.start() for m in INNER_QUESTION.finditer(sentence))
-    return [s for s in starts if s > 0 and _word_before(sentence, s) not in _SUBJECTS]
+    return [
+        s
+        for s in starts
+        if s > 0 and _word_before(sentence, s) not in _SUBJECTS and not _disagrees(sentence[s:])
+    ]
+
+
+def _disagrees(stretch: str) -> bool:
+    tokens = _TOKEN.findall(stretch.lower())[:2]
+    return len(tokens) == 2 and tokens[1] in _DISAGREEING.get(tokens[0], ())
 
 
 def _word_before(sentence: str, start: int) -> str:
