@@ -197,3 +197,22 @@ def test_a_statement_with_is_inside_it_is_no_question():
         {"id": "m1", "text": "yeah the paid social spend got away from us", "from": {"name": "Owen"}},
     ]
     assert extract_insights(messages, reference_time=MONDAY).questions == []
+
+
+def test_a_decision_said_in_so_many_words_is_listed_whatever_the_model_scores():
+    turns = [
+        ("Hilde", "Morning all, full agenda, so let's keep it quick."),
+        ("Bruno", "I'd do a staged rollout. Ten percent first, and roll back if crashes spike."),
+        ("Hilde", "Okay, let's go with that, staged rollout at ten percent. I'll set it up on Thursday."),
+        ("Bruno", "Weekly or fortnightly syncs with the client?"),
+        ("Hilde", "Fortnightly it is."),
+    ]
+    messages = [{"id": f"m{i}", "text": t, "from": {"name": s}} for i, (s, t) in enumerate(turns)]
+    insights = extract_insights(messages, reference_time=MONDAY)
+    decided = [d["text"] for d in insights.decisions]
+    assert decided[0] == "Let's go with that, staged rollout at ten percent."
+    assert decided[1].startswith("Fortnightly it is")
+    assert len(decided) == 2, decided
+    assert texts(insights.action_items) == [
+        "Hilde will set it up on Thursday (re: let's go with that, staged rollout at ten percent)."
+    ]

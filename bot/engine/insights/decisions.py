@@ -58,6 +58,16 @@ STATED_DECISION = re.compile(
     r"\w+(?:[\s-]\w+){0,2} it is[.!]?$",
     re.IGNORECASE,
 )
+# A proposal taken ("Okay, let's go with that, staged rollout at ten percent.", "Let's push the mobile
+# redesign to Q4."): said with "let's", or with "we'll go with"; not the meeting's own pace ("Let's keep it
+# quick.", "Let's move on.").
+SETTLED_PROPOSAL = re.compile(
+    r"\b(?:(?:we'll|we will|we're going to|we are going to|so we)\s+(?:go|stick) with|"
+    r"(?:let's|let us)\s+(?:go with|stick with|drop|push|hold|keep|move)\b"
+    r"(?!\s+(?:it\s+)?(?:quick|short|brief|simple|tight|moving|going|on|along|in touch|an eye|off on)\b)"
+    r"(?!\s*(?:[.!?,;]|$)))",
+    re.IGNORECASE,
+)
 DECISION_TESTS: dict[str, Callable[[str], bool]] = {
     "decision_words": lambda t: bool(DECISION_WORDS.search(t)),
     "objection_check": lambda t: bool(OBJECTION_CHECK.search(t)),
@@ -71,6 +81,15 @@ OPENING = re.compile(
     re.IGNORECASE,
 )
 CONTEXT_WORDS = 16
+# The meeting's own running ("Let's keep it quick.", "Ayesha, let's start with Northwind.", "Let's go through
+# them."): how the talk goes, not what it decided.
+RUNNING_THE_MEETING = re.compile(
+    r"\blet's (?:keep (?:it|this) (?:quick|short|brief|tight)|move on|get (?:going|started)|start with|"
+    r"begin with|kick off|go (?:round|around|through|over)|run through|look at|wrap up|recap)\b",
+    re.IGNORECASE,
+)
+# "I'll set the percentage on Thursday.": the speaker's own task, which the action items list.
+TAKES_ON = re.compile(r"^(?:(?:ok|okay|so|and|yes|yeah|then|great|good)\W+)*I(?:'ll| will)\b", re.IGNORECASE)
 # "Yes, good idea.", "Fair point.": agreeing with what was said, which says nothing of its own.
 ACKNOWLEDGEMENT = re.compile(
     r"^(?:(?:yes|yeah|yep|ok|okay|sure|oh|right|so)\W+)*(?:a |that's a |that is a )?(?:good|great|nice|fair|"
@@ -113,9 +132,25 @@ def find_decisions(
         return []
     model = model or shipped_model()
     probabilities = model.probabilities(conversation_features(messages))
-    chosen = action_model.pick_items(probabilities, len(messages), model.threshold, model.radius)
+    chosen = set(action_model.pick_items(probabilities, len(messages), model.threshold, model.radius))
+    for index in _said_as_decided(messages):
+        # Listed at the confidence the threshold asks for: the words, not the model, vouch for it.
+        probabilities[index] = max(probabilities[index], model.threshold)
+        chosen.add(index)
     found = (_decision(messages, people, index, probabilities[index]) for index in sorted(chosen))
     return [decision for decision in found if decision is not None]
+
+
+def says_decided(text: str) -> bool:
+    """The words say a decision was taken ("Fortnightly it is.", "Okay, let's go with that")."""
+    clean = remove_fillers(text)
+    return bool(SETTLED_PROPOSAL.search(clean)) or DECISION_TESTS["stated_decision"](clean)
+
+
+def _said_as_decided(messages: list[dict]) -> list[int]:
+    """Turns that say a decision was taken, whatever the model scored them: it is a bag of words fitted on
+    few decisions, and "Fortnightly it is." or "let's go with that" are rare words for it."""
+    return [index for index, message in enumerate(messages) if says_decided(str(message.get("text") or ""))]
 
 
 def _decision(messages: list[dict], people: People, index: int, probability: float) -> dict | None:
@@ -147,14 +182,22 @@ def _decision(messages: list[dict], people: People, index: int, probability: flo
 
 def _stated(text: str) -> str:
     """The turn's sentences that carry the decision, without the opening "Okay, so decision:"; none when
-    every sentence hands out a task ("Hannah, send them our response.", "Can you write a checklist for
-    that?"), which the action items list, or only agrees ("Yes, good idea.")."""
+    every sentence hands out or takes on a task ("Hannah, send them our response.", "I'll ping Kofi."),
+    which the action items list, only agrees ("Yes, good idea.") or tells what happened."""
     sentences = [remove_fillers(s).strip() for s in split_sentences(text)]
-    tasks = [s for s in sentences if _hands_out_a_task(s) or ACKNOWLEDGEMENT.match(s) or _tells_the_past(s)]
+    tasks = [
+        s
+        for s in sentences
+        if _hands_out_a_task(s)
+        or TAKES_ON.match(s)
+        or ACKNOWLEDGEMENT.match(s)
+        or _tells_the_past(s)
+        or RUNNING_THE_MEETING.search(s)
+    ]
     stated = [OPENING.sub("", s).strip() for s in sentences if s not in tasks]
     kept = [s for s in stated if s and not ACCEPTANCE.fullmatch(s.rstrip(".!?"))]
-    if not kept and tasks:
-        return ""
+    if tasks and (not kept or len(" ".join(kept).split()) < 3):
+        return ""  # nothing left, or a fragment: "Let's go through them. Reversing alarm."
     return as_sentence(" ".join(kept) if kept else remove_fillers(text))
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from . import actions, sentiment, speech_text
 from .action_model import ActionModel
-from .decisions import find_decisions
+from .decisions import find_decisions, says_decided
 from .parked import find_parked
 from .people import People
 from .questions import WH_START, find_questions
@@ -133,10 +133,12 @@ def _not_tasks(
     """Decisions less the turns the note lists as work ("You'll have a draft FAQ Monday.") or as a topic put
     off ("Let's give that its own review session next week"): each is said once, where it belongs. Only the
     turn an item is written from counts: a decision an item merely cites ("yeah lets do that only renew
-    titles with active holds" / "ill pull the list…") stays."""
+    titles with active holds" / "ill pull the list…") stays, as does one said in so many words."""
     written_from = {c.phrase_message_id for c in action_items}
     written_from |= {mid for item in follow_ups for mid in item["messageIds"]}
-    return [d for d in decisions if d["messageIds"][-1] not in written_from]
+    # "Okay, let's go with that, staged rollout at ten percent. I'll set the percentage on Thursday.": a turn
+    # that says it decides is both.
+    return [d for d in decisions if d["messageIds"][-1] not in written_from or says_decided(d["text"])]
 
 
 def _at_least(confidence_threshold: float, items: list[dict]) -> list[dict]:
