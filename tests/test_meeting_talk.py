@@ -13,13 +13,15 @@ import pytest
 
 from bot.engine.insights import extract_insights
 from bot.engine.insights.action_cues import REPORTED_PAST
+from bot.engine.insights.action_model import ActionModel
 from bot.engine.insights.people import Person
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # "this week" ends Friday 2026-03-06
 
 
-def items_of(turns: list[tuple[str, str]]) -> list[dict]:
-    messages = [
+def meeting(turns: list[tuple[str, str]]) -> list[dict]:
+    """Messages of named speakers, one turn every six seconds, as the Text API stores them."""
+    return [
         {
             "id": f"m{index}",
             "text": text,
@@ -30,7 +32,10 @@ def items_of(turns: list[tuple[str, str]]) -> list[dict]:
         }
         for index, (speaker, text) in enumerate(turns)
     ]
-    return extract_insights(messages, reference_time=MONDAY).action_items
+
+
+def items_of(turns: list[tuple[str, str]]) -> list[dict]:
+    return extract_insights(meeting(turns), reference_time=MONDAY).action_items
 
 
 def texts(items: list[dict]) -> list[str]:
@@ -149,7 +154,7 @@ def test_an_aside_after_the_task_is_left_out_and_a_request_s_you_ve_is_the_taker
 
 
 def decisions_of(turns: list[tuple[str, str]]) -> list[str]:
-    messages = [{"id": f"m{i}", "text": t, "from": {"name": s}} for i, (s, t) in enumerate(turns)]
+    messages = meeting(turns)
     return [d["text"] for d in extract_insights(messages, reference_time=MONDAY).decisions]
 
 
@@ -188,15 +193,11 @@ def test_will_not_is_no_report_of_the_past():
 
 
 def test_a_statement_with_is_inside_it_is_no_question():
-    messages = [
-        {
-            "id": "m0",
-            "text": "ok so the headline is we hit the lead target but cost per lead was way over",
-            "from": {"name": "Nina"},
-        },
-        {"id": "m1", "text": "yeah the paid social spend got away from us", "from": {"name": "Owen"}},
+    turns = [
+        ("Nina", "ok so the headline is we hit the lead target but cost per lead was way over"),
+        ("Owen", "yeah the paid social spend got away from us"),
     ]
-    assert extract_insights(messages, reference_time=MONDAY).questions == []
+    assert extract_insights(meeting(turns), reference_time=MONDAY).questions == []
 
 
 def test_a_decision_said_in_so_many_words_is_listed_whatever_the_model_scores():
@@ -207,7 +208,7 @@ def test_a_decision_said_in_so_many_words_is_listed_whatever_the_model_scores():
         ("Bruno", "Weekly or fortnightly syncs with the client?"),
         ("Hilde", "Fortnightly it is."),
     ]
-    messages = [{"id": f"m{i}", "text": t, "from": {"name": s}} for i, (s, t) in enumerate(turns)]
+    messages = meeting(turns)
     insights = extract_insights(messages, reference_time=MONDAY)
     decided = [d["text"] for d in insights.decisions]
     assert decided[0] == "Let's go with that, staged rollout at ten percent."
@@ -215,4 +216,60 @@ def test_a_decision_said_in_so_many_words_is_listed_whatever_the_model_scores():
     assert len(decided) == 2, decided
     assert texts(insights.action_items) == [
         "Hilde will set it up on Thursday (re: let's go with that, staged rollout at ten percent)."
+    ]
+
+
+def test_a_volunteer_for_what_someone_was_asked_takes_that_task():
+    items = items_of(
+        [
+            (
+                "Marcus",
+                "last thing the audit is next tuesday can someone pull the temperature logs for the last "
+                "month",
+            ),
+            ("Jo", "i can do that by friday"),
+        ]
+    )
+    assert texts(items) == ["Jo will pull the temperature logs for the last month by Friday."]
+
+
+def test_a_request_answered_in_the_taker_s_own_words_is_theirs():
+    turns = [
+        ("Evans", "Attendance is down to ninety-one percent, mostly Year 10."),
+        ("Okoro", "The Year 9 trip. The coach company cancelled on us."),
+        ("Head", "Again? Can you find another company?"),
+        ("Okoro", "I've got two quotes already. I'll book the cheaper one today."),
+    ]
+    messages = meeting(turns)
+    # A model that picks every turn: who owns the request is then decided by the extractor's rules alone.
+    every_turn = ActionModel({}, 10.0, 0.5, 0)
+    items = extract_insights(messages, reference_time=MONDAY, action_model=every_turn).action_items
+    assert [i["assignee"]["name"] for i in items] == ["Okoro"] * len(items), texts(items)
+
+
+def test_the_context_of_a_bare_yes_is_what_the_task_is_not_a_request_by_pronoun():
+    items = items_of(
+        [
+            ("Patel", "On the inspection, the data pack has to be uploaded by the end of the month."),
+            ("Head", "Mrs Patel, can you own that?"),
+            ("Patel", "Yes, I'll have it uploaded by the twenty-fifth."),
+            ("Amara", "Okay, we'll make an offer. I'll call her recruiter this afternoon."),
+        ]
+    )
+    assert texts(items) == [
+        "Patel will have it uploaded by the twenty-fifth (re: On the inspection, the data pack has to be "
+        "uploaded by the end of the month).",
+        "Amara will call her recruiter this afternoon.",
+    ]
+
+
+def test_a_short_question_with_what_it_asks_about_is_written_once_with_its_mark():
+    turns = [
+        ("Jo", "the engineer came yesterday and said its the compressor so we need a new one"),
+        ("Marcus", "how long"),
+        ("Jo", "he said a week maybe less"),
+    ]
+    questions = [q["text"] for q in extract_insights(meeting(turns), reference_time=MONDAY).questions]
+    assert questions == [
+        "How long? (re: the engineer came yesterday and said its the compressor so we need a new one)"
     ]

@@ -133,10 +133,12 @@ NEXT_CLAUSE = re.compile(r"\s+(?=I(?:'ll|'m| will| am)\b)")
 
 
 # A verb (and a particle or two) whose object is a pronoun: the thing to do is named in another sentence.
+# "her", like "that", only before a pause or a particle: "call her recruiter" names its object.
 PRONOUN_OBJECT = re.compile(
-    r"^(?:\w+\s+){1,3}?(?:(?:it|them|her|him)\b|(?:that|this|those|these)\b(?=\s*(?:$|[,.!?;]|"
+    r"^(?:\w+\s+){1,3}?(?:(?:it|them|him)\b|(?:her|that|this|those|these)\b(?=\s*(?:$|[,.!?;]|"
     r"(?:one|over|up|out|through|off|today|tonight|tomorrow|by|before|on|to|for|with|in|next|after|first|"
-    r"myself|too|as well)\b)))",
+    r"myself|too|as well|this (?:week|morning|afternoon|evening|month)|later|again|about|when|once|if|and|"
+    r"at|soon|asap|back|now|right|straight|then|\w+ly)\b)))",
     re.IGNORECASE,
 )
 
@@ -323,6 +325,12 @@ def named_subject(people: People, sentence: str, speaker: Person | None) -> Pers
     return None
 
 
+# An answer that takes the request on in its own words, not with a "Sure." first.
+TAKES_ON_IN_ANSWER = re.compile(
+    r"\bI(?:'ll| will)\b(?! (?:not|never|try|see|think|let you know)\b)", re.IGNORECASE
+)
+
+
 def addressee_of(
     conversation: Conversation, index: int, sentence: str, speaker: Person | None
 ) -> Person | None:
@@ -330,10 +338,12 @@ def addressee_of(
     messages = conversation.messages
     if index + 1 < len(messages):
         responder = conversation.people.speaker_of(messages[index + 1])
+        answer = str(messages[index + 1].get("text") or "").strip()
+        # "Can you find another company?" / "I've got two quotes already. I'll book the cheaper one today."
         if (
             responder
             and responder != speaker
-            and ACCEPTANCE.match(str(messages[index + 1].get("text") or "").strip())
+            and (ACCEPTANCE.match(answer) or TAKES_ON_IN_ANSWER.search(answer))
         ):
             return responder
     return conversation.people.other_party(speaker)

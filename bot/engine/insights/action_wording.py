@@ -10,7 +10,6 @@ from .action_cues import (
     DELEGATION,
     FIRST_PERSON,
     GROUP,
-    IMPERATIVE,
     NAMED,
     NAMED_SUBJECT,
     ROLE,
@@ -88,16 +87,24 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
     before = before_form(best)
     same_turn = [p.sentence for p in phrasings if p.index == best.index and p.sentence != best.sentence]
     latest_first = sorted(earlier, key=lambda p: -p.index)
+    # "Mrs Patel, can you own that?", "Get it done before the end of the month.": a request by pronoun names
+    # no more than the yes to it.
+    by_pronoun = lambda p: p.cue is not None and object_is_pronoun(p.rest)  # noqa: E731
     asked = [
         p.sentence
         for p in latest_first
-        if p.sentence.rstrip().endswith("?")
-        or (p.speaker != best.speaker and p.cue is not None and p.cue.owner in (ADDRESSEE, NAMED))
-        # "Get it done before the end of the month.": an order by pronoun names no more than the yes to it.
-        and not (p.cue is not None and p.cue.pattern is IMPERATIVE and object_is_pronoun(p.rest))
+        if (
+            p.sentence.rstrip().endswith("?")
+            or (p.speaker != best.speaker and p.cue is not None and p.cue.owner in (ADDRESSEE, NAMED))
+        )
+        and not by_pronoun(p)
     ]
     # Short remarks ("Oh no, I forgot.") rarely name the task: the nearest sentence that says more.
-    said = [p.sentence for p in latest_first if len(content_words(p.sentence, STOPWORDS)) >= 3]
+    said = [
+        p.sentence
+        for p in latest_first
+        if len(content_words(p.sentence, STOPWORDS)) >= 3 and not by_pronoun(p)
+    ]
     for sentence in [before, *same_turn, *asked, *said]:
         if sentence and informative(sentence):
             return clip_words(without_acknowledgement(sentence).rstrip(" ,.!?"), CONTEXT_WORDS)

@@ -43,6 +43,7 @@ from .action_cues import (
     ROUND_QUESTION,
     SPEAKER,
     STATE_QUESTION,
+    TAKES_IT_ON,
     YES_TO_OFFER,
     Cue,
     next_steps_round,
@@ -106,6 +107,11 @@ SOMEONE_NEEDS = re.compile(
     r"\b(?:(?:someone|somebody|anyone|anybody) (?:needs to|should|has to|must|ought to|will have to)|"
     r"(?:we|i) (?:need|want) (?:someone|somebody) to)\s+(?P<rest>\S.*)",
     re.IGNORECASE,
+)
+# …or asked of whoever will: "can someone pull the temperature logs". Taken by a bare "I can do that", not by
+# a yes in other words ("I'll email it to Ingrid after the call"), which says the task its own way.
+SOMEONE_ASKED = re.compile(
+    r"\b(?:can|could|will|would) (?:someone|somebody|anyone|anybody)\s+(?P<rest>\S.*)", re.IGNORECASE
 )
 # An answer that gives a time first: "Before the winter readiness review, so mid-November."
 TIME_FIRST = re.compile(
@@ -456,10 +462,22 @@ def _someone_needed(phrasings: list[Phrasing], best: Phrasing) -> Phrasing | Non
     """The task a volunteer's "that" stands for when it was put to nobody in particular ("Somebody needs to
     talk to the Westview principal. I'll do that one myself.", "Someone needs to write the incident report." /
     "Okay, I'll write it myself.")."""
+    own_words = [
+        p
+        for p in phrasings
+        if p.index == best.index
+        and p.sentence != best.sentence
+        and not SOMEONE_NEEDS.search(p.sentence)
+        and len(content_words(p.sentence, STOPWORDS)) >= 2
+    ]
+    if own_words:
+        return None  # "I'll grab that one. Thank-you letters from me and the CEO.": said in their own words
     for p in sorted(phrasings, key=lambda p: -p.index):
         if p.index > best.index or p.sentence == best.sentence:
             continue
-        needed = SOMEONE_NEEDS.search(p.sentence)
+        needed = SOMEONE_NEEDS.search(p.sentence) or (
+            SOMEONE_ASKED.search(p.sentence) if TAKES_IT_ON.search(best.sentence) else None
+        )
         if needed:
             rest = clean_rest(needed.group("rest"))
             task = frozenset(content_words(rest, STOPWORDS))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import question_weights
 from .people import People
-from .text import as_sentence, insight_id, remove_fillers, split_sentences, stem, words
+from .text import as_sentence, capitalise_first, insight_id, remove_fillers, split_sentences, stem, words
 
 WH_START = re.compile(
     r"^(?:so |and |but |okay |ok |well |now |then )*(?:what|why|how|when|where|who|whom|whose|which)\b",
@@ -320,7 +320,12 @@ def _other_speaks_next(messages: list[dict], index: int) -> bool:
 
 
 def _as_question(sentence: str) -> str:
+    if ELLIPTICAL_WITH_CONTEXT.search(sentence):
+        return capitalise_first(sentence)  # "How long? (re: …)": asked already, what it is about after it
     return as_sentence(sentence.rstrip(" ,.;:!?") + "?")
+
+
+ELLIPTICAL_WITH_CONTEXT = re.compile(r"\? \(re: .*\)$")
 
 
 def _question(message: dict, people: People, text: str, score: float) -> dict:
