@@ -456,6 +456,12 @@ def test_due_dates_resolve_against_the_conversation_start(said, expected):
     assert due.text.lower() == said.lower()
 
 
+def test_a_day_gone_by_named_by_its_event_is_no_due_date():
+    assert find_due_date("Let's do the review of Tuesday's outage.", WEDNESDAY) is None
+    before = find_due_date("I'll have the slides ready before Friday's board meeting.", WEDNESDAY)
+    assert before is not None and before.day.isoformat() == "2024-03-15"
+
+
 def test_output_has_the_contract_shapes_and_is_json():
     insights = sample_insights(detect_phrases=True)
     body = json.loads(json.dumps(insights.to_dict()))

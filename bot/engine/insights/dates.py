@@ -4,7 +4,8 @@ A small explicit rule set instead of a general date parser: meetings use a handf
 each resolved here against the conversation's start in one obvious way, and it costs microseconds.
 Conventions (documented because speakers are ambiguous):
 - a bare weekday ("Friday", "by Friday", "on Friday", "this Friday") is its next occurrence strictly after
-  the reference day; "next Friday" is the Friday of next calendar week (weeks start on Monday);
+  the reference day; "next Friday" is the Friday of next calendar week (weeks start on Monday); "Tuesday's
+  outage", with no "by" or "before", names a day gone by and is no date;
 - "next week" is next Monday, "end of the week"/"this week" is this week's Friday, "end of the month" its
   last day, "next month" the 1st of next month, "on the 15th" the next 15th on or after tomorrow;
 - "end of day tomorrow"/"close of business Friday" is the day named; "end of October" that month's last day,
@@ -204,8 +205,10 @@ _RULES: list[tuple[re.Pattern, object, str]] = [
         "date",
     ),
     (
+        # Not a bare "Tuesday's outage", which names a day gone by; "before Friday's meeting" sets one.
         re.compile(
-            rf"\b{_PREP}(?P<next>next\s+)?(?:this\s+(?:coming\s+)?)?(?P<weekday>{'|'.join(WEEKDAYS)})\b"
+            r"\b(?:(?P<prep>by|on|before|until|till|due|for|no later than)\s+)?(?P<next>next\s+)?"
+            rf"(?:this\s+(?:coming\s+)?)?(?P<weekday>{'|'.join(WEEKDAYS)})\b(?(prep)|(?!'s))"
         ),
         _weekday,
         "date",
