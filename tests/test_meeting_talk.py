@@ -273,3 +273,16 @@ def test_a_short_question_with_what_it_asks_about_is_written_once_with_its_mark(
     assert questions == [
         "How long? (re: the engineer came yesterday and said its the compressor so we need a new one)"
     ]
+
+
+def test_someone_spoken_to_by_name_who_promises_for_their_team_owns_the_item():
+    items = items_of(
+        [
+            ("Jin", "It was deployed without review because the pipeline skipped the check."),
+            ("Hamid", "Okay. First, the pipeline must run the review check. Ola, that's your team."),
+            ("Ola", "Yes, we'll fix the pipeline this sprint."),
+            ("Hamid", "And we'll need a changelog at some point."),
+        ]
+    )
+    assert texts(items) == ["Ola will fix the pipeline this sprint."]
+    assert items[0]["assignee"]["name"] == "Ola"

@@ -310,7 +310,32 @@ def owner_of(conversation: Conversation, index: int, sentence: str, cue: Cue, sp
         return ADDRESSEE, addressee_of(conversation, index, sentence, speaker)
     if cue.owner == ROLE:
         return ROLE, None
+    if (
+        speaker is not None
+        and WE_WILL.match(sentence)
+        and addressed_just_before(conversation, index, speaker)
+    ):
+        # "Ola, that's your team." / "Yes, we'll fix the pipeline this sprint.": Ola answers for the team.
+        return NAMED, speaker
     return GROUP, None
+
+
+# A group's promise said by one person: "we'll fix it", not "we should" or "we need to".
+WE_WILL = re.compile(r"^(?:(?:yes|yeah|yep|sure|ok|okay|right|fine)\W+)*we(?:'ll| will)\b", re.IGNORECASE)
+
+
+def addressed_just_before(conversation: Conversation, index: int, speaker: Person) -> bool:
+    """The turn before, by someone else, speaks to `speaker` by name ("Ola, that's your team.")."""
+    if index == 0:
+        return False
+    before = conversation.messages[index - 1]
+    asker = conversation.people.speaker_of(before)
+    if asker is None or asker == speaker:
+        return False
+    return any(
+        named_subject(conversation.people, sentence, asker) == speaker
+        for sentence in split_sentences(str(before.get("text") or ""))
+    )
 
 
 def named_subject(people: People, sentence: str, speaker: Person | None) -> Person | None:

@@ -35,9 +35,11 @@ from .action_reading import (
     NARRATION,
     NEXT_CLAUSE,
     NO_TASK,
+    WE_WILL,
     Candidate,
     Conversation,
     Phrasing,
+    addressed_just_before,
     bare_answer,
     clean_rest,
     commitment_form,
@@ -153,7 +155,7 @@ def accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]
     for index in range(len(messages)):
         if index in chosen:
             continue
-        if delegates(conversation, index):
+        if delegates(conversation, index) or answers_for_a_team(conversation, index):
             found.append(index)
             continue
         if index + 1 == len(messages) or index + 1 in chosen:
@@ -170,6 +172,20 @@ def accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]
                 found.append(index)
                 break
     return found
+
+
+def answers_for_a_team(conversation: Conversation, index: int) -> bool:
+    """ "Ola, that's your team." / "Yes, we'll fix the pipeline this sprint.": someone spoken to by name
+    promises for their team, a "we'll" the model scores low."""
+    message = conversation.messages[index]
+    speaker = conversation.people.speaker_of(message)
+    text = remove_fillers(str(message.get("text") or "")).strip()
+    if speaker is None or not WE_WILL.match(text) or not addressed_just_before(conversation, index, speaker):
+        return False
+    return any(
+        p.cue is not None and len(p.task_words) >= 2 and not HEDGE.search(p.sentence)
+        for p in phrasings_of(conversation, [index])
+    )
 
 
 def delegates(conversation: Conversation, index: int) -> bool:
