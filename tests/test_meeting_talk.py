@@ -286,3 +286,23 @@ def test_someone_spoken_to_by_name_who_promises_for_their_team_owns_the_item():
     )
     assert texts(items) == ["Ola will fix the pipeline this sprint."]
     assert items[0]["assignee"]["name"] == "Ola"
+
+
+def test_a_board_s_recorded_decisions_say_what_was_carried():
+    decided = decisions_of(
+        [
+            (
+                "Chair",
+                "First item, the minutes of the last meeting. Any corrections? None. Minutes approved.",
+            ),
+            ("Chair", "Third item, the proposal to hire a part-time volunteer coordinator."),
+            ("Margaret", "I move that we approve the post at twenty hours a week for one year."),
+            ("Ewan", "I second that."),
+            ("Chair", "All in favour? Any against? Motion carried unanimously."),
+        ]
+    )
+    assert decided == [
+        "Minutes approved.",
+        "Motion carried unanimously (re: I move that we approve the post at twenty hours a week for one "
+        "year).",
+    ]

@@ -60,9 +60,11 @@ STATED_DECISION = re.compile(
 )
 # A proposal taken ("Okay, let's go with that, staged rollout at ten percent.", "Let's push the mobile
 # redesign to Q4."): said with "let's", or with "we'll go with"; not the meeting's own pace ("Let's keep it
-# quick.", "Let's move on.").
+# quick.", "Let's move on."). And the chair's record of one: "Minutes approved.", "The motion is carried."
 SETTLED_PROPOSAL = re.compile(
-    r"\b(?:(?:we'll|we will|we're going to|we are going to|so we)\s+(?:go|stick) with|"
+    r"\b(?:(?:minutes|motion|proposal|resolution|budget|accounts)\s+(?:(?:is|are)\s+)?(?:approved|adopted|"
+    r"carried|passed|accepted)\b(?!\s+(?:last|in|on|at|by)\b)|"
+    r"(?:we'll|we will|we're going to|we are going to|so we)\s+(?:go|stick) with|"
     r"(?:let's|let us)\s+(?:go with|stick with|drop|push|hold|keep|move)\b"
     r"(?!\s+(?:it\s+)?(?:quick|short|brief|simple|tight|moving|going|on|along|in touch|an eye|off on)\b)"
     r"(?!\s*(?:[.!?,;]|$)))",
@@ -160,10 +162,16 @@ def _decision(messages: list[dict], people: People, index: int, probability: flo
     if not text:
         return None  # the turn hands out a task or agrees, and decides nothing of its own
     cited = [index]
-    if len(content_words(text, STOPWORDS)) < 2 and index > 0:
+    motion = _motion_carried(messages, index) if MOTION_PASSED.search(text) else None
+    if motion is not None:
+        # "Motion carried unanimously." says that, not what: the motion put a turn or two before.
+        proposal = _stated(str(messages[motion].get("text") or ""))
+        text = as_sentence(f"{text.rstrip('.!?')} (re: {clip_words(proposal, CONTEXT_WORDS).rstrip('.!?')})")
+        cited = [motion, index]
+    elif len(content_words(text, STOPWORDS)) < 2 and index > 0:
         # "Yes. Let's do it.": the decision is the proposal it accepts.
         proposal = _stated(str(messages[index - 1].get("text") or ""))
-        about = clip_words(proposal, CONTEXT_WORDS)
+        about = clip_words(proposal, CONTEXT_WORDS).rstrip(".!?")
         text = as_sentence(f"{text.rstrip('.!?')} (re: {about})")
         cited = [index - 1, index]
     speaker = people.speaker_of(message)
@@ -180,6 +188,18 @@ def _decision(messages: list[dict], people: People, index: int, probability: flo
     }
 
 
+MOTION_PASSED = re.compile(r"\bmotion (?:is )?(?:carried|carries|passed|passes)\b", re.IGNORECASE)
+MOTION_PUT = re.compile(r"\b(?:i (?:move|propose) (?:that|we|to)|i so move|motion to)\b", re.IGNORECASE)
+MOTION_REACH = 4
+
+
+def _motion_carried(messages: list[dict], index: int) -> int | None:
+    for earlier in range(index - 1, max(-1, index - 1 - MOTION_REACH), -1):
+        if MOTION_PUT.search(str(messages[earlier].get("text") or "")):
+            return earlier
+    return None
+
+
 def _stated(text: str) -> str:
     """The turn's sentences that carry the decision, without the opening "Okay, so decision:"; none when
     every sentence hands out or takes on a task ("Hannah, send them our response.", "I'll ping Kofi."),
@@ -188,15 +208,19 @@ def _stated(text: str) -> str:
     tasks = [
         s
         for s in sentences
-        if _hands_out_a_task(s)
+        if s.endswith("?")
+        or _hands_out_a_task(s)
         or TAKES_ON.match(s)
         or ACKNOWLEDGEMENT.match(s)
         or _tells_the_past(s)
         or RUNNING_THE_MEETING.search(s)
     ]
     stated = [OPENING.sub("", s).strip() for s in sentences if s not in tasks]
+    # "I call the meeting to order. First item, the minutes. Minutes approved.": from where it says so.
+    first_said = next((i for i, s in enumerate(stated) if says_decided(s)), 0)
+    stated = stated[first_said:]
     kept = [s for s in stated if s and not ACCEPTANCE.fullmatch(s.rstrip(".!?"))]
-    if tasks and (not kept or len(" ".join(kept).split()) < 3):
+    if tasks and (not kept or (len(" ".join(kept).split()) < 3 and not says_decided(" ".join(kept)))):
         return ""  # nothing left, or a fragment: "Let's go through them. Reversing alarm."
     return as_sentence(" ".join(kept) if kept else remove_fillers(text))
 
