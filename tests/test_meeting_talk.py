@@ -306,3 +306,27 @@ def test_a_board_s_recorded_decisions_say_what_was_carried():
         "Motion carried unanimously (re: I move that we approve the post at twenty hours a week for one "
         "year).",
     ]
+
+
+def test_a_task_taken_back_is_no_item():
+    items = items_of(
+        [
+            ("Nadia", "The packaging supplier missed two deadlines this month."),
+            ("Felix", "I'll draft a warning letter to them today."),
+            (
+                "Nadia",
+                "Actually, hold off on the letter. Let's talk to them first. Felix, can you set up a call?",
+            ),
+            ("Felix", "Sure, I'll set up a call for Thursday."),
+            ("Greta", "I can get three quotes for the pallet wrap when I'm back, so the week after next."),
+            (
+                "Felix",
+                "Scratch the Thursday call, they're closed Thursday. I'll book it for Wednesday instead.",
+            ),
+        ]
+    )
+    assert texts(items) == [
+        "Greta will get three quotes for the pallet wrap the week after next.",
+        "Felix will book it for Wednesday instead (re: Scratch the Thursday call, they're closed Thursday).",
+    ]
+    assert items[0]["dueBy"].startswith("2026-03-16")

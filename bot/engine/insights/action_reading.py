@@ -117,7 +117,8 @@ TRAILING_WORD = re.compile(r"[\s,]+([\w'-]+)\W*$")
 
 # The words a run-on clause leaves dangling at its end once the next one is cut off ("…tonight and then").
 DANGLING = re.compile(
-    r"(?:[,\s]+(?:and|but|so|or|then|oh|also|plus|since|because|cause|as|while|though|although))+\W*$",
+    r"(?:[,\s]+(?:and|but|so|or|then|oh|also|plus|since|because|cause|as|while|though|although|when|once|"
+    r"after|until|till|if|unless|whenever))+\W*$",
     re.IGNORECASE,
 )
 # "ask Marta, she saw most of your work", "fix the login bug, it's blocking the release", "write a summary,

@@ -82,7 +82,7 @@ from .action_wording import (
 from .dates import DueDate, find_due_date
 from .passed_over import accepted_requests, further_commitments, hands_out_work, says_yes
 from .people import People, Person
-from .text import as_sentence, content_words, insight_id, remove_fillers
+from .text import as_sentence, content_words, insight_id, remove_fillers, rough_sentences
 from .vocabulary import STOPWORDS
 
 __all__ = [
@@ -102,6 +102,15 @@ __all__ = [
 RECAP_OVERLAP = 0.6
 # Turns before an item in which the task it takes on may have been said ("the key art?" … "I'll grab that").
 CONTEXT_REACH = 3
+# Taking back a task: "hold off on the letter", "scratch the Thursday call", "forget the survey".
+WITHDRAWAL = re.compile(
+    r"\b(?:hold off(?: on)?|scratch|forget(?: about)?|never mind|no need (?:to|for)|cancel|"
+    r"don't bother(?: with)?)\s+(?P<rest>(?:the|that|this|those|your|my)\b.*)",
+    re.IGNORECASE,
+)
+# Turns after a task in which a withdrawal naming one of its words takes it back; further on, two of them.
+WITHDRAWAL_REACH = 2
+WITHDRAWAL_FAR_REACH = 12
 # Work put to nobody in particular: "Somebody needs to talk to the principal", "we need someone to cover".
 SOMEONE_NEEDS = re.compile(
     r"\b(?:(?:someone|somebody|anyone|anybody) (?:needs to|should|has to|must|ought to|will have to)|"
@@ -163,7 +172,30 @@ def find_candidates(conversation: Conversation) -> list[Candidate]:
         if candidate is not None:
             candidates += _split_conjoined(candidate, conversation.reference_time)
             candidates += further_commitments(conversation, index, candidate)
-    return _merge_repeats(candidates)
+    position = {str(m.get("id")): i for i, m in enumerate(messages)}
+    return [c for c in _merge_repeats(candidates) if not _withdrawn(conversation, c, position)]
+
+
+def _withdrawn(conversation: Conversation, candidate: Candidate, position: dict[str, int]) -> bool:
+    """Taken back a turn or two later ("I'll draft a warning letter today." … "Actually, hold off on the
+    letter.", or the owner's own "Scratch the Thursday call, I'll book it for Wednesday instead."): a
+    withdrawn task is no item. The withdrawal must name something of the task."""
+    messages = conversation.messages
+    said_at = max([candidate.message_index, *(position.get(mid, -1) for mid in candidate.message_ids)])
+    for later in range(said_at + 1, min(said_at + 1 + WITHDRAWAL_FAR_REACH, len(messages))):
+        text = str(messages[later].get("text") or "")
+        if not WITHDRAWAL.search(text):  # before splitting sentences, which costs
+            continue
+        for sentence in rough_sentences(text):
+            withdrawal = WITHDRAWAL.search(sentence)
+            named = (
+                content_words(withdrawal.group("rest"), STOPWORDS) & candidate.content
+                if withdrawal
+                else set()
+            )
+            if len(named) >= (1 if later - said_at <= WITHDRAWAL_REACH else 2):
+                return True
+    return False
 
 
 def _split_conjoined(candidate: Candidate, reference_time: datetime) -> list[Candidate]:

@@ -6,8 +6,9 @@ Conventions (documented because speakers are ambiguous):
 - a bare weekday ("Friday", "by Friday", "on Friday", "this Friday") is its next occurrence strictly after
   the reference day; "next Friday" is the Friday of next calendar week (weeks start on Monday); "Tuesday's
   outage", with no "by" or "before", names a day gone by and is no date;
-- "next week" is next Monday, "end of the week"/"this week" is this week's Friday, "end of the month" its
-  last day, "next month" the 1st of next month, "on the 15th" the next 15th on or after tomorrow;
+- "next week" is next Monday ("the week after next" the Monday after), "end of the week"/"this week" is
+  this week's Friday, "end of the month" its last day, "next month" the 1st of next month, "on the 15th" the
+  next 15th on or after tomorrow;
 - "end of day tomorrow"/"close of business Friday" is the day named; "end of October" that month's last day,
   "mid-January" its 15th, "by March" its 1st (each the month's next occurrence); "end of the quarter" the
   quarter's last day; "within a fortnight" fourteen days on. "in April" is no due date: it says when more
@@ -216,6 +217,11 @@ _RULES: list[tuple[re.Pattern, object, str]] = [
     (
         re.compile(rf"\b{_PREP}(?:the\s+)?end of next week\b"),
         _end_of_next_week,
+        "date",
+    ),
+    (
+        re.compile(rf"\b{_PREP}(?:the\s+)?week after next\b"),
+        lambda ref, m: _monday_of_next_week(ref) + timedelta(days=7),
         "date",
     ),
     (
