@@ -94,3 +94,17 @@ def test_a_noun_phrase_said_once_is_a_candidate():
 def test_a_short_meeting_lists_the_cross_validated_number_of_topics():
     assert topic_limit(0.1) == topic_limit(0.5) == SHORT_MEETING_TOPICS
     assert SHORT_MEETING_TOPICS < topic_limit(1.0) < topic_limit(2.0)
+
+
+def test_clock_times_and_reaching_a_person_are_no_topics():
+    incident = messages(
+        "At 14:02 the payment service started returning errors from the connection pool.",
+        "The alert fired at 14:05 and the connection pool was drained by 14:34.",
+        "Do we need design for the audit logs? Let's ask Kofi to review the admin screens.",
+        "I'll ping Kofi about the admin screens after this. The audit logs can wait.",
+    )
+    texts = [t.lower() for t in topic_texts(find_topics(incident, {}, 0.1, 0.5))]
+
+    assert "connection pool" in texts and "admin screens" in texts, texts
+    assert not any(":" in t or t.replace(" ", "").isdigit() for t in texts), texts
+    assert "ask kofi" not in texts and "ping kofi" not in texts, texts

@@ -104,8 +104,14 @@ def find_topics(
         key = " ".join(stem(w) for w in words(phrase))
         if not _is_topic_like(phrase, names) or len(set(key.split())) < len(key.split()):
             continue  # the repeated word of "meeting recorder meeting" is a YAKE artefact
-        if " " in key and (_is_named_phrase(phrase, named) or words(phrase)[0] in VAGUE_MODIFIERS):
-            continue  # "David Jordan", "Industrial Designer" are people and roles; "next slide" no subject
+        # "David Jordan", "Industrial Designer" are people and roles, "ask Kofi" a task, "next slide" no
+        # subject.
+        if " " in key and (
+            _is_named_phrase(phrase, named)
+            or _contacts_someone(phrase, named)
+            or words(phrase)[0] in VAGUE_MODIFIERS
+        ):
+            continue
         message_ids = _messages_saying(key, stemmed, postings)
         if not message_ids:
             continue
@@ -151,6 +157,19 @@ def _named_words(messages: list[dict]) -> dict[str, float]:
                 if token[:1].isupper() and token != "I":
                     capitalised[key] = capitalised.get(key, 0) + 1
     return {key: capitalised.get(key, 0) / count for key, count in total.items()}
+
+
+# "ask Kofi", "ping Kofi", "call Sarah": reaching a person, which the action items say.
+CONTACT_VERBS = frozenset(
+    re.findall(
+        r"\w+", "ask ping call email mail text message tell ring phone chase remind contact invite thank meet"
+    )
+)
+
+
+def _contacts_someone(phrase: str, named: dict[str, float]) -> bool:
+    first, *rest = phrase.split()
+    return first.lower() in CONTACT_VERBS and bool(rest) and _is_named_phrase(" ".join(rest), named)
 
 
 def _is_acronym(phrase: str) -> bool:
@@ -265,6 +284,8 @@ def _keyphrases(messages: list[dict]) -> list[str]:
 
 def _is_topic_like(phrase: str, names: frozenset[str]) -> bool:
     tokens = words(phrase)
+    if all(t.isdigit() for t in tokens):
+        return False  # "14:02", "2024": a time or a number, said in passing
     if not tokens or any(
         t in CONVERSATIONAL or t in CALENDAR_WORDS or t in NOT_IN_TOPICS or t in names for t in tokens
     ):
