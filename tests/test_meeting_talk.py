@@ -330,3 +330,13 @@ def test_a_task_taken_back_is_no_item():
         "Felix will book it for Wednesday instead (re: Scratch the Thursday call, they're closed Thursday).",
     ]
     assert items[0]["dueBy"].startswith("2026-03-16")
+
+
+def test_a_hedge_on_the_answer_before_but_leaves_the_task_after_it():
+    items = items_of(
+        [
+            ("Mei", "Do we need design for audit logs?"),
+            ("Elena", "Probably not much, but let's ask Kofi to review the admin screens."),
+        ]
+    )
+    assert texts(items) == ["Kofi will review the admin screens."]

@@ -218,6 +218,17 @@ def says_yes(answer: str) -> bool:
     )
 
 
+def _from_but(phrasing: Phrasing) -> str:
+    """The sentence from a "but" before its form on: "Probably not much, but let's ask Kofi to review the
+    admin screens" hedges the answer before it, not the task."""
+    form = phrasing.cue.pattern.search(phrasing.sentence) if phrasing.cue else None
+    turn = BUT.search(phrasing.sentence, 0, form.start()) if form else None
+    return phrasing.sentence[turn.end() :] if turn else phrasing.sentence
+
+
+BUT = re.compile(r",\s*but\s+", re.IGNORECASE)
+
+
 def hands_out_work(phrasing: Phrasing, pointed_only: bool) -> bool:
     """A request put to someone ("can you…", "please…", "Yusuf, …", "Priya, the slides?"; not the "you have
     to…" of design talk), with a task named in it that points past the meeting ("please keep negotiating",
@@ -235,7 +246,7 @@ def hands_out_work(phrasing: Phrasing, pointed_only: bool) -> bool:
         return False
     if phrasing.cue.owner == NAMED and phrasing.cue.modal in ("can", "could"):
         return False  # "so the user can select the colour": what someone is able to do, not a task
-    sentence = phrasing.sentence
+    sentence = _from_but(phrasing)
     if OPINION_REQUEST.search(sentence) or ASKS_ABOUT_OBLIGATION.search(sentence) or HEDGE.search(sentence):
         return False
     rest = LEADING_SOFTENER.sub("", phrasing.rest)
