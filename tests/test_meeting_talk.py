@@ -340,3 +340,27 @@ def test_a_hedge_on_the_answer_before_but_leaves_the_task_after_it():
         ]
     )
     assert texts(items) == ["Kofi will review the admin screens."]
+
+
+def test_soft_and_spoken_commitments_are_the_speaker_s():
+    turns = [
+        ("Rosa", "ok so quick sync on the spring catalogue where are we with the product descriptions"),
+        ("Kemi", "about half done i should be able to get the descriptions finished by friday"),
+        ("Rosa", "ok lemme check with the printer on the deadline"),
+        ("Victor", "Any risks on the migration?"),
+        (
+            "Sana",
+            "The archive table might not fit. I'm going to go ahead and test a partitioned copy tonight.",
+        ),
+        ("Victor", "And the customer notice?"),
+        ("Hana", "Marketing owns that, but I'll make sure it goes out a week before."),
+    ]
+    # A model that picks every turn: what is listed is decided by the extractor's own rules alone.
+    every_turn = ActionModel({}, 10.0, 0.5, 0)
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=every_turn).action_items
+    assert texts(items) == [
+        "Kemi will get the descriptions finished by Friday.",
+        "Rosa will check with the printer on the deadline.",
+        "Sana will test a partitioned copy tonight.",
+        "Hana will make sure it goes out a week before (re: And the customer notice).",
+    ]

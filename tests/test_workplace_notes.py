@@ -500,7 +500,7 @@ def test_work_put_off_to_some_point_is_a_follow_up_without_a_due_date():
 
     insights = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN)
 
-    assert [i["text"] for i in insights.action_items] == ["Kenji will get the sdk upgrade done by friday."]
+    assert [i["text"] for i in insights.action_items] == ["Kenji will get the sdk upgrade done by Friday."]
     [parked] = insights.follow_ups
     assert "hiring plan" in parked["text"] and "dueBy" not in parked
 
@@ -545,7 +545,7 @@ def test_asking_for_a_thing_from_someone_is_their_item_to_provide():
     )
 
     item = the_item(items, "access logs")
-    assert item["text"] == "Jakub will provide the access logs by thursday."
+    assert item["text"] == "Jakub will provide the access logs by Thursday."
     assert item["assignee"]["name"] == "Jakub"
 
 

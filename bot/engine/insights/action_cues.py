@@ -306,6 +306,9 @@ ELLIPTICAL_ASK = re.compile(
     r"^(?:(?:and|so|okay|ok|right|then|also|now)\W+)*(?P<name>[A-Z][\w'-]+),\s+"
     r"(?P<rest>(?:the|your|our|that|those|this|these)\s+[^?]*?)\s*\?$"
 )
+# A commitment said softly ("I should be able to get the rest done by Friday", "I can probably send it
+# tonight"): the speaker's, when the model chose the turn. Not one of CUES, whose order names features.
+SOFT_COMMITMENT = _cue(r"\bi should be able to|\bi can probably|\bi should (?:manage|get) to", SPEAKER)
 # A task put as an order ("Send them an invite.", "Dylan, get the civil engineer on site this week.", "Until
 # then, move the fish to the reach-in fridges."): whoever it is said to owes it, so it is an item only when
 # the talk says who that is (a name before it, the next speaker's "Will do.", a call of two). Like
@@ -339,7 +342,7 @@ TRAILING_TAG = re.compile(
     re.IGNORECASE,
 )
 LEADING_SOFTENER = re.compile(
-    r"^(?:just|also|then|definitely|actually|maybe|perhaps|probably|please)\s+", re.IGNORECASE
+    r"^(?:just|also|then|definitely|actually|maybe|perhaps|probably|please|go ahead and)\s+", re.IGNORECASE
 )
 
 

@@ -32,6 +32,7 @@ from .action_cues import (
     NEED_FROM_YOU,
     ROLE,
     ROLE_SUBJECT,
+    SOFT_COMMITMENT,
     SPEAKER,
     TAKES_IT_ON,
     TRAILING_TAG,
@@ -229,6 +230,9 @@ def commitment_form(people: People, sentence: str) -> tuple[Cue | None, str]:
     asked = ELLIPTICAL_ASK.match(sentence)
     if asked and people.by_first_name(asked.group("name")) is not None:
         return Cue(ELLIPTICAL_ASK, ADDRESSEE, "will"), f"handle {asked.group('rest')}"
+    soft = SOFT_COMMITMENT.pattern.search(sentence)
+    if soft:
+        return SOFT_COMMITMENT, soft.group("rest")
     ordered = IMPERATIVE.match(sentence)
     if ordered and (ordered.group("name") is None or people.by_first_name(ordered.group("name"))):
         rest = ordered.group("rest")

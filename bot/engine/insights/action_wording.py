@@ -49,6 +49,14 @@ ASKER = re.compile(r"\b(?:me|my)\b", re.IGNORECASE)
 CONTEXT_WORDS = 16
 
 
+def days_capitalised(text: str) -> str:
+    """ "…finished by friday" (speech-to-text's lower case) → "…finished by Friday"."""
+    return WEEKDAY_WORD.sub(lambda m: m[0].capitalize(), text)
+
+
+WEEKDAY_WORD = re.compile(r"\b(?:" + "|".join(WEEKDAYS) + r")\b")
+
+
 def due_after_task(phrase: str) -> str:
     """A date said apart from its task, written after it: "Give me until Monday." → "…by Monday"."""
     return UNTIL.sub("by", mid_sentence(phrase))
@@ -85,6 +93,8 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
     just before, else the sentence of those turns that says the most; clipped to CONTEXT_WORDS words."""
     informative = lambda text: len(content_words(text, STOPWORDS)) >= 2  # noqa: E731
     before = before_form(best)
+    if CONTRASTED.search(before):
+        before = ""  # "Marketing owns that, but I'll make sure it goes out": a clause of its own
     same_turn = [p.sentence for p in phrasings if p.index == best.index and p.sentence != best.sentence]
     latest_first = sorted(earlier, key=lambda p: -p.index)
     # "Mrs Patel, can you own that?", "Get it done before the end of the month.": a request by pronoun names
@@ -109,6 +119,9 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
         if sentence and informative(sentence):
             return clip_words(without_acknowledgement(sentence).rstrip(" ,.!?"), CONTEXT_WORDS)
     return ""
+
+
+CONTRASTED = re.compile(r"\bbut\W*$", re.IGNORECASE)
 
 
 def before_form(phrasing: Phrasing) -> str:

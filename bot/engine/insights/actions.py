@@ -75,6 +75,7 @@ from .action_wording import (
     asker_named,
     before_form,
     context_sentence,
+    days_capitalised,
     due_after_task,
     normalised_text,
     you_resolved,
@@ -602,9 +603,10 @@ def ranked(candidates: list[Candidate], kind: str, limit: int | None, threshold:
 
 def to_symbl(candidate: Candidate) -> dict:
     """The contract's ConversationActionItem / ConversationFollowUp (§5.5, §5.6)."""
+    text = days_capitalised(candidate.text)
     item = {
-        "id": insight_id(candidate.kind, candidate.text, candidate.message_ids),
-        "text": candidate.text,
+        "id": insight_id(candidate.kind, text, candidate.message_ids),
+        "text": text,
         "type": candidate.kind,
         "score": candidate.score,
         "messageIds": candidate.message_ids,

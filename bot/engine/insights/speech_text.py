@@ -58,6 +58,8 @@ CONTRACTIONS = {
     "hes": "he's",
     "gotta": "got to",
     "wanna": "want to",
+    "lemme": "let me",
+    "gimme": "give me",
 }
 # "ill" is "I'll" except after words that make it the adjective ("she's ill", "feeling ill").
 _ILL_ADJECTIVE_BEFORE = frozenset(
