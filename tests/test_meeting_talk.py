@@ -364,3 +364,27 @@ def test_soft_and_spoken_commitments_are_the_speaker_s():
         "Sana will test a partitioned copy tonight.",
         "Hana will make sure it goes out a week before (re: And the customer notice).",
     ]
+
+
+def test_three_commitments_in_a_run_keep_their_own_times_and_a_named_person_s_plan_is_theirs():
+    items = items_of(
+        [
+            ("Farid", "Let's do updates. Jana?"),
+            (
+                "Jana",
+                "So three things from me. I'll finish the API docs today, I'll review Oskar's pull request "
+                "tomorrow morning, and on Friday I'm presenting the roadmap to the sales team.",
+            ),
+            ("Isabel", "Press release?"),
+            ("Kwame", "Tom's going to finalise the press release by Wednesday. He sent me a draft."),
+            ("Leah", "I'll get Marco to re-record the voiceover, the audio was muffled."),
+        ]
+    )
+    assert texts(items) == [
+        "Jana will finish the API docs today.",
+        "Jana will review Oskar's pull request tomorrow morning.",
+        "Jana is presenting the roadmap to the sales team on Friday.",
+        "Tom is going to finalise the press release by Wednesday.",
+        "Leah will get Marco to re-record the voiceover.",
+    ]
+    assert not items[3]["assignee"], "Tom's plan is not Kwame's"

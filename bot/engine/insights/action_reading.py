@@ -123,15 +123,29 @@ DANGLING = re.compile(
     re.IGNORECASE,
 )
 # "ask Marta, she saw most of your work", "fix the login bug, it's blocking the release", "write a summary,
-# one page is plenty": a comment on the task in a clause of its own, which the item need not carry.
+# one page is plenty", "re-record the voiceover, the audio was muffled": a comment on the task in a clause
+# of its own, which the item need not carry.
 COMMENT_CLAUSE = re.compile(
-    r",\s+(?:(?:she|he|they|it|we|you|that)(?:'s|'re|'ve|'ll|'d)?\s+\w+.*|(?:[\w-]+\s+){1,2}(?:is|are)\s+"
-    r"[\w-]+\s*[.!]?)$",
+    r",\s+(?:(?:she|he|they|it|we|you|that)(?:'s|'re|'ve|'ll|'d)?\s+\w+.*|(?:[\w-]+\s+){1,2}(?:is|are|was|"
+    r"were)\s+[\w-]+\s*[.!]?)$",
     re.IGNORECASE,
 )
 
 
 NEXT_CLAUSE = re.compile(r"\s+(?=I(?:'ll|'m| will| am)\b)")
+# "…tomorrow morning, and on Friday I'm presenting the roadmap": the time that opens the next clause.
+NEXT_CLAUSE_TIME = re.compile(r",?\s+and\s+(?:then\s+)?(?:on|by|this|next|from)\s+[^,]*$", re.IGNORECASE)
+
+
+def clauses_of(sentence: str) -> list[str]:
+    """A run of commitments split where each "I'll…"/"I'm…" begins, with the time said just before one."""
+    clauses = NEXT_CLAUSE.split(sentence)
+    for index in range(len(clauses) - 1):
+        lead = NEXT_CLAUSE_TIME.search(clauses[index])
+        if lead and lead.start() > 0:
+            clauses[index + 1] = lead.group(0).strip(" ,") + " " + clauses[index + 1]
+            clauses[index] = clauses[index][: lead.start()]
+    return clauses
 
 
 # A verb (and a particle or two) whose object is a pronoun: the thing to do is named in another sentence.
@@ -183,13 +197,21 @@ class Phrasing:
     task_words: frozenset[str]  # content words after the form, the due date left out ("do it today": none)
 
 
+# "Tom's going to finalise the press release": read as "Tom is going to…", the form a named or role subject
+# is matched in (the model's own features read the turn as said).
+NAME_IS_GOING = re.compile(
+    r"\b(?!(?:It|That|This|There|Here|What|Who|He|She|Let|Everyone|Everybody)\b)([A-Z][a-z]+)'s "
+    r"(going to|gonna)\b"
+)
+
+
 def phrasings_of(conversation: Conversation, indices: list[int]) -> list[Phrasing]:
     found = []
     for index in indices:
         message = conversation.messages[index]
         speaker = conversation.people.speaker_of(message)
         for sentence in split_sentences(str(message.get("text") or "")):
-            sentence = remove_fillers(sentence)
+            sentence = NAME_IS_GOING.sub(r"\1 is \2", remove_fillers(sentence))
             if not sentence:
                 continue
             cue, rest = commitment_form(conversation.people, sentence)
@@ -382,7 +404,7 @@ def addressee_of(
 def clean_rest(rest: str) -> str:
     # A run-on turn ("chase legal today I'll just walk over there", "chase them today I know their lead"):
     # the task ends where the next clause begins, unless a word before binds it ("before I leave").
-    rest = DANGLING.sub("", COMMENT_CLAUSE.sub("", NEXT_CLAUSE.split(rest, maxsplit=1)[0]))
+    rest = DANGLING.sub("", COMMENT_CLAUSE.sub("", clauses_of(rest)[0]))
     for clause in RUN_ON_I.finditer(rest):
         if clause["before"].lower() not in BINDS_A_CLAUSE:
             rest = rest[: clause.start("before") + len(clause["before"])]

@@ -84,10 +84,11 @@ OPENING = re.compile(
 )
 CONTEXT_WORDS = 16
 # The meeting's own running ("Let's keep it quick.", "Ayesha, let's start with Northwind.", "Let's go through
-# them."): how the talk goes, not what it decided.
+# them.", "Let's do updates."): how the talk goes, not what it decided.
 RUNNING_THE_MEETING = re.compile(
     r"\blet's (?:keep (?:it|this) (?:quick|short|brief|tight)|move on|get (?:going|started)|start with|"
-    r"begin with|kick off|go (?:round|around|through|over)|run through|look at|wrap up|recap)\b",
+    r"begin with|kick off|go (?:round|around|through|over)|run through|look at|wrap up|recap|"
+    r"do (?:the |some |quick )?(?:updates|intros|introductions|a (?:quick )?round|the round))\b",
     re.IGNORECASE,
 )
 # "I'll set the percentage on Thursday.": the speaker's own task, which the action items list.

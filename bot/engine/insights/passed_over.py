@@ -33,7 +33,6 @@ from .action_reading import (
     ANY_DAY,
     HANDED_OVER,
     NARRATION,
-    NEXT_CLAUSE,
     NO_TASK,
     WE_WILL,
     Candidate,
@@ -41,6 +40,7 @@ from .action_reading import (
     Phrasing,
     addressed_just_before,
     bare_answer,
+    clauses_of,
     clean_rest,
     commitment_form,
     hearer_of,
@@ -102,7 +102,7 @@ def further_commitments(conversation: Conversation, index: int, first: Candidate
     found: list[Candidate] = []
     taken = [frozenset(content_words(first.text, STOPWORDS))]
     for sentence in phrasings_of(conversation, [index]):
-        for clause in NEXT_CLAUSE.split(sentence.sentence):
+        for clause in clauses_of(sentence.sentence):
             clause = ADVERB_AFTER_I.sub(r"\1 ", clause)  # "I'm also going to…" is "I'm going to…"
             cue, rest = commitment_form(conversation.people, clause)
             if cue is None or cue.owner != SPEAKER:
