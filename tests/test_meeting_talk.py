@@ -388,3 +388,35 @@ def test_three_commitments_in_a_run_keep_their_own_times_and_a_named_person_s_pl
         "Leah will get Marco to re-record the voiceover.",
     ]
     assert not items[3]["assignee"], "Tom's plan is not Kwame's"
+
+
+def test_a_dated_walk_through_is_work_and_what_the_group_needs_is_no_item():
+    items = items_of(
+        [
+            (
+                "Adebayo",
+                "Let's convert suitable follow-ups to phone appointments. Moore, can you screen the list?",
+            ),
+            ("Moore", "Yes, I'll go through it by Wednesday and flag the ones that need a face-to-face."),
+            ("Okonkwo", "I can take an extra session on Saturday mornings."),
+            ("Moore", "We'll also need a nurse for those Saturday sessions."),
+            ("Adebayo", "Good point. I'll raise it with the nursing lead."),
+        ]
+    )
+    assert items[0]["text"].startswith("Moore will go through it by Wednesday"), texts(items)
+    assert all(i["assignee"] for i in items), texts(items)  # no "The team will need a nurse…"
+
+
+def test_a_run_on_turn_that_agrees_by_pronoun_still_names_the_next_task():
+    items = items_of(
+        [
+            (
+                "Catherine",
+                "fine lets do that one more thing the board wants a risk register update before the next "
+                "meeting",
+            ),
+            ("James", "thats mine ill have it ready by the twentieth"),
+        ]
+    )
+    assert "risk register" in items[-1]["text"], texts(items)
+    assert items[-1]["assignee"]["name"] == "James"

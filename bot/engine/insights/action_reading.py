@@ -291,6 +291,8 @@ def said_for_now(phrasing: Phrasing) -> bool:
         return True
     if AFTER_MEETING.search(phrasing.sentence):
         return False
+    if NARRATION.match(phrasing.rest) and find_due_date(phrasing.rest, ANY_DAY) is not None:
+        return False  # "I'll go through it by Wednesday": a date makes the walk-through work to do
     return bool(HABITUAL.search(phrasing.sentence) or NARRATION.match(phrasing.rest))
 
 

@@ -99,7 +99,9 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
     latest_first = sorted(earlier, key=lambda p: -p.index)
     # "Mrs Patel, can you own that?", "Get it done before the end of the month.": a request by pronoun names
     # no more than the yes to it.
-    by_pronoun = lambda p: p.cue is not None and object_is_pronoun(p.rest)  # noqa: E731
+    by_pronoun = lambda p: (  # noqa: E731
+        p.cue is not None and p.cue.owner in (ADDRESSEE, NAMED) and object_is_pronoun(p.rest)
+    )
     asked = [
         p.sentence
         for p in latest_first

@@ -103,6 +103,7 @@ __all__ = [
 RECAP_OVERLAP = 0.6
 # Turns before an item in which the task it takes on may have been said ("the key art?" … "I'll grab that").
 CONTEXT_REACH = 3
+NEEDS_A_THING = re.compile(r"^(?:also |still )?(?:need|want|require)s?\b(?! to\b)", re.IGNORECASE)
 # Taking back a task: "hold off on the letter", "scratch the Thursday call", "forget the survey".
 WITHDRAWAL = re.compile(
     r"\b(?:hold off(?: on)?|scratch|forget(?: about)?|never mind|no need (?:to|for)|cancel|"
@@ -315,7 +316,8 @@ def _candidate(
         text = as_sentence(without_acknowledgement(best.sentence))
     if due is not None and due.text.lower() not in text.lower():
         text = as_sentence(text.rstrip(".!?") + " " + due_after_task(due.text))
-    group_without_task = owner == GROUP and len(best.task_words) < 2
+    # "We'll also need a nurse for those sessions": what the group needs, not what anyone will do.
+    group_without_task = owner == GROUP and (len(best.task_words) < 2 or bool(NEEDS_A_THING.match(best.rest)))
     # A role's item stands without a named task ("Legal will handle it"): the context below names it.
     nameless = best.cue is None or (names_no_task(best) and owner != ROLE)
     if (assignee is None and nameless) or group_without_task:
