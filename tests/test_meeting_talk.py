@@ -420,3 +420,35 @@ def test_a_run_on_turn_that_agrees_by_pronoun_still_names_the_next_task():
     )
     assert "risk register" in items[-1]["text"], texts(items)
     assert items[-1]["assignee"]["name"] == "James"
+
+
+def test_a_request_already_done_is_no_item_and_a_glad_yes_takes_one_on():
+    items = items_of(
+        [
+            ("Bev", "tom can you organise a deep clean on wednesday afternoon"),
+            ("Tom", "yep no problem"),
+            ("Bev", "and gary can you write up the capper issue in the log before you go"),
+            ("Gary", "already done"),
+            ("Maya", "Also, I'd like you to lead the kickoff with the Aster account in January."),
+            ("Jordan", "I'd love that. Should I prepare anything?"),
+        ]
+    )
+    assert texts(items) == [
+        "Tom will organise a deep clean on Wednesday afternoon.",
+        "Jordan will lead the kickoff with the Aster account in January.",
+    ]
+
+
+def test_a_yes_to_an_order_takes_the_date_the_order_s_turn_puts_on_it_by_pronoun():
+    turns = [
+        ("Tom", "I've got the Aster kickoff in January."),
+        ("Maya", "Read their last two annual reports and draft an agenda. Send it to me by the twelfth."),
+        ("Jordan", "Will do."),
+    ]
+    every_turn = ActionModel({}, 10.0, 0.5, 0)
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=every_turn).action_items
+    agenda = [i for i in items if "agenda" in i["text"]]
+    assert [i["text"] for i in agenda] == [
+        "Jordan will read their last two annual reports and draft an agenda by the twelfth."
+    ], texts(items)
+    assert agenda[0]["dueBy"].startswith("2026-03-12")

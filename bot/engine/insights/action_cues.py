@@ -224,6 +224,11 @@ ACCEPTANCE = re.compile(
     r"that's mine|put me down)\b",
     re.IGNORECASE,
 )
+# The yes of someone given an order ("Got it.", "Understood.", "I'd love that."): not in ACCEPTANCE, which
+# is a feature of the model, fitted on the words it had.
+ORDER_TAKEN = re.compile(
+    r"^(?:got it|understood|copy that|roger|can do|i'd love (?:to|that))\b", re.IGNORECASE
+)
 # Taking a task on without naming it: "leave it with me", "I'll grab that", "on it". The task is what the
 # turns before it asked for or offered.
 TAKES_IT_ON = re.compile(

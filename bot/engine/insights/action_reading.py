@@ -30,6 +30,7 @@ from .action_cues import (
     NAMED,
     NAMED_SUBJECT,
     NEED_FROM_YOU,
+    ORDER_TAKEN,
     ROLE,
     ROLE_SUBJECT,
     SOFT_COMMITMENT,
@@ -397,7 +398,7 @@ def addressee_of(
         if (
             responder
             and responder != speaker
-            and (ACCEPTANCE.match(answer) or TAKES_ON_IN_ANSWER.search(answer))
+            and (ACCEPTANCE.match(answer) or ORDER_TAKEN.match(answer) or TAKES_ON_IN_ANSWER.search(answer))
         ):
             return responder
     return conversation.people.other_party(speaker)

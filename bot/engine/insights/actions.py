@@ -103,6 +103,12 @@ __all__ = [
 RECAP_OVERLAP = 0.6
 # Turns before an item in which the task it takes on may have been said ("the key art?" … "I'll grab that").
 CONTEXT_REACH = 3
+# "Can you write up the capper issue?" / "Already done.": nothing left to do.
+ALREADY_DONE = re.compile(
+    r"^(?:(?:yes|yeah|yep|oh|ah)\W+)*(?:already done|done already|(?:it's|that's|it is|that is) "
+    r"(?:already )?done|(?:i|we)(?:'ve| have)? already (?:done|did|sent|written|logged|booked|fixed)\b)",
+    re.IGNORECASE,
+)
 NEEDS_A_THING = re.compile(r"^(?:also |still )?(?:need|want|require)s?\b(?! to\b)", re.IGNORECASE)
 # Taking back a task: "hold off on the letter", "scratch the Thursday call", "forget the survey".
 WITHDRAWAL = re.compile(
@@ -298,7 +304,8 @@ def _candidate(
         # The request's own date stays in place unless the answer set another ("…next week?" / "…today").
         asked_by = find_due_date(request.rest, conversation.reference_time)
         kept = asked_by is None or due is None or asked_by.text.lower() == due.text.lower()
-        due = due or asked_by
+        # "Read their annual reports and draft an agenda. Send it to me by the twelfth." / "Will do."
+        due = due or asked_by or _said_by_in_turn(conversation, request)
         # The request's "you" is the one who took it on: "send me a list of what you still need" → "…what
         # Sam still needs".
         asked = you_resolved(asker_named(request), assignee)
@@ -354,6 +361,20 @@ def _candidate(
     )
 
 
+def _said_by_in_turn(conversation: Conversation, request: Phrasing) -> DueDate | None:
+    """The date another sentence of the request's turn puts on it by pronoun ("Send it to me by the 12th")."""
+    for phrasing in phrasings_of(conversation, [request.index]):
+        if (
+            phrasing.sentence != request.sentence
+            and phrasing.cue is not None
+            and object_is_pronoun(phrasing.rest)
+        ):
+            due = find_due_date(phrasing.rest, conversation.reference_time)
+            if due is not None:
+                return due
+    return None
+
+
 def _turned_down(conversation: Conversation, best: Phrasing) -> bool:
     """Taken on and turned down in one breath ("I'm happy to in principle, but I'm out all of November"),
     or a request whose answer does so."""
@@ -362,7 +383,8 @@ def _turned_down(conversation: Conversation, best: Phrasing) -> bool:
     if best.cue is None or best.cue.owner not in (ADDRESSEE, NAMED):
         return False
     answer = next_turn_of_another(conversation, best.index, best.speaker)
-    return answer is not None and bool(DECLINED.search(str(conversation.messages[answer].get("text") or "")))
+    said = str(conversation.messages[answer].get("text") or "") if answer is not None else ""
+    return bool(DECLINED.search(said) or ALREADY_DONE.match(said))
 
 
 def _takes_a_compliment(conversation: Conversation, best: Phrasing) -> bool:

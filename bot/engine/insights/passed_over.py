@@ -23,6 +23,7 @@ from .action_cues import (
     NAMED,
     NAMED_SUBJECT,
     OPINION_REQUEST,
+    ORDER_TAKEN,
     PLEASE_CUE,
     REPORTED_PAST,
     REQUEST_CUES,
@@ -52,7 +53,7 @@ from .action_reading import (
 )
 from .action_wording import due_after_task, normalised_text, you_resolved
 from .dates import MONTHS, find_due_date
-from .text import as_sentence, content_words, remove_fillers
+from .text import as_sentence, content_words, remove_fillers, rough_sentences
 from .vocabulary import STOPWORDS
 
 REQUEST_FORMS = (
@@ -200,16 +201,16 @@ def delegates(conversation: Conversation, index: int) -> bool:
     )
 
 
-# The yes of someone given an order ("Got it.", "Understood.", "Copy that."): not in ACCEPTANCE, which is a
-# feature of the model, fitted on the words it had.
-ORDER_TAKEN = re.compile(r"^(?:got it|understood|copy that|roger|can do)\b", re.IGNORECASE)
-
-
 def says_yes(answer: str) -> bool:
     """ "Will do.", "Consider it done.", "Got it.", or a bare time ("Tomorrow morning.", "By Friday.")."""
-    if DECLINED.search(answer) or answer.endswith("?"):
+    if DECLINED.search(answer):
         return False
-    if ACCEPTANCE.match(answer) or ORDER_TAKEN.match(answer):
+    # "I'd love that. Should I prepare anything?": a yes, then a question of the taker's own.
+    if ORDER_TAKEN.match(answer) and not rough_sentences(answer)[0].endswith("?"):
+        return True
+    if answer.endswith("?"):
+        return False
+    if ACCEPTANCE.match(answer):
         return True
     return (
         find_due_date(answer, ANY_DAY) is not None
