@@ -452,3 +452,17 @@ def test_a_yes_to_an_order_takes_the_date_the_order_s_turn_puts_on_it_by_pronoun
         "Jordan will read their last two annual reports and draft an agenda by the twelfth."
     ], texts(items)
     assert agenda[0]["dueBy"].startswith("2026-03-12")
+
+
+def test_a_topic_parked_for_the_next_session_is_a_follow_up():
+    turns = [
+        ("Jonas", "One thing, the error states still aren't designed."),
+        ("Sophie", "Ugh, right. Let's park that for the next crit."),
+        ("Aisha", "And the pricing page copy is still open."),
+        ("Sophie", "Let's table the pricing copy."),
+    ]
+    follow_ups = [f["text"] for f in extract_insights(meeting(turns), reference_time=MONDAY).follow_ups]
+    assert follow_ups == [
+        "Let's park that for the next crit (re: One thing, the error states still aren't designed).",
+        "Let's table the pricing copy.",
+    ]

@@ -31,6 +31,7 @@ DEFER = re.compile(
 )
 LATER = re.compile(
     r"\b(?:next (?:time|meeting|call|sync|week|planning|standup|review|month|quarter)|next week'?s|"
+    r"(?:for|at|in|until|till) (?:the|our) next \w+|"
     r"at (?:the|our) (?:\w+[\s-]){0,3}?(?:meeting|review|sync|call|planning|standup|huddle|kickoff|committee|"
     r"session)|at the \w+'?s?\s+(?:sync|standup|call)|once\b|after (?:the|a|we)\b|till|until|"
     r"in (?:a|two|three|a couple of|few) (?:weeks?|months?|days?)|tomorrow|"
@@ -74,9 +75,17 @@ def _said_before(messages: list[dict], index: int, same_turn: list[str]) -> str:
     return ""
 
 
+# Verbs that put a topic off by themselves: "Let's park that.", "Let's table the pricing question."
+PUT_OFF = re.compile(r"\b(?:let'?s|let us|we(?:'ll| will| should))\s+(?:just\s+)?(?:park|table|punt)\b", re.I)
+
+
 def is_parked(sentence: str) -> bool:
     """Deferred to a later time or meeting, or a meeting the group settles on."""
-    return bool((DEFER.search(sentence) and LATER.search(sentence)) or SCHEDULES.search(sentence))
+    return bool(
+        (DEFER.search(sentence) and LATER.search(sentence))
+        or PUT_OFF.search(sentence)
+        or SCHEDULES.search(sentence)
+    )
 
 
 def find_parked(
