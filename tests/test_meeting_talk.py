@@ -466,3 +466,15 @@ def test_a_topic_parked_for_the_next_session_is_a_follow_up():
         "Let's park that for the next crit (re: One thing, the error states still aren't designed).",
         "Let's table the pricing copy.",
     ]
+
+
+def test_a_one_word_order_names_no_task():
+    items = items_of(
+        [
+            ("Marketing", "And you need a button to call it, to let it beep."),
+            ("Designer", "Okay."),
+            ("Marketing", "Call."),
+            ("Designer", "Yeah, but we have to make a speaker then too."),
+        ]
+    )
+    assert not any(i["text"].endswith("will call.") for i in items), texts(items)

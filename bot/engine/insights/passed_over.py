@@ -237,6 +237,8 @@ def hands_out_work(phrasing: Phrasing, pointed_only: bool) -> bool:
     or gives a time (the caller knows whether it names the person)."""
     if phrasing.cue is None or phrasing.cue.pattern not in REQUEST_FORMS or not phrasing.task_words:
         return False
+    if phrasing.cue.pattern is IMPERATIVE and len(phrasing.task_words) < 2:
+        return False  # "Call." names no task: an order says what to do to what
     pointed = phrasing.cue.owner == NAMED or phrasing.cue.pattern in (PLEASE_CUE.pattern, ELLIPTICAL_ASK)
     pointed = (
         pointed
