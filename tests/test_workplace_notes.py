@@ -153,6 +153,11 @@ def test_a_speech_recogniser_style_transcript_lists_its_commitments():
         ("I run the agency at seven.", "I run the agency at seven."),
         ("I don't want to wait till Tuesday.", "I don't want to wait till Tuesday."),
         ("I fly out tomorrow?", "I fly out tomorrow?"),
+        # "well"/"were" opening a clause before a task verb or an -ing are the "we'll"/"we're" they sound as.
+        ("yeah well send the contract over", "yeah we'll send the contract over"),
+        ("were renegotiating with the carriers", "we're renegotiating with the carriers"),
+        ("well done everyone", "well done everyone"),
+        ("they were going home", "they were going home"),
     ],
 )
 def test_speech_text_is_read_with_contractions_and_names_restored(said, read):

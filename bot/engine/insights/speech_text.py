@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from .action_cues import TASK_VERB, WEAK_TASK_VERB
 from .dates import find_due_date
 from .vocabulary import STOPWORDS
 
@@ -155,6 +156,10 @@ _COMMON_WORD_NAMES = frozenset(
     ]
 )
 _TOKEN = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
+# Words after which a "well" or "were" begins a clause of its own, so may be the "we'll"/"we're" it sounds as.
+_CLAUSE_START = frozenset(
+    ["", "and", "so", "but", "yeah", "yes", "yep", "ok", "okay", "then", "um", "uh", "right"]
+)
 
 # Whisper, tiny.en above all, often drops the "'ll" of "I'll": "Yes, I update the build checklist Monday",
 # "I swap the alarm on truck twelve tomorrow". The present tense of a task with a time still to come is a
@@ -256,6 +261,10 @@ _HABIT = re.compile(
 _ANY_DAY = datetime(2024, 1, 3, tzinfo=UTC)  # only whether a time is said matters, not which day
 
 
+def _is_task_verb(word: str) -> bool:
+    return bool(TASK_VERB.match(word + " ") or WEAK_TASK_VERB.match(word + " "))
+
+
 def is_speech_style(text: str) -> bool:
     """Lower case without apostrophes or sentence punctuation: how speech-to-text writes."""
     return text == text.lower() and "'" not in text
@@ -280,6 +289,14 @@ def normalise(text: str, names: Iterable[str] = ()) -> str:
             token = "I'll"
         elif lower == "id" and following in _ID_VERBS:
             token = "I'd"
+        elif lower == "well" and token == lower and previous in _CLAUSE_START and _is_task_verb(following):
+            token = "we'll"  # "yeah well send the contract over": not the "well," that opens a sentence
+        elif (
+            lower == "were"
+            and previous in _CLAUSE_START
+            and (following.endswith("ing") or following == "gonna")
+        ):
+            token = "we're"  # "were renegotiating with the carriers": not "they were going"
         elif lower in CONTRACTIONS and token == lower:
             token = CONTRACTIONS[lower]
         elif lower in known and token == lower:
