@@ -478,3 +478,15 @@ def test_a_one_word_order_names_no_task():
         ]
     )
     assert not any(i["text"].endswith("will call.") for i in items), texts(items)
+
+
+def test_a_promise_put_as_you_will_have_is_not_given_to_the_next_speaker():
+    turns = [
+        ("Paul", "I want a written root cause analysis, a proper RCA."),
+        ("Aisha", "You'll have the full RCA by Friday."),
+        ("Ken", "And I'll need the router logs too."),
+    ]
+    every_turn = ActionModel({}, 10.0, 0.5, 0)
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=every_turn).action_items
+    rca = [i for i in items if "RCA" in i["text"]]
+    assert rca and all(i["assignee"].get("name") != "Ken" for i in rca), texts(items)

@@ -31,6 +31,7 @@ from .action_cues import (
     NAMED_SUBJECT,
     NEED_FROM_YOU,
     ORDER_TAKEN,
+    REQUEST_CUES,
     ROLE,
     ROLE_SUBJECT,
     SOFT_COMMITMENT,
@@ -394,12 +395,19 @@ def addressee_of(
     if index + 1 < len(messages):
         responder = conversation.people.speaker_of(messages[index + 1])
         answer = str(messages[index + 1].get("text") or "").strip()
-        # "Can you find another company?" / "I've got two quotes already. I'll book the cheaper one today."
-        if (
-            responder
-            and responder != speaker
-            and (ACCEPTANCE.match(answer) or ORDER_TAKEN.match(answer) or TAKES_ON_IN_ANSWER.search(answer))
-        ):
+        # "Can you find another company?" / "I've got two quotes already. I'll book the cheaper one today.";
+        # not after "You'll have the full RCA by Friday", the speaker's own promise.
+        asks = (
+            sentence.rstrip().endswith("?")
+            or bool(IMPERATIVE.match(sentence))
+            or any(cue.pattern.search(sentence) for cue in REQUEST_CUES)
+        )
+        taken = (
+            ACCEPTANCE.match(answer)
+            or ORDER_TAKEN.match(answer)
+            or (asks and TAKES_ON_IN_ANSWER.search(answer))
+        )
+        if responder and responder != speaker and taken:
             return responder
     return conversation.people.other_party(speaker)
 
