@@ -460,6 +460,8 @@ def test_a_day_gone_by_named_by_its_event_is_no_due_date():
     assert find_due_date("Let's do the review of Tuesday's outage.", WEDNESDAY) is None
     before = find_due_date("I'll have the slides ready before Friday's board meeting.", WEDNESDAY)
     assert before is not None and before.day.isoformat() == "2024-03-15"
+    at = find_due_date("Let's check back on it at Friday's standup.", WEDNESDAY)
+    assert at is not None and at.day.isoformat() == "2024-03-15"
 
 
 def test_output_has_the_contract_shapes_and_is_json():

@@ -206,10 +206,12 @@ _RULES: list[tuple[re.Pattern, object, str]] = [
         "date",
     ),
     (
-        # Not a bare "Tuesday's outage", which names a day gone by; "before Friday's meeting" sets one.
+        # Not a bare "Tuesday's outage", which names a day gone by; "before Friday's meeting" and "at
+        # Wednesday's standup" set one.
         re.compile(
             r"\b(?:(?P<prep>by|on|before|until|till|due|for|no later than)\s+)?(?P<next>next\s+)?"
-            rf"(?:this\s+(?:coming\s+)?)?(?P<weekday>{'|'.join(WEEKDAYS)})\b(?(prep)|(?!'s))"
+            rf"(?:this\s+(?:coming\s+)?)?(?P<at>(?<=\bat ))?(?P<weekday>{'|'.join(WEEKDAYS)})\b"
+            r"(?(prep)|(?(at)|(?!'s)))"
         ),
         _weekday,
         "date",
