@@ -462,6 +462,8 @@ def test_a_day_gone_by_named_by_its_event_is_no_due_date():
     assert before is not None and before.day.isoformat() == "2024-03-15"
     at = find_due_date("Let's check back on it at Friday's standup.", WEDNESDAY)
     assert at is not None and at.day.isoformat() == "2024-03-15"
+    fine = find_due_date("Friday's fine, as long as it's before we submit.", WEDNESDAY)
+    assert fine is not None and fine.day.isoformat() == "2024-03-15"
 
 
 def test_output_has_the_contract_shapes_and_is_json():

@@ -180,6 +180,11 @@ def _end_of_day_on(ref: date, m: re.Match) -> date:
 
 
 _MONTH = "(?P<month>" + "|".join(MONTHS) + ")"
+# Words after which a weekday's "'s" is "is" ("Wednesday's fine", "Friday's too late"), not a possessive.
+_IS_WORDS = (
+    r"(?:fine|good|ok|okay|great|perfect|better|best|too|not|no|free|busy|tight|possible|out|bad|full|booked|"
+    r"the|a|also|still|probably|when|all|going|gonna|easier|harder|late|early)\b"
+)
 _END_OF_DAY = r"(?:the\s+)?(?:end of (?:the\s+)?(?:day|play)|close of (?:business|play)|eod|cob)"
 _RULES: list[tuple[re.Pattern, object, str]] = [
     (
@@ -206,12 +211,12 @@ _RULES: list[tuple[re.Pattern, object, str]] = [
         "date",
     ),
     (
-        # Not a bare "Tuesday's outage", which names a day gone by; "before Friday's meeting" and "at
-        # Wednesday's standup" set one.
+        # Not a bare "Tuesday's outage", which names a day gone by; "before Friday's meeting", "at
+        # Wednesday's standup" and "Wednesday's fine" (is fine) set one.
         re.compile(
             r"\b(?:(?P<prep>by|on|before|until|till|due|for|no later than)\s+)?(?P<next>next\s+)?"
             rf"(?:this\s+(?:coming\s+)?)?(?P<at>(?<=\bat ))?(?P<weekday>{'|'.join(WEEKDAYS)})\b"
-            r"(?(prep)|(?(at)|(?!'s)))"
+            rf"(?(prep)|(?(at)|(?!'s\s+(?!{_IS_WORDS})\w)))"
         ),
         _weekday,
         "date",
