@@ -17,6 +17,8 @@ from bot.engine.insights.action_model import ActionModel
 from bot.engine.insights.people import Person
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # "this week" ends Friday 2026-03-06
+# A model that picks every turn: what is listed, and who owns it, is then decided by the extractor's rules.
+EVERY_TURN = ActionModel({}, 10.0, 0.5, 0)
 
 
 def meeting(turns: list[tuple[str, str]]) -> list[dict]:
@@ -241,9 +243,7 @@ def test_a_request_answered_in_the_taker_s_own_words_is_theirs():
         ("Okoro", "I've got two quotes already. I'll book the cheaper one today."),
     ]
     messages = meeting(turns)
-    # A model that picks every turn: who owns the request is then decided by the extractor's rules alone.
-    every_turn = ActionModel({}, 10.0, 0.5, 0)
-    items = extract_insights(messages, reference_time=MONDAY, action_model=every_turn).action_items
+    items = extract_insights(messages, reference_time=MONDAY, action_model=EVERY_TURN).action_items
     assert [i["assignee"]["name"] for i in items] == ["Okoro"] * len(items), texts(items)
 
 
@@ -355,9 +355,7 @@ def test_soft_and_spoken_commitments_are_the_speaker_s():
         ("Victor", "And the customer notice?"),
         ("Hana", "Marketing owns that, but I'll make sure it goes out a week before."),
     ]
-    # A model that picks every turn: what is listed is decided by the extractor's own rules alone.
-    every_turn = ActionModel({}, 10.0, 0.5, 0)
-    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=every_turn).action_items
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
     assert texts(items) == [
         "Kemi will get the descriptions finished by Friday.",
         "Rosa will check with the printer on the deadline.",
@@ -445,8 +443,7 @@ def test_a_yes_to_an_order_takes_the_date_the_order_s_turn_puts_on_it_by_pronoun
         ("Maya", "Read their last two annual reports and draft an agenda. Send it to me by the twelfth."),
         ("Jordan", "Will do."),
     ]
-    every_turn = ActionModel({}, 10.0, 0.5, 0)
-    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=every_turn).action_items
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
     agenda = [i for i in items if "agenda" in i["text"]]
     assert [i["text"] for i in agenda] == [
         "Jordan will read their last two annual reports and draft an agenda by the twelfth."
@@ -486,7 +483,6 @@ def test_a_promise_put_as_you_will_have_is_not_given_to_the_next_speaker():
         ("Aisha", "You'll have the full RCA by Friday."),
         ("Ken", "And I'll need the router logs too."),
     ]
-    every_turn = ActionModel({}, 10.0, 0.5, 0)
-    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=every_turn).action_items
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
     rca = [i for i in items if "RCA" in i["text"]]
     assert rca and all(i["assignee"].get("name") != "Ken" for i in rca), texts(items)

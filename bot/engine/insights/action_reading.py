@@ -381,6 +381,15 @@ def named_subject(people: People, sentence: str, speaker: Person | None) -> Pers
     return None
 
 
+def _asks_of_someone(sentence: str) -> bool:
+    """A question, an order or a request, which someone can take on."""
+    return (
+        sentence.rstrip().endswith("?")
+        or bool(IMPERATIVE.match(sentence))
+        or any(cue.pattern.search(sentence) for cue in REQUEST_CUES)
+    )
+
+
 # An answer that takes the request on in its own words, not with a "Sure." first.
 TAKES_ON_IN_ANSWER = re.compile(
     r"\bI(?:'ll| will)\b(?! (?:not|never|try|see|think|let you know)\b)", re.IGNORECASE
@@ -397,15 +406,10 @@ def addressee_of(
         answer = str(messages[index + 1].get("text") or "").strip()
         # "Can you find another company?" / "I've got two quotes already. I'll book the cheaper one today.";
         # not after "You'll have the full RCA by Friday", the speaker's own promise.
-        asks = (
-            sentence.rstrip().endswith("?")
-            or bool(IMPERATIVE.match(sentence))
-            or any(cue.pattern.search(sentence) for cue in REQUEST_CUES)
-        )
         taken = (
             ACCEPTANCE.match(answer)
             or ORDER_TAKEN.match(answer)
-            or (asks and TAKES_ON_IN_ANSWER.search(answer))
+            or (TAKES_ON_IN_ANSWER.search(answer) and _asks_of_someone(sentence))
         )
         if responder and responder != speaker and taken:
             return responder

@@ -305,7 +305,7 @@ def _candidate(
         asked_by = find_due_date(request.rest, conversation.reference_time)
         kept = asked_by is None or due is None or asked_by.text.lower() == due.text.lower()
         # "Read their annual reports and draft an agenda. Send it to me by the twelfth." / "Will do."
-        due = due or asked_by or _said_by_in_turn(conversation, request)
+        due = due or asked_by or _said_by_in_turn(conversation, request, phrasings + earlier)
         # The request's "you" is the one who took it on: "send me a list of what you still need" → "…what
         # Sam still needs".
         asked = you_resolved(asker_named(request), assignee)
@@ -361,11 +361,13 @@ def _candidate(
     )
 
 
-def _said_by_in_turn(conversation: Conversation, request: Phrasing) -> DueDate | None:
-    """The date another sentence of the request's turn puts on it by pronoun ("Send it to me by the 12th")."""
-    for phrasing in phrasings_of(conversation, [request.index]):
+def _said_by_in_turn(conversation: Conversation, request: Phrasing, read: list[Phrasing]) -> DueDate | None:
+    """The date another sentence of the request's turn puts on it by pronoun ("Send it to me by the 12th");
+    `read` holds the turn's sentences already, so it is not split again."""
+    for phrasing in read:
         if (
-            phrasing.sentence != request.sentence
+            phrasing.index == request.index
+            and phrasing.sentence != request.sentence
             and phrasing.cue is not None
             and object_is_pronoun(phrasing.rest)
         ):

@@ -134,9 +134,10 @@ def find_decisions(
     if not messages:
         return []
     model = model or shipped_model()
-    probabilities = model.probabilities(conversation_features(messages))
+    features = conversation_features(messages)
+    probabilities = model.probabilities(features)
     chosen = set(action_model.pick_items(probabilities, len(messages), model.threshold, model.radius))
-    for index in _said_as_decided(messages):
+    for index in _said_as_decided(messages, features):
         # Listed at the confidence the threshold asks for: the words, not the model, vouch for it.
         probabilities[index] = max(probabilities[index], model.threshold)
         chosen.add(index)
@@ -150,10 +151,16 @@ def says_decided(text: str) -> bool:
     return bool(SETTLED_PROPOSAL.search(clean)) or DECISION_TESTS["stated_decision"](clean)
 
 
-def _said_as_decided(messages: list[dict]) -> list[int]:
+def _said_as_decided(messages: list[dict], features: list[list[str]]) -> list[int]:
     """Turns that say a decision was taken, whatever the model scored them: it is a bag of words fitted on
-    few decisions, and "Fortnightly it is." or "let's go with that" are rare words for it."""
-    return [index for index, message in enumerate(messages) if says_decided(str(message.get("text") or ""))]
+    few decisions, and "Fortnightly it is." or "let's go with that" are rare words for it. The stated
+    decision is read from the features already computed (`says_decided` for one text)."""
+    return [
+        index
+        for index, message in enumerate(messages)
+        if "cue:stated_decision" in features[index]
+        or SETTLED_PROPOSAL.search(remove_fillers(str(message.get("text") or "")))
+    ]
 
 
 def _decision(messages: list[dict], people: People, index: int, probability: float) -> dict | None:
