@@ -92,6 +92,27 @@ def test_wait_false_returns_at_once_and_on_complete_fires_exactly_once(settings)
         assert completed == [conversation] and conversation.get_job_status() == "completed"
 
 
+def test_wait_returns_only_once_the_completion_callbacks_have_run(settings):
+    # A script that registers on_complete and then wait()s exits right after: the callback's work (the
+    # README example prints "done: …") must be over by then, not still running on the poller thread.
+    engine = ScriptedEngine()
+    engine.gate.clear()
+    with running_engine(settings, engine) as server:
+        audio = Audio(SymblClient(server.url, "local", "local"))
+        conversation = audio.process_file(str(SAMPLE), wait=False)
+        entered, finished = threading.Event(), []
+
+        def slow_callback(done: Conversation) -> None:
+            entered.set()
+            threading.Event().wait(0.5)  # long enough for a wait() that does not wait for it to return first
+            finished.append(done)
+
+        conversation.on_complete(slow_callback)
+        engine.gate.set()
+        conversation.wait(30)
+        assert entered.is_set() and finished == [conversation]
+
+
 def test_a_failed_job_calls_on_error_once_with_the_reason(settings, files):
     with running_engine(settings, ScriptedEngine()) as server:
         audio = Audio(SymblClient(server.url, "local", "local"))

@@ -82,12 +82,16 @@ class Conversation:
         self._status: str | None = "scheduled" if job_id else None
         self._lock = threading.Lock()
         self._done = threading.Event()
+        # Set once the callbacks of the end have run too: wait() returning before them would let a script
+        # exit with its on_complete print still pending on the poller thread.
+        self._settled = threading.Event()
         self._error: BaseException | None = None
         self._on_complete: list[CompleteCallback] = []
         self._on_error: list[ErrorCallback] = []
         self._poller: threading.Thread | None = None
         if job_id is None:
             self._done.set()
+            self._settled.set()
 
     def __repr__(self) -> str:
         return f"Conversation(id={self._id!r}, job_id={self._job_id!r}, status={self._status!r})"
@@ -129,10 +133,11 @@ class Conversation:
         return self
 
     def wait(self, timeout: float | None = None) -> Conversation:
-        """Block until the job ends; raises its error (JobFailed, ProviderError …) or TimeoutError."""
+        """Block until the job ends and its callbacks have run; raises its error (JobFailed, ProviderError …)
+        or TimeoutError."""
         if self._poller is None and not self._done.is_set():
             self._poll()
-        elif not self._done.wait(timeout):
+        elif not self._settled.wait(timeout):
             raise TimeoutError(f"job {self._job_id} still {self._status} after {timeout} s")
         if self._error is not None:
             raise self._error
@@ -177,12 +182,15 @@ class Conversation:
             completes, errors = self._on_complete, self._on_error
             self._on_complete, self._on_error = [], []
             self._done.set()
-        if error is None:
-            for callback in completes:
-                self._run(callback, self)
-        else:
-            for on_error in errors:
-                self._run(on_error, error)
+        try:
+            if error is None:
+                for callback in completes:
+                    self._run(callback, self)
+            else:
+                for on_error in errors:
+                    self._run(on_error, error)
+        finally:
+            self._settled.set()
 
     @staticmethod
     def _run(callback: Callable[[Any], Any], argument: Any) -> None:
