@@ -343,6 +343,9 @@ def test_owners_and_members_are_named_end_to_end(three_person_meeting):
     assert "pricing page" in owners["Maria"]
     said_by = {m["text"]: m["from"]["name"] for m in conversation["messages"]}
     assert said_by["Thanks, Lee."] == "Sam"
+    # A named voice keeps its own speakerTag: three people, three tags, one per person.
+    tags = {(m["from"]["name"], w["speakerTag"]) for m in conversation["messages"] for w in m["words"]}
+    assert len(tags) == 3 and len({tag for _, tag in tags}) == 3
 
 
 @pytest.mark.engine

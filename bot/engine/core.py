@@ -37,6 +37,9 @@ SHORT_SENTENCE_WORDS = 2  # seconds of silence that end a message even without p
 class Speaker:
     name: str
     email: str | None = None
+    # The word's `speakerTag`: the voice or channel number, kept when the voice is given a name, so two
+    # named people never share a tag.
+    tag: int | None = None
 
 
 def iso(moment: datetime) -> str:
@@ -150,8 +153,8 @@ class Engine:
 
     def _speakers(self, options, words, channel_of_word, kept, report) -> list[Speaker | None]:
         if channel_of_word:
-            names = {c.channel: Speaker(c.name, c.email) for c in options.channel_metadata}
-            return [names.get(ch) or Speaker(f"Channel {ch}") for ch in channel_of_word]
+            names = {c.channel: Speaker(c.name, c.email, c.channel) for c in options.channel_metadata}
+            return [names.get(ch) or Speaker(f"Channel {ch}", tag=ch) for ch in channel_of_word]
         if options.channel_metadata and len(options.channel_metadata) == 1:
             only = options.channel_metadata[0]
             return [Speaker(only.name, only.email)] * len(words)
@@ -164,7 +167,10 @@ class Engine:
             turns = diarize(audio, decode.SAMPLE_RATE, num_speakers=count)
             labels = assign_speakers([(w.start, w.end) for w in words], turns)
             report("diarizing", 1.0)
-            return [Speaker(f"Speaker {label + 1}") if label is not None else None for label in labels]
+            return [
+                Speaker(f"Speaker {label + 1}", tag=label + 1) if label is not None else None
+                for label in labels
+            ]
         return [None] * len(words)
 
 
@@ -188,7 +194,16 @@ def _named_speakers(
         if m.get("from")
     ]
     identities = identify(turns, known)
-    renamed = {label: Speaker(i.name, i.email) for label, i in identities.items() if i.name != label}
+    tags = {s.name: s.tag for s in speakers if s is not None}
+    # Labels merged into one person share the tag of the first of them, so their words stay one speaker's.
+    tag_of_name: dict[str, int | None] = {}
+    for label, identity in identities.items():
+        tag_of_name.setdefault(identity.name, tags.get(label))
+    renamed = {
+        label: Speaker(i.name, i.email, tag_of_name[i.name])
+        for label, i in identities.items()
+        if i.name != label
+    }
     return [renamed.get(s.name, s) if s is not None else None for s in speakers]
 
 
@@ -321,6 +336,8 @@ def _message(
 def _speaker_tag(speaker: Speaker | None) -> int:
     if speaker is None:
         return 1
+    if speaker.tag is not None:
+        return speaker.tag
     digits = "".join(ch for ch in speaker.name if ch.isdigit())
     return int(digits) if digits and speaker.name.startswith(("Speaker", "Channel")) else 1
 
