@@ -1,13 +1,15 @@
 """Insights on the workplace meetings of shared/eval/workplace, scored by its README's rule.
 
-    python bench/workplace.py [--shipped] [--show MEETING] [--no-readme]
+    python bench/workplace.py [--shipped] [--show MEETING] [--no-readme] [--folder DIR]
 
 Every meeting goes through `extract_insights` as the Text API sends it (named speakers). Action items are
 scored **cross-validated by meeting**: each meeting is scored by a model fitted without it (folds of
 meetings, `train_actions.workplace_folds`), with the shipped constants; `--shipped` scores the shipped model
-instead (fitted on these meetings: not a figure that counts). The naive commitment regex of
-shared/eval/README.md is scored in the same run. Rows for clean and speech-recogniser-style meetings; the
-table goes into bench/README.md under "## Workplace meetings (bench/workplace.py)".
+instead (fitted on these meetings: not a figure that counts). `--folder DIR` scores meetings written in the
+same format elsewhere (a new set the models never saw) with the shipped models, printing only. The naive
+commitment regex of shared/eval/README.md is scored in the same run. Rows for clean and
+speech-recogniser-style meetings; the table goes into bench/README.md under
+"## Workplace meetings (bench/workplace.py)".
 """
 
 from __future__ import annotations
@@ -53,9 +55,9 @@ class HeldOut:
     decisions: dict[str, action_model.ActionModel] = field(default_factory=dict)
 
 
-def score_all(models: HeldOut, show: str = ""):
+def score_all(models: HeldOut, show: str = "", folder: Path = wev.WORKPLACE):
     results, seconds = [], 0.0
-    for meeting in wev.load_all():
+    for meeting in wev.load_all(folder):
         started = time.perf_counter()
         body = insights_of(meeting, models)
         seconds += time.perf_counter() - started
@@ -81,8 +83,14 @@ def print_meeting(meeting: wev.WorkplaceMeeting, body: dict) -> None:
                 f"  MISS {item['line']} {item['any']} [{item['owner']}] "
                 f"{line['from']['name']}: {line['text']}"
             )
-    for item in body.get("decisions") or []:
-        print(f"  DEC {item['messageIds']} {item['text']}")
+    decisions = meeting.gold.get("decisions") or []
+    pairs = wev.match([i["text"] for i in body.get("decisions") or []], [g["any"] for g in decisions])
+    for index, item in enumerate(body.get("decisions") or []):
+        mark = "ok" if index in pairs.values() else "XX"
+        print(f"  {mark} DEC {item['messageIds']} {item['text']}")
+    for g, item in enumerate(decisions):
+        if g not in pairs:
+            print(f"  MISS DEC {item['line']} {item['any']} {meeting.messages[item['line']]['text']}")
 
 
 def pct(value: float) -> str:
@@ -117,7 +125,11 @@ HEADER = (
 )
 
 
-def report(results: list[wev.MeetingResult], seconds: float, held_out: bool) -> str:
+HELD_OUT = "cross-validated by meeting (each meeting scored by a model fitted without it)"
+SHIPPED = "**shipped model, fitted on these meetings** (not a held-out figure)"
+
+
+def report(results: list[wev.MeetingResult], seconds: float, how: str) -> str:
     clean = [r for r in results if not r.meeting.speech_style]
     speech = [r for r in results if r.meeting.speech_style]
     table = "\n".join(
@@ -129,11 +141,6 @@ def report(results: list[wev.MeetingResult], seconds: float, held_out: bool) -> 
         ]
     )
     hours = sum(r.meeting.hours for r in results)
-    how = (
-        "cross-validated by meeting (each meeting scored by a model fitted without it)"
-        if held_out
-        else "**shipped model, fitted on these meetings** (not a held-out figure)"
-    )
     return (
         f"Action items and decisions {how}; the other insights are not learned from this set. "
         f"`python bench/workplace.py`:\n\n{table}\n\n"
@@ -154,8 +161,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--shipped", action="store_true", help="score the shipped model (fitted on this set)")
     parser.add_argument("--show", default="", help="print the items of meetings whose id starts with this")
     parser.add_argument("--no-readme", action="store_true", help="print only; leave bench/README.md alone")
+    parser.add_argument(
+        "--folder", type=Path, help="score the meetings of this folder with the shipped models (print only)"
+    )
     args = parser.parse_args(argv[1:])
     extract_insights([], reference_time=wev.REFERENCE_TIME)  # warm-up
+    if args.folder:
+        results, seconds = score_all(HeldOut(), args.show, args.folder)
+        print(report(results, seconds, f"scored by the shipped models, which never saw {args.folder}"))
+        return 0
     if args.shipped:
         models = HeldOut()
     else:
@@ -164,7 +178,7 @@ def main(argv: list[str]) -> int:
 
         models = HeldOut(train_actions.workplace_held_out_models(), train_decisions.held_out_models())
     results, seconds = score_all(models, args.show)
-    text = report(results, seconds, held_out=not args.shipped)
+    text = report(results, seconds, SHIPPED if args.shipped else HELD_OUT)
     print(text)
     if not args.no_readme and not args.shipped:
         import insights as bench_insights

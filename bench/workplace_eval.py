@@ -91,7 +91,7 @@ def load(path: Path) -> WorkplaceMeeting:
 
 
 def meeting_paths(folder: Path = WORKPLACE) -> list[Path]:
-    return sorted(folder.glob("d*.json"))
+    return sorted(folder.glob("*.json"))
 
 
 def load_all(folder: Path = WORKPLACE) -> list[WorkplaceMeeting]:
