@@ -486,3 +486,124 @@ def test_a_promise_put_as_you_will_have_is_not_given_to_the_next_speaker():
     items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
     rca = [i for i in items if "RCA" in i["text"]]
     assert rca and all(i["assignee"].get("name") != "Ken" for i in rca), texts(items)
+
+
+@pytest.mark.parametrize(
+    ("turns", "decided"),
+    [
+        (
+            [("Olu", "Okay. My call: the die insert gets swapped every 400 hits, effective this shift.")],
+            "My call: the die insert gets swapped every 400 hits, effective this shift.",
+        ),
+        (
+            [
+                (
+                    "Bea",
+                    "Here's where I've landed. The late show goes monthly, and the news round stays weekly.",
+                )
+            ],
+            "Here's where I've landed. The late show goes monthly, and the news round stays weekly.",
+        ),
+        (
+            [("Rita", "Right, from Monday, every visitor signs in at the front desk. No exceptions.")],
+            "From Monday, every visitor signs in at the front desk. No exceptions.",
+        ),
+        (
+            [("Sam", "Nobody seconds it? Then the motion falls."), ("Ada", "Fine.")],
+            "The motion falls.",
+        ),
+        (
+            [("Kim", "The vendor can do the fourth."), ("Jo", "Then lock it in. Launch is the fourth.")],
+            "Lock it in. Launch is the fourth.",
+        ),
+    ],
+)
+def test_an_outcome_declared_by_whoever_has_the_say_is_a_decision(turns, decided):
+    assert decided in decisions_of(turns), decisions_of(turns)
+
+
+def test_a_topic_held_for_the_next_meeting_is_a_follow_up_not_a_decision():
+    turns = [
+        ("Raj", "I've got some numbers on repeat callers too, but it can wait."),
+        ("Helen", "Let's hold the repeat callers for next time, then. Right, good session, everyone."),
+        ("Gary", "ok lets leave the fencing till next weeks meeting then"),
+        ("Jo", "Let's hold the decision until the quotes are back."),
+    ]
+    found = extract_insights(meeting(turns), reference_time=MONDAY)
+    follow_ups = [f["text"] for f in found.follow_ups]
+    assert "Let's hold the repeat callers for next time, then." in follow_ups, follow_ups
+    assert "Ok let's leave the fencing till next weeks meeting then." in follow_ups, follow_ups
+    decided = [d["text"] for d in found.decisions]
+    assert not any("repeat callers" in d or "fencing" in d for d in decided), decided
+    assert not any("fencing" in i["text"] for i in found.action_items), texts(found.action_items)
+    # Waiting on something is a decision, not a topic put off.
+    assert "Let's hold the decision until the quotes are back." in decided, decided
+
+
+def test_a_joke_and_where_someone_will_be_are_no_items():
+    turns = [
+        ("Kwame", "If the crane breaks down again I'll just lift the trusses up there myself."),
+        ("Helen", "Don't tempt me. Next, the skips."),
+        ("Marta", "And if we pass the audit, doughnuts are on me for the whole shift."),
+        ("Lukas", "I'll hold you to that."),
+        ("Gary", "honestly someone should just sit by the gate with a clipboard all day ha"),
+        ("Bo", "I can't do the Friday walk-round, sorry, I'm on leave from Wednesday."),
+        ("Helen", "Okay. Mateus?"),
+        ("Mateus", "I'm on the snagging list first, then the fire doors."),
+    ]
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    listed = " ".join(texts(items))
+    for joke in ("trusses", "hold", "clipboard", "leave"):
+        assert joke not in listed, texts(items)
+    assert any(i["assignee"].get("name") == "Mateus" and "snagging" in i["text"] for i in items), texts(items)
+
+
+def test_work_handed_to_someone_in_a_team_names_them_and_their_team():
+    items = items_of(
+        [
+            ("Deepa", "The label printer keeps jamming."),
+            ("Deepa", "Let's get Marcus in IT to check the label template on it."),
+            ("Helen", "And let's ask Dev over in traffic management to draft the bus diversion."),
+        ]
+    )
+    assert any(t.startswith("Marcus in IT will check the label template on it") for t in texts(items)), texts(
+        items
+    )
+    assert "Dev over in traffic management will draft the bus diversion." in texts(items), texts(items)
+
+
+def test_what_the_taker_will_need_is_no_task_and_their_yes_takes_the_request():
+    turns = [
+        (
+            "Deepa",
+            "Grace, can you pull together the last three months of freezer logs before the inspection?",
+        ),
+        ("Grace", "I can take that, but I'll need the kitchen freezer ones from Tomasz as well."),
+        ("Tomasz", "Sure thing, I'll get the kitchen freezer records over to you by Wednesday."),
+    ]
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    graces = [i["text"] for i in items if i["assignee"].get("name") == "Grace"]
+    assert graces == [
+        "Grace will pull together the last three months of freezer logs before the inspection."
+    ], texts(items)
+    assert not any("will need" in t for t in texts(items)), texts(items)
+
+
+@pytest.mark.parametrize(
+    ("said", "item"),
+    [
+        (
+            "I'll chase them for a written quote, because if they put the price up I want it on paper.",
+            "Kwame will chase them for a written quote.",
+        ),
+        (
+            "and the survey data i will send by monday but some forms were not uploaded yet",
+            "Kwame will send the survey data by Monday.",
+        ),
+        ("The floor plans, I'll finish tonight.", "Kwame will finish the floor plans tonight."),
+    ],
+)
+def test_a_reason_or_caveat_is_cut_and_an_object_said_first_is_put_back(said, item):
+    turns = [("Helen", "Kwame, where are we?"), ("Kwame", said)]
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    assert item in texts(items), texts(items)

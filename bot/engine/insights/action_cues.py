@@ -55,7 +55,15 @@ CUES: tuple[Cue, ...] = (
     _cue(r"\blet me", SPEAKER),
     _cue(r"\bi can(?!'t| not)(?: also| just)?", SPEAKER),
     # "So I'm on the autosave corruption first": taking a task on.
-    _cue(r"\bi(?:'m| am)(?= on (?!it\b|the (?:phone|call|line)\b))", SPEAKER, "is"),
+    # Not where the speaker will be ("I'm on leave from Wednesday", "on call", "on the train").
+    _cue(
+        r"\bi(?:'m| am)(?= on (?!it\b|the (?:phone|call|line|train|bus|road|way)\b|"
+        r"(?:annual |parental |sick |maternity |paternity |study )?leave\b|holiday|vacation|call\b|site\b|"
+        r"my way|nights|days\b|shift|"
+        r"a course|secondment|duty|furlough))",
+        SPEAKER,
+        "is",
+    ),
     # "I'm booking the fire inspection for next week": the present progressive of a plan.
     _cue(
         r"\bi(?:'m| am)(?= \w+ing\b)(?! (?:thinking|wondering|guessing|hoping|worried|going|getting at))",
@@ -291,11 +299,13 @@ FUTURE = re.compile(
     r"\b(?:will|'ll|shall|going to|gonna|tomorrow|tonight|next|later|can|could)\b", re.IGNORECASE
 )
 # Work handed to someone by name, in the meeting or not ("Let's have Seo-yeon do two renders", "let's ask Tom
-# from legal to check the clause"): theirs. Case-sensitive, as names are capitalised; used, like
-# ASSIGNED_TO_YOU, only to word and own an item, not as a model feature.
+# from legal to check the clause", "let's get Dev in traffic management to draft…"): theirs. Case-sensitive,
+# as names are capitalised; used, like ASSIGNED_TO_YOU, only to word and own an item, not as a model feature.
 DELEGATION = re.compile(
     r"\b[Ll]et(?:'s| us)\s+(?:have|get|ask)\s+(?P<name>[A-Z][\w'-]+)"
-    r"(?P<team>\s+from\s+(?:the\s+)?[\w-]+(?:\s+team)?)?\s+(?:to\s+)?(?P<rest>[a-z]\S*\s+\S.*)"
+    r"(?P<team>\s+from\s+(?:the\s+)?[\w-]+(?:\s+team)?|"
+    r"\s+(?:from|in|at|over in|over at)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+){0,2}?(?=\s+to\s))?"
+    r"\s+(?:to\s+)?(?P<rest>[a-z]\S*\s+\S.*)"
 )
 # Asking for a thing rather than a deed ("I need the access logs from you by Thursday", "can I get the vendor
 # contracts from you"): the one asked will provide it. Used only to word and own an item the model chose.

@@ -134,6 +134,15 @@ COMMENT_CLAUSE = re.compile(
 )
 
 
+# "push them for revised rates, because if they invoke it I want it on paper", "send by monday but some forms
+# were not uploaded yet": the reason or the caveat after the task, in a clause with a subject of its own.
+REASON_OR_CAVEAT = re.compile(
+    r",?\s+(?:because|'cause|cos)\s+\S.*$|"
+    r",?\s+but\s+(?:some|the|they|it|there|that|this|we|he|she|you|i|nobody|no one|none)\b(?!\s*$).*$",
+    re.IGNORECASE,
+)
+
+
 NEXT_CLAUSE = re.compile(r"\s+(?=I(?:'ll|'m| will| am)\b)")
 # "…tomorrow morning, and on Friday I'm presenting the roadmap": the time that opens the next clause.
 NEXT_CLAUSE_TIME = re.compile(r",?\s+and\s+(?:then\s+)?(?:on|by|this|next|from)\s+[^,]*$", re.IGNORECASE)
@@ -207,6 +216,27 @@ NAME_IS_GOING = re.compile(
 )
 
 
+# The object said first: "and the malawi data i will send by monday", "The slides, I'll finish tonight."
+FRONTED_OBJECT = re.compile(
+    r"^(?:(?:and|so|oh|then|as for)\W+)*(?P<object>(?:the|our|my|your|those|these|their)\s+"
+    r"(?:(?!(?:is|are|was|were|has|have|had|be|been|isn't|aren't|wasn't)\b)[\w'-]+\s+){0,4}?"
+    r"(?!(?:is|are|was|were|has|have|had|be|been|isn't|aren't|wasn't)\b)[\w'-]+)\s*,?\s+"
+    r"(?:i|we)(?:'ll|\s+will|\s+can|'m going to|\s+am going to)\s+(?P<verb>[a-z]+)"
+    r"(?P<after>\s+(?:by|today|tonight|tomorrow|this|next|on|over|to|first|before|after|asap|later|soon|in)\b.*"
+    r"|\s*[.!]?$)",
+    re.IGNORECASE,
+)
+
+
+def with_fronted_object(sentence: str, rest: str) -> str:
+    """The task with the object put back after its verb, when the sentence said it first."""
+    fronted = FRONTED_OBJECT.match(sentence)
+    if fronted is None or not rest.lower().startswith(fronted["verb"].lower()):
+        return rest
+    thing = fronted["object"][:1].lower() + fronted["object"][1:]  # "The slides" → "the slides"
+    return f"{fronted['verb']} {thing}{fronted['after']}".strip()
+
+
 def phrasings_of(conversation: Conversation, indices: list[int]) -> list[Phrasing]:
     found = []
     for index in indices:
@@ -217,7 +247,7 @@ def phrasings_of(conversation: Conversation, indices: list[int]) -> list[Phrasin
             if not sentence:
                 continue
             cue, rest = commitment_form(conversation.people, sentence)
-            rest = clean_rest(rest) if cue else ""
+            rest = clean_rest(with_fronted_object(sentence, rest)) if cue else ""
             task = without_due(rest, find_due_date(rest, conversation.reference_time))
             found.append(
                 Phrasing(index, sentence, cue, rest, speaker, frozenset(content_words(task, STOPWORDS)))
@@ -419,7 +449,7 @@ def addressee_of(
 def clean_rest(rest: str) -> str:
     # A run-on turn ("chase legal today I'll just walk over there", "chase them today I know their lead"):
     # the task ends where the next clause begins, unless a word before binds it ("before I leave").
-    rest = DANGLING.sub("", COMMENT_CLAUSE.sub("", clauses_of(rest)[0]))
+    rest = DANGLING.sub("", COMMENT_CLAUSE.sub("", REASON_OR_CAVEAT.sub("", clauses_of(rest)[0])))
     for clause in RUN_ON_I.finditer(rest):
         if clause["before"].lower() not in BINDS_A_CLAUSE:
             rest = rest[: clause.start("before") + len(clause["before"])]

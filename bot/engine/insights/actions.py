@@ -116,6 +116,16 @@ WITHDRAWAL = re.compile(
     r"don't bother(?: with)?)\s+(?P<rest>(?:the|that|this|those|your|my)\b.*)",
     re.IGNORECASE,
 )
+# A joke: laughed at as it is said ("someone should just stand there with a clipboard all day ha") or by the
+# next speaker ("I'll just go out there with a bucket of tarmac." / "Ha. Don't tempt me.").
+LAUGHED_AT = re.compile(r"\b(?:ha|haha|hah|heh|lol|just kidding|only joking)\W*$|[(\[]laugh", re.IGNORECASE)
+LAUGHS_BACK = re.compile(
+    r"^\W*(?:ha|haha|hah|heh|lol|don't tempt me|you wish|in your dreams|nice try)\b|^\W*[(\[]laugh", re.I
+)
+# What is said back to a promise or a joke, not a task of its own: "I'll hold you to that."
+STOCK_REPLY = re.compile(
+    r"\b(?:i'll|i will) (?:hold you to (?:that|it)|take your word for it|believe it when i see it)\b", re.I
+)
 # Turns after a task in which a withdrawal naming one of its words takes it back; further on, two of them.
 WITHDRAWAL_REACH = 2
 WITHDRAWAL_FAR_REACH = 12
@@ -261,6 +271,9 @@ def _asks(text: str) -> bool:
 def _best_phrasing(phrasings: list[Phrasing], chosen_index: int) -> Phrasing:
     """The sentence the item is written from: the owner's own commitment with a task in it, else a request
     or assignment with a task, else any commitment form, else the chosen message as said."""
+    phrasings = [
+        replace(p, cue=None, rest="", task_words=frozenset()) if _yes_then_a_need(p) else p for p in phrasings
+    ]
     with_task = [p for p in phrasings if p.cue and p.task_words]
     for owners in ((SPEAKER, NAMED), (ADDRESSEE, GROUP, ROLE)):
         match = [p for p in with_task if p.cue and p.cue.owner in owners]
@@ -269,6 +282,25 @@ def _best_phrasing(phrasings: list[Phrasing], chosen_index: int) -> Phrasing:
     formed = [p for p in phrasings if p.cue]
     own = [p for p in phrasings if p.index == chosen_index] or phrasings
     return (formed or [max(own, key=lambda p: len(p.sentence))])[0]
+
+
+# A yes before what the taker will need: "I can take that, but…", "Sure, …".
+TAKEN_BEFORE_A_NEED = re.compile(
+    r"\b(?:i can (?:take|do|handle|own) (?:that|it|this)|sure|yes|yeah|yep|happy to|no problem)\b", re.I
+)
+
+
+def _yes_then_a_need(phrasing: Phrasing) -> bool:
+    """ "I can take that, but I'll need the pharmacy ones from Tomasz": what the speaker will need is no task,
+    and the yes before it takes on what was asked."""
+    if (
+        phrasing.cue is None
+        or phrasing.cue.owner not in (SPEAKER, GROUP)
+        or not NEEDS_A_THING.match(phrasing.rest)
+    ):
+        return False
+    before = phrasing.sentence[: max(0, phrasing.sentence.lower().find(phrasing.rest.lower()))]
+    return bool(TAKEN_BEFORE_A_NEED.search(before))
 
 
 def _candidate(
@@ -331,6 +363,8 @@ def _candidate(
         return None
     if said_for_now(best) or _turned_down(conversation, best) or _takes_a_compliment(conversation, best):
         return None
+    if _a_joke(conversation, best):
+        return None
     if (
         best.cue is not None
         and best.cue.pattern is IMPERATIVE
@@ -387,6 +421,16 @@ def _turned_down(conversation: Conversation, best: Phrasing) -> bool:
     answer = next_turn_of_another(conversation, best.index, best.speaker)
     said = str(conversation.messages[answer].get("text") or "") if answer is not None else ""
     return bool(DECLINED.search(said) or ALREADY_DONE.match(said))
+
+
+def _a_joke(conversation: Conversation, best: Phrasing) -> bool:
+    """Said in jest: laughed at in the sentence or by the next speaker, or a stock reply to a joke."""
+    if LAUGHED_AT.search(best.sentence) or STOCK_REPLY.search(best.sentence):
+        return True
+    answer = next_turn_of_another(conversation, best.index, best.speaker)
+    return answer is not None and bool(
+        LAUGHS_BACK.match(str(conversation.messages[answer].get("text") or ""))
+    )
 
 
 def _takes_a_compliment(conversation: Conversation, best: Phrasing) -> bool:
@@ -532,7 +576,7 @@ def _someone_needed(phrasings: list[Phrasing], best: Phrasing) -> Phrasing | Non
     if own_words:
         return None  # "I'll grab that one. Thank-you letters from me and the CEO.": said in their own words
     for p in sorted(phrasings, key=lambda p: -p.index):
-        if p.index > best.index or p.sentence == best.sentence:
+        if p.index > best.index or p.sentence == best.sentence or LAUGHED_AT.search(p.sentence):
             continue
         needed = SOMEONE_NEEDS.search(p.sentence) or (
             SOMEONE_ASKED.search(p.sentence) if TAKES_IT_ON.search(best.sentence) else None

@@ -22,11 +22,16 @@ DEFER = re.compile(
     r"\b(?:let'?s|let us|we(?:'ll| will| can| should)|i want to|we need to)\s+"
     r"(?:(?:just|probably|maybe|perhaps|really|also|definitely)\s+|not\s+\w+\s+\w+\s+now\s+)?"
     r"(?:revisit|come back to|circle back (?:to|on)|park|table|check back on|check in (?:again|on)|"
-    r"pick (?:\w+ )?up|bring (?:it|that|this) back|reconvene|look at (?:\w+\s+){0,4}?again|talk about|"
+    r"pick (?:\w+ ){0,3}up|bring (?:it|that|this) back|reconvene|look at (?:\w+\s+){0,4}?again|talk about|"
     r"go through|decide|"
     r"make the call|put (?:\w+\s+){0,3}on the agenda|give (?:that|this|it) its own|"
     r"check (?:\w+\s+){0,3}again|look at|do that|talk|catch up|touch base|regroup|sync up|meet again|"
-    r"push|punt|defer|postpone|move (?:that|this|it|them)|hold off on)\b",
+    # "Let's hold the pothole data for next time", "leave the kitchens till next week's meeting", "We will
+    # take the climate scenarios next quarter", "let's skip Thursday": put off only with a time (LATER); but
+    # "let's hold the decision until the references are back" decides to wait.
+    r"push|punt|defer|postpone|move (?:that|this|it|them)|hold off on|skip|"
+    r"(?:hold|leave|take) (?:[\w'-]+ ){0,4}?"
+    r"(?=(?:(?:till|until|for) (?:now|later|next|the next)|next|offline)\b))\b",
     re.IGNORECASE,
 )
 LATER = re.compile(
