@@ -607,3 +607,35 @@ def test_a_reason_or_caveat_is_cut_and_an_object_said_first_is_put_back(said, it
     turns = [("Helen", "Kwame, where are we?"), ("Kwame", said)]
     items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
     assert item in texts(items), texts(items)
+
+
+def test_the_chair_s_running_of_the_meeting_and_goodbyes_are_no_items():
+    turns = [
+        (
+            "Ruth",
+            "Then I'll close the meeting at four. Omar, the minutes to members within a week, please.",
+        ),
+        ("Omar", "Will do, Chair."),
+        ("Jo", "I've got to jump, sorry. Thanks, Omar, speak next week."),
+    ]
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    assert texts(items) == ["Omar will handle the minutes to members within a week."], texts(items)
+
+
+def test_an_offer_taken_up_with_thanks_is_the_offerer_s_and_its_outcome_no_second_item():
+    turns = [
+        ("Tom", "The court wants a certificate of conferral with the motion. I can prepare that."),
+        ("Miguel", "Please do, thanks Tom."),
+        ("Raj", "Yep, I'll ring the utility's coordinator today and have an answer by Thursday."),
+        ("Femi", "ill chase the truss company and let you know by tomorrow lunchtime"),
+    ]
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    assert "Tom will prepare that (re: The court wants a certificate of conferral with the motion)." in texts(
+        items
+    ), texts(items)
+    assert [t for t in texts(items) if t.startswith("Raj")] == [
+        "Raj will ring the utility's coordinator today and have an answer by Thursday."
+    ], texts(items)
+    assert any(t.startswith("Femi will chase the truss company and let Raj know") for t in texts(items)), (
+        texts(items)
+    )

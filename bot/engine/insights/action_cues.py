@@ -319,7 +319,7 @@ NEED_FROM_YOU = re.compile(
 # morning.") takes it on. Used, like ASSIGNED_TO_YOU, only to word and own an item, not as a model feature.
 ELLIPTICAL_ASK = re.compile(
     r"^(?:(?:and|so|okay|ok|right|then|also|now)\W+)*(?P<name>[A-Z][\w'-]+),\s+"
-    r"(?P<rest>(?:the|your|our|that|those|this|these)\s+[^?]*?)\s*\?$"
+    r"(?P<rest>(?:the|your|our|that|those|this|these)\s+[^?]*?)\s*(?:\?|,\s*please\W*)$"
 )
 # A commitment said softly ("I should be able to get the rest done by Friday", "I can probably send it
 # tonight"): the speaker's, when the model chose the turn. Not one of CUES, whose order names features.

@@ -28,7 +28,9 @@ YOU = re.compile(r"\byou\b(?!')", re.IGNORECASE)
 
 # "you need" → "Sam needs": the present tense verbs that follow a subject "you" in a task.
 YOU_DO = re.compile(
-    r"\byou (?P<adverb>(?:still|really|also|just|already|actually|usually) )?"
+    # not the object of "let", "make", "help", "see": "let you know" → "let Gary know"
+    r"(?<!\blet )(?<!\bmake )(?<!\bhelp )(?<!\bsee )\byou "
+    r"(?P<adverb>(?:still|really|also|just|already|actually|usually) )?"
     r"(?P<verb>need|want|have|think|like|know|prefer|use|do|get)\b",
     re.IGNORECASE,
 )
@@ -95,7 +97,13 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
     before = before_form(best)
     if CONTRASTED.search(before):
         before = ""  # "Marketing owns that, but I'll make sure it goes out": a clause of its own
-    same_turn = [p.sentence for p in phrasings if p.index == best.index and p.sentence != best.sentence]
+    # An offer taken up later ("…attached to the motion. I can prepare that." / "Please do.") is read among
+    # the earlier turns, where the rest of its turn is.
+    same_turn = list(
+        dict.fromkeys(
+            p.sentence for p in phrasings + earlier if p.index == best.index and p.sentence != best.sentence
+        )
+    )
     latest_first = sorted(earlier, key=lambda p: -p.index)
     # "Mrs Patel, can you own that?", "Get it done before the end of the month.": a request by pronoun names
     # no more than the yes to it.

@@ -149,13 +149,34 @@ WHEN_ASKED = re.compile(r"\b(?:by when|when (?:can|could|will|would|do|does|shou
 # Taking up someone's offer: "Yes, please do.", "Perfect, do that.", "That'd help."
 CONFIRMS = re.compile(
     r"^(?:(?:yes|yeah|yep|ok|okay|perfect|great|sure|good|brilliant|lovely|please)\b[\s,.!]*)*"
-    r"(?:please\s+)?(?:do (?:that|it|so)\b|do\b\s*[.!]?$|go (?:for it|ahead)|"
+    r"(?:please\s+)?(?:do (?:that|it|so)\b|do\b\s*(?:[,.!]\s*(?:thanks|thank you|cheers)\b.*)?[.!]?$|"
+    r"go (?:for it|ahead)|"
     r"that(?:'d| would) (?:help|be great)|"
     r"sounds good|that works)",
     re.IGNORECASE,
 )
 # Where one commitment sentence joins two tasks: "…by Monday and run…", "…this week, and then block…".
 CONJOINED = re.compile(r",?\s+and\s+(?:then\s+)?|,\s+then\s+", re.IGNORECASE)
+# "ring their coordinator today and have an answer by Thursday": the second part is what the first yields.
+REPORTS_BACK = re.compile(
+    r"(?:have (?:an answer|answers|news|an update|something)|get back to|let \w+ know|report back|"
+    r"come back to)\b",
+    re.IGNORECASE,
+)
+# The meeting's own running, which the chair does by speaking ("I'll close the meeting at 11:42."), and
+# a goodbye ("speak next week", "I've got to jump, sorry").
+RUNS_THE_MEETING = re.compile(
+    r"^(?:close|open|adjourn|end|start|chair|wrap up|call) (?:the|this|today's) (?:meeting|session|call)\b"
+    r"|^(?:speak|talk|see you|catch up) (?:soon|next|then|later|tomorrow|on)\b"
+    r"|^(?:jump|run|dash|drop|hop|head|go)(?: off)?\b[\s,.!]*(?:sorry|now|in a (?:sec|second|minute))?\W*$",
+    re.IGNORECASE,
+)
+# A goodbye with no form of its own: "Thanks, Jordan, speak next week.", "Cheers all, see you Monday."
+SIGN_OFF = re.compile(
+    r"^(?:thanks|thank you|cheers|bye|goodbye|right|ok|okay)\b[^.!?]*\b(?:speak|talk|see you|catch you)\b"
+    r"(?: (?:soon|next|then|later|tomorrow|on|all|everyone)\b|\W*$)",
+    re.IGNORECASE,
+)
 # The second part starts with a verb of its own (a word, not "the"/"a"/a number): "run the smoke test".
 TASK_START = re.compile(
     r"^(?!(?:the|a|an|my|our|their|his|her|its|this|that|it|they|we|i|you|if|when|once|unless|so|because|"
@@ -228,7 +249,12 @@ def _split_conjoined(candidate: Candidate, reference_time: datetime) -> list[Can
     for joint in CONJOINED.finditer(candidate.text):
         first, second = candidate.text[: joint.start()], candidate.text[joint.end() :]
         first_due, second_due = find_due_date(first, reference_time), find_due_date(second, reference_time)
-        if first_due is None or second_due is None or not TASK_START.match(second):
+        if (
+            first_due is None
+            or second_due is None
+            or not TASK_START.match(second)
+            or REPORTS_BACK.match(second)
+        ):
             continue
         modal = candidate.text[len(candidate.assignee.first_name) :].split()[0]
         head = replace(
@@ -308,7 +334,9 @@ def _candidate(
 ) -> Candidate | None:
     """The item of a chosen message, or None when nobody owns it (no commitment form and nobody it answers,
     or a group's with no task: "The team will pick this up again") or it is work for the meeting itself."""
-    phrasings = phrasings_of(conversation, cited) or [Phrasing(index, "", None, "", None, frozenset())]
+    # "Then I'll close the meeting at 11:42.": the chair's running of the meeting, no task and no date.
+    read = [p for p in phrasings_of(conversation, cited) if not (p.cue and RUNS_THE_MEETING.match(p.rest))]
+    phrasings = read or [Phrasing(index, "", None, "", None, frozenset())]
     earlier = phrasings_of(
         conversation, [i for i in range(max(0, index - CONTEXT_REACH), index) if i not in cited]
     )
@@ -363,7 +391,7 @@ def _candidate(
         return None
     if said_for_now(best) or _turned_down(conversation, best) or _takes_a_compliment(conversation, best):
         return None
-    if _a_joke(conversation, best):
+    if _a_joke(conversation, best) or (best.cue is None and SIGN_OFF.match(best.sentence)):
         return None
     if (
         best.cue is not None
