@@ -639,3 +639,28 @@ def test_an_offer_taken_up_with_thanks_is_the_offerer_s_and_its_outcome_no_secon
     assert any(t.startswith("Femi will chase the truss company and let Raj know") for t in texts(items)), (
         texts(items)
     )
+
+
+def test_what_the_hearer_will_have_is_the_speaker_s_to_deliver():
+    turns = [
+        ("Denise", "Can you send me the till fault numbers?"),
+        ("Aoife", "Sure thing, you'll have them this afternoon."),
+        ("Paul", "I want a written post-incident review."),
+        ("Aisha", "You'll have the full review by Friday."),
+    ]
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    owned = {i["assignee"].get("name"): i["text"] for i in items}
+    assert owned.get("Aoife") == "Aoife will send Denise the till fault numbers this afternoon.", texts(items)
+    assert owned.get("Aisha") == "Aisha will have the full review by Friday.", texts(items)
+
+
+def test_so_ill_before_a_verb_is_i_will_and_a_request_of_two_is_not_reworded():
+    turns = [
+        ("Gareth", "the charging trolleys have they been ordered"),
+        ("Gareth", "no thats on me so ill get the order in for eight trolleys by friday"),
+        ("Gareth", "nia could you and femi split the asset tags in enrolment week"),
+        ("Nia", "i can do the asset tags yeah but femi is swamped so ill just do all of them that week"),
+    ]
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    assert "Gareth will get the order in for eight trolleys by Friday." in texts(items), texts(items)
+    assert not any(" will and " in t for t in texts(items)), texts(items)

@@ -36,6 +36,10 @@ WANT_YOU_TO_CUE = _cue(r"\bi(?:'d| would) like you to|\bi (?:want|need) you to",
 PLEASE_CUE = _cue(r"\b(?:please|pls)", ADDRESSEE)
 REQUEST_CUE = _cue(r"\b(?:can|could|would|will) you(?: please)?", ADDRESSEE)
 REMINDER_CUE = _cue(r"\b(?:don't|do not) forget to|\bremember to|\bmake sure (?:to|you|that you)", ADDRESSEE)
+# "You'll have the full RCA by Friday", "Sure thing, you'll have them this afternoon": what the hearer will
+# receive after "you'll" (YOU_WILL_CUE) is the speaker's to deliver, not the hearer's task.
+RECEIVED = re.compile(r"^(?:have|get|receive)\s+(?!to\b)", re.IGNORECASE)
+YOU_WILL_CUE = _cue(r"\byou(?:'ll| will)", ADDRESSEE)
 # The forms that put a request to someone, as against stating what "you" must do ("you have to choose").
 REQUEST_CUES = (WANT_YOU_TO_CUE, PLEASE_CUE, REQUEST_CUE, REMINDER_CUE)
 # Ordered from the most specific to the most general: the first that matches decides owner and modal.
@@ -48,7 +52,7 @@ CUES: tuple[Cue, ...] = (
         "needs to",
     ),
     _cue(r"\byou should", ADDRESSEE, "should"),
-    _cue(r"\byou(?:'ll| will)", ADDRESSEE),
+    YOU_WILL_CUE,
     _cue(r"\bi(?:'d| would) like to (?:see|receive|have|get)", ADDRESSEE),
     _cue(r"\bi(?:'ll| will| shall)(?: have to)?|\bi(?:'m| am) (?:going to|gonna)", SPEAKER),
     _cue(r"\bi (?:have to|need to|must)|\bi(?:'ve| have) got to", SPEAKER, "needs to"),

@@ -31,6 +31,7 @@ from .action_cues import (
     NAMED_SUBJECT,
     NEED_FROM_YOU,
     ORDER_TAKEN,
+    RECEIVED,
     REQUEST_CUES,
     ROLE,
     ROLE_SUBJECT,
@@ -39,6 +40,7 @@ from .action_cues import (
     TAKES_IT_ON,
     TRAILING_TAG,
     VOCATIVE,
+    YOU_WILL_CUE,
     Cue,
 )
 from .dates import MONTHS, WEEKDAYS, DueDate, find_due_date
@@ -349,6 +351,12 @@ def names_no_task(phrasing: Phrasing) -> bool:
     return len(phrasing.task_words) < 2 and (bool(TASK_PRONOUN.search(phrasing.rest)) or not phrasing.rest)
 
 
+def _delivered_by_speaker(sentence: str, cue: Cue) -> bool:
+    """ "You'll have the full RCA by Friday": the speaker's promise to deliver it."""
+    said = cue.pattern.search(sentence) if cue is YOU_WILL_CUE else None
+    return said is not None and bool(RECEIVED.match(said.group("rest")))
+
+
 def bare_answer(sentence: str) -> bool:
     """A reply that names nothing but perhaps a date: "Before Thursday, yep.", "ok thursday works"."""
     said = without_acknowledgement(sentence)
@@ -365,7 +373,7 @@ def owner_of(conversation: Conversation, index: int, sentence: str, cue: Cue, sp
     named = named_subject(conversation.people, sentence, speaker)
     if named is not None:
         return NAMED, named
-    if cue.owner == SPEAKER:
+    if cue.owner == SPEAKER or _delivered_by_speaker(sentence, cue):
         return SPEAKER, speaker
     if cue.owner == ADDRESSEE:
         return ADDRESSEE, addressee_of(conversation, index, sentence, speaker)

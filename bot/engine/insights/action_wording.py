@@ -155,6 +155,10 @@ def you_resolved(rest: str, hearer: Person | None) -> str:
     return YOU.sub(name, rest)
 
 
+# A request of two: "could you and Femi split that".
+ASKED_WITH = re.compile(r"^and (?P<other>[\w'-]+)\s+(?P<rest>\S.*)", re.IGNORECASE)
+
+
 def normalised_text(sentence: str, rest: str, owner: str, cue: Cue, assignee: Person | None) -> str:
     """A third-person sentence ("Priya will send the release notes…") when that is a safe rewrite;
     otherwise the sentence as said. First-person words left in the rest would change meaning, so they
@@ -172,6 +176,11 @@ def normalised_text(sentence: str, rest: str, owner: str, cue: Cue, assignee: Pe
             return as_sentence(sentence[subject.start() :])
     if FIRST_PERSON.search(rest) or not rest:
         return said
+    together = ASKED_WITH.match(rest) if cue.owner == ADDRESSEE else None
+    if together and assignee is not None:  # "could you and Femi split the tags" → "Nia and Femi will split…"
+        return as_sentence(
+            f"{assignee.first_name} and {capitalise_first(together['other'])} {cue.modal} {together['rest']}"
+        )
     if owner in (SPEAKER, NAMED, ADDRESSEE) and assignee is not None:
         return as_sentence(f"{assignee.first_name} {cue.modal} {rest}")
     if owner == GROUP:

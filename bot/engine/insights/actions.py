@@ -583,6 +583,8 @@ def _answered_request(
         and not FIRST_PERSON.search(ASKER.sub("", p.rest))
         and _asked_of(conversation, p, best.speaker)
         and p.cue.pattern not in HANDED_OVER  # "Let's get Mei to sign it off." / "I'll ping her.": Mei's task
+        # "could you and Femi split that": asked of two, and no task text once "you" is cut off
+        and not re.match(r"(?:and|or)\s", p.rest, re.IGNORECASE)
     ]
     if requests:
         return max(requests, key=lambda p: p.index)

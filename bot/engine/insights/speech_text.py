@@ -97,6 +97,11 @@ _ILL_ADJECTIVE_BEFORE = frozenset(
         "we're",
     ]
 )
+# After these "ill" is the adjective ("so ill last week") unless a verb follows ("so ill get the order in").
+_DEGREE_WORDS = frozenset(["very", "so", "too", "really", "quite", "seriously"])
+_AFTER_ILL = frozenset(
+    ["just", "also", "probably", "definitely", "still", "try", "go", "get", "be", "have", "do", "see", "let"]
+)
 # "id" is "I'd" only before the verbs that follow it in talk ("id like", "id rather"); elsewhere an ID.
 _ID_VERBS = frozenset(
     ["like", "love", "rather", "say", "prefer", "need", "want", "guess", "suggest", "think", "imagine"]
@@ -285,8 +290,11 @@ def normalise(text: str, names: Iterable[str] = ()) -> str:
         following = next((t.lower() for t in tokens[index + 1 :] if t[:1].isalpha()), "")
         if lower == "i":
             token = "I"
-        elif lower == "ill" and previous not in _ILL_ADJECTIVE_BEFORE:
-            token = "I'll"
+        elif lower == "ill" and (
+            previous not in _ILL_ADJECTIVE_BEFORE
+            or (previous in _DEGREE_WORDS and (following in _AFTER_ILL or _is_task_verb(following)))
+        ):
+            token = "I'll"  # "so ill get the order in": a degree word, then a verb, opens a clause
         elif lower == "id" and following in _ID_VERBS:
             token = "I'd"
         elif lower == "well" and token == lower and previous in _CLAUSE_START and _is_task_verb(following):
