@@ -40,6 +40,11 @@ def items_of(turns: list[tuple[str, str]]) -> list[dict]:
     return extract_insights(meeting(turns), reference_time=MONDAY).action_items
 
 
+def every_turn_items(turns: list[tuple[str, str]]) -> list[dict]:
+    """Items when the model picks every turn: what the extractor's rules alone make of the talk."""
+    return extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+
+
 def texts(items: list[dict]) -> list[str]:
     return [i["text"] for i in items]
 
@@ -355,7 +360,7 @@ def test_soft_and_spoken_commitments_are_the_speaker_s():
         ("Victor", "And the customer notice?"),
         ("Hana", "Marketing owns that, but I'll make sure it goes out a week before."),
     ]
-    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    items = every_turn_items(turns)
     assert texts(items) == [
         "Kemi will get the descriptions finished by Friday.",
         "Rosa will check with the printer on the deadline.",
@@ -443,7 +448,7 @@ def test_a_yes_to_an_order_takes_the_date_the_order_s_turn_puts_on_it_by_pronoun
         ("Maya", "Read their last two annual reports and draft an agenda. Send it to me by the twelfth."),
         ("Jordan", "Will do."),
     ]
-    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    items = every_turn_items(turns)
     agenda = [i for i in items if "agenda" in i["text"]]
     assert [i["text"] for i in agenda] == [
         "Jordan will read their last two annual reports and draft an agenda by the twelfth."
@@ -483,7 +488,7 @@ def test_a_promise_put_as_you_will_have_is_not_given_to_the_next_speaker():
         ("Aisha", "You'll have the full RCA by Friday."),
         ("Ken", "And I'll need the router logs too."),
     ]
-    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    items = every_turn_items(turns)
     rca = [i for i in items if "RCA" in i["text"]]
     assert rca and all(i["assignee"].get("name") != "Ken" for i in rca), texts(items)
 
@@ -551,7 +556,7 @@ def test_a_joke_and_where_someone_will_be_are_no_items():
         ("Helen", "Okay. Mateus?"),
         ("Mateus", "I'm on the snagging list first, then the fire doors."),
     ]
-    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    items = every_turn_items(turns)
     listed = " ".join(texts(items))
     for joke in ("trusses", "hold", "clipboard", "leave"):
         assert joke not in listed, texts(items)
@@ -581,7 +586,7 @@ def test_what_the_taker_will_need_is_no_task_and_their_yes_takes_the_request():
         ("Grace", "I can take that, but I'll need the kitchen freezer ones from Tomasz as well."),
         ("Tomasz", "Sure thing, I'll get the kitchen freezer records over to you by Wednesday."),
     ]
-    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    items = every_turn_items(turns)
     graces = [i["text"] for i in items if i["assignee"].get("name") == "Grace"]
     assert graces == [
         "Grace will pull together the last three months of freezer logs before the inspection."
@@ -605,7 +610,7 @@ def test_what_the_taker_will_need_is_no_task_and_their_yes_takes_the_request():
 )
 def test_a_reason_or_caveat_is_cut_and_an_object_said_first_is_put_back(said, item):
     turns = [("Helen", "Kwame, where are we?"), ("Kwame", said)]
-    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    items = every_turn_items(turns)
     assert item in texts(items), texts(items)
 
 
@@ -618,7 +623,7 @@ def test_the_chair_s_running_of_the_meeting_and_goodbyes_are_no_items():
         ("Omar", "Will do, Chair."),
         ("Jo", "I've got to jump, sorry. Thanks, Omar, speak next week."),
     ]
-    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    items = every_turn_items(turns)
     assert texts(items) == ["Omar will handle the minutes to members within a week."], texts(items)
 
 
@@ -629,7 +634,7 @@ def test_an_offer_taken_up_with_thanks_is_the_offerer_s_and_its_outcome_no_secon
         ("Raj", "Yep, I'll ring the utility's coordinator today and have an answer by Thursday."),
         ("Femi", "ill chase the truss company and let you know by tomorrow lunchtime"),
     ]
-    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    items = every_turn_items(turns)
     assert "Tom will prepare that (re: The court wants a certificate of conferral with the motion)." in texts(
         items
     ), texts(items)
@@ -648,7 +653,7 @@ def test_what_the_hearer_will_have_is_the_speaker_s_to_deliver():
         ("Paul", "I want a written post-incident review."),
         ("Aisha", "You'll have the full review by Friday."),
     ]
-    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    items = every_turn_items(turns)
     owned = {i["assignee"].get("name"): i["text"] for i in items}
     assert owned.get("Aoife") == "Aoife will send Denise the till fault numbers this afternoon.", texts(items)
     assert owned.get("Aisha") == "Aisha will have the full review by Friday.", texts(items)
@@ -661,6 +666,6 @@ def test_so_ill_before_a_verb_is_i_will_and_a_request_of_two_is_not_reworded():
         ("Gareth", "nia could you and femi split the asset tags in enrolment week"),
         ("Nia", "i can do the asset tags yeah but femi is swamped so ill just do all of them that week"),
     ]
-    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=EVERY_TURN).action_items
+    items = every_turn_items(turns)
     assert "Gareth will get the order in for eight trolleys by Friday." in texts(items), texts(items)
     assert not any(" will and " in t for t in texts(items)), texts(items)
