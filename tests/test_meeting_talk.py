@@ -669,3 +669,19 @@ def test_so_ill_before_a_verb_is_i_will_and_a_request_of_two_is_not_reworded():
     items = every_turn_items(turns)
     assert "Gareth will get the order in for eight trolleys by Friday." in texts(items), texts(items)
     assert not any(" will and " in t for t in texts(items)), texts(items)
+
+
+def test_a_dated_first_person_commitment_in_a_long_turn_is_listed_whatever_the_model_scored():
+    # A model that picks no turn: only the rules that list exchanges whatever it scored can list anything.
+    never = ActionModel({}, -10.0, 0.5, 0)
+    turns = [
+        ("Olivia", "So, creative. Where are we?"),
+        (
+            "Ravi",
+            "We've got three territories. I won't go through them properly today, I'll present the full "
+            "concepts in two weeks, but the one the team likes most is the foam idea.",
+        ),
+        ("Olivia", "If it slips I'll probably just move the launch to Friday."),
+    ]
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=never).action_items
+    assert texts(items) == ["Ravi will present the full concepts in two weeks."], texts(items)

@@ -156,7 +156,11 @@ def accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]
     for index in range(len(messages)):
         if index in chosen:
             continue
-        if delegates(conversation, index) or answers_for_a_team(conversation, index):
+        if (
+            delegates(conversation, index)
+            or answers_for_a_team(conversation, index)
+            or dated_own_commitment(conversation, index)
+        ):
             found.append(index)
             continue
         if index + 1 == len(messages) or index + 1 in chosen:
@@ -173,6 +177,35 @@ def accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]
                 found.append(index)
                 break
     return found
+
+
+# "I'll present the full concepts in two weeks": the plain first-person future, no "can" or "should".
+WILL_DO = re.compile(r"\bI(?:'ll| will|'m going to| am going to)\s", re.IGNORECASE)
+
+
+def dated_own_commitment(conversation: Conversation, index: int) -> bool:
+    """The speaker says plainly what they will do and when ("I'll present the full concepts in two weeks",
+    in a long turn about something else): the model reads the whole turn, and its other talk drowns the one
+    sentence that commits."""
+    text = str(conversation.messages[index].get("text") or "")
+    if not WILL_DO.search(text):  # before splitting sentences, which costs
+        return False
+    for phrasing in phrasings_of(conversation, [index]):
+        if phrasing.cue is None or phrasing.cue.owner != SPEAKER or not WILL_DO.search(phrasing.sentence):
+            continue
+        due = find_due_date(phrasing.rest, conversation.reference_time)
+        if (
+            due is not None
+            and len(phrasing.task_words) >= 2
+            and not phrasing.sentence.rstrip().endswith("?")
+            and not said_for_now(phrasing)
+            and not HEDGE.search(phrasing.sentence)
+            and not CONDITION.search(phrasing.sentence)
+            and not DECLINED.search(phrasing.sentence)
+            and not ASKS_FOR_HELP.match(phrasing.rest)
+        ):
+            return True
+    return False
 
 
 def answers_for_a_team(conversation: Conversation, index: int) -> bool:
