@@ -390,7 +390,7 @@ def test_three_commitments_in_a_run_keep_their_own_times_and_a_named_person_s_pl
         "Tom is going to finalise the press release by Wednesday.",
         "Leah will get Marco to re-record the voiceover.",
     ]
-    assert not items[3]["assignee"], "Tom's plan is not Kwame's"
+    assert items[3]["assignee"]["name"] == "Tom", "Tom's plan is Tom's, not Kwame's"
 
 
 def test_a_dated_walk_through_is_work_and_what_the_group_needs_is_no_item():
@@ -685,3 +685,39 @@ def test_a_dated_first_person_commitment_in_a_long_turn_is_listed_whatever_the_m
     ]
     items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=never).action_items
     assert texts(items) == ["Ravi will present the full concepts in two weeks."], texts(items)
+
+
+def test_a_promise_passed_on_for_someone_not_speaking_is_theirs():
+    turns = [
+        ("Farah", "Oksana couldn't make it, but she's already told me she'll size the loaders by the 3rd."),
+        ("Giulia", "Dmitri is sending the updated fish price list on Monday, he confirmed this morning."),
+        (
+            "Bev",
+            "ok so tamsin is on a late today but she messaged me she will rerun the rota forecast by friday",
+        ),
+        ("Ann", "I think Maria will like it. She'll be fine, she'll probably love it."),
+    ]
+    # The model picks no turn: these are listed by the rule, whatever it scored.
+    never = ActionModel({}, -10.0, 0.5, 0)
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=never).action_items
+    assert {i["assignee"].get("name"): i["text"] for i in items} == {
+        "Oksana": "Oksana will size the loaders by the 3rd.",
+        "Dmitri": "Dmitri is sending the updated fish price list on Monday.",
+        "Tamsin": "Tamsin will rerun the rota forecast by Friday.",
+    }, texts(items)
+
+
+def test_a_promise_passed_on_by_pronoun_names_its_task_from_the_question_it_answers():
+    items = every_turn_items(
+        [
+            ("Ravi", "Aiko, the level three sketches, where are they?"),
+            (
+                "Aiko",
+                "They're with Jonas, and he's out till Tuesday. He told me he'd have them by the twentieth.",
+            ),
+        ]
+    )
+    jonas = [i["text"] for i in items if i["assignee"].get("name") == "Jonas"]
+    assert jonas == [
+        "Jonas will have them by the twentieth (re: Aiko, the level three sketches, where are they)."
+    ], texts(items)

@@ -95,6 +95,21 @@ NAMED_SUBJECT = re.compile(
     r"\b(?P<name>[A-Z][a-z]+)(?P<modal>'ll| will| should| needs to| has to| is going to| is gonna| can|"
     r" could)\s+(?!you\b)(?P<rest>\S.*)"
 )
+# Someone not speaking whose promise is passed on: "Oksana couldn't make it, but she's already told me she'll
+# size the Kafka work by the 3rd", "Brendan has agreed by email that he'll set up the samples", "Dmitri is
+# sending the price list on Monday". Theirs (`reported_person` finds whose); used, like NAMED_SUBJECT, only to
+# word and own an item, not as a model feature.
+REPORTED_PROMISE = re.compile(
+    r"\b(?:he|she)(?:'s| has| had)? (?:already |also )?(?:said|says|told (?:me|us)|"
+    r"emailed (?:me |us )?to say|messaged (?:me |us )?to say|confirmed|agreed(?: by email| on email)?|"
+    r"promised)(?: (?:me|us))?(?: that)?,? "
+    r"(?:he|she)(?:'ll|'d| will| would)\s+(?P<rest>\S.*)|"
+    r"\b(?:he|she)(?:'ll| will|'s going to| is going to)\s+"
+    r"(?!(?:be|have|need|want|probably|not|never)\b)(?P<also>\S.*)",
+    re.IGNORECASE,
+)
+# "Dmitri is sending the updated price list on Monday": a named person's plan, said in the present.
+NAMED_PLAN = re.compile(r"\b(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)?) is (?P<rest>[a-z]+ing\b.*)")
 # Assignments the model's features do not name as forms ("you're gonna be working on…", "I need you guys
 # to…", "you two have to…"): used, like ROLE_SUBJECT, only to word and own an item the model chose.
 ASSIGNED_TO_YOU = _cue(

@@ -28,10 +28,12 @@ from .action_cues import (
     LEADING_SOFTENER,
     MINUTED,
     NAMED,
+    NAMED_PLAN,
     NAMED_SUBJECT,
     NEED_FROM_YOU,
     ORDER_TAKEN,
     RECEIVED,
+    REPORTED_PROMISE,
     REQUEST_CUES,
     ROLE,
     ROLE_SUBJECT,
@@ -140,7 +142,9 @@ COMMENT_CLAUSE = re.compile(
 # were not uploaded yet": the reason or the caveat after the task, in a clause with a subject of its own.
 REASON_OR_CAVEAT = re.compile(
     r",?\s+(?:because|'cause|cos)\s+\S.*$|"
-    r",?\s+but\s+(?:some|the|they|it|there|that|this|we|he|she|you|i|nobody|no one|none)\b(?!\s*$).*$",
+    r",?\s+but\s+(?:some|the|they|it|there|that|this|we|he|she|you|i|nobody|no one|none)\b(?!\s*$).*$|"
+    # "…by twelve so we should have something before the peak": what follows from it, a clause of its own
+    r",?\s+so\s+(?:that\s+)?(?:we|they|he|she|it|you|nobody)\s+(?:should|will|can|'ll|won't|don't|have)\b.*$",
     re.IGNORECASE,
 )
 
@@ -239,16 +243,82 @@ def with_fronted_object(sentence: str, rest: str) -> str:
     return f"{fronted['verb']} {thing}{fronted['after']}".strip()
 
 
+# Whose promise a "she'll…" passes on: a name said before it in the turn. Capitalised, unless the turn is in
+# speech-recogniser style, where only a name that opens a clause about its person counts ("ok so tamsin is on
+# a late today but she messaged me…").
+CAPITALISED = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+ABOUT_THEM = (
+    r"(?:is|isnt|isn't|couldnt|couldn't|cant|can't|wasnt|wasn't|has|had|said|says|messaged|emailed|'s|on|"
+    r"from|in)\b"
+)
+NAME_OPENS = re.compile(
+    r"(?:^|[.!?,]\s+)(?:(?:ok|okay|so|and|but|um|uh|yeah|right|well|also|oh)\W+)*(?P<name>[A-Za-z]+)\s+"
+    + ABOUT_THEM
+)
+NAME_ABOUT = re.compile(r"\s*" + ABOUT_THEM)
+
+
+def reported_person(people: People, said_before: str, speaker: Person | None) -> Person | None:
+    """The person last named in `said_before` who is not the speaker: a known one, or a name as said."""
+    names = [
+        m.group(1)
+        for m in CAPITALISED.finditer(said_before)
+        if m.group(1).lower() not in NOT_A_NAME | STOPWORDS
+        and (
+            m.start() > 0
+            and said_before[: m.start()].rstrip()[-1:] not in ".!?"
+            or NAME_ABOUT.match(said_before[m.end() :])
+        )
+    ]
+    names += [
+        m["name"] for m in NAME_OPENS.finditer(said_before) if m["name"].lower() not in NOT_A_NAME | STOPWORDS
+    ]
+    if not names:
+        return None
+    name = max(names, key=said_before.rfind)
+    person = people.by_first_name(name)
+    if person == speaker or (speaker is not None and name.lower() == speaker.first_name.lower()):
+        return None
+    return person or Person("", name[:1].upper() + name[1:], "")
+
+
+def reported_form(people: People, said_before: str, sentence: str, speaker: Person | None):
+    """A promise passed on for someone else ("she's told me she'll size the work by the 3rd"), or a named
+    person's plan in the present with a date ("Dmitri is sending the price list on Monday"): (cue, rest,
+    person), or None."""
+    promised = REPORTED_PROMISE.search(sentence)
+    if promised:
+        person = reported_person(people, f"{said_before} {sentence[: promised.start()]}".strip(), speaker)
+        if person is not None:
+            return (
+                Cue(REPORTED_PROMISE, NAMED, "will"),
+                promised.group("rest") or promised.group("also"),
+                person,
+            )
+    plan = NAMED_PLAN.search(sentence)
+    if plan and plan["name"].lower() not in NOT_A_NAME | STOPWORDS and find_due_date(plan["rest"], ANY_DAY):
+        person = people.by_first_name(plan["name"]) or Person("", plan["name"], "")
+        if person != speaker:
+            return Cue(NAMED_PLAN, NAMED, "is"), plan["rest"], person
+    return None
+
+
 def phrasings_of(conversation: Conversation, indices: list[int]) -> list[Phrasing]:
     found = []
     for index in indices:
         message = conversation.messages[index]
         speaker = conversation.people.speaker_of(message)
+        said_before = ""
         for sentence in split_sentences(str(message.get("text") or "")):
             sentence = NAME_IS_GOING.sub(r"\1 is \2", remove_fillers(sentence))
             if not sentence:
                 continue
             cue, rest = commitment_form(conversation.people, sentence)
+            if cue is None or cue.owner not in (SPEAKER, NAMED):
+                reported = reported_form(conversation.people, said_before, sentence, speaker)
+                if reported is not None:
+                    cue, rest, _ = reported
+            said_before += " " + sentence
             rest = clean_rest(with_fronted_object(sentence, rest)) if cue else ""
             task = without_due(rest, find_due_date(rest, conversation.reference_time))
             found.append(
@@ -357,6 +427,16 @@ def _delivered_by_speaker(sentence: str, cue: Cue) -> bool:
     return said is not None and bool(RECEIVED.match(said.group("rest")))
 
 
+def reported_owner(
+    conversation: Conversation, index: int, sentence: str, speaker: Person | None
+) -> Person | None:
+    """Whose promise `sentence`, said in turn `index`, passes on."""
+    text = remove_fillers(str(conversation.messages[index].get("text") or ""))
+    at = text.find(sentence[:20])
+    reported = reported_form(conversation.people, text[: max(0, at)], sentence, speaker)
+    return reported[2] if reported else None
+
+
 def bare_answer(sentence: str) -> bool:
     """A reply that names nothing but perhaps a date: "Before Thursday, yep.", "ok thursday works"."""
     said = without_acknowledgement(sentence)
@@ -365,6 +445,8 @@ def bare_answer(sentence: str) -> bool:
 
 
 def owner_of(conversation: Conversation, index: int, sentence: str, cue: Cue, speaker: Person | None):
+    if cue.pattern in (REPORTED_PROMISE, NAMED_PLAN):
+        return NAMED, reported_owner(conversation, index, sentence, speaker)
     handed = cue.pattern.search(sentence) if cue.pattern in HANDED_OVER else None
     if handed:
         # Someone not in the meeting is named all the same: the note says whose the work is.

@@ -12,6 +12,7 @@ from .action_cues import (
     GROUP,
     NAMED,
     NAMED_SUBJECT,
+    REPORTED_PROMISE,
     ROLE,
     ROLE_SUBJECT,
     SPEAKER,
@@ -125,7 +126,10 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
         for p in latest_first
         if len(content_words(p.sentence, STOPWORDS)) >= 3 and not by_pronoun(p)
     ]
-    for sentence in [before, *same_turn, *asked, *said]:
+    # A promise passed on answers the question put to the one passing it ("Aiko, the phase two animations,
+    # where are they?" / "…He told me he'd have them by the twentieth."): the question names the task.
+    passed_on = best.cue is not None and best.cue.pattern is REPORTED_PROMISE
+    for sentence in [before, *asked, *same_turn, *said] if passed_on else [before, *same_turn, *asked, *said]:
         if sentence and informative(sentence):
             return clip_words(without_acknowledgement(sentence).rstrip(" ,.!?"), CONTEXT_WORDS)
     return ""

@@ -35,10 +35,12 @@ from .action_cues import (
     HEDGE,
     IMPERATIVE,
     NAMED,
+    NAMED_PLAN,
     NEXT_STEPS_REACH,
     OFFER_QUESTION,
     PRAISE,
     REPORTED_PAST,
+    REPORTED_PROMISE,
     ROLE,
     ROUND_QUESTION,
     SPEAKER,
@@ -635,8 +637,8 @@ def _first_due_date(phrasings: list[Phrasing], best: Phrasing, reference_time: d
     """The due date of the item's task, else of its sentence ("If legal signs off this week, I'll migrate the
     accounts next Monday": Monday), else the first one said in the exchange ("…today" in the answer)."""
     own_task = find_due_date(best.rest, reference_time) if best.rest else None
-    if own_task is not None:
-        return own_task
+    if own_task is not None or (best.cue is not None and best.cue.pattern in (REPORTED_PROMISE, NAMED_PLAN)):
+        return own_task  # "Brendan isn't here today, but he's agreed he'll set up the samples": not today
     for phrasing in sorted(phrasings, key=lambda p: p is not best):
         due = find_due_date(phrasing.sentence, reference_time)
         if due is not None:

@@ -21,11 +21,13 @@ from .action_cues import (
     IN_MEETING,
     LEADING_SOFTENER,
     NAMED,
+    NAMED_PLAN,
     NAMED_SUBJECT,
     OPINION_REQUEST,
     ORDER_TAKEN,
     PLEASE_CUE,
     REPORTED_PAST,
+    REPORTED_PROMISE,
     REQUEST_CUES,
     RIGHT_NOW,
     SPEAKER,
@@ -160,6 +162,7 @@ def accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]
             delegates(conversation, index)
             or answers_for_a_team(conversation, index)
             or dated_own_commitment(conversation, index)
+            or passes_on_a_promise(conversation, index)
         ):
             found.append(index)
             continue
@@ -206,6 +209,23 @@ def dated_own_commitment(conversation: Conversation, index: int) -> bool:
         ):
             return True
     return False
+
+
+def passes_on_a_promise(conversation: Conversation, index: int) -> bool:
+    """Someone not speaking has promised a task, and the speaker passes it on ("Oksana couldn't make it, but
+    she's told me she'll size the Kafka work by the 3rd", "Dmitri is sending the price list on Monday"):
+    listed for them, as a note-taker would, whatever the model scored the turn."""
+    text = str(conversation.messages[index].get("text") or "")
+    if not (REPORTED_PROMISE.search(text) or NAMED_PLAN.search(text)):  # before splitting sentences
+        return False
+    return any(
+        p.cue is not None
+        and p.cue.pattern in (REPORTED_PROMISE, NAMED_PLAN)
+        and len(p.task_words) >= 2
+        and not HEDGE.search(p.sentence)
+        and not CONDITION.search(p.sentence)
+        for p in phrasings_of(conversation, [index])
+    )
 
 
 def answers_for_a_team(conversation: Conversation, index: int) -> bool:
