@@ -447,6 +447,9 @@ def test_question_weights_are_the_fitted_model():
         ("on Monday", "2024-03-18"),
         ("in two weeks", "2024-03-27"),
         ("by March 20th", "2024-03-20"),
+        ("within 48 hours", "2024-03-15"),
+        ("in 24 hours", "2024-03-14"),
+        ("within five working days", "2024-03-20"),
     ],
 )
 def test_due_dates_resolve_against_the_conversation_start(said, expected):

@@ -721,3 +721,58 @@ def test_a_promise_passed_on_by_pronoun_names_its_task_from_the_question_it_answ
     assert jonas == [
         "Jonas will have them by the twentieth (re: Aiko, the level three sketches, where are they)."
     ], texts(items)
+
+
+def test_someone_else_s_task_beside_the_speaker_s_own_is_theirs():
+    turns = [
+        ("Mina", "Where are we on the aircraft?"),
+        (
+            "Luis",
+            "Sam's on at eight, so Sam will do the duplicate inspection first thing. And I'll ping you the "
+            "release paperwork the moment it's in the tech log.",
+        ),
+        (
+            "Hannah",
+            "And Priya in finance needs to rework the reforecast with the air cost in. I'll give her a "
+            "heads-up; she's said she can turn it round by Friday.",
+        ),
+    ]
+    owned = {i["assignee"].get("name"): i["text"] for i in every_turn_items(turns)}
+    assert owned["Sam"] == "Sam will do the duplicate inspection first thing.", owned
+    assert owned["Hannah"] == "Hannah will give her a heads-up by Friday.", owned
+    assert owned["Priya"] == (
+        "Priya will turn it round by Friday (re: And Priya in finance needs to rework the reforecast with "
+        "the air cost in)."
+    ), owned
+
+
+@pytest.mark.parametrize(
+    ("said", "item"),
+    [
+        # what the hearer will have is when the speaker's own task is due, not a second task
+        (
+            "I'll own the runbook, you'll have a draft before the launch review.",
+            "Lena will own the runbook.",
+        ),
+        # "ok" inside a word is no trailing "ok"
+        ("I'll update the notebook.", "Lena will update the notebook."),
+        (
+            "I'll get a quote from the printer before Thursday, and we'll decide who designs it on Thursday.",
+            "Lena will get a quote from the printer before Thursday.",
+        ),
+        (
+            "Then what I'd suggest is I send across our API docs. I can get that to you within 48 hours.",
+            "Lena will get that to Tom within 48 hours (re: Then what I'd suggest is I send across our API "
+            "docs).",
+        ),
+    ],
+)
+def test_the_speaker_s_own_task_is_what_they_take_on(said, item):
+    items = every_turn_items([("Tom", "What's next on your side?"), ("Lena", said)])
+    assert [i["text"] for i in items if i["type"] == "action_item" and "Lena" in i["text"]] == [item], texts(
+        items
+    )
+
+
+def test_letting_everyone_go_is_no_task():
+    assert texts(every_turn_items([("Lucy", "Okay, I'll let you all go.")])) == []

@@ -103,7 +103,7 @@ REPORTED_PROMISE = re.compile(
     r"\b(?:he|she)(?:'s| has| had)? (?:already |also )?(?:said|says|told (?:me|us)|"
     r"emailed (?:me |us )?to say|messaged (?:me |us )?to say|confirmed|agreed(?: by email| on email)?|"
     r"promised)(?: (?:me|us))?(?: that)?,? "
-    r"(?:he|she)(?:'ll|'d| will| would)\s+(?P<rest>\S.*)|"
+    r"(?:he|she)(?:'ll|'d| will| would| can| could)\s+(?P<rest>\S.*)|"
     r"\b(?:he|she)(?:'ll| will|'s going to| is going to)\s+"
     r"(?!(?:be|have|need|want|probably|not|never)\b)(?P<also>\S.*)",
     re.IGNORECASE,
@@ -371,8 +371,9 @@ YES_TO_OFFER = re.compile(
 )
 FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself|i'm|i've|i'd)\b", re.IGNORECASE)
 TRAILING_TAG = re.compile(
-    r"[,\s]*(?:please|okay|ok|right|yeah|then|alright|all right|as well|no problem|no worries|for sure)?"
-    r"\s*[?.!]*$",
+    # a word of its own: "the runbook" keeps its "ok", "copyright" its "right"
+    r"[,\s]*(?:\b(?:please|okay|ok|right|yeah|then|alright|all right|as well|no problem|no worries|"
+    r"for sure))?\s*[?.!]*$",
     re.IGNORECASE,
 )
 LEADING_SOFTENER = re.compile(

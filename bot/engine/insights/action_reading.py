@@ -144,7 +144,9 @@ REASON_OR_CAVEAT = re.compile(
     r",?\s+(?:because|'cause|cos)\s+\S.*$|"
     r",?\s+but\s+(?:some|the|they|it|there|that|this|we|he|she|you|i|nobody|no one|none)\b(?!\s*$).*$|"
     # "…by twelve so we should have something before the peak": what follows from it, a clause of its own
-    r",?\s+so\s+(?:that\s+)?(?:we|they|he|she|it|you|nobody)\s+(?:should|will|can|'ll|won't|don't|have)\b.*$",
+    r",?\s+so\s+(?:that\s+)?(?:we|they|he|she|it|you|nobody)\s+(?:should|will|can|'ll|won't|don't|have)\b.*$|"
+    # "…before Thursday, and we'll decide who writes it on Thursday": the group's part, said after
+    r",\s+and\s+(?:then\s+)?we(?:'ll| will)\s.*$",
     re.IGNORECASE,
 )
 
@@ -327,6 +329,18 @@ def phrasings_of(conversation: Conversation, indices: list[int]) -> list[Phrasin
     return found
 
 
+def _absent_named(sentence: str, subject: re.Match) -> bool:
+    """ "…so Sam will do the duplicate inspection first thing": someone not in the meeting, named mid-sentence
+    with "will" (a capitalised word opening a sentence is as often a team or a place)."""
+    name = subject.group("name")
+    return (
+        subject.group("modal") in ("'ll", " will", " is going to")
+        and subject.start() > 0
+        and sentence[: subject.start()].rstrip()[-1:] not in ".!?"
+        and name.lower() not in NOT_A_NAME | STOPWORDS
+    )
+
+
 def commitment_form(people: People, sentence: str) -> tuple[Cue | None, str]:
     """The commitment or request form of a sentence and what follows it, or (None, "")."""
     minuted = MINUTED.search(sentence)
@@ -336,12 +350,24 @@ def commitment_form(people: People, sentence: str) -> tuple[Cue | None, str]:
     if delegated and delegated.group("name").lower() not in NOT_A_NAME and "'" not in delegated.group("name"):
         return Cue(DELEGATION, NAMED, "will"), delegated.group("rest")
     subject = NAMED_SUBJECT.search(sentence)
-    if subject and people.by_first_name(subject.group("name")) is not None:
+    if subject and (
+        people.by_first_name(subject.group("name")) is not None or _absent_named(sentence, subject)
+    ):
         modal = subject.group("modal").strip().replace("'ll", "will")
         return Cue(NAMED_SUBJECT, NAMED, modal), subject.group("rest")
     for cue in CUES:
         m = cue.pattern.search(sentence)
         if m:
+            if cue is YOU_WILL_CUE and RECEIVED.match(m.group("rest")):
+                # "I'll own the runbook, you'll have a draft before the go/no-go": the task is what the
+                # speaker takes on; what the hearer will have is when.
+                before = sentence[: m.start()]
+                own = next(
+                    (o for o in (c.pattern.search(before) for c in CUES if c.owner == SPEAKER) if o), None
+                )
+                if own is not None:
+                    speakers = next(c for c in CUES if c.owner == SPEAKER and c.pattern is own.re)
+                    return speakers, own.group("rest") + sentence[m.start() :]
             return cue, m.group("rest")
     role = ROLE_SUBJECT.search(sentence)
     if role:
@@ -372,9 +398,13 @@ def without_trailing_name(people: People, text: str) -> str:
     return text[: last.start()] if last and people.by_first_name(last.group(1)) is not None else text
 
 
-def kind_of(sentence: str, assignee: Person | None) -> str:
+def kind_of(sentence: str, assignee: Person | None, task: str = "") -> str:
     """A follow-up is a topic parked for later, or a meeting or reply nobody in particular owes; what a
-    person takes on ("I'll set up a call with the duty managers") is an action item."""
+    person takes on ("I'll set up a call with the duty managers") is an action item, even beside a topic
+    put off in the same sentence ("I'll get a quote before Thursday, and we'll decide on Thursday": `task`,
+    the part the person takes on, parks nothing)."""
+    if task and assignee is not None and not is_parked(task):
+        return ACTION_ITEM
     if is_parked(sentence) or (assignee is None and FOLLOW_UP_CUE.search(sentence)):
         return FOLLOW_UP
     return ACTION_ITEM
@@ -455,6 +485,9 @@ def owner_of(conversation: Conversation, index: int, sentence: str, cue: Cue, sp
     named = named_subject(conversation.people, sentence, speaker)
     if named is not None:
         return NAMED, named
+    absent = NAMED_SUBJECT.search(sentence) if cue.pattern is NAMED_SUBJECT else None
+    if absent is not None:  # "so Sam will do the duplicate inspection first thing", Sam not speaking
+        return NAMED, Person("", absent.group("name"), "")
     if cue.owner == SPEAKER or _delivered_by_speaker(sentence, cue):
         return SPEAKER, speaker
     if cue.owner == ADDRESSEE:
@@ -539,7 +572,9 @@ def addressee_of(
 def clean_rest(rest: str) -> str:
     # A run-on turn ("chase legal today I'll just walk over there", "chase them today I know their lead"):
     # the task ends where the next clause begins, unless a word before binds it ("before I leave").
-    rest = DANGLING.sub("", COMMENT_CLAUSE.sub("", REASON_OR_CAVEAT.sub("", clauses_of(rest)[0])))
+    # "give her a heads-up; she's said she can turn it round": a semicolon ends the task
+    rest = clauses_of(rest)[0].split(";")[0]
+    rest = DANGLING.sub("", COMMENT_CLAUSE.sub("", REASON_OR_CAVEAT.sub("", rest)))
     for clause in RUN_ON_I.finditer(rest):
         if clause["before"].lower() not in BINDS_A_CLAUSE:
             rest = rest[: clause.start("before") + len(clause["before"])]

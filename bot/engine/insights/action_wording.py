@@ -24,7 +24,8 @@ from .people import Person
 from .text import as_sentence, capitalise_first, clip_words, content_words
 from .vocabulary import STOPWORDS
 
-YOU = re.compile(r"\byou\b(?!')", re.IGNORECASE)
+# Not "you all", "you guys", "you both": "let you all go" names more than the one who asked.
+YOU = re.compile(r"\byou\b(?!'| all\b| guys\b| both\b| two\b| lot\b)", re.IGNORECASE)
 
 
 # "you need" → "Sam needs": the present tense verbs that follow a subject "you" in a task.

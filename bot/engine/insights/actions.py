@@ -170,6 +170,7 @@ REPORTS_BACK = re.compile(
 RUNS_THE_MEETING = re.compile(
     r"^(?:close|open|adjourn|end|start|chair|wrap up|call) (?:the|this|today's) (?:meeting|session|call)\b"
     r"|^(?:speak|talk|see you|catch up) (?:soon|next|then|later|tomorrow|on)\b"
+    r"|^let (?:you|everyone|y'all|the rest of you) (?:all |guys )?(?:go|get back|crack on)\b"
     r"|^(?:jump|run|dash|drop|hop|head|go)(?: off)?\b[\s,.!]*(?:sorry|now|in a (?:sec|second|minute))?\W*$",
     re.IGNORECASE,
 )
@@ -410,7 +411,7 @@ def _candidate(
             text = as_sentence(f"{text.rstrip('.!?')} (re: {context})")
     said = " ".join(p.sentence for p in phrasings)
     return Candidate(
-        kind=kind_of(best.sentence, assignee),
+        kind=kind_of(best.sentence, assignee, rest if best.cue is not None and owner == SPEAKER else ""),
         score=round(probability, 3),
         message_index=index,
         message_ids=[str(conversation.messages[i].get("id")) for i in cited],

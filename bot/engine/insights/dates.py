@@ -11,7 +11,8 @@ Conventions (documented because speakers are ambiguous):
   next 15th on or after tomorrow;
 - "end of day tomorrow"/"close of business Friday" is the day named; "end of October" that month's last day,
   "mid-January" its 15th, "by March" its 1st (each the month's next occurrence); "end of the quarter" the
-  quarter's last day; "within a fortnight" fourteen days on. "in April" is no due date: it says when more
+  quarter's last day; "within a fortnight" fourteen days on, "within 48 hours" two, "within five working days"
+  five weekdays on. "in April" is no due date: it says when more
   often than by when.
 """
 
@@ -121,6 +122,14 @@ def _first_of_next_month(ref: date, m: re.Match) -> date:
 
 def _in_n_units(ref: date, m: re.Match) -> date:
     count = int(m["count"]) if m["count"].isdigit() else _NUMBERS[m["count"]]
+    if m["unit"].startswith("hour"):  # "within 48 hours": the day the hours run out
+        return ref + timedelta(days=-(-count // 24))
+    if m["unit"].startswith(("working", "business")):  # "within five working days": weekends not counted
+        day = ref
+        while count > 0:
+            day += timedelta(days=1)
+            count -= day.weekday() < 5
+        return day
     return ref + timedelta(days=count * (7 if m["unit"].startswith("week") else 1))
 
 
@@ -281,8 +290,8 @@ _RULES: list[tuple[re.Pattern, object, str]] = [
     ),
     (
         re.compile(
-            r"\bin\s+(?:the\s+next\s+)?(?P<count>\d+|an?|one|two|three|four|five|six|seven|ten|couple of|"
-            r"few)\s+(?P<unit>days?|weeks?)\b"
+            r"\b(?:in|within)\s+(?:the\s+next\s+)?(?P<count>\d+|an?|one|two|three|four|five|six|seven|ten|"
+            r"couple of|few)\s+(?P<unit>days?|weeks?|hours?|(?:working|business)\s+days?)\b"
         ),
         _in_n_units,
         "date",

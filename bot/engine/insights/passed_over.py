@@ -49,7 +49,10 @@ from .action_reading import (
     hearer_of,
     kind_of,
     named_subject,
+    object_is_pronoun,
+    owner_of,
     phrasings_of,
+    reported_form,
     said_for_now,
     without_due,
 )
@@ -145,6 +148,62 @@ def further_commitments(conversation: Conversation, index: int, first: Candidate
                     message_ids=[str(message.get("id"))],
                 )
             )
+    return found + _passed_on_beside(conversation, index, first, taken)
+
+
+def _passed_on_beside(
+    conversation: Conversation, index: int, first: Candidate, taken: list[frozenset[str]]
+) -> list[Candidate]:
+    """Someone else's dated task said in the same turn as the speaker's own ("…so Sam will do the duplicate
+    inspection first thing. And I'll ping you the CRS", "I'll give her a heads-up; she's said she can turn it
+    round by Friday"): an item of its own, theirs."""
+    found = []
+    phrasings = phrasings_of(conversation, [index])
+    for number, said in enumerate(phrasings):
+        # The speaker's own form may come first in the sentence: "I'll give her a heads-up; she's said…"
+        before = " ".join(q.sentence for q in phrasings[:number])
+        reported = reported_form(conversation.people, before, said.sentence, said.speaker)
+        if reported is not None:
+            form, rest, person = reported
+            p = replace(said, cue=form, rest=clean_rest(rest))
+            p = replace(p, task_words=frozenset(content_words(p.rest, STOPWORDS)))
+        elif said.cue is not None and said.cue.pattern is NAMED_SUBJECT:
+            form, p = said.cue, said
+            person = owner_of(conversation, index, said.sentence, form, said.speaker)[1]
+        else:
+            continue
+        due = find_due_date(p.rest, conversation.reference_time)
+        if (
+            person is None
+            or person == p.speaker
+            or (due is None and len(p.task_words) < 2)
+            or HEDGE.search(p.sentence)
+            or CONDITION.search(p.sentence)
+            or any(p.task_words and len(p.task_words & t) >= len(p.task_words) / 2 for t in taken)
+        ):
+            continue
+        text = normalised_text(p.sentence, p.rest, NAMED, form, person)
+        if due is not None and due.text.lower() not in text.lower():
+            text = as_sentence(text.rstrip(".!?") + " " + due_after_task(due.text))
+        said_before = [
+            q.sentence for q in phrasings[:number] if len(content_words(q.sentence, STOPWORDS)) >= 3
+        ]
+        if object_is_pronoun(p.rest) and said_before:  # "turn it round": what "it" is was said before
+            text = as_sentence(f"{text.rstrip('.!?')} (re: {said_before[-1].rstrip(' ,.!?')})")
+        taken.append(p.task_words)
+        found.append(
+            replace(
+                first,
+                kind=ACTION_ITEM,
+                text=text,
+                assignee=person,
+                due=due,
+                definitive=True,
+                action_phrase=without_due(p.rest, due),
+                content=set(p.task_words),
+                message_ids=[str(conversation.messages[index].get("id"))],
+            )
+        )
     return found
 
 
@@ -183,7 +242,12 @@ def accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]
 
 
 # "I'll present the full concepts in two weeks": the plain first-person future, no "can" or "should".
-WILL_DO = re.compile(r"\bI(?:'ll| will|'m going to| am going to)\s", re.IGNORECASE)
+WILL_DO = re.compile(
+    r"\bI(?:'ll| will|'m going to| am going to)\s|"
+    # "I can get that to you within 48 hours", "I can get that test live by Wednesday": a delivery offered
+    r"\bI can (?:get|have|send|turn|share|run|draft|book|pull)\s",
+    re.IGNORECASE,
+)
 
 
 def dated_own_commitment(conversation: Conversation, index: int) -> bool:
@@ -199,7 +263,7 @@ def dated_own_commitment(conversation: Conversation, index: int) -> bool:
         due = find_due_date(phrasing.rest, conversation.reference_time)
         if (
             due is not None
-            and len(phrasing.task_words) >= 2
+            and (len(phrasing.task_words) >= 2 or object_is_pronoun(phrasing.rest))
             and not phrasing.sentence.rstrip().endswith("?")
             and not said_for_now(phrasing)
             and not HEDGE.search(phrasing.sentence)
