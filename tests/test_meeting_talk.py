@@ -521,6 +521,37 @@ def test_a_promise_put_as_you_will_have_is_not_given_to_the_next_speaker():
             [("Kim", "The vendor can do the fourth."), ("Jo", "Then lock it in. Launch is the fourth.")],
             "Lock it in. Launch is the fourth.",
         ),
+        (
+            [
+                (
+                    "Raj",
+                    "Not all. Here's what we'll do: we keep the quote and bill the extra hours at cost.",
+                )
+            ],
+            "Here's what we'll do: we keep the quote and bill the extra hours at cost.",
+        ),
+        (
+            [
+                (
+                    "Tom",
+                    "Fair. Okay, parallel runs for two weeks, including a payroll day, then switch. Done.",
+                )
+            ],
+            "Parallel runs for two weeks, including a payroll day, then switch. Done.",
+        ),
+        (
+            [
+                (
+                    "Cy",
+                    "Right, I'm hearing consensus. So we adopt a limit of two site visits per week per team.",
+                )
+            ],
+            "I'm hearing consensus. We adopt a limit of two site visits per week per team.",
+        ),
+        (
+            [("Di", "Good. Then the checklist format is our team standard from April.")],
+            "The checklist format is our team standard from April.",
+        ),
     ],
 )
 def test_an_outcome_declared_by_whoever_has_the_say_is_a_decision(turns, decided):
@@ -776,3 +807,15 @@ def test_the_speaker_s_own_task_is_what_they_take_on(said, item):
 
 def test_letting_everyone_go_is_no_task():
     assert texts(every_turn_items([("Lucy", "Okay, I'll let you all go.")])) == []
+
+
+def test_the_meeting_s_own_logistics_and_a_point_parked_are_no_decisions():
+    turns = [
+        ("Ava", "Next call at one o'clock. Same bridge, same PIN."),
+        ("Ben", "Let's start there then, what's the actual blocker right now?"),
+        ("Cat", "Parked until the spring guidance. Item three, the examiners' report."),
+        ("Dan", "I sent the invoice to them yesterday. Done."),
+    ]
+    found = extract_insights(meeting(turns), reference_time=MONDAY)
+    assert found.decisions == [], [d["text"] for d in found.decisions]
+    assert "Parked until the spring guidance." in [f["text"] for f in found.follow_ups]

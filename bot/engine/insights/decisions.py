@@ -81,7 +81,10 @@ DECLARED = re.compile(
     r"(?:that's|that is|thats) (?:the|our) (?:new )?(?:rule|policy|position)|"
     r"here's where (?:i've|i have|we've|we have) landed|(?:our|the) position is|lock (?:it|that) in|"
     r"no exceptions|motion (?:falls|fails|is lost|is defeated)|(?:is|are) (?:now )?deferred (?:to|until)|"
-    r"effective (?:immediately|today|now|this (?:shift|week|month))|so were agreed|we go with)\b|"
+    r"effective (?:immediately|today|now|this (?:shift|week|month))|so were agreed|we go with|"
+    r"here's what we(?:'ll| will| are going to|'re going to) do|(?:let me )?say it for the minutes|"
+    r"(?:that's|it's|that is|it is) decided|(?:i'm|i am) hearing consensus|we(?:'ll| will)? adopt|"
+    r"(?:is|becomes) (?:now )?(?:our|the) (?:\w+ )?standard|until i say otherwise)\b|"
     # "So, from today, high-strength heparin comes off ward stock": a rule from a time on, not "From
     # tomorrow I'm on leave".
     r"^(?:(?:ok|okay|so|then|right|and)\W+)*from (?:today|now on|tomorrow|next \w+|(?:january|february|march|"
@@ -89,6 +92,8 @@ DECLARED = re.compile(
     r"(?!(?:i|i'm|i'll|i've|we'll be|you|you'll)\b)",
     re.IGNORECASE,
 )
+# "…at three. Final.", "…then cut over. Done.": the chair closing the point after saying its terms.
+CLOSED_POINT = re.compile(r"\w+(?:\W+\w+){4,}[.!]\s+(?:final|done|decided)[.!]?$", re.IGNORECASE)
 DECISION_TESTS: dict[str, Callable[[str], bool]] = {
     "decision_words": lambda t: bool(DECISION_WORDS.search(t)),
     "objection_check": lambda t: bool(OBJECTION_CHECK.search(t)),
@@ -105,9 +110,13 @@ OPENING = re.compile(
 )
 CONTEXT_WORDS = 16
 # The meeting's own running ("Let's keep it quick.", "Ayesha, let's start with Northwind.", "Let's go through
-# them.", "Let's do updates."): how the talk goes, not what it decided.
+# them.", "Let's do updates.", "Next call at thirteen hundred. Same bridge."): how the talk goes, not what it
+# decided.
 RUNNING_THE_MEETING = re.compile(
+    r"^(?:the )?next (?:call|meeting|sync|huddle|check-in|catch-up|standup|one)\b|"
+    r"^same (?:bridge|pin|link|room|time)\b|"
     r"\blet's (?:keep (?:it|this) (?:quick|short|brief|tight)|move on|get (?:going|started)|start with|"
+    r"start there|"
     r"begin with|kick off|go (?:round|around|through|over)|run through|look at|wrap up|recap|"
     r"do (?:the |some |quick )?(?:updates|intros|introductions|a (?:quick )?round|the round))\b",
     re.IGNORECASE,
@@ -116,8 +125,9 @@ RUNNING_THE_MEETING = re.compile(
 TAKES_ON = re.compile(r"^(?:(?:ok|okay|so|and|yes|yeah|then|great|good)\W+)*I(?:'ll| will)\b", re.IGNORECASE)
 # "Yes, good idea.", "Fair point.": agreeing with what was said, which says nothing of its own.
 ACKNOWLEDGEMENT = re.compile(
-    r"^(?:(?:yes|yeah|yep|ok|okay|sure|oh|right|so)\W+)*(?:a |that's a |that is a )?(?:good|great|nice|fair|"
-    r"excellent|brilliant) (?:idea|point|call|shout|question|catch)\W*$",
+    r"^(?:(?:yes|yeah|yep|ok|okay|sure|oh|right|so)\W+)*(?:(?:a |that's a |that is a )?"
+    r"(?:good|great|nice|fair|excellent|brilliant) (?:idea|point|call|shout|question|catch)|"
+    r"fair(?: enough)?|true|makes sense|noted)\W*$",
     re.IGNORECASE,
 )
 
@@ -175,6 +185,8 @@ def says_decided(text: str) -> bool:
 def _settled_or_declared(text: str) -> bool:
     """A proposal taken or an outcome declared in one of the turn's sentences, unless that sentence puts the
     topic off ("Let's hold the pothole data for next time"), which the follow-ups list."""
+    if CLOSED_POINT.search(text) and not _tells_the_past(text):
+        return True
     if not (SETTLED_PROPOSAL.search(text) or DECLARED.search(text)):
         return False  # before splitting sentences, which costs
     return any(
@@ -255,7 +267,7 @@ def _stated(text: str) -> str:
         or RUNNING_THE_MEETING.search(s)
         or is_parked(s)
     ]
-    stated = [OPENING.sub("", s).strip() for s in sentences if s not in tasks]
+    stated = [_capitalised(OPENING.sub("", s).strip()) for s in sentences if s not in tasks]
     # "I call the meeting to order. First item, the minutes. Minutes approved.": from where it says so.
     first_said = next((i for i, s in enumerate(stated) if says_decided(s)), 0)
     stated = stated[first_said:]
@@ -263,6 +275,10 @@ def _stated(text: str) -> str:
     if tasks and (not kept or (len(" ".join(kept).split()) < 3 and not says_decided(" ".join(kept)))):
         return ""  # nothing left, or a fragment: "Let's go through them. Reversing alarm."
     return as_sentence(" ".join(kept) if kept else remove_fillers(text))
+
+
+def _capitalised(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
 
 
 def _tells_the_past(sentence: str) -> bool:

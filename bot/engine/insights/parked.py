@@ -81,7 +81,12 @@ def _said_before(messages: list[dict], index: int, same_turn: list[str]) -> str:
 
 
 # Verbs that put a topic off by themselves: "Let's park that.", "Let's table the pricing question."
-PUT_OFF = re.compile(r"\b(?:let'?s|let us|we(?:'ll| will| should))\s+(?:just\s+)?(?:park|table|punt)\b", re.I)
+PUT_OFF = re.compile(
+    r"\b(?:let'?s|let us|we(?:'ll| will| should))\s+(?:just\s+)?(?:park|table|punt)\b|"
+    # "Parked until the spring guidance."
+    r"^(?:(?:ok|okay|so|right)\W+)*(?:parked|tabled) (?:until|till|for)\b",
+    re.I,
+)
 
 
 def is_parked(sentence: str) -> bool:
