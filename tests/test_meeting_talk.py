@@ -819,3 +819,23 @@ def test_the_meeting_s_own_logistics_and_a_point_parked_are_no_decisions():
     found = extract_insights(meeting(turns), reference_time=MONDAY)
     assert found.decisions == [], [d["text"] for d in found.decisions]
     assert "Parked until the spring guidance." in [f["text"] for f in found.follow_ups]
+
+
+def test_a_request_turned_down_someone_s_job_described_and_leaving_alone_are_no_items():
+    turns = [
+        (
+            "Jordan",
+            "Priya is on the call, she's our solutions engineer, so she'll handle anything technical.",
+        ),
+        ("Graham", "That'd help. Could you do a three-month free trial?"),
+        ("Jordan", "A free trial isn't something I'm able to do, I'm afraid."),
+        ("Farah", "And while you're there, could you do a quick threat model for the new pipeline?"),
+        ("Marcus", "Not this sprint, sorry. I'm underwater with the pen test."),
+        ("Wei", "ok fine I'll leave the tray zone alone then."),
+    ]
+    never = ActionModel({}, -10.0, 0.5, 0)
+    assert (
+        texts(extract_insights(meeting(turns), reference_time=MONDAY, action_model=never).action_items) == []
+    )
+    listed = " ".join(texts(every_turn_items(turns)))
+    assert "trial" not in listed and "threat model" not in listed and "tray zone" not in listed, listed

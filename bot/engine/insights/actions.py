@@ -105,6 +105,18 @@ __all__ = [
 RECAP_OVERLAP = 0.6
 # Turns before an item in which the task it takes on may have been said ("the key art?" … "I'll grab that").
 CONTEXT_REACH = 3
+# A request answered no: "Not this sprint, sorry.", "A free pilot isn't something I'm able to do, I'm afraid."
+TURNED_DOWN = re.compile(
+    r"^\W*(?:(?:oh|um|uh|honestly|sorry)\W+)*(?:not (?:this|that|today|now|me|right now)\b(?:\s+\w+)?\W*"
+    r"(?:sorry|i'm afraid)|no,? sorry|sorry,? (?:no|i can't)|no can do|i'll have to pass|i have to pass)|"
+    r"\b(?:isn't|is not|not) something (?:i'm|we're|i am|we are|i|we) (?:able to|can)\b|"
+    r"\b(?:i'm|we're|i am|we are) (?:not able|unable) to (?:do|take|commit)",
+    re.IGNORECASE,
+)
+# Not doing something is no task: "I'll leave the tray zone alone", "I'll stay out of it".
+ABSTAINS = re.compile(
+    r"^(?:leave\b.*\balone|stay out of|keep (?:out|away) (?:of|from)|not (?:touch|change))\b", re.I
+)
 # "Can you write up the capper issue?" / "Already done.": nothing left to do.
 ALREADY_DONE = re.compile(
     r"^(?:(?:yes|yeah|yep|oh|ah)\W+)*(?:already done|done already|(?:it's|that's|it is|that is) "
@@ -392,9 +404,16 @@ def _candidate(
     nameless = best.cue is None or (names_no_task(best) and owner != ROLE)
     if (assignee is None and nameless) or group_without_task:
         return None
-    if said_for_now(best) or _turned_down(conversation, best) or _takes_a_compliment(conversation, best):
+    if (
+        said_for_now(best)
+        or _turned_down(conversation, best)
+        or TURNED_DOWN.search(str(conversation.messages[best.index].get("text") or ""))
+        or _takes_a_compliment(conversation, best)
+    ):
         return None
     if _a_joke(conversation, best) or (best.cue is None and SIGN_OFF.match(best.sentence)):
+        return None
+    if best.cue is not None and ABSTAINS.match(best.rest):
         return None
     if (
         best.cue is not None
@@ -451,7 +470,7 @@ def _turned_down(conversation: Conversation, best: Phrasing) -> bool:
         return False
     answer = next_turn_of_another(conversation, best.index, best.speaker)
     said = str(conversation.messages[answer].get("text") or "") if answer is not None else ""
-    return bool(DECLINED.search(said) or ALREADY_DONE.match(said))
+    return bool(DECLINED.search(said) or ALREADY_DONE.match(said) or TURNED_DOWN.search(said))
 
 
 def _a_joke(conversation: Conversation, best: Phrasing) -> bool:

@@ -286,10 +286,18 @@ def passes_on_a_promise(conversation: Conversation, index: int) -> bool:
         p.cue is not None
         and p.cue.pattern in (REPORTED_PROMISE, NAMED_PLAN)
         and len(p.task_words) >= 2
+        # "she's our solutions engineer, so she'll handle anything technical": what someone does, unless it
+        # was promised ("she's told me she'll…") or has a date
+        and (_promised(p.sentence) or find_due_date(p.rest, conversation.reference_time) is not None)
         and not HEDGE.search(p.sentence)
         and not CONDITION.search(p.sentence)
         for p in phrasings_of(conversation, [index])
     )
+
+
+def _promised(sentence: str) -> bool:
+    said = REPORTED_PROMISE.search(sentence)
+    return said is not None and said.group("rest") is not None
 
 
 def answers_for_a_team(conversation: Conversation, index: int) -> bool:
