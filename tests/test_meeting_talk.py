@@ -839,3 +839,18 @@ def test_a_request_turned_down_someone_s_job_described_and_leaving_alone_are_no_
     )
     listed = " ".join(texts(every_turn_items(turns)))
     assert "trial" not in listed and "threat model" not in listed and "tray zone" not in listed, listed
+
+
+def test_a_wish_put_to_the_hearer_and_the_old_one_are_read_as_tasks_with_their_context():
+    turns = [
+        ("Rachel", "What I would like is for you to sit in on a donor call with me next month."),
+        ("Amir", "I'd love that. Happy to."),
+        ("Naomi", "Should I write a new witness statement, or is the one from March still good?"),
+        ("Cath", "Update the old one, don't start over. Just the damages part and the new witness."),
+        ("Naomi", "On it."),
+    ]
+    owned = {i["assignee"].get("name"): i["text"] for i in every_turn_items(turns)}
+    assert owned["Amir"] == "Amir will sit in on a donor call with Rachel next month.", owned
+    assert (
+        owned["Naomi"] == "Naomi will update the old one (re: Just the damages part and the new witness)."
+    ), owned

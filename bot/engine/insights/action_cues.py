@@ -32,7 +32,12 @@ def _cue(regex: str, owner: str, modal: str = "will") -> Cue:
     return Cue(re.compile(r"(?:" + regex + r")\s+(?P<rest>\S.*)", re.IGNORECASE), owner, modal)
 
 
-WANT_YOU_TO_CUE = _cue(r"\bi(?:'d| would) like you to|\bi (?:want|need) you to", ADDRESSEE)
+WANT_YOU_TO_CUE = _cue(
+    r"\bi(?:'d| would) like you to|\bi (?:want|need) you to|"
+    # "What I would like is for you to sit in on a donor call with me."
+    r"\bwhat i(?:'d| would) (?:like|love|want) is for you to",
+    ADDRESSEE,
+)
 PLEASE_CUE = _cue(r"\b(?:please|pls)", ADDRESSEE)
 REQUEST_CUE = _cue(r"\b(?:can|could|would|will) you(?: please)?", ADDRESSEE)
 REMINDER_CUE = _cue(r"\b(?:don't|do not) forget to|\bremember to|\bmake sure (?:to|you|that you)", ADDRESSEE)

@@ -146,7 +146,9 @@ REASON_OR_CAVEAT = re.compile(
     # "…by twelve so we should have something before the peak": what follows from it, a clause of its own
     r",?\s+so\s+(?:that\s+)?(?:we|they|he|she|it|you|nobody)\s+(?:should|will|can|'ll|won't|don't|have)\b.*$|"
     # "…before Thursday, and we'll decide who writes it on Thursday": the group's part, said after
-    r",\s+and\s+(?:then\s+)?we(?:'ll| will)\s.*$",
+    r",\s+and\s+(?:then\s+)?we(?:'ll| will)\s.*$|"
+    # "Update the old one, don't start over": what not to do besides
+    r",\s+(?:don't|do not|no need to)\s+\w+.*$",
     re.IGNORECASE,
 )
 
@@ -170,7 +172,8 @@ def clauses_of(sentence: str) -> list[str]:
 # A verb (and a particle or two) whose object is a pronoun: the thing to do is named in another sentence.
 # "her", like "that", only before a pause or a particle: "call her recruiter" names its object.
 PRONOUN_OBJECT = re.compile(
-    r"^(?:\w+\s+){1,3}?(?:(?:it|them|him)\b|(?:her|that|this|those|these)\b(?=\s*(?:$|[,.!?;]|"
+    r"^(?:\w+\s+){1,3}?(?:(?:it|them|him|the (?:old|new|other|same|first|second|last) ones?)\b|"
+    r"(?:her|that|this|those|these)\b(?=\s*(?:$|[,.!?;]|"
     r"(?:one|over|up|out|through|off|today|tonight|tomorrow|by|before|on|to|for|with|in|next|after|first|"
     r"myself|too|as well|this (?:week|morning|afternoon|evening|month)|later|again|about|when|once|if|and|"
     r"at|soon|asap|back|now|right|straight|then|\w+ly)\b)))",

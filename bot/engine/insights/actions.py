@@ -388,6 +388,8 @@ def _candidate(
     if best.cue is not None:
         if owner == SPEAKER and request is None:
             rest = you_resolved(rest, hearer_of(conversation, best.index, best.speaker))
+        elif best.cue.owner == ADDRESSEE and request is None and assignee is not None:
+            rest = asker_named(replace(best, rest=rest))  # "sit in on a call with me" → "…with Rachel"
         text = normalised_text(best.sentence, rest, owner, best.cue, assignee)
         if RELATIVE_BEFORE.search(before_form(best)):
             # "…a laminated card, which I'll put on every pump": the task's object is the clause before.
