@@ -854,3 +854,23 @@ def test_a_wish_put_to_the_hearer_and_the_old_one_are_read_as_tasks_with_their_c
     assert (
         owned["Naomi"] == "Naomi will update the old one (re: Just the damages part and the new witness)."
     ), owned
+
+
+def test_a_wish_to_promise_turned_down_is_no_item_and_a_lone_no_exceptions_decides_nothing():
+    turns = [
+        ("Declan", "Lighting plant 3 died about four."),
+        (
+            "Bongani",
+            "I'd love to tell you I'll get to it today, but I've got the grader, so no, it's not happening.",
+        ),
+        (
+            "Ruth",
+            "Then the revolve runs at half speed until it's fixed. No exceptions, not even for the finale.",
+        ),
+        ("Kofi", "No exceptions, not even for the finale."),
+    ]
+    assert not any("get to it" in t for t in texts(every_turn_items(turns))), texts(every_turn_items(turns))
+    decided = decisions_of(turns)
+    assert decided == [
+        "The revolve runs at half speed until it's fixed. No exceptions, not even for the finale."
+    ], decided

@@ -302,7 +302,9 @@ DECLINED = re.compile(
     r"\bbut\W+(?:(?:honestly|really|unfortunately|sadly|actually)\W+)?(?:i'm|i am|i'll be|i will be)\s+"
     r"(?:out|away|off|on (?:leave|holiday|vacation|sabbatical|(?:paternity|maternity|parental|annual|sick) "
     r"leave))\b|\bbut\W+i\s+(?:can't|cannot|won't|couldn't)(?:\s+(?:(?:this|that|next) (?:week|month|time)|"
-    r"today|tomorrow|then))?\W*$",
+    r"today|tomorrow|then))?\W*$|"
+    # "I'd love to tell you I'll get to it today, but … so no, it's not happening today"
+    r"\bi'd love to (?:tell you|say)\b|\b(?:it's|that's) not (?:happening|going to happen)\b",
     re.IGNORECASE,
 )
 # Praise ("Nice work, Kofi"): no task itself, and the "I'll take that" after it takes the compliment.

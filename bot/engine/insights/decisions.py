@@ -80,7 +80,7 @@ DECLARED = re.compile(
     r"my call is|(?:i'm|i am|im) making (?:that|it|this) (?:a|the) (?:rule|policy)|"
     r"(?:that's|that is|thats) (?:the|our) (?:new )?(?:rule|policy|position)|"
     r"here's where (?:i've|i have|we've|we have) landed|(?:our|the) position is|lock (?:it|that) in|"
-    r"no exceptions|motion (?:falls|fails|is lost|is defeated)|(?:is|are) (?:now )?deferred (?:to|until)|"
+    r"motion (?:falls|fails|is lost|is defeated)|(?:is|are) (?:now )?deferred (?:to|until)|"
     r"effective (?:immediately|today|now|this (?:shift|week|month))|so were agreed|we go with|"
     r"here's what we(?:'ll| will| are going to|'re going to) do|(?:let me )?say it for the minutes|"
     r"(?:that's|it's|that is|it is) decided|(?:i'm|i am) hearing consensus|we(?:'ll| will)? adopt|"
@@ -93,7 +93,10 @@ DECLARED = re.compile(
     re.IGNORECASE,
 )
 # "…at three. Final.", "…then cut over. Done.": the chair closing the point after saying its terms.
-CLOSED_POINT = re.compile(r"\w+(?:\W+\w+){4,}[.!]\s+(?:final|done|decided)[.!]?$", re.IGNORECASE)
+# Likewise "…every store puts the alarms on the duty phone. No exceptions." (alone, it only seconds a rule).
+CLOSED_POINT = re.compile(
+    r"\w+(?:\W+\w+){4,}[.!]\s+(?:(?:final|done|decided)[.!]?$|no exceptions\b)", re.IGNORECASE
+)
 DECISION_TESTS: dict[str, Callable[[str], bool]] = {
     "decision_words": lambda t: bool(DECISION_WORDS.search(t)),
     "objection_check": lambda t: bool(OBJECTION_CHECK.search(t)),
