@@ -108,3 +108,15 @@ def test_clock_times_and_reaching_a_person_are_no_topics():
     assert "connection pool" in texts and "admin screens" in texts, texts
     assert not any(":" in t or t.replace(" ", "").isdigit() for t in texts), texts
     assert "ask kofi" not in texts and "ping kofi" not in texts, texts
+
+
+def test_a_word_said_again_and_again_that_names_no_subject_is_no_topic():
+    said = messages(
+        "The courier contract is good enough for now, and the final invoice is fine.",
+        "Is the courier invoice final? I think it's good enough, properly checked.",
+        "Yes, it's final, the courier signed it properly. Good enough for me.",
+        "Then the courier invoice goes to finance. That's final.",
+    )
+    topics = [t["text"].lower() for t in find_topics(said, {}, 0.1, 0.5)]
+    assert not {"enough", "final", "properly"} & set(topics), topics
+    assert any("courier" in t for t in topics), topics

@@ -214,12 +214,62 @@ def _merge_variants(found: list[TopicCandidate]) -> list[TopicCandidate]:
     return groups
 
 
+# Words said again and again that name no subject ("enough", "final", "properly", "agreed"): how things are,
+# not what the meeting is about.
+NOT_A_SUBJECT = VAGUE_MODIFIERS | frozenset(
+    [
+        "enough",
+        "final",
+        "better",
+        "best",
+        "whole",
+        "agreed",
+        "properly",
+        "proper",
+        "fine",
+        "ready",
+        "clear",
+        "quick",
+        "quickly",
+        "easy",
+        "hard",
+        "grand",
+        "great",
+        "lovely",
+        "brilliant",
+        "worse",
+        "worst",
+        "bigger",
+        "smaller",
+        "earlier",
+        "early",
+        "later",
+        "little",
+        "large",
+        "small",
+        "different",
+        "actual",
+        "overall",
+        "general",
+        "obviously",
+        "certainly",
+        "probably",
+        "definitely",
+        "exactly",
+        "totally",
+        "absolutely",
+    ]
+)
+
+
 def _recurring_words(groups: list[TopicCandidate], broad: list[TopicCandidate]) -> list[TopicCandidate]:
     """Single words no phrase holds that the meeting keeps coming back to ("boiler", "enrollment",
     "autosave"): a participant lists them as topics of their own."""
     held = {stem_ for g in groups for stem_ in g.stems}
     recurring: dict[str, TopicCandidate] = {}
     for word in broad:
+        if word.key in NOT_A_SUBJECT:
+            continue
         if word.key not in held and len(word.message_ids) >= RECURRING_WORD_MESSAGES and len(word.key) >= 5:
             recurring.setdefault(word.key, word)  # "patients" and "patient": one topic, YAKE's better rank
     return list(recurring.values())
