@@ -564,11 +564,15 @@ def test_a_topic_held_for_the_next_meeting_is_a_follow_up_not_a_decision():
         ("Helen", "Let's hold the repeat callers for next time, then. Right, good session, everyone."),
         ("Gary", "ok lets leave the fencing till next weeks meeting then"),
         ("Jo", "Let's hold the decision until the quotes are back."),
+        ("Kat", "lets not go there today put the review bot in the parking lot"),
+        ("Raj", "And the repeat callers data, I've got some interesting stuff, but it can wait."),
     ]
     found = extract_insights(meeting(turns), reference_time=MONDAY)
     follow_ups = [f["text"] for f in found.follow_ups]
     assert "Let's hold the repeat callers for next time, then." in follow_ups, follow_ups
     assert "Ok let's leave the fencing till next weeks meeting then." in follow_ups, follow_ups
+    assert "Let's not go there today put the review bot in the parking lot." in follow_ups, follow_ups
+    assert any("it can wait" in f for f in follow_ups), follow_ups
     decided = [d["text"] for d in found.decisions]
     assert not any("repeat callers" in d or "fencing" in d for d in decided), decided
     assert not any("fencing" in i["text"] for i in found.action_items), texts(found.action_items)

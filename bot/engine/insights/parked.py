@@ -84,7 +84,9 @@ def _said_before(messages: list[dict], index: int, same_turn: list[str]) -> str:
 PUT_OFF = re.compile(
     r"\b(?:let'?s|let us|we(?:'ll| will| should))\s+(?:just\s+)?(?:park|table|punt)\b|"
     # "Parked until the spring guidance."
-    r"^(?:(?:ok|okay|so|right)\W+)*(?:parked|tabled) (?:until|till|for)\b",
+    r"^(?:(?:ok|okay|so|right)\W+)*(?:parked|tabled) (?:until|till|for)\b|"
+    # "put the review bot in the parking lot", "…on repeat defects, but it can wait"
+    r"\bin the parking lot\b|\bbut (?:that|it|this|those) can wait\b",
     re.I,
 )
 
