@@ -450,6 +450,7 @@ def test_question_weights_are_the_fitted_model():
         ("within 48 hours", "2024-03-15"),
         ("in 24 hours", "2024-03-14"),
         ("within five working days", "2024-03-20"),
+        ("in an hour", "2024-03-13"),
     ],
 )
 def test_due_dates_resolve_against_the_conversation_start(said, expected):

@@ -878,3 +878,52 @@ def test_a_wish_to_promise_turned_down_is_no_item_and_a_lone_no_exceptions_decid
     assert decided == [
         "The revolve runs at half speed until it's fixed. No exceptions, not even for the finale."
     ], decided
+
+
+def test_promises_passed_on_by_name_or_in_speech_style_are_theirs():
+    turns = [
+        (
+            "Beth",
+            "It lapsed in February. Femi told me yesterday he'll redo the safety training by next Friday.",
+        ),
+        ("Fiona", "And Ailsa said she'll pull the last three months of price screenshots."),
+        ("Ines", "rafa from analytics said hell have the affected accounts export ready by four"),
+        ("Sue", "and dave said hell do nights on the dryer all week"),
+    ]
+    never = ActionModel({}, -10.0, 0.5, 0)
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=never).action_items
+    owners = {i["assignee"].get("name") for i in items}
+    assert {"Femi", "Ailsa", "Rafa"} <= owners, texts(items)
+    femi = [i["text"] for i in items if i["assignee"].get("name") == "Femi"]
+    assert femi == ["Femi will redo the safety training by next Friday."], texts(items)
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        # a request tag after an order: the order is the task
+        (
+            [
+                ("Graham", "give him a ring would you we need two more lorries for thursday"),
+                ("Nathan", "yeah go on ill sort that today"),
+            ],
+            "Nathan will give him a ring today.",
+        ),
+        # a delivery offered with a time: listed, its object named by the turn before
+        (
+            [
+                ("Mina", "Can we get a rule in to block that payload?"),
+                ("Callum", "Yeah, I can turn that round in an hour."),
+            ],
+            "Callum will turn that round in an hour (re: Can we get a rule in to block that payload).",
+        ),
+    ],
+)
+def test_an_order_with_a_tag_and_an_offer_to_turn_it_round(turns, expected):
+    assert expected in texts(every_turn_items(turns)), texts(every_turn_items(turns))
+
+
+def test_a_past_tense_without_ed_is_no_plan():
+    assert (
+        texts(every_turn_items([("Rachel", "Ha, no, I slept for about fourteen hours on Saturday.")])) == []
+    )

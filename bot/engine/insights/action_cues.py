@@ -105,12 +105,13 @@ NAMED_SUBJECT = re.compile(
 # sending the price list on Monday". Theirs (`reported_person` finds whose); used, like NAMED_SUBJECT, only to
 # word and own an item, not as a model feature.
 REPORTED_PROMISE = re.compile(
-    r"\b(?:he|she)(?:'s| has| had)? (?:already |also )?(?:said|says|told (?:me|us)|"
-    r"emailed (?:me |us )?to say|messaged (?:me |us )?to say|confirmed|agreed(?: by email| on email)?|"
-    r"promised)(?: (?:me|us))?(?: that)?,? "
+    r"\b(?:he|she|(?-i:(?P<who>[A-Z][a-z]+)))(?:'s| has| had)? (?:already |also )?"
+    r"(?:said|says|told (?:me|us)|emailed (?:me |us )?to say|messaged (?:me |us )?to say|confirmed|"
+    r"agreed(?: by email| on email)?|promised)(?: (?:me|us))?"
+    r"(?: (?:yesterday|today|this morning|last night|earlier|just now))?(?: that)?,? "
     r"(?:he|she)(?:'ll|'d| will| would| can| could)\s+(?P<rest>\S.*)|"
     r"\b(?:he|she)(?:'ll| will|'s going to| is going to)\s+"
-    r"(?!(?:be|have|need|want|probably|not|never)\b)(?P<also>\S.*)",
+    r"(?!(?:be|have to|need|want|probably|not|never)\b)(?P<also>\S.*)",
     re.IGNORECASE,
 )
 # "Dmitri is sending the updated price list on Monday": a named person's plan, said in the present.

@@ -34,6 +34,7 @@ from .action_cues import (
     ORDER_TAKEN,
     RECEIVED,
     REPORTED_PROMISE,
+    REQUEST_CUE,
     REQUEST_CUES,
     ROLE,
     ROLE_SUBJECT,
@@ -174,7 +175,8 @@ def clauses_of(sentence: str) -> list[str]:
 PRONOUN_OBJECT = re.compile(
     r"^(?:\w+\s+){1,3}?(?:(?:it|them|him|the (?:old|new|other|same|first|second|last) ones?)\b|"
     r"(?:her|that|this|those|these)\b(?=\s*(?:$|[,.!?;]|"
-    r"(?:one|over|up|out|through|off|today|tonight|tomorrow|by|before|on|to|for|with|in|next|after|first|"
+    r"(?:one|over|up|out|through|off|round|across|\w+ed|done|sorted|today|tonight|tomorrow|by|before|on|to|"
+    r"for|with|in|next|after|first|"
     r"myself|too|as well|this (?:week|morning|afternoon|evening|month)|later|again|about|when|once|if|and|"
     r"at|soon|asap|back|now|right|straight|then|\w+ly)\b)))",
     re.IGNORECASE,
@@ -293,7 +295,13 @@ def reported_form(people: People, said_before: str, sentence: str, speaker: Pers
     person), or None."""
     promised = REPORTED_PROMISE.search(sentence)
     if promised:
-        person = reported_person(people, f"{said_before} {sentence[: promised.start()]}".strip(), speaker)
+        who = promised.group("who")  # "Ailsa said she'll…": the name is the subject
+        person: Person | None
+        if who and who.lower() not in NOT_A_NAME | STOPWORDS:
+            named = people.by_first_name(who) or Person("", who, "")
+            person = None if named == speaker else named
+        else:
+            person = reported_person(people, f"{said_before} {sentence[: promised.start()]}".strip(), speaker)
         if person is not None:
             return (
                 Cue(REPORTED_PROMISE, NAMED, "will"),
@@ -344,6 +352,10 @@ def _absent_named(sentence: str, subject: re.Match) -> bool:
     )
 
 
+# After "would you", a new clause: the request was a tag on the order before it.
+TAG_THEN_CLAUSE = re.compile(r"(?:we|i|they|he|she|it|there|that's|it's)\b", re.IGNORECASE)
+
+
 def commitment_form(people: People, sentence: str) -> tuple[Cue | None, str]:
     """The commitment or request form of a sentence and what follows it, or (None, "")."""
     minuted = MINUTED.search(sentence)
@@ -360,6 +372,9 @@ def commitment_form(people: People, sentence: str) -> tuple[Cue | None, str]:
         return Cue(NAMED_SUBJECT, NAMED, modal), subject.group("rest")
     for cue in CUES:
         m = cue.pattern.search(sentence)
+        if m and cue is REQUEST_CUE and m.start() > 0 and TAG_THEN_CLAUSE.match(m.group("rest")):
+            # "give him a ring would you we need two more lorries": the order is before the tag
+            return REQUEST_CUE, sentence[: m.start()].strip(" ,")
         if m:
             if cue is YOU_WILL_CUE and RECEIVED.match(m.group("rest")):
                 # "I'll own the runbook, you'll have a draft before the go/no-go": the task is what the

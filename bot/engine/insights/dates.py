@@ -122,8 +122,8 @@ def _first_of_next_month(ref: date, m: re.Match) -> date:
 
 def _in_n_units(ref: date, m: re.Match) -> date:
     count = int(m["count"]) if m["count"].isdigit() else _NUMBERS[m["count"]]
-    if m["unit"].startswith("hour"):  # "within 48 hours": the day the hours run out
-        return ref + timedelta(days=-(-count // 24))
+    if m["unit"].startswith("hour"):  # "within 48 hours": the day the hours run out ("in an hour": today)
+        return ref + timedelta(days=count // 24)
     if m["unit"].startswith(("working", "business")):  # "within five working days": weekends not counted
         day = ref
         while count > 0:

@@ -166,7 +166,8 @@ def _passed_on_beside(
         if reported is not None:
             form, rest, person = reported
             p = replace(said, cue=form, rest=clean_rest(rest))
-            p = replace(p, task_words=frozenset(content_words(p.rest, STOPWORDS)))
+            due_said = find_due_date(p.rest, conversation.reference_time)
+            p = replace(p, task_words=frozenset(content_words(without_due(p.rest, due_said), STOPWORDS)))
         elif said.cue is not None and said.cue.pattern is NAMED_SUBJECT:
             form, p = said.cue, said
             person = owner_of(conversation, index, said.sentence, form, said.speaker)[1]

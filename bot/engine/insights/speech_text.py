@@ -102,6 +102,8 @@ _DEGREE_WORDS = frozenset(["very", "so", "too", "really", "quite", "seriously"])
 _AFTER_ILL = frozenset(
     ["just", "also", "probably", "definitely", "still", "try", "go", "get", "be", "have", "do", "see", "let"]
 )
+# Words after which "hell"/"shell" pass on someone's promise: "dave said hell do nights all week".
+_REPORTING = frozenset(["said", "says", "reckons", "thinks", "promised", "confirmed", "so", "and", "but"])
 # "id" is "I'd" only before the verbs that follow it in talk ("id like", "id rather"); elsewhere an ID.
 _ID_VERBS = frozenset(
     ["like", "love", "rather", "say", "prefer", "need", "want", "guess", "suggest", "think", "imagine"]
@@ -295,6 +297,13 @@ def normalise(text: str, names: Iterable[str] = ()) -> str:
             or (previous in _DEGREE_WORDS and (following in _AFTER_ILL or _is_task_verb(following)))
         ):
             token = "I'll"  # "so ill get the order in": a degree word, then a verb, opens a clause
+        elif (
+            lower in ("hell", "shell")
+            and token == lower
+            and previous in _REPORTING
+            and (following in _AFTER_ILL or _is_task_verb(following))
+        ):
+            token = "he'll" if lower == "hell" else "she'll"  # "rafa said hell have the export ready by four"
         elif lower == "id" and following in _ID_VERBS:
             token = "I'd"
         elif lower == "well" and token == lower and previous in _CLAUSE_START and _is_task_verb(following):
@@ -314,11 +323,88 @@ def normalise(text: str, names: Iterable[str] = ()) -> str:
     return _PRESENT_OF_A_PLAN.sub(_plan_as_commitment, "".join(out))
 
 
+# Past tenses without "-ed" ("I slept for fourteen hours on Saturday"): what was done, not a plan. Only
+# forms that are not also the present ("read", "put", "set", "cut" are left out).
+_IRREGULAR_PAST = frozenset(
+    [
+        "slept",
+        "sent",
+        "spoke",
+        "went",
+        "got",
+        "told",
+        "rang",
+        "took",
+        "made",
+        "met",
+        "found",
+        "left",
+        "paid",
+        "wrote",
+        "bought",
+        "brought",
+        "caught",
+        "thought",
+        "heard",
+        "saw",
+        "did",
+        "had",
+        "was",
+        "were",
+        "came",
+        "gave",
+        "kept",
+        "lost",
+        "ran",
+        "sat",
+        "stood",
+        "won",
+        "built",
+        "spent",
+        "sold",
+        "taught",
+        "understood",
+        "forgot",
+        "drove",
+        "flew",
+        "fell",
+        "felt",
+        "held",
+        "began",
+        "drank",
+        "ate",
+        "knew",
+        "grew",
+        "threw",
+        "swore",
+        "tore",
+        "wore",
+        "woke",
+        "chose",
+        "froze",
+        "broke",
+        "sang",
+        "sank",
+        "shook",
+        "stole",
+        "struck",
+        "hung",
+        "lent",
+        "meant",
+        "fed",
+        "led",
+        "sought",
+        "dealt",
+    ]
+)
+
+
 def _plan_as_commitment(match: re.Match) -> str:
     verb, rest = match["verb"], match["rest"]
     if (
         verb in STOPWORDS
         or verb in _NOT_A_PLAN
+        or verb in _IRREGULAR_PAST
         or verb.endswith(("ed", "ing", "ly"))
         or match["end"] == "?"
         or _HABIT.search(rest)
