@@ -927,3 +927,46 @@ def test_a_past_tense_without_ed_is_no_plan():
     assert (
         texts(every_turn_items([("Rachel", "Ha, no, I slept for about fourteen hours on Saturday.")])) == []
     )
+
+
+def test_a_yes_takes_a_request_named_in_codes_and_praise_or_a_shout_is_no_task():
+    turns = [
+        ("Priya", "Can you do the same on DC1 and DC3?"),
+        ("Dmitri", "Will do. By end of day."),
+        (
+            "Priya",
+            "Leave that one to me, I'm on a call with the vendor on Thursday. I'll get them to patch it.",
+        ),
+        ("Ravi", "Thanks, Maya, great update."),
+        ("Jon", "If you need anything from me, I'll shout."),
+    ]
+    owned = {i["assignee"].get("name"): i["text"] for i in every_turn_items(turns)}
+    assert owned.get("Dmitri") == "Dmitri will do the same on DC1 and DC3 by end of day.", owned
+    assert owned.get("Priya", "").startswith("Priya will get them to patch it"), owned
+    assert "Maya" not in owned and "Jon" not in owned and "Ravi" not in owned, owned
+
+
+@pytest.mark.parametrize(
+    ("said", "decided"),
+    [
+        (
+            "No, we'll keep them monthly until the end of Q3.",
+            "No, we'll keep them monthly until the end of Q3.",
+        ),
+        (
+            "Yeah, we'll drop the asset inventory from this sprint.",
+            "We'll drop the asset inventory from this sprint.",
+        ),
+        ("So we're going ahead with the new lift.", "We're going ahead with the new lift."),
+        (
+            "Yes. Let's do pre-printed badges, that settles it.",
+            "Let's do pre-printed badges, that settles it.",
+        ),
+        (
+            "yes agreed from today referrals come straight to a senior",
+            "From today referrals come straight to a senior.",
+        ),
+    ],
+)
+def test_decisions_said_with_we_will_going_ahead_or_settled(said, decided):
+    assert decided in decisions_of([("Cy", said)]), decisions_of([("Cy", said)])

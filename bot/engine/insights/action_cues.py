@@ -66,7 +66,7 @@ CUES: tuple[Cue, ...] = (
     # "So I'm on the autosave corruption first": taking a task on.
     # Not where the speaker will be ("I'm on leave from Wednesday", "on call", "on the train").
     _cue(
-        r"\bi(?:'m| am)(?= on (?!it\b|the (?:phone|call|line|train|bus|road|way)\b|"
+        r"\bi(?:'m| am)(?= on (?!it\b|(?:the|a) (?:phone|call|line|train|bus|road|way|flight|plane)\b|"
         r"(?:annual |parental |sick |maternity |paternity |study )?leave\b|holiday|vacation|call\b|site\b|"
         r"my way|nights|days\b|shift|"
         r"a course|secondment|duty|furlough))",
@@ -311,7 +311,7 @@ DECLINED = re.compile(
 # Praise ("Nice work, Kofi"): no task itself, and the "I'll take that" after it takes the compliment.
 PRAISE = re.compile(
     r"\b(?:nice|great|good|excellent|brilliant|fantastic|amazing|superb|lovely) (?:work|job|call|catch|"
-    r"stuff|effort)\b|\bwell done\b|\bkudos\b|\bcongrat",
+    r"stuff|effort|update|presentation|progress|write-up)\b|\bwell done\b|\bkudos\b|\bcongrat",
     re.IGNORECASE,
 )
 # A reply about a thing or someone else ("It's on the bond list for next summer.", "They're due Friday."):

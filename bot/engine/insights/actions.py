@@ -115,7 +115,7 @@ TURNED_DOWN = re.compile(
 )
 # Not doing something is no task: "I'll leave the tray zone alone", "I'll stay out of it".
 ABSTAINS = re.compile(
-    r"^(?:leave\b.*\balone|stay out of|keep (?:out|away) (?:of|from)|not (?:touch|change))\b", re.I
+    r"^(?:leave\b.*\balone|stay out of|keep (?:out|away) (?:of|from)|not (?:touch|change)|shout\W*$)\b", re.I
 )
 # "Can you write up the capper issue?" / "Already done.": nothing left to do.
 ALREADY_DONE = re.compile(
@@ -603,7 +603,11 @@ def _answered_request(
         and p.cue is not None
         and p.cue.owner in (ADDRESSEE, NAMED)
         and p.speaker != best.speaker
-        and len(p.task_words) > len(best.task_words)
+        # "do the same on DC1 and DC3" names its task in words content_words does not count
+        and (
+            len(p.task_words) > len(best.task_words)
+            or (not best.task_words and len(p.rest.split()) >= 4 and not object_is_pronoun(p.rest))
+        )
         and not FIRST_PERSON.search(ASKER.sub("", p.rest))
         and _asked_of(conversation, p, best.speaker)
         and p.cue.pattern not in HANDED_OVER  # "Let's get Mei to sign it off." / "I'll ping her.": Mei's task

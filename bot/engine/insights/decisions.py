@@ -66,7 +66,7 @@ SETTLED_PROPOSAL = re.compile(
     r"\b(?:(?:minutes|motion|proposal|resolution|budget|accounts)\s+(?:(?:is|are)\s+)?(?:approved|adopted|"
     r"carried|passed|accepted)\b(?!\s+(?:last|in|on|at|by)\b)|"
     r"(?:we'll|we will|we're going to|we are going to|so we)\s+(?:go|stick) with|"
-    r"(?:let's|let us)\s+(?:go with|stick with|drop|push|hold|keep|move)\b"
+    r"(?:let's|let us|we'll|we will)\s+(?:go with|stick with|drop|push|hold|keep|move)\b"
     r"(?!\s+(?:it\s+)?(?:quick|short|brief|simple|tight|moving|going|on|along|in touch|an eye|off on)\b)"
     r"(?!\s*(?:[.!?,;]|$)))",
     re.IGNORECASE,
@@ -84,10 +84,12 @@ DECLARED = re.compile(
     r"effective (?:immediately|today|now|this (?:shift|week|month))|so were agreed|we go with|"
     r"here's what we(?:'ll| will| are going to|'re going to) do|(?:let me )?say it for the minutes|"
     r"(?:that's|it's|that is|it is) decided|(?:i'm|i am) hearing consensus|we(?:'ll| will)? adopt|"
-    r"(?:is|becomes) (?:now )?(?:our|the) (?:\w+ )?standard|until i say otherwise)\b|"
+    r"(?:is|becomes) (?:now )?(?:our|the) (?:\w+ )?standard|until i say otherwise|that settles it|"
+    r"we(?:'re| are) going ahead with)\b|"
     # "So, from today, high-strength heparin comes off ward stock": a rule from a time on, not "From
     # tomorrow I'm on leave".
-    r"^(?:(?:ok|okay|so|then|right|and)\W+)*from (?:today|now on|tomorrow|next \w+|(?:january|february|march|"
+    r"^(?:(?:ok|okay|so|then|right|and|yes|yeah|agreed)\W+)*from (?:today|now on|tomorrow|next \w+|"
+    r"(?:january|february|march|"
     r"april|june|july|august|september|october|november|december)|(?:mon|tues|wednes|thurs|fri)day),?\s+"
     r"(?!(?:i|i'm|i'll|i've|we'll be|you|you'll)\b)",
     re.IGNORECASE,
