@@ -970,3 +970,22 @@ def test_a_yes_takes_a_request_named_in_codes_and_praise_or_a_shout_is_no_task()
 )
 def test_decisions_said_with_we_will_going_ahead_or_settled(said, decided):
     assert decided in decisions_of([("Cy", said)]), decisions_of([("Cy", said)])
+
+
+def test_more_promises_passed_on_and_a_bare_reply_is_no_context():
+    turns = [
+        (
+            "Hannah",
+            "Our editor, Kwame, said he'd cut the keynote into clips within a fortnight.",
+        ),
+        ("Ania", "thats lewis in metrology he said hell have it done by friday"),
+        ("Gary", "the racking in aisle three has a bent upright"),
+        ("Gary", "fair enough ill walk it with the safety lead myself straight after this"),
+    ]
+    owned = {i["assignee"].get("name"): i["text"] for i in every_turn_items(turns)}
+    assert owned.get("Kwame") == "Kwame will cut the keynote into clips within a fortnight.", owned
+    assert owned.get("Lewis", "").startswith("Lewis will have it done by Friday"), owned
+    assert owned.get("Gary") == (
+        "Gary will walk it with the safety lead straight after this (re: the racking in aisle three has a "
+        "bent upright)."
+    ), owned

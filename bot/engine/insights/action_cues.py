@@ -105,7 +105,7 @@ NAMED_SUBJECT = re.compile(
 # sending the price list on Monday". Theirs (`reported_person` finds whose); used, like NAMED_SUBJECT, only to
 # word and own an item, not as a model feature.
 REPORTED_PROMISE = re.compile(
-    r"\b(?:he|she|(?-i:(?P<who>[A-Z][a-z]+)))(?:'s| has| had)? (?:already |also )?"
+    r"\b(?:he|she|(?-i:(?P<who>[A-Z][a-z]+)),?)(?:'s| has| had)? (?:already |also )?"
     r"(?:said|says|told (?:me|us)|emailed (?:me |us )?to say|messaged (?:me |us )?to say|confirmed|"
     r"agreed(?: by email| on email)?|promised)(?: (?:me|us))?"
     r"(?: (?:yesterday|today|this morning|last night|earlier|just now))?(?: that)?,? "

@@ -259,8 +259,8 @@ ABOUT_THEM = (
     r"from|in)\b"
 )
 NAME_OPENS = re.compile(
-    r"(?:^|[.!?,]\s+)(?:(?:ok|okay|so|and|but|um|uh|yeah|right|well|also|oh)\W+)*(?P<name>[A-Za-z]+)\s+"
-    + ABOUT_THEM
+    r"(?:^|[.!?,]\s+|\b(?:and|but|so|thats|that's|its|it's)\s+)"
+    r"(?:(?:ok|okay|so|and|but|um|uh|yeah|right|well|also|oh)\W+)*(?P<name>[A-Za-z]+)\s+" + ABOUT_THEM
 )
 NAME_ABOUT = re.compile(r"\s*" + ABOUT_THEM)
 

@@ -11,6 +11,7 @@ from .action_cues import (
     FIRST_PERSON,
     GROUP,
     NAMED,
+    NAMED_PLAN,
     NAMED_SUBJECT,
     REPORTED_PROMISE,
     ROLE,
@@ -90,12 +91,16 @@ def asker_named(request: Phrasing) -> str:
     return ASKER.sub(lambda m: name if m.group(0).lower() == "me" else f"{name}'s", request.rest)
 
 
+BARE_REPLY_WORDS = frozenset(["fair", "enough", "worries", "problem", "true", "sense", "thanks", "cheers"])
+
+
 def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Phrasing]) -> str:
     """Where the task a bare commitment takes on is named, nearest first: the same sentence before the
     form ("lets just start a shared tracker i'll set it up tonight"), the same turn's other sentences ("I'll
     grab that one. Thank-you letters, out this week."), the latest request or question of someone else
     just before, else the sentence of those turns that says the most; clipped to CONTEXT_WORDS words."""
-    informative = lambda text: len(content_words(text, STOPWORDS)) >= 2  # noqa: E731
+    # "fair enough", "no worries": an answer's opening names nothing
+    informative = lambda text: len(content_words(text, STOPWORDS) - BARE_REPLY_WORDS) >= 2  # noqa: E731
     before = before_form(best)
     if CONTRASTED.search(before):
         before = ""  # "Marketing owns that, but I'll make sure it goes out": a clause of its own
@@ -117,7 +122,12 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
         for p in latest_first
         if (
             p.sentence.rstrip().endswith("?")
-            or (p.speaker != best.speaker and p.cue is not None and p.cue.owner in (ADDRESSEE, NAMED))
+            or (
+                p.speaker != best.speaker
+                and p.cue is not None
+                and p.cue.owner in (ADDRESSEE, NAMED)
+                and p.cue.pattern not in (REPORTED_PROMISE, NAMED_PLAN)  # news of someone's plan asks nothing
+            )
         )
         and not by_pronoun(p)
     ]

@@ -286,7 +286,7 @@ def passes_on_a_promise(conversation: Conversation, index: int) -> bool:
     return any(
         p.cue is not None
         and p.cue.pattern in (REPORTED_PROMISE, NAMED_PLAN)
-        and len(p.task_words) >= 2
+        and (len(p.task_words) >= 2 or object_is_pronoun(p.rest))
         # "she's our solutions engineer, so she'll handle anything technical": what someone does, unless it
         # was promised ("she's told me she'll…") or has a date
         and (_promised(p.sentence) or find_due_date(p.rest, conversation.reference_time) is not None)
