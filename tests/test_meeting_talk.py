@@ -989,3 +989,28 @@ def test_more_promises_passed_on_and_a_bare_reply_is_no_context():
         "Gary will walk it with the safety lead straight after this (re: the racking in aisle three has a "
         "bent upright)."
     ), owned
+
+
+def test_what_the_group_just_settled_names_a_task_taken_by_pronoun_and_small_wording_mends():
+    turns = [
+        ("Anika", "How long would that take?"),
+        ("Ola", "Three days, maybe four with tests."),
+        ("Anika", "Okay, let's do the async version. We're not shipping a spinner."),
+        ("Ola", "I'll pick that up. PR up by Thursday."),
+        (
+            "Bronwen",
+            "Half of those are mine. I'll clean it up on Friday afternoon and then nag the rest of you.",
+        ),
+        (
+            "Kasia",
+            "right ok ill chase maintenance first thing when they come in at seven cause i need that door",
+        ),
+        ("Luis", "Luis, hang back a second about the photos."),
+    ]
+    listed = texts(every_turn_items(turns))
+    assert "Ola will pick that up by Thursday (re: let's do the async version)." in listed, listed
+    assert any("then nag the rest of you" in t for t in listed), listed
+    assert any(
+        t.startswith("Kasia will chase maintenance first thing when they come in at seven") for t in listed
+    )
+    assert not any("cause" in t or "hang back" in t for t in listed), listed

@@ -142,7 +142,7 @@ COMMENT_CLAUSE = re.compile(
 # "push them for revised rates, because if they invoke it I want it on paper", "send by monday but some forms
 # were not uploaded yet": the reason or the caveat after the task, in a clause with a subject of its own.
 REASON_OR_CAVEAT = re.compile(
-    r",?\s+(?:because|'cause|cos)\s+\S.*$|"
+    r",?\s+(?:because|'cause|cos)\s+\S.*$|,?\s+cause\s+(?:i|we|they|he|she|it|you|the|there|if)\b.*$|"
     r",?\s+but\s+(?:some|the|they|it|there|that|this|we|he|she|you|i|nobody|no one|none)\b(?!\s*$).*$|"
     # "…by twelve so we should have something before the peak": what follows from it, a clause of its own
     r",?\s+so\s+(?:that\s+)?(?:we|they|he|she|it|you|nobody)\s+(?:should|will|can|'ll|won't|don't|have)\b.*$|"

@@ -26,7 +26,10 @@ from .text import as_sentence, capitalise_first, clip_words, content_words
 from .vocabulary import STOPWORDS
 
 # Not "you all", "you guys", "you both": "let you all go" names more than the one who asked.
-YOU = re.compile(r"\byou\b(?!'| all\b| guys\b| both\b| two\b| lot\b)", re.IGNORECASE)
+YOU = re.compile(
+    r"(?<!\bof )\byou\b(?!'| all\b| guys\b| both\b| two\b| lot\b)",
+    re.IGNORECASE,  # "the rest of you"
+)
 
 
 # "you need" → "Sam needs": the present tense verbs that follow a subject "you" in a task.
@@ -131,6 +134,12 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
         )
         and not by_pronoun(p)
     ]
+    # "Okay, let's do the async version." / "I'll pick that up.": what the group settled on just before.
+    proposed = [
+        p.sentence
+        for p in latest_first
+        if p.cue is not None and p.cue.owner == GROUP and len(p.task_words) >= 2
+    ][:1]
     # Short remarks ("Oh no, I forgot.") rarely name the task: the nearest sentence that says more.
     said = [
         p.sentence
@@ -140,7 +149,8 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
     # A promise passed on answers the question put to the one passing it ("Aiko, the phase two animations,
     # where are they?" / "…He told me he'd have them by the twentieth."): the question names the task.
     passed_on = best.cue is not None and best.cue.pattern is REPORTED_PROMISE
-    for sentence in [before, *asked, *same_turn, *said] if passed_on else [before, *same_turn, *asked, *said]:
+    order = [before, *asked, *same_turn] if passed_on else [before, *same_turn, *asked]
+    for sentence in [*order, *proposed, *said]:
         if sentence and informative(sentence):
             return clip_words(without_acknowledgement(sentence).rstrip(" ,.!?"), CONTEXT_WORDS)
     return ""

@@ -183,6 +183,7 @@ RUNS_THE_MEETING = re.compile(
     r"^(?:close|open|adjourn|end|start|chair|wrap up|call) (?:the|this|today's) (?:meeting|session|call)\b"
     r"|^(?:speak|talk|see you|catch up) (?:soon|next|then|later|tomorrow|on)\b"
     r"|^let (?:you|everyone|y'all|the rest of you) (?:all |guys )?(?:go|get back|crack on)\b"
+    r"|^(?:hang back|stay behind|stick around|hold on)\b"
     r"|^(?:jump|run|dash|drop|hop|head|go)(?: off)?\b[\s,.!]*(?:sorry|now|in a (?:sec|second|minute))?\W*$",
     re.IGNORECASE,
 )

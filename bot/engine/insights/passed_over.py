@@ -246,7 +246,7 @@ def accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]
 WILL_DO = re.compile(
     r"\bI(?:'ll| will|'m going to| am going to)\s|"
     # "I can get that to you within 48 hours", "I can get that test live by Wednesday": a delivery offered
-    r"\bI can (?:get|have|send|turn|share|run|draft|book|pull)\s",
+    r"\bI can (?:get|have|send|turn|share|run|draft|book|pull|chase|check|sort|ring|call|fix)\s",
     re.IGNORECASE,
 )
 
