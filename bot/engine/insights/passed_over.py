@@ -1,8 +1,10 @@
 """Exchanges that hold an action item whatever the model scored them: a request put to someone who says yes
 ("Yusuf, please keep negotiating…" / "Will do."), work handed to someone by name ("Let's ask Tom from legal
-to check the clause", "Sara to update the runbook"), and the further dated commitments of a turn whose first
-one the model chose. The model learned from AMI, where most requests are talk about the design on the table
-and a bare "Consider it done." tells it little."""
+to check the clause", "Sara to update the runbook"), a plain dated commitment in a long turn ("I'll present
+the full concepts in two weeks"), a promise passed on for someone not speaking ("Oksana's told me she'll size
+the work by the 3rd"), and the further dated commitments of a turn whose first one the model chose. The
+model learned from AMI, where most requests are talk about the design on the table and a bare "Consider it
+done." tells it little."""
 
 from __future__ import annotations
 
@@ -242,7 +244,8 @@ def accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]
     return found
 
 
-# "I'll present the full concepts in two weeks": the plain first-person future, no "can" or "should".
+# "I'll present the full concepts in two weeks": the plain first-person future ("I should" is no promise),
+# or "I can" with a verb of delivering.
 WILL_DO = re.compile(
     r"\bI(?:'ll| will|'m going to| am going to)\s|"
     # "I can get that to you within 48 hours", "I can get that test live by Wednesday": a delivery offered
