@@ -289,7 +289,9 @@ def reported_person(people: People, said_before: str, speaker: Person | None) ->
     return person or Person("", name[:1].upper() + name[1:], "")
 
 
-def reported_form(people: People, said_before: str, sentence: str, speaker: Person | None):
+def reported_form(
+    people: People, said_before: str, sentence: str, speaker: Person | None
+) -> tuple[Cue, str, Person] | None:
     """A promise passed on for someone else ("she's told me she'll size the work by the 3rd"), or a named
     person's plan in the present with a date ("Dmitri is sending the price list on Monday"): (cue, rest,
     person), or None."""
