@@ -1014,3 +1014,18 @@ def test_what_the_group_just_settled_names_a_task_taken_by_pronoun_and_small_wor
         t.startswith("Kasia will chase maintenance first thing when they come in at seven") for t in listed
     )
     assert not any("cause" in t or "hang back" in t for t in listed), listed
+
+
+def test_a_question_of_a_word_or_two_that_names_its_subject_is_listed():
+    turns = [
+        ("Sam", "That's a big gap. Variations?"),
+        ("Ann", "Two of them, both signed off."),
+        ("Sam", "Really?"),
+        ("Ann", "Yes."),
+        ("Sam", "Which wholesaler?"),
+        ("Ann", "Brakes."),
+        ("Sam", "Tomorrow?"),
+        ("Ann", "Fine."),
+    ]
+    questions = [q["text"] for q in extract_insights(meeting(turns), reference_time=MONDAY).questions]
+    assert questions == ["Variations?", "Which wholesaler?"], questions

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 
 from . import question_weights
 from .people import People
-from .text import as_sentence, capitalise_first, insight_id, remove_fillers, split_sentences, stem, words
+from .text import (
+    as_sentence,
+    capitalise_first,
+    content_words,
+    insight_id,
+    remove_fillers,
+    split_sentences,
+    stem,
+    words,
+)
+from .vocabulary import CALENDAR_WORDS, STOPWORDS
 
 WH_START = re.compile(
     r"^(?:so |and |but |okay |ok |well |now |then )*(?:what|why|how|when|where|who|whom|whose|which)\b",
@@ -52,6 +62,32 @@ class Context:
 
 # A note lists what was asked: "Okay?", "Sorry?" or "How?" ask for a reply but name no question.
 MIN_WORDS = 3
+# Words a one- or two-word question can hold and still name nothing ("Really?", "Seriously?", "Tomorrow?").
+NAMES_NOTHING = CALENDAR_WORDS | frozenset(
+    [
+        "okay",
+        "ok",
+        "sorry",
+        "really",
+        "seriously",
+        "pardon",
+        "right",
+        "yeah",
+        "yes",
+        "no",
+        "sure",
+        "true",
+        "honestly",
+        "anyone",
+        "anything",
+        "else",
+        "more",
+        "thoughts",
+        "questions",
+        "everyone",
+        "everybody",
+    ]
+)
 # A wh-word, an inverted auxiliary (or "'s") and a subject: the syntax of a question.
 INTERROGATIVE = re.compile(
     r"^(?:(?:so|and|but|okay|ok|well|now|then|yes|yeah|sorry|also)\b[,.]?\s+)*(?:what|who|how|when|where|why|"
@@ -262,7 +298,8 @@ def find_questions(messages: list[dict], people: People, threshold: float) -> li
                 best = asked_here
         previous_was_question = any(s.rstrip().endswith("?") for s in sentences)
         if best is None:
-            best = _elliptical(messages, index, sentences) or _indirect(sentences)
+            best = _elliptical(messages, index, sentences) or _named_in_a_word(messages, index, sentences)
+            best = best or _indirect(sentences)
         if best is None or TAKES_THE_FLOOR.match(best[1]):
             continue
         key = " ".join(stem(w) for w in words(best[1]))
@@ -295,6 +332,20 @@ def _elliptical(messages: list[dict], index: int, sentences: list[str]) -> tuple
         return None
     context = about[-1].rstrip(" ,;:")
     return 0.5, f"{remove_fillers(asked).rstrip(' ?.')}? (re: {context})"
+
+
+def _named_in_a_word(messages: list[dict], index: int, sentences: list[str]) -> tuple[float, str] | None:
+    """A question of a word or two that names its subject ("Variations?", "Which wholesaler?", "What's
+    missing?"), answered by someone else: unlike "Okay?" or "How?", a note can list it."""
+    if not _other_speaks_next(messages, index):
+        return None
+    for sentence in sentences:
+        said = remove_fillers(sentence).strip()
+        if not said.endswith("?") or not 1 <= len(said.split()) < MIN_WORDS or TAG_ONLY.match(said):
+            continue
+        if content_words(said, STOPWORDS) - NAMES_NOTHING:
+            return 0.5, said
+    return None
 
 
 def _indirect(sentences: list[str]) -> tuple[float, str] | None:
