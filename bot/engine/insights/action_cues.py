@@ -308,6 +308,14 @@ DECLINED = re.compile(
     r"\bi'd love to (?:tell you|say)\b|\b(?:it's|that's) not (?:happening|going to happen)\b",
     re.IGNORECASE,
 )
+# A request answered no: "Not this sprint, sorry.", "A free pilot isn't something I'm able to do, I'm afraid."
+TURNED_DOWN = re.compile(
+    r"^\W*(?:(?:oh|um|uh|honestly|sorry)\W+)*(?:not (?:this|that|today|now|me|right now)\b(?:\s+\w+)?\W*"
+    r"(?:sorry|i'm afraid)|no,? sorry|sorry,? (?:no|i can't)|no can do|i'll have to pass|i have to pass)|"
+    r"\b(?:isn't|is not|not) something (?:i'm|we're|i am|we are|i|we) (?:able to|can)\b|"
+    r"\b(?:i'm|we're|i am|we are) (?:not able|unable) to (?:do|take|commit)",
+    re.IGNORECASE,
+)
 # Praise ("Nice work, Kofi"): no task itself, and the "I'll take that" after it takes the compliment.
 PRAISE = re.compile(
     r"\b(?:nice|great|good|excellent|brilliant|fantastic|amazing|superb|lovely) (?:work|job|call|catch|"

@@ -49,7 +49,7 @@ from .action_cues import (
 from .dates import MONTHS, WEEKDAYS, DueDate, find_due_date
 from .parked import is_parked
 from .people import People, Person
-from .text import content_words, remove_fillers, split_sentences
+from .text import capitalise_first, content_words, remove_fillers, split_sentences
 from .vocabulary import STOPWORDS
 
 # Messages either side in which a request and its acceptance are one exchange.
@@ -219,6 +219,7 @@ class Phrasing:
     rest: str
     speaker: Person | None
     task_words: frozenset[str]  # content words after the form, the due date left out ("do it today": none)
+    passed_on_for: Person | None = None  # whose promise a "she's told me she'll…" passes on (`reported_form`)
 
 
 # "Tom's going to finalise the press release": read as "Tom is going to…", the form a named or role subject
@@ -286,7 +287,7 @@ def reported_person(people: People, said_before: str, speaker: Person | None) ->
     person = people.by_first_name(name)
     if person == speaker or (speaker is not None and name.lower() == speaker.first_name.lower()):
         return None
-    return person or Person("", name[:1].upper() + name[1:], "")
+    return person or Person("", capitalise_first(name), "")
 
 
 def reported_form(
@@ -329,16 +330,16 @@ def phrasings_of(conversation: Conversation, indices: list[int]) -> list[Phrasin
             if not sentence:
                 continue
             cue, rest = commitment_form(conversation.people, sentence)
+            passed_on_for = None
             if cue is None or cue.owner not in (SPEAKER, NAMED):
                 reported = reported_form(conversation.people, said_before, sentence, speaker)
                 if reported is not None:
-                    cue, rest, _ = reported
+                    cue, rest, passed_on_for = reported
             said_before += " " + sentence
             rest = clean_rest(with_fronted_object(sentence, rest)) if cue else ""
             task = without_due(rest, find_due_date(rest, conversation.reference_time))
-            found.append(
-                Phrasing(index, sentence, cue, rest, speaker, frozenset(content_words(task, STOPWORDS)))
-            )
+            words_of_task = frozenset(content_words(task, STOPWORDS))
+            found.append(Phrasing(index, sentence, cue, rest, speaker, words_of_task, passed_on_for))
     return found
 
 
@@ -477,16 +478,6 @@ def _delivered_by_speaker(sentence: str, cue: Cue) -> bool:
     return said is not None and bool(RECEIVED.match(said.group("rest")))
 
 
-def reported_owner(
-    conversation: Conversation, index: int, sentence: str, speaker: Person | None
-) -> Person | None:
-    """Whose promise `sentence`, said in turn `index`, passes on."""
-    text = remove_fillers(str(conversation.messages[index].get("text") or ""))
-    at = text.find(sentence[:20])
-    reported = reported_form(conversation.people, text[: max(0, at)], sentence, speaker)
-    return reported[2] if reported else None
-
-
 def bare_answer(sentence: str) -> bool:
     """A reply that names nothing but perhaps a date: "Before Thursday, yep.", "ok thursday works"."""
     said = without_acknowledgement(sentence)
@@ -494,9 +485,13 @@ def bare_answer(sentence: str) -> bool:
     return len(content_words(without_due(said, due), STOPWORDS) - {"work", "works", "fine", "good"}) < 2
 
 
-def owner_of(conversation: Conversation, index: int, sentence: str, cue: Cue, speaker: Person | None):
+def owner_of(conversation: Conversation, phrasing: Phrasing):
+    """(owner kind, person) of a phrasing with a form: who will do what it says."""
+    index, sentence, speaker = phrasing.index, phrasing.sentence, phrasing.speaker
+    cue = phrasing.cue
+    assert cue is not None, "owner_of reads a phrasing with a form"
     if cue.pattern in (REPORTED_PROMISE, NAMED_PLAN):
-        return NAMED, reported_owner(conversation, index, sentence, speaker)
+        return NAMED, phrasing.passed_on_for
     handed = cue.pattern.search(sentence) if cue.pattern in HANDED_OVER else None
     if handed:
         # Someone not in the meeting is named all the same: the note says whose the work is.

@@ -46,6 +46,7 @@ from .action_cues import (
     SPEAKER,
     STATE_QUESTION,
     TAKES_IT_ON,
+    TURNED_DOWN,
     YES_TO_OFFER,
     Cue,
     next_steps_round,
@@ -105,14 +106,6 @@ __all__ = [
 RECAP_OVERLAP = 0.6
 # Turns before an item in which the task it takes on may have been said ("the key art?" … "I'll grab that").
 CONTEXT_REACH = 3
-# A request answered no: "Not this sprint, sorry.", "A free pilot isn't something I'm able to do, I'm afraid."
-TURNED_DOWN = re.compile(
-    r"^\W*(?:(?:oh|um|uh|honestly|sorry)\W+)*(?:not (?:this|that|today|now|me|right now)\b(?:\s+\w+)?\W*"
-    r"(?:sorry|i'm afraid)|no,? sorry|sorry,? (?:no|i can't)|no can do|i'll have to pass|i have to pass)|"
-    r"\b(?:isn't|is not|not) something (?:i'm|we're|i am|we are|i|we) (?:able to|can)\b|"
-    r"\b(?:i'm|we're|i am|we are) (?:not able|unable) to (?:do|take|commit)",
-    re.IGNORECASE,
-)
 # Not doing something is no task: "I'll leave the tray zone alone", "I'll stay out of it".
 ABSTAINS = re.compile(
     r"^(?:leave\b.*\balone|stay out of|keep (?:out|away) (?:of|from)|not (?:touch|change)|shout\W*$)\b", re.I
@@ -132,9 +125,10 @@ WITHDRAWAL = re.compile(
 )
 # A joke: laughed at as it is said ("someone should just stand there with a clipboard all day ha") or by the
 # next speaker ("I'll just go out there with a bucket of tarmac." / "Ha. Don't tempt me.").
-LAUGHED_AT = re.compile(r"\b(?:ha|haha|hah|heh|lol|just kidding|only joking)\W*$|[(\[]laugh", re.IGNORECASE)
+_LAUGH = r"ha|haha|hah|heh|lol"
+LAUGHED_AT = re.compile(rf"\b(?:{_LAUGH}|just kidding|only joking)\W*$|[(\[]laugh", re.IGNORECASE)
 LAUGHS_BACK = re.compile(
-    r"^\W*(?:ha|haha|hah|heh|lol|don't tempt me|you wish|in your dreams|nice try)\b|^\W*[(\[]laugh", re.I
+    rf"^\W*(?:{_LAUGH}|don't tempt me|you wish|in your dreams|nice try)\b|^\W*[(\[]laugh", re.I
 )
 # What is said back to a promise or a joke, not a task of its own: "I'll hold you to that."
 STOCK_REPLY = re.compile(
@@ -364,7 +358,7 @@ def _candidate(
         # Thursday, yep.": the offer is the item, its speaker the owner, the answer adds the date.
         phrasings, best = phrasings + [offer], offer
     if best.cue is not None:
-        owner, assignee = owner_of(conversation, best.index, best.sentence, best.cue, best.speaker)
+        owner, assignee = owner_of(conversation, best)
         speaker = best.speaker
     else:
         assignee = named_subject(conversation.people, best.sentence, speaker)

@@ -20,6 +20,7 @@ from .parked import is_parked
 from .people import People
 from .text import (
     as_sentence,
+    capitalise_first,
     clip_words,
     content_words,
     insight_id,
@@ -272,7 +273,7 @@ def _stated(text: str) -> str:
         or RUNNING_THE_MEETING.search(s)
         or is_parked(s)
     ]
-    stated = [_capitalised(OPENING.sub("", s).strip()) for s in sentences if s not in tasks]
+    stated = [capitalise_first(OPENING.sub("", s).strip()) for s in sentences if s not in tasks]
     # "I call the meeting to order. First item, the minutes. Minutes approved.": from where it says so.
     first_said = next((i for i, s in enumerate(stated) if says_decided(s)), 0)
     stated = stated[first_said:]
@@ -280,10 +281,6 @@ def _stated(text: str) -> str:
     if tasks and (not kept or (len(" ".join(kept).split()) < 3 and not says_decided(" ".join(kept)))):
         return ""  # nothing left, or a fragment: "Let's go through them. Reversing alarm."
     return as_sentence(" ".join(kept) if kept else remove_fillers(text))
-
-
-def _capitalised(sentence: str) -> str:
-    return sentence[:1].upper() + sentence[1:]
 
 
 def _tells_the_past(sentence: str) -> bool:

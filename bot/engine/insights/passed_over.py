@@ -109,7 +109,8 @@ def further_commitments(conversation: Conversation, index: int, first: Candidate
     reference_time = conversation.reference_time
     found: list[Candidate] = []
     taken = [frozenset(content_words(first.text, STOPWORDS))]
-    for sentence in phrasings_of(conversation, [index]):
+    phrasings = phrasings_of(conversation, [index])
+    for sentence in phrasings:
         for clause in clauses_of(sentence.sentence):
             clause = ADVERB_AFTER_I.sub(r"\1 ", clause)  # "I'm also going to…" is "I'm going to…"
             cue, rest = commitment_form(conversation.people, clause)
@@ -150,29 +151,32 @@ def further_commitments(conversation: Conversation, index: int, first: Candidate
                     message_ids=[str(message.get("id"))],
                 )
             )
-    return found + _passed_on_beside(conversation, index, first, taken)
+    return found + _passed_on_beside(conversation, index, first, taken, phrasings)
 
 
 def _passed_on_beside(
-    conversation: Conversation, index: int, first: Candidate, taken: list[frozenset[str]]
+    conversation: Conversation,
+    index: int,
+    first: Candidate,
+    taken: list[frozenset[str]],
+    phrasings: list[Phrasing],
 ) -> list[Candidate]:
     """Someone else's dated task said in the same turn as the speaker's own ("…so Sam will do the duplicate
     inspection first thing. And I'll ping you the CRS", "I'll give her a heads-up; she's said she can turn it
     round by Friday"): an item of its own, theirs."""
     found = []
-    phrasings = phrasings_of(conversation, [index])
     for number, said in enumerate(phrasings):
         # The speaker's own form may come first in the sentence: "I'll give her a heads-up; she's said…"
         before = " ".join(q.sentence for q in phrasings[:number])
         reported = reported_form(conversation.people, before, said.sentence, said.speaker)
         if reported is not None:
             form, rest, person = reported
-            p = replace(said, cue=form, rest=clean_rest(rest))
+            p = replace(said, cue=form, rest=clean_rest(rest), passed_on_for=person)
             due_said = find_due_date(p.rest, conversation.reference_time)
             p = replace(p, task_words=frozenset(content_words(without_due(p.rest, due_said), STOPWORDS)))
         elif said.cue is not None and said.cue.pattern is NAMED_SUBJECT:
             form, p = said.cue, said
-            person = owner_of(conversation, index, said.sentence, form, said.speaker)[1]
+            person = owner_of(conversation, said)[1]
         else:
             continue
         due = find_due_date(p.rest, conversation.reference_time)
