@@ -1029,3 +1029,33 @@ def test_a_question_of_a_word_or_two_that_names_its_subject_is_listed():
     ]
     questions = [q["text"] for q in extract_insights(meeting(turns), reference_time=MONDAY).questions]
     assert questions == ["Variations?", "Which wholesaler?"], questions
+
+
+def test_what_was_needed_just_before_a_yes_is_its_task_and_context_skips_remarks_about_it():
+    turns = [
+        ("Maeve", "ok so the rota"),
+        (
+            "Joss",
+            "for the late ones we need to get the apology emails out with the refund codes by friday "
+            "i can do those",
+        ),
+        ("Maeve", "Park the old banners, we'll sort them out when the new printer is in."),
+        ("Joss", "Oh, the walk-in freezer on bay four is alarming again."),
+        ("Maeve", "Has anyone been out to it?"),
+        ("Joss", "Not yet. I'll ring them tonight."),
+        ("Ken", "the gate sensor at the back entrance is still broken drivers keep mentioning it"),
+        ("Ola", "its been on the list for a month thats the trouble"),
+        ("Ken", "fine fine ill get it done today"),
+        ("Maeve", "and the quarterly hygiene return is due on the thirtieth"),
+        ("Ola", "i did that last quarter i can do it again for the thirtieth"),
+        ("Ken", "thats priya in facilities shes in at nine shell have it signed off today"),
+    ]
+    listed = texts(every_turn_items(turns))
+    assert "Joss will get the apology emails out with the refund codes by Friday." in listed, listed
+    rings = "Joss will ring them tonight (re: Oh, the walk-in freezer on bay four is alarming again)."
+    assert rings in listed, listed
+    ken = next(t for t in listed if t.startswith("Ken will get it done today"))
+    assert "gate sensor" in ken, listed
+    ola = next(t for t in listed if t.startswith("Ola will do it again"))
+    assert "hygiene return" in ola, listed
+    assert any(t.startswith("Priya will have it signed off today") for t in listed), listed

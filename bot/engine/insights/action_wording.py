@@ -102,8 +102,10 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
     form ("lets just start a shared tracker i'll set it up tonight"), the same turn's other sentences ("I'll
     grab that one. Thank-you letters, out this week."), the latest request or question of someone else
     just before, else the sentence of those turns that says the most; clipped to CONTEXT_WORDS words."""
-    # "fair enough", "no worries": an answer's opening names nothing
-    informative = lambda text: len(content_words(text, STOPWORDS) - BARE_REPLY_WORDS) >= 2  # noqa: E731
+    # "fair enough", "no worries": an answer's opening names nothing; nor does "I did that last quarter".
+    informative = lambda text: (  # noqa: E731
+        len(content_words(text, STOPWORDS) - BARE_REPLY_WORDS) >= 2 and not DONE_BY_PRONOUN.match(text)
+    )
     before = before_form(best)
     if CONTRASTED.search(before):
         before = ""  # "Marketing owns that, but I'll make sure it goes out": a clause of its own
@@ -135,17 +137,24 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
         and not by_pronoun(p)
     ]
     # "Okay, let's do the async version." / "I'll pick that up.": what the group settled on just before.
+    # Short remarks ("Oh no, I forgot.") rarely name the task, nor does a remark about something just said
+    # ("it's been on the list for a week"): the nearest sentence that says more.
+    said_phrasings = [
+        p
+        for p in latest_first
+        if len(content_words(p.sentence, STOPWORDS)) >= 3
+        and not by_pronoun(p)
+        and not REFERS_BACK.match(p.sentence)
+    ]
+    said = [p.sentence for p in said_phrasings]
+    # A plan settled before the talk moved on ("Park the bags, we'll pick it up later." / "Oh, the mixer is
+    # tripping again.") is not what a later yes takes on.
+    latest_said = said_phrasings[0].index if said_phrasings else -1
     proposed = [
         p.sentence
         for p in latest_first
-        if p.cue is not None and p.cue.owner == GROUP and len(p.task_words) >= 2
+        if p.cue is not None and p.cue.owner == GROUP and len(p.task_words) >= 2 and p.index >= latest_said
     ][:1]
-    # Short remarks ("Oh no, I forgot.") rarely name the task: the nearest sentence that says more.
-    said = [
-        p.sentence
-        for p in latest_first
-        if len(content_words(p.sentence, STOPWORDS)) >= 3 and not by_pronoun(p)
-    ]
     # A promise passed on answers the question put to the one passing it ("Aiko, the phase two animations,
     # where are they?" / "…He told me he'd have them by the twentieth."): the question names the task.
     passed_on = best.cue is not None and best.cue.pattern is REPORTED_PROMISE
@@ -157,6 +166,12 @@ def context_sentence(best: Phrasing, phrasings: list[Phrasing], earlier: list[Ph
 
 
 CONTRASTED = re.compile(r"\bbut\W*$", re.IGNORECASE)
+# "I did that last quarter", "we've done it before": work done already, named elsewhere.
+DONE_BY_PRONOUN = re.compile(
+    r"^\W*(?:i|we)(?:\s+have|\s+had|'ve|'d)?\s+(?:did|done)\s+(?:that|it|this|those|them)\b", re.IGNORECASE
+)
+# A sentence whose subject is what was just said ("it's been on the list for a week", "that's the problem").
+REFERS_BACK = re.compile(r"^\W*(?:it|it's|its|that|that's|thats|this|this is)\b", re.IGNORECASE)
 
 
 def before_form(phrasing: Phrasing) -> str:

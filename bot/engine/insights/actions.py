@@ -420,7 +420,13 @@ def _candidate(
         return None  # an order to nobody the talk names, or work for the room ("Look at this.")
     if request is not None and request.index not in cited:
         cited = sorted({*cited, request.index})
-    if request is None and names_no_task(best):
+    needed = _needed_just_before(conversation, best) if request is None and owner == SPEAKER else None
+    if needed and assignee is not None and assignee.first_name:
+        # "…we need to get the letters out by Friday, I can do those": what was needed is the task.
+        text = as_sentence(f"{assignee.first_name} will {needed}")
+        if due is not None and due.text.lower() not in text.lower():
+            text = as_sentence(text.rstrip(".!?") + " " + due_after_task(due.text))
+    elif request is None and names_no_task(best):
         # "Leave it with me." / "I'll grab that.": what was taken on is said around it.
         context = context_sentence(best, phrasings, earlier)
         if context and context.rstrip("…").lower() not in text.lower():
@@ -440,6 +446,37 @@ def _candidate(
         content=content_words(rest if best.cue else said, STOPWORDS),
         phrase_message_id=str(conversation.messages[best.index].get("id")),
     )
+
+
+# What the speaker has just said is needed, ending where the yes to it begins: "we need to get the eight week
+# letters out by friday" before "i can do those".
+NEEDED_BEFORE = re.compile(
+    r"\b(?:we|someone|somebody|they)\s+(?:need|needs|have|has|'ve got|ve got|'ll need|will need)\s+to\s+"
+    r"(?P<task>[^.!?;]+?)[\s,;:-]*$",
+    re.IGNORECASE,
+)
+# The yes that takes on what was just said to be needed, and nothing more.
+DOES_THOSE = re.compile(
+    r"^(?:i can|i'll|i will|let me)\s+(?:do|take|sort|handle|own)\s+(?:those|that|it|them|this)\b[\s\w]*$",
+    re.IGNORECASE,
+)
+
+
+def _needed_just_before(conversation: Conversation, best: Phrasing) -> str:
+    """The task of "i can do those" when the same turn has just said what is needed, else ""."""
+    if best.cue is None or best.cue.owner != SPEAKER:
+        return ""
+    form = best.cue.pattern.search(best.sentence)
+    said = best.sentence[form.start() :] if form else best.sentence
+    if not DOES_THOSE.match(said.strip(" ,.!?")):
+        return ""
+    turn = str(conversation.messages[best.index].get("text") or "")
+    at = turn.find(best.sentence)
+    before = (turn[:at] if at >= 0 else "") + before_form(best)
+    needed = NEEDED_BEFORE.search(before)
+    if needed is None or len(content_words(needed["task"], STOPWORDS)) < 2:
+        return ""
+    return clean_rest(needed["task"])
 
 
 def _said_by_in_turn(conversation: Conversation, request: Phrasing, read: list[Phrasing]) -> DueDate | None:

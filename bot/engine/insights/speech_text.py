@@ -102,8 +102,12 @@ _DEGREE_WORDS = frozenset(["very", "so", "too", "really", "quite", "seriously"])
 _AFTER_ILL = frozenset(
     ["just", "also", "probably", "definitely", "still", "try", "go", "get", "be", "have", "do", "see", "let"]
 )
-# Words after which "hell"/"shell" pass on someone's promise: "dave said hell do nights all week".
-_REPORTING = frozenset(["said", "says", "reckons", "thinks", "promised", "confirmed", "so", "and", "but"])
+# Words before which "hell"/"shell" is the noun, whatever follows: "what the hell do we", "a shell company",
+# "bloody hell get in"; after any other word, before a verb, it is he'll/she'll ("hes in at eight hell have
+# it pulled").
+_HELL_NOUN_BEFORE = frozenset(
+    ["the", "a", "of", "to", "like", "bloody", "oh", "as", "hell", "egg", "sea", "one", "this", "that", "no"]
+)
 # "id" is "I'd" only before the verbs that follow it in talk ("id like", "id rather"); elsewhere an ID.
 _ID_VERBS = frozenset(
     ["like", "love", "rather", "say", "prefer", "need", "want", "guess", "suggest", "think", "imagine"]
@@ -300,7 +304,7 @@ def normalise(text: str, names: Iterable[str] = ()) -> str:
         elif (
             lower in ("hell", "shell")
             and token == lower
-            and previous in _REPORTING
+            and previous not in _HELL_NOUN_BEFORE
             and (following in _AFTER_ILL or _is_task_verb(following))
         ):
             token = "he'll" if lower == "hell" else "she'll"  # "rafa said hell have the export ready by four"
