@@ -1059,3 +1059,23 @@ def test_what_was_needed_just_before_a_yes_is_its_task_and_context_skips_remarks
     ola = next(t for t in listed if t.startswith("Ola will do it again"))
     assert "hygiene return" in ola, listed
     assert any(t.startswith("Priya will have it signed off today") for t in listed), listed
+
+
+def test_a_committee_s_procedure_is_no_item_and_a_topic_tabled_or_put_on_an_agenda_is_a_follow_up():
+    turns = [
+        ("Dora", "I'll call the parish council to order at 7:02."),
+        ("Dora", "The grant policy needs a vote. Do I hear a motion?"),
+        ("Ivo", "I'll move that, as written."),
+        ("Pat", "Should we talk about the hall roof? It's leaking again."),
+        ("Dora", "Agreed it matters. Let's put the hall roof on the March agenda and give it a proper slot."),
+        ("Ivo", "And the allotment rents?"),
+        ("Dora", "Agreed, the allotment rents are tabled until the survey is back."),
+        ("Dora", "If there's nothing else, I'll entertain a motion to close."),
+    ]
+    found = extract_insights(meeting(turns), reference_time=MONDAY)
+    assert texts(found.action_items) == [], texts(found.action_items)
+    follow_ups = [f["text"] for f in found.follow_ups]
+    assert any("hall roof on the March agenda" in f for f in follow_ups), follow_ups
+    assert any("allotment rents are tabled" in f for f in follow_ups), follow_ups
+    decided = [d["text"] for d in found.decisions]
+    assert not any("hall roof" in d or "allotment" in d for d in decided), decided

@@ -178,6 +178,10 @@ RUNS_THE_MEETING = re.compile(
     r"|^(?:speak|talk|see you|catch up) (?:soon|next|then|later|tomorrow|on)\b"
     r"|^let (?:you|everyone|y'all|the rest of you) (?:all |guys )?(?:go|get back|crack on)\b"
     r"|^(?:hang back|stay behind|stick around|hold on)\b"
+    # A committee's procedure: "I'll call us to order", "I'll entertain a motion", "I'll move that, as read".
+    r"|^call (?:\w+\s+){0,3}to order\b|^entertain (?:a|the|any) motion\b|^second (?:that|the motion|it)\b"
+    r"|^move (?:that|it|the motion)\s*(?:[,.!]|$|as (?:stated|written|read|drafted))"
+    r"|^(?:put|take) (?:it|that|this|the motion) to (?:a |the )?vote\b"
     r"|^(?:jump|run|dash|drop|hop|head|go)(?: off)?\b[\s,.!]*(?:sorry|now|in a (?:sec|second|minute))?\W*$",
     re.IGNORECASE,
 )
@@ -345,7 +349,10 @@ def _candidate(
     """The item of a chosen message, or None when nobody owns it (no commitment form and nobody it answers,
     or a group's with no task: "The team will pick this up again") or it is work for the meeting itself."""
     # "Then I'll close the meeting at 11:42.": the chair's running of the meeting, no task and no date.
-    read = [p for p in phrasings_of(conversation, cited) if not (p.cue and RUNS_THE_MEETING.match(p.rest))]
+    said = phrasings_of(conversation, cited)
+    read = [p for p in said if not (p.cue and RUNS_THE_MEETING.match(p.rest))]
+    if said and not read:
+        return None  # "I'll move that, as stated." answering "Do I hear a motion?" takes on nothing
     phrasings = read or [Phrasing(index, "", None, "", None, frozenset())]
     earlier = phrasings_of(
         conversation, [i for i in range(max(0, index - CONTEXT_REACH), index) if i not in cited]

@@ -24,7 +24,8 @@ DEFER = re.compile(
     r"(?:revisit|come back to|circle back (?:to|on)|park|table|check back on|check in (?:again|on)|"
     r"pick (?:\w+ ){0,3}up|bring (?:it|that|this) back|reconvene|look at (?:\w+\s+){0,4}?again|talk about|"
     r"go through|decide|"
-    r"make the call|put (?:\w+\s+){0,3}on the agenda|give (?:that|this|it) its own|"
+    r"make the call|put (?:\w+\s+){0,3}on (?:the|our|next \w+'s) (?:\w+\s+)?agenda|"
+    r"give (?:that|this|it) its own|"
     r"check (?:\w+\s+){0,3}again|look at|do that|talk|catch up|touch base|regroup|sync up|meet again|"
     # "Let's hold the pothole data for next time", "leave the kitchens till next week's meeting", "We will
     # take the climate scenarios next quarter", "let's skip Thursday": put off only with a time (LATER); but
@@ -41,7 +42,8 @@ LATER = re.compile(
     r"session)|at the \w+'?s?\s+(?:sync|standup|call)|once\b|after (?:the|a|we)\b|till|until|"
     r"in (?:a|two|three|a couple of|few) (?:weeks?|months?|days?)|tomorrow|"
     r"on (?:monday|tuesday|wednesday|thursday|friday)|"
-    r"(?:monday|tuesday|wednesday|thursday|friday)(?:'s)?\b|new year|later|offline|on the agenda|"
+    r"(?:monday|tuesday|wednesday|thursday|friday)(?:'s)?\b|new year|later|offline|"
+    r"on (?:the|our|next \w+'s) (?:\w+\s+)?agenda|"
     r"its own review|at (?:the )?(?:four|three|two|one|five|\d)\b|(?:in|by|until|till|after|during) q[1-4]|"
     r"at some point|(?:another|some other) (?:time|day)|down the (?:line|road)|not (?:today|now|yet))",
     re.IGNORECASE,
@@ -85,6 +87,8 @@ PUT_OFF = re.compile(
     r"\b(?:let'?s|let us|we(?:'ll| will| should))\s+(?:just\s+)?(?:park|table|punt)\b|"
     # "Parked until the spring guidance."
     r"^(?:(?:ok|okay|so|right)\W+)*(?:parked|tabled) (?:until|till|for)\b|"
+    # "Agreed, the CD ladder is tabled until Hartwell is clearer."
+    r"\b(?:is|are|gets|get|stays|remains) (?:tabled|parked) (?:until|till|for)\b|"
     # "put the review bot in the parking lot", "…on repeat defects, but it can wait"
     r"\bin the parking lot\b|\bbut (?:that|it|this|those) can wait\b",
     re.I,
