@@ -1079,3 +1079,74 @@ def test_a_committee_s_procedure_is_no_item_and_a_topic_tabled_or_put_on_an_agen
     assert any("allotment rents are tabled" in f for f in follow_ups), follow_ups
     decided = [d["text"] for d in found.decisions]
     assert not any("hall roof" in d or "allotment" in d for d in decided), decided
+
+
+def test_a_task_handed_on_beside_the_speaker_s_own_and_other_ways_to_take_work_on():
+    turns = [
+        ("Nell", "Item four, the tenants' survey."),
+        (
+            "Linnea",
+            "I'll draft the survey questions for next Friday, and Osman can print it with the rent letters.",
+        ),
+        ("Osman", "Can do."),
+        (
+            "Bryn",
+            "And the fence by the car park is leaning; someone will hit it. Put me down for the fence quotes "
+            "— I'll get three before the next meeting.",
+        ),
+        ("Nell", "Bryn, does that squeeze your audit work?"),
+        (
+            "Bryn",
+            "A little. The fire door audit for the east wing still needs doing before the insurer visits. "
+            "I can do both, but the audit slips a week.",
+        ),
+        ("Nell", "Can residents pay the garden levy by card?"),
+        (
+            "Ivo",
+            "I believe so, but I'm not sure. I'll check with the bank whether card payments can go to the "
+            "levy account.",
+        ),
+        ("Nell", "Who's doing the leaflet artwork?"),
+        (
+            "Ivo",
+            "Greta can take it. I rang her this morning and she's already said yes — she'll do the artwork "
+            "for the leaflet by the end of the month.",
+        ),
+        ("Nell", "and the boiler controls"),
+        (
+            "Bryn",
+            "so piet owns the boiler controls hes off today but hes said hell do the update monday morning",
+        ),
+    ]
+    owned: dict[str, list[str]] = {}
+    for item in items_of(turns):
+        owned.setdefault(item["assignee"].get("name", ""), []).append(item["text"])
+    assert "Linnea will draft the survey questions for next Friday." in owned.get("Linnea", []), owned
+    assert any(t.startswith("Osman will print it with the rent letters") for t in owned.get("Osman", [])), (
+        owned
+    )
+    assert "Bryn will do the fence quotes." in owned.get("Bryn", []), owned
+    assert any("fire door audit" in t for t in owned.get("Bryn", [])), owned
+    assert any(t.startswith("Ivo will check with the bank whether") for t in owned.get("Ivo", [])), owned
+    assert "Greta will do the artwork for the leaflet by the end of the month." in owned.get("Greta", []), (
+        owned
+    )
+    assert any(t.startswith("Piet will do the update Monday morning") for t in owned.get("Piet", [])), owned
+
+
+def test_a_question_taken_away_to_find_out_is_listed_whatever_the_model_scored():
+    turns = [
+        ("Nell", "Can residents pay the garden levy by card?"),
+        (
+            "Ivo",
+            "I believe so, but I'm not sure. "
+            "I'll check with the bank whether card payments can reach the levy.",
+        ),
+        ("Nell", "And if the bank says no?"),
+        ("Ivo", "If they say no, I'll ask whether the post office can take it."),
+    ]
+    never = ActionModel({}, -10.0, 0.5, 0)
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=never).action_items
+    assert texts(items) == ["Ivo will check with the bank whether card payments can reach the levy."], texts(
+        items
+    )

@@ -108,7 +108,9 @@ REPORTED_PROMISE = re.compile(
     r"\b(?:he|she|(?-i:(?P<who>[A-Z][a-z]+)),?)(?:'s| has| had)? (?:already |also )?"
     r"(?:said|says|told (?:me|us)|emailed (?:me |us )?to say|messaged (?:me |us )?to say|confirmed|"
     r"agreed(?: by email| on email)?|promised)(?: (?:me|us))?"
-    r"(?: (?:yesterday|today|this morning|last night|earlier|just now))?(?: that)?,? "
+    r"(?: (?:yesterday|today|this morning|last night|earlier|just now))?(?: that)?"
+    # "she's already said yes — she'll do the audio script"
+    r"(?:,? yes)?[\s,:;\u2014\u2013-]+"
     r"(?:he|she)(?:'ll|'d| will| would| can| could)\s+(?P<rest>\S.*)|"
     r"\b(?:he|she)(?:'ll| will|'s going to| is going to)\s+"
     r"(?!(?:be|have to|need|want|probably|not|never)\b)(?P<also>\S.*)",
@@ -127,6 +129,11 @@ ASSIGNED_TO_YOU = _cue(
     ADDRESSEE,
 )
 # The minutes' shorthand for an assignment: "Action items. Sara to update the runbook…".
+# "Put me down for the playground quotes", "sign me up for the rota": the speaker takes the thing named.
+PUT_ME_DOWN = re.compile(
+    r"\b(?:put|sign) me (?:down |up )?for\s+(?P<rest>(?:the|a|an|this|that|those|these|our)\s+\S.*)",
+    re.IGNORECASE,
+)
 MINUTED = re.compile(r"(?:^|[.:;]\s+)(?P<name>[A-Z][\w'-]+) to (?P<rest>[a-z]+\b.*\S)")
 # "The Industrial Designer will…", "Marketing will…", "Legal needs to…": work given to a role, a team or
 # someone not in the meeting, by a capitalised subject (case-sensitive for that reason; pronouns and
@@ -267,7 +274,7 @@ ORDER_TAKEN = re.compile(
 TAKES_IT_ON = re.compile(
     r"\b(?:leave (?:it|that|this) with me|(?:i'm|i am) on it|on it\b|consider it done|"
     r"i(?:'ll| will) (?:grab|take|own|handle|do|sort|cover|chase|get) "
-    r"(?:it|that|this|them|those|that one|this one)\b|i can do (?:it|that)|"
+    r"(?:it|that|this|them|those|that one|this one|both)\b|i can do (?:it|that|both)|"
     r"that's mine|put me down for (?:it|that)|i(?:'ve| have) got (?:it|this|that))",
     re.IGNORECASE,
 )

@@ -32,6 +32,7 @@ from .action_cues import (
     NAMED_SUBJECT,
     NEED_FROM_YOU,
     ORDER_TAKEN,
+    PUT_ME_DOWN,
     RECEIVED,
     REPORTED_PROMISE,
     REQUEST_CUE,
@@ -58,7 +59,7 @@ EXCHANGE_REACH = 2
 
 # An acceptance names its task by pronoun ("Sure, I'll send them over"): the request it answers says what
 # "them" is, so the item is written from the request's task under the accepter's name.
-TASK_PRONOUN = re.compile(r"\b(?:it|them|that|this|those|these)\b", re.IGNORECASE)
+TASK_PRONOUN = re.compile(r"\b(?:it|them|that|this|those|these|both)\b", re.IGNORECASE)
 
 
 # "Is a date said" needs some reference day; which one does not matter.
@@ -257,7 +258,8 @@ def with_fronted_object(sentence: str, rest: str) -> str:
 CAPITALISED = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 ABOUT_THEM = (
     r"(?:is|isnt|isn't|couldnt|couldn't|cant|can't|wasnt|wasn't|has|had|said|says|messaged|emailed|'s|on|"
-    r"from|in)\b"
+    # "Ffion can take it. … she's already said yes", "so marek owns the gateway firmware hes said hell…"
+    r"from|in|can|owns|does)\b"
 )
 NAME_OPENS = re.compile(
     r"(?:^|[.!?,]\s+|\b(?:and|but|so|thats|that's|its|it's)\s+)"
@@ -325,7 +327,7 @@ def phrasings_of(conversation: Conversation, indices: list[int]) -> list[Phrasin
         message = conversation.messages[index]
         speaker = conversation.people.speaker_of(message)
         said_before = ""
-        for sentence in split_sentences(str(message.get("text") or "")):
+        for sentence in _with_handed_on_apart(split_sentences(str(message.get("text") or ""))):
             sentence = NAME_IS_GOING.sub(r"\1 is \2", remove_fillers(sentence))
             if not sentence:
                 continue
@@ -341,6 +343,26 @@ def phrasings_of(conversation: Conversation, indices: list[int]) -> list[Phrasin
             words_of_task = frozenset(content_words(task, STOPWORDS))
             found.append(Phrasing(index, sentence, cue, rest, speaker, words_of_task, passed_on_for))
     return found
+
+
+# "I'll put the letter together for next Friday, and Kwame can post it out": the speaker's own task, then one
+# handed on by name, which is its own sentence.
+HANDED_ON_AFTER_OWN = re.compile(
+    r"^(?P<own>.*\bI(?:'ll| will| can|'m going to)\s.*?),?\s+and\s+"
+    r"(?P<other>(?-i:[A-Z][a-z]+)(?:'ll| will| can| could| is going to)\s.*)$",
+    re.IGNORECASE,
+)
+
+
+def _with_handed_on_apart(sentences: list[str]) -> list[str]:
+    apart = []
+    for sentence in sentences:
+        handed = HANDED_ON_AFTER_OWN.match(sentence)
+        if handed and handed["other"].split()[0].lower() not in NOT_A_NAME | STOPWORDS:
+            apart += [handed["own"].rstrip(" ,") + ".", handed["other"]]
+        else:
+            apart.append(sentence)
+    return apart
 
 
 def _absent_named(sentence: str, subject: re.Match) -> bool:
@@ -373,6 +395,12 @@ def commitment_form(people: People, sentence: str) -> tuple[Cue | None, str]:
     ):
         modal = subject.group("modal").strip().replace("'ll", "will")
         return Cue(NAMED_SUBJECT, NAMED, modal), subject.group("rest")
+    put_down = PUT_ME_DOWN.search(sentence)
+    if put_down:
+        # "…the playground quotes — I'll get three before the next meeting": the thing ends at the dash
+        return Cue(PUT_ME_DOWN, SPEAKER, "will do"), re.split(r"\s[\u2014\u2013-]\s", put_down.group("rest"))[
+            0
+        ]
     for cue in CUES:
         m = cue.pattern.search(sentence)
         if m and cue is REQUEST_CUE and m.start() > 0 and TAG_THEN_CLAUSE.match(m.group("rest")):

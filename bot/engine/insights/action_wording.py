@@ -213,7 +213,9 @@ def normalised_text(sentence: str, rest: str, owner: str, cue: Cue, assignee: Pe
     if owner == NAMED:
         subject = NAMED_SUBJECT.search(sentence)
         if subject and assignee and subject.group("name") == assignee.first_name:
-            return as_sentence(sentence[subject.start() :])
+            # "Kwame can post it out", listed, is what Kwame will do.
+            modal = " will" if subject.group("modal") == " can" else subject.group("modal")
+            return as_sentence(f"{subject.group('name')}{modal} {subject.group('rest')}")
     if FIRST_PERSON.search(rest) or not rest:
         return said
     together = ASKED_WITH.match(rest) if cue.owner == ADDRESSEE else None

@@ -36,6 +36,7 @@ from .action_cues import (
     IMPERATIVE,
     NAMED,
     NAMED_PLAN,
+    NAMED_SUBJECT,
     NEXT_STEPS_REACH,
     OFFER_QUESTION,
     PRAISE,
@@ -318,10 +319,34 @@ def _best_phrasing(phrasings: list[Phrasing], chosen_index: int) -> Phrasing:
     for owners in ((SPEAKER, NAMED), (ADDRESSEE, GROUP, ROLE)):
         match = [p for p in with_task if p.cue and p.cue.owner in owners]
         if match:
-            return max(match, key=lambda p: (p.index == chosen_index, len(p.task_words)))
+            # The speaker's own named task before one handed on beside it ("I'll draft the questions, and
+            # Osman can print them"), which further_commitments lists after it; not "I'll mention it to her".
+            return max(
+                match,
+                key=lambda p: (
+                    p.index == chosen_index,
+                    not _handed_on_beside_own(p, match),
+                    len(p.task_words),
+                ),
+            )
     formed = [p for p in phrasings if p.cue]
     own = [p for p in phrasings if p.index == chosen_index] or phrasings
     return (formed or [max(own, key=lambda p: len(p.sentence))])[0]
+
+
+def _handed_on_beside_own(phrasing: Phrasing, others: list[Phrasing]) -> bool:
+    """ "…and Osman can print them" after the speaker's own named task in the same turn."""
+    return (
+        phrasing.cue is not None
+        and phrasing.cue.pattern is NAMED_SUBJECT
+        and any(
+            q.index == phrasing.index
+            and q.cue is not None
+            and q.cue.owner == SPEAKER
+            and not names_no_task(q)
+            for q in others
+        )
+    )
 
 
 # A yes before what the taker will need: "I can take that, but…", "Sure, …".
@@ -349,9 +374,9 @@ def _candidate(
     """The item of a chosen message, or None when nobody owns it (no commitment form and nobody it answers,
     or a group's with no task: "The team will pick this up again") or it is work for the meeting itself."""
     # "Then I'll close the meeting at 11:42.": the chair's running of the meeting, no task and no date.
-    said = phrasings_of(conversation, cited)
-    read = [p for p in said if not (p.cue and RUNS_THE_MEETING.match(p.rest))]
-    if said and not read:
+    spoken = phrasings_of(conversation, cited)
+    read = [p for p in spoken if not (p.cue and RUNS_THE_MEETING.match(p.rest))]
+    if spoken and not read:
         return None  # "I'll move that, as stated." answering "Do I hear a motion?" takes on nothing
     phrasings = read or [Phrasing(index, "", None, "", None, frozenset())]
     earlier = phrasings_of(

@@ -228,6 +228,7 @@ def accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]
             delegates(conversation, index)
             or answers_for_a_team(conversation, index)
             or dated_own_commitment(conversation, index)
+            or finds_out(conversation, index)
             or passes_on_a_promise(conversation, index)
         ):
             found.append(index)
@@ -258,16 +259,23 @@ WILL_DO = re.compile(
 )
 
 
+def _own_plain_promises(conversation: Conversation, index: int) -> list[Phrasing]:
+    """The turn's sentences where the speaker says plainly they will do something (WILL_DO)."""
+    text = str(conversation.messages[index].get("text") or "")
+    if not WILL_DO.search(text):  # before splitting sentences, which costs
+        return []
+    return [
+        p
+        for p in phrasings_of(conversation, [index])
+        if p.cue is not None and p.cue.owner == SPEAKER and WILL_DO.search(p.sentence)
+    ]
+
+
 def dated_own_commitment(conversation: Conversation, index: int) -> bool:
     """The speaker says plainly what they will do and when ("I'll present the full concepts in two weeks",
     in a long turn about something else): the model reads the whole turn, and its other talk drowns the one
     sentence that commits."""
-    text = str(conversation.messages[index].get("text") or "")
-    if not WILL_DO.search(text):  # before splitting sentences, which costs
-        return False
-    for phrasing in phrasings_of(conversation, [index]):
-        if phrasing.cue is None or phrasing.cue.owner != SPEAKER or not WILL_DO.search(phrasing.sentence):
-            continue
+    for phrasing in _own_plain_promises(conversation, index):
         due = find_due_date(phrasing.rest, conversation.reference_time)
         if (
             due is not None
@@ -278,6 +286,31 @@ def dated_own_commitment(conversation: Conversation, index: int) -> bool:
             and not CONDITION.search(phrasing.sentence)
             and not DECLINED.search(phrasing.sentence)
             and not ASKS_FOR_HELP.match(phrasing.rest)
+        ):
+            return True
+    return False
+
+
+# "I'll check with the fares team whether…", "I'll find out if…": a question taken away to be answered. Its
+# "whether" reads to the model as a hedge.
+FINDS_OUT = re.compile(
+    r"^(?:check|double-check|confirm|find out|ask)\b(?:\s+[\w'-]+){0,6}?\s+(?:whether|if)\s+\w+",
+    re.IGNORECASE,
+)
+
+
+def finds_out(conversation: Conversation, index: int) -> bool:
+    """The speaker will find something out: listed whatever the model scored the turn, unless the promise
+    hangs on a condition said before it ("If it breaks again, I'll ask whether…")."""
+    for phrasing in _own_plain_promises(conversation, index):
+        assert phrasing.cue is not None  # _own_plain_promises yields phrasings with a form
+        form = phrasing.cue.pattern.search(phrasing.sentence)
+        before = phrasing.sentence[: form.start()] if form else ""
+        if (
+            FINDS_OUT.match(phrasing.rest)
+            and not phrasing.sentence.rstrip().endswith("?")
+            and not CONDITION.search(before)
+            and not DECLINED.search(phrasing.sentence)
         ):
             return True
     return False
