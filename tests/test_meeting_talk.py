@@ -1150,3 +1150,19 @@ def test_a_question_taken_away_to_find_out_is_listed_whatever_the_model_scored()
     assert texts(items) == ["Ivo will check with the bank whether card payments can reach the levy."], texts(
         items
     )
+
+
+def test_a_plan_in_the_present_and_work_given_to_a_team_are_listed_whatever_the_model_scored():
+    turns = [
+        ("Grace", "and the gas safety check"),
+        ("Dan", "yeah im booking the gas safety check for next week"),
+        ("Felix", "And the Finance Team needs to approve the new supplier form before we sign."),
+        ("Amara", "Legal will probably say no to the discount anyway."),
+        ("Dan", "I'm flying out tomorrow, so I'm working from the hotel on Friday."),
+    ]
+    never = ActionModel({}, -10.0, 0.5, 0)
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=never).action_items
+    assert texts(items) == [
+        "Dan is booking the gas safety check for next week.",
+        "The Finance Team needs to approve the new supplier form before we sign.",
+    ], texts(items)

@@ -32,6 +32,8 @@ from .action_cues import (
     REPORTED_PROMISE,
     REQUEST_CUES,
     RIGHT_NOW,
+    ROLE,
+    ROLE_SUBJECT,
     SPEAKER,
 )
 from .action_reading import (
@@ -229,6 +231,7 @@ def accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]
             or answers_for_a_team(conversation, index)
             or dated_own_commitment(conversation, index)
             or finds_out(conversation, index)
+            or gives_to_a_team(conversation, index)
             or passes_on_a_promise(conversation, index)
         ):
             found.append(index)
@@ -254,7 +257,10 @@ def accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]
 WILL_DO = re.compile(
     r"\bI(?:'ll| will|'m going to| am going to)\s|"
     # "I can get that to you within 48 hours", "I can get that test live by Wednesday": a delivery offered
-    r"\bI can (?:get|have|send|turn|share|run|draft|book|pull|chase|check|sort|ring|call|fix)\s",
+    r"\bI can (?:get|have|send|turn|share|run|draft|book|pull|chase|check|sort|ring|call|fix)\s|"
+    # "yeah im booking the fire inspection for next week": a plan in the present
+    r"\bI(?:'m| am) (?!(?:thinking|wondering|guessing|hoping|going|getting|having|taking|feeling|working|"
+    r"flying|travelling|traveling|leaving|off|out|away|in)\b)\w+ing\s",
     re.IGNORECASE,
 )
 
@@ -314,6 +320,41 @@ def finds_out(conversation: Conversation, index: int) -> bool:
         ):
             return True
     return False
+
+
+# What a team will think, want or be is no task: "Sales will want the numbers", "Legal will say no".
+NOT_A_DEED = re.compile(
+    r"(?:be|have|want|like|love|hate|know|think|say|feel|need|see|hear|care|agree|prefer|understand|mind|"
+    r"wonder|expect|hope|ask for|complain|push back|say no|object)\b",
+    re.IGNORECASE,
+)
+
+
+def _a_team_named(sentence: str) -> bool:
+    """ "the Security Team needs to…", "Marketing will…"; not a plural said as a rule ("Sites need to start
+    using it"): a one-word subject counts only with a plain "will"."""
+    role = ROLE_SUBJECT.search(sentence)
+    return role is not None and (
+        len(role["role"].split()) > 1 or role["modal"] in ("will", "is going to", "are going to")
+    )
+
+
+def gives_to_a_team(conversation: Conversation, index: int) -> bool:
+    """Work given to a team or role by its capitalised name ("And the Security Team needs to review the new
+    login flow before we ship", "Marketing will email the partner list"): a note-taker lists it with the team
+    as owner, whatever the model scored the turn; not a forecast ("Legal will probably say no")."""
+    return any(
+        p.cue is not None
+        and p.cue.owner == ROLE
+        and _a_team_named(p.sentence)
+        and not NOT_A_DEED.match(p.rest)
+        and len(p.task_words) >= 2
+        and not p.sentence.rstrip().endswith("?")
+        and not HEDGE.search(p.sentence)
+        and not CONDITION.search(p.sentence)
+        and not DECLINED.search(p.sentence)
+        for p in phrasings_of(conversation, [index])
+    )
 
 
 def passes_on_a_promise(conversation: Conversation, index: int) -> bool:
