@@ -111,14 +111,39 @@ def workplace_eval_meetings() -> list[Meeting]:
     when a gold action item is made or accepted in it (its `line`)."""
     import workplace_eval  # bench/, next to this file
 
+    return _annotated(workplace_eval.load_all(), EVAL_WORKPLACE_SERIES)
+
+
+OTHER_HANDS = Path(__file__).resolve().parent / "other_hands"
+OTHER_HANDS_SERIES = "other-hands"
+# The folders of bench/other_hands the models learn from; `untouched/` is never read nor fitted, so that its
+# figures stay ones on meetings nobody tuned for.
+OTHER_HANDS_FITTED = ("tuned", "regressions")
+
+
+def other_hands_meetings() -> list[Meeting]:
+    """The meetings written for this project by other hands (bench/other_hands/README.md), as training
+    meetings like the workplace set's, from every folder but `untouched/`."""
+    import workplace_eval  # bench/, next to this file
+
+    return [
+        meeting
+        for folder in OTHER_HANDS_FITTED
+        for meeting in _annotated(workplace_eval.load_all(OTHER_HANDS / folder), OTHER_HANDS_SERIES)
+    ]
+
+
+def _annotated(loaded: list, series: str) -> list[Meeting]:
+    """Meetings in the workplace set's format (bench/workplace_eval.py's WorkplaceMeeting) as training
+    meetings of `series`."""
     meetings = []
-    for meeting in workplace_eval.load_all():
+    for meeting in loaded:
         messages = speech_text.normalise_messages(meeting.messages)
         positives = {int(item["line"]) for item in meeting.gold["action_items"]}
         meetings.append(
             Meeting(
                 meeting.meeting_id,
-                EVAL_WORKPLACE_SERIES,
+                series,
                 meeting.hours,
                 messages,
                 meeting.gold,

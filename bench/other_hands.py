@@ -4,10 +4,10 @@
 
 bench/other_hands/ holds meetings in the workplace set's format, written for this project by writers who
 never saw shared/eval/workplace, the code or each other's meetings (its README says how they are used). The
-shipped models were fitted without them, so every figure is one on meetings the models never saw; the
-folders differ in how far the rules were tuned on them: `tuned/` was read while fixing rules, `regressions/`
-only to find what a change made worse, `untouched/` never. The table goes into bench/README.md under
-"## Meetings written by other hands (bench/other_hands.py)".
+folders differ in how far they were used: `tuned/` was read while fixing rules, `regressions/` only to find
+what a change made worse, and the shipped models are fitted on both (bench/train_actions.py), so their figures
+flatter; `untouched/` was never read nor fitted: its figures are the ones on meetings nobody tuned for. The
+table goes into bench/README.md under "## Meetings written by other hands (bench/other_hands.py)".
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from bot.engine.insights import extract_insights  # noqa: E402
 FOLDERS = REPO / "bench" / "other_hands"
 SECTION = "## Meetings written by other hands (bench/other_hands.py)"
 HOW_READ = {
-    "tuned": "read while fixing rules",
-    "regressions": "read only to find what a change made worse",
-    "untouched": "never read",
+    "tuned": "read while fixing rules, fitted",
+    "regressions": "read only to find what a change made worse, fitted",
+    "untouched": "never read nor fitted",
 }
 
 
@@ -55,7 +55,8 @@ def main(argv: list[str]) -> int:
         )
     text = (
         "Meetings written for this project by other writers (bench/other_hands/README.md), scored by the "
-        "shipped models, which never saw them. `python bench/other_hands.py`:\n\n"
+        "shipped models, which are fitted on `tuned/` and `regressions/` but never saw `untouched/`. "
+        "`python bench/other_hands.py`:\n\n"
         + "\n".join([workplace.HEADER, *rows])
         + f"\n\nExtraction: {seconds / max(hours, 1e-9):.2f} s per hour of transcript at 6 s a line (these "
         "writers' turns are longer than the workplace set's, so the hour is underestimated). Columns as in "

@@ -1,17 +1,19 @@
-"""Fit the action-item model on shared/eval (meetings/ + train/ + workplace/) and write it into the package.
+"""Fit the action-item model on shared/eval (meetings/ + train/ + workplace/) and bench/other_hands; write it.
 
     python bench/train_actions.py [--check] [--constants C,THRESHOLD,RADIUS,WEIGHT] [--no-workplace]
+                                  [--no-other-hands]
 
 Chooses the constants (regularisation C, probability threshold, grouping radius, the weight of a workplace
 line) by cross-validation on the workplace meetings, the meetings our users have: folds of meetings, each
-meeting scored by a model fitted without it (the AMI/ICSI meetings always in training), through the whole
-extractor and the workplace README's scoring rule (keywords, one to one, no cap); the grid point with the best
-recall at precision ≥ TARGET_PRECISION wins, else the best F1. The AMI/ICSI figures held out by series
-(bench/insights.py) are reported for the chosen point, not optimised. Then it fits on everything and writes
-`bot/engine/insights/models/action_items_v1.json`, printing its sha256 for `action_model.MODEL_SHA256`.
-The output is deterministic (liblinear with a fixed seed, weights rounded, keys sorted), so re-running
-reproduces the file byte for byte. `--check` only reports whether the
-shipped file and hash match what this run produces; `--constants` skips the search (one fit, a minute).
+meeting scored by a model fitted without it, through the whole extractor and the workplace README's scoring
+rule (keywords, one to one, no cap); the AMI/ICSI meetings and the meetings written by other hands
+(bench/other_hands/ but its `untouched/`, a line weighed as a workplace line) are always in training. The
+grid point with the best recall at precision ≥ TARGET_PRECISION wins, else the best F1. The AMI/ICSI figures
+held out by series (bench/insights.py) are reported for the chosen point, not optimised. Then it fits on
+everything and writes `bot/engine/insights/models/action_items_v1.json`, printing its sha256 for
+`action_model.MODEL_SHA256`. The output is deterministic (liblinear with a fixed seed, weights rounded, keys
+sorted), so re-running reproduces the file byte for byte. `--check` only reports whether the shipped file
+and hash match what this run produces; `--constants` skips the search (one fit, a minute).
 """
 
 from __future__ import annotations
@@ -116,13 +118,22 @@ def _sample_weights(meetings: list[action_data.Meeting], workplace_weight: float
     scale = {
         action_data.WORKPLACE_SERIES: WORKPLACE_WEIGHT,
         action_data.EVAL_WORKPLACE_SERIES: workplace_weight,
+        action_data.OTHER_HANDS_SERIES: workplace_weight,
     }
     return [per_class[y] * scale.get(m.series, 1.0) for m in meetings for y in m.labels]
 
 
 def is_meeting_corpus(meeting: action_data.Meeting) -> bool:
     """An AMI/ICSI meeting (scored by its evidence), not a workplace one."""
-    return meeting.series not in (action_data.WORKPLACE_SERIES, action_data.EVAL_WORKPLACE_SERIES)
+    return meeting.series not in WORKPLACE_KINDS
+
+
+# The series of meetings in our users' style, as against AMI/ICSI's.
+WORKPLACE_KINDS = (
+    action_data.WORKPLACE_SERIES,
+    action_data.EVAL_WORKPLACE_SERIES,
+    action_data.OTHER_HANDS_SERIES,
+)
 
 
 def predicted_units(
@@ -214,20 +225,25 @@ def choose(results: dict[Constants, workplace_eval.Counts]) -> Constants:
     return max(results, key=lambda k: (round(results[k].f1, 4), -k.c))
 
 
-def load_all(workplace: bool = True) -> list[action_data.Meeting]:
+def load_all(workplace: bool = True, other_hands: bool = True) -> list[action_data.Meeting]:
     """The 54 AMI/ICSI meetings and the 30 workplace ones, plus the synthetic workplace conversations unless
-    `workplace` is False."""
+    `workplace` is False and the meetings by other hands unless `other_hands` is False."""
     meetings = [action_data.load(p, bench_insights.to_messages) for p in action_data.meeting_paths()]
     meetings += action_data.workplace_eval_meetings()
+    meetings += action_data.other_hands_meetings() if other_hands else []
     return meetings + (action_data.workplace_meetings(bench_insights.to_messages) if workplace else [])
 
 
-def model_bytes(model: action_model.ActionModel, constants: Constants, workplace: bool) -> bytes:
+def model_bytes(
+    model: action_model.ActionModel, constants: Constants, workplace: bool, other_hands: bool = True
+) -> bytes:
     """The model file: constants, intercept and weights, keys sorted, one weight a line (diffable)."""
     body = {
         "format": "symbl-slack-bot action items, logistic regression over action_features, v1",
         "trained_on": "shared/eval meetings/ + train/ (54 AMI/ICSI meetings, CC BY 4.0: see ATTRIBUTION.md)"
-        " + workplace/ (30 meetings, CC0)" + (" + bench/workplace_actions.json" if workplace else ""),
+        " + workplace/ (30 meetings, CC0)"
+        + (OTHER_HANDS_TRAINED_ON if other_hands else "")
+        + (" + bench/workplace_actions.json" if workplace else ""),
         "constants": {
             "c": constants.c,
             "threshold": constants.threshold,
@@ -239,6 +255,13 @@ def model_bytes(model: action_model.ActionModel, constants: Constants, workplace
         "weights": dict(sorted(model.weights.items())),
     }
     return (json.dumps(body, indent=0, ensure_ascii=True) + "\n").encode()
+
+
+OTHER_HANDS_TRAINED_ON = (
+    " + bench/other_hands "
+    + " and ".join(f"{folder}/" for folder in action_data.OTHER_HANDS_FITTED)
+    + " (written for this project, CC0)"
+)
 
 
 def search(data: Dataset) -> Constants:
@@ -292,16 +315,19 @@ def main(argv: list[str]) -> int:
         help="skip the cross-validated search and fit with these constants",
     )
     parser.add_argument("--no-workplace", action="store_true", help="leave out bench/workplace_actions.json")
+    parser.add_argument(
+        "--no-other-hands", action="store_true", help="leave out bench/other_hands (tuned/ and regressions/)"
+    )
     args = parser.parse_args(argv[1:])
-    workplace = not args.no_workplace
-    data = Dataset.of(load_all(workplace=workplace))
+    workplace, other_hands = not args.no_workplace, not args.no_other_hands
+    data = Dataset.of(load_all(workplace=workplace, other_hands=other_hands))
     if args.constants:
         c, threshold, radius, weight = args.constants.split(",")
         chosen = Constants(float(c), float(threshold), int(radius), float(weight))
     else:
         chosen = search(data)
     final = fit(data, data.meetings, chosen.c, chosen.workplace_weight)
-    data_bytes = model_bytes(final, chosen, workplace)
+    data_bytes = model_bytes(final, chosen, workplace, other_hands)
     digest = hashlib.sha256(data_bytes).hexdigest()
     print(f"model: {len(final.weights)} weights, {len(data_bytes) / 1024:.0f} KiB, sha256 {digest}")
     if args.check:

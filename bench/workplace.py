@@ -6,7 +6,8 @@ Every meeting goes through `extract_insights` as the Text API sends it (named sp
 scored **cross-validated by meeting**: each meeting is scored by a model fitted without it (folds of
 meetings, `train_actions.workplace_folds`), with the shipped constants; `--shipped` scores the shipped model
 instead (fitted on these meetings: not a figure that counts). `--folder DIR` scores meetings written in the
-same format elsewhere (a new set the models never saw) with the shipped models, printing only. The naive
+same format elsewhere with the shipped models, printing only (bench/other_hands/untouched is a set they never
+saw; its other folders they are fitted on). The naive
 commitment regex of shared/eval/README.md is scored in the same run. Rows for clean and
 speech-recogniser-style meetings; the table goes into bench/README.md under
 "## Workplace meetings (bench/workplace.py)".
@@ -168,7 +169,7 @@ def main(argv: list[str]) -> int:
     extract_insights([], reference_time=wev.REFERENCE_TIME)  # warm-up
     if args.folder:
         results, seconds = score_all(HeldOut(), args.show, args.folder)
-        print(report(results, seconds, f"scored by the shipped models, which never saw {args.folder}"))
+        print(report(results, seconds, f"scored by the shipped models on {args.folder}"))
         return 0
     if args.shipped:
         models = HeldOut()
