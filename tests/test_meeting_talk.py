@@ -1166,3 +1166,54 @@ def test_a_plan_in_the_present_and_work_given_to_a_team_are_listed_whatever_the_
         "Dan is booking the gas safety check for next week.",
         "The Finance Team needs to approve the new supplier form before we sign.",
     ], texts(items)
+
+
+def test_an_offer_said_as_a_wish_and_taken_up_is_the_offerer_s_and_a_promise_to_do_something_is_theirs():
+    turns = [
+        ("Yusuf", "What are we doing about the late returns?"),
+        (
+            "Dina",
+            "We've got reminders going out. But I'd like to bring a proper returns plan to the next meeting.",
+        ),
+        ("Maud", "Yes, please do. That's what we need."),
+        ("Rafe", "And once the list exists I'm happy to run the batch refund."),
+        ("Maud", "Yes please. That's yours once the list lands."),
+        ("Lior", "I'd like to keep the toggle behind the flag for this release."),
+        ("Maud", "Yeah, agreed."),
+        (
+            "Gareth",
+            "I rang Carlton twice. He finally picked up, and he's promised to send the signed inventory "
+            "sheets over by Wednesday.",
+        ),
+        ("Linda", "I'll get Jill -- she's our accountant -- to go through the small print this week."),
+        ("Omar", "I'm treating this as a possible breach. I'll notify the regulator today."),
+    ]
+    never = ActionModel({}, -10.0, 0.5, 0)
+    every = texts(items_of(turns))
+    assert "Dina will bring a proper returns plan to the next meeting." in every, every
+    assert not any("toggle" in t or t == "Do." for t in every), every
+    assert "Linda will get Jill to go through the small print this week." in every, every
+    assert "Omar will notify the regulator today." in every, every
+    backstops = texts(
+        extract_insights(meeting(turns), reference_time=MONDAY, action_model=never).action_items
+    )
+    assert "Rafe will run the batch refund." in backstops, backstops
+    assert "Carlton will send the signed inventory sheets over by Wednesday." in backstops, backstops
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I'll second the amendment.",
+        "I'll propose.",
+        "I'll not spend next year's budget tonight.",
+        "I'll consider joining the finance committee.",
+        "I'll leave the seating plan for now.",
+        "I'll shelve the blog.",
+        "I'll defer the playground to the next meeting.",
+        "My mother's moving in with us in December and I'll have my hands full.",
+        "Vikram, I'll be willing to lead on recruitment as well.",
+    ],
+)
+def test_what_is_not_done_or_only_procedure_is_no_item(said):
+    assert texts(every_turn_items([("Ann", "Right, next item."), ("Bo", said)])) == [], said

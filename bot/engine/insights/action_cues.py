@@ -112,6 +112,9 @@ REPORTED_PROMISE = re.compile(
     # "she's already said yes — she'll do the audio script"
     r"(?:,? yes)?[\s,:;\u2014\u2013-]+"
     r"(?:he|she)(?:'ll|'d| will| would| can| could)\s+(?P<rest>\S.*)|"
+    # "he's promised to send the signed sheets over by Wednesday", "Nikhil has agreed to review it"
+    r"\b(?:he|she|(?-i:(?P<who_to>[A-Z][a-z]+)))(?:'s| has)? (?:already |also |now )?"
+    r"(?:promised|agreed|offered|volunteered) to\s+(?P<to>\S.*)|"
     r"\b(?:he|she)(?:'ll| will|'s going to| is going to)\s+"
     r"(?!(?:be|have to|need|want|probably|not|never)\b)(?P<also>\S.*)",
     re.IGNORECASE,
@@ -384,6 +387,16 @@ OFFER_QUESTION = _cue(
     r"^(?:(?:so|and|okay|ok|well|or|then),?\s+)*(?:shall i|should i|(?:do you )?want me to|"
     r"would you like me to|would it help if i|how about i)",
     SPEAKER,
+)
+# An offer said as a wish: "I'd like to bring a proper action plan to the next meeting", "I'm happy to run the
+# batch refund"; the speaker's once someone says yes to it (not a commitment form by itself).
+OFFERED_WISH = _cue(
+    r"\bi(?:'d| would) (?:like|love|be happy|be glad) to|\bi(?:'m| am) (?:happy|glad|keen) to", SPEAKER
+)
+# What such a wish settles rather than does: "I'd like to keep it behind the flag" is a decision, "I'd like to
+# do timeline, cause, then actions" the running of the meeting.
+WISHED_STATE = re.compile(
+    r"^(?:keep|leave|hold|stay|wait|not|do|go|start|move|see|hear|say|talk|think)\b", re.I
 )
 # Saying yes to such an offer: "Yes please, by the end of the month.", "Please.", "Go ahead."
 YES_TO_OFFER = re.compile(

@@ -80,7 +80,13 @@ NARRATION = re.compile(
 NO_TASK = re.compile(
     r"^(?:(?:have a go|give it a go|give it a try|try|do it together|do that together)\W*$|"
     # "I'll be on the ward all week", "I'll go last": where one is, not what one does.
-    r"be\b(?!\s+\w+ing\b)|go (?:first|last|next)\b|"
+    r"be\b(?!\s+(?!willing\b)\w+ing\b)|go (?:first|last|next)\b|"
+    # Not doing it, or not yet: "I'll not spend next year's budget tonight", "I'll consider joining",
+    # "I'll leave the seating plan for now", "I'll shelve the blog", "I'll defer the playground to May".
+    r"not\b|consider\b|shelve\b|leave (?:[\w'-]+ ){0,4}?(?:for now|as it is|as is|alone)\b|"
+    r"(?:defer|postpone) (?:[\w'-]+ ){0,4}?(?:to|until|till)\b|have (?:my|our|his|her|their) hands full\b|"
+    # A committee's motions: "I'll second", "I'll propose", "I'll second the amendment", "I'll stay".
+    r"(?:second|propose)(?:\s+(?:that|it|this|the (?:motion|amendment|minutes)))?\W*$|stay\W*$|"
     # Goodbyes: "I'll see you both at the offsite", "I'll let you go", "talk to you soon".
     r"(?:see|catch) (?:you|y'all|everyone|everybody)\b|let (?:you|y'all|everyone|everybody) go\b|"
     r"(?:talk|speak) to (?:you|y'all|everyone) (?:later|soon|then|tomorrow|next)\b)",
@@ -300,7 +306,8 @@ def reported_form(
     person), or None."""
     promised = REPORTED_PROMISE.search(sentence)
     if promised:
-        who = promised.group("who")  # "Ailsa said she'll…": the name is the subject
+        # "Ailsa said she'll…", "Nikhil has agreed to…": the name is the subject
+        who = promised.group("who") or promised.group("who_to")
         person: Person | None
         if who and who.lower() not in NOT_A_NAME | STOPWORDS:
             named = people.by_first_name(who) or Person("", who, "")
@@ -310,7 +317,7 @@ def reported_form(
         if person is not None:
             return (
                 Cue(REPORTED_PROMISE, NAMED, "will"),
-                promised.group("rest") or promised.group("also"),
+                promised.group("rest") or promised.group("to") or promised.group("also"),
                 person,
             )
     plan = NAMED_PLAN.search(sentence)
@@ -328,7 +335,8 @@ def phrasings_of(conversation: Conversation, indices: list[int]) -> list[Phrasin
         speaker = conversation.people.speaker_of(message)
         said_before = ""
         for sentence in _with_handed_on_apart(split_sentences(str(message.get("text") or ""))):
-            sentence = NAME_IS_GOING.sub(r"\1 is \2", remove_fillers(sentence))
+            # "I'll get Jill -- she's our accountant -- to go through the small print": no aside in the task
+            sentence = PARENTHETICAL.sub(" ", NAME_IS_GOING.sub(r"\1 is \2", remove_fillers(sentence)))
             if not sentence:
                 continue
             cue, rest = commitment_form(conversation.people, sentence)
@@ -352,6 +360,9 @@ HANDED_ON_AFTER_OWN = re.compile(
     r"(?P<other>(?-i:[A-Z][a-z]+)(?:'ll| will| can| could| is going to)\s.*)$",
     re.IGNORECASE,
 )
+
+
+PARENTHETICAL = re.compile(r"\s+(?:--|\u2014|\u2013)\s+[^\u2014\u2013]+?\s+(?:--|\u2014|\u2013)\s+")
 
 
 def _with_handed_on_apart(sentences: list[str]) -> list[str]:

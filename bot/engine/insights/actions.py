@@ -39,6 +39,7 @@ from .action_cues import (
     NAMED_SUBJECT,
     NEXT_STEPS_REACH,
     OFFER_QUESTION,
+    OFFERED_WISH,
     PRAISE,
     REPORTED_PAST,
     REPORTED_PROMISE,
@@ -48,6 +49,7 @@ from .action_cues import (
     STATE_QUESTION,
     TAKES_IT_ON,
     TURNED_DOWN,
+    WISHED_STATE,
     YES_TO_OFFER,
     Cue,
     next_steps_round,
@@ -326,6 +328,8 @@ def _best_phrasing(phrasings: list[Phrasing], chosen_index: int) -> Phrasing:
                 key=lambda p: (
                     p.index == chosen_index,
                     not _handed_on_beside_own(p, match),
+                    # "I'm treating this as a breach. I'll notify the ICO.": what will be done, not what is
+                    p.cue is not None and p.cue.modal != "is",
                     len(p.task_words),
                 ),
             )
@@ -384,7 +388,8 @@ def _candidate(
     )
     best = _best_phrasing(phrasings, index)
     speaker = conversation.people.speaker_of(conversation.messages[index])
-    offer = _offer_taken_up(earlier, best, speaker)
+    opening = next((p.sentence for p in phrasings if p.index == index), "")
+    offer = _offer_taken_up(earlier, best, speaker, opening)
     if offer is not None:
         # "I can thaw a vial today." / "Yes, please do.", or "I can put a cost comparison together." … "Before
         # Thursday, yep.": the offer is the item, its speaker the owner, the answer adds the date.
@@ -590,11 +595,13 @@ def _answers_a_request(
     return False
 
 
-def _offer_taken_up(earlier: list[Phrasing], best: Phrasing, speaker: Person | None) -> Phrasing | None:
+def _offer_taken_up(
+    earlier: list[Phrasing], best: Phrasing, speaker: Person | None, opening: str = ""
+) -> Phrasing | None:
     """The offer this turn settles: someone else's just before that it confirms ("I can thaw a vial." / "Yes,
     please do."), or the speaker's own from a few turns back when this turn names no task ("Before
     Thursday, yep.")."""
-    asked = _offer_asked(earlier, best, speaker)
+    asked = _offer_asked(earlier, best, speaker, opening)
     if asked is not None:
         return asked
     offers = [p for p in earlier if p.cue is not None and p.cue.owner == SPEAKER and p.task_words]
@@ -636,20 +643,37 @@ def _answers_when(earlier: list[Phrasing], best: Phrasing, speaker: Person | Non
     )
 
 
-def _offer_asked(earlier: list[Phrasing], best: Phrasing, speaker: Person | None) -> Phrasing | None:
+def _offer_asked(
+    earlier: list[Phrasing], best: Phrasing, speaker: Person | None, opening: str = ""
+) -> Phrasing | None:
     """The offer put as a question just before that this turn says yes to ("Shall I draft a business case?" /
     "Yes please, by the end of the month."), read as its speaker's commitment."""
-    if speaker is None or not earlier or best.cue is not None or not YES_TO_OFFER.match(best.sentence):
+    if speaker is None or not earlier:
         return None
+    # "Yes please. That's yours once the list lands.": the yes may open the turn before the sentence read.
+    yes = best.sentence if YES_TO_OFFER.match(best.sentence) else opening
+    if not YES_TO_OFFER.match(yes) or (best.cue is not None and not CONFIRMS.match(best.sentence)):
+        return None  # "Yes, please do." confirms; "Yes, and send me the file" asks for more
     last = max(p.index for p in earlier)
     for p in reversed(earlier):
-        m = OFFER_QUESTION.pattern.search(p.sentence)
-        if p.index != last or p.speaker in (None, speaker) or m is None:
+        if p.index != last or p.speaker in (None, speaker):
+            continue
+        # "Shall I draft a business case?", or a wish: "I'd like to bring an action plan to the next meeting."
+        cue = OFFER_QUESTION if OFFER_QUESTION.pattern.search(p.sentence) else OFFERED_WISH
+        m = cue.pattern.search(p.sentence)
+        if m is None or (cue is OFFERED_WISH and not _wish_answered(p, earlier, m.group("rest"))):
             continue
         rest = clean_rest(m.group("rest"))
         task = frozenset(content_words(rest, STOPWORDS))
-        return Phrasing(p.index, p.sentence, OFFER_QUESTION, rest, p.speaker, task) if task else None
+        return Phrasing(p.index, p.sentence, cue, rest, p.speaker, task) if task else None
     return None
+
+
+def _wish_answered(wish: Phrasing, earlier: list[Phrasing], rest: str) -> bool:
+    """A wish a yes can take up: a deed, with no question after it in its turn (the yes answers that)."""
+    after = [p for p in earlier if p.index == wish.index]
+    asked_after = any(p.sentence.rstrip().endswith("?") for p in after[after.index(wish) :])
+    return not asked_after and not WISHED_STATE.match(rest)
 
 
 def _answered_request(

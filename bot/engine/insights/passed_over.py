@@ -25,6 +25,7 @@ from .action_cues import (
     NAMED,
     NAMED_PLAN,
     NAMED_SUBJECT,
+    OFFERED_WISH,
     OPINION_REQUEST,
     ORDER_TAKEN,
     PLEASE_CUE,
@@ -35,6 +36,8 @@ from .action_cues import (
     ROLE,
     ROLE_SUBJECT,
     SPEAKER,
+    WISHED_STATE,
+    YES_TO_OFFER,
 )
 from .action_reading import (
     ANY_DAY,
@@ -232,6 +235,7 @@ def accepted_requests(conversation: Conversation, chosen: set[int]) -> list[int]
             or dated_own_commitment(conversation, index)
             or finds_out(conversation, index)
             or gives_to_a_team(conversation, index)
+            or takes_up_a_wish(conversation, index)
             or passes_on_a_promise(conversation, index)
         ):
             found.append(index)
@@ -357,6 +361,31 @@ def gives_to_a_team(conversation: Conversation, index: int) -> bool:
     )
 
 
+def takes_up_a_wish(conversation: Conversation, index: int) -> bool:
+    """ "I'm happy to run the batch refund." / "Yes please. That's yours once the list lands.": the yes makes
+    the offer its speaker's item (the candidate reads the offer back from the yes)."""
+    if index == 0:
+        return False
+    messages, people = conversation.messages, conversation.people
+    answer = remove_fillers(str(messages[index].get("text") or "")).strip()
+    offerer, answerer = people.speaker_of(messages[index - 1]), people.speaker_of(messages[index])
+    if offerer is None or answerer in (None, offerer) or not YES_TO_OFFER.match(answer):
+        return False
+    if DECLINED.search(answer) or answer.rstrip().endswith("?"):
+        return False
+    sentences = rough_sentences(remove_fillers(str(messages[index - 1].get("text") or "")))
+    for number, sentence in enumerate(sentences):
+        offered = OFFERED_WISH.pattern.search(sentence)
+        if (
+            offered
+            and not any(s.rstrip().endswith("?") for s in sentences[number:])  # the yes answers a question
+            and not WISHED_STATE.match(offered.group("rest"))
+            and len(content_words(clean_rest(offered.group("rest")), STOPWORDS)) >= 2
+        ):
+            return True
+    return False
+
+
 def passes_on_a_promise(conversation: Conversation, index: int) -> bool:
     """Someone not speaking has promised a task, and the speaker passes it on ("Oksana couldn't make it, but
     she's told me she'll size the Kafka work by the 3rd", "Dmitri is sending the price list on Monday"):
@@ -379,7 +408,7 @@ def passes_on_a_promise(conversation: Conversation, index: int) -> bool:
 
 def _promised(sentence: str) -> bool:
     said = REPORTED_PROMISE.search(sentence)
-    return said is not None and said.group("rest") is not None
+    return said is not None and (said.group("rest") or said.group("to")) is not None
 
 
 def answers_for_a_team(conversation: Conversation, index: int) -> bool:
