@@ -1217,3 +1217,38 @@ def test_an_offer_said_as_a_wish_and_taken_up_is_the_offerer_s_and_a_promise_to_
 )
 def test_what_is_not_done_or_only_procedure_is_no_item(said):
     assert texts(every_turn_items([("Ann", "Right, next item."), ("Bo", said)])) == [], said
+
+
+@pytest.mark.parametrize(
+    ("turns", "decided"),
+    [
+        (
+            [
+                (
+                    "Ines",
+                    "So: invoices only, pilot from the third of March. That's my decision as budget holder.",
+                )
+            ],
+            "Invoices only, pilot from the third of March. That's my decision as budget holder.",
+        ),
+        (
+            [
+                ("Abe", "All those in favour of the amendment? Four. Against? One."),
+                ("Abe", "The amendment is carried."),
+            ],
+            "The amendment is carried.",
+        ),
+        (
+            [("Kit", "No, you're right. The paper form stays, at least for this year.")],
+            "The paper form stays",
+        ),
+        ([("Kit", "and until the engineer signs it off lift three stays closed")], "lift three stays closed"),
+        (
+            [("Lu", "right so heres the thing from next week the late shift closes the kitchen")],
+            "from next week the late shift closes the kitchen",
+        ),
+    ],
+)
+def test_decisions_declared_voted_or_kept_as_they_are(turns, decided):
+    found = decisions_of(turns)
+    assert any(decided.lower() in d.lower() for d in found), found

@@ -77,7 +77,13 @@ SETTLED_PROPOSAL = re.compile(
 # every new episode goes out with a transcript. No exceptions."). Like SETTLED_PROPOSAL, only a backstop to
 # the model, not one of its features: a feature changes what both fitted models read.
 DECLARED = re.compile(
-    r"\b(?:(?:here's|here is|that's|that is) my (?:call|decision)|(?:i've|i have|ive) made the call|"
+    r"\b(?:(?:here's|here is|that's|that is|this is|it's|it is) my (?:call|decision)|"
+    r"(?:i've|i have|ive) made the call|(?:i'm|i am) deciding (?:now|this|that)|"
+    # A vote's outcome: "The amendment is carried.", "That's unanimous. Carried."
+    r"(?:amendment|resolution|proposal|motion) is carried|(?:^|(?<=[.!?] ))(?:carried|unanimous)\b|"
+    # What stays as it is: "The paper form stays", "lift two stays closed", "the target stays at seventy-five"
+    r"(?:stays|remains) (?:at|out of|with|closed|open|as it is|the same|in place|on hold)\b|"
+    r"\w+ stays\W*(?:,|$|at least|for now|until)|"
     r"my call is|(?:i'm|i am|im) making (?:that|it|this) (?:a|the) (?:rule|policy)|"
     r"(?:that's|that is|thats) (?:the|our) (?:new )?(?:rule|policy|position)|"
     r"here's where (?:i've|i have|we've|we have) landed|(?:our|the) position is|lock (?:it|that) in|"
@@ -89,7 +95,8 @@ DECLARED = re.compile(
     r"we(?:'re| are) going ahead with)\b|"
     # "So, from today, high-strength heparin comes off ward stock": a rule from a time on, not "From
     # tomorrow I'm on leave".
-    r"^(?:(?:ok|okay|so|then|right|and|yes|yeah|agreed)\W+)*from (?:today|now on|tomorrow|next \w+|"
+    r"^(?:(?:ok|okay|so|then|right|and|yes|yeah|agreed|here'?s the (?:thing|deal|plan))\W+)*"
+    r"from (?:today|now on|tomorrow|next \w+|"
     r"(?:january|february|march|"
     r"april|june|july|august|september|october|november|december)|(?:mon|tues|wednes|thurs|fri)day),?\s+"
     r"(?!(?:i|i'm|i'll|i've|we'll be|you|you'll)\b)",
@@ -245,6 +252,12 @@ def _decision(messages: list[dict], people: People, index: int, probability: flo
     }
 
 
+# A declaration that names no decision of its own.
+BARE_DECLARATION = re.compile(
+    r"^(?:(?:that's|that is|this is|it's|it is) (?:my|our|the) (?:call|decision)|"
+    r"(?:that's|it's) (?:decided|final)|that settles it|final|done|carried|unanimous)\b",
+    re.IGNORECASE,
+)
 MOTION_PASSED = re.compile(r"\bmotion (?:is )?(?:carried|carries|passed|passes)\b", re.IGNORECASE)
 MOTION_PUT = re.compile(r"\b(?:i (?:move|propose) (?:that|we|to)|i so move|motion to)\b", re.IGNORECASE)
 MOTION_REACH = 4
@@ -276,6 +289,10 @@ def _stated(text: str) -> str:
     stated = [capitalise_first(OPENING.sub("", s).strip()) for s in sentences if s not in tasks]
     # "I call the meeting to order. First item, the minutes. Minutes approved.": from where it says so.
     first_said = next((i for i, s in enumerate(stated) if says_decided(s)), 0)
+    if first_said > 0 and BARE_DECLARATION.match(stated[first_said]):
+        first_said -= (
+            1  # "Renewals only, from the fifteenth. That's my decision.": what it declares is before
+        )
     stated = stated[first_said:]
     kept = [s for s in stated if s and not ACCEPTANCE.fullmatch(s.rstrip(".!?"))]
     if tasks and (not kept or (len(" ".join(kept).split()) < 3 and not says_decided(" ".join(kept)))):
