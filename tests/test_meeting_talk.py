@@ -1252,3 +1252,20 @@ def test_what_is_not_done_or_only_procedure_is_no_item(said):
 def test_decisions_declared_voted_or_kept_as_they_are(turns, decided):
     found = decisions_of(turns)
     assert any(decided.lower() in d.lower() for d in found), found
+
+
+def test_work_handed_on_through_the_speaker_is_the_named_person_s():
+    turns = [
+        ("Ann", "Support needs to be ready for the beta."),
+        (
+            "Meera",
+            "Dennis runs the contact centre team, and I've asked him to train the agents on the new form "
+            "by the end of the month.",
+        ),
+        ("Bo", "I've asked him to stop doing that, honestly."),
+    ]
+    never = ActionModel({}, -10.0, 0.5, 0)
+    items = extract_insights(meeting(turns), reference_time=MONDAY, action_model=never).action_items
+    assert texts(items) == ["Dennis will train the agents on the new form by the end of the month."], texts(
+        items
+    )

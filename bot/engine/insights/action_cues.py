@@ -115,6 +115,9 @@ REPORTED_PROMISE = re.compile(
     # "he's promised to send the signed sheets over by Wednesday", "Nikhil has agreed to review it"
     r"\b(?:he|she|(?-i:(?P<who_to>[A-Z][a-z]+)))(?:'s| has)? (?:already |also |now )?"
     r"(?:promised|agreed|offered|volunteered) to\s+(?P<to>\S.*)|"
+    # Work handed on through the speaker: "Dennis runs the contact centre, and I've asked him to train them"
+    r"\bi(?:'ve| have) (?:already )?(?:asked|told) (?:him|her|(?-i:(?P<who_asked>[A-Z][a-z]+))) to\s+"
+    r"(?P<asked>\S.*)|"
     r"\b(?:he|she)(?:'ll| will|'s going to| is going to)\s+"
     r"(?!(?:be|have to|need|want|probably|not|never)\b)(?P<also>\S.*)",
     re.IGNORECASE,

@@ -265,7 +265,7 @@ CAPITALISED = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 ABOUT_THEM = (
     r"(?:is|isnt|isn't|couldnt|couldn't|cant|can't|wasnt|wasn't|has|had|said|says|messaged|emailed|'s|on|"
     # "Ffion can take it. … she's already said yes", "so marek owns the gateway firmware hes said hell…"
-    r"from|in|can|owns|does)\b"
+    r"from|in|can|owns|does|runs|leads|manages|handles)\b"
 )
 NAME_OPENS = re.compile(
     r"(?:^|[.!?,]\s+|\b(?:and|but|so|thats|that's|its|it's)\s+)"
@@ -307,7 +307,7 @@ def reported_form(
     promised = REPORTED_PROMISE.search(sentence)
     if promised:
         # "Ailsa said she'll…", "Nikhil has agreed to…": the name is the subject
-        who = promised.group("who") or promised.group("who_to")
+        who = promised.group("who") or promised.group("who_to") or promised.group("who_asked")
         person: Person | None
         if who and who.lower() not in NOT_A_NAME | STOPWORDS:
             named = people.by_first_name(who) or Person("", who, "")
@@ -317,7 +317,10 @@ def reported_form(
         if person is not None:
             return (
                 Cue(REPORTED_PROMISE, NAMED, "will"),
-                promised.group("rest") or promised.group("to") or promised.group("also"),
+                promised.group("rest")
+                or promised.group("to")
+                or promised.group("asked")
+                or promised.group("also"),
                 person,
             )
     plan = NAMED_PLAN.search(sentence)

@@ -408,7 +408,7 @@ def passes_on_a_promise(conversation: Conversation, index: int) -> bool:
 
 def _promised(sentence: str) -> bool:
     said = REPORTED_PROMISE.search(sentence)
-    return said is not None and (said.group("rest") or said.group("to")) is not None
+    return said is not None and (said.group("rest") or said.group("to") or said.group("asked")) is not None
 
 
 def answers_for_a_team(conversation: Conversation, index: int) -> bool:
