@@ -39,7 +39,7 @@ a1b2/12-0
 
 a1b2/13-0
 00:00:03.500 --> 00:00:07.000
-<v Marco Rossi>Yes. Note: the build is green
+<v Marco Rossi>Yes. Note: the release build is green
 since this morning.</v>
 """
 
@@ -81,7 +81,7 @@ def test_zoom_vtt_speakers_come_from_the_name_prefix_and_times_are_kept():
 def test_teams_vtt_voice_tags_name_the_speaker_and_a_colon_inside_the_text_stays():
     messages = parse_transcript(TEAMS_VTT, "vtt", start_time=START)
     assert [m["from"]["name"] for m in messages] == ["Priya Patel", "Marco Rossi"]
-    assert messages[1]["payload"]["content"] == "Yes. Note: the build is green since this morning."
+    assert messages[1]["payload"]["content"] == "Yes. Note: the release build is green since this morning."
     assert messages[0]["duration"]["startTime"] == "2026-03-02T09:00:00.500Z"
 
 

@@ -622,6 +622,20 @@ def test_a_noun_and_the_verb_after_it_are_no_topic():
     assert not any(t.endswith((" left", " sounds", " went")) for t in topics), topics
 
 
+def test_an_adverb_is_no_topic():
+    turns = [
+        ("Mei", "unlock failures mostly at the station plaza dock this week"),
+        ("Dana", "the unlock failures are mostly the old docks, partly the app"),
+        ("Mei", "and since the firmware update the unlock failures dropped a bit"),
+        ("Dana", "meantime the station plaza dock stays on the list, mostly for the unlock failures"),
+    ]
+
+    topics = [t["text"] for t in extract_insights(meeting(turns), reference_time=MONDAY).topics]
+
+    assert any("unlock failures" in t for t in topics), topics
+    assert not any(w in t.split() for t in topics for w in ("mostly", "partly", "since", "meantime")), topics
+
+
 def test_each_commitment_of_a_turn_with_its_own_date_is_an_item_and_a_put_off_topic_a_follow_up():
     turns = [
         (

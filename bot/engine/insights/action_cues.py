@@ -288,7 +288,10 @@ TAKES_IT_ON = re.compile(
 # know it works now?", "Carla, how is the data collection?", "Where are we with the lease?"): its answer
 # reports, it takes nothing on.
 STATE_QUESTION = re.compile(
-    r"^(?:[\w-]+,\s+)?(?:(?:and|so|oh|okay|ok|also|but|right)\W+)*(?:did|have|has|had|is|are|was|were|does|"
+    r"^(?:[\w-]+,\s+)?(?:(?:and|so|oh|okay|ok|also|but|right)\W+)*"
+    # "And the old scanners, are they being collected?": the thing asked about said first
+    r"(?:(?:the|our|your|their|that|this|those|these)\s[\w' -]{1,40}?,\s+)?"
+    r"(?:did|have|has|had|is|are|was|were|does|"
     r"how do (?:i|we) know|what about|why|how(?:'s| is| are| was| were| did| does| has| have)|"
     r"where (?:are|is) (?:we|it|things|that)|what(?:'s| is) the (?:status|latest)|any (?:news|updates?))\b",
     re.IGNORECASE,

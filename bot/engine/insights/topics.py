@@ -348,6 +348,9 @@ def _is_topic_like(phrase: str, names: frozenset[str]) -> bool:
     # is an adjective ("revised budget", "damaged goods").
     if any(_past_tense(t) for t in tokens[1:]):
         return False
+    # An adverb names nothing: "mostly", "partly", "unlock failures mostly"; nor do "since" or "meantime".
+    if any(_adverb(t) for t in tokens):
+        return False
     if len(tokens) == 1:
         return len(tokens[0]) >= 4 and not tokens[0].isdigit() and tokens[0] not in GENERIC_NOUNS
     return not all(t in GENERIC_NOUNS for t in tokens)
@@ -363,6 +366,25 @@ CLAUSE_VERBS = frozenset(
         "goes happens means",
     )
 )
+
+
+# Nouns that end like an adverb.
+_LY_NOUNS = frozenset(
+    re.findall(
+        r"\w+",
+        "supply family assembly anomaly reply rally monopoly july italy belly jelly butterfly ally fly",
+    )
+)
+_NOT_ADVERB_ENDINGS = ("ility", "ality")  # "availability", "functionality": nouns
+
+
+def _adverb(token: str) -> bool:
+    return token in ("since", "meantime", "meanwhile", "anyway", "anyhow") or (
+        len(token) > 4
+        and token.endswith("ly")
+        and token not in _LY_NOUNS
+        and not token.endswith(_NOT_ADVERB_ENDINGS)
+    )
 
 
 def _past_tense(token: str) -> bool:
