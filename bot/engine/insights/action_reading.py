@@ -214,6 +214,8 @@ class Conversation:
     hours: float
     # None: the model shipped in the package. bench/ passes models fitted without the meeting scored.
     model: action_model.ActionModel | None = None
+    # Turn index → its sentences read for their forms (`phrasings_of`), filled as they are asked for.
+    read_turns: dict[int, tuple[Phrasing, ...]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -332,28 +334,39 @@ def reported_form(
 
 
 def phrasings_of(conversation: Conversation, indices: list[int]) -> list[Phrasing]:
-    found = []
+    """The sentences of these turns, each read for its form; a turn is read once per conversation, as the
+    extractor and its backstops ask for the same turns many times (sentence splitting is the cost)."""
+    found: list[Phrasing] = []
     for index in indices:
-        message = conversation.messages[index]
-        speaker = conversation.people.speaker_of(message)
-        said_before = ""
-        for sentence in _with_handed_on_apart(split_sentences(str(message.get("text") or ""))):
-            # "I'll get Jill -- she's our accountant -- to go through the small print": no aside in the task
-            sentence = PARENTHETICAL.sub(" ", NAME_IS_GOING.sub(r"\1 is \2", remove_fillers(sentence)))
-            if not sentence:
-                continue
-            cue, rest = commitment_form(conversation.people, sentence)
-            passed_on_for = None
-            if cue is None or cue.owner not in (SPEAKER, NAMED):
-                reported = reported_form(conversation.people, said_before, sentence, speaker)
-                if reported is not None:
-                    cue, rest, passed_on_for = reported
-            said_before += " " + sentence
-            rest = clean_rest(with_fronted_object(sentence, rest)) if cue else ""
-            task = without_due(rest, find_due_date(rest, conversation.reference_time))
-            words_of_task = frozenset(content_words(task, STOPWORDS))
-            found.append(Phrasing(index, sentence, cue, rest, speaker, words_of_task, passed_on_for))
+        read = conversation.read_turns.get(index)
+        if read is None:
+            read = conversation.read_turns[index] = _phrasings_of_turn(conversation, index)
+        found += read
     return found
+
+
+def _phrasings_of_turn(conversation: Conversation, index: int) -> tuple[Phrasing, ...]:
+    found = []
+    message = conversation.messages[index]
+    speaker = conversation.people.speaker_of(message)
+    said_before = ""
+    for sentence in _with_handed_on_apart(split_sentences(str(message.get("text") or ""))):
+        # "I'll get Jill -- she's our accountant -- to go through the small print": no aside in the task
+        sentence = PARENTHETICAL.sub(" ", NAME_IS_GOING.sub(r"\1 is \2", remove_fillers(sentence)))
+        if not sentence:
+            continue
+        cue, rest = commitment_form(conversation.people, sentence)
+        passed_on_for = None
+        if cue is None or cue.owner not in (SPEAKER, NAMED):
+            reported = reported_form(conversation.people, said_before, sentence, speaker)
+            if reported is not None:
+                cue, rest, passed_on_for = reported
+        said_before += " " + sentence
+        rest = clean_rest(with_fronted_object(sentence, rest)) if cue else ""
+        task = without_due(rest, find_due_date(rest, conversation.reference_time))
+        words_of_task = frozenset(content_words(task, STOPWORDS))
+        found.append(Phrasing(index, sentence, cue, rest, speaker, words_of_task, passed_on_for))
+    return tuple(found)
 
 
 # "I'll put the letter together for next Friday, and Kwame can post it out": the speaker's own task, then one
