@@ -507,10 +507,10 @@ def _needed_just_before(conversation: Conversation, best: Phrasing) -> str:
     said = best.sentence[form.start() :] if form else best.sentence
     if not DOES_THOSE.match(said.strip(" ,.!?")):
         return ""
-    turn = str(conversation.messages[best.index].get("text") or "")
-    at = turn.find(best.sentence)
-    before = (turn[:at] if at >= 0 else "") + before_form(best)
-    needed = NEEDED_BEFORE.search(before)
+    # The turn's sentences before this one, as phrasings_of read them (kept on the conversation)
+    turn = [p.sentence for p in phrasings_of(conversation, [best.index])]
+    said_before = turn[: turn.index(best.sentence)] if best.sentence in turn else []
+    needed = NEEDED_BEFORE.search(" ".join([*said_before, before_form(best)]))
     if needed is None or len(content_words(needed["task"], STOPWORDS)) < 2:
         return ""
     return clean_rest(needed["task"])

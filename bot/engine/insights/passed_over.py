@@ -373,7 +373,7 @@ def takes_up_a_wish(conversation: Conversation, index: int) -> bool:
         return False
     if DECLINED.search(answer) or answer.rstrip().endswith("?"):
         return False
-    sentences = rough_sentences(remove_fillers(str(messages[index - 1].get("text") or "")))
+    sentences = [p.sentence for p in phrasings_of(conversation, [index - 1])]  # read once per conversation
     for number, sentence in enumerate(sentences):
         offered = OFFERED_WISH.pattern.search(sentence)
         if (
