@@ -321,7 +321,9 @@ DECLINED = re.compile(
     r"leave))\b|\bbut\W+i\s+(?:can't|cannot|won't|couldn't)(?:\s+(?:(?:this|that|next) (?:week|month|time)|"
     r"today|tomorrow|then))?\W*$|"
     # "I'd love to tell you I'll get to it today, but … so no, it's not happening today"
-    r"\bi'd love to (?:tell you|say)\b|\b(?:it's|that's) not (?:happening|going to happen)\b",
+    r"\bi'd love to (?:tell you|say)\b|\b(?:it's|that's) not (?:happening|going to happen)\b|"
+    # An obligation denied: "I don't think we have to send the report to finance."
+    r"\b(?:don't|do not) (?:think|believe|reckon) (?:we|you|i|they) (?:have|need|'ll need|will need) to\b",
     re.IGNORECASE,
 )
 # A request answered no: "Not this sprint, sorry.", "A free pilot isn't something I'm able to do, I'm afraid."
