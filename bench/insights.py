@@ -325,10 +325,10 @@ READING = (
     "(its words and word pairs, opening words, commitment/request forms, task verbs, times after the "
     "meeting, hedges, questions; the same cues of the two units either side; position in the meeting, "
     "closing round, whether the speaker talks most), fitted by `python bench/train_actions.py` on "
-    "meetings/ + train/, the 30 workplace meetings and the 98 of bench/other_hands/tuned and regressions "
-    "(a line weighted 3 times a unit of its class) and 15 short synthetic workplace conversations "
+    "meetings/ + train/, the 30 workplace meetings (a line weighted 10 times a unit of its class) and 15 "
+    "short synthetic workplace conversations "
     "(bench/workplace_actions.json, weight 0.5). Its constants (C 0.1, threshold 0.5, radius 0, workplace "
-    "weight 3) were chosen by cross-validation on the workplace meetings, the meetings our users have, not "
+    "weight 10) were chosen by cross-validation on the workplace meetings, the meetings our users have, not "
     "on these; the held-out table re-fits each series with them. The extractor keeps a chosen unit only "
     "when it can say who owes the work (a commitment or "
     'request form, a named person, a capitalised team or role: "the Industrial Designer will…", '

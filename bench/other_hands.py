@@ -5,8 +5,8 @@
 bench/other_hands/ holds meetings in the workplace set's format, written for this project by writers who
 never saw shared/eval/workplace, the code or each other's meetings (its README says how they are used). The
 folders differ in how far they were used: `tuned/` was read while fixing rules, `regressions/` only to find
-what a change made worse, and the shipped models are fitted on both (bench/train_actions.py), so their figures
-flatter; `untouched/` was never read nor fitted: its figures are the ones on meetings nobody tuned for. The
+what a change made worse, `untouched/` never: its figures are the ones on meetings nobody tuned for. The
+shipped models are fitted on none of them (shared/eval alone). The
 table goes into bench/README.md under "## Meetings written by other hands (bench/other_hands.py)".
 """
 
@@ -28,9 +28,9 @@ from bot.engine.insights import extract_insights  # noqa: E402
 FOLDERS = REPO / "bench" / "other_hands"
 SECTION = "## Meetings written by other hands (bench/other_hands.py)"
 HOW_READ = {
-    "tuned": "read while fixing rules, fitted",
-    "regressions": "read only to find what a change made worse, fitted",
-    "untouched": "never read nor fitted",
+    "tuned": "read while fixing rules",
+    "regressions": "read only to find what a change made worse",
+    "untouched": "never read",
 }
 
 
@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
         )
     text = (
         "Meetings written for this project by other writers (bench/other_hands/README.md), scored by the "
-        "shipped models, which are fitted on `tuned/` and `regressions/` but never saw `untouched/`. "
+        "shipped models, which were fitted on none of them. "
         "`python bench/other_hands.py`:\n\n"
         + "\n".join([workplace.HEADER, *rows])
         + f"\n\nExtraction: {seconds / max(hours, 1e-9):.2f} s per hour of transcript at 6 s a line (these "

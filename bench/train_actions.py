@@ -1,13 +1,14 @@
-"""Fit the action-item model on shared/eval (meetings/ + train/ + workplace/) and bench/other_hands; write it.
+"""Fit the action-item model on shared/eval (meetings/ + train/ + workplace/) and write it into the package.
 
     python bench/train_actions.py [--check] [--constants C,THRESHOLD,RADIUS,WEIGHT] [--no-workplace]
-                                  [--no-other-hands]
+                                  [--other-hands]
 
 Chooses the constants (regularisation C, probability threshold, grouping radius, the weight of a workplace
 line) by cross-validation on the workplace meetings, the meetings our users have: folds of meetings, each
 meeting scored by a model fitted without it, through the whole extractor and the workplace README's scoring
-rule (keywords, one to one, no cap); the AMI/ICSI meetings and the meetings written by other hands
-(bench/other_hands/ but its `untouched/`, a line weighed as a workplace line) are always in training. The
+rule (keywords, one to one, no cap); the AMI/ICSI meetings are always in training. `--other-hands` adds the
+meetings of bench/other_hands/tuned and regressions (a line weighed as a workplace line) for an experiment
+only: the shipped model, whose figures count, learns from shared/eval alone. The
 grid point with the best recall at precision ≥ TARGET_PRECISION wins, else the best F1. The AMI/ICSI figures
 held out by series (bench/insights.py) are reported for the chosen point, not optimised. Then it fits on
 everything and writes `bot/engine/insights/models/action_items_v1.json`, printing its sha256 for
@@ -225,9 +226,9 @@ def choose(results: dict[Constants, workplace_eval.Counts]) -> Constants:
     return max(results, key=lambda k: (round(results[k].f1, 4), -k.c))
 
 
-def load_all(workplace: bool = True, other_hands: bool = True) -> list[action_data.Meeting]:
+def load_all(workplace: bool = True, other_hands: bool = False) -> list[action_data.Meeting]:
     """The 54 AMI/ICSI meetings and the 30 workplace ones, plus the synthetic workplace conversations unless
-    `workplace` is False and the meetings by other hands unless `other_hands` is False."""
+    `workplace` is False, and the meetings by other hands when `other_hands` is True (an experiment)."""
     meetings = [action_data.load(p, bench_insights.to_messages) for p in action_data.meeting_paths()]
     meetings += action_data.workplace_eval_meetings()
     meetings += action_data.other_hands_meetings() if other_hands else []
@@ -235,7 +236,7 @@ def load_all(workplace: bool = True, other_hands: bool = True) -> list[action_da
 
 
 def model_bytes(
-    model: action_model.ActionModel, constants: Constants, workplace: bool, other_hands: bool = True
+    model: action_model.ActionModel, constants: Constants, workplace: bool, other_hands: bool = False
 ) -> bytes:
     """The model file: constants, intercept and weights, keys sorted, one weight a line (diffable)."""
     body = {
@@ -316,10 +317,12 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--no-workplace", action="store_true", help="leave out bench/workplace_actions.json")
     parser.add_argument(
-        "--no-other-hands", action="store_true", help="leave out bench/other_hands (tuned/ and regressions/)"
+        "--other-hands",
+        action="store_true",
+        help="add bench/other_hands tuned/ and regressions/ (experiment)",
     )
     args = parser.parse_args(argv[1:])
-    workplace, other_hands = not args.no_workplace, not args.no_other_hands
+    workplace, other_hands = not args.no_workplace, args.other_hands
     data = Dataset.of(load_all(workplace=workplace, other_hands=other_hands))
     if args.constants:
         c, threshold, radius, weight = args.constants.split(",")

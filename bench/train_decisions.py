@@ -1,12 +1,12 @@
-"""Fit the decision model on shared/eval (workplace/, AMI/ICSI evidence) and bench/other_hands; write it.
+"""Fit the decision model on shared/eval (workplace/, AMI/ICSI decision evidence); write it into the package.
 
     python bench/train_decisions.py [--constants C,THRESHOLD,RADIUS,WEIGHT]
 
 The same protocol as bench/train_actions.py: a logistic regression over `decisions.conversation_features`,
 constants chosen by cross-validation on the workplace meetings (folds of meetings, each scored by a model
-fitted without it, through `find_decisions` and the workplace README's keyword rule; the meetings by other
-hands but `untouched/` always in training), the best F1 wins; then one fit on everything, written to
-`bot/engine/insights/models/decisions_v1.json` with its sha256 printed for `decisions.MODEL_SHA256`.
+fitted without it, through `find_decisions` and the workplace README's keyword rule), the best F1 wins;
+then one fit on everything, written to `bot/engine/insights/models/decisions_v1.json` with its sha256
+printed for `decisions.MODEL_SHA256`.
 Deterministic: re-running reproduces the file byte for byte.
 """
 
@@ -56,7 +56,7 @@ def load_all() -> list[action_data.Meeting]:
                 labels=[int(i in evidence) for i in range(len(meeting.messages))],
             )
         )
-    for meeting in action_data.workplace_eval_meetings() + action_data.other_hands_meetings():
+    for meeting in action_data.workplace_eval_meetings():
         lines = {int(d["line"]) for d in meeting.gold.get("decisions") or []}
         meetings.append(
             dataclasses.replace(
@@ -127,7 +127,7 @@ def model_bytes(model: action_model.ActionModel, constants: train_actions.Consta
     body = {
         "format": "symbl-slack-bot decisions, logistic regression over decisions.conversation_features, v1",
         "trained_on": "shared/eval workplace/ (30 meetings, CC0) + meetings/ and train/ decision evidence "
-        "(54 AMI/ICSI meetings, CC BY 4.0: see ATTRIBUTION.md)" + train_actions.OTHER_HANDS_TRAINED_ON,
+        "(54 AMI/ICSI meetings, CC BY 4.0: see ATTRIBUTION.md)",
         "constants": {
             "c": constants.c,
             "threshold": constants.threshold,

@@ -6,8 +6,8 @@ Every meeting goes through `extract_insights` as the Text API sends it (named sp
 scored **cross-validated by meeting**: each meeting is scored by a model fitted without it (folds of
 meetings, `train_actions.workplace_folds`), with the shipped constants; `--shipped` scores the shipped model
 instead (fitted on these meetings: not a figure that counts). `--folder DIR` scores meetings written in the
-same format elsewhere with the shipped models, printing only (bench/other_hands/untouched is a set they never
-saw; its other folders they are fitted on). The naive
+same format elsewhere with the shipped models, printing only (the models never saw bench/other_hands). The
+naive
 commitment regex of shared/eval/README.md is scored in the same run. Rows for clean and
 speech-recogniser-style meetings; the table goes into bench/README.md under
 "## Workplace meetings (bench/workplace.py)".
