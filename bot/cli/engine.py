@@ -57,10 +57,11 @@ def run_engine_worker(*, workers: int | None, device: str) -> None:
         settings = dataclasses.replace(settings, engine_workers=workers)
     engine = Engine(settings.engine_model, cache_dir=settings.model_cache_dir, device=device)
     engine.check_ready()  # a missing model or GPU is a start-up error, not a failed first job
-    node = start_worker_node(settings, engine)
-    click.echo(f"symbl-bot engine-worker: {settings.engine_workers} worker(s) on {device}", nl=True)
     stopped = threading.Event()
+    # Before the workers start: a SIGTERM once a job is claimed must hand it back, not kill the process.
     # Not `stopped.set` in a handler: a handler runs inside whatever the main thread is doing (lifeline).
     lifeline.on_stop_signals(stopped.set, signal.SIGTERM, signal.SIGINT)
+    node = start_worker_node(settings, engine)
+    click.echo(f"symbl-bot engine-worker: {settings.engine_workers} worker(s) on {device}", nl=True)
     stopped.wait()
     node.close()  # running jobs are handed back: another worker takes them at once
