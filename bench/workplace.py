@@ -2,15 +2,14 @@
 
     python bench/workplace.py [--shipped] [--show MEETING] [--no-readme] [--folder DIR]
 
-Every meeting goes through `extract_insights` as the Text API sends it (named speakers). Action items are
-scored **cross-validated by meeting**: each meeting is scored by a model fitted without it (folds of
-meetings, `train_actions.workplace_folds`), with the shipped constants; `--shipped` scores the shipped model
-instead (fitted on these meetings: not a figure that counts). `--folder DIR` scores meetings written in the
-same format elsewhere with the shipped models, printing only (the models never saw bench/other_hands). The
-naive
-commitment regex of shared/eval/README.md is scored in the same run. Rows for clean and
-speech-recogniser-style meetings; the table goes into bench/README.md under
-"## Workplace meetings (bench/workplace.py)".
+Every meeting goes through `extract_insights` as the Text API sends it (named speakers). Action items,
+decisions and the topic ranking are scored **cross-validated by meeting**: each meeting is scored by models
+fitted without it (folds of meetings, `train_actions.workplace_fold_models`, `train_topics.fold_models`),
+with the shipped constants; `--shipped` scores the shipped models instead (fitted on these meetings: not a
+figure that counts). `--folder DIR` scores meetings written in the same format elsewhere with the shipped
+models, printing only (the models never saw bench/other_hands). The naive commitment regex of
+shared/eval/README.md is scored in the same run. Rows for clean and speech-recogniser-style meetings; the
+table goes into bench/README.md under "## Workplace meetings (bench/workplace.py)".
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import workplace_eval as wev  # noqa: E402
 
-from bot.engine.insights import action_model, extract_insights, sentiment  # noqa: E402
+from bot.engine.insights import action_model, extract_insights, sentiment, topic_ranking  # noqa: E402
 
 SECTION = "## Workplace meetings (bench/workplace.py)"
 
@@ -38,6 +37,7 @@ def insights_of(meeting: wev.WorkplaceMeeting, models: HeldOut) -> dict:
         reference_time=wev.REFERENCE_TIME,
         action_model=models.actions.get(meeting.meeting_id),
         decision_model=models.decisions.get(meeting.meeting_id),
+        topic_ranker=models.topics.get(meeting.meeting_id),
     )
     return found.to_dict() | {"sentiment": found.message_sentiment}
 
@@ -54,6 +54,7 @@ class HeldOut:
 
     actions: dict[str, action_model.ActionModel] = field(default_factory=dict)
     decisions: dict[str, action_model.ActionModel] = field(default_factory=dict)
+    topics: dict[str, topic_ranking.TopicRanker] = field(default_factory=dict)
 
 
 def score_all(models: HeldOut, show: str = "", folder: Path = wev.WORKPLACE):
@@ -143,7 +144,8 @@ def report(results: list[wev.MeetingResult], seconds: float, how: str) -> str:
     )
     hours = sum(r.meeting.hours for r in results)
     return (
-        f"Action items and decisions {how}; the other insights are not learned from this set. "
+        f"Action items, decisions and the topic ranking {how}; the other insights are not learned from this "
+        "set. "
         f"`python bench/workplace.py`:\n\n{table}\n\n"
         f"Extraction: {seconds:.2f} s for {len(results)} meetings "
         f"({seconds / max(hours, 1e-9):.2f} s per hour "
@@ -176,8 +178,13 @@ def main(argv: list[str]) -> int:
     else:
         import train_actions  # scikit-learn: the bench extra
         import train_decisions
+        import train_topics
 
-        models = HeldOut(train_actions.workplace_held_out_models(), train_decisions.held_out_models())
+        models = HeldOut(
+            train_actions.workplace_held_out_models(),
+            train_decisions.held_out_models(),
+            train_topics.held_out_rankers(),
+        )
     results, seconds = score_all(models, args.show)
     text = report(results, seconds, SHIPPED if args.shipped else HELD_OUT)
     print(text)

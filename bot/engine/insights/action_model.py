@@ -53,7 +53,21 @@ def load_model(path: Path | None = None, expected_sha256: str | None = None) -> 
     Raises ActionModelError with one message saying which file and what to do when the file is missing,
     its hash is not the expected one, or its content is not a model."""
     path = path or model_path()
-    expected = expected_sha256 or MODEL_SHA256
+    body = verified_body(path, expected_sha256 or MODEL_SHA256)
+    try:
+        return ActionModel(
+            {str(k): float(v) for k, v in body["weights"].items()},
+            float(body["intercept"]),
+            float(body["constants"]["threshold"]),
+            int(body["constants"]["radius"]),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise not_a_model(path, error) from None
+
+
+def verified_body(path: Path, expected_sha256: str) -> dict:
+    """The JSON body of a shipped model file, once its sha256 is the expected one (ActionModelError if not,
+    or if the file is missing or no JSON object)."""
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -62,24 +76,23 @@ def load_model(path: Path | None = None, expected_sha256: str | None = None) -> 
             "reinstall the package or re-run its training command in bench/"
         ) from None
     actual = hashlib.sha256(data).hexdigest()
-    if actual != expected:
+    if actual != expected_sha256:
         raise ActionModelError(
-            f"insight model {path} has sha256 {actual}, expected {expected}: the file "
+            f"insight model {path} has sha256 {actual}, expected {expected_sha256}: the file "
             "was altered or does not belong to this version; reinstall the package or re-run its training "
             "command in bench/, which writes the file and its hash together"
         )
     try:
         body = json.loads(data)
-        return ActionModel(
-            {str(k): float(v) for k, v in body["weights"].items()},
-            float(body["intercept"]),
-            float(body["constants"]["threshold"]),
-            int(body["constants"]["radius"]),
-        )
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise ActionModelError(
-            f"insight model {path} is not a model file this code reads ({error!r})"
-        ) from None
+    except ValueError as error:
+        raise not_a_model(path, error) from None
+    if not isinstance(body, dict):
+        raise not_a_model(path, TypeError("not a JSON object"))
+    return body
+
+
+def not_a_model(path: Path, error: Exception) -> ActionModelError:
+    return ActionModelError(f"insight model {path} is not a model file this code reads ({error!r})")
 
 
 @lru_cache(maxsize=1)

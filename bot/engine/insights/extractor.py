@@ -15,6 +15,7 @@ from .people import People
 from .questions import WH_START, find_questions
 from .summary import summarize
 from .text import remove_fillers
+from .topic_ranking import TopicRanker
 from .topics import find_topics
 
 FOLLOW_UPS_PER_HOUR = 6
@@ -68,6 +69,7 @@ def extract_insights(
     detect_phrases: bool = False,
     action_model: ActionModel | None = None,
     decision_model: ActionModel | None = None,
+    topic_ranker: TopicRanker | None = None,
 ) -> Insights:
     """Insights of one English conversation.
 
@@ -90,7 +92,7 @@ def extract_insights(
     follow_ups = actions.ranked(
         candidates, actions.FOLLOW_UP, _cap(hours, FOLLOW_UPS_PER_HOUR, MIN_FOLLOW_UPS), confidence_threshold
     )
-    topics = find_topics(messages, scores, hours, confidence_threshold, people.first_names())
+    topics = find_topics(messages, scores, hours, confidence_threshold, people.first_names(), topic_ranker)
     symbl_action_items = [actions.to_symbl(c) for c in action_items]
     symbl_follow_ups = _at_least(
         confidence_threshold,

@@ -14,6 +14,7 @@ import yake
 
 from . import sentiment as sentiment_
 from .text import insight_id, remove_fillers, rough_sentences, stem, words
+from .topic_ranking import MeetingFacts, RankedPhrase, TopicRanker, candidate_features, shipped_ranker
 from .vocabulary import (
     CALENDAR_WORDS,
     CLAUSE_WORDS,
@@ -41,12 +42,11 @@ NAMED_CAPITALISED_SHARE = 0.7
 RECURRING_WORD_MESSAGES = 2
 # Topics listed for a meeting of half an hour or less; longer meetings get more (`topic_limit`). This and
 # RECURRING_WORD_MESSAGES were chosen by leave-one-meeting-out cross-validation on shared/eval/workplace
-# (`python bench/topic_cv.py`: grid 6–30 topics × 2–4 messages): the fewest listed topics whose training
-# meetings reach 0.70 of their gold topic terms; every fold chose 20 and 2. A short meeting names 6–10
-# specific terms, mostly said once or twice, and ten topics held under half of them. F1 of terms found
-# against listed topics naming one was flat over 12–20 topics (0.48–0.51), so the longer list costs little
-# precision.
-SHORT_MEETING_TOPICS = 20
+# (`python bench/topic_cv.py`: grid 6–30 topics × 2–4 messages, each meeting ranked by a topic ranking
+# fitted without it): the fewest listed topics whose training meetings reach 0.70 of their gold topic terms;
+# every fold chose 18 and 2, as did the best F1 of terms found against listed topics naming one. A short
+# meeting names 6–10 specific terms, mostly said once or twice, and ten topics hold half of them.
+SHORT_MEETING_TOPICS = 18
 # A noun phrase opens with a determiner ("the load balancer", "our churn forecast"): the words after one, up
 # to a word that cannot be in a topic, are a candidate even when said once, as YAKE's scores favour words
 # said often. At most this many words, as YAKE's phrases.
@@ -84,12 +84,37 @@ def find_topics(
     hours: float,
     threshold: float,
     names: frozenset[str] = frozenset(),
+    ranker: TopicRanker | None = None,
 ) -> list[dict]:
-    """Topics of the conversation, most covering first; `names` (lower-case first names) are never topics.
+    """Topics of the conversation, the ones a participant would list first (`topic_ranking`); `names`
+    (lower-case first names) are never topics.
 
     Variants of one phrase ("remote control", "new remote control", "remote controls") are one topic citing
     all their messages; topics that share a word ("LCD screen", "LCD display") carry it in `parentRefs`.
     """
+    found = topic_candidates(messages, names)
+    ranker = ranker or shipped_ranker()
+    scores = ranker.scores(
+        [candidate_features(phrase, found.meeting, ranker.background) for phrase in found.phrases]
+    )
+    best_first = sorted(range(len(found.groups)), key=lambda i: (-scores[i], found.groups[i].rank))
+    kept = [found.groups[i] for i in best_first[: topic_limit(hours)]]
+    topics = [_topic(t, position, len(kept), kept, message_scores) for position, t in enumerate(kept)]
+    return [t for t in topics if t["score"] >= threshold]
+
+
+@dataclass
+class Candidates:
+    """A meeting's topic candidates before ranking, and the same as the ranking reads them."""
+
+    groups: list[TopicCandidate]
+    phrases: list[RankedPhrase]
+    meeting: MeetingFacts
+
+
+def topic_candidates(messages: list[dict], names: frozenset[str] = frozenset()) -> Candidates:
+    """Every phrase that could be a topic, variants merged, plus the words the meeting keeps coming back
+    to; what `find_topics` ranks and `bench/train_topics.py` learns from."""
     stemmed = {
         str(m.get("id")): " " + " ".join(stem(w) for w in words(str(m.get("text") or ""))) + " "
         for m in messages
@@ -100,7 +125,8 @@ def find_topics(
     broad: list[
         TopicCandidate
     ] = []  # single words: no topic of their own, the parent of phrases holding them
-    for rank, phrase in enumerate(_candidates(messages)):
+    phrases, yake_phrases = _candidates(messages)
+    for rank, phrase in enumerate(phrases):
         key = " ".join(stem(w) for w in words(phrase))
         if not _is_topic_like(phrase, names) or len(set(key.split())) < len(key.split()):
             continue  # the repeated word of "meeting recorder meeting" is a YAKE artefact
@@ -119,15 +145,29 @@ def find_topics(
         (found if " " in key or _is_acronym(phrase) else broad).append(candidate)
     groups = _merge_variants(found)
     _attach_broad_words(groups, broad)
-    groups += _recurring_words(groups, broad)
+    recurring = _recurring_words(groups, broad)
     order = {mid: i for i, mid in enumerate(stemmed)}
-    for group in groups:
+    for group in groups + recurring:
         group.message_ids.sort(key=order.__getitem__)
-    # Coverage first: a topic talked about in many messages is more of the meeting than a vivid one-off.
-    groups.sort(key=lambda t: (-len(t.message_ids), t.rank))
-    kept = groups[: topic_limit(hours)]
-    topics = [_topic(t, position, len(kept), kept, message_scores) for position, t in enumerate(kept)]
-    return [t for t in topics if t["score"] >= threshold]
+    meeting = MeetingFacts(
+        order,
+        {str(m.get("id")): str((m.get("from") or {}).get("id") or "") for m in messages},
+        named,
+        yake_phrases,
+    )
+    ranked = [
+        RankedPhrase(
+            g.text,
+            g.rank,
+            g.message_ids,
+            len(g.variants),
+            index >= len(groups),
+            _is_acronym(g.text),
+            any(w.lower() in GENERIC_NOUNS for w in g.text.split()),
+        )
+        for index, g in enumerate(groups + recurring)
+    ]
+    return Candidates(groups + recurring, ranked, meeting)
 
 
 def _postings(stemmed: dict[str, str]) -> dict[str, list[str]]:
@@ -291,16 +331,18 @@ def _attach_broad_words(groups: list[TopicCandidate], broad: list[TopicCandidate
                 holder.parents.append(word.text)
 
 
-def _candidates(messages: list[dict]) -> list[str]:
-    """YAKE's keyphrases, best first, then the noun phrases YAKE did not rank, in the order said."""
+def _candidates(messages: list[dict]) -> tuple[list[str], int]:
+    """YAKE's keyphrases, best first, then the noun phrases YAKE did not rank, in the order said; and how
+    many are YAKE's."""
     phrases = _keyphrases(messages)
+    yake_phrases = len(phrases)
     seen = {phrase.lower() for phrase in phrases}
     for message in messages:
         for phrase in _noun_phrases(remove_fillers(str(message.get("text") or ""))):
             if phrase.lower() not in seen:
                 seen.add(phrase.lower())
                 phrases.append(phrase)
-    return phrases
+    return phrases, yake_phrases
 
 
 def _noun_phrases(text: str) -> list[str]:
