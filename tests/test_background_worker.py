@@ -288,6 +288,22 @@ def test_a_stop_asked_for_ends_the_process_even_while_its_main_thread_is_stuck()
     assert ended.returncode == lifeline.EXIT_STATUS
 
 
+def test_once_a_stop_signal_has_come_the_next_ones_are_ignored():
+    """The interpreter puts a handled signal's default action back as it shuts down, so a signal of a burst
+    arriving then ended a worker that had stopped in order by that signal (status -15)."""
+    script = (
+        "import signal, os; from bot.slack.ops import lifeline\n"
+        "stopping = lifeline.Stopping(30, 'a worker')\n"
+        "lifeline.on_stop_signals(stopping.set, signal.SIGTERM, signal.SIGINT)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "stopping.wait(20)\n"
+        "ignored = [signal.getsignal(s) is signal.SIG_IGN for s in (signal.SIGTERM, signal.SIGINT)]\n"
+        "print(stopping.is_set(), ignored, flush=True)\n"
+    )
+    ended = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (ended.returncode, ended.stdout) == (0, "True [True, True]\n"), ended.stderr
+
+
 def test_a_burst_of_stop_signals_stops_the_worker_in_order_every_time():
     """A Python signal handler runs in the main thread between any two bytecodes, also inside `Event.wait`
     holding the lock `Event.set` needs: an orphaned worker deadlocked so in a CI run and lived on, its lease

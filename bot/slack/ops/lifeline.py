@@ -59,11 +59,17 @@ def on_stop_signals(stop: Callable[[], None], *signals: int) -> None:
     deadlocked a worker whose web process was killed: a CI run found it alive, its lease held, 14 minutes
     later. (Blocking the signals for `sigwait` instead is not safe: a thread started before the mask, by any
     library, would take the signal's default action and end the process on the spot.)
+
+    Once one has come, the signals are ignored: the stop is on its way, and the interpreter puts the default
+    action back for a handled signal as it shuts down, so the last of a burst arriving then ended a worker
+    that had stopped in order by the signal (status -15; a CI run saw it). `signal.signal` takes no lock.
     """
     read_end, write_end = os.pipe()
     os.set_blocking(write_end, False)
 
     def note(_signo: int, _frame: object) -> None:
+        for signo in signals:
+            signal.signal(signo, signal.SIG_IGN)
         try:
             os.write(write_end, b"\0")
         except BlockingIOError:  # the pipe is full: a stop is on its way already
