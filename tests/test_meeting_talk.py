@@ -1269,3 +1269,16 @@ def test_work_handed_on_through_the_speaker_is_the_named_person_s():
     assert texts(items) == ["Dennis will train the agents on the new form by the end of the month."], texts(
         items
     )
+
+
+def test_calling_on_someone_by_name_is_no_question_but_a_word_that_names_a_subject_is():
+    turns = [
+        ("Ruth", "Next item is the parking survey. Councillor Lowe?"),
+        ("Lowe", "The survey closes Friday, we have two hundred replies."),
+        ("Ruth", "Tomasz?"),
+        ("Tomasz", "Nothing from me on parking."),
+        ("Ruth", "Variations?"),
+        ("Lowe", "None so far."),
+    ]
+    questions = [q["text"] for q in extract_insights(meeting(turns), reference_time=MONDAY).questions]
+    assert questions == ["Variations?"]

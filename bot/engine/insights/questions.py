@@ -284,6 +284,7 @@ def find_questions(messages: list[dict], people: People, threshold: float) -> li
     asked: set[str] = set()
     previous_was_question = False
     speech_style = unpunctuated(messages)
+    names = _name_words(people)
     for index, message in enumerate(messages):
         sentences = split_sentences(str(message.get("text") or ""))
         clauses = _clauses(sentences, speech_style)
@@ -300,7 +301,7 @@ def find_questions(messages: list[dict], people: People, threshold: float) -> li
         if best is None:
             best = _elliptical(messages, index, sentences) or _named_in_a_word(messages, index, sentences)
             best = best or _indirect(sentences)
-        if best is None or TAKES_THE_FLOOR.match(best[1]):
+        if best is None or TAKES_THE_FLOOR.match(best[1]) or _calls_on_someone(best[1], names):
             continue
         key = " ".join(stem(w) for w in words(best[1]))
         if key in asked:
@@ -308,6 +309,21 @@ def find_questions(messages: list[dict], people: People, threshold: float) -> li
         asked.add(key)
         questions.append(_question(message, people, _as_question(best[1]), best[0]))
     return questions
+
+
+# Said before a name when the chair calls on someone: "Councillor Lowe?", "Dr Okafor?".
+TITLES = frozenset(["mr", "mrs", "ms", "miss", "dr", "doctor", "councillor", "professor", "sister"])
+
+
+def _name_words(people: People) -> frozenset[str]:
+    """Every word of the participants' names, lower case: "lindiwe", and "lowe" of "Councillor Lowe"."""
+    return people.first_names() | {part.lower() for p in people.speakers for part in p.name.split()}
+
+
+def _calls_on_someone(question: str, names: frozenset[str]) -> bool:
+    """ "Lindiwe?", "Councillor Lowe?": the chair passing the floor, which asks nothing a note could list."""
+    said = [w for w in words(question) if w not in TITLES]
+    return 0 < len(said) <= 2 and all(w in names for w in said)
 
 
 def _first_question(stretches: list[str], context: Context, threshold: float) -> tuple[float, str] | None:
