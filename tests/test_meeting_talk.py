@@ -1282,3 +1282,15 @@ def test_calling_on_someone_by_name_is_no_question_but_a_word_that_names_a_subje
     ]
     questions = [q["text"] for q in extract_insights(meeting(turns), reference_time=MONDAY).questions]
     assert questions == ["Variations?"]
+
+
+def test_a_commitment_broken_off_before_its_task_is_no_item():
+    turns = [
+        ("Ana", "So who's doing the button survey before the next meeting?"),
+        ("Ben", "I'll have to."),
+        ("Ana", "Okay. And the costings?"),
+        ("Ben", "I'll do some."),
+        ("Cleo", "I'll get the component prices from the supplier by Friday, so we have them to look at."),
+    ]
+    found = texts(every_turn_items(turns))
+    assert found == ["Cleo will get the component prices from the supplier by Friday."], found

@@ -50,7 +50,7 @@ from .action_cues import (
 from .dates import MONTHS, WEEKDAYS, DueDate, find_due_date
 from .parked import is_parked
 from .people import People, Person
-from .text import capitalise_first, content_words, remove_fillers, split_sentences
+from .text import capitalise_first, content_words, remove_fillers, split_sentences, words
 from .vocabulary import STOPWORDS
 
 # Messages either side in which a request and its acceptance are one exchange.
@@ -525,6 +525,36 @@ def names_no_task(phrasing: Phrasing) -> bool:
     if phrasing.cue is None:
         return len(content_words(without_acknowledgement(phrasing.sentence), STOPWORDS)) < 2
     return len(phrasing.task_words) < 2 and (bool(TASK_PRONOUN.search(phrasing.rest)) or not phrasing.rest)
+
+
+# Words a sentence cut off in mid-flow ends on ("I'll have to.", "I'll get the."), and the light verbs a
+# commitment of no task is made of ("I'll do some.", "User will have."): what a recogniser writes when a
+# speaker breaks off.
+DANGLING_WORDS = frozenset(
+    ["to", "a", "an", "the", "of", "for", "with", "by", "and", "or", "but"]
+    + ["my", "your", "our", "their", "if", "because", "t"]
+)
+LIGHT_WORDS = frozenset(
+    ["have", "do", "get", "take", "be", "go", "make", "some", "t", "to", "a", "in", "new", "more", "one"]
+)
+# A cut-off commitment is short: a long one may end on "to" or "with" as English does ("…when I need to").
+CUT_OFF_WORDS = 3
+
+
+def cut_off(phrasing: Phrasing) -> bool:
+    """The commitment breaks off before its task: the sentence ends within CUT_OFF_WORDS words of the form,
+    on a dangling word or on light verbs alone ("Project will have to.", "Marketing will have t.")."""
+    said = words(phrasing.rest)
+    if not said:
+        return False  # "Sure, I will.": a yes, whose task the request names
+    sentence = words(phrasing.sentence)
+    ends_there = sentence[-len(said) :] == said
+    return (
+        phrasing.cue is not None
+        and ends_there
+        and len(said) <= CUT_OFF_WORDS
+        and (said[-1] in DANGLING_WORDS or set(said) <= LIGHT_WORDS)
+    )
 
 
 def _delivered_by_speaker(sentence: str, cue: Cue) -> bool:

@@ -63,6 +63,7 @@ from .action_reading import (
     Phrasing,
     bare_answer,
     clean_rest,
+    cut_off,
     hearer_of,
     kind_of,
     named_subject,
@@ -404,6 +405,8 @@ def _candidate(
             # "Before Thursday, yep." after "Rahul, can you get me the cost comparison?": the answer is
             # the commitment, its speaker the owner, the request its task.
             owner, assignee = SPEAKER, speaker
+    if cut_off(best):
+        return None  # "Project will have to.": the speaker broke off before saying what
     due = _first_due_date(phrasings, best, conversation.reference_time)
     rest = best.rest
     request = _answered_request(conversation, phrasings + earlier, best) if owner == SPEAKER else None
