@@ -1294,3 +1294,16 @@ def test_a_commitment_broken_off_before_its_task_is_no_item():
     ]
     found = texts(every_turn_items(turns))
     assert found == ["Cleo will get the component prices from the supplier by Friday."], found
+
+
+def test_a_bare_reply_or_a_word_cut_to_a_letter_is_no_item():
+    turns = [
+        ("Sam", "Anyone have any questions, everyone know what they're doing?"),
+        ("Kit", "Yeah."),
+        ("Sam", "Good. The costings are in the folder."),
+        ("Kit", "Right, I'll d."),
+        ("Lou", "I'll send the button layout to the supplier by Thursday."),
+    ]
+    found = texts(items_of(turns))
+    assert found == ["Lou will send the button layout to the supplier by Thursday."], found
+    assert texts(every_turn_items(turns)) == found

@@ -543,7 +543,8 @@ CUT_OFF_WORDS = 3
 
 def cut_off(phrasing: Phrasing) -> bool:
     """The commitment breaks off before its task: the sentence ends within CUT_OFF_WORDS words of the form,
-    on a dangling word or on light verbs alone ("Project will have to.", "Marketing will have t.")."""
+    on a dangling word, on light verbs alone or on a word cut to a letter ("Project will have to.",
+    "Marketing will have t.", "User will d.")."""
     said = words(phrasing.rest)
     if not said:
         return False  # "Sure, I will.": a yes, whose task the request names
@@ -553,8 +554,13 @@ def cut_off(phrasing: Phrasing) -> bool:
         phrasing.cue is not None
         and ends_there
         and len(said) <= CUT_OFF_WORDS
-        and (said[-1] in DANGLING_WORDS or set(said) <= LIGHT_WORDS)
+        and (said[-1] in DANGLING_WORDS or set(said) <= LIGHT_WORDS or _a_cut_word(said[-1]))
     )
+
+
+def _a_cut_word(word: str) -> bool:
+    """A word of one letter that is no word ("User will d."): the recogniser caught its first sound."""
+    return len(word) == 1 and word.isalpha() and word not in ("a", "i")
 
 
 def _delivered_by_speaker(sentence: str, cue: Cue) -> bool:
