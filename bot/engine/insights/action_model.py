@@ -53,7 +53,11 @@ def load_model(path: Path | None = None, expected_sha256: str | None = None) -> 
     Raises ActionModelError with one message saying which file and what to do when the file is missing,
     its hash is not the expected one, or its content is not a model."""
     path = path or model_path()
-    body = verified_body(path, expected_sha256 or MODEL_SHA256)
+    return model_from_body(path, verified_body(path, expected_sha256 or MODEL_SHA256))
+
+
+def model_from_body(path: Path, body: dict) -> ActionModel:
+    """The weights, intercept and constants of a model file's body (`path` only names it in errors)."""
     try:
         return ActionModel(
             {str(k): float(v) for k, v in body["weights"].items()},

@@ -125,8 +125,8 @@ def load_ranker(path: Path | None = None, expected_sha256: str | None = None) ->
     """The ranking at `path` (default: the one shipped in the package), its sha256 checked first."""
     path = path or action_model.model_path(MODEL_NAME)
     expected = expected_sha256 or MODEL_SHA256
-    model = action_model.load_model(path, expected)
     body = action_model.verified_body(path, expected)
+    model = action_model.model_from_body(path, body)
     try:
         background = body["background"]
         return TopicRanker(
