@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import action_data  # noqa: E402
 import numpy as np  # noqa: E402
+import train_actions  # noqa: E402
 import workplace_eval as wev  # noqa: E402
 from sklearn.feature_extraction import DictVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -39,7 +40,8 @@ from bot.engine.insights.text import stem, words  # noqa: E402
 
 MODEL_FILE = REPO / "bot" / "engine" / "insights" / "models" / topic_ranking.MODEL_NAME
 C_GRID = (0.03, 0.1, 0.3, 1.0)
-FOLDS = 5
+# The action and decision models' folds: each meeting is held out with the same others in every model.
+FOLDS = train_actions.WORKPLACE_FOLDS
 WEIGHT_DECIMALS = 4
 
 
@@ -117,10 +119,8 @@ def terms_found(
     found = total = 0
     for m in data:
         ranker = topic_ranking.TopicRanker(models[m.meeting.meeting_id], back)
-        scores = ranker.scores(m.rows(back))
-        groups = m.candidates.groups
-        best = sorted(range(len(groups)), key=lambda i: (-scores[i], groups[i].rank))[:count]
-        found += wev.topic_terms_found([groups[i].text for i in best], m.meeting.gold["topic_terms"])
+        best = topics.best_first(m.candidates, ranker)[:count]
+        found += wev.topic_terms_found([g.text for g in best], m.meeting.gold["topic_terms"])
         total += len(m.meeting.gold["topic_terms"])
     return found, total
 

@@ -471,7 +471,8 @@ def _candidate(
         context = context_sentence(best, phrasings, earlier)
         if context and context.rstrip("…").lower() not in text.lower():
             text = as_sentence(f"{text.rstrip('.!?')} (re: {context})")
-    if len([w for w in words(text) if w not in _name_words(assignee)]) <= 1:
+    owner_name = assignee.name_words if assignee is not None else frozenset()
+    if len([w for w in words(text) if w not in owner_name]) <= 1:
         return None  # "Yeah.", "Pay.": a reply or a scrap of speech, which names no work
     said = " ".join(p.sentence for p in phrasings)
     return Candidate(
@@ -488,11 +489,6 @@ def _candidate(
         content=content_words(rest if best.cue else said, STOPWORDS),
         phrase_message_id=str(conversation.messages[best.index].get("id")),
     )
-
-
-def _name_words(person: Person | None) -> set[str]:
-    """The words of a person's name: an item's owner is not its task."""
-    return set(words(person.name)) if person is not None else set()
 
 
 # What the speaker has just said is needed, ending where the yes to it begins: "we need to get the eight week

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .text import words
+
 GENERIC_LABEL = re.compile(r"^(Speaker|Channel) \d+$")
 # A title written before a name ("Dr Marsh", "Prof. Adeyemi", "Nurse Liang") and what a meeting tool appends
 # after it ("Jane Doe (Guest)", "Ahmed (Acme)"): neither is what people call each other.
@@ -27,11 +29,17 @@ class Person:
         # "Speaker 2" / "Channel 1" are labels, not names: "Speaker will fix…" would lose who it was.
         if GENERIC_LABEL.match(self.name):
             return self.name
-        words = BRACKETED_SUFFIX.sub("", self.name).split() or self.name.split()
-        if len(words) > 1 and TITLE.match(words[0]):
+        parts = BRACKETED_SUFFIX.sub("", self.name).split() or self.name.split()
+        if len(parts) > 1 and TITLE.match(parts[0]):
             # "Dr. Sarah Chen" is Sarah; "Dr Marsh", with no first name given, is called just that.
-            return words[1] if len(words) > 2 else f"{words[0]} {words[1]}"
-        return words[0] if words else ""
+            return parts[1] if len(parts) > 2 else f"{parts[0]} {parts[1]}"
+        return parts[0] if parts else ""
+
+    @property
+    def name_words(self) -> frozenset[str]:
+        """Every word of the name, lower case ("councillor", "lowe"): said alone, the name asks or names
+        nothing."""
+        return frozenset(words(self.name))
 
     def model_from(self) -> dict:
         """`ModelFrom` {id, name, email}: messages' `from`, members, assignees."""

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from . import question_weights
-from .people import People
+from .people import TITLE, People
 from .text import (
     as_sentence,
     capitalise_first,
@@ -311,18 +311,15 @@ def find_questions(messages: list[dict], people: People, threshold: float) -> li
     return questions
 
 
-# Said before a name when the chair calls on someone: "Councillor Lowe?", "Dr Okafor?".
-TITLES = frozenset(["mr", "mrs", "ms", "miss", "dr", "doctor", "councillor", "professor", "sister"])
-
-
 def _name_words(people: People) -> frozenset[str]:
     """Every word of the participants' names, lower case: "lindiwe", and "lowe" of "Councillor Lowe"."""
     return people.first_names() | {part.lower() for p in people.speakers for part in p.name.split()}
 
 
 def _calls_on_someone(question: str, names: frozenset[str]) -> bool:
-    """ "Lindiwe?", "Councillor Lowe?": the chair passing the floor, which asks nothing a note could list."""
-    said = [w for w in words(question) if w not in TITLES]
+    """ "Lindiwe?", "Councillor Lowe?" (titles as `people.TITLE` knows them): the chair passing the floor,
+    which asks nothing a note could list."""
+    said = [w for w in words(question) if not TITLE.match(w)]
     return 0 < len(said) <= 2 and all(w in names for w in said)
 
 

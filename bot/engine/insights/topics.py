@@ -92,13 +92,7 @@ def find_topics(
     Variants of one phrase ("remote control", "new remote control", "remote controls") are one topic citing
     all their messages; topics that share a word ("LCD screen", "LCD display") carry it in `parentRefs`.
     """
-    found = topic_candidates(messages, names)
-    ranker = ranker or shipped_ranker()
-    scores = ranker.scores(
-        [candidate_features(phrase, found.meeting, ranker.background) for phrase in found.phrases]
-    )
-    best_first = sorted(range(len(found.groups)), key=lambda i: (-scores[i], found.groups[i].rank))
-    kept = [found.groups[i] for i in best_first[: topic_limit(hours)]]
+    kept = best_first(topic_candidates(messages, names), ranker or shipped_ranker())[: topic_limit(hours)]
     topics = [_topic(t, position, len(kept), kept, message_scores) for position, t in enumerate(kept)]
     return [t for t in topics if t["score"] >= threshold]
 
@@ -110,6 +104,15 @@ class Candidates:
     groups: list[TopicCandidate]
     phrases: list[RankedPhrase]
     meeting: MeetingFacts
+
+
+def best_first(found: Candidates, ranker: TopicRanker) -> list[TopicCandidate]:
+    """The candidates as `ranker` orders them, YAKE's rank breaking ties."""
+    scores = ranker.scores(
+        [candidate_features(phrase, found.meeting, ranker.background) for phrase in found.phrases]
+    )
+    order = sorted(range(len(found.groups)), key=lambda i: (-scores[i], found.groups[i].rank))
+    return [found.groups[i] for i in order]
 
 
 def topic_candidates(messages: list[dict], names: frozenset[str] = frozenset()) -> Candidates:
