@@ -1307,3 +1307,14 @@ def test_a_bare_reply_or_a_word_cut_to_a_letter_is_no_item():
     found = texts(items_of(turns))
     assert found == ["Lou will send the button layout to the supplier by Thursday."], found
     assert texts(every_turn_items(turns)) == found
+
+
+def test_calling_on_someone_with_an_accented_name_is_no_question():
+    turns = [
+        ("Helen", "Next, the open days. Siobhán?"),
+        ("Siobhán", "The spring dates are booked, the virtual one is still open."),
+        ("Helen", "When does the virtual one close?"),
+        ("Siobhán", "End of March."),
+    ]
+    questions = [q["text"] for q in extract_insights(meeting(turns), reference_time=MONDAY).questions]
+    assert questions == ["When does the virtual one close?"]

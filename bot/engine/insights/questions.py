@@ -313,7 +313,8 @@ def find_questions(messages: list[dict], people: People, threshold: float) -> li
 
 def _name_words(people: People) -> frozenset[str]:
     """Every word of the participants' names, lower case: "lindiwe", and "lowe" of "Councillor Lowe"."""
-    return people.first_names() | {part.lower() for p in people.speakers for part in p.name.split()}
+    # Read as the question is read (`words`): split on spaces, "Siobhán" never matched the question's words.
+    return people.first_names().union(*(p.name_words for p in people.speakers))
 
 
 def _calls_on_someone(question: str, names: frozenset[str]) -> bool:
